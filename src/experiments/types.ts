@@ -1,0 +1,88 @@
+import type { z } from "zod";
+import type { Key } from "../rng/key.js";
+
+/** Label values that identify a curve: method name, condition values (µ, m_in, …). */
+export type LabelValue = string | number | boolean | null;
+export type Labels = Record<string, LabelValue>;
+
+/** Where and why a run blew up: a result, not a crash (SPEC §1.2). */
+export interface Divergence {
+  /** Iteration whose update produced the bad value (1-based: the first update is iteration 1). */
+  iteration: number;
+  /** Which quantity blew up, e.g. "B" or "w". */
+  quantity: string;
+  /** The offending value (non-finite values are stored as strings "NaN", "Infinity", "-Infinity"). */
+  value: number | string;
+}
+
+export type Status = "ok" | "diverged";
+
+/**
+ * One curve of a run, e.g. `dist` per iteration for one method under one condition.
+ * `x` and `y` have equal length; after a divergence the curve stops at the last finite value.
+ */
+export interface Curve {
+  labels: Labels;
+  xName: string;
+  yName: string;
+  x: number[];
+  y: number[];
+  /** Named scalars of this curve, e.g. `firstBelow1e-3`, `final`, `rate` (null when undefined). */
+  metrics: Record<string, number | null>;
+  status: Status;
+  diverged?: Divergence;
+}
+
+/** What one seed of an experiment produces. */
+export interface RunResult {
+  status: Status;
+  curves: Curve[];
+  /** Experiment-level scalars (e.g. theory predictions), with labels in their names. */
+  scalars: Record<string, number | null>;
+}
+
+export type SizeName = "smoke" | "paper";
+
+/** Context a run receives from its executor. */
+export interface RunContext {
+  progress(done: number, total: number): void;
+  signal?: AbortSignal;
+  warn(message: string): void;
+}
+
+/**
+ * A reproduced figure: params schema with defaults, named sizes (partial overrides), and a
+ * pure `run(params, key, ctx)` — same inputs, bit-identical output.
+ */
+export interface Experiment<S extends z.ZodType = z.ZodType> {
+  id: string;
+  title: string;
+  paper: string;
+  description: string;
+  params: S;
+  sizes: Record<SizeName, Partial<z.input<S>>>;
+  /** Default number of seeds per size. */
+  seeds: Record<SizeName, number>;
+  run(params: z.output<S>, key: Key, ctx: RunContext): RunResult;
+}
+
+/** What is stored: enough to reproduce the run from the command line (DESIGN.md `RunRecord`). */
+export interface RunRecord {
+  schemaVersion: 1;
+  metarepVersion: string;
+  experiment: string;
+  size: SizeName | null;
+  /** Resolved parameters, defaults filled. */
+  params: Record<string, unknown>;
+  /** Root seed. */
+  seed: number;
+  /** Seed indices covered by this record; `result.seeds[i]` belongs to `seedIndices[i]`. */
+  seedIndices: number[];
+  cellId: string;
+  status: Status;
+  result: { seeds: RunResult[] };
+  /** The command line that reproduces this record. */
+  command: string;
+  startedAt: string;
+  seconds: number;
+}

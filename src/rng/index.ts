@@ -1,0 +1,3 @@
+export * from "./key.js";
+export * from "./stream.js";
+export * from "./threefry.js";

@@ -63,8 +63,12 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
   sizes: Record<SizeName, Partial<z.input<S>>>;
   /** Default number of seeds per size. */
   seeds: Record<SizeName, number>;
+  /** Figures drawn from its records: `trace` (dist per iteration), `rate` (fitted rate vs µ). */
+  figures: readonly FigureKind[];
   run(params: z.output<S>, key: Key, ctx: RunContext): RunResult;
 }
+
+export type FigureKind = "trace" | "rate";
 
 /** What is stored: enough to reproduce the run from the command line (DESIGN.md `RunRecord`). */
 export interface RunRecord {

@@ -1,5 +1,15 @@
 import { describe, expect, test } from "vitest";
-import { fillNormal, fillUniform, foldIn, foldInString, key, keyToString, split, stream, threefry2x32 } from "./index.js";
+import {
+  fillNormal,
+  fillUniform,
+  foldIn,
+  foldInString,
+  key,
+  keyToString,
+  split,
+  stream,
+  threefry2x32,
+} from "./index.js";
 import { ZIG_LAYERS, ZIG_X } from "./ziggurat.js";
 
 const hex = (w: readonly number[]) => w.map((x) => x.toString(16).padStart(8, "0"));
@@ -7,8 +17,14 @@ const hex = (w: readonly number[]) => w.map((x) => x.toString(16).padStart(8, "0
 describe("threefry2x32", () => {
   test("matches the Random123 known-answer vectors (as used by JAX)", () => {
     expect(hex(threefry2x32(0, 0, 0, 0))).toEqual(["6b200159", "99ba4efe"]);
-    expect(hex(threefry2x32(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff))).toEqual(["1cb996fc", "bb002be7"]);
-    expect(hex(threefry2x32(0x13198a2e, 0x03707344, 0x243f6a88, 0x85a308d3))).toEqual(["c4923a9c", "483df7a0"]);
+    expect(hex(threefry2x32(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff))).toEqual([
+      "1cb996fc",
+      "bb002be7",
+    ]);
+    expect(hex(threefry2x32(0x13198a2e, 0x03707344, 0x243f6a88, 0x85a308d3))).toEqual([
+      "c4923a9c",
+      "483df7a0",
+    ]);
   });
 });
 
@@ -48,7 +64,9 @@ describe("keys", () => {
 describe("streams", () => {
   test("golden vectors pin the uniform and normal streams", () => {
     const u = fillUniform(key(42), new Float64Array(4));
-    expect(Array.from(u)).toEqual([0.8373658244958044, 0.29812938025891444, 0.790476083371376, 0.6060997459248643]);
+    expect(Array.from(u)).toEqual([
+      0.8373658244958044, 0.29812938025891444, 0.790476083371376, 0.6060997459248643,
+    ]);
     const z = fillNormal(key(42), new Float64Array(6));
     expect(Array.from(z)).toEqual([
       0.9227957768861131, -0.9073579747286498, 1.6039763728569794, 0.254036258992189, 1.2331146254437895,

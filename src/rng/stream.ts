@@ -190,7 +190,9 @@ function checkRange(out: Float64Array, offset: number, length: number): void {
     throw new RangeError(`fill: "offset" and "length" must be integers ≥ 0; got ${offset}, ${length}`);
   }
   if (offset + length > out.length) {
-    throw new RangeError(`fill: offset + length = ${offset + length} exceeds the buffer length ${out.length}`);
+    throw new RangeError(
+      `fill: offset + length = ${offset + length} exceeds the buffer length ${out.length}`,
+    );
   }
 }
 
@@ -200,11 +202,21 @@ export function stream(k: Key): Stream {
 }
 
 /** Fill with uniforms in [0, 1) drawn from the key's stream (the key's first draws). */
-export function fillUniform(k: Key, out: Float64Array, offset = 0, length = out.length - offset): Float64Array {
+export function fillUniform(
+  k: Key,
+  out: Float64Array,
+  offset = 0,
+  length = out.length - offset,
+): Float64Array {
   return new Stream(k).fillUniform(out, offset, length);
 }
 
 /** Fill with standard normals drawn from the key's stream (the key's first draws). */
-export function fillNormal(k: Key, out: Float64Array, offset = 0, length = out.length - offset): Float64Array {
+export function fillNormal(
+  k: Key,
+  out: Float64Array,
+  offset = 0,
+  length = out.length - offset,
+): Float64Array {
   return new Stream(k).fillNormal(out, offset, length);
 }

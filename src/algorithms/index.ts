@@ -1,0 +1,4 @@
+export * from "./metaGradient.js";
+export * from "./metaTrain.js";
+export * from "./methods.js";
+export * from "./workspace.js";

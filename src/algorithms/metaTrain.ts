@@ -1,0 +1,182 @@
+import { AbortedError } from "../errors.js";
+import type { Mat } from "../linalg/mat.js";
+import { zeros } from "../linalg/mat.js";
+import { orthonormalize } from "../linalg/qr.js";
+import { captureDistance, subspaceDistance } from "../metrics/subspace.js";
+import {
+  allocTask,
+  headStd,
+  type LinearRepModel,
+  sampleGroundTruth,
+  sampleTask,
+} from "../models/linearRepresentation.js";
+import { foldIn, type Key, split } from "../rng/key.js";
+import { stream } from "../rng/stream.js";
+import { finishMetaGradient, startMetaGradient } from "./metaGradient.js";
+import { getMethod, type MethodId } from "./methods.js";
+import { allocWorkspace, type MetaParams } from "./workspace.js";
+
+/** Settings of a gradient-based meta-learning run (SPEC §1.2). */
+export interface MetaTrainConfig {
+  model: LinearRepModel;
+  methods: readonly MethodId[];
+  /** Learner width k' ≥ k. */
+  kPrime: number;
+  /** Tasks per outer iteration. */
+  n: number;
+  /** Inner step size. */
+  alpha: number;
+  /** Outer step size. */
+  beta: number;
+  iters: number;
+  /** ‖w₀‖: 0 is the theory's initialisation; otherwise w₀ is this times a random unit vector. */
+  w0Scale: number;
+  /** An entry of B or w beyond this (or non-finite) is a divergence. Default 1e8. */
+  divergenceThreshold?: number;
+}
+
+export interface Divergence {
+  iteration: number;
+  quantity: "B" | "w";
+  value: number;
+}
+
+/** One method's trajectory. `dist[t]` is the distance after t updates (t = 0 is the start). */
+export interface MethodTrace {
+  method: MethodId;
+  dist: number[];
+  status: "ok" | "diverged";
+  diverged?: Divergence;
+  /** Final learner parameters (the last finite ones). */
+  params: MetaParams;
+}
+
+export interface MetaTrainResult {
+  Bstar: Mat;
+  traces: MethodTrace[];
+}
+
+export interface MetaTrainHooks {
+  signal?: AbortSignal;
+  /** Called after each outer iteration t (1-based). */
+  onIteration?(t: number, iters: number): void;
+}
+
+/**
+ * Initial parameters from the theory: `B₀ = Q/√α` (so αB₀ᵀB₀ = I), Q a random orthonormal
+ * d × k' basis; `w₀ = 0`, or `w0Scale` times a random unit vector.
+ */
+export function initialParams(
+  key: Key,
+  d: number,
+  kPrime: number,
+  alpha: number,
+  w0Scale: number,
+): MetaParams {
+  const [kB, kw] = split(key, 2);
+  const G = zeros(d, kPrime);
+  stream(kB).fillNormal(G.data);
+  const B = orthonormalize(G);
+  const s = 1 / Math.sqrt(alpha);
+  for (let i = 0; i < B.data.length; i++) B.data[i] *= s;
+  const w = new Float64Array(kPrime);
+  if (w0Scale !== 0) {
+    stream(kw).fillNormal(w);
+    let nrm = 0;
+    for (const x of w) nrm += x * x;
+    nrm = Math.sqrt(nrm);
+    for (let c = 0; c < kPrime; c++) w[c] *= w0Scale / nrm;
+  }
+  return { B, w };
+}
+
+/** The key layout of a run: ground truth, initialisation, and one task key per iteration. */
+export function runKeys(key: Key): { truth: Key; init: Key; tasks: Key } {
+  const [truth, init, tasks] = split(key, 3);
+  return { truth, init, tasks };
+}
+
+/**
+ * Outer loop of Collins et al.: each iteration draws n fresh tasks (inner and outer data), every
+ * method takes one step `(B, w) ← (B, w) − β · mean_i G_i` on the *same* tasks (common random
+ * numbers: method differences are not sampling noise), and `dist` is recorded.
+ *
+ * Task data are generated once per task and shared by the methods, into reused buffers, so the
+ * cost per task is O(m·d·k') and nothing is allocated in the loop. Divergence (non-finite or
+ * |entry| > threshold) stops that method and is reported with its iteration; others go on.
+ */
+export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHooks = {}): MetaTrainResult {
+  const { model, n, alpha, beta, iters, kPrime } = config;
+  const threshold = config.divergenceThreshold ?? 1e8;
+  const keys = runKeys(key);
+  const Bstar = sampleGroundTruth(keys.truth, model.d, model.k);
+  const sd = headStd(model);
+  const task = allocTask(model);
+  const distance = kPrime === model.k ? subspaceDistance : captureDistance;
+
+  const runs = config.methods.map((id) => {
+    const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
+    return {
+      method: getMethod(id),
+      params: init,
+      ws: allocWorkspace(model.d, kPrime),
+      trace: {
+        method: id,
+        dist: [distance(init.B, Bstar)],
+        status: "ok",
+        params: init,
+      } as MethodTrace,
+      active: true,
+    };
+  });
+
+  for (let t = 1; t <= iters; t++) {
+    if (hooks.signal?.aborted) throw new AbortedError(`metaTrain: stopped at iteration ${t}`);
+    const active = runs.filter((r) => r.active);
+    if (active.length === 0) break;
+    for (const r of active) startMetaGradient(r.params, r.ws);
+    const s = stream(foldIn(keys.tasks, t));
+    for (let i = 0; i < n; i++) {
+      sampleTask(s, model, Bstar, sd, task);
+      for (const r of active) r.method.taskGradient(r.params, task, alpha, r.ws);
+    }
+    for (const r of active) {
+      finishMetaGradient(r.params, r.ws, n, alpha);
+      const bad = step(r.params, r.ws.GB, r.ws.Gw, beta, threshold);
+      if (bad) {
+        r.active = false;
+        r.trace.status = "diverged";
+        r.trace.diverged = { iteration: t, ...bad };
+        continue;
+      }
+      r.trace.dist.push(distance(r.params.B, Bstar));
+    }
+    hooks.onIteration?.(t, iters);
+  }
+  return { Bstar, traces: runs.map((r) => r.trace) };
+}
+
+/**
+ * `(B, w) ← (B, w) − β (G_B, G_w)`, committed only if every entry stays finite and within the
+ * threshold; otherwise the parameters keep their last finite values and the culprit is returned.
+ */
+function step(
+  p: MetaParams,
+  GB: Float64Array,
+  Gw: Float64Array,
+  beta: number,
+  threshold: number,
+): { quantity: "B" | "w"; value: number } | null {
+  const B = p.B.data;
+  for (let i = 0; i < B.length; i++) {
+    const v = B[i] - beta * GB[i];
+    if (!(Math.abs(v) <= threshold)) return { quantity: "B", value: v };
+  }
+  for (let c = 0; c < p.w.length; c++) {
+    const v = p.w[c] - beta * Gw[c];
+    if (!(Math.abs(v) <= threshold)) return { quantity: "w", value: v };
+  }
+  for (let i = 0; i < B.length; i++) B[i] -= beta * GB[i];
+  for (let c = 0; c < p.w.length; c++) p.w[c] -= beta * Gw[c];
+  return null;
+}

@@ -1,0 +1,138 @@
+import { z } from "zod";
+import { type MetaTrainConfig, metaTrain } from "../algorithms/metaTrain.js";
+import { METHOD_IDS, type MethodId } from "../algorithms/methods.js";
+import { firstBelow, fitLinearRate } from "../metrics/trace.js";
+import type { LinearRepModel } from "../models/linearRepresentation.js";
+import { foldInString, type Key } from "../rng/key.js";
+import { nonNegative, posInt, positive, sampleCount } from "./params.js";
+import type { Curve, Labels, RunContext } from "./types.js";
+
+/**
+ * Parameters shared by the gradient-based meta-learning experiments (Collins et al. 2022;
+ * SPEC §1.2). Names follow the paper's symbols; sample counts take null for ∞ (population).
+ */
+export const gbmlFields = {
+  d: posInt().default(20).describe("ambient dimension d"),
+  k: posInt().default(3).describe("ground-truth representation dimension k"),
+  k_prime: posInt().nullable().default(null).describe("learner width k' ≥ k (null: k' = k)"),
+  n: posInt().default(20).describe("tasks per outer iteration"),
+  alpha: positive().default(0.5).describe("inner step size α"),
+  beta: positive().default(0.5).describe("outer step size β"),
+  mu: nonNegative().default(1).describe("head diversity µ: last head coordinate has std µ"),
+  heads: z.enum(["collins", "isotropic"]).default("collins").describe("head distribution"),
+  head_mean: z.number().default(0).describe("mean of every head coordinate"),
+  head_scale: positive().default(1).describe("scale of the head distribution"),
+  sigma: nonNegative().default(0).describe("label noise σ"),
+  m_in: sampleCount().default(null).describe("inner samples per task (null/inf: population)"),
+  m_out: sampleCount().default(null).describe("outer samples per task (null/inf: population)"),
+  iters: posInt().default(400).describe("outer iterations"),
+  w0: nonNegative().default(0).describe("‖w₀‖ (0: the theory's initialisation)"),
+  methods: z
+    .array(z.enum(METHOD_IDS))
+    .min(1)
+    .default([...METHOD_IDS])
+    .describe("methods to run"),
+};
+
+/** Cross-field constraints: k ≤ d, k ≤ k' ≤ d. */
+export function checkDims(p: { d: number; k: number; k_prime: number | null }, ctx: z.RefinementCtx): void {
+  if (p.k > p.d) ctx.addIssue({ code: "custom", path: ["k"], message: `must be ≤ d (= ${p.d})`, input: p.k });
+  if (p.k_prime !== null && p.k_prime < p.k) {
+    ctx.addIssue({ code: "custom", path: ["k_prime"], message: `must be ≥ k (= ${p.k})`, input: p.k_prime });
+  }
+  if (p.k_prime !== null && p.k_prime > p.d) {
+    ctx.addIssue({ code: "custom", path: ["k_prime"], message: `must be ≤ d (= ${p.d})`, input: p.k_prime });
+  }
+}
+
+export const gbmlSchema = z.strictObject(gbmlFields).superRefine(checkDims);
+export type GbmlParams = z.output<typeof gbmlSchema>;
+
+/** The settings of one training run (one condition) from resolved parameters. */
+export function trainConfig(p: GbmlParams): MetaTrainConfig {
+  const model: LinearRepModel = {
+    d: p.d,
+    k: p.k,
+    heads: p.heads,
+    mu: p.mu,
+    headScale: p.head_scale,
+    headMean: p.head_mean,
+    sigma: p.sigma,
+    mIn: p.m_in,
+    mOut: p.m_out,
+  };
+  return {
+    model,
+    methods: p.methods as MethodId[],
+    kPrime: p.k_prime ?? p.k,
+    n: p.n,
+    alpha: p.alpha,
+    beta: p.beta,
+    iters: p.iters,
+    w0Scale: p.w0,
+  };
+}
+
+/** Canonical text of a condition, for keys: `mu=0.5`, `m_in=10,m_out=null,n=20,sigma=0`. */
+export function conditionString(c: Labels): string {
+  return Object.entries(c)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}
+
+export interface ConditionRun {
+  /** Labels added to every curve of this condition (e.g. {mu: 0.5}). */
+  labels: Labels;
+  params: GbmlParams;
+}
+
+/**
+ * Train every method under each condition and turn the traces into curves of `dist` per
+ * iteration. A condition's key is the cell key folded with the condition's text, so adding a
+ * condition changes no other. With `rateWindow`, each curve also gets the fitted linear `rate`.
+ */
+export function runConditions(
+  conditions: ConditionRun[],
+  key: Key,
+  ctx: RunContext,
+  rateWindow?: { lo: number; hi: number },
+): Curve[] {
+  const total = conditions.reduce((s, c) => s + c.params.iters, 0);
+  let done = 0;
+  const curves: Curve[] = [];
+  for (const cond of conditions) {
+    const cs = conditionString(cond.labels);
+    const k = cs === "" ? key : foldInString(key, cs);
+    const res = metaTrain(trainConfig(cond.params), k, {
+      signal: ctx.signal,
+      onIteration: (t, iters) => {
+        if (t % 50 === 0 || t === iters) ctx.progress(done + t, total);
+      },
+    });
+    done += cond.params.iters;
+    for (const tr of res.traces) {
+      const metrics: Record<string, number | null> = {
+        "firstBelow1e-3": firstBelow(tr.dist, 1e-3),
+        "firstBelow1e-6": firstBelow(tr.dist, 1e-6),
+        final: tr.dist[tr.dist.length - 1],
+      };
+      if (rateWindow) metrics.rate = fitLinearRate(tr.dist, rateWindow.lo, rateWindow.hi);
+      const curve: Curve = {
+        labels: { method: tr.method, ...cond.labels },
+        xName: "iteration",
+        yName: "dist",
+        x: tr.dist.map((_, t) => t),
+        y: tr.dist,
+        metrics,
+        status: tr.status,
+      };
+      if (tr.diverged) curve.diverged = tr.diverged;
+      curves.push(curve);
+    }
+  }
+  return curves;
+}
+
+export function overallStatus(curves: Curve[]): "ok" | "diverged" {
+  return curves.some((c) => c.status === "diverged") ? "diverged" : "ok";
+}

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { formatValue, MetarepError } from "../errors.js";
+
+/**
+ * Validation of experiment parameters at the boundary (CLI flags, records, web forms, queued
+ * jobs): one message per problem, naming the parameter, the constraint and the value got.
+ */
+export class ParamValidationError extends MetarepError {
+  override name = "ParamValidationError";
+  constructor(
+    readonly context: string,
+    readonly problems: string[],
+  ) {
+    super(`${context}: ${problems.join("; ")}.`);
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, known: readonly string[]): string {
+  const path = issue.path.map(String).join(".");
+  const got = "input" in issue && issue.input !== undefined ? `; got ${formatValue(issue.input)}` : "";
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return `unknown parameter${issue.keys.length > 1 ? "s" : ""} ${issue.keys
+        .map((k) => `"${k}"`)
+        .join(", ")}; known: ${known.join(", ")}`;
+    case "invalid_type": {
+      const expected = issue.expected === "int" ? "an integer" : `a ${issue.expected}`;
+      return `"${path}" must be ${expected}${got}`;
+    }
+    case "too_small": {
+      const what = issue.origin === "array" ? "have at least" : issue.inclusive ? "be ≥" : "be >";
+      const unit = issue.origin === "array" ? " entries" : "";
+      return `"${path}" must ${what} ${issue.minimum}${unit}${got}`;
+    }
+    case "too_big": {
+      const what = issue.origin === "array" ? "have at most" : issue.inclusive ? "be ≤" : "be <";
+      const unit = issue.origin === "array" ? " entries" : "";
+      return `"${path}" must ${what} ${issue.maximum}${unit}${got}`;
+    }
+    case "invalid_value":
+      return `"${path}" must be one of ${issue.values.map((v) => formatValue(v)).join(", ")}${got}`;
+    default:
+      return `"${path}" ${issue.message}${got}`;
+  }
+}
+
+/** Parse `input` with `schema`, or throw one ParamValidationError listing every problem. */
+export function parseParams<S extends z.ZodType>(context: string, schema: S, input: unknown): z.output<S> {
+  const res = schema.safeParse(input, { reportInput: true });
+  if (res.success) return res.data;
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  throw new ParamValidationError(
+    context,
+    res.error.issues.map((i) => describeIssue(i, known)),
+  );
+}
+
+/** A positive integer, or null for ∞ (population). */
+export const sampleCount = () => z.number().int().min(1).nullable();
+export const posInt = () => z.number().int().min(1);
+export const positive = () => z.number().gt(0);
+export const nonNegative = () => z.number().min(0);
+
+/**
+ * Parse a `--set name=value` value: numbers, `inf`/`∞`/`null` (null means ∞ for sample counts),
+ * `true`/`false`, comma-separated lists of those, or a bare string. The schema decides whether
+ * the value is acceptable.
+ */
+export function parseSetValue(text: string): unknown {
+  const t = text.trim();
+  if (t.startsWith("[") || t.startsWith("{")) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return t;
+    }
+  }
+  if (t.includes(",")) return t.split(",").map((s) => parseScalar(s.trim()));
+  return parseScalar(t);
+}
+
+function parseScalar(t: string): unknown {
+  if (t === "inf" || t === "∞" || t === "Infinity" || t === "null") return null;
+  if (t === "true") return true;
+  if (t === "false") return false;
+  if (t !== "" && /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) return Number(t);
+  return t;
+}

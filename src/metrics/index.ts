@@ -1,0 +1,2 @@
+export * from "./subspace.js";
+export * from "./trace.js";

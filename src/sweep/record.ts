@@ -1,0 +1,80 @@
+import { cellKey } from "../experiments/keys.js";
+import type { Experiment, RunContext, RunRecord, RunResult, SizeName } from "../experiments/types.js";
+import { METAREP_VERSION, RECORD_SCHEMA_VERSION } from "../version.js";
+
+/** JSON with object keys sorted at every level: the canonical text of params for ids. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** FNV-1a, 64-bit, as 16 hex digits: a short stable id for canonical params text. */
+export function hash64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  const bytes = new TextEncoder().encode(text);
+  for (const b of bytes) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+  return h.toString(16).padStart(16, "0");
+}
+
+/** Cell id: experiment, params hash, root seed and seed indices. */
+export function cellId(experiment: string, params: unknown, seed: number, seedIndices: number[]): string {
+  const idx =
+    seedIndices.length > 1 && seedIndices.every((s, i) => s === seedIndices[0] + i)
+      ? `${seedIndices[0]}-${seedIndices[seedIndices.length - 1]}`
+      : seedIndices.join(".");
+  return `${experiment}:${hash64(canonicalJson(params)).slice(0, 12)}:${seed}:${idx}`;
+}
+
+export interface RecordRequest {
+  experiment: Experiment;
+  /** Resolved parameters. */
+  params: Record<string, unknown>;
+  size: SizeName | null;
+  seed: number;
+  seedIndices: number[];
+  command: string;
+  ctx: RunContext;
+  /** Clock for `startedAt`; injectable so the browser and tests can control it. */
+  now?: () => Date;
+}
+
+/**
+ * Run an experiment for each seed index inline and assemble the record. Each seed's key comes
+ * from `cellKey(seed, id, seedIndex)` alone, so a record for seeds [0..9] holds exactly the
+ * results of ten single-seed runs.
+ */
+export function runRecord(req: RecordRequest): RunRecord {
+  const { experiment, params, seed, seedIndices, ctx } = req;
+  const startedAt = (req.now ?? (() => new Date()))().toISOString();
+  const t0 = performance.now();
+  const results: RunResult[] = [];
+  seedIndices.forEach((s, i) => {
+    const sub = {
+      ...ctx,
+      progress: (done: number, total: number) => ctx.progress(i * total + done, seedIndices.length * total),
+    };
+    results.push(experiment.run(params, cellKey(seed, experiment.id, s), sub));
+  });
+  return {
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    metarepVersion: METAREP_VERSION,
+    experiment: experiment.id,
+    size: req.size,
+    params,
+    seed,
+    seedIndices,
+    cellId: cellId(experiment.id, params, seed, seedIndices),
+    status: results.some((r) => r.status === "diverged") ? "diverged" : "ok",
+    result: { seeds: results },
+    command: req.command,
+    startedAt,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { predictedRate } from "../theory/collinsRate.js";
 import { checkDims, gbmlFields, overallStatus, runConditions } from "./gbml.js";
-import { nonNegative, positive } from "./params.js";
+import { listOf, nonNegative, positive } from "./params.js";
 import type { Experiment } from "./types.js";
 
 const { mu: _mu, ...fields } = gbmlFields;
@@ -11,7 +11,7 @@ const schema = z
     ...fields,
     methods: fields.methods.default(["anil", "fo-anil", "maml", "fo-maml"]),
     iters: fields.iters.default(4000),
-    mus: z.array(nonNegative()).min(1).default([1, 0.5, 0.2, 0.1]).describe("head diversities µ"),
+    mus: listOf(nonNegative()).default([1, 0.5, 0.2, 0.1]).describe("head diversities µ"),
     rate_lo: positive().default(1e-12).describe("lower end of the rate-fit window of dist"),
     rate_hi: positive().default(1e-2).describe("upper end of the rate-fit window of dist"),
   })

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { checkDims, type GbmlParams, gbmlFields, overallStatus, runConditions } from "./gbml.js";
-import { nonNegative, posInt } from "./params.js";
+import { listOf, nonNegative, posInt } from "./params.js";
 import type { Experiment, Labels } from "./types.js";
 
 const { m_in: _mi, m_out: _mo, n: _n, sigma: _s, ...fields } = gbmlFields;
@@ -11,9 +11,9 @@ const schema = z
     alpha: fields.alpha.default(0.25),
     beta: fields.beta.default(0.25),
     iters: fields.iters.default(1000),
-    ms: z.array(posInt()).min(1).default([10, 50]).describe("samples per task m = m_in = m_out"),
-    ns: z.array(posInt()).min(1).default([20, 100]).describe("tasks per iteration n"),
-    sigmas: z.array(nonNegative()).min(1).default([0, 0.5]).describe("label noise σ"),
+    ms: listOf(posInt()).default([10, 50]).describe("samples per task m = m_in = m_out"),
+    ns: listOf(posInt()).default([20, 100]).describe("tasks per iteration n"),
+    sigmas: listOf(nonNegative()).default([0, 0.5]).describe("label noise σ"),
     splits: z
       .boolean()
       .default(true)

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { checkDims, gbmlFields, overallStatus, runConditions } from "./gbml.js";
-import { nonNegative } from "./params.js";
+import { listOf, nonNegative } from "./params.js";
 import type { Experiment } from "./types.js";
 
 const { w0: _w0, ...fields } = gbmlFields;
@@ -8,7 +8,7 @@ const { w0: _w0, ...fields } = gbmlFields;
 const schema = z
   .strictObject({
     ...fields,
-    w0s: z.array(nonNegative()).min(1).default([0, 1, 3]).describe("initial head norms ‖w₀‖"),
+    w0s: listOf(nonNegative()).default([0, 1, 3]).describe("initial head norms ‖w₀‖"),
   })
   .superRefine(checkDims);
 

@@ -4,7 +4,7 @@ import { METHOD_IDS, type MethodId } from "../algorithms/methods.js";
 import { firstBelow, fitLinearRate } from "../metrics/trace.js";
 import type { LinearRepModel } from "../models/linearRepresentation.js";
 import { foldInString, type Key } from "../rng/key.js";
-import { nonNegative, posInt, positive, sampleCount } from "./params.js";
+import { listOf, nonNegative, posInt, positive, sampleCount } from "./params.js";
 import type { Curve, Labels, RunContext } from "./types.js";
 
 /**
@@ -27,9 +27,7 @@ export const gbmlFields = {
   m_out: sampleCount().default(null).describe("outer samples per task (null/inf: population)"),
   iters: posInt().default(400).describe("outer iterations"),
   w0: nonNegative().default(0).describe("‖w₀‖ (0: the theory's initialisation)"),
-  methods: z
-    .array(z.enum(METHOD_IDS))
-    .min(1)
+  methods: listOf(z.enum(METHOD_IDS))
     .default([...METHOD_IDS])
     .describe("methods to run"),
 };
@@ -126,7 +124,10 @@ export function runConditions(
         metrics,
         status: tr.status,
       };
-      if (tr.diverged) curve.diverged = tr.diverged;
+      if (tr.diverged) {
+        const v = tr.diverged.value;
+        curve.diverged = { ...tr.diverged, value: Number.isFinite(v) ? v : String(v) };
+      }
       curves.push(curve);
     }
   }

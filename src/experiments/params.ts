@@ -16,7 +16,9 @@ export class ParamValidationError extends MetarepError {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, known: readonly string[]): string {
-  const path = issue.path.map(String).join(".");
+  const path = issue.path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`))
+    .join("");
   const got = "input" in issue && issue.input !== undefined ? `; got ${formatValue(issue.input)}` : "";
   switch (issue.code) {
     case "unrecognized_keys":
@@ -24,7 +26,8 @@ function describeIssue(issue: z.core.$ZodIssue, known: readonly string[]): strin
         .map((k) => `"${k}"`)
         .join(", ")}; known: ${known.join(", ")}`;
     case "invalid_type": {
-      const expected = issue.expected === "int" ? "an integer" : `a ${issue.expected}`;
+      const e = issue.expected === "int" ? "integer" : String(issue.expected);
+      const expected = `${/^[aeiou]/.test(e) ? "an" : "a"} ${e}`;
       return `"${path}" must be ${expected}${got}`;
     }
     case "too_small": {
@@ -60,6 +63,10 @@ export const sampleCount = () => z.number().int().min(1).nullable();
 export const posInt = () => z.number().int().min(1);
 export const positive = () => z.number().gt(0);
 export const nonNegative = () => z.number().min(0);
+
+/** A non-empty list of `item`; a single value is taken as a list of one (`--set ms=10`). */
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(item).min(1));
 
 /**
  * Parse a `--set name=value` value: numbers, `inf`/`∞`/`null` (null means ∞ for sample counts),

@@ -1,0 +1,247 @@
+import { compile, type TopLevelSpec } from "vega-lite";
+import { describe, expect, it } from "vitest";
+import type { Curve, Labels, RunRecord } from "../experiments/types.js";
+import {
+  conditionTitle,
+  DIST_AXIS_TITLE,
+  LOG_FLOOR,
+  orderMethods,
+  rateFigure,
+  traceFigure,
+} from "./figures.js";
+
+type Row = Record<string, unknown>;
+
+function curve(labels: Labels, y: number[], extra: Partial<Curve> = {}): Curve {
+  return {
+    labels,
+    xName: "iteration",
+    yName: "dist",
+    x: y.map((_, i) => i),
+    y,
+    metrics: {},
+    status: "ok",
+    ...extra,
+  };
+}
+
+function record(experiment: string, seeds: Curve[][], params: Record<string, unknown> = {}): RunRecord {
+  return {
+    schemaVersion: 1,
+    metarepVersion: "0.0.0",
+    experiment,
+    size: "smoke",
+    params: { d: 20, k: 3, n: 20, alpha: 0.5, beta: 0.5, ...params },
+    seed: 0,
+    seedIndices: seeds.map((_, i) => i),
+    cellId: `${experiment}/0`,
+    status: "ok",
+    result: { seeds: seeds.map((curves) => ({ status: "ok", curves, scalars: {} })) },
+    command: `metarep reproduce ${experiment}`,
+    startedAt: "2025-01-01T00:00:00.000Z",
+    seconds: 0,
+  };
+}
+
+const geometric = (rate: number, steps: number, start = 1) =>
+  Array.from({ length: steps + 1 }, (_, t) => start * rate ** t);
+
+/** Compiles with Vega-Lite and returns the Vega spec and every warning or error logged. */
+function compileStrict(spec: TopLevelSpec) {
+  const messages: string[] = [];
+  const logger = {
+    level: () => logger,
+    error(...a: unknown[]) {
+      messages.push(`error: ${a.join(" ")}`);
+      return logger;
+    },
+    warn(...a: unknown[]) {
+      messages.push(`warn: ${a.join(" ")}`);
+      return logger;
+    },
+    info: () => logger,
+    debug: () => logger,
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: the compiled Vega spec is inspected loosely.
+  const vg = compile(spec, { logger: logger as never }).spec as any;
+  return { vg, messages };
+}
+
+function rows(spec: TopLevelSpec): Row[] {
+  return (spec as { data: { values: Row[] } }).data.values;
+}
+
+const methods = ["maml", "anil", "fo-maml", "fo-anil", "avg-gd"];
+const conditions = [10, 50].flatMap((m_in) => [0, 0.5].map((sigma) => ({ m_in, n: 20, sigma })));
+
+function finiteSamplesRecord(): RunRecord {
+  return record(
+    "collins-finite-samples",
+    [0, 1, 2].map((s) =>
+      conditions.flatMap((c) =>
+        methods.map((m, i) => curve({ method: m, ...c }, geometric(0.8 + 0.03 * i + 0.01 * s, 30))),
+      ),
+    ),
+  );
+}
+
+describe("traceFigure", () => {
+  it("compiles with Vega-Lite without warnings, with a log y scale and one panel per condition", () => {
+    const spec = traceFigure(finiteSamplesRecord(), { title: "Finite samples" });
+    const { vg, messages } = compileStrict(spec);
+    expect(messages).toEqual([]);
+    const s = spec as { facet?: { field: string; sort: string[] }; columns?: number };
+    expect(s.facet?.field).toBe("panel");
+    expect(s.facet?.sort).toEqual([
+      "m_in=10, n=20, σ=0",
+      "m_in=10, n=20, σ=0.5",
+      "m_in=50, n=20, σ=0",
+      "m_in=50, n=20, σ=0.5",
+    ]);
+    const panels = new Set(rows(spec).map((r) => r.panel));
+    expect(panels.size).toBe(conditions.length);
+    const json = JSON.stringify(vg);
+    expect(json).toContain('"type":"log"');
+    expect(json).toContain(DIST_AXIS_TITLE);
+  });
+
+  it("titles the figure and states the params and the band in the subtitle", () => {
+    const spec = traceFigure(finiteSamplesRecord(), { title: "Finite samples" }) as {
+      title: { text: string; subtitle: string[] };
+    };
+    expect(spec.title.text).toBe("Finite samples");
+    // n is a panel label here, so it is not repeated as a param.
+    expect(spec.title.subtitle[0]).toBe("d=20, k=3, α=0.5, β=0.5 · median and 10–90% band over 3 seeds");
+  });
+
+  it("draws a single panel without facet when the curves have no condition labels", () => {
+    const rec = record("collins-convergence", [[curve({ method: "anil" }, geometric(0.9, 10))]]);
+    const spec = traceFigure(rec);
+    const { vg, messages } = compileStrict(spec);
+    expect(messages).toEqual([]);
+    expect("facet" in spec).toBe(false);
+    expect(vg.scales.find((sc: { name: string }) => sc.name === "y").type).toBe("log");
+    expect((spec as { title: { subtitle: string[] } }).title.subtitle[0]).toContain(
+      "d=20, k=3, n=20, α=0.5, β=0.5",
+    );
+  });
+
+  it("orders and colours methods consistently: anil, fo-anil, maml, fo-maml, avg-gd, then others", () => {
+    expect(orderMethods(["zeta", "maml", "avg-gd", "anil"])).toEqual(["anil", "maml", "avg-gd", "zeta"]);
+    const spec = traceFigure(finiteSamplesRecord());
+    const json = JSON.stringify(spec);
+    expect(json).toContain('"domain":["anil","fo-anil","maml","fo-maml","avg-gd"]');
+    expect(json).toContain('"range":["#1f77b4","#17becf","#d62728","#ff7f0e","#555555"]');
+  });
+
+  it("marks a divergence at the last finite value and says when it happened", () => {
+    const blowUp = curve({ method: "fo-maml" }, [1, 3, 40], {
+      status: "diverged",
+      diverged: { iteration: 3, quantity: "w", value: "Infinity" },
+    });
+    const rec = record("collins-head-init", [
+      [curve({ method: "fo-maml" }, geometric(0.9, 10)), curve({ method: "anil" }, geometric(0.8, 10))],
+      [blowUp, curve({ method: "anil" }, geometric(0.8, 10))],
+    ]);
+    const spec = traceFigure(rec);
+    expect(compileStrict(spec).messages).toEqual([]);
+    const marks = rows(spec).filter((r) => r.kind === "diverged");
+    const entry = "fo-maml: at t=3 (1/2 seeds)";
+    expect(marks).toEqual([
+      expect.objectContaining({ method: "fo-maml", x: 2, y: 40, seed: 1, note: "diverged at t=3", entry }),
+    ]);
+    const json = JSON.stringify(spec);
+    expect(json).toContain('"title":"diverged (× at last finite value)"');
+    expect(json).toContain(`"domain":["${entry}"]`);
+  });
+
+  it("names the panel in the divergence legend when the figure is faceted", () => {
+    const blowUp = (w0: number) =>
+      curve({ method: "maml", w0 }, [1, 3], {
+        status: "diverged",
+        diverged: { iteration: 2, quantity: "B", value: 2e8 },
+      });
+    const ok = (w0: number) => curve({ method: "maml", w0 }, geometric(0.9, 5));
+    const rec = record("collins-head-init", [
+      [ok(0), blowUp(3)],
+      [ok(0), blowUp(3)],
+    ]);
+    const spec = traceFigure(rec);
+    expect(compileStrict(spec).messages).toEqual([]);
+    const entries = new Set(
+      rows(spec)
+        .filter((r) => r.kind === "diverged")
+        .map((r) => r.entry),
+    );
+    expect([...entries]).toEqual(["maml, w0=3: at t=2 (2/2 seeds)"]);
+  });
+
+  it("clamps values at or below zero to the log floor and says so", () => {
+    const rec = record("x", [[curve({ method: "anil" }, [1, 1e-9, 0, 0])]]);
+    const spec = traceFigure(rec) as TopLevelSpec & { title: { subtitle: string[] } };
+    const medians = rows(spec)
+      .filter((r) => r.kind === "series")
+      .map((r) => r.median);
+    expect(medians).toEqual([1, 1e-9, LOG_FLOOR, LOG_FLOOR]);
+    expect(spec.title.subtitle.at(-1)).toBe("values below 1e-17 drawn at 1e-17");
+  });
+
+  it("writes condition titles with symbols, e.g. m_in=10, n=20, σ=0", () => {
+    expect(conditionTitle({ m_in: 10, n: 20, sigma: 0 })).toBe("m_in=10, n=20, σ=0");
+    expect(conditionTitle({ mu: 0.5 })).toBe("µ=0.5");
+  });
+});
+
+describe("rateFigure", () => {
+  const mus = [1, 0.5, 0.2, 0.1];
+  function diversityRecord(alpha: number, beta: number): RunRecord {
+    return record(
+      "collins-diversity",
+      [0, 1, 2].map((s) =>
+        mus.flatMap((mu) =>
+          ["anil", "maml"].map((m) =>
+            curve({ method: m, mu }, [1], {
+              metrics: { rate: s === 2 && mu === 0.1 ? null : 1 - 0.2 * mu * mu + s * 1e-3 },
+            }),
+          ),
+        ),
+      ),
+      { alpha, beta },
+    );
+  }
+
+  it("compiles without warnings and draws the theory line 1 − αβµ² through the measured µ", () => {
+    const alpha = 0.5;
+    const beta = 0.4;
+    const spec = rateFigure(diversityRecord(alpha, beta), { title: "Diversity" });
+    expect(compileStrict(spec).messages).toEqual([]);
+    const theory = rows(spec).filter((r) => r.kind === "theory");
+    expect(theory.length).toBeGreaterThan(50);
+    for (const mu of mus) {
+      const row = theory.find((r) => r.mu === mu);
+      expect(row?.rate).toBe(1 - alpha * beta * mu * mu);
+    }
+    for (const r of theory) expect(r.rate).toBeCloseTo(1 - alpha * beta * (r.mu as number) ** 2, 15);
+    expect(JSON.stringify(spec)).toContain("theory 1 − αβµ²");
+  });
+
+  it("plots the median over seeds as a point per method and µ, and every seed faintly", () => {
+    const spec = rateFigure(diversityRecord(0.5, 0.5));
+    const medians = rows(spec).filter((r) => r.kind === "median");
+    expect(medians).toHaveLength(mus.length * 2);
+    const m = medians.find((r) => r.method === "anil" && r.mu === 0.5);
+    expect(m?.rate).toBeCloseTo(1 - 0.2 * 0.25 + 1e-3, 14);
+    expect(rows(spec).filter((r) => r.kind === "seed")).toHaveLength(3 * mus.length * 2 - 2);
+    expect((spec as { title: { subtitle: string[] } }).title.subtitle.at(-1)).toBe(
+      "2 seed-curves without a fitted rate are not shown",
+    );
+  });
+
+  it("names the missing parameter when the record has no alpha", () => {
+    const rec = diversityRecord(0.5, 0.5);
+    delete rec.params.alpha;
+    expect(() => rateFigure(rec)).toThrow(
+      'rateFigure: record.params "alpha" must be a finite number; got undefined.',
+    );
+  });
+});

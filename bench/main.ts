@@ -75,18 +75,30 @@ function timeReference(c: Case, p: GbmlParams): { seconds: number; final: number
 function main(): void {
   const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
   const repeat = Number(process.argv.find((a) => a.startsWith("--repeat="))?.slice(9) ?? 3);
-  const cases: Case[] = [
-    {
-      name: "finite-sample MAML (d=100, k=5, n=100, m=20, σ=0.5, α=β=0.25, 1000 iters)",
-      method: "maml",
-      params: { d: 100, k: 5, n: 100, m_in: 20, m_out: 20, sigma: 0.5, alpha: 0.25, beta: 0.25, iters: 1000 },
-    },
-    ...(["anil", "fo-anil", "maml", "fo-maml", "avg-gd"] as const).map((m) => ({
-      name: `population ${m} (d=20, k=3, n=20, α=β=0.5, µ=1, 400 iters)`,
-      method: m,
-      params: { iters: 400 },
-    })),
-  ].filter((c) => only.length === 0 || only.some((o) => c.name.includes(o)));
+  const cases = (
+    [
+      {
+        name: "finite-sample MAML (d=100, k=5, n=100, m=20, σ=0.5, α=β=0.25, 1000 iters)",
+        method: "maml",
+        params: {
+          d: 100,
+          k: 5,
+          n: 100,
+          m_in: 20,
+          m_out: 20,
+          sigma: 0.5,
+          alpha: 0.25,
+          beta: 0.25,
+          iters: 1000,
+        },
+      },
+      ...(["anil", "fo-anil", "maml", "fo-maml", "avg-gd"] as const).map((m) => ({
+        name: `population ${m} (d=20, k=3, n=20, α=β=0.5, µ=1, 400 iters)`,
+        method: m,
+        params: { iters: 400 },
+      })),
+    ] as Case[]
+  ).filter((c) => only.length === 0 || only.some((o) => c.name.includes(o)));
 
   console.log(`metarep bench — reference: ${refDir}`);
   console.log("case | metarep s | numpy s | speed-up (numpy/metarep) | final dist metarep / numpy");

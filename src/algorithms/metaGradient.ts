@@ -1,5 +1,6 @@
+import { dot } from "../linalg/vector.js";
 import { covApply, residual, type TaskData } from "../models/linearRepresentation.js";
-import { addOuter, btv, bv, dot, type MetaParams, type MetaWorkspace } from "./workspace.js";
+import { addOuter, btv, bv, type MetaParams, type MetaWorkspace } from "./workspace.js";
 
 /**
  * Closed-form meta-gradients of Collins et al. (ICML 2022) for the linear representation model

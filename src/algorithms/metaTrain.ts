@@ -35,7 +35,7 @@ export interface MetaTrainConfig {
   divergenceThreshold?: number;
 }
 
-export interface Divergence {
+export interface MetaDivergence {
   iteration: number;
   quantity: "B" | "w";
   value: number;
@@ -46,7 +46,7 @@ export interface MethodTrace {
   method: MethodId;
   dist: number[];
   status: "ok" | "diverged";
-  diverged?: Divergence;
+  diverged?: MetaDivergence;
   /** Final learner parameters (the last finite ones). */
   params: MetaParams;
 }

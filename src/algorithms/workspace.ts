@@ -82,9 +82,3 @@ export function addOuter(G: Float64Array, x: Float64Array, y: Float64Array, s: n
     for (let c = 0; c < kp; c++) G[o + c] += xi * y[c];
   }
 }
-
-export function dot(a: Float64Array, b: Float64Array): number {
-  let acc = 0;
-  for (let i = 0; i < a.length; i++) acc += a[i] * b[i];
-  return acc;
-}

@@ -27,7 +27,8 @@ export function fromRows(rows: readonly (readonly number[])[]): Mat {
   const c = r === 0 ? 0 : rows[0].length;
   const out = zeros(r, c);
   for (let i = 0; i < r; i++) {
-    if (rows[i].length !== c) throw new RangeError(`fromRows: row ${i} has ${rows[i].length} entries; expected ${c}`);
+    if (rows[i].length !== c)
+      throw new RangeError(`fromRows: row ${i} has ${rows[i].length} entries; expected ${c}`);
     for (let j = 0; j < c; j++) out.data[i * c + j] = rows[i][j];
   }
   return out;

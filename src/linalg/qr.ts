@@ -1,0 +1,143 @@
+import { DimensionError, shapeOf } from "./errors.js";
+import { type Mat, zeros } from "./mat.js";
+import { norm2Range } from "./vector.js";
+
+/*
+ * Householder QR, computed on the transpose (row j of the work array is column j of A) so that every
+ * reflector and every update runs over contiguous memory. Reflectors are orthogonal whatever the
+ * input, so Q has orthonormal columns to rounding even when A is rank-deficient: a column that is
+ * already zero below the diagonal simply gets no reflector.
+ */
+
+/** Compact Householder factorisation of an m×n matrix (m ≥ n). */
+interface Householder {
+  m: number;
+  n: number;
+  /** n×m: row j holds R[0..j-1, j] then (R[j, j] in `diag`) the reflector's tail v[j+1..m-1]. */
+  w: Float64Array;
+  /** H_j = I − τ_j v_j v_jᵀ with v_j[j] = 1; τ_j = 0 means H_j = I. */
+  tau: Float64Array;
+  /** R's diagonal before the sign fix (may be negative). */
+  diag: Float64Array;
+}
+
+function factor(operation: string, A: Mat): Householder {
+  const { rows: m, cols: n } = A;
+  if (m < n) {
+    throw new DimensionError(
+      `${operation}: A must have at least as many rows as columns (m ≥ n); got A ${shapeOf(A)} (factor Aᵀ instead)`,
+    );
+  }
+  const w = new Float64Array(n * m);
+  const a = A.data;
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) w[j * m + i] = a[i * n + j];
+  const tau = new Float64Array(n);
+  const diag = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const rj = j * m;
+    const alpha = w[rj + j];
+    const xnorm = norm2Range(w, rj + j + 1, rj + m);
+    if (xnorm === 0) {
+      // Already upper triangular in this column: no reflector (also covers zero columns).
+      diag[j] = alpha;
+      continue;
+    }
+    const beta = alpha >= 0 ? -Math.hypot(alpha, xnorm) : Math.hypot(alpha, xnorm);
+    tau[j] = (beta - alpha) / beta;
+    // |alpha − beta| ≥ |beta| ≥ xnorm, so |v_i| ≤ 1: dividing (not multiplying by the reciprocal)
+    // keeps this finite even when xnorm is subnormal.
+    const denom = alpha - beta;
+    for (let i = j + 1; i < m; i++) w[rj + i] /= denom;
+    w[rj + j] = beta;
+    diag[j] = beta;
+    const t = tau[j];
+    for (let k = j + 1; k < n; k++) {
+      const rk = k * m;
+      let s = w[rk + j];
+      for (let i = j + 1; i < m; i++) s += w[rj + i] * w[rk + i];
+      s *= t;
+      w[rk + j] -= s;
+      for (let i = j + 1; i < m; i++) w[rk + i] -= s * w[rj + i];
+    }
+  }
+  return { m, n, w, tau, diag };
+}
+
+/** Qᵀ (n×m, rows are Q's columns) by backward accumulation of the reflectors on [I_n; 0]. */
+function formQt(h: Householder): Float64Array {
+  const { m, n, w, tau } = h;
+  const qt = new Float64Array(n * m);
+  for (let j = 0; j < n; j++) qt[j * m + j] = 1;
+  for (let j = n - 1; j >= 0; j--) {
+    const t = tau[j];
+    if (t === 0) continue;
+    const rj = j * m;
+    // Columns k < j of Q are still e_k here, which H_j leaves alone.
+    for (let k = j; k < n; k++) {
+      const rk = k * m;
+      let s = qt[rk + j];
+      for (let i = j + 1; i < m; i++) s += w[rj + i] * qt[rk + i];
+      s *= t;
+      qt[rk + j] -= s;
+      for (let i = j + 1; i < m; i++) qt[rk + i] -= s * w[rj + i];
+    }
+  }
+  // Sign convention: R[j, j] ≥ 0, so flip Q's column j wherever the reflector left it negative.
+  for (let j = 0; j < n; j++) {
+    if (h.diag[j] < 0) for (let i = 0, rj = j * m; i < m; i++) qt[rj + i] = -qt[rj + i];
+  }
+  return qt;
+}
+
+function formR(h: Householder): Mat {
+  const { m, n, w, diag } = h;
+  const R = zeros(n, n);
+  const r = R.data;
+  for (let j = 0; j < n; j++) {
+    const flip = diag[j] < 0 ? -1 : 1;
+    r[j * n + j] = flip * diag[j];
+    for (let k = j + 1; k < n; k++) r[j * n + k] = flip * w[k * m + j];
+  }
+  return R;
+}
+
+function transposeInto(src: Float64Array, rows: number, cols: number): Mat {
+  const out = zeros(cols, rows);
+  const o = out.data;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) o[j * rows + i] = src[i * cols + j];
+  return out;
+}
+
+/**
+ * Thin Householder QR of an m×n matrix with m ≥ n: A = QR, Q m×n with orthonormal columns, R n×n
+ * upper triangular.
+ *
+ * Sign convention: R's diagonal is non-negative, which makes Q and R unique when A has full column
+ * rank. For rank-deficient or ill-conditioned A, R has (near-)zero diagonal entries and Q still has
+ * orthonormal columns to rounding (no pivoting, so a zero R[j, j] does not mean anything about the
+ * later columns). Throws `DimensionError` when m < n.
+ *
+ * Example: `const { Q, R } = qrThin(X)` with X 100×5 gives Q 100×5 and R 5×5.
+ */
+export function qrThin(A: Mat): { Q: Mat; R: Mat } {
+  const h = factor("qrThin", A);
+  return { Q: transposeInto(formQt(h), h.n, h.m), R: formR(h) };
+}
+
+/**
+ * An orthonormal basis (m×n, m ≥ n) of A's column space, as Q of `qrThin(A)` without forming R.
+ * For rank-deficient A the extra columns are orthonormal but otherwise arbitrary.
+ * Example: `const B = orthonormalize(randomGaussian)` gives a uniformly random frame.
+ */
+export function orthonormalize(A: Mat): Mat {
+  const h = factor("orthonormalize", A);
+  return transposeInto(formQt(h), h.n, h.m);
+}
+
+/**
+ * The R factor alone (n×n, non-negative diagonal) of the thin QR of an m×n matrix, m ≥ n; RᵀR = AᵀA
+ * without forming AᵀA. Example: `qrR(X)` then triangular solves for least squares or SVD of R.
+ */
+export function qrR(A: Mat): Mat {
+  return formR(factor("qrR", A));
+}

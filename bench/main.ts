@@ -77,8 +77,8 @@ function main(): void {
   const repeat = Number(process.argv.find((a) => a.startsWith("--repeat="))?.slice(9) ?? 3);
   const cases = (
     [
-      {
-        name: "finite-sample MAML (d=100, k=5, n=100, m=20, σ=0.5, α=β=0.25, 1000 iters)",
+      ...(["projected", "direct"] as const).map((sampler) => ({
+        name: `finite-sample MAML, ${sampler} sampler (d=100, k=5, n=100, m=20, σ=0.5, α=β=0.25, 1000 iters)`,
         method: "maml",
         params: {
           d: 100,
@@ -90,8 +90,9 @@ function main(): void {
           alpha: 0.25,
           beta: 0.25,
           iters: 1000,
+          sampler,
         },
-      },
+      })),
       ...(["anil", "fo-anil", "maml", "fo-maml", "avg-gd"] as const).map((m) => ({
         name: `population ${m} (d=20, k=3, n=20, α=β=0.5, µ=1, 400 iters)`,
         method: m,

@@ -2,10 +2,12 @@ import { describe, expect, test } from "vitest";
 import { matFrom } from "../linalg/mat.js";
 import {
   allocTask,
+  DenseSet,
   type LinearRepModel,
   sampleGroundTruth,
   sampleTask,
   type TaskData,
+  type TaskSampleSet,
 } from "../models/index.js";
 import { foldIn, key } from "../rng/key.js";
 import { stream } from "../rng/stream.js";
@@ -20,15 +22,21 @@ import { allocWorkspace } from "./workspace.js";
 type Vec = number[];
 type M = number[][]; // d × k'
 
-function naiveResid(
-  X: Float64Array,
-  y: Float64Array,
-  m: number | null,
+/** X and y of a set (null for the population), materialised for the naive formulas. */
+function data(
+  set: TaskSampleSet,
   thetaStar: Float64Array,
-  th: Vec,
-): Vec {
+): { X: Float64Array; y: Float64Array; m: number } | null {
+  if (set.m === null) return null;
+  if (!(set instanceof DenseSet)) throw new Error("finite-difference checks need the direct sampler");
+  return { X: set.X, y: set.labels(thetaStar), m: set.m };
+}
+
+function naiveResid(set: TaskSampleSet, thetaStar: Float64Array, th: Vec): Vec {
   const d = th.length;
-  if (m === null) return th.map((v, i) => v - thetaStar[i]);
+  const D = data(set, thetaStar);
+  if (D === null) return th.map((v, i) => v - thetaStar[i]);
+  const { X, y, m } = D;
   const g = new Array(d).fill(0);
   for (let j = 0; j < m; j++) {
     let e = -y[j];
@@ -38,14 +46,10 @@ function naiveResid(
   return g;
 }
 
-function naiveLoss(
-  X: Float64Array,
-  y: Float64Array,
-  m: number | null,
-  thetaStar: Float64Array,
-  th: Vec,
-): number {
-  if (m === null) return 0.5 * th.reduce((s, v, i) => s + (v - thetaStar[i]) ** 2, 0);
+function naiveLoss(set: TaskSampleSet, thetaStar: Float64Array, th: Vec): number {
+  const D = data(set, thetaStar);
+  if (D === null) return 0.5 * th.reduce((s, v, i) => s + (v - thetaStar[i]) ** 2, 0);
+  const { X, y, m } = D;
   const d = th.length;
   let acc = 0;
   for (let j = 0; j < m; j++) {
@@ -62,7 +66,7 @@ const tmatvec = (B: M, v: Vec): Vec => B[0].map((_, c) => B.reduce((s, row, i) =
 /** Inner step of each method: the adapted (B', w'). */
 function adapt(method: MethodId, B: M, w: Vec, t: TaskData, alpha: number): { Bp: M; wp: Vec } {
   if (method === "avg-gd") return { Bp: B, wp: w };
-  const r = naiveResid(t.inner.X, t.inner.y, t.inner.m, t.theta, matvec(B, w));
+  const r = naiveResid(t.inner, t.theta, matvec(B, w));
   const gw = tmatvec(B, r);
   const wp = w.map((v, c) => v - alpha * gw[c]);
   if (method === "anil" || method === "fo-anil") return { Bp: B, wp };
@@ -70,8 +74,7 @@ function adapt(method: MethodId, B: M, w: Vec, t: TaskData, alpha: number): { Bp
   return { Bp, wp };
 }
 
-const outerLoss = (t: TaskData, Bp: M, wp: Vec) =>
-  naiveLoss(t.outer.X, t.outer.y, t.outer.m, t.theta, matvec(Bp, wp));
+const outerLoss = (t: TaskData, Bp: M, wp: Vec) => naiveLoss(t.outer, t.theta, matvec(Bp, wp));
 
 /** Central differences of f over a flat parameter vector. */
 function fdGrad(f: (p: Vec) => number, p: Vec, h = 1e-5): Vec {
@@ -105,6 +108,7 @@ function setup(mIn: number | null, mOut: number | null, kPrime: number) {
     sigma: 0.5,
     mIn,
     mOut,
+    sampler: "direct",
   };
   const Bstar = sampleGroundTruth(key(1), model.d, model.k);
   const sd = new Float64Array([1, 0.7]);

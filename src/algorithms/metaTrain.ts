@@ -5,15 +5,17 @@ import { orthonormalize } from "../linalg/qr.js";
 import { captureDistance, subspaceDistance } from "../metrics/subspace.js";
 import {
   allocTask,
+  hasProjected,
   headStd,
   type LinearRepModel,
+  resetProjected,
   sampleGroundTruth,
   sampleTask,
 } from "../models/linearRepresentation.js";
 import { foldIn, type Key, split } from "../rng/key.js";
-import { stream } from "../rng/stream.js";
+import { NormalSource, stream } from "../rng/stream.js";
 import { finishMetaGradient, startMetaGradient } from "./metaGradient.js";
-import { getMethod, type MethodId } from "./methods.js";
+import { getMethod, METHOD_IDS, type MethodId } from "./methods.js";
 import { allocWorkspace, type MetaParams } from "./workspace.js";
 
 /** Settings of a gradient-based meta-learning run (SPEC §1.2). */
@@ -101,8 +103,10 @@ export function runKeys(key: Key): { truth: Key; init: Key; tasks: Key } {
  * method takes one step `(B, w) ← (B, w) − β · mean_i G_i` on the *same* tasks (common random
  * numbers: method differences are not sampling noise), and `dist` is recorded.
  *
- * Task data are generated once per task and shared by the methods, into reused buffers, so the
- * cost per task is O(m·d·k') and nothing is allocated in the loop. Divergence (non-finite or
+ * Heads (and, with the direct sampler, the data) are drawn once per task and shared by the
+ * methods, into reused buffers: nothing is allocated in the loop. With the projected sampler
+ * each method reveals its own data lazily from a stream keyed by (iteration, method id), so a
+ * method's numbers never depend on which other methods run. Divergence (non-finite or
  * |entry| > threshold) stops that method and is reported with its iteration; others go on.
  */
 export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHooks = {}): MetaTrainResult {
@@ -112,12 +116,16 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
   const Bstar = sampleGroundTruth(keys.truth, model.d, model.k);
   const sd = headStd(model);
   const task = allocTask(model);
+  const projected = hasProjected(task);
   const distance = kPrime === model.k ? subspaceDistance : captureDistance;
 
   const runs = config.methods.map((id) => {
     const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
     return {
       method: getMethod(id),
+      /** Data stream slot of this method under the projected sampler. */
+      slot: 1 + METHOD_IDS.indexOf(id),
+      task: projected ? allocTask(model, task) : task,
       params: init,
       ws: allocWorkspace(model.d, kPrime),
       trace: {
@@ -135,10 +143,16 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
     const active = runs.filter((r) => r.active);
     if (active.length === 0) break;
     for (const r of active) startMetaGradient(r.params, r.ws);
-    const s = stream(foldIn(keys.tasks, t));
+    const kt = foldIn(keys.tasks, t);
+    const s = stream(kt);
+    const ms = projected ? active.map((r) => new NormalSource(stream(foldIn(kt, r.slot)))) : [];
     for (let i = 0; i < n; i++) {
       sampleTask(s, model, Bstar, sd, task);
-      for (const r of active) r.method.taskGradient(r.params, task, alpha, r.ws);
+      for (let j = 0; j < active.length; j++) {
+        const r = active[j];
+        if (projected) resetProjected(r.task, ms[j], model.sigma);
+        r.method.taskGradient(r.params, r.task, alpha, r.ws);
+      }
     }
     for (const r of active) {
       finishMetaGradient(r.params, r.ws, n, alpha);

@@ -1,6 +1,7 @@
 import type { Mat } from "../linalg/mat.js";
+import { axpyAt, dotAt } from "../linalg/vector.js";
 
-/** Learner parameters: representation `B` (d × k') and head `w` (k'). */
+/** Learner parameters: representation `B` (d × k', row-major) and head `w` (k'). */
 export interface MetaParams {
   B: Mat;
   w: Float64Array;
@@ -8,11 +9,14 @@ export interface MetaParams {
 
 /**
  * Scratch buffers and gradient accumulators for one method, sized once (d, k') so the per-task
- * loop allocates nothing. `GB`, `Gw` and `uSum` accumulate sums over the tasks of a batch.
+ * loop allocates nothing. Per-task products use `Bt` (k' × d, a copy of Bᵀ refreshed once per
+ * batch) and accumulate `GBt = G_Bᵀ` (k' × d), so every product is a contiguous length-d dot
+ * or axpy; `finishMetaGradient` writes `GB` (d × k').
  */
 export interface MetaWorkspace {
   d: number;
   kp: number;
+  Bt: Float64Array;
   /** θ₀ = B w, shared by every task of the batch. */
   theta0: Float64Array;
   r: Float64Array;
@@ -23,6 +27,7 @@ export interface MetaWorkspace {
   btr: Float64Array;
   wp: Float64Array;
   h: Float64Array;
+  GBt: Float64Array;
   GB: Float64Array;
   Gw: Float64Array;
   /** Σ_i Σ_in,i u_i, whose outer product with w enters G_B once per batch. */
@@ -35,6 +40,7 @@ export function allocWorkspace(d: number, kp: number): MetaWorkspace {
   return {
     d,
     kp,
+    Bt: new Float64Array(kp * d),
     theta0: vd(),
     r: vd(),
     rp: vd(),
@@ -44,41 +50,34 @@ export function allocWorkspace(d: number, kp: number): MetaWorkspace {
     btr: vk(),
     wp: vk(),
     h: vk(),
+    GBt: new Float64Array(kp * d),
     GB: new Float64Array(d * kp),
     Gw: vk(),
     uSum: vd(),
   };
 }
 
-/** out = Bᵀ v (k'). */
-export function btv(B: Mat, v: Float64Array, out: Float64Array): void {
+/** ws.Bt ← Bᵀ. */
+export function refreshBt(B: Mat, ws: MetaWorkspace): void {
   const { rows: d, cols: kp, data } = B;
+  for (let i = 0; i < d; i++) for (let c = 0; c < kp; c++) ws.Bt[c * d + i] = data[i * kp + c];
+}
+
+/** out = Bᵀ v (k'), from Bt. */
+export function btv(ws: MetaWorkspace, v: Float64Array, out: Float64Array): void {
+  const { d, kp, Bt } = ws;
+  for (let c = 0; c < kp; c++) out[c] = dotAt(Bt, c * d, v, 0, d);
+}
+
+/** out = B a (d), from Bt. */
+export function bv(ws: MetaWorkspace, a: Float64Array, out: Float64Array): void {
+  const { d, kp, Bt } = ws;
   out.fill(0);
-  for (let i = 0; i < d; i++) {
-    const vi = v[i];
-    const o = i * kp;
-    for (let c = 0; c < kp; c++) out[c] += data[o + c] * vi;
-  }
+  for (let c = 0; c < kp; c++) axpyAt(a[c], Bt, c * d, out, 0, d);
 }
 
-/** out = B a (d). */
-export function bv(B: Mat, a: Float64Array, out: Float64Array): void {
-  const { rows: d, cols: kp, data } = B;
-  for (let i = 0; i < d; i++) {
-    const o = i * kp;
-    let acc = 0;
-    for (let c = 0; c < kp; c++) acc += data[o + c] * a[c];
-    out[i] = acc;
-  }
-}
-
-/** G += s · x yᵀ for G d × k' row-major. */
-export function addOuter(G: Float64Array, x: Float64Array, y: Float64Array, s: number): void {
+/** Gᵀ += s · y xᵀ for Gᵀ k' × d (i.e. G += s x yᵀ). */
+export function addOuterT(Gt: Float64Array, x: Float64Array, y: Float64Array, s: number): void {
   const d = x.length;
-  const kp = y.length;
-  for (let i = 0; i < d; i++) {
-    const xi = s * x[i];
-    const o = i * kp;
-    for (let c = 0; c < kp; c++) G[o + c] += xi * y[c];
-  }
+  for (let c = 0; c < y.length; c++) axpyAt(s * y[c], x, 0, Gt, c * d, d);
 }

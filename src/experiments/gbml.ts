@@ -27,6 +27,10 @@ export const gbmlFields = {
   m_out: sampleCount().default(null).describe("outer samples per task (null/inf: population)"),
   iters: posInt().default(400).describe("outer iterations"),
   w0: nonNegative().default(0).describe("‖w₀‖ (0: the theory's initialisation)"),
+  sampler: z
+    .enum(["projected", "direct"])
+    .default("projected")
+    .describe("finite-sample data: projected (lazy, exact in distribution) or direct (materialised X)"),
   methods: listOf(z.enum(METHOD_IDS))
     .default([...METHOD_IDS])
     .describe("methods to run"),
@@ -58,6 +62,7 @@ export function trainConfig(p: GbmlParams): MetaTrainConfig {
     sigma: p.sigma,
     mIn: p.m_in,
     mOut: p.m_out,
+    sampler: p.sampler,
   };
   return {
     model,

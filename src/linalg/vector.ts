@@ -56,3 +56,36 @@ export function norm2Range(x: Float64Array, start: number, end: number): number 
 export function norm2(x: Float64Array): number {
   return norm2Range(x, 0, x.length);
 }
+
+/**
+ * `Σ_{i<n} x[xo+i]·y[yo+i]` with four accumulators: the hot-loop dot product. Four independent
+ * sums break the floating-point add latency chain (≈4× faster than one running sum in V8);
+ * the summation order is fixed, so results are deterministic.
+ */
+export function dotAt(x: Float64Array, xo: number, y: Float64Array, yo: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += x[xo + i] * y[yo + i];
+    s1 += x[xo + i + 1] * y[yo + i + 1];
+    s2 += x[xo + i + 2] * y[yo + i + 2];
+    s3 += x[xo + i + 3] * y[yo + i + 3];
+  }
+  for (; i < n; i++) s0 += x[xo + i] * y[yo + i];
+  return s0 + s1 + (s2 + s3);
+}
+
+/** `y[yo+i] += α·x[xo+i]` for i < n: the hot-loop axpy on sub-ranges, without subarray views. */
+export function axpyAt(
+  alpha: number,
+  x: Float64Array,
+  xo: number,
+  y: Float64Array,
+  yo: number,
+  n: number,
+): void {
+  for (let i = 0; i < n; i++) y[yo + i] += alpha * x[xo + i];
+}

@@ -1,1 +1,2 @@
 export * from "./linearRepresentation.js";
+export * from "./sampleSets.js";

@@ -2,7 +2,8 @@ import type { Mat } from "../linalg/mat.js";
 import { zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
 import type { Key } from "../rng/key.js";
-import { type Stream, stream } from "../rng/stream.js";
+import { type NormalSource, type Stream, stream } from "../rng/stream.js";
+import { DenseSet, PopulationSet, ProjectedGaussianSet, type TaskSampleSet } from "./sampleSets.js";
 
 /**
  * The multi-task linear representation model (SPEC §1; Du et al. 2021, Collins et al. 2022,
@@ -34,36 +35,38 @@ export interface LinearRepModel {
   mIn: number | null;
   /** Outer (evaluation) samples per task; null = population (∞). */
   mOut: number | null;
+  /**
+   * How finite-sample data are drawn: "direct" materialises X (m × d normals per set);
+   * "projected" reveals only the projections of X the algorithm touches, exact in distribution
+   * (see `ProjectedGaussianSet`). Both give the same distribution of every result, not the same
+   * draws.
+   */
+  sampler: Sampler;
 }
 
-/** A task's data set: `X` is m × d row-major, `y` has m entries; `m = null` is the population. */
-export interface SampleSet {
-  m: number | null;
-  X: Float64Array;
-  y: Float64Array;
-}
+export type Sampler = "direct" | "projected";
 
-/** One task: its true head and regression vector, inner and outer data (buffers reused). */
+/** One task: its true head and regression vector, and its inner and outer data sets. */
 export interface TaskData {
   wStar: Float64Array;
   /** θ* = B* w*, length d. */
   theta: Float64Array;
-  inner: SampleSet;
-  outer: SampleSet;
+  inner: TaskSampleSet;
+  outer: TaskSampleSet;
 }
 
-/** A task buffer sized for the model; fill it with `sampleTask`. */
-export function allocTask(model: LinearRepModel): TaskData {
-  const set = (m: number | null): SampleSet => ({
-    m,
-    X: new Float64Array((m ?? 0) * model.d),
-    y: new Float64Array(m ?? 0),
-  });
+function allocSet(model: LinearRepModel, m: number | null): TaskSampleSet {
+  if (m === null) return new PopulationSet();
+  return model.sampler === "direct" ? new DenseSet(m, model.d) : new ProjectedGaussianSet(m, model.d);
+}
+
+/** Task buffers sized for the model; `shared` reuses another task's head buffers (w*, θ*). */
+export function allocTask(model: LinearRepModel, shared?: TaskData): TaskData {
   return {
-    wStar: new Float64Array(model.k),
-    theta: new Float64Array(model.d),
-    inner: set(model.mIn),
-    outer: set(model.mOut),
+    wStar: shared?.wStar ?? new Float64Array(model.k),
+    theta: shared?.theta ?? new Float64Array(model.d),
+    inner: allocSet(model, model.mIn),
+    outer: allocSet(model, model.mOut),
   };
 }
 
@@ -85,9 +88,9 @@ export function headStd(model: LinearRepModel): Float64Array {
 }
 
 /**
- * Draw one task into `out` from stream `s`, in a fixed order: head (k normals), then inner X
- * (m_in·d), inner noise (m_in), outer X (m_out·d), outer noise (m_out). Population sets draw
- * nothing, so a task's head is the same in population and finite-sample runs with one key.
+ * Draw one task into `out` from stream `s`: the head (k normals) and θ* = B*w*, then, for
+ * dense sets, inner X (m_in·d), inner noise (m_in), outer X, outer noise. Population and
+ * projected sets draw nothing here (projected ones draw as they are used, after `resetProjected`).
  */
 export function sampleTask(
   s: Stream,
@@ -96,7 +99,7 @@ export function sampleTask(
   sd: Float64Array,
   out: TaskData,
 ): void {
-  const { d, k, sigma } = model;
+  const { d, k } = model;
   const { wStar, theta } = out;
   s.fillNormal(wStar, 0, k);
   for (let c = 0; c < k; c++) wStar[c] = model.headMean + sd[c] * wStar[c];
@@ -106,87 +109,17 @@ export function sampleTask(
     for (let c = 0; c < k; c++) acc += Bs[i * k + c] * wStar[c];
     theta[i] = acc;
   }
-  fillSet(s, out.inner, theta, d, sigma);
-  fillSet(s, out.outer, theta, d, sigma);
+  if (out.inner instanceof DenseSet) out.inner.draw(s, model.sigma);
+  if (out.outer instanceof DenseSet) out.outer.draw(s, model.sigma);
 }
 
-function fillSet(s: Stream, set: SampleSet, theta: Float64Array, d: number, sigma: number): void {
-  const m = set.m;
-  if (m === null) return;
-  const { X, y } = set;
-  s.fillNormal(X, 0, m * d);
-  s.fillNormal(y, 0, m, sigma);
-  for (let j = 0; j < m; j++) {
-    const o = j * d;
-    let acc = 0;
-    for (let i = 0; i < d; i++) acc += X[o + i] * theta[i];
-    y[j] += acc;
-  }
+/** Start fresh projected data sets for a task, drawing from `s` (inner first, then outer). */
+export function resetProjected(task: TaskData, s: NormalSource, sigma: number): void {
+  if (task.inner instanceof ProjectedGaussianSet) task.inner.reset(s, sigma);
+  if (task.outer instanceof ProjectedGaussianSet) task.outer.reset(s, sigma);
 }
 
-/**
- * Loss of a regression vector θ on a data set: `(1/2m) Σ_j (⟨θ, x_j⟩ − y_j)²`, or for the
- * population `½‖θ − θ*‖² + σ²/2`.
- */
-export function setLoss(set: SampleSet, thetaStar: Float64Array, theta: Float64Array, sigma: number): number {
-  const d = theta.length;
-  if (set.m === null) {
-    let acc = 0;
-    for (let i = 0; i < d; i++) acc += (theta[i] - thetaStar[i]) ** 2;
-    return 0.5 * acc + 0.5 * sigma * sigma;
-  }
-  const { m, X, y } = set;
-  let acc = 0;
-  for (let j = 0; j < m; j++) {
-    let e = -y[j];
-    for (let i = 0; i < d; i++) e += X[j * d + i] * theta[i];
-    acc += e * e;
-  }
-  return acc / (2 * m);
-}
-
-/**
- * Gradient residual `g(θ) = Σ̂θ − ĉ = Xᵀ(Xθ − y)/m` (population: `θ − θ*`), written to `out`.
- * One fused pass per sample row: the dot product and the update touch the row while in cache.
- */
-export function residual(
-  set: SampleSet,
-  thetaStar: Float64Array,
-  theta: Float64Array,
-  out: Float64Array,
-): void {
-  const d = theta.length;
-  if (set.m === null) {
-    for (let i = 0; i < d; i++) out[i] = theta[i] - thetaStar[i];
-    return;
-  }
-  const { m, X, y } = set;
-  out.fill(0);
-  for (let j = 0; j < m; j++) {
-    const o = j * d;
-    let e = -y[j];
-    for (let i = 0; i < d; i++) e += X[o + i] * theta[i];
-    for (let i = 0; i < d; i++) out[i] += e * X[o + i];
-  }
-  const inv = 1 / m;
-  for (let i = 0; i < d; i++) out[i] *= inv;
-}
-
-/** `Σ̂ v = Xᵀ(Xv)/m` (population: `v`), written to `out`. */
-export function covApply(set: SampleSet, v: Float64Array, out: Float64Array): void {
-  const d = v.length;
-  if (set.m === null) {
-    out.set(v);
-    return;
-  }
-  const { m, X } = set;
-  out.fill(0);
-  for (let j = 0; j < m; j++) {
-    const o = j * d;
-    let e = 0;
-    for (let i = 0; i < d; i++) e += X[o + i] * v[i];
-    for (let i = 0; i < d; i++) out[i] += e * X[o + i];
-  }
-  const inv = 1 / m;
-  for (let i = 0; i < d; i++) out[i] *= inv;
+/** Whether the task has lazily drawn (projected) sets. */
+export function hasProjected(task: TaskData): boolean {
+  return task.inner instanceof ProjectedGaussianSet || task.outer instanceof ProjectedGaussianSet;
 }

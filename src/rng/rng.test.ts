@@ -220,3 +220,19 @@ describe("statistical properties", () => {
     expect(Math.abs(c / N)).toBeLessThan(5 / Math.sqrt(N));
   });
 });
+
+describe("NormalSource", () => {
+  test("hands out the stream's normals in order, across block boundaries, with scaling", async () => {
+    const { NormalSource } = await import("./stream.js");
+    const direct = stream(key(11)).fillNormal(new Float64Array(700));
+    const src = new NormalSource(stream(key(11)), 64);
+    const got = new Float64Array(700);
+    let o = 0;
+    for (const n of [1, 20, 63, 64, 65, 100, 387]) {
+      src.fill(got, o, n, o === 21 ? 2 : 1);
+      o += n;
+    }
+    expect(o).toBe(700);
+    for (let i = 0; i < 700; i++) expect(got[i]).toBe(i >= 21 && i < 84 ? 2 * direct[i] : direct[i]);
+  });
+});

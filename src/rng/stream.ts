@@ -220,3 +220,39 @@ export function fillNormal(
 ): Float64Array {
   return new Stream(k).fillNormal(out, offset, length);
 }
+
+/**
+ * Standard normals from a stream, drawn in bulk blocks and handed out in order: the same
+ * sequence as `stream.fillNormal` called piece by piece, with the per-call cost paid once per
+ * block. For consumers that take many short runs (a few dozen values) from one stream.
+ */
+export class NormalSource {
+  private readonly buf: Float64Array;
+  private pos: number;
+
+  constructor(
+    private readonly s: Stream,
+    blockSize = 2048,
+  ) {
+    this.buf = new Float64Array(blockSize);
+    this.pos = blockSize;
+  }
+
+  /** Write the next `length` normals, times `scale`, to `out[offset ..]`. */
+  fill(out: Float64Array, offset: number, length: number, scale = 1): void {
+    const buf = this.buf;
+    let done = 0;
+    while (done < length) {
+      if (this.pos === buf.length) {
+        this.s.fillNormal(buf, 0, buf.length);
+        this.pos = 0;
+      }
+      const take = Math.min(length - done, buf.length - this.pos);
+      const p = this.pos;
+      const o = offset + done;
+      for (let i = 0; i < take; i++) out[o + i] = buf[p + i] * scale;
+      this.pos += take;
+      done += take;
+    }
+  }
+}

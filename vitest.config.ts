@@ -5,6 +5,7 @@ export default defineConfig({
     include: ["src/**/*.test.ts"],
     // Numerical tests run real experiments; correctness, not speed, is what they check.
     testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: "forks",
   },
 });

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { runRecord } from "../sweep/record.js";
 import { predictedRate } from "../theory/collinsRate.js";
 import { getExperiment } from "./registry.js";
@@ -35,7 +35,10 @@ function median(xs: number[]): number {
 const META = ["anil", "fo-anil", "maml", "fo-maml"] as const;
 
 describe("collins-convergence (population, d=20, k=3, n=20, α=β=0.5, µ=1, 10 seeds)", () => {
-  const rec = run("collins-convergence", { iters: 150 });
+  let rec: RunRecord;
+  beforeAll(() => {
+    rec = run("collins-convergence", { iters: 150 });
+  });
 
   test.each(META)("%s reaches dist < 1e-6 by iteration 100 on every seed", (method) => {
     for (const c of curves(rec, { method })) {
@@ -82,11 +85,10 @@ describe("collins-diversity: the fitted rate matches 1 − αβµ²", () => {
 });
 
 describe("collins-finite-samples (m_in = m_out = 10, n = 20, α = β = 0.25, σ = 0)", () => {
-  const rec = run(
-    "collins-finite-samples",
-    { ms: [10], ns: [20], sigmas: [0], iters: 1500 },
-    [0, 1, 2, 3, 4],
-  );
+  let rec: RunRecord;
+  beforeAll(() => {
+    rec = run("collins-finite-samples", { ms: [10], ns: [20], sigmas: [0], iters: 1500 }, [0, 1, 2, 3, 4]);
+  });
   const cond = { m_in: 10, m_out: 10, n: 20, sigma: 0 };
 
   test("the four meta-methods settle at a floor well below Avg-GD, which stays above 0.9", () => {
@@ -108,6 +110,23 @@ describe("collins-finite-samples (m_in = m_out = 10, n = 20, α = β = 0.25, σ 
       expect(Math.min(...c.y)).toBeLessThan(1e-10);
     for (const c of curves(rec, { method: "anil", ...split }))
       expect(Math.min(...c.y.slice(-200))).toBeGreaterThan(1e-3);
+  });
+});
+
+describe("samplers", () => {
+  test("the projected and direct samplers give the same floors (median over 8 seeds within 20%)", () => {
+    const settings = { ms: [10], ns: [20], sigmas: [0.5], splits: false, iters: 400 };
+    const seeds = [0, 1, 2, 3, 4, 5, 6, 7];
+    const a = run("collins-finite-samples", { ...settings, sampler: "projected" }, seeds);
+    const b = run("collins-finite-samples", { ...settings, sampler: "direct" }, seeds);
+    const cond = { m_in: 10, m_out: 10, n: 20, sigma: 0.5 };
+    for (const method of [...META, "avg-gd"]) {
+      const floor = (r: RunRecord) =>
+        median(curves(r, { method, ...cond }).map((c) => median(c.y.slice(-200))));
+      expect(Math.abs(floor(a) / floor(b) - 1)).toBeLessThan(0.2);
+    }
+    // …and they are different draws, not the same code path.
+    expect(JSON.stringify(a.result)).not.toBe(JSON.stringify(b.result));
   });
 });
 

@@ -277,7 +277,8 @@ function summarise(values: (number | null)[]): MetricSummary {
 
 /** Value of a label as it appears in text, e.g. `0.5`, `∞`, `true`. */
 export function formatLabelValue(v: LabelValue): string {
-  if (v === null) return "none";
+  // In labels, as in params, null stands for ∞ (a sample count m = ∞ is the population).
+  if (v === null) return "∞";
   if (typeof v === "number") {
     if (v === Number.POSITIVE_INFINITY) return "∞";
     if (v === Number.NEGATIVE_INFINITY) return "−∞";

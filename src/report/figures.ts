@@ -38,7 +38,7 @@ const EXTRA_COLORS = ["#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#7
 export const LOG_FLOOR = 1e-17;
 
 /** Axis title for the principal-angle distance (SPEC §1.1): always say it is not squared. */
-export const DIST_AXIS_TITLE = "dist(B, B*) = sin θ_max (unsquared)";
+export const DIST_AXIS_TITLE = "dist = sin θ_max (unsquared)";
 
 /** Short symbols for condition labels in panel titles, e.g. `sigma` → `σ`. */
 const LABEL_SYMBOLS: Record<string, string> = {

@@ -11,6 +11,8 @@ import { writeFigure } from "../report/render.js";
 import { formatTable, summaryRows } from "../report/summaryTable.js";
 import { runRecord } from "../sweep/record.js";
 import { METAREP_VERSION } from "../version.js";
+import { COMMAND_MODULES } from "./commands.js";
+import { getDatasetLoader } from "./datasets.js";
 import { writeFileAtomic } from "./io.js";
 import { makeProgress } from "./progress.js";
 
@@ -38,6 +40,8 @@ function parseSets(sets: string[]): Record<string, unknown> {
 
 interface RunPlan {
   exp: Experiment;
+  /** Path given with --data, for experiments that declare a dataset. */
+  data?: string;
   size: SizeName;
   params: Record<string, unknown>;
   seeds: number;
@@ -46,19 +50,34 @@ interface RunPlan {
 }
 
 /** Validate everything about a run before anything is computed or written. */
-function plan(id: string, opts: { size: string; seeds?: string; seed: string; set: string[] }): RunPlan {
+function plan(
+  id: string,
+  opts: { size: string; seeds?: string; seed: string; set: string[]; data?: string },
+): RunPlan {
   const exp = getExperiment(id);
+  if (exp.dataset && opts.data === undefined) {
+    throw new UsageError(`"--data" is required by ${id}: ${exp.dataset.description}.`);
+  }
+  if (!exp.dataset && opts.data !== undefined) {
+    throw new UsageError(`"--data" is not taken by ${id} (it generates its own data); got "${opts.data}".`);
+  }
   const size = checkSize(opts.size);
   const overrides = parseSets(opts.set);
   const params = resolveParams(exp, size, overrides) as Record<string, unknown>;
   const seeds = opts.seeds === undefined ? exp.seeds[size] : parseIntFlag("--seeds", opts.seeds, 1);
   const seed = parseIntFlag("--seed", opts.seed, 0);
   const sets = opts.set.map((s) => ` --set ${s}`).join("");
-  const command = `metarep run ${id} --size ${size} --seeds ${seeds} --seed ${seed}${sets}`;
-  return { exp, size, params, seeds, seed, command };
+  const data = opts.data === undefined ? "" : ` --data ${JSON.stringify(opts.data)}`;
+  const command = `metarep run ${id} --size ${size} --seeds ${seeds} --seed ${seed}${sets}${data}`;
+  return { exp, size, params, seeds, seed, command, data: opts.data };
 }
 
-function execute(p: RunPlan, quiet: boolean): RunRecord {
+async function execute(p: RunPlan, quiet: boolean): Promise<RunRecord> {
+  let dataset: { data: unknown; info: { kind: string; path: string; digest: string } } | undefined;
+  if (p.exp.dataset && p.data !== undefined) {
+    const loaded = await getDatasetLoader(p.exp.dataset.kind).load(p.data);
+    dataset = { data: loaded.data, info: { kind: p.exp.dataset.kind, path: p.data, digest: loaded.digest } };
+  }
   const progress = makeProgress(`${p.exp.id} (${p.seeds} seeds)`, quiet);
   try {
     return runRecord({
@@ -68,7 +87,12 @@ function execute(p: RunPlan, quiet: boolean): RunRecord {
       seed: p.seed,
       seedIndices: Array.from({ length: p.seeds }, (_, i) => i),
       command: p.command,
-      ctx: { progress: progress.update, warn: (m) => process.stderr.write(`warning: ${m}\n`) },
+      ctx: {
+        progress: progress.update,
+        warn: (m) => process.stderr.write(`warning: ${m}\n`),
+        dataset: dataset?.data,
+      },
+      dataset: dataset?.info,
     });
   } finally {
     progress.stop();
@@ -144,13 +168,22 @@ function program(): Command {
     .option("--set <name=value>", "override a parameter (repeatable; lists as a,b,c; inf for ∞)", collect, [])
     .option("--out <dir>", "output directory", "results")
     .option("--json", "print the record as JSON on stdout")
+    .option("--data <path>", "real data set, for experiments that take one (see `metarep list`)")
     .action(
       async (
         id: string,
-        opts: { size: string; seeds?: string; seed: string; set: string[]; out: string; json?: boolean },
+        opts: {
+          size: string;
+          seeds?: string;
+          seed: string;
+          set: string[];
+          out: string;
+          json?: boolean;
+          data?: string;
+        },
       ) => {
         const p = plan(id, opts);
-        const record = execute(p, Boolean(opts.json));
+        const record = await execute(p, Boolean(opts.json));
         const figs = await writeOutputs(p, record, resolve(opts.out));
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(record)}\n`);
@@ -175,13 +208,14 @@ function program(): Command {
     .option("--seed <S>", "root seed", "0")
     .option("--out <dir>", "output directory", "results")
     .action(async (ids: string[], opts: { size: string; seeds?: string; seed: string; out: string }) => {
-      const chosen = ids.length ? ids : listExperiments().map((e) => e.id);
+      // Experiments on real data need files we cannot ship; `run <id> --data PATH` runs them.
+      const chosen = ids.length ? ids : listExperiments().filter((e) => !e.dataset).map((e) => e.id);
       const plans = chosen.map((id) => plan(id, { ...opts, set: [] }));
       const out = resolve(opts.out);
       const sections: ReportSection[] = [];
       const t0 = performance.now();
       for (const p of plans) {
-        const record = execute(p, false);
+        const record = await execute(p, false);
         const figs = await writeOutputs(p, record, out);
         const rows = summaryRows(record);
         sections.push({
@@ -205,6 +239,7 @@ function program(): Command {
       );
     });
 
+  for (const add of COMMAND_MODULES) add(prog);
   return prog;
 }
 

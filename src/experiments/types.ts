@@ -48,6 +48,8 @@ export interface RunContext {
   progress(done: number, total: number): void;
   signal?: AbortSignal;
   warn(message: string): void;
+  /** The loaded real data set, for experiments that declare `dataset` (see src/cli/datasets.ts). */
+  dataset?: unknown;
 }
 
 /**
@@ -63,12 +65,18 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
   sizes: Record<SizeName, Partial<z.input<S>>>;
   /** Default number of seeds per size. */
   seeds: Record<SizeName, number>;
-  /** Figures drawn from its records: `trace` (dist per iteration), `rate` (fitted rate vs µ). */
+  /** A real data set the experiment needs (`metarep run <id> --data PATH`), by loader kind. */
+  dataset?: { kind: string; description: string };
+  /**
+   * Figures drawn from its records, by kind; `src/report/experimentFigures.ts` maps each kind to
+   * its Vega-Lite builder (e.g. `trace`: dist per iteration; `rate`: fitted rate vs µ).
+   */
   figures: readonly FigureKind[];
   run(params: z.output<S>, key: Key, ctx: RunContext): RunResult;
 }
 
-export type FigureKind = "trace" | "rate";
+/** A figure kind registered in `src/report/experimentFigures.ts`. */
+export type FigureKind = string;
 
 /** What is stored: enough to reproduce the run from the command line (DESIGN.md `RunRecord`). */
 export interface RunRecord {
@@ -85,6 +93,8 @@ export interface RunRecord {
   cellId: string;
   status: Status;
   result: { seeds: RunResult[] };
+  /** The real data set the run read, if any: loader kind, path and digest of the bytes read. */
+  dataset?: { kind: string; path: string; digest: string };
   /** The command line that reproduces this record. */
   command: string;
   startedAt: string;

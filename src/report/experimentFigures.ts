@@ -1,20 +1,33 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { Experiment, FigureKind, RunRecord } from "../experiments/types.js";
+import { UnknownNameError } from "../errors.js";
+import type { Experiment, RunRecord } from "../experiments/types.js";
 import { rateFigure, traceFigure } from "./figures.js";
 
-const BUILDERS: Record<FigureKind, { name: string; build(record: RunRecord, title: string): TopLevelSpec }> =
-  {
-    trace: { name: "dist", build: (r, title) => traceFigure(r, { title }) },
-    rate: { name: "rate", build: (r, title) => rateFigure(r, { title }) },
-  };
+/** A figure kind: the file name it is written under and its Vega-Lite builder. */
+export interface FigureBuilder {
+  name: string;
+  build(record: RunRecord, title: string): TopLevelSpec;
+}
+
+/** Figure kinds that experiments may declare (`Experiment.figures`). */
+const BUILDERS: Record<string, FigureBuilder> = {
+  trace: { name: "dist", build: (r, title) => traceFigure(r, { title }) },
+  rate: { name: "rate", build: (r, title) => rateFigure(r, { title }) },
+};
 
 /** The figures of a record, by the kinds its experiment declares: name → Vega-Lite spec. */
 export function experimentFigures(
   exp: Experiment,
   record: RunRecord,
 ): { name: string; spec: TopLevelSpec }[] {
-  return exp.figures.map((kind) => ({
-    name: BUILDERS[kind].name,
-    spec: BUILDERS[kind].build(record, exp.title),
-  }));
+  return exp.figures.map((kind) => {
+    const b = BUILDERS[kind];
+    if (!b) throw new UnknownNameError("figure kind", kind, Object.keys(BUILDERS));
+    return { name: b.name, spec: b.build(record, exp.title) };
+  });
+}
+
+/** Every registered figure kind (tests check each experiment's kinds are among them). */
+export function figureKinds(): string[] {
+  return Object.keys(BUILDERS);
 }

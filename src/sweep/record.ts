@@ -43,6 +43,8 @@ export interface RecordRequest {
   ctx: RunContext;
   /** Clock for `startedAt`; injectable so the browser and tests can control it. */
   now?: () => Date;
+  /** The real data set passed to the run (in `ctx.dataset`), recorded by kind, path and digest. */
+  dataset?: { kind: string; path: string; digest: string };
 }
 
 /**
@@ -73,6 +75,7 @@ export function runRecord(req: RecordRequest): RunRecord {
     cellId: cellId(experiment.id, params, seed, seedIndices),
     status: results.some((r) => r.status === "diverged") ? "diverged" : "ok",
     result: { seeds: results },
+    ...(req.dataset ? { dataset: req.dataset } : {}),
     command: req.command,
     startedAt,
     seconds: (performance.now() - t0) / 1000,

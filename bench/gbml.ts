@@ -1,0 +1,110 @@
+/**
+ * Bench suite "gbml": Collins et al.'s meta-learning methods against `gbml_ref.py`, side by side
+ * in one run, same settings, reported as a speed ratio (reference seconds / metarep seconds).
+ * Timings exclude interpreter start-up on both sides (the reference reports its own compute
+ * time). Each metarep timing is the best of `--repeat` runs after a warm-up; the reference runs
+ * once per setting (its spread is small next to its run time).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type MethodId, metaTrain } from "../src/algorithms/index.js";
+import { type GbmlParams, gbmlSchema, trainConfig } from "../src/experiments/gbml.js";
+import { key } from "../src/rng/key.js";
+
+import { type BenchOptions, referenceDir } from "./common.js";
+
+interface Case {
+  name: string;
+  method: MethodId;
+  params: Partial<GbmlParams>;
+}
+
+function refArgs(c: Case, p: GbmlParams): string[] {
+  const a = [
+    "--method",
+    c.method,
+    "--d",
+    String(p.d),
+    "--k",
+    String(p.k),
+    "--n",
+    String(p.n),
+    "--alpha",
+    String(p.alpha),
+    "--beta",
+    String(p.beta),
+    "--iters",
+    String(p.iters),
+    "--mu",
+    String(p.mu),
+    "--sigma",
+    String(p.sigma),
+    "--json",
+  ];
+  if (p.m_in !== null) a.push("--m-in", String(p.m_in));
+  if (p.m_out !== null) a.push("--m-out", String(p.m_out));
+  return a;
+}
+
+function timeOurs(p: GbmlParams, method: MethodId, repeat: number): { seconds: number; final: number } {
+  const cfg = { ...trainConfig(p), methods: [method] };
+  let best = Number.POSITIVE_INFINITY;
+  let final = Number.NaN;
+  for (let r = 0; r < repeat; r++) {
+    const t0 = performance.now();
+    const res = metaTrain(cfg, key(r));
+    best = Math.min(best, (performance.now() - t0) / 1000);
+    const d = res.traces[0].dist;
+    final = d[d.length - 1];
+  }
+  return { seconds: best, final };
+}
+
+function timeReference(c: Case, p: GbmlParams): { seconds: number; final: number } | null {
+  const script = join(referenceDir(), "gbml_ref.py");
+  if (!existsSync(script)) return null;
+  const out = execFileSync("python3", [script, ...refArgs(c, p)], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const j = JSON.parse(out) as { seconds: number; dist: number[] };
+  return { seconds: j.seconds, final: j.dist[j.dist.length - 1] };
+}
+
+export function benchGbml({ only, repeat }: BenchOptions): void {
+  const cases = (
+    [
+      ...(["projected", "direct"] as const).map((sampler) => ({
+        name: `finite-sample MAML, ${sampler} sampler (d=100, k=5, n=100, m=20, σ=0.5, α=β=0.25, 1000 iters)`,
+        method: "maml",
+        params: {
+          d: 100,
+          k: 5,
+          n: 100,
+          m_in: 20,
+          m_out: 20,
+          sigma: 0.5,
+          alpha: 0.25,
+          beta: 0.25,
+          iters: 1000,
+          sampler,
+        },
+      })),
+      ...(["anil", "fo-anil", "maml", "fo-maml", "avg-gd"] as const).map((m) => ({
+        name: `population ${m} (d=20, k=3, n=20, α=β=0.5, µ=1, 400 iters)`,
+        method: m,
+        params: { iters: 400 },
+      })),
+    ] as Case[]
+  ).filter((c) => only.length === 0 || only.some((o) => c.name.includes(o)));
+
+  console.log("case | metarep s | numpy s | speed-up (numpy/metarep) | final dist metarep / numpy");
+  for (const c of cases) {
+    const p = gbmlSchema.parse({ ...c.params, methods: [c.method] });
+    timeOurs({ ...p, iters: Math.min(p.iters, 400) }, c.method, 1); // warm-up: let the JIT compile the hot loop first
+    const ours = timeOurs(p, c.method, repeat);
+    const ref = timeReference(c, p);
+    const ratio = ref ? (ref.seconds / ours.seconds).toFixed(2) : "n/a (reference not found)";
+    console.log(
+      `${c.name} | ${ours.seconds.toFixed(3)} | ${ref ? ref.seconds.toFixed(3) : "—"} | ${ratio}× | ${ours.final.toExponential(2)} / ${ref ? ref.final.toExponential(2) : "—"}`,
+    );
+  }
+}

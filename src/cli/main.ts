@@ -209,7 +209,11 @@ function program(): Command {
     .option("--out <dir>", "output directory", "results")
     .action(async (ids: string[], opts: { size: string; seeds?: string; seed: string; out: string }) => {
       // Experiments on real data need files we cannot ship; `run <id> --data PATH` runs them.
-      const chosen = ids.length ? ids : listExperiments().filter((e) => !e.dataset).map((e) => e.id);
+      const chosen = ids.length
+        ? ids
+        : listExperiments()
+            .filter((e) => !e.dataset)
+            .map((e) => e.id);
       const plans = chosen.map((id) => plan(id, { ...opts, set: [] }));
       const out = resolve(opts.out);
       const sections: ReportSection[] = [];

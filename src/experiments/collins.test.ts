@@ -11,7 +11,34 @@ import type { Curve, RunRecord } from "./types.js";
 const ctx = { progress: () => {}, warn: () => {} };
 const SEEDS = Array.from({ length: 10 }, (_, i) => i);
 
-function run(id: string, overrides: Record<string, unknown>, seedIndices = SEEDS, seed = 0): RunRecord {
+/**
+ * Run seed by seed, yielding to the event loop between seeds so that a long computation never
+ * blocks the test worker's messages. Each seed's key depends on its index alone, so the record
+ * equals one `runRecord` over all the seeds (a determinism test below checks this property).
+ */
+async function run(
+  id: string,
+  overrides: Record<string, unknown>,
+  seedIndices = SEEDS,
+  seed = 0,
+): Promise<RunRecord> {
+  const experiment = getExperiment(id);
+  const params = resolveParams(experiment, null, overrides) as Record<string, unknown>;
+  const parts: RunRecord[] = [];
+  for (const s of seedIndices) {
+    parts.push(runRecord({ experiment, params, size: null, seed, seedIndices: [s], command: "test", ctx }));
+    await new Promise((r) => setImmediate(r));
+  }
+  return {
+    ...parts[0],
+    seedIndices,
+    status: parts.some((p) => p.status === "diverged") ? "diverged" : "ok",
+    result: { seeds: parts.flatMap((p) => p.result.seeds) },
+  };
+}
+
+/** One `runRecord` over all the seeds at once (small runs only). */
+function runAll(id: string, overrides: Record<string, unknown>, seedIndices: number[], seed = 0): RunRecord {
   const experiment = getExperiment(id);
   const params = resolveParams(experiment, null, overrides) as Record<string, unknown>;
   return runRecord({ experiment, params, size: null, seed, seedIndices, command: "test", ctx });
@@ -36,8 +63,8 @@ const META = ["anil", "fo-anil", "maml", "fo-maml"] as const;
 
 describe("collins-convergence (population, d=20, k=3, n=20, α=β=0.5, µ=1, 10 seeds)", () => {
   let rec: RunRecord;
-  beforeAll(() => {
-    rec = run("collins-convergence", { iters: 150 });
+  beforeAll(async () => {
+    rec = await run("collins-convergence", { iters: 150 });
   });
 
   test.each(META)("%s reaches dist < 1e-6 by iteration 100 on every seed", (method) => {
@@ -63,8 +90,8 @@ describe("collins-convergence (population, d=20, k=3, n=20, α=β=0.5, µ=1, 10 
 });
 
 describe("collins-diversity: the fitted rate matches 1 − αβµ²", () => {
-  test.each([1, 0.5])("µ = %s: the median over 10 seeds is within 2%% of (1 − rate)", (mu) => {
-    const rec = run("collins-diversity", { mus: [mu], iters: mu === 1 ? 200 : 600 });
+  test.each([1, 0.5])("µ = %s: the median over 10 seeds is within 2%% of (1 − rate)", async (mu) => {
+    const rec = await run("collins-diversity", { mus: [mu], iters: mu === 1 ? 200 : 600 });
     const theory = predictedRate(0.5, 0.5, mu);
     for (const method of META) {
       const rates = curves(rec, { method, mu }).map((c) => c.metrics.rate);
@@ -75,8 +102,12 @@ describe("collins-diversity: the fitted rate matches 1 − αβµ²", () => {
     expect(rec.result.seeds[0].scalars[`theoryRate[mu=${mu}]`]).toBe(theory);
   });
 
-  test("less diverse heads learn more slowly (rate increases as µ falls)", () => {
-    const rec = run("collins-diversity", { mus: [1, 0.5, 0.2], iters: 800, methods: ["fo-anil"] }, [0, 1, 2]);
+  test("less diverse heads learn more slowly (rate increases as µ falls)", async () => {
+    const rec = await run(
+      "collins-diversity",
+      { mus: [1, 0.5, 0.2], iters: 800, methods: ["fo-anil"] },
+      [0, 1, 2],
+    );
     const med = (mu: number) =>
       median(curves(rec, { method: "fo-anil", mu }).map((c) => c.metrics.rate as number));
     expect(med(1)).toBeLessThan(med(0.5));
@@ -86,8 +117,12 @@ describe("collins-diversity: the fitted rate matches 1 − αβµ²", () => {
 
 describe("collins-finite-samples (m_in = m_out = 10, n = 20, α = β = 0.25, σ = 0)", () => {
   let rec: RunRecord;
-  beforeAll(() => {
-    rec = run("collins-finite-samples", { ms: [10], ns: [20], sigmas: [0], iters: 1500 }, [0, 1, 2, 3, 4]);
+  beforeAll(async () => {
+    rec = await run(
+      "collins-finite-samples",
+      { ms: [10], ns: [20], sigmas: [0], iters: 800 },
+      [0, 1, 2, 3, 4],
+    );
   });
   const cond = { m_in: 10, m_out: 10, n: 20, sigma: 0 };
 
@@ -114,11 +149,11 @@ describe("collins-finite-samples (m_in = m_out = 10, n = 20, α = β = 0.25, σ 
 });
 
 describe("samplers", () => {
-  test("the projected and direct samplers give the same floors (median over 8 seeds within 20%)", () => {
+  test("the projected and direct samplers give the same floors (median over 8 seeds within 20%)", async () => {
     const settings = { ms: [10], ns: [20], sigmas: [0.5], splits: false, iters: 400 };
     const seeds = [0, 1, 2, 3, 4, 5, 6, 7];
-    const a = run("collins-finite-samples", { ...settings, sampler: "projected" }, seeds);
-    const b = run("collins-finite-samples", { ...settings, sampler: "direct" }, seeds);
+    const a = await run("collins-finite-samples", { ...settings, sampler: "projected" }, seeds);
+    const b = await run("collins-finite-samples", { ...settings, sampler: "direct" }, seeds);
     const cond = { m_in: 10, m_out: 10, n: 20, sigma: 0.5 };
     for (const method of [...META, "avg-gd"]) {
       const floor = (r: RunRecord) =>
@@ -131,8 +166,8 @@ describe("samplers", () => {
 });
 
 describe("collins-head-init", () => {
-  test("with ‖w₀‖ = 1 FO-MAML's blow-up is recorded as diverged with its iteration; ANIL still converges", () => {
-    const rec = run("collins-head-init", { w0s: [1], iters: 300 }, [0, 1, 2, 3, 4]);
+  test("with ‖w₀‖ = 1 FO-MAML's blow-up is recorded as diverged with its iteration; ANIL still converges", async () => {
+    const rec = await run("collins-head-init", { w0s: [1], iters: 300 }, [0, 1, 2, 3, 4]);
     expect(rec.status).toBe("diverged");
     for (const c of curves(rec, { method: "fo-maml", w0: 1 })) {
       expect(c.status).toBe("diverged");
@@ -153,16 +188,16 @@ describe("determinism", () => {
   const strip = (r: RunRecord) => JSON.stringify({ ...r, startedAt: "", seconds: 0 });
 
   test("the same seed gives identical record bytes apart from timestamps; another seed differs", () => {
-    const a = run("collins-finite-samples", { ms: [5], ns: [4], sigmas: [0.5], iters: 30 }, [0, 1], 7);
-    const b = run("collins-finite-samples", { ms: [5], ns: [4], sigmas: [0.5], iters: 30 }, [0, 1], 7);
-    const c = run("collins-finite-samples", { ms: [5], ns: [4], sigmas: [0.5], iters: 30 }, [0, 1], 8);
+    const a = runAll("collins-finite-samples", { ms: [5], ns: [4], sigmas: [0.5], iters: 30 }, [0, 1], 7);
+    const b = runAll("collins-finite-samples", { ms: [5], ns: [4], sigmas: [0.5], iters: 30 }, [0, 1], 7);
+    const c = runAll("collins-finite-samples", { ms: [5], ns: [4], sigmas: [0.5], iters: 30 }, [0, 1], 8);
     expect(strip(a)).toBe(strip(b));
     expect(strip(a)).not.toBe(strip(c));
   });
 
   test("a seed's results do not depend on which other seeds are in the record", () => {
-    const both = run("collins-convergence", { iters: 20 }, [0, 1]);
-    const one = run("collins-convergence", { iters: 20 }, [1]);
+    const both = runAll("collins-convergence", { iters: 20 }, [0, 1]);
+    const one = runAll("collins-convergence", { iters: 20 }, [1]);
     expect(JSON.stringify(both.result.seeds[1])).toBe(JSON.stringify(one.result.seeds[0]));
   });
 });
@@ -172,8 +207,8 @@ const reference = resolve(import.meta.dirname, "../../../shared/reference/gbml_r
 describe.runIf(existsSync(reference))("agreement with the NumPy reference gbml_ref.py", () => {
   test.each(META)(
     "%s: median iterations to 1e-6 over 10 seeds within 15%% (population, defaults)",
-    (method) => {
-      const rec = run("collins-convergence", { iters: 150, methods: [method] });
+    async (method) => {
+      const rec = await run("collins-convergence", { iters: 150, methods: [method] });
       const ours = median(curves(rec, { method }).map((c) => c.metrics["firstBelow1e-6"] as number));
       const theirs = median(
         SEEDS.map((seed) => {
@@ -191,9 +226,9 @@ describe.runIf(existsSync(reference))("agreement with the NumPy reference gbml_r
     },
   );
 
-  test("finite-sample MAML floors agree (median final dist over 10 seeds within 25%)", () => {
+  test("finite-sample MAML floors agree (median final dist over 10 seeds within 25%)", async () => {
     const settings = { d: 20, k: 3, n: 20, m_in: 10, m_out: 10, sigma: 0.5, alpha: 0.25, beta: 0.25 };
-    const rec = run("collins-convergence", { ...settings, iters: 400, methods: ["maml"] });
+    const rec = await run("collins-convergence", { ...settings, iters: 400, methods: ["maml"] });
     const tailMedian = (y: number[]) => median(y.slice(-100));
     const ours = median(curves(rec, { method: "maml" }).map((c) => tailMedian(c.y)));
     const theirs = median(

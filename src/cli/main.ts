@@ -1,52 +1,35 @@
+import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { MetarepError } from "../errors.js";
-import { parseSetValue } from "../experiments/params.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
-import type { Experiment, RunRecord, SizeName } from "../experiments/types.js";
+import type { Experiment, RunRecord, SizeName, TheoryRow } from "../experiments/types.js";
 import { experimentFigures } from "../report/experimentFigures.js";
-import { type ReportSection, reportHtml } from "../report/html.js";
 import { writeFigure } from "../report/render.js";
+import { writeReport } from "../report/storeReport.js";
 import { formatTable, summaryRows } from "../report/summaryTable.js";
+import { writeFileAtomic } from "../sweep/atomic.js";
+import { ThreadsExecutor } from "../sweep/executors/threads.js";
 import { runRecord } from "../sweep/record.js";
+import { runSweep } from "../sweep/runSweep.js";
+import { expandSweep, sweepSpecSchema } from "../sweep/spec.js";
 import { METAREP_VERSION } from "../version.js";
 import { COMMAND_MODULES } from "./commands.js";
 import { getDatasetLoader } from "./datasets.js";
-import { writeFileAtomic } from "./io.js";
+import { collect, parseIntFlag, parseSets, UsageError } from "./flags.js";
 import { makeProgress } from "./progress.js";
-
-/** A usage error: printed as one line, exit code 2, nothing written. */
-class UsageError extends MetarepError {
-  override name = "UsageError";
-}
-
-function parseIntFlag(flag: string, text: string, min: number): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(`"${flag}" must be an integer ≥ ${min}; got "${text}".`);
-  }
-  return Number(text);
-}
-
-function parseSets(sets: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const s of sets) {
-    const eq = s.indexOf("=");
-    if (eq <= 0) throw new UsageError(`"--set" must be name=value; got "${s}".`);
-    out[s.slice(0, eq).trim()] = parseSetValue(s.slice(eq + 1));
-  }
-  return out;
-}
+import { CellsFailedError, sweepCommands } from "./sweepCommands.js";
 
 interface RunPlan {
   exp: Experiment;
-  /** Path given with --data, for experiments that declare a dataset. */
-  data?: string;
   size: SizeName;
   params: Record<string, unknown>;
   seeds: number;
   seed: number;
   command: string;
+  /** Path given with --data, for experiments that declare a dataset. */
+  data?: string;
 }
 
 /** Validate everything about a run before anything is computed or written. */
@@ -62,8 +45,7 @@ function plan(
     throw new UsageError(`"--data" is not taken by ${id} (it generates its own data); got "${opts.data}".`);
   }
   const size = checkSize(opts.size);
-  const overrides = parseSets(opts.set);
-  const params = resolveParams(exp, size, overrides) as Record<string, unknown>;
+  const params = resolveParams(exp, size, parseSets(opts.set)) as Record<string, unknown>;
   const seeds = opts.seeds === undefined ? exp.seeds[size] : parseIntFlag("--seeds", opts.seeds, 1);
   const seed = parseIntFlag("--seed", opts.seed, 0);
   const sets = opts.set.map((s) => ` --set ${s}`).join("");
@@ -100,29 +82,23 @@ async function execute(p: RunPlan, quiet: boolean): Promise<RunRecord> {
 }
 
 /** Write the record and its figures under `dir/<id>/`; returns the figure paths. */
-async function writeOutputs(p: RunPlan, record: RunRecord, dir: string): Promise<string[]> {
-  const sub = join(dir, p.exp.id);
+async function writeOutputs(exp: Experiment, record: RunRecord, dir: string): Promise<string[]> {
+  const sub = join(dir, exp.id);
   writeFileAtomic(join(sub, "record.json"), `${JSON.stringify(record)}\n`);
   const paths: string[] = [];
-  for (const fig of experimentFigures(p.exp, record)) {
-    const out = await writeFigure(fig.spec, sub, fig.name);
-    paths.push(out.png);
-  }
+  for (const fig of experimentFigures(exp, record))
+    paths.push((await writeFigure(fig.spec, sub, fig.name)).png);
   return paths;
 }
 
-function theoryNotes(record: RunRecord): string[] {
-  const notes: string[] = [];
-  for (const row of summaryRows(record)) {
-    if (row.rate === undefined) continue;
-    const mu = /mu=([^ ]+)/.exec(row.condition)?.[1];
-    const theory = record.result.seeds[0]?.scalars[`theoryRate[mu=${mu}]`];
-    if (theory === undefined || theory === null) continue;
-    const measured = row.rate === null ? "no fit" : row.rate.toFixed(5);
-    notes.push(`${row.method} at µ=${mu}: fitted rate ${measured}, theory 1 − αβµ² = ${theory.toFixed(5)}`);
-  }
-  return notes;
+export function theoryLines(rows: readonly TheoryRow[]): string[] {
+  return rows.map(
+    (t) =>
+      `${t.quantity}: measured ${t.measured === null ? "—" : t.measured.toFixed(5)}, theory ${t.theory.toFixed(5)} (${t.note})`,
+  );
 }
+
+const rel = (p: string) => relative(process.cwd(), p) || ".";
 
 function program(): Command {
   const prog = new Command("metarep")
@@ -134,13 +110,8 @@ function program(): Command {
   prog
     .command("list")
     .description("list the registered experiments")
-    .option("--json", "print as JSON")
+    .option("--json", "print as JSON (with sizes, parameters' defaults and descriptions)")
     .action((opts: { json?: boolean }) => {
-      const rows = listExperiments().map((e) => ({
-        id: e.id,
-        title: e.title,
-        "seeds (smoke/paper)": `${e.seeds.smoke}/${e.seeds.paper}`,
-      }));
       if (opts.json) {
         const full = listExperiments().map((e) => ({
           id: e.id,
@@ -149,12 +120,20 @@ function program(): Command {
           description: e.description,
           sizes: e.sizes,
           seeds: e.seeds,
+          dataset: e.dataset ?? null,
         }));
         process.stdout.write(`${JSON.stringify(full, null, 2)}\n`);
-      } else process.stdout.write(`${formatTable(rows)}\n`);
+        return;
+      }
+      const rows = listExperiments().map((e) => ({
+        id: e.id,
+        title: e.title,
+        "seeds (smoke/paper)": `${e.seeds.smoke}/${e.seeds.paper}`,
+        data: e.dataset ? `--data: ${e.dataset.kind}` : "",
+      }));
+      process.stdout.write(`${formatTable(rows)}\n`);
     });
 
-  const collect = (v: string, acc: string[]) => [...acc, v];
   const sizeOpt = () =>
     new Option("--size <size>", `experiment size (${SIZE_NAMES.join("|")})`).default("paper");
 
@@ -184,66 +163,92 @@ function program(): Command {
       ) => {
         const p = plan(id, opts);
         const record = await execute(p, Boolean(opts.json));
-        const figs = await writeOutputs(p, record, resolve(opts.out));
+        const figs = await writeOutputs(p.exp, record, resolve(opts.out));
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(record)}\n`);
           return;
         }
         process.stdout.write(`${p.exp.title}\n${p.command}\n\n${formatTable(summaryRows(record))}\n`);
-        for (const n of theoryNotes(record)) process.stdout.write(`${n}\n`);
+        for (const l of theoryLines(p.exp.compare?.(record) ?? [])) process.stdout.write(`${l}\n`);
         process.stdout.write(
-          `\nrecord: ${relative(process.cwd(), join(resolve(opts.out), p.exp.id, "record.json"))}\nfigures: ${figs
-            .map((f) => relative(process.cwd(), f))
-            .join(", ")}\n`,
+          `\nrecord: ${rel(join(resolve(opts.out), p.exp.id, "record.json"))}\nfigures: ${figs.map(rel).join(", ")}\n`,
         );
       },
     );
 
   prog
     .command("reproduce")
-    .description("run every registered experiment (or the given ones) and write figures and a report")
-    .argument("[ids...]", "experiment ids (default: all)")
+    .description(
+      "run every registered experiment (or the given ones) on worker threads; write figures and an HTML report",
+    )
+    .argument("[ids...]", "experiment ids (default: all that need no --data)")
     .addOption(sizeOpt())
     .option("--seeds <N>", "number of seeds per experiment (default: each size's)")
     .option("--seed <S>", "root seed", "0")
+    .option("--workers <N>", "worker threads (default: the number of cores)")
     .option("--out <dir>", "output directory", "results")
-    .action(async (ids: string[], opts: { size: string; seeds?: string; seed: string; out: string }) => {
-      // Experiments on real data need files we cannot ship; `run <id> --data PATH` runs them.
-      const chosen = ids.length
-        ? ids
-        : listExperiments()
-            .filter((e) => !e.dataset)
-            .map((e) => e.id);
-      const plans = chosen.map((id) => plan(id, { ...opts, set: [] }));
-      const out = resolve(opts.out);
-      const sections: ReportSection[] = [];
-      const t0 = performance.now();
-      for (const p of plans) {
-        const record = await execute(p, false);
-        const figs = await writeOutputs(p, record, out);
-        const rows = summaryRows(record);
-        sections.push({
-          id: p.exp.id,
-          title: p.exp.title,
-          paper: p.exp.paper,
-          record,
-          rows,
-          images: figs.map((f) => relative(out, f)),
-          notes: theoryNotes(record),
-        });
+    .action(
+      async (
+        ids: string[],
+        opts: { size: string; seeds?: string; seed: string; out: string; workers?: string },
+      ) => {
+        const chosen = ids.length
+          ? ids
+          : listExperiments()
+              .filter((e) => !e.dataset)
+              .map((e) => e.id);
+        const plans = chosen.map((id) => plan(id, { ...opts, set: [] }));
+        for (const p of plans) {
+          if (p.exp.dataset)
+            throw new UsageError(
+              `${p.exp.id} needs "--data"; run it with \`metarep run ${p.exp.id} --data PATH\`.`,
+            );
+        }
+        const workers =
+          opts.workers === undefined ? availableParallelism() : parseIntFlag("--workers", opts.workers, 1);
+        const out = resolve(opts.out);
+        const t0 = performance.now();
+        const executor = new ThreadsExecutor(workers);
+        const dirs: string[] = [];
+        let failures = 0;
+        try {
+          for (const p of plans) {
+            // Each experiment is a sweep without a grid: its cells are its seeds, keyed exactly as `run`.
+            const sweep = expandSweep(
+              sweepSpecSchema.parse({ experiment: p.exp.id, size: p.size, seeds: p.seeds, seed: p.seed }),
+            );
+            const dir = join(out, p.exp.id);
+            const progress = makeProgress(p.exp.id, false, "cells");
+            const summary = await runSweep({
+              sweep,
+              dir,
+              executor,
+              command: p.command,
+              onProgress: (s) => progress.update(s.done, s.total, s.failures),
+            });
+            progress.stop();
+            failures += summary.failures;
+            dirs.push(dir);
+          }
+        } finally {
+          await executor.close();
+        }
+        const { path, sections } = await writeReport(dirs, out);
+        for (const s of sections) {
+          for (const pt of s.points) {
+            process.stdout.write(`\n== ${s.manifest.experiment}: ${s.title}\n${formatTable(pt.rows)}\n`);
+            for (const l of theoryLines(pt.theory)) process.stdout.write(`${l}\n`);
+          }
+        }
         process.stdout.write(
-          `\n== ${p.exp.id}: ${p.exp.title} (${record.seconds.toFixed(1)} s)\n${formatTable(rows)}\n`,
+          `\nDone in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${workers} worker threads. Report: ${rel(path)} (figures and records under ${rel(out)}/<experiment>/)\n`,
         );
-        for (const n of theoryNotes(record)) process.stdout.write(`${n}\n`);
-      }
-      const report = join(out, "report.html");
-      writeFileAtomic(report, reportHtml(sections, new Date().toISOString()));
-      process.stdout.write(
-        `\nDone in ${((performance.now() - t0) / 1000).toFixed(1)} s. Report: ${relative(process.cwd(), report)}; figures and records under ${relative(process.cwd(), out) || "."}/<experiment>/\n`,
-      );
-    });
+        if (failures > 0)
+          throw new CellsFailedError(`${failures} cells failed; see the report's failure tables.`);
+      },
+    );
 
-  for (const add of COMMAND_MODULES) add(prog);
+  for (const add of [sweepCommands, ...COMMAND_MODULES]) add(prog);
   return prog;
 }
 
@@ -260,7 +265,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof MetarepError) {
       process.stderr.write(`metarep: ${e.message}\n`);
-      return 2;
+      // Bad input is 2; a run that completed with failed cells says so with its own code (1).
+      return "exitCode" in e && typeof e.exitCode === "number" ? e.exitCode : 2;
     }
     throw e;
   }

@@ -53,4 +53,28 @@ export const collinsDiversity: Experiment<typeof schema> = {
     for (const mu of mus) scalars[`theoryRate[mu=${mu}]`] = predictedRate(p.alpha, p.beta, mu);
     return { status: overallStatus(curves), curves, scalars };
   },
+  compare(record) {
+    const p = record.params as { alpha: number; beta: number; mus: number[]; methods: string[] };
+    return p.mus.flatMap((mu) =>
+      p.methods.map((method) => {
+        const rates = record.result.seeds
+          .flatMap((r) => r.curves.filter((c) => c.labels.method === method && c.labels.mu === mu))
+          .map((c) => c.metrics.rate)
+          .filter((v): v is number => v !== null && v !== undefined);
+        return {
+          quantity: `${method} rate at µ=${mu}`,
+          measured: median(rates),
+          theory: predictedRate(p.alpha, p.beta, mu),
+          note: `median over ${rates.length} seeds of exp(slope) of log dist in (${record.params.rate_lo}, ${record.params.rate_hi}); theory 1 − αβµ²`,
+        };
+      }),
+    );
+  },
 };
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = (s.length - 1) / 2;
+  return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
+}

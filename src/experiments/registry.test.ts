@@ -4,7 +4,7 @@ import { getExperiment, listExperiments } from "./registry.js";
 import { resolveParams } from "./resolve.js";
 
 describe("the experiment registry", () => {
-  test.each(listExperiments().map((e) => [e.id, e] as const))(
+  test.each(listExperiments({ internal: true }).map((e) => [e.id, e] as const))(
     "%s resolves both sizes and declares known figures",
     (_id, e) => {
       for (const size of ["smoke", "paper"] as const) {

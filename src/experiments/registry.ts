@@ -3,6 +3,7 @@ import { collinsConvergence } from "./collinsConvergence.js";
 import { collinsDiversity } from "./collinsDiversity.js";
 import { collinsFiniteSamples } from "./collinsFiniteSamples.js";
 import { collinsHeadInit } from "./collinsHeadInit.js";
+import { sweepProbe } from "./sweepProbe.js";
 import type { Experiment } from "./types.js";
 
 // The CLI help, the web menus and the docs tables all come from this list (STYLE.md §9).
@@ -11,10 +12,12 @@ const EXPERIMENTS: readonly Experiment[] = [
   collinsDiversity,
   collinsFiniteSamples,
   collinsHeadInit,
+  sweepProbe,
 ] as unknown as readonly Experiment[];
 
-export function listExperiments(): readonly Experiment[] {
-  return EXPERIMENTS;
+/** The registered experiments; internal probes only with `{ internal: true }`. */
+export function listExperiments(options: { internal?: boolean } = {}): readonly Experiment[] {
+  return options.internal ? EXPERIMENTS : EXPERIMENTS.filter((e) => !e.internal);
 }
 
 /** The experiment with this id; unknown ids list the known ones. */

@@ -50,6 +50,8 @@ export interface RunContext {
   warn(message: string): void;
   /** The loaded real data set, for experiments that declare `dataset` (see src/cli/datasets.ts). */
   dataset?: unknown;
+  /** Which seed index this run is (informational: the key already encodes it). */
+  seedIndex?: number;
 }
 
 /**
@@ -65,6 +67,8 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
   sizes: Record<SizeName, Partial<z.input<S>>>;
   /** Default number of seeds per size. */
   seeds: Record<SizeName, number>;
+  /** An engineering probe (e.g. for sweep-executor tests and benches): not listed, not reproduced. */
+  internal?: boolean;
   /** A real data set the experiment needs (`metarep run <id> --data PATH`), by loader kind. */
   dataset?: { kind: string; description: string };
   /**
@@ -73,6 +77,17 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
    */
   figures: readonly FigureKind[];
   run(params: z.output<S>, key: Key, ctx: RunContext): RunResult;
+  /** Measured-vs-theory rows of a (multi-seed) record, for summaries and the report. */
+  compare?(record: RunRecord): TheoryRow[];
+}
+
+/** One measured quantity beside its theoretical value. */
+export interface TheoryRow {
+  quantity: string;
+  measured: number | null;
+  theory: number;
+  /** How "measured" was obtained, e.g. "median over 10 seeds of the fitted rate". */
+  note: string;
 }
 
 /** A figure kind registered in `src/report/experimentFigures.ts`. */
@@ -91,6 +106,9 @@ export interface RunRecord {
   /** Seed indices covered by this record; `result.seeds[i]` belongs to `seedIndices[i]`. */
   seedIndices: number[];
   cellId: string;
+  /** Sweep cells: the grid coordinates and their canonical text (which enters the key). */
+  grid?: Record<string, unknown>;
+  gridPoint?: string;
   status: Status;
   result: { seeds: RunResult[] };
   /** The real data set the run read, if any: loader kind, path and digest of the bytes read. */

@@ -23,13 +23,24 @@ export function hash64(text: string): string {
   return h.toString(16).padStart(16, "0");
 }
 
-/** Cell id: experiment, params hash, root seed and seed indices. */
-export function cellId(experiment: string, params: unknown, seed: number, seedIndices: number[]): string {
+/**
+ * Cell id: experiment, a hash of (params, grid point), root seed and seed indices. The grid point
+ * enters because it enters the key: a value set in a sweep's grid and the same value set as a
+ * fixed parameter are different cells.
+ */
+export function cellId(
+  experiment: string,
+  params: unknown,
+  seed: number,
+  seedIndices: number[],
+  gridPoint = "",
+): string {
   const idx =
     seedIndices.length > 1 && seedIndices.every((s, i) => s === seedIndices[0] + i)
       ? `${seedIndices[0]}-${seedIndices[seedIndices.length - 1]}`
       : seedIndices.join(".");
-  return `${experiment}:${hash64(canonicalJson(params)).slice(0, 12)}:${seed}:${idx}`;
+  const h = hash64(gridPoint === "" ? canonicalJson(params) : `${canonicalJson(params)}|${gridPoint}`);
+  return `${experiment}:${h.slice(0, 12)}:${seed}:${idx}`;
 }
 
 export interface RecordRequest {
@@ -43,6 +54,10 @@ export interface RecordRequest {
   ctx: RunContext;
   /** Clock for `startedAt`; injectable so the browser and tests can control it. */
   now?: () => Date;
+  /** Canonical text of the sweep grid point ("" outside sweeps); it enters the cells' keys. */
+  gridPoint?: string;
+  /** The sweep grid coordinates of this cell, recorded as given. */
+  grid?: Record<string, unknown>;
   /** The real data set passed to the run (in `ctx.dataset`), recorded by kind, path and digest. */
   dataset?: { kind: string; path: string; digest: string };
 }
@@ -60,9 +75,10 @@ export function runRecord(req: RecordRequest): RunRecord {
   seedIndices.forEach((s, i) => {
     const sub = {
       ...ctx,
+      seedIndex: s,
       progress: (done: number, total: number) => ctx.progress(i * total + done, seedIndices.length * total),
     };
-    results.push(experiment.run(params, cellKey(seed, experiment.id, s), sub));
+    results.push(experiment.run(params, cellKey(seed, experiment.id, s, req.gridPoint ?? ""), sub));
   });
   return {
     schemaVersion: RECORD_SCHEMA_VERSION,
@@ -72,7 +88,8 @@ export function runRecord(req: RecordRequest): RunRecord {
     params,
     seed,
     seedIndices,
-    cellId: cellId(experiment.id, params, seed, seedIndices),
+    cellId: cellId(experiment.id, params, seed, seedIndices, req.gridPoint ?? ""),
+    ...(req.grid ? { grid: req.grid, gridPoint: req.gridPoint ?? "" } : {}),
     status: results.some((r) => r.status === "diverged") ? "diverged" : "ok",
     result: { seeds: results },
     ...(req.dataset ? { dataset: req.dataset } : {}),

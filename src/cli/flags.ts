@@ -1,0 +1,27 @@
+import { MetarepError } from "../errors.js";
+import { parseSetValue } from "../experiments/params.js";
+
+/** A usage error: printed as one line, exit code 2, nothing written. */
+export class UsageError extends MetarepError {
+  override name = "UsageError";
+}
+
+export function parseIntFlag(flag: string, text: string, min: number): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`"${flag}" must be an integer ≥ ${min}; got "${text}".`);
+  }
+  return Number(text);
+}
+
+/** `--set name=value` pairs into overrides (values parsed by `parseSetValue`). */
+export function parseSets(sets: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of sets) {
+    const eq = s.indexOf("=");
+    if (eq <= 0) throw new UsageError(`"--set" must be name=value; got "${s}".`);
+    out[s.slice(0, eq).trim()] = parseSetValue(s.slice(eq + 1));
+  }
+  return out;
+}
+
+export const collect = (v: string, acc: string[]) => [...acc, v];

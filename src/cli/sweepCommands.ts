@@ -1,0 +1,164 @@
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { relative, resolve } from "node:path";
+import type { Command } from "commander";
+import { MetarepError } from "../errors.js";
+import { writeReport } from "../report/storeReport.js";
+import { exportParquet } from "../sweep/aggregate.js";
+import { DEFAULT_QUEUE, DistributedExecutor } from "../sweep/executors/distributed.js";
+import type { Executor } from "../sweep/executors/executor.js";
+import { InlineExecutor } from "../sweep/executors/inline.js";
+import { ThreadsExecutor } from "../sweep/executors/threads.js";
+import { startQueueWorker } from "../sweep/queueWorker.js";
+import { redactUrl } from "../sweep/redis.js";
+import { runSweep } from "../sweep/runSweep.js";
+import { expandSweep, parseSweepSpec, sweepJsonSchema } from "../sweep/spec.js";
+import { readManifest } from "../sweep/store.js";
+import { parseIntFlag, UsageError } from "./flags.js";
+import { makeProgress } from "./progress.js";
+
+/** Cells failed: the sweep ran to the end; exit code 1 (not a usage error). */
+export class CellsFailedError extends MetarepError {
+  override name = "CellsFailedError";
+  readonly exitCode = 1;
+}
+
+const rel = (p: string) => relative(process.cwd(), p) || ".";
+
+/** `sweep`, `worker`, `export`, `report` and `schema`: the sweep engine's commands. */
+export function sweepCommands(prog: Command): void {
+  prog
+    .command("sweep")
+    .description("run a sweep spec (grid × seeds) into a results store; re-running resumes")
+    .argument("<spec>", "sweep spec file (YAML or JSON; see `metarep schema sweep`)")
+    .requiredOption("--out <dir>", "results store directory")
+    .option("--workers <N>", "worker threads (default: the number of cores; 0 = inline in this thread)")
+    .option(
+      "--redis <url>",
+      "distribute the cells on BullMQ at this Redis URL (run `metarep worker` elsewhere)",
+    )
+    .option("--queue <name>", "BullMQ queue name", DEFAULT_QUEUE)
+    .option("--no-report", "do not write the HTML report at the end")
+    .action(
+      async (
+        specPath: string,
+        opts: { out: string; workers?: string; redis?: string; queue: string; report: boolean },
+      ) => {
+        if (!existsSync(specPath)) throw new UsageError(`sweep spec: no file "${specPath}".`);
+        const sweep = expandSweep(parseSweepSpec(readFileSync(specPath, "utf8"), `sweep spec ${specPath}`));
+        const workers =
+          opts.workers === undefined ? availableParallelism() : parseIntFlag("--workers", opts.workers, 0);
+        const dir = resolve(opts.out);
+        const executor: Executor = opts.redis
+          ? new DistributedExecutor(opts.redis, opts.queue)
+          : workers === 0
+            ? new InlineExecutor()
+            : new ThreadsExecutor(workers);
+        const command = `metarep sweep ${specPath} --out ${opts.out}`;
+        const progress = makeProgress(`sweep ${sweep.experiment.id}`, false, "cells");
+        let summary: Awaited<ReturnType<typeof runSweep>>;
+        try {
+          summary = await runSweep({
+            sweep,
+            dir,
+            executor,
+            command,
+            onProgress: (s) => progress.update(s.done, s.total, s.failures),
+          });
+        } finally {
+          progress.stop();
+          await executor.close();
+        }
+        process.stdout.write(
+          `${summary.done}/${summary.total} cells stored in ${rel(dir)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
+        );
+        if (opts.report) {
+          const { path } = await writeReport([dir], dir);
+          process.stdout.write(`Report: ${rel(path)}\n`);
+        }
+        if (summary.failed.length > 0) {
+          for (const f of summary.failed) {
+            process.stderr.write(
+              `failed: ${f.cellId} (grid ${JSON.stringify(f.grid)}, seed index ${f.seedIndex}): ${f.error}\n`,
+            );
+          }
+          throw new CellsFailedError(
+            `${summary.failed.length} of ${summary.total} cells failed (listed above, and in ${rel(dir)}/failures.jsonl); re-run the same command to retry them.`,
+          );
+        }
+      },
+    );
+
+  prog
+    .command("worker")
+    .description("run sweep cells from a BullMQ queue until stopped (Ctrl-C finishes the running cells)")
+    .requiredOption(
+      "--redis <url>",
+      "Redis URL: redis://[user:password@]host:port[/db], or rediss:// for TLS",
+    )
+    .option("--concurrency <N>", "cells at a time (worker threads; default: the number of cores)")
+    .option("--queue <name>", "BullMQ queue name", DEFAULT_QUEUE)
+    .option(
+      "--lock-ms <ms>",
+      "job lock duration: a crashed worker's job is retried after about this long",
+      "30000",
+    )
+    .action(async (opts: { redis: string; concurrency?: string; queue: string; lockMs: string }) => {
+      const concurrency =
+        opts.concurrency === undefined
+          ? availableParallelism()
+          : parseIntFlag("--concurrency", opts.concurrency, 1);
+      const lockMs = parseIntFlag("--lock-ms", opts.lockMs, 100);
+      const w = await startQueueWorker({
+        url: opts.redis,
+        queue: opts.queue,
+        concurrency,
+        lockMs,
+        log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
+      });
+      await new Promise<void>((resolveStop) => {
+        const stop = () => {
+          process.stderr.write("stopping: finishing running cells…\n");
+          void w.close().then(resolveStop);
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+    });
+
+  prog
+    .command("export")
+    .description("export a results store's metrics and curves as Parquet (via DuckDB)")
+    .argument("<dir>", "results store directory")
+    .option("--parquet", "write metrics.parquet and curves.parquet (the only format so far)")
+    .option("--out <dir>", "where to write (default: the store directory)")
+    .action(async (dir: string, opts: { parquet?: boolean; out?: string }) => {
+      if (!opts.parquet) throw new UsageError(`"export" needs a format: --parquet.`);
+      readManifest(dir);
+      const files = await exportParquet(dir, opts.out ?? dir);
+      process.stdout.write(`${files.map(rel).join("\n")}\n`);
+    });
+
+  prog
+    .command("report")
+    .description("write figures (SVG, PNG) and one HTML report for one or more results stores")
+    .argument("<dirs...>", "results store directories")
+    .option("--out <dir>", "where to write report.html (default: the first store)")
+    .action(async (dirs: string[], opts: { out?: string }) => {
+      for (const d of dirs) readManifest(d);
+      const { path } = await writeReport(
+        dirs.map((d) => resolve(d)),
+        resolve(opts.out ?? dirs[0]),
+      );
+      process.stdout.write(`Report: ${rel(path)}\n`);
+    });
+
+  prog
+    .command("schema")
+    .description("print a JSON Schema (so far: `sweep`, the sweep spec)")
+    .argument("<what>", "sweep")
+    .action((what: string) => {
+      if (what !== "sweep") throw new UsageError(`"schema" takes one of: sweep; got "${what}".`);
+      process.stdout.write(`${JSON.stringify(sweepJsonSchema(), null, 2)}\n`);
+    });
+}

@@ -1,0 +1,41 @@
+import { availableParallelism } from "node:os";
+import { Piscina } from "piscina";
+import type { RunRecord } from "../../experiments/types.js";
+import { compiledSibling } from "../compiled.js";
+import type { Cell } from "../spec.js";
+import { type CellSink, type Executor, errorMessage } from "./executor.js";
+
+/**
+ * Runs cells on a pool of worker threads (piscina), one cell per task, `workers` at a time
+ * (default: the number of cores). Cells are submitted in order and delivered as they finish.
+ */
+export class ThreadsExecutor implements Executor {
+  readonly name = "threads";
+  private readonly pool: Piscina;
+  constructor(readonly workers = availableParallelism()) {
+    this.pool = new Piscina({
+      filename: compiledSibling(import.meta.url, "../threadWorker.js"),
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: 60_000,
+    });
+  }
+
+  async run(cells: Cell[], sink: CellSink, signal?: AbortSignal): Promise<void> {
+    await Promise.all(
+      cells.map(async (cell) => {
+        try {
+          const text = (await this.pool.run(cell, { signal: signal ?? null })) as string;
+          sink.record(cell, JSON.parse(text) as RunRecord);
+        } catch (e) {
+          if (signal?.aborted) return;
+          sink.failure(cell, errorMessage(e));
+        }
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,69 @@
+import type { RunRecord } from "../experiments/types.js";
+import type { Executor } from "./executors/executor.js";
+import type { Cell, ExpandedSweep } from "./spec.js";
+import { SweepStore } from "./store.js";
+
+export interface SweepProgress {
+  done: number;
+  total: number;
+  failures: number;
+  /** Cells found already stored (a resumed sweep). */
+  skipped: number;
+}
+
+export interface SweepSummary extends SweepProgress {
+  dir: string;
+  failed: { cellId: string; grid: Record<string, unknown>; seedIndex: number; error: string }[];
+}
+
+/**
+ * Run a sweep into its store: open (or resume) the store, skip the cells already stored, run the
+ * rest on the executor, append each record as it arrives (exactly once per cell id) and each
+ * failure to `failures.jsonl`. A failing cell never stops the others.
+ */
+export async function runSweep(o: {
+  sweep: ExpandedSweep;
+  dir: string;
+  executor: Executor;
+  command: string;
+  onProgress?: (p: SweepProgress) => void;
+  signal?: AbortSignal;
+}): Promise<SweepSummary> {
+  await o.executor.prepare?.();
+  const store = SweepStore.open(o.dir, o.sweep, o.command);
+  const pending: Cell[] = o.sweep.cells
+    .filter((c) => !store.has(c.cellId))
+    .map((c) => ({ ...c, command: o.command }));
+  const progress: SweepProgress = {
+    done: o.sweep.cells.length - pending.length,
+    total: o.sweep.cells.length,
+    failures: 0,
+    skipped: o.sweep.cells.length - pending.length,
+  };
+  const failed: SweepSummary["failed"] = [];
+  o.onProgress?.({ ...progress });
+  await o.executor.run(
+    pending,
+    {
+      record(_cell: Cell, record: RunRecord) {
+        if (store.append(record)) progress.done++;
+        o.onProgress?.({ ...progress });
+      },
+      failure(cell: Cell, error: string) {
+        const line = {
+          cellId: cell.cellId,
+          grid: cell.grid,
+          seedIndex: cell.seedIndex,
+          error,
+          at: new Date().toISOString(),
+        };
+        store.appendFailure(line);
+        failed.push(line);
+        progress.failures++;
+        o.onProgress?.({ ...progress });
+      },
+    },
+    o.signal,
+  );
+  return { ...progress, dir: o.dir, failed };
+}

@@ -1,0 +1,164 @@
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { z } from "zod";
+import { formatValue, MetarepError } from "../errors.js";
+import { ParamValidationError, parseParams } from "../experiments/params.js";
+import { getExperiment } from "../experiments/registry.js";
+import { resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
+import type { Experiment, SizeName } from "../experiments/types.js";
+import { canonicalJson, cellId, hash64 } from "./record.js";
+
+const linearRange = z.strictObject({
+  range: z.tuple([z.number(), z.number()]).describe("[from, to], inclusive"),
+  steps: z.number().int().min(1),
+  integer: z.boolean().default(false).describe("round to integers (duplicates are dropped)"),
+});
+const logRange = z.strictObject({
+  logRange: z.tuple([z.number().gt(0), z.number().gt(0)]).describe("[from, to], inclusive, geometric"),
+  steps: z.number().int().min(1),
+  integer: z.boolean().default(false),
+});
+const gridAxis = z.union([z.array(z.unknown()).min(1), linearRange, logRange]);
+
+/**
+ * A sweep: one experiment at one size, fixed parameter overrides, a grid (each axis a list, a
+ * linear range or a log range) and a number of seeds. Cells are grid points × seed indices.
+ */
+export const sweepSpecSchema = z.strictObject({
+  experiment: z.string().describe("experiment id (metarep list)"),
+  size: z.enum(SIZE_NAMES as [SizeName, ...SizeName[]]).default("paper"),
+  seeds: z.number().int().min(1).describe("seed indices 0 … seeds−1 per grid point"),
+  seed: z.number().int().min(0).default(0).describe("root seed"),
+  params: z.record(z.string(), z.unknown()).default({}).describe("fixed parameter overrides"),
+  grid: z.record(z.string(), gridAxis).default({}).describe("parameter → values"),
+});
+export type SweepSpec = z.output<typeof sweepSpecSchema>;
+
+/** JSON Schema of sweep specs (`metarep schema sweep`). */
+export function sweepJsonSchema(): unknown {
+  return z.toJSONSchema(sweepSpecSchema, { io: "input" });
+}
+
+export class SpecError extends MetarepError {
+  override name = "SpecError";
+}
+
+/** One cell of a sweep: everything a worker needs, and nothing executable. */
+export interface Cell {
+  cellId: string;
+  experiment: string;
+  size: SizeName;
+  /** Resolved parameters (defaults, size, fixed overrides and grid values). */
+  params: Record<string, unknown>;
+  seed: number;
+  seedIndex: number;
+  grid: Record<string, unknown>;
+  gridPoint: string;
+}
+
+export interface ExpandedSweep {
+  spec: SweepSpec;
+  /** Hash of the normalised spec: a store holds one spec. */
+  specHash: string;
+  experiment: Experiment;
+  points: { grid: Record<string, unknown>; gridPoint: string; params: Record<string, unknown> }[];
+  cells: Cell[];
+}
+
+function axisValues(name: string, axis: z.output<typeof gridAxis>): unknown[] {
+  if (Array.isArray(axis)) return axis;
+  const [a, b, log] = "range" in axis ? [...axis.range, false] : [...axis.logRange, true];
+  const n = axis.steps;
+  const vals: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = n === 1 ? 0 : i / (n - 1);
+    let v = log ? Math.exp(Math.log(a) + t * (Math.log(b) - Math.log(a))) : a + t * (b - a);
+    if (axis.integer) v = Math.round(v);
+    else v = Number(v.toPrecision(12)); // 0.30000000000000004 → 0.3: stable, readable grid values
+    if (!vals.includes(v)) vals.push(v);
+  }
+  if (vals.length === 0) throw new SpecError(`sweep spec: "grid.${name}" is empty.`);
+  return vals;
+}
+
+/** Canonical text of a grid point: sorted `name=value` (JSON values). */
+export function gridPointText(grid: Record<string, unknown>): string {
+  return Object.keys(grid)
+    .sort()
+    .map((k) => `${k}=${canonicalJson(grid[k])}`)
+    .join(",");
+}
+
+/** Parse spec text (YAML, of which JSON is a subset) and validate it; errors name the field. */
+export function parseSweepSpec(text: string, source = "sweep spec"): SweepSpec {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const pos = e.linePos?.[0];
+      const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
+      const what = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+      throw new SpecError(`${source}: malformed YAML${where}: ${what}.`);
+    }
+    throw e;
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new SpecError(
+      `${source}: must be a mapping with "experiment", "seeds" and optionally "size", "seed", "params", "grid"; got ${formatValue(raw)}.`,
+    );
+  }
+  return parseParams(source, sweepSpecSchema, raw);
+}
+
+/**
+ * Expand a spec into grid points and cells, validating every point's parameters against the
+ * experiment's schema (unknown names, wrong types, cross-field rules) before anything runs.
+ */
+export function expandSweep(spec: SweepSpec): ExpandedSweep {
+  const experiment = getExperiment(spec.experiment);
+  const known = Object.keys(
+    (experiment.params as unknown as { shape?: Record<string, unknown> }).shape ?? {},
+  );
+  for (const name of [...Object.keys(spec.params), ...Object.keys(spec.grid)]) {
+    if (known.length && !known.includes(name)) {
+      throw new ParamValidationError(`sweep spec (${experiment.id})`, [
+        `unknown parameter "${name}"; known: ${known.join(", ")}`,
+      ]);
+    }
+  }
+  const axes = Object.entries(spec.grid).map(([name, axis]) => [name, axisValues(name, axis)] as const);
+  let combos: Record<string, unknown>[] = [{}];
+  for (const [name, values] of axes) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
+  const points = combos.map((grid) => {
+    const gridPoint = gridPointText(grid);
+    let params: Record<string, unknown>;
+    try {
+      params = resolveParams(experiment, spec.size, { ...spec.params, ...grid }) as Record<string, unknown>;
+    } catch (e) {
+      if (e instanceof ParamValidationError && gridPoint !== "") {
+        throw new ParamValidationError(
+          `sweep spec (${experiment.id}) at grid point ${gridPoint}`,
+          e.problems,
+        );
+      }
+      throw e;
+    }
+    return { grid, gridPoint, params };
+  });
+  const cells: Cell[] = [];
+  for (const p of points) {
+    for (let s = 0; s < spec.seeds; s++) {
+      cells.push({
+        cellId: cellId(experiment.id, p.params, spec.seed, [s], p.gridPoint),
+        experiment: experiment.id,
+        size: spec.size,
+        params: p.params,
+        seed: spec.seed,
+        seedIndex: s,
+        grid: p.grid,
+        gridPoint: p.gridPoint,
+      });
+    }
+  }
+  return { spec, specHash: hash64(canonicalJson(spec)), experiment, points, cells };
+}

@@ -1,0 +1,173 @@
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { MetarepError } from "../errors.js";
+import type { RunRecord } from "../experiments/types.js";
+import { METAREP_VERSION } from "../version.js";
+import { writeFileAtomic } from "./atomic.js";
+import type { ExpandedSweep } from "./spec.js";
+
+export const STORE_FILES = {
+  manifest: "manifest.json",
+  records: "records.jsonl",
+  failures: "failures.jsonl",
+};
+
+export interface Manifest {
+  schemaVersion: 1;
+  metarepVersion: string;
+  specHash: string;
+  spec: unknown;
+  experiment: string;
+  cells: number;
+  command: string;
+  createdAt: string;
+}
+
+export interface FailureLine {
+  cellId: string;
+  grid: Record<string, unknown>;
+  seedIndex: number;
+  error: string;
+  at: string;
+}
+
+/**
+ * A sweep's results directory: `manifest.json` (the spec and its hash), `records.jsonl`
+ * (append-only, one complete RunRecord per line, keyed by cell id) and `failures.jsonl`.
+ * One writer (the process that runs the sweep) appends each record with a single write of a
+ * whole line; a line cut short by a crash is dropped on the next open, so a re-run resumes
+ * without losing or duplicating a finished cell.
+ */
+export class SweepStore {
+  private readonly done = new Set<string>();
+  private constructor(
+    readonly dir: string,
+    readonly manifest: Manifest,
+  ) {}
+
+  static open(dir: string, sweep: ExpandedSweep, command: string): SweepStore {
+    mkdirSync(dir, { recursive: true });
+    const mpath = join(dir, STORE_FILES.manifest);
+    let manifest: Manifest;
+    if (existsSync(mpath)) {
+      manifest = readManifest(dir);
+      if (manifest.specHash !== sweep.specHash) {
+        throw new MetarepError(
+          `--out ${dir} holds a sweep of another spec (hash ${manifest.specHash}, experiment ${manifest.experiment}); choose another directory.`,
+        );
+      }
+    } else {
+      manifest = {
+        schemaVersion: 1,
+        metarepVersion: METAREP_VERSION,
+        specHash: sweep.specHash,
+        spec: sweep.spec,
+        experiment: sweep.experiment.id,
+        cells: sweep.cells.length,
+        command,
+        createdAt: new Date().toISOString(),
+      };
+      writeFileAtomic(mpath, `${JSON.stringify(manifest, null, 2)}\n`);
+    }
+    const store = new SweepStore(dir, manifest);
+    for (const r of readRecords(dir, { repair: true })) store.done.add(r.cellId);
+    return store;
+  }
+
+  has(cellId: string): boolean {
+    return this.done.has(cellId);
+  }
+
+  get completed(): number {
+    return this.done.size;
+  }
+
+  /** Append a finished cell's record (ignored if the cell is already stored: exactly once). */
+  append(record: RunRecord): boolean {
+    if (this.done.has(record.cellId)) return false;
+    appendFileSync(join(this.dir, STORE_FILES.records), `${JSON.stringify(record)}\n`);
+    this.done.add(record.cellId);
+    return true;
+  }
+
+  appendFailure(f: FailureLine): void {
+    appendFileSync(join(this.dir, STORE_FILES.failures), `${JSON.stringify(f)}\n`);
+  }
+}
+
+export function readManifest(dir: string): Manifest {
+  const mpath = join(dir, STORE_FILES.manifest);
+  if (!existsSync(mpath)) throw new MetarepError(`${dir} is not a sweep store: no ${STORE_FILES.manifest}.`);
+  try {
+    return JSON.parse(readFileSync(mpath, "utf8")) as Manifest;
+  } catch (e) {
+    throw new MetarepError(`${mpath}: not valid JSON (${(e as Error).message}).`);
+  }
+}
+
+/**
+ * The store's records, first occurrence per cell id. With `repair`, a trailing partial line (a
+ * crash mid-append) is truncated away; otherwise it is ignored.
+ */
+export function readRecords(dir: string, options: { repair?: boolean } = {}): RunRecord[] {
+  const path = join(dir, STORE_FILES.records);
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, "utf8");
+  const out: RunRecord[] = [];
+  const seen = new Set<string>();
+  let offset = 0;
+  let good = 0;
+  while (offset < text.length) {
+    const nl = text.indexOf("\n", offset);
+    if (nl < 0) break; // partial last line
+    const line = text.slice(offset, nl);
+    offset = nl + 1;
+    if (line.trim() === "") {
+      good = offset;
+      continue;
+    }
+    let rec: RunRecord;
+    try {
+      rec = JSON.parse(line) as RunRecord;
+    } catch {
+      throw new MetarepError(`${path}: line ${out.length + 1} is not valid JSON; the store is damaged.`);
+    }
+    good = offset;
+    if (seen.has(rec.cellId)) continue;
+    seen.add(rec.cellId);
+    out.push(rec);
+  }
+  const goodBytes = Buffer.byteLength(text.slice(0, good));
+  if (options.repair && goodBytes < Buffer.byteLength(text)) {
+    const fd = openSync(path, "r+");
+    try {
+      ftruncateSync(fd, goodBytes);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return out;
+}
+
+export function readFailures(dir: string): FailureLine[] {
+  const path = join(dir, STORE_FILES.failures);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as FailureLine];
+      } catch {
+        return [];
+      }
+    });
+}

@@ -311,3 +311,62 @@ describe("resuming and failures", () => {
     expect(() => validateCell({ ...good, seedIndex: "0" })).toThrow(/invalid job: "seedIndex"/);
   });
 });
+
+describe("export, report and schema commands", () => {
+  test("export --parquet writes metrics and curves that DuckDB reads back with the stored values", async () => {
+    const dir = newDir();
+    await sweepWith(
+      new InlineExecutor(),
+      dir,
+      "experiment: collins-convergence\nsize: smoke\nseeds: 2\nparams: { iters: 30 }\ngrid: { alpha: [0.25, 0.5] }\n",
+    );
+    const res = await cli(["export", dir, "--parquet"]).done;
+    expect(res.code).toBe(0);
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const db = await DuckDBInstance.create(":memory:");
+    const con = await db.connect();
+    const m = (
+      await con.runAndReadAll(
+        `SELECT count(*) AS n, count(DISTINCT cell_id) AS cells FROM '${join(dir, "metrics.parquet")}'`,
+      )
+    ).getRowObjectsJS()[0];
+    // 4 cells × 5 methods × 3 metrics (firstBelow1e-3, firstBelow1e-6, final).
+    expect(Number(m.n)).toBe(60);
+    expect(Number(m.cells)).toBe(4);
+    const c = (
+      await con.runAndReadAll(
+        `SELECT y FROM '${join(dir, "curves.parquet")}' WHERE labels LIKE '%avg-gd%' ORDER BY cell_id LIMIT 1`,
+      )
+    ).getRowObjectsJS()[0];
+    const first = readRecords(dir).sort((a, b) => (a.cellId < b.cellId ? -1 : 1))[0];
+    const stored = first.result.seeds[0].curves.find((cv) => cv.labels.method === "avg-gd")!.y;
+    expect((c.y as number[]).map(Number)).toEqual(stored);
+    con.closeSync();
+    db.closeSync();
+  });
+
+  test("report writes one HTML page with figures, medians and the command behind every number", async () => {
+    const dir = newDir();
+    await sweepWith(
+      new InlineExecutor(),
+      dir,
+      "experiment: collins-diversity\nsize: smoke\nseeds: 2\nparams: { iters: 150, mus: [1] }\n",
+    );
+    const res = await cli(["report", dir]).done;
+    expect(res.code).toBe(0);
+    const html = readFileSync(join(dir, "report.html"), "utf8");
+    expect(html).toMatch(/<img src="figures\/all-rate\.png"/);
+    expect(existsSync(join(dir, "figures", "all-rate.png"))).toBe(true);
+    expect(html).toMatch(/Measured vs theory/);
+    expect(html).toMatch(/anil rate at µ=1/);
+    expect(html).toMatch(/Every number above: <code>test<\/code> — seed 0, seed indices 0–1/);
+  });
+
+  test("schema sweep prints a JSON Schema that names the spec's fields", async () => {
+    const res = await cli(["schema", "sweep"]).done;
+    expect(res.code).toBe(0);
+    const schema = JSON.parse(res.out);
+    expect(Object.keys(schema.properties)).toEqual(["experiment", "size", "seeds", "seed", "params", "grid"]);
+    expect(schema.required).toEqual(["experiment", "seeds"]);
+  });
+});

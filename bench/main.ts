@@ -4,11 +4,16 @@
  * (reference seconds / metarep seconds). Timings exclude interpreter start-up on both sides.
  * Speed is measured here, never asserted in tests.
  */
+
+import { benchCnn } from "./cnn.js";
 import { type BenchOptions, referenceDir } from "./common.js";
 import { benchGbml } from "./gbml.js";
+import { benchSweep } from "./sweep.js";
 
 const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   { name: "gbml (Collins et al.: MAML, ANIL, …)", run: benchGbml },
+  { name: "cnn (Li et al.: two-layer CNN gradient step)", run: benchCnn },
+  { name: "sweep (executors: threads vs inline, per-cell overhead, BullMQ)", run: benchSweep },
 ];
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 export * from "./algorithms/index.js";
+export * from "./data/index.js";
 export * from "./errors.js";
 export * from "./experiments/index.js";
 export * from "./linalg/index.js";

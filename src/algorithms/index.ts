@@ -1,3 +1,4 @@
+export * from "./cnn/index.js";
 export * from "./metaGradient.js";
 export * from "./metaTrain.js";
 export * from "./methods.js";

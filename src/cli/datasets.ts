@@ -1,4 +1,5 @@
 import { MetarepError } from "../errors.js";
+import { cifar10cLoader } from "./datasets/cifar10c.js";
 
 /**
  * Loaders of real data sets for experiments that declare `dataset: {kind}` (run with `--data
@@ -10,7 +11,7 @@ export interface DatasetLoader {
   load(path: string): Promise<{ data: unknown; digest: string }>;
 }
 
-export const DATASET_LOADERS: Record<string, DatasetLoader> = {};
+export const DATASET_LOADERS: Record<string, DatasetLoader> = { cifar10c: cifar10cLoader };
 
 export function getDatasetLoader(kind: string): DatasetLoader {
   const l = DATASET_LOADERS[kind];

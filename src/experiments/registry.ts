@@ -3,6 +3,9 @@ import { collinsConvergence } from "./collinsConvergence.js";
 import { collinsDiversity } from "./collinsDiversity.js";
 import { collinsFiniteSamples } from "./collinsFiniteSamples.js";
 import { collinsHeadInit } from "./collinsHeadInit.js";
+import { liCifar10c } from "./liCifar10c.js";
+import { liDynamics } from "./liDynamics.js";
+import { liMultitaskCnn } from "./liMultitaskCnn.js";
 import { sweepProbe } from "./sweepProbe.js";
 import type { Experiment } from "./types.js";
 
@@ -12,6 +15,9 @@ const EXPERIMENTS: readonly Experiment[] = [
   collinsDiversity,
   collinsFiniteSamples,
   collinsHeadInit,
+  liMultitaskCnn,
+  liDynamics,
+  liCifar10c,
   sweepProbe,
 ] as unknown as readonly Experiment[];
 

@@ -1,2 +1,3 @@
 export * from "./linearRepresentation.js";
+export * from "./patchData.js";
 export * from "./sampleSets.js";

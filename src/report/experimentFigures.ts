@@ -2,6 +2,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { UnknownNameError } from "../errors.js";
 import type { Experiment, RunRecord } from "../experiments/types.js";
 import { rateFigure, traceFigure } from "./figures.js";
+import { liAlignmentFigure, liErrorFigure, liGapFigure, liTasksFigure } from "./liFigures.js";
 
 /** A figure kind: the file name it is written under and its Vega-Lite builder. */
 export interface FigureBuilder {
@@ -13,6 +14,10 @@ export interface FigureBuilder {
 const BUILDERS: Record<string, FigureBuilder> = {
   trace: { name: "dist", build: (r, title) => traceFigure(r, { title }) },
   rate: { name: "rate", build: (r, title) => rateFigure(r, { title }) },
+  "li-error": { name: "error", build: (r, title) => liErrorFigure(r, { title }) },
+  "li-gap": { name: "gap", build: (r, title) => liGapFigure(r, { title }) },
+  "li-alignment": { name: "alignment", build: (r, title) => liAlignmentFigure(r, { title }) },
+  "li-tasks": { name: "tasks", build: (r, title) => liTasksFigure(r, { title }) },
 };
 
 /** The figures of a record, by the kinds its experiment declares: name → Vega-Lite spec. */

@@ -6,7 +6,12 @@ import { Redis } from "ioredis";
 
 /** Test support (excluded from the build): a throwaway redis-server and the built CLI. */
 
-export const REPO = resolve(import.meta.dirname, "..", "..");
+/** The package root (from src/sweep or dist/src/sweep alike). */
+export const REPO = (() => {
+  let d = import.meta.dirname;
+  while (!existsSync(join(d, "package.json")) && resolve(d, "..") !== d) d = resolve(d, "..");
+  return d;
+})();
 export const CLI = join(REPO, "dist", "src", "cli", "bin.js");
 
 export async function freePort(): Promise<number> {

@@ -1,0 +1,97 @@
+import { gemm } from "../../linalg/gemm.js";
+import type { Mat } from "../../linalg/mat.js";
+import type { PatchDataset } from "../../models/patchData.js";
+import type { Activation } from "./activation.js";
+import { logisticLoss, logisticLossDerivative } from "./loss.js";
+import { blockExamples, type CnnWorkspace, checkFits, forwardRange, rowsOf } from "./network.js";
+
+/**
+ * The training objective and its analytic gradient (SPEC §3, [derived]; checked against central
+ * finite differences in gradient.test.ts):
+ *
+ *   L(W) = Σ_i c_i ℓ(y_i f(W, x_i)) + (λ/2) ‖W‖_F²,
+ *   ∂L/∂Z[i·P + p, (j, r)] = c_i ℓ'(y_i f_i) y_i · j · σ'(Z[i·P + p, (j, r)]) / m,
+ *   ∇_W L = (∂L/∂Z)ᵀ X + λ W      ((2m × N·P) · (N·P × d), accumulated block by block),
+ *
+ * where j = ±1 is the class of filter row (j, r) and `c_i` the weight of example i (1/n for a
+ * task's mean loss; see `exampleWeights`). Fills `ws.grad` (unless `withGradient` is false) and
+ * returns L. The preactivations of W stay in `ws.Z` (the diagnostics read them).
+ */
+export function lossAndGradient(
+  W: Mat,
+  act: Activation,
+  lambda: number,
+  data: PatchDataset,
+  weights: Float64Array,
+  ws: CnnWorkspace,
+  withGradient = true,
+): number {
+  checkFits(W, data, ws);
+  const { m, P, count } = ws;
+  const cols = 2 * m;
+  const out = ws.out;
+  const D = ws.S.data; // σ'(Z), turned into ∂L/∂Z in place
+  let loss = 0;
+  const inv = 1 / m;
+  // Block by block, so a block of X is still in cache for its backward product.
+  const B = blockExamples(P, ws.d);
+  for (let i0 = 0; i0 < count; i0 += B) {
+    const i1 = Math.min(count, i0 + B);
+    forwardRange(W, act, data, ws, i0, i1);
+    for (let i = i0; i < i1; i++) {
+      const margin = data.y[i] * out[i];
+      loss += weights[i] * logisticLoss(margin);
+      if (!withGradient) continue;
+      const g = weights[i] * logisticLossDerivative(margin) * data.y[i] * inv;
+      const start = i * P * cols;
+      for (let p = 0; p < P; p++) {
+        const row = start + p * cols;
+        for (let r = 0; r < m; r++) {
+          D[row + r] *= g;
+          D[row + m + r] *= -g;
+        }
+      }
+    }
+    if (withGradient) {
+      gemm(
+        true,
+        false,
+        1,
+        rowsOf(ws.S, i0 * P, i1 * P),
+        rowsOf(data.X, i0 * P, i1 * P),
+        i0 === 0 ? 0 : 1,
+        ws.grad,
+      );
+    }
+  }
+  const w = W.data;
+  if (lambda !== 0) {
+    let sq = 0;
+    for (let k = 0; k < w.length; k++) sq += w[k] * w[k];
+    loss += 0.5 * lambda * sq;
+  }
+  if (!withGradient) return loss;
+  if (count === 0) ws.grad.data.fill(0);
+  if (lambda !== 0) {
+    const gr = ws.grad.data;
+    for (let k = 0; k < w.length; k++) gr[k] += lambda * w[k];
+  }
+  return loss;
+}
+
+/**
+ * Weights c_i of the examples in the objective:
+ * - `task-mean`: c_i = 1 / n_{t(i)} — each task's mean loss, summed over tasks. On one task's
+ *   data this is the single-task mean loss; on the union it weights every example exactly as in
+ *   its own single-task run (the union's mean loss with step K·η when tasks have equal n);
+ * - `mean`: c_i = 1 / N — the mean over the union (the same trajectory as `task-mean`, K times
+ *   slower in iterations, when tasks have equal n).
+ */
+export function exampleWeights(data: PatchDataset, mode: "task-mean" | "mean"): Float64Array {
+  const c = new Float64Array(data.count);
+  if (mode === "mean") return c.fill(1 / data.count);
+  const perTask = new Float64Array(data.tasks);
+  for (let i = 0; i < data.count; i++) perTask[data.task[i]]++;
+  for (let i = 0; i < data.count; i++) c[i] = 1 / perTask[data.task[i]];
+  return c;
+}

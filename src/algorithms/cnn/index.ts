@@ -1,0 +1,5 @@
+export * from "./activation.js";
+export * from "./gradient.js";
+export * from "./loss.js";
+export * from "./network.js";
+export * from "./train.js";

@@ -1,0 +1,155 @@
+import { ParamError } from "../../errors.js";
+import { gemm } from "../../linalg/gemm.js";
+import type { Mat } from "../../linalg/mat.js";
+import type { PatchDataset } from "../../models/patchData.js";
+import type { Key } from "../../rng/key.js";
+import { Stream } from "../../rng/stream.js";
+import { type Activation, activateInto } from "./activation.js";
+
+/**
+ * The two-layer CNN of SPEC §3 (Cao et al. 2022; Kou et al. 2023; Li et al. 2025):
+ *
+ *   f(W, x) = F₊₁(W₊₁, x) − F₋₁(W₋₁, x),   F_j(W_j, x) = (1/m) Σ_{r=1}^{m} Σ_{p=1}^{P} σ(⟨w_{j,r}, x⁽ᵖ⁾⟩),
+ *
+ * with the second layer fixed to ±1/m. The weights are one (2m) × d matrix: rows 0 … m − 1 are
+ * the filters w_{+1,r} of class +1, rows m … 2m − 1 the filters w_{−1,r} of class −1.
+ */
+export interface CnnShape {
+  /** Filters per class m ≥ 1. */
+  m: number;
+  /** Patch dimension d. */
+  d: number;
+}
+
+/** Gaussian initialisation: every entry of W ~ N(0, σ₀²), from the stream of `key`. */
+export function initWeights(key: Key, shape: CnnShape, sigma0: number): Mat {
+  const { m, d } = shape;
+  if (!Number.isInteger(m) || m < 1) throw new ParamError("cnn", "m", "must be an integer ≥ 1", m);
+  if (!Number.isInteger(d) || d < 1) throw new ParamError("cnn", "d", "must be an integer ≥ 1", d);
+  if (!(sigma0 >= 0 && Number.isFinite(sigma0))) throw new ParamError("cnn", "sigma0", "must be ≥ 0", sigma0);
+  const data = new Float64Array(2 * m * d);
+  new Stream(key).fillNormal(data, 0, data.length, sigma0);
+  return { rows: 2 * m, cols: d, data };
+}
+
+/**
+ * Buffers of a forward and backward pass over N examples of P patches: preactivations Z, σ(Z) and
+ * σ'(Z) ((N·P) × 2m each), outputs f (N), and the gradient (2m × d). Reused across steps.
+ */
+export interface CnnWorkspace {
+  count: number;
+  P: number;
+  m: number;
+  d: number;
+  /** Z[i·P + p, j] = ⟨w_j, x_i⁽ᵖ⁾⟩. */
+  Z: Mat;
+  /** σ(Z). */
+  A: Float64Array;
+  /** σ'(Z), then overwritten by ∂L/∂Z in a backward pass. */
+  S: Mat;
+  /** f(W, x_i). */
+  out: Float64Array;
+  /** ∇_W L. */
+  grad: Mat;
+}
+
+export function allocCnnWorkspace(count: number, P: number, shape: CnnShape): CnnWorkspace {
+  const rows = count * P;
+  const cols = 2 * shape.m;
+  return {
+    count,
+    P,
+    m: shape.m,
+    d: shape.d,
+    Z: { rows, cols, data: new Float64Array(rows * cols) },
+    A: new Float64Array(rows * cols),
+    S: { rows, cols, data: new Float64Array(rows * cols) },
+    out: new Float64Array(count),
+    grad: { rows: cols, cols: shape.d, data: new Float64Array(cols * shape.d) },
+  };
+}
+
+export function checkFits(W: Mat, data: PatchDataset, ws: CnnWorkspace): void {
+  if (
+    W.rows !== 2 * ws.m ||
+    W.cols !== data.d ||
+    ws.count !== data.count ||
+    ws.P !== data.P ||
+    ws.d !== data.d
+  ) {
+    throw new RangeError(
+      `cnn: W is ${W.rows}×${W.cols}, data has ${data.count} examples of ${data.P} patches in d = ${data.d}, workspace is for ${ws.count}×${ws.P} in d = ${ws.d} with m = ${ws.m}`,
+    );
+  }
+}
+
+/**
+ * Doubles of X per block of examples in a pass: a block (≈ 256 KiB) stays in cache between its
+ * forward and backward products.
+ */
+export const BLOCK_DOUBLES = 32768;
+
+/** Examples per block for patches of P × d. */
+export function blockExamples(P: number, d: number): number {
+  return Math.max(1, Math.floor(BLOCK_DOUBLES / (P * d)));
+}
+
+/** Row-range view of a row-major matrix (no copy). */
+export function rowsOf(A: Mat, r0: number, r1: number): Mat {
+  return { rows: r1 - r0, cols: A.cols, data: A.data.subarray(r0 * A.cols, r1 * A.cols) };
+}
+
+/**
+ * Forward pass over examples [i0, i1): `ws.Z` rows of those examples = X rows · Wᵀ (one GEMM),
+ * σ(Z) and σ'(Z) there, and `ws.out[i]` = f(W, x_i).
+ */
+export function forwardRange(
+  W: Mat,
+  act: Activation,
+  data: PatchDataset,
+  ws: CnnWorkspace,
+  i0: number,
+  i1: number,
+): void {
+  const { m, P } = ws;
+  const cols = 2 * m;
+  const r0 = i0 * P;
+  const r1 = i1 * P;
+  gemm(false, true, 1, rowsOf(data.X, r0, r1), W, 0, rowsOf(ws.Z, r0, r1));
+  const len = (r1 - r0) * cols;
+  const off = r0 * cols;
+  activateInto(
+    act,
+    ws.Z.data.subarray(off, off + len),
+    ws.A.subarray(off, off + len),
+    ws.S.data.subarray(off, off + len),
+  );
+  const A = ws.A;
+  const inv = 1 / m;
+  for (let i = i0; i < i1; i++) {
+    let f = 0;
+    const start = i * P * cols;
+    for (let p = 0; p < P; p++) {
+      const row = start + p * cols;
+      for (let r = 0; r < m; r++) f += A[row + r] - A[row + m + r];
+    }
+    ws.out[i] = f * inv;
+  }
+}
+
+/**
+ * Forward pass: fills `ws.Z` = X Wᵀ, σ(Z), σ'(Z) and `ws.out` = f(W, x_i) for every example,
+ * block by block. Returns `ws.out`.
+ */
+export function forwardInto(W: Mat, act: Activation, data: PatchDataset, ws: CnnWorkspace): Float64Array {
+  checkFits(W, data, ws);
+  const B = blockExamples(ws.P, ws.d);
+  for (let i0 = 0; i0 < ws.count; i0 += B) forwardRange(W, act, data, ws, i0, Math.min(ws.count, i0 + B));
+  return ws.out;
+}
+
+/** f(W, x_i) for every example of `data` (allocates a workspace; for evaluation). */
+export function cnnOutputs(W: Mat, act: Activation, data: PatchDataset): Float64Array {
+  const ws = allocCnnWorkspace(data.count, data.P, { m: W.rows / 2, d: W.cols });
+  return forwardInto(W, act, data, ws).slice();
+}

@@ -1,0 +1,2 @@
+export * from "./cifar10c.js";
+export * from "./npy.js";

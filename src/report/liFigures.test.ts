@@ -1,0 +1,157 @@
+import { compile, type TopLevelSpec } from "vega-lite";
+import { beforeAll, describe, expect, test } from "vitest";
+import { fakeCifar10c } from "../data/testing.js";
+import { liCifar10c } from "../experiments/liCifar10c.js";
+import { liDynamics } from "../experiments/liDynamics.js";
+import { liMultitaskCnn } from "../experiments/liMultitaskCnn.js";
+import { resolveParams } from "../experiments/resolve.js";
+import type { Experiment, RunRecord } from "../experiments/types.js";
+import { runRecord } from "../sweep/record.js";
+import {
+  ALIGNMENT_FLOOR,
+  liAlignmentFigure,
+  liErrorFigure,
+  liGapFigure,
+  liTasksFigure,
+} from "./liFigures.js";
+import { renderSvg } from "./render.js";
+
+type Row = Record<string, unknown>;
+const tiny = { K: 3, n: 6, n_test: 10, d: 12, m: 3, iters: 10, record_every: 5 };
+
+function record(exp: Experiment, overrides: Record<string, unknown>, dataset?: unknown): RunRecord {
+  const params = resolveParams(exp, null, overrides) as Record<string, unknown>;
+  const ctx = { progress: () => {}, warn: () => {}, dataset };
+  return runRecord({
+    experiment: exp,
+    params,
+    size: null,
+    seed: 0,
+    seedIndices: [0, 1, 2],
+    command: "test",
+    ctx,
+  });
+}
+
+/** Compile with Vega-Lite, collecting every warning and error. */
+function compileStrict(spec: TopLevelSpec): string[] {
+  const messages: string[] = [];
+  const logger = {
+    level: () => logger,
+    error(...a: unknown[]) {
+      messages.push(`error: ${a.join(" ")}`);
+      return logger;
+    },
+    warn(...a: unknown[]) {
+      messages.push(`warn: ${a.join(" ")}`);
+      return logger;
+    },
+    info: () => logger,
+    debug: () => logger,
+  };
+  compile(spec, { logger: logger as never });
+  return messages;
+}
+
+const rows = (spec: TopLevelSpec) => (spec as { data: { values: Row[] } }).data.values;
+
+describe("figures of the Li et al. experiments", () => {
+  let sweep: RunRecord;
+  let dyn: RunRecord;
+  let cifar: RunRecord;
+  beforeAll(() => {
+    sweep = record(liMultitaskCnn as unknown as Experiment, { ...tiny, Ks: [1, 3], ns: [3], snrs: [0.6] });
+    dyn = record(liDynamics as unknown as Experiment, tiny);
+    cifar = record(
+      liCifar10c as unknown as Experiment,
+      { patch_size: 4, n: 2, n_test: 4, iters: 4, record_every: 2, m: 2 },
+      fakeCifar10c(["fog", "snow"]),
+    );
+  });
+
+  test("error curves: one panel per condition, test and train for both kinds of training, medians over seeds", () => {
+    const spec = liErrorFigure(sweep, { title: "errors" });
+    expect(compileStrict(spec)).toEqual([]);
+    const s = spec as { facet?: { sort: string[] }; title: { text: string } };
+    expect(s.title.text).toBe("errors");
+    expect(s.facet?.sort).toEqual([
+      "K=3, n=6, SNR=0.3",
+      "K=1, n=6, SNR=0.3",
+      "K=3, n=3, SNR=0.3",
+      "K=3, n=6, SNR=0.6",
+    ]);
+    const r = rows(spec).filter(
+      (x) => x.panel === "K=3, n=6, SNR=0.3" && x.method === "multi" && x.set === "test",
+    );
+    expect(r.map((x) => x.x)).toEqual([0, 5, 10]);
+    // The median over the three seeds of the recorded mean test error at step 10.
+    const ys = sweep.result.seeds
+      .map(
+        (sd) =>
+          sd.curves.find(
+            (c) =>
+              c.labels.method === "multi" &&
+              c.labels.set === "test" &&
+              c.labels.K === 3 &&
+              c.labels.n === 6 &&
+              c.labels.snr === 0.3,
+          )!.y[2],
+      )
+      .sort((a, b) => a - b);
+    expect(r[2].median).toBe(ys[1]);
+  });
+
+  test("gap figure: final test error against K, n and SNR, each panel through the base point", () => {
+    const spec = liGapFigure(sweep);
+    expect(compileStrict(spec)).toEqual([]);
+    expect((spec as { facet: { sort: string[] } }).facet.sort).toEqual([
+      "number of tasks K",
+      "examples per task n",
+      "shared-feature SNR",
+    ]);
+    const onK = rows(spec).filter(
+      (x) => x.panel === "number of tasks K" && x.kind === "median" && x.method === "single",
+    );
+    expect(onK.map((x) => x.x).sort()).toEqual([1, 3]);
+    expect(rows(spec).filter((x) => x.kind === "seed").length).toBe(3 * 2 * (2 + 2 + 2));
+  });
+
+  test("alignment figure: u, v and noise per kind of training on a log axis, floored at ALIGNMENT_FLOOR", () => {
+    const spec = liAlignmentFigure(dyn);
+    expect(compileStrict(spec)).toEqual([]);
+    expect((spec as { facet: { sort: string[] } }).facet.sort).toEqual([
+      "single-task training (mean over tasks)",
+      "multi-task training",
+    ]);
+    const features = new Set(rows(spec).map((x) => x.feature));
+    expect([...features].sort()).toEqual(["noise", "u", "v"]);
+    for (const x of rows(spec)) expect(x.lo as number).toBeGreaterThanOrEqual(ALIGNMENT_FLOOR);
+    expect(JSON.stringify(spec)).toContain('"type":"log"');
+  });
+
+  test("per-task figure: one column per corruption, both kinds of training", () => {
+    const spec = liTasksFigure(cifar);
+    expect(compileStrict(spec)).toEqual([]);
+    const med = rows(spec).filter((x) => x.kind === "median");
+    expect(med.map((x) => `${x.method}:${x.task}`).sort()).toEqual([
+      "multi:fog",
+      "multi:snow",
+      "single:fog",
+      "single:snow",
+    ]);
+  });
+
+  test("records without the needed curves are refused with a message, and every figure renders to SVG", async () => {
+    expect(() => liAlignmentFigure(sweep)).toThrow(/no "alignment" curves/);
+    expect(() => liTasksFigure(sweep)).toThrow(/no per-task test errors/);
+    for (const spec of [
+      liErrorFigure(dyn),
+      liGapFigure(sweep),
+      liAlignmentFigure(dyn),
+      liTasksFigure(cifar),
+    ]) {
+      const svg = await renderSvg(spec);
+      expect(svg.startsWith("<svg")).toBe(true);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
+import { z } from "zod";
 import { MetarepError } from "../errors.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
@@ -121,6 +122,7 @@ function program(): Command {
           sizes: e.sizes,
           seeds: e.seeds,
           dataset: e.dataset ?? null,
+          params: z.toJSONSchema(e.params, { io: "input", unrepresentable: "any" }),
         }));
         process.stdout.write(`${JSON.stringify(full, null, 2)}\n`);
         return;

@@ -1,7 +1,6 @@
 export * from "./aggregate.js";
 export * from "./experimentFigures.js";
 export * from "./figures.js";
-export * from "./html.js";
 export * from "./liFigures.js";
 export * from "./merge.js";
 export * from "./render.js";

@@ -139,7 +139,14 @@ describe("executors give the same records", () => {
       cli(["worker", "--redis", redis.url, "--concurrency", "1", "--queue", "q-identical"]),
     );
     try {
-      await Promise.all(workers.map((w) => waitFor(() => w.proc.stderr !== null, "worker")));
+      const logs = workers.map(() => ({ text: "" }));
+      workers.forEach((w, i) =>
+        w.proc.stderr?.on("data", (d) => {
+          logs[i].text += d;
+        }),
+      );
+      // Both workers must be listening before cells are queued, or the first could take them all.
+      await waitFor(() => logs.every((l) => /worker ready/.test(l.text)), "both workers to be ready");
       const dir = newDir();
       const summary = await sweepWith(new DistributedExecutor(redis.url, "q-identical"), dir);
       expect(summary.failures).toBe(0);

@@ -7,11 +7,15 @@
 
 import { benchCnn } from "./cnn.js";
 import { type BenchOptions, referenceDir } from "./common.js";
+import { benchFewShot } from "./fewshot.js";
 import { benchGbml } from "./gbml.js";
+import { benchMlr } from "./mlr.js";
 import { benchSweep } from "./sweep.js";
 
 const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   { name: "gbml (Collins et al.: MAML, ANIL, …)", run: benchGbml },
+  { name: "fewshot (Du et al.: AltMin, MoM)", run: benchFewShot },
+  { name: "mlr (Kong et al.: mixed linear regression, robust PCA)", run: benchMlr },
   { name: "cnn (Li et al.: two-layer CNN gradient step)", run: benchCnn },
   { name: "sweep (executors: threads vs inline, per-cell overhead, BullMQ)", run: benchSweep },
 ];

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { fewShotCommands } from "./fit.js";
 
 /**
  * A module that adds commands to the `metarep` program (e.g. `fit`/`adapt`, `sweep`/`worker`).
@@ -7,4 +8,4 @@ import type { Command } from "commander";
  */
 export type CommandModule = (program: Command) => void;
 
-export const COMMAND_MODULES: CommandModule[] = [];
+export const COMMAND_MODULES: CommandModule[] = [fewShotCommands];

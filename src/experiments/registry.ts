@@ -3,10 +3,20 @@ import { collinsConvergence } from "./collinsConvergence.js";
 import { collinsDiversity } from "./collinsDiversity.js";
 import { collinsFiniteSamples } from "./collinsFiniteSamples.js";
 import { collinsHeadInit } from "./collinsHeadInit.js";
+import { duDiversity } from "./duDiversity.js";
+import { duExcessRisk } from "./duExcessRisk.js";
+import { kongClassification } from "./kongClassification.js";
+import { kongClustering } from "./kongClustering.js";
+import { kongPrediction } from "./kongPrediction.js";
+import { kongRobustPca } from "./kongRobustPca.js";
+import { kongScaling } from "./kongScaling.js";
+import { kongSine } from "./kongSine.js";
+import { kongSubspace } from "./kongSubspace.js";
 import { liCifar10c } from "./liCifar10c.js";
 import { liDynamics } from "./liDynamics.js";
 import { liMultitaskCnn } from "./liMultitaskCnn.js";
 import { sweepProbe } from "./sweepProbe.js";
+import { tripuraneniMom } from "./tripuraneniMom.js";
 import type { Experiment } from "./types.js";
 
 // The CLI help, the web menus and the docs tables all come from this list (STYLE.md §9).
@@ -15,6 +25,16 @@ const EXPERIMENTS: readonly Experiment[] = [
   collinsDiversity,
   collinsFiniteSamples,
   collinsHeadInit,
+  duExcessRisk,
+  duDiversity,
+  tripuraneniMom,
+  kongSubspace,
+  kongClustering,
+  kongClassification,
+  kongPrediction,
+  kongSine,
+  kongRobustPca,
+  kongScaling,
   liMultitaskCnn,
   liDynamics,
   liCifar10c,

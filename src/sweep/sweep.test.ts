@@ -140,11 +140,11 @@ describe("executors give the same records", () => {
     );
     try {
       const logs = workers.map(() => ({ text: "" }));
-      workers.forEach((w, i) =>
+      for (const [i, w] of workers.entries()) {
         w.proc.stderr?.on("data", (d) => {
           logs[i].text += d;
-        }),
-      );
+        });
+      }
       // Both workers must be listening before cells are queued, or the first could take them all.
       await waitFor(() => logs.every((l) => /worker ready/.test(l.text)), "both workers to be ready");
       const dir = newDir();

@@ -1,1 +1,3 @@
 export * from "./collinsRate.js";
+export * from "./duBound.js";
+export * from "./kong.js";

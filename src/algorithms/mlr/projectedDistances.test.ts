@@ -1,0 +1,102 @@
+import { describe, expect, test } from "vitest";
+import { type Mat, zeros } from "../../linalg/mat.js";
+import { orthonormalize } from "../../linalg/qr.js";
+import { makeMixture, sampleComponents, sampleMixtureTasks } from "../../models/mixedLinearRegression.js";
+import { key } from "../../rng/key.js";
+import { medianProjectedDistances, projectedDistanceError, projectParts } from "./projectedDistances.js";
+import { partMoments } from "./subspace.js";
+
+function columnsOf(W: Mat): Mat {
+  const out = zeros(W.cols, W.rows);
+  for (let l = 0; l < W.rows; l++)
+    for (let i = 0; i < W.cols; i++) out.data[i * W.rows + l] = W.data[l * W.cols + i];
+  return out;
+}
+
+/** (β̂ᵢ⁽ᵃ⁾ − β̂ⱼ⁽ᵃ⁾)ᵀ ÛÛᵀ (β̂ᵢ⁽ᵇ⁾ − β̂ⱼ⁽ᵇ⁾) computed in R^d, the naive way. */
+function naiveEstimate(Ba: Mat, Bb: Mat, U: Mat, i: number, j: number): number {
+  const { rows: d, cols: k } = U;
+  let s = 0;
+  for (let c = 0; c < k; c++) {
+    let pa = 0;
+    let pb = 0;
+    for (let q = 0; q < d; q++) {
+      pa += U.data[q * k + c] * (Ba.data[i * d + q] - Ba.data[j * d + q]);
+      pb += U.data[q * k + c] * (Bb.data[i * d + q] - Bb.data[j * d + q]);
+    }
+    s += pa * pb;
+  }
+  return s;
+}
+
+describe("median-of-L projected distances", () => {
+  const W = sampleComponents(key(1), 8, 3, "orthonormal");
+  const mix = makeMixture(W, 1);
+  const U = orthonormalize(columnsOf(W));
+
+  test("L = 1 is the split-sample estimate; L = 3 the median of three, each checked against the naive formula", () => {
+    const heavy = sampleMixtureTasks(mix, 7, 6 * 5, key(2));
+    const parts = [0, 1, 2, 3, 4, 5].map((q) => partMoments(heavy, q * 5, (q + 1) * 5));
+    const proj = projectParts(heavy, U, 6, 5);
+    const H1 = medianProjectedDistances(proj, 1);
+    const H3 = medianProjectedDistances(proj, 3);
+    for (let i = 0; i < 7; i++) {
+      expect(H1[i * 7 + i]).toBe(0);
+      for (let j = 0; j < 7; j++) {
+        if (i === j) continue;
+        expect(H1[i * 7 + j]).toBeCloseTo(naiveEstimate(parts[0], parts[1], U, i, j), 12);
+        const three = [0, 1, 2]
+          .map((l) => naiveEstimate(parts[2 * l], parts[2 * l + 1], U, i, j))
+          .sort((a, b) => a - b);
+        expect(H3[i * 7 + j]).toBeCloseTo(three[1], 12);
+        expect(H3[j * 7 + i]).toBe(H3[i * 7 + j]);
+      }
+    }
+  });
+
+  test("H is unbiased for ‖Ûᵀ(wᵢ − wⱼ)‖² (averaged over many pairs, within 5 standard errors)", () => {
+    const n = 300;
+    const heavy = sampleMixtureTasks(mix, n, 2 * 4, key(3));
+    const H = medianProjectedDistances(projectParts(heavy, U, 2, 4), 1);
+    const sums = [0, 0];
+    const sq = [0, 0];
+    const counts = [0, 0];
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        const same = heavy.ids[i] === heavy.ids[j] ? 0 : 1;
+        sums[same] += H[i * n + j];
+        sq[same] += H[i * n + j] ** 2;
+        counts[same]++;
+      }
+    // Pairs share tasks, so the effective sample is about n, not n²: use n for the standard error.
+    for (const [s, truth] of [
+      [0, 0],
+      [1, 2],
+    ]) {
+      const mean = sums[s] / counts[s];
+      const sd = Math.sqrt(sq[s] / counts[s] - mean * mean);
+      expect(Math.abs(mean - truth)).toBeLessThan((5 * sd) / Math.sqrt(n));
+    }
+  });
+
+  test("its error shrinks with more examples per part (≈ 1/t)", () => {
+    const err = [4, 64].map((t) => {
+      const heavy = sampleMixtureTasks(mix, 60, 2 * t, key(t));
+      return projectedDistanceError(
+        medianProjectedDistances(projectParts(heavy, U, 2, t), 1),
+        heavy.ids,
+        U,
+        W,
+      );
+    });
+    expect(err[1] / err[0]).toBeLessThan(0.2);
+  });
+
+  test("bad input: L < 1, or more parts than the task holds", () => {
+    const heavy = sampleMixtureTasks(mix, 4, 4, key(4));
+    const proj = projectParts(heavy, U, 2, 2);
+    expect(() => medianProjectedDistances(proj, 0)).toThrow(/"L" must be an integer ≥ 1; got 0/);
+    expect(() => medianProjectedDistances(proj, 2)).toThrow(/"L" must be ≤ parts\/2 = 1; got 2/);
+    expect(() => projectParts(heavy, U, 4, 2)).toThrow(/"parts" × partSize must fit/);
+  });
+});

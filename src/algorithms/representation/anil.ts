@@ -1,0 +1,155 @@
+import { AbortedError, ParamError } from "../../errors.js";
+import { orthonormalize } from "../../linalg/qr.js";
+import type { TaskData } from "../../models/linearRepresentation.js";
+import { type MultiTaskData, minTaskRows } from "../../models/multiTaskData.js";
+import { DenseSet } from "../../models/sampleSets.js";
+import { foldIn, foldInString } from "../../rng/key.js";
+import { stream } from "../../rng/stream.js";
+import {
+  anilTaskGradient,
+  finishMetaGradient,
+  foAnilTaskGradient,
+  startMetaGradient,
+} from "../metaGradient.js";
+import { initialParams } from "../metaTrain.js";
+import { allocWorkspace, type MetaParams } from "../workspace.js";
+import type { EstimatorContext, EstimatorOptions, RepresentationFit } from "./types.js";
+
+/** An entry of B or w beyond this (or non-finite) is a divergence, as in `metaTrain`. */
+const THRESHOLD = 1e8;
+
+/** A dense set holding given rows: X copied, labels y stored as the "noise" (see `asMetaTasks`). */
+function denseRows(data: MultiTaskData, row0: number, n: number): DenseSet {
+  const set = new DenseSet(n, data.d);
+  set.X.set(data.X.subarray(row0 * data.d, (row0 + n) * data.d));
+  set.noise.set(data.y.subarray(row0, row0 + n));
+  return set;
+}
+
+/**
+ * The source tasks as the meta-gradient code sees them (`TaskData` with `DenseSet`s). `DenseSet`
+ * stores labels as `noise = σz` and computes residuals `Xᵀ(X(θ − θ*) − noise)/m`; for data with
+ * given labels y and no θ*, X holds the rows, `noise` holds y and θ* = 0, so the residual is
+ * exactly `Xᵀ(Xθ − y)/m`, the gradient of the task's empirical loss.
+ * `split: "halves"`: inner = first ⌈n/2⌉ rows, outer = the rest; `"shared"`: all rows for both.
+ */
+export function asMetaTasks(data: MultiTaskData, k: number, split: "halves" | "shared"): TaskData[] {
+  const zeroTheta = new Float64Array(data.d);
+  const zeroHead = new Float64Array(k);
+  const out: TaskData[] = [];
+  for (let t = 0; t < data.tasks; t++) {
+    const row0 = data.start[t];
+    const n = data.start[t + 1] - row0;
+    const nIn = split === "halves" ? Math.ceil(n / 2) : n;
+    out.push({
+      wStar: zeroHead,
+      theta: zeroTheta,
+      inner: denseRows(data, row0, nIn),
+      outer: split === "halves" ? denseRows(data, row0 + nIn, n - nIn) : denseRows(data, row0, n),
+    });
+  }
+  return out;
+}
+
+/** Fisher–Yates permutation of 0..n−1 from a stream. */
+function permutation(n: number, s: ReturnType<typeof stream>): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(s.uniform() * (i + 1));
+    const tmp = p[i];
+    p[i] = p[j];
+    p[j] = tmp;
+  }
+  return p;
+}
+
+/** `(B, w) −= β (G_B, G_w)` if every entry stays finite and within the threshold; else the culprit. */
+function step(
+  p: MetaParams,
+  GB: Float64Array,
+  Gw: Float64Array,
+  beta: number,
+): { q: string; v: number } | null {
+  const B = p.B.data;
+  for (let i = 0; i < B.length; i++) {
+    const v = B[i] - beta * GB[i];
+    if (!(Math.abs(v) <= THRESHOLD)) return { q: "B", v };
+  }
+  for (let c = 0; c < p.w.length; c++) {
+    const v = p.w[c] - beta * Gw[c];
+    if (!(Math.abs(v) <= THRESHOLD)) return { q: "w", v };
+  }
+  for (let i = 0; i < B.length; i++) B[i] -= beta * GB[i];
+  for (let c = 0; c < p.w.length; c++) p.w[c] -= beta * Gw[c];
+  return null;
+}
+
+/**
+ * ANIL or FO-ANIL (Collins et al. 2022; SPEC §1.2) run on the finite source task set for `epochs`
+ * passes (default 100): each pass visits the T tasks in a random order (from the key), `batch`
+ * tasks per outer step (default T: one full-batch step per pass, which settles at the fixed point
+ * of the empirical meta-objective instead of fluctuating around it with mini-batch noise; d=20,
+ * k=3, n1=25, T=400: FO-ANIL dist 0.12 vs 0.30 with batches of 20), with the exact (or first-order) meta-gradients of
+ * `metaGradient.ts` on each task's inner/outer rows (`split`). Initialisation from the theory:
+ * B₀ = Q/√α, w₀ = 0 (`initialParams`); α, β default 0.5. B̂ = orth(B). The bridge between
+ * meta-learning and Du et al.'s two-stage bounds drawn by Bouniot & Redko. A blow-up stops the run
+ * with `status: "diverged"` (iteration, quantity, value) and the last finite B.
+ */
+export function anilEstimate(
+  data: MultiTaskData,
+  k: number,
+  options: EstimatorOptions,
+  ctx: EstimatorContext,
+  firstOrder: boolean,
+): RepresentationFit {
+  const method = firstOrder ? "fo-anil" : "anil";
+  const alpha = options.alpha ?? 0.5;
+  const beta = options.beta ?? 0.5;
+  const epochs = options.epochs ?? 100;
+  const split = options.split ?? "halves";
+  const T = data.tasks;
+  const batch = Math.min(options.batch ?? T, T);
+  if (split === "halves" && minTaskRows(data) < 2) {
+    throw new ParamError(method, "split", 'needs at least 2 rows per task when "halves"', split);
+  }
+  const tasks = asMetaTasks(data, k, split);
+  const taskGradient = firstOrder ? foAnilTaskGradient : anilTaskGradient;
+  const p = initialParams(foldInString(ctx.key, "init"), data.d, k, alpha, 0);
+  const ws = allocWorkspace(data.d, k);
+  const orderKey = foldInString(ctx.key, "order");
+  let iteration = 0;
+  for (let e = 0; e < epochs; e++) {
+    const order = permutation(T, stream(foldIn(orderKey, e)));
+    for (let b0 = 0; b0 < T; b0 += batch) {
+      if (ctx.signal?.aborted) throw new AbortedError(`${method}: stopped at iteration ${iteration + 1}`);
+      const b1 = Math.min(T, b0 + batch);
+      startMetaGradient(p, ws);
+      for (let i = b0; i < b1; i++) taskGradient(p, tasks[order[i]], alpha, ws);
+      finishMetaGradient(p, ws, b1 - b0, alpha);
+      iteration++;
+      const bad = step(p, ws.GB, ws.Gw, beta);
+      if (bad) {
+        return {
+          method,
+          B: orthonormalize(p.B),
+          iterations: iteration,
+          converged: null,
+          status: "diverged",
+          diverged: { iteration, quantity: bad.q, value: bad.v },
+          info: {},
+        };
+      }
+    }
+  }
+  let wNorm = 0;
+  for (const v of p.w) wNorm += v * v;
+  return {
+    method,
+    B: orthonormalize(p.B),
+    iterations: iteration,
+    converged: null,
+    status: "ok",
+    info: { metaHeadNorm: Math.sqrt(wNorm) },
+  };
+}

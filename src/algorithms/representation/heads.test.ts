@@ -1,0 +1,58 @@
+import { describe, expect, test } from "vitest";
+import { solveSPD } from "../../linalg/cholesky.js";
+import { gemm } from "../../linalg/gemm.js";
+import { lstsq } from "../../linalg/lstsq.js";
+import { matFrom, zeros } from "../../linalg/mat.js";
+import { orthonormalize } from "../../linalg/qr.js";
+import { randn, TestRng } from "../../linalg/testing.js";
+import { fitHead, taskHeads } from "./heads.js";
+
+const rng = new TestRng(17);
+
+describe("least-squares heads on a frozen representation", () => {
+  const d = 7;
+  const k = 3;
+  const B = orthonormalize(randn(d, k, rng));
+
+  test("agree with SVD least squares on XB (independent oracle), to 1e-12", () => {
+    const X = randn(12, d, rng);
+    const y = randn(12, 1, rng).data;
+    const A = gemm(false, false, 1, X, B, 0, zeros(12, k));
+    const ref = lstsq(A, y).x;
+    const w = fitHead(X.data, y, 12, B);
+    for (let c = 0; c < k; c++) expect(w[c]).toBeCloseTo(ref[c], 12);
+  });
+
+  test("ridge solves (AᵀA + λI)w = Aᵀy", () => {
+    const X = randn(10, d, rng);
+    const y = randn(10, 1, rng).data;
+    const A = gemm(false, false, 1, X, B, 0, zeros(10, k));
+    const G = gemm(true, false, 1, A, A, 0, zeros(k, k));
+    for (let c = 0; c < k; c++) G.data[c * k + c] += 0.7;
+    const rhs = gemm(true, false, 1, A, matFrom(10, 1, y), 0, zeros(k, 1)).data;
+    const ref = solveSPD(G, rhs);
+    const w = fitHead(X.data, y, 10, B, 0.7);
+    for (let c = 0; c < k; c++) expect(w[c]).toBeCloseTo(ref[c], 12);
+  });
+
+  test("fewer rows than k give the minimum-norm solution (as lstsq), not a crash", () => {
+    const X = randn(2, d, rng);
+    const y = randn(2, 1, rng).data;
+    const A = gemm(false, false, 1, X, B, 0, zeros(2, k));
+    const ref = lstsq(A, y).x;
+    const w = fitHead(X.data, y, 2, B);
+    for (let c = 0; c < k; c++) expect(w[c]).toBeCloseTo(ref[c], 10);
+  });
+
+  test("taskHeads fits each task on its own rows (ragged tasks)", () => {
+    const X = randn(15, d, rng);
+    const y = randn(15, 1, rng).data;
+    const start = Int32Array.from([0, 4, 11, 15]);
+    const W = taskHeads({ d, tasks: 3, start, X: X.data, y }, B);
+    for (let t = 0; t < 3; t++) {
+      const n = start[t + 1] - start[t];
+      const w = fitHead(X.data.slice(start[t] * d, start[t + 1] * d), y.slice(start[t], start[t + 1]), n, B);
+      for (let c = 0; c < k; c++) expect(W.data[t * k + c]).toBeCloseTo(w[c], 13);
+    }
+  });
+});

@@ -1,0 +1,176 @@
+import { lstsq } from "../../linalg/lstsq.js";
+import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
+import { dotAt } from "../../linalg/vector.js";
+import type { MultiTaskData } from "../../models/multiTaskData.js";
+
+/**
+ * Heads by least squares on a frozen representation (SPEC §1.3 stage 2, and the head step of
+ * AltMin): `ŵ = argmin_w ‖y − X B w‖² + λ‖w‖²` for one task's rows, in k dimensions.
+ * Normal equations `(AᵀA + λI) w = Aᵀy` with `A = XB` (n × k), solved by a k × k Cholesky; when a
+ * pivot is below 1e-12 of the largest diagonal entry (fewer rows than k, or collinear rows) the
+ * minimum-norm least-squares solution (`lstsq`, SVD) is used instead, so every case is defined.
+ */
+
+/** Bᵀ (k × d, row-major) so each entry of XB is a contiguous dot product. */
+export function transposeBasis(B: Mat): Float64Array {
+  const { rows: d, cols: k, data } = B;
+  const Bt = new Float64Array(k * d);
+  for (let a = 0; a < d; a++) for (let c = 0; c < k; c++) Bt[c * d + a] = data[a * k + c];
+  return Bt;
+}
+
+/** out (n × k) = X[row0 .. row0+n) B, from Bt (k × d). */
+export function projectRows(
+  X: Float64Array,
+  row0: number,
+  n: number,
+  d: number,
+  Bt: Float64Array,
+  k: number,
+  out: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const o = (row0 + i) * d;
+    const r = i * k;
+    let c = 0;
+    // Two columns per pass over the row: each load of x feeds two multiply-adds.
+    for (; c + 1 < k; c += 2) {
+      const b0 = c * d;
+      const b1 = b0 + d;
+      let s0 = 0;
+      let s1 = 0;
+      let t0 = 0;
+      let t1 = 0;
+      let a = 0;
+      for (; a + 1 < d; a += 2) {
+        const x0 = X[o + a];
+        const x1 = X[o + a + 1];
+        s0 += x0 * Bt[b0 + a];
+        s1 += x1 * Bt[b0 + a + 1];
+        t0 += x0 * Bt[b1 + a];
+        t1 += x1 * Bt[b1 + a + 1];
+      }
+      if (a < d) {
+        s0 += X[o + a] * Bt[b0 + a];
+        t0 += X[o + a] * Bt[b1 + a];
+      }
+      out[r + c] = s0 + s1;
+      out[r + c + 1] = t0 + t1;
+    }
+    if (c < k) out[r + c] = dotAt(X, o, Bt, c * d, d);
+  }
+}
+
+/**
+ * Solve the k × k SPD system G w = h in place (G overwritten by its Cholesky factor, lower
+ * triangle); false when a pivot is ≤ 1e-12·max diag (then w is untouched).
+ */
+export function smallSpdSolve(G: Float64Array, h: Float64Array, k: number, w: Float64Array, wo = 0): boolean {
+  let big = 0;
+  for (let i = 0; i < k; i++) big = Math.max(big, G[i * k + i]);
+  const floor = 1e-12 * big;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = G[i * k + j];
+      for (let p = 0; p < j; p++) s -= G[i * k + p] * G[j * k + p];
+      if (i === j) {
+        if (!(s > floor)) return false;
+        G[i * k + i] = Math.sqrt(s);
+      } else G[i * k + j] = s / G[j * k + j];
+    }
+  }
+  // L z = h, then Lᵀ w = z (z kept in h).
+  for (let i = 0; i < k; i++) {
+    let s = h[i];
+    for (let p = 0; p < i; p++) s -= G[i * k + p] * h[p];
+    h[i] = s / G[i * k + i];
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    let s = h[i];
+    for (let p = i + 1; p < k; p++) s -= G[p * k + i] * w[wo + p];
+    w[wo + i] = s / G[i * k + i];
+  }
+  return true;
+}
+
+/** Scratch for `solveHead` with up to `n` rows and k columns. */
+export interface HeadScratch {
+  A: Float64Array;
+  G: Float64Array;
+  h: Float64Array;
+}
+
+export function headScratch(n: number, k: number): HeadScratch {
+  return { A: new Float64Array(n * k), G: new Float64Array(k * k), h: new Float64Array(k) };
+}
+
+/**
+ * Head of one task given A = XB (n × k, in scratch.A) and labels y[y0 .. y0+n): writes
+ * w[wo .. wo+k). Ridge λ ≥ 0 adds λ‖w‖² to the sum of squares.
+ */
+export function solveHead(
+  y: Float64Array,
+  y0: number,
+  n: number,
+  k: number,
+  ridge: number,
+  s: HeadScratch,
+  w: Float64Array,
+  wo: number,
+): void {
+  const { A, G, h } = s;
+  G.fill(0, 0, k * k);
+  h.fill(0, 0, k);
+  for (let i = 0; i < n; i++) {
+    const yi = y[y0 + i];
+    const r = i * k;
+    for (let a = 0; a < k; a++) {
+      const va = A[r + a];
+      h[a] += va * yi;
+      for (let b = 0; b <= a; b++) G[a * k + b] += va * A[r + b];
+    }
+  }
+  for (let a = 0; a < k; a++) {
+    G[a * k + a] += ridge;
+    for (let b = 0; b < a; b++) G[b * k + a] = G[a * k + b];
+  }
+  if (smallSpdSolve(G, h, k, w, wo)) return;
+  // Rank-deficient: the minimum-norm solution (ridge regularises every direction, so λ > 0
+  // never gets here unless AᵀA + λI underflows).
+  const res = lstsq(matFrom(n, k, A.slice(0, n * k)), y.slice(y0, y0 + n), { ridge });
+  for (let a = 0; a < k; a++) w[wo + a] = res.x[a];
+}
+
+/**
+ * Per-task least-squares heads on B (d × k): row t of the T × k result is argmin_w ‖y_t − X_tBw‖²
+ * (+ ridge·‖w‖²). Cost O(N·d·k). Example: `taskHeads(data, fit.B)` gives the learned heads Ŵ.
+ */
+export function taskHeads(data: MultiTaskData, B: Mat, ridge = 0): Mat {
+  const { d, tasks, start, X, y } = data;
+  const k = B.cols;
+  const Bt = transposeBasis(B);
+  let maxRows = 0;
+  for (let t = 0; t < tasks; t++) maxRows = Math.max(maxRows, start[t + 1] - start[t]);
+  const s = headScratch(maxRows, k);
+  const W = zeros(tasks, k);
+  for (let t = 0; t < tasks; t++) {
+    const n = start[t + 1] - start[t];
+    projectRows(X, start[t], n, d, Bt, k, s.A);
+    solveHead(y, start[t], n, k, ridge, s, W.data, t * k);
+  }
+  return W;
+}
+
+/**
+ * The head of one task from n rows X (n × d, row-major) and labels y on the representation B
+ * (d × k): `argmin_w ‖y − XBw‖² + ridge·‖w‖²`. Example: `fitHead(Xt, yt, 30, Bhat)`.
+ */
+export function fitHead(X: Float64Array, y: Float64Array, n: number, B: Mat, ridge = 0): Float64Array {
+  const d = B.rows;
+  const k = B.cols;
+  const s = headScratch(n, k);
+  projectRows(X, 0, n, d, transposeBasis(B), k, s.A);
+  const w = new Float64Array(k);
+  solveHead(y, 0, n, k, ridge, s, w, 0);
+  return w;
+}

@@ -1,0 +1,263 @@
+import { DataError, groupByTask, type MultiTaskTable } from "../../data/multiTaskTable.js";
+import { ParamError } from "../../errors.js";
+import { type Mat, matFrom } from "../../linalg/mat.js";
+import { headDiagnostics } from "../../metrics/conditioning.js";
+import { key } from "../../rng/key.js";
+import { getEstimator } from "./estimators.js";
+import { fitHead, taskHeads } from "./heads.js";
+import { ESTIMATOR_IDS, type EstimatorId, type EstimatorOptions } from "./types.js";
+
+/**
+ * Few-shot learning on users' own data (SPEC §1.3 on a file): `fitModelFile` learns B̂ and the
+ * per-task heads from a multi-task table (the source stage), `adaptModelFile` fits the head of each
+ * new task from its labelled rows on the frozen B̂ and predicts its unlabelled rows (the target
+ * stage). The model is plain JSON (`FewShotModelFile`), written by `metarep fit` and read by
+ * `metarep adapt`. The model is linear without intercept: centre the columns, or add a constant
+ * feature column, if the data have non-zero means.
+ */
+
+export const MODEL_FORMAT = "metarep-fewshot-model";
+
+/** Estimators usable on users' data: those that learn a representation without the ground truth. */
+export const FIT_METHODS = ESTIMATOR_IDS.filter((id) => id !== "oracle" && id !== "ols");
+
+export interface FewShotModelFile {
+  format: typeof MODEL_FORMAT;
+  version: 1;
+  method: EstimatorId;
+  d: number;
+  k: number;
+  features: string[];
+  taskColumn: string;
+  targetColumn: string;
+  /** B̂, d rows of k entries (orthonormal columns). */
+  B: number[][];
+  /** Per source task: id, rows and least-squares head on B̂. */
+  heads: { task: string; rows: number; w: number[] }[];
+  diagnostics: {
+    tasks: number;
+    rows: number;
+    iterations: number;
+    converged: boolean | null;
+    status: "ok" | "diverged";
+    /** Mean squared training residual of y ≈ x·B̂ŵ_t. */
+    trainingMse: number;
+    /** Condition number σ₁/σ_k of the learned heads Ŵ (null when infinite). */
+    headCondition: number | null;
+    /** σ_k(Ŵ)²·k/T, Du et al.'s task-diversity ratio for the learned heads. */
+    headDiversity: number;
+    meanHeadNorm: number;
+    minHeadNorm: number;
+    maxHeadNorm: number;
+    info: Record<string, number | null>;
+  };
+  options: EstimatorOptions & { seed: number };
+}
+
+export interface FitModelOptions {
+  k: number;
+  /** Default "altmin". */
+  method?: string;
+  estimator?: EstimatorOptions;
+  /** Key seed for estimators with randomness (ANIL order, random starts). Default 0. */
+  seed?: number;
+  taskColumn?: string;
+  targetColumn?: string;
+}
+
+/** Line numbers of a task's rows, for messages: "lines 4, 9, 12" (at most 5 shown). */
+function linesOf(table: MultiTaskTable, t: number, labelled: boolean): string {
+  const ls: number[] = [];
+  for (let i = 0; i < table.rows; i++) {
+    if (table.task[i] === t && (!labelled || !Number.isNaN(table.y[i]))) ls.push(table.line[i]);
+  }
+  if (ls.length === 0) return "none";
+  const shown = ls.slice(0, 5).join(", ");
+  return `line${ls.length > 1 ? "s" : ""} ${shown}${ls.length > 5 ? ", …" : ""}`;
+}
+
+/**
+ * Learn a representation from a table (every row labelled): checks 1 ≤ k < d and at least k rows
+ * per task (one-line errors naming the task and its lines), runs the estimator, and returns the
+ * model with the heads Ŵ (least squares on B̂) and the diagnostics of Bouniot & Redko.
+ *
+ * Example: `fitModelFile(parseMultiTaskTable(text), { k: 3, method: "altmin" })`.
+ */
+export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): FewShotModelFile {
+  const method = (options.method ?? "altmin") as EstimatorId;
+  if (!(FIT_METHODS as readonly string[]).includes(method)) {
+    throw new ParamError("fit", "method", `must be one of ${FIT_METHODS.join(", ")}`, options.method);
+  }
+  const d = table.features.length;
+  const { k } = options;
+  if (!Number.isInteger(k) || k < 1 || k >= d) {
+    throw new ParamError(
+      "fit",
+      "k",
+      `must be an integer with 1 ≤ k < d = ${d} (the number of feature columns)`,
+      k,
+    );
+  }
+  const { data } = groupByTask(table);
+  for (let t = 0; t < data.tasks; t++) {
+    const n = data.start[t + 1] - data.start[t];
+    if (n < k) {
+      throw new DataError(
+        `task ${JSON.stringify(table.taskIds[t])} has ${n} row${n === 1 ? "" : "s"} (${linesOf(table, t, false)}); fitting needs at least k = ${k} per task`,
+      );
+    }
+  }
+  const seed = options.seed ?? 0;
+  const est = options.estimator ?? {};
+  const fit = getEstimator(method).fit(data, k, est, { key: key(seed) });
+  const W = taskHeads(data, fit.B);
+  const diag = headDiagnostics(W);
+  let sse = 0;
+  for (let t = 0; t < data.tasks; t++) {
+    for (let i = data.start[t]; i < data.start[t + 1]; i++) {
+      let pred = 0;
+      for (let a = 0; a < d; a++) {
+        let th = 0;
+        for (let c = 0; c < k; c++) th += fit.B.data[a * k + c] * W.data[t * k + c];
+        pred += data.X[i * d + a] * th;
+      }
+      sse += (data.y[i] - pred) ** 2;
+    }
+  }
+  const rowsOf = (M: Mat) =>
+    Array.from({ length: M.rows }, (_, i) => Array.from(M.data.subarray(i * M.cols, (i + 1) * M.cols)));
+  const Wrows = rowsOf(W);
+  return {
+    format: MODEL_FORMAT,
+    version: 1,
+    method,
+    d,
+    k,
+    features: [...table.features],
+    taskColumn: options.taskColumn ?? "task",
+    targetColumn: options.targetColumn ?? "y",
+    B: rowsOf(fit.B),
+    heads: table.taskIds.map((task, t) => ({ task, rows: data.start[t + 1] - data.start[t], w: Wrows[t] })),
+    diagnostics: {
+      tasks: data.tasks,
+      rows: table.rows,
+      iterations: fit.iterations,
+      converged: fit.converged,
+      status: fit.status,
+      trainingMse: sse / table.rows,
+      headCondition: Number.isFinite(diag.condition) ? diag.condition : null,
+      headDiversity: diag.diversity,
+      meanHeadNorm: diag.meanNorm,
+      minHeadNorm: diag.minNorm,
+      maxHeadNorm: diag.maxNorm,
+      info: fit.info,
+    },
+    options: { ...withoutBasis(est), seed },
+  };
+}
+
+function withoutBasis(o: EstimatorOptions): EstimatorOptions {
+  const { initBasis: _ignored, ...rest } = o;
+  return rest;
+}
+
+/**
+ * Validate parsed JSON as a model file (format, version, shapes, finite numbers): a one-line
+ * `DataError` naming the field otherwise. Returns the model and B̂ as a matrix.
+ */
+export function readModelFile(json: unknown, source = "model"): { model: FewShotModelFile; B: Mat } {
+  const bad = (what: string): never => {
+    throw new DataError(`${source}: not a metarep few-shot model: ${what}`);
+  };
+  if (json === null || typeof json !== "object") bad("expected a JSON object");
+  const m = json as Partial<FewShotModelFile>;
+  if (m.format !== MODEL_FORMAT) bad(`"format" must be "${MODEL_FORMAT}"; got ${JSON.stringify(m.format)}`);
+  if (m.version !== 1) bad(`"version" must be 1; got ${JSON.stringify(m.version)}`);
+  const { d, k } = m;
+  if (!Number.isInteger(d) || !Number.isInteger(k) || k! < 1 || k! >= d!)
+    bad(`"d", "k" must be integers with 1 ≤ k < d; got d=${d}, k=${k}`);
+  if (
+    !Array.isArray(m.features) ||
+    m.features.length !== d ||
+    m.features.some((f) => typeof f !== "string")
+  ) {
+    bad(`"features" must be ${d} column names`);
+  }
+  if (typeof m.taskColumn !== "string" || typeof m.targetColumn !== "string")
+    bad(`"taskColumn" and "targetColumn" must be strings`);
+  if (!Array.isArray(m.B) || m.B.length !== d) bad(`"B" must have d = ${d} rows`);
+  const B = matFrom(d!, k!, new Float64Array(d! * k!));
+  m.B!.forEach((row, a) => {
+    if (!Array.isArray(row) || row.length !== k) bad(`"B" row ${a} must have k = ${k} entries`);
+    row.forEach((v, c) => {
+      if (typeof v !== "number" || !Number.isFinite(v))
+        bad(`"B"[${a}][${c}] must be a finite number; got ${JSON.stringify(v)}`);
+      B.data[a * k! + c] = v;
+    });
+  });
+  return { model: m as FewShotModelFile, B };
+}
+
+export interface Prediction {
+  task: string;
+  /** 1-based line of the row in the data file. */
+  line: number;
+  prediction: number;
+}
+
+export interface AdaptResult {
+  /** Per task in the file: its id, labelled rows used and fitted head. */
+  heads: { task: string; labelled: number; w: number[] }[];
+  /** One per row without a target, in file order. */
+  predictions: Prediction[];
+}
+
+/**
+ * The target stage on a file of new tasks: for each task, `ŵ = argmin_w ‖y − X B̂ w‖² + ridge‖w‖²`
+ * on its labelled rows, then `ŷ = x·B̂ŵ` for its rows without a target. Each task needs at least
+ * k labelled rows (one with ridge > 0). The table must be parsed with the model's features.
+ */
+export function adaptModelFile(
+  model: FewShotModelFile,
+  B: Mat,
+  table: MultiTaskTable,
+  ridge = 0,
+): AdaptResult {
+  if (!(ridge >= 0) || !Number.isFinite(ridge))
+    throw new ParamError("adapt", "ridge", "must be a finite number ≥ 0", ridge);
+  const { d, k } = model;
+  if (table.features.length !== d || table.features.some((f, i) => f !== model.features[i])) {
+    throw new DataError(`the data's features must be the model's: ${model.features.join(", ")}`);
+  }
+  const { data } = groupByTask(table, (i) => !Number.isNaN(table.y[i]));
+  const need = ridge > 0 ? 1 : k;
+  const heads: AdaptResult["heads"] = [];
+  const W: Float64Array[] = [];
+  for (let t = 0; t < data.tasks; t++) {
+    const n = data.start[t + 1] - data.start[t];
+    if (n < need) {
+      throw new DataError(
+        `task ${JSON.stringify(table.taskIds[t])} has ${n} labelled row${n === 1 ? "" : "s"} (${linesOf(table, t, true)}); adapting a head needs at least ${need === k ? `k = ${k}` : "1"}${ridge > 0 ? "" : " (or --ridge > 0)"}`,
+      );
+    }
+    const X = data.X.subarray(data.start[t] * d, data.start[t + 1] * d);
+    const y = data.y.subarray(data.start[t], data.start[t + 1]);
+    const w = fitHead(X, y, n, B, ridge);
+    W.push(w);
+    heads.push({ task: table.taskIds[t], labelled: n, w: Array.from(w) });
+  }
+  const predictions: Prediction[] = [];
+  const theta = W.map((w) => {
+    const th = new Float64Array(d);
+    for (let a = 0; a < d; a++) for (let c = 0; c < k; c++) th[a] += B.data[a * k + c] * w[c];
+    return th;
+  });
+  for (let i = 0; i < table.rows; i++) {
+    if (!Number.isNaN(table.y[i])) continue;
+    const th = theta[table.task[i]];
+    let p = 0;
+    for (let a = 0; a < d; a++) p += table.X[i * d + a] * th[a];
+    predictions.push({ task: table.taskIds[table.task[i]], line: table.line[i], prediction: p });
+  }
+  return { heads, predictions };
+}

@@ -1,0 +1,101 @@
+import type { Mat } from "../../linalg/mat.js";
+import type { MultiTaskData } from "../../models/multiTaskData.js";
+import type { Key } from "../../rng/key.js";
+
+/** Estimators of the representation B̂ (SPEC §1.3), by id. */
+export const ESTIMATOR_IDS = [
+  "mom",
+  "altmin",
+  "altmin-gd",
+  "bm",
+  "anil",
+  "fo-anil",
+  "oracle",
+  "ols",
+] as const;
+export type EstimatorId = (typeof ESTIMATOR_IDS)[number];
+
+/**
+ * Settings of the estimators, one flat record: each estimator reads the fields it documents and
+ * ignores the others (so one experiment's parameters can drive every estimator).
+ */
+export interface EstimatorOptions {
+  /** AltMin / AltMinGD rounds (default 50); Burer–Monteiro L-BFGS iterations (default 500). */
+  iters?: number;
+  /**
+   * AltMin / AltMinGD: stop early when dist(B_t, B_{t−1}) ≤ tol (default 0: run every round).
+   * Burer–Monteiro: stop when ‖∇f‖ ≤ tol·‖∇f₀‖ (default 1e-6).
+   */
+  tol?: number;
+  /** AltMinGD step size η on the average loss (default 0.5, as the NumPy reference). */
+  eta?: number;
+  /** MoM: relative Ritz-residual tolerance of the top-k eigenvectors (default 1e-6). */
+  eigTol?: number;
+  /**
+   * Burer–Monteiro: weight λ of the balance term (λ/8)‖BᵀB − VᵀV‖²_F (default 1/T; 1 is SPEC's
+   * literal weight — same minimiser, slower L-BFGS; see `burerMonteiroEstimate`).
+   */
+  balance?: number;
+  /** Burer–Monteiro / AltMin / AltMinGD initialisation: "mom" (default) or "random". */
+  init?: "mom" | "random";
+  /**
+   * A starting basis (d × k) that replaces `init`, e.g. a MoM estimate already computed on the same
+   * data (experiments reuse it: same result, one eigen-solve instead of several).
+   */
+  initBasis?: Mat;
+  /** ANIL / FO-ANIL: inner step α (default 0.5), outer step β (default 0.5). */
+  alpha?: number;
+  beta?: number;
+  /** ANIL / FO-ANIL: passes over the source tasks (default 100). */
+  epochs?: number;
+  /** ANIL / FO-ANIL: tasks per outer step (default T: full-batch meta-gradient descent). */
+  batch?: number;
+  /**
+   * ANIL / FO-ANIL: how a task's rows feed the inner and outer steps: "halves" (default; first
+   * ⌈n/2⌉ rows inner, the rest outer, independent as in the theory) or "shared" (all rows both).
+   */
+  split?: "halves" | "shared";
+}
+
+/** What an estimator may use besides the data. */
+export interface EstimatorContext {
+  /** Randomness (random initialisations, task order); estimators without randomness ignore it. */
+  key: Key;
+  /** The ground truth, for the oracle only (generated data). */
+  Bstar?: Mat;
+  signal?: AbortSignal;
+}
+
+/** Where an iterative estimator blew up (SPEC: divergence is a result, not a crash). */
+export interface EstimatorDivergence {
+  iteration: number;
+  quantity: string;
+  value: number;
+}
+
+/** A learned representation. */
+export interface RepresentationFit {
+  method: EstimatorId;
+  /** Orthonormal basis of col(B̂), d × k (d × d identity for "ols": no representation). */
+  B: Mat;
+  /** Iterations (rounds, L-BFGS steps, outer steps, operator applications); 0 for closed forms. */
+  iterations: number;
+  /** Whether the stopping rule was met; null when the estimator has none (fixed rounds). */
+  converged: boolean | null;
+  status: "ok" | "diverged";
+  diverged?: EstimatorDivergence;
+  /** Estimator-specific numbers (final objective, eigenvalues, …). */
+  info: Record<string, number | null>;
+}
+
+/** One estimator of B̂ from T source tasks (SPEC §1.3). */
+export interface RepresentationEstimator {
+  id: EstimatorId;
+  name: string;
+  description: string;
+  /** Whether it needs the ground truth (`ctx.Bstar`): only the oracle. */
+  needsTruth: boolean;
+  /** Whether it learns a k-dimensional representation (false for "ols"). */
+  learns: boolean;
+  fit(data: MultiTaskData, k: number, options: EstimatorOptions, ctx: EstimatorContext): RepresentationFit;
+}

@@ -1,0 +1,260 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command, CommanderError } from "commander";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { MetarepError } from "../errors.js";
+import { lstsq } from "../linalg/lstsq.js";
+import { matFrom } from "../linalg/mat.js";
+import { subspaceDistance } from "../metrics/subspace.js";
+import {
+  allocTargetTask,
+  type FewShotModel,
+  fewShotKeys,
+  sampleSourceTasks,
+  sampleTargetTask,
+} from "../models/fewShotTasks.js";
+import { key } from "../rng/key.js";
+import { fewShotCommands } from "./fit.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "metarep-fit-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Run `fit`/`adapt` in-process as `metarep` would (one line on stderr and code 2 for bad input). */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  try {
+    const program = new Command("metarep").exitOverride();
+    fewShotCommands(program);
+    await program.parseAsync(args, { from: "user" });
+    return { code: 0, out, err };
+  } catch (x) {
+    if (x instanceof CommanderError) return { code: 2, out, err };
+    if (x instanceof MetarepError) {
+      err += `metarep: ${x.message}\n`;
+      return { code: 2, out, err };
+    }
+    throw x;
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const model: FewShotModel = { d: 10, k: 2, sigma: 0.1, heads: { kind: "gaussian", scale: 1 } };
+const src = sampleSourceTasks(model, 100, 30, key(21));
+const names = Array.from({ length: 10 }, (_, i) => `x${i + 1}`);
+
+function csv(rows: { task: string; y: number | null; x: ArrayLike<number> }[]): string {
+  return `task,y,${names.join(",")}\n${rows.map((r) => `${r.task},${r.y ?? ""},${Array.from(r.x).join(",")}`).join("\n")}\n`;
+}
+
+const sourceRows = Array.from({ length: 100 * 30 }, (_, i) => ({
+  task: `s${Math.floor(i / 30)}`,
+  y: src.data.y[i],
+  x: src.data.X.subarray(i * 10, (i + 1) * 10),
+}));
+
+describe("metarep fit, then adapt, on a file generated from the model (d=10, k=2, 100 tasks × 30 rows, σ=0.1)", () => {
+  const train = join(tmp, "train.csv");
+  const modelPath = join(tmp, "model.json");
+  const newTasks = join(tmp, "new.csv");
+  const predPath = join(tmp, "pred.csv");
+  // Three new tasks: 4 labelled rows each (fewer than d = 10), 40 rows to predict.
+  const targets = [0, 1, 2].map((j) =>
+    sampleTargetTask(model, src.Bstar, fewShotKeys(key(21)).targets, j, allocTargetTask(model, 44)),
+  );
+
+  beforeAll(() => {
+    writeFileSync(train, csv(sourceRows));
+    const rows = targets.flatMap((t, j) =>
+      Array.from({ length: 44 }, (_, i) => ({
+        task: `new${j}`,
+        y: i < 4 ? t.y[i] : null,
+        x: t.X.subarray(i * 10, (i + 1) * 10),
+      })),
+    );
+    writeFileSync(newTasks, csv(rows));
+  });
+
+  test("fit recovers the subspace (dist < 0.1) and writes the model with heads and diagnostics", async () => {
+    const r = await cli("fit", "--data", train, "--k", "2", "--out", modelPath);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/fit altmin: d=10, k=2, 100 tasks, 3000 rows/);
+    const m = JSON.parse(readFileSync(modelPath, "utf8"));
+    expect(m.format).toBe("metarep-fewshot-model");
+    expect(m.features).toEqual(names);
+    expect(m.heads).toHaveLength(100);
+    expect(m.heads[0].task).toBe("s0");
+    const B = matFrom(10, 2, Float64Array.from(m.B.flat()));
+    expect(subspaceDistance(B, src.Bstar)).toBeLessThan(0.1);
+    expect(m.diagnostics.trainingMse).toBeGreaterThan(0.005);
+    expect(m.diagnostics.trainingMse).toBeLessThan(0.02); // ≈ σ² = 0.01
+    expect(m.diagnostics.headCondition).toBeGreaterThanOrEqual(1);
+  });
+
+  test("adapt predicts held-out targets far better than per-task least squares on the same 4 rows", async () => {
+    const r = await cli("adapt", "--model", modelPath, "--data", newTasks, "--out", predPath);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /adapt: 3 tasks \(labelled rows: new0 \(4\), new1 \(4\), new2 \(4\)\); 120 predictions/,
+    );
+    const lines = readFileSync(predPath, "utf8").trim().split("\n");
+    expect(lines[0]).toBe("task,line,prediction");
+    expect(lines).toHaveLength(121);
+    let ours = 0;
+    let ols = 0;
+    targets.forEach((t, j) => {
+      const fit = lstsq(matFrom(4, 10, t.X.slice(0, 40)), t.y.slice(0, 4)).x; // min-norm OLS in R^10
+      for (let i = 4; i < 44; i++) {
+        const [task, line, pred] = lines[1 + j * 40 + (i - 4)].split(",");
+        expect(task).toBe(`new${j}`);
+        expect(Number(line)).toBe(2 + j * 44 + i);
+        let truth = 0;
+        let base = 0;
+        for (let a = 0; a < 10; a++) {
+          let th = 0;
+          for (let c = 0; c < 2; c++) th += src.Bstar.data[a * 2 + c] * t.wStar[c];
+          truth += t.X[i * 10 + a] * th;
+          base += t.X[i * 10 + a] * fit[a];
+        }
+        ours += (Number(pred) - truth) ** 2;
+        ols += (base - truth) ** 2;
+      }
+    });
+    expect(ours).toBeLessThan(0.2 * ols);
+  });
+
+  test("a JSONL file gives the same model as the CSV", async () => {
+    const jl = join(tmp, "train.jsonl");
+    writeFileSync(
+      jl,
+      sourceRows
+        .map((r) =>
+          JSON.stringify({ task: r.task, y: r.y, ...Object.fromEntries(names.map((n, a) => [n, r.x[a]])) }),
+        )
+        .join("\n"),
+    );
+    const out = join(tmp, "model2.json");
+    expect((await cli("fit", "--data", jl, "--k", "2", "--out", out)).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8")).B).toEqual(JSON.parse(readFileSync(modelPath, "utf8")).B);
+  });
+});
+
+describe("bad input: one line naming the file, line, column or parameter; exit 2; nothing written", () => {
+  const dir = join(tmp, "bad");
+  const write = (name: string, text: string) => {
+    const p = join(tmp, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const good = `task,y,a,b,c\n${["t1", "t1", "t2", "t2"].map((t, i) => `${t},${i},${i + 1},${i * 2},1`).join("\n")}\n`;
+  const cases: [string, () => string[], RegExp][] = [
+    ["an empty file", () => ["fit", "--data", write("e.csv", ""), "--k", "1"], /e.csv: the file is empty/],
+    [
+      "a missing target column",
+      () => ["fit", "--data", write("m.csv", "task,a,b\nt,1,2\n"), "--k", "1"],
+      /m.csv: missing column "y" \(the target column\)/,
+    ],
+    [
+      "a non-numeric value (with its line)",
+      () => ["fit", "--data", write("n.csv", good.replace("t2,2,3", "t2,2,x")), "--k", "1"],
+      /n.csv:4: column "a" must be a number; got "x"/,
+    ],
+    [
+      "a NaN (with its line)",
+      () => ["fit", "--data", write("nan.csv", good.replace("t1,1,2", "t1,NaN,2")), "--k", "1"],
+      /nan.csv:3: column "y" must be a finite number; got "NaN"/,
+    ],
+    [
+      "a ragged row",
+      () => ["fit", "--data", write("r.csv", `${good}t2,1,2\n`), "--k", "1"],
+      /r.csv:6: 3 fields; the header has 5/,
+    ],
+    [
+      "a task with fewer rows than k",
+      () => ["fit", "--data", write("f.csv", `${good}t3,1,2,3,4\n`), "--k", "2"],
+      /task "t3" has 1 row \(line 6\); fitting needs at least k = 2 per task/,
+    ],
+    [
+      "k ≥ d",
+      () => ["fit", "--data", write("g.csv", good), "--k", "3"],
+      /fit: "k" must be an integer with 1 ≤ k < d = 3 \(the number of feature columns\); got 3/,
+    ],
+    [
+      "a non-integer --k",
+      () => ["fit", "--data", write("g.csv", good), "--k", "two"],
+      /fit: "--k" must be an integer ≥ 1; got "two"/,
+    ],
+    [
+      "an unknown method",
+      () => ["fit", "--data", write("g.csv", good), "--k", "1", "--method", "pca"],
+      /"--method" must be one of mom, altmin/,
+    ],
+    [
+      "a missing file",
+      () => ["fit", "--data", join(tmp, "nope.csv"), "--k", "1"],
+      /cannot read data file ".*nope.csv": no such file/,
+    ],
+    [
+      "an unknown column for adapt",
+      () => [
+        "adapt",
+        "--model",
+        join(tmp, "small.json"),
+        "--data",
+        write("u.csv", "task,y,a,b,c,z\nt,1,1,2,3,4\n"),
+      ],
+      /u.csv: unknown column "z"; expected "task", "y" and the features a, b, c/,
+    ],
+    [
+      "a new task with too few labelled rows",
+      () => [
+        "adapt",
+        "--model",
+        join(tmp, "small.json"),
+        "--data",
+        write("l.csv", "task,y,a,b,c\nq,,1,2,3\nq,1,1,0,0\n"),
+      ],
+      /task "q" has 1 labelled row \(line 3\); adapting a head needs at least k = 2 \(or --ridge > 0\)/,
+    ],
+    [
+      "a model file that is not one",
+      () => ["adapt", "--model", write("x.json", '{"format": "other"}'), "--data", write("g2.csv", good)],
+      /x.json: not a metarep few-shot model: "format" must be "metarep-fewshot-model"/,
+    ],
+  ];
+
+  beforeAll(async () => {
+    // A valid small model for the adapt cases (d = 3, k = 2).
+    const ok = await cli(
+      "fit",
+      "--data",
+      write("small.csv", good),
+      "--k",
+      "2",
+      "--out",
+      join(tmp, "small.json"),
+    );
+    expect(ok.code).toBe(0);
+  });
+
+  test.each(cases)("%s", async (_, args, re) => {
+    const out = join(dir, "out.file");
+    const r = await cli(...args(), "--out", out);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(re);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+  });
+});

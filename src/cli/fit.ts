@@ -1,0 +1,210 @@
+import { readFileSync } from "node:fs";
+import { extname, relative, resolve } from "node:path";
+import type { Command } from "commander";
+import {
+  adaptModelFile,
+  FIT_METHODS,
+  fitModelFile,
+  readModelFile,
+} from "../algorithms/representation/modelFile.js";
+import type { EstimatorOptions } from "../algorithms/representation/types.js";
+import { parseMultiTaskTable, type TableOptions } from "../data/multiTaskTable.js";
+import { MetarepError, ParamError } from "../errors.js";
+import { writeFileAtomic } from "../sweep/atomic.js";
+
+/**
+ * `metarep fit` and `metarep adapt`: few-shot learning via a learned representation on users' own
+ * multi-task regression files (Du et al.'s two stages, SPEC §1.3). Everything is read and
+ * validated before anything is written; outputs are written atomically (temporary file, then
+ * rename), so a bad input writes nothing.
+ */
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+    throw new MetarepError(`cannot read ${what} ${JSON.stringify(path)}: ${why}.`);
+  }
+}
+
+function intFlag(command: string, flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+    throw new ParamError(command, flag, `must be an integer ≥ ${min}`, text);
+  }
+  return Number(text);
+}
+
+function numberFlag(command: string, flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || v < 0)
+    throw new ParamError(command, flag, "must be a number ≥ 0", text);
+  return v;
+}
+
+function formatFlag(command: string, text: string | undefined, path: string): TableOptions["format"] {
+  if (text !== undefined) {
+    if (text !== "csv" && text !== "jsonl")
+      throw new ParamError(command, "--format", 'must be "csv" or "jsonl"', text);
+    return text;
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === ".csv") return "csv";
+  if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  return undefined; // sniffed from the content
+}
+
+function fmt(v: number | null): string {
+  if (v === null) return "∞";
+  return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toFixed(4) : v.toExponential(3);
+}
+
+interface FitFlags {
+  data: string;
+  k: string;
+  method: string;
+  taskColumn: string;
+  targetColumn: string;
+  features?: string;
+  format?: string;
+  iters?: string;
+  seed: string;
+  out: string;
+  json?: boolean;
+}
+
+interface AdaptFlags {
+  model: string;
+  data: string;
+  ridge: string;
+  format?: string;
+  out: string;
+  json?: boolean;
+}
+
+/** Predictions as CSV (task,line,prediction) or, for a .jsonl path, one JSON object per line. */
+function predictionsText(path: string, rows: { task: string; line: number; prediction: number }[]): string {
+  if (extname(path).toLowerCase() === ".jsonl") return rows.map((r) => `${JSON.stringify(r)}\n`).join("");
+  const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return `task,line,prediction\n${rows.map((r) => `${q(r.task)},${r.line},${r.prediction}`).join("\n")}${rows.length ? "\n" : ""}`;
+}
+
+/** Adds `fit` and `adapt` to the program (a `CommandModule` for `src/cli/commands.ts`). */
+export function fewShotCommands(program: Command): void {
+  program
+    .command("fit")
+    .description("learn a k-dimensional representation and per-task heads from a multi-task regression file")
+    .requiredOption(
+      "--data <file>",
+      "multi-task table, long format (CSV or JSONL): task, target and feature columns",
+    )
+    .requiredOption("--k <K>", "representation dimension k (1 ≤ k < number of features)")
+    .option("--method <m>", `estimator of B̂ (${FIT_METHODS.join("|")})`, "altmin")
+    .option("--task-column <name>", "task column", "task")
+    .option("--target-column <name>", "target column", "y")
+    .option("--features <a,b,…>", "feature columns (default: all other columns)")
+    .option("--format <csv|jsonl>", "file format (default: from the extension, else the content)")
+    .option("--iters <N>", "rounds (altmin, altmin-gd) or L-BFGS iterations (bm)")
+    .option("--seed <S>", "seed for estimators with randomness (anil order, random starts)", "0")
+    .option("--out <file>", "model file to write", "model.json")
+    .option("--json", "print the model as JSON on stdout")
+    .action((o: FitFlags) => {
+      const k = intFlag("fit", "--k", o.k, 1)!;
+      const iters = intFlag("fit", "--iters", o.iters, 1);
+      const seed = intFlag("fit", "--seed", o.seed, 0)!;
+      if (!(FIT_METHODS as readonly string[]).includes(o.method)) {
+        throw new ParamError("fit", "--method", `must be one of ${FIT_METHODS.join(", ")}`, o.method);
+      }
+      const features = o.features?.split(",").map((s) => s.trim());
+      const table = parseMultiTaskTable(readText(o.data, "data file"), {
+        format: formatFlag("fit", o.format, o.data),
+        taskColumn: o.taskColumn,
+        targetColumn: o.targetColumn,
+        ...(features ? { features } : {}),
+        targets: "required",
+        source: o.data,
+      });
+      const estimator: EstimatorOptions = iters === undefined ? {} : { iters };
+      const model = fitModelFile(table, {
+        k,
+        method: o.method,
+        estimator,
+        seed,
+        taskColumn: o.taskColumn,
+        targetColumn: o.targetColumn,
+      });
+      const out = resolve(o.out);
+      writeFileAtomic(out, `${JSON.stringify(model, null, 1)}\n`);
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(model)}\n`);
+        return;
+      }
+      const g = model.diagnostics;
+      process.stdout.write(
+        [
+          `fit ${model.method}: d=${model.d}, k=${model.k}, ${g.tasks} tasks, ${g.rows} rows`,
+          `iterations ${g.iterations}${g.converged === null ? "" : g.converged ? " (converged)" : " (not converged)"}, status ${g.status}`,
+          `training MSE ${fmt(g.trainingMse)}; learned heads: cond(Ŵ) ${fmt(g.headCondition)}, diversity σ_k²k/T ${fmt(g.headDiversity)}, ‖ŵ‖ mean ${fmt(g.meanHeadNorm)} (min ${fmt(g.minHeadNorm)}, max ${fmt(g.maxHeadNorm)})`,
+          `model: ${relative(process.cwd(), out)}`,
+          "",
+        ].join("\n"),
+      );
+    });
+
+  program
+    .command("adapt")
+    .description(
+      "fit the head of each new task from its labelled rows on a fitted representation; predict the rest",
+    )
+    .requiredOption("--model <file>", "model file written by `metarep fit`")
+    .requiredOption(
+      "--data <file>",
+      "rows of the new task(s): the model's columns; an empty target marks a row to predict",
+    )
+    .option(
+      "--ridge <λ>",
+      "ridge penalty λ on the head (0: least squares, needs ≥ k labelled rows per task)",
+      "0",
+    )
+    .option("--format <csv|jsonl>", "file format (default: from the extension, else the content)")
+    .option(
+      "--out <file>",
+      "predictions to write (CSV: task,line,prediction; .jsonl for JSON lines)",
+      "predictions.csv",
+    )
+    .option("--json", "print the heads and predictions as JSON on stdout")
+    .action((o: AdaptFlags) => {
+      const ridge = numberFlag("adapt", "--ridge", o.ridge)!;
+      let json: unknown;
+      try {
+        json = JSON.parse(readText(o.model, "model file"));
+      } catch (e) {
+        if (e instanceof MetarepError) throw e;
+        throw new MetarepError(`${o.model}: not valid JSON (${(e as Error).message}).`);
+      }
+      const { model, B } = readModelFile(json, o.model);
+      const table = parseMultiTaskTable(readText(o.data, "data file"), {
+        format: formatFlag("adapt", o.format, o.data),
+        taskColumn: model.taskColumn,
+        targetColumn: model.targetColumn,
+        features: model.features,
+        targets: "optional",
+        source: o.data,
+      });
+      const res = adaptModelFile(model, B, table, ridge);
+      const out = resolve(o.out);
+      writeFileAtomic(out, predictionsText(out, res.predictions));
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(res)}\n`);
+        return;
+      }
+      const labelled = res.heads.map((h) => `${h.task} (${h.labelled})`).join(", ");
+      process.stdout.write(
+        `adapt: ${res.heads.length} task${res.heads.length === 1 ? "" : "s"} (labelled rows: ${labelled}); ${res.predictions.length} predictions\npredictions: ${relative(process.cwd(), out)}\n`,
+      );
+    });
+}

@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { duBound, olsLevel, oracleLevel } from "../theory/duBound.js";
+import {
+  checkFewShot,
+  fewShotFields,
+  fewShotStatus,
+  runSetting,
+  type SweepPoint,
+  sweepCurves,
+} from "./fewShot.js";
+import { listOf, posInt } from "./params.js";
+import type { Curve, Experiment } from "./types.js";
+
+const SWEEPS = ["T", "n1", "n2"] as const;
+
+const schema = z
+  .strictObject({
+    ...fewShotFields,
+    sweeps: listOf(z.enum(SWEEPS)).default(["T", "n1", "n2"]).describe("which settings to vary"),
+    Ts: listOf(posInt()).default([25, 50, 100, 200, 400, 800]).describe("source tasks T (sweep T)"),
+    n1s: listOf(posInt()).default([5, 10, 25, 50, 100]).describe("rows per source task (sweep n1)"),
+    n2s: listOf(posInt()).default([5, 10, 20, 30, 60, 120]).describe("rows per target task (sweep n2)"),
+  })
+  .superRefine(checkFewShot);
+
+export type DuExcessRiskParams = z.output<typeof schema>;
+
+/**
+ * Du et al. (ICLR 2021), two-stage few-shot learning: excess risk of the target head on the learned
+ * representation, against T, n1 and n2 (the other two held at `T`, `n1`, `n2`), for every estimator
+ * of B̂ and the oracle and no-representation baselines, on the same target tasks. The paper's rate is
+ * `Õ(dk/(n1T) + k/n2)`: the excess over the oracle falls like 1/(n1T) (slope −1 in T and in n1), the
+ * oracle level is σ²k/(n2 − k − 1), plain OLS σ²d/(n2 − d − 1). Curves: see `sweepCurves`;
+ * scalars: `theory[sweep=…,x=…]` (dk/(n1T) + k/n2), `oracleLevel[…]`, `olsLevel[…]`.
+ */
+export const duExcessRisk: Experiment<typeof schema> = {
+  id: "du-excess-risk",
+  title: "Few-shot excess risk falls like dk/(n1T) + k/n2 with a learned representation",
+  paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
+  description: "excess risk vs T, n1 and n2 per estimator of B̂ (MoM, AltMin, BM, ANIL), oracle and OLS",
+  figures: ["fewshot-er", "fewshot-excess"],
+  params: schema,
+  sizes: {
+    smoke: {
+      Ts: [50, 100, 200],
+      n1s: [10, 25],
+      n2s: [10, 30],
+      targets: 200,
+      anil_epochs: 30,
+      methods: ["mom", "altmin", "fo-anil", "oracle", "ols"],
+    },
+    paper: { targets: 1000 },
+  },
+  seeds: { smoke: 2, paper: 10 },
+  run(p, key, ctx) {
+    const grid: Record<(typeof SWEEPS)[number], number[]> = { T: p.Ts, n1: p.n1s, n2: p.n2s };
+    const total = p.sweeps.reduce((s, sw) => s + grid[sw].length, 0);
+    let done = 0;
+    const curves: Curve[] = [];
+    const scalars: Record<string, number | null> = {};
+    for (const sweep of p.sweeps) {
+      const points: SweepPoint[] = [];
+      for (const x of grid[sweep]) {
+        const setting = { T: p.T, n1: p.n1, n2: p.n2, [sweep]: x };
+        points.push({ x, outcome: runSetting(p, setting, key, ctx) });
+        const tag = `sweep=${sweep},x=${x}`;
+        scalars[`theory[${tag}]`] = duBound({ d: p.d, k: p.k, ...setting });
+        scalars[`oracleLevel[${tag}]`] = oracleLevel(p.sigma, p.k, setting.n2);
+        scalars[`olsLevel[${tag}]`] = olsLevel(p.sigma, p.d, setting.n2);
+        ctx.progress(++done, total);
+      }
+      curves.push(...sweepCurves(points, sweep, { sweep }));
+    }
+    return { status: fewShotStatus(curves), curves, scalars };
+  },
+};

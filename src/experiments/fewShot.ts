@@ -1,0 +1,309 @@
+import { z } from "zod";
+import { getEstimator } from "../algorithms/representation/estimators.js";
+import { taskHeads } from "../algorithms/representation/heads.js";
+import { targetExcessRisks } from "../algorithms/representation/targetStage.js";
+import {
+  ESTIMATOR_IDS,
+  type EstimatorId,
+  type EstimatorOptions,
+  type RepresentationFit,
+} from "../algorithms/representation/types.js";
+import type { Mat } from "../linalg/mat.js";
+import { type HeadDiagnostics, headDiagnostics } from "../metrics/conditioning.js";
+import { meanAndStandardError } from "../metrics/excessRisk.js";
+import { fitLogLogLine } from "../metrics/loglogSlope.js";
+import { subspaceDistance } from "../metrics/subspace.js";
+import {
+  type FewShotModel,
+  fewShotKeys,
+  HEAD_KINDS,
+  type HeadDesign,
+  sampleSourceTasks,
+} from "../models/fewShotTasks.js";
+import type { MultiTaskData } from "../models/multiTaskData.js";
+import { foldInString, type Key } from "../rng/key.js";
+import { listOf, nonNegative, posInt, positive } from "./params.js";
+import type { Curve, Divergence, Labels, RunContext } from "./types.js";
+
+/**
+ * Parameters shared by the few-shot experiments (Du et al. 2021, Tripuraneni et al. 2021;
+ * SPEC §1.3). Defaults are the NumPy reference's (`fewshot_ref.py`): d=20, k=3, T=400, n1=25,
+ * n2=30, σ=1, heads N(0, I_k), 50 AltMin rounds.
+ */
+export const fewShotFields = {
+  d: posInt().default(20).describe("ambient dimension d"),
+  k: posInt().default(3).describe("representation dimension k (< d)"),
+  T: posInt().default(400).describe("source tasks T"),
+  n1: posInt().default(25).describe("rows per source task n1"),
+  n2: posInt().default(30).describe("rows per target task n2"),
+  sigma: nonNegative().default(1).describe("label noise σ"),
+  heads: z
+    .enum(HEAD_KINDS)
+    .default("gaussian")
+    .describe("head distribution: gaussian N(0, s²I), scaled N(0, s²I/k), condition (κ(W*) = kappa)"),
+  head_scale: positive().default(1).describe("head scale s"),
+  kappa: z.number().min(1).default(1).describe("condition number of W* (heads = condition)"),
+  targets: posInt().default(500).describe("target tasks per seed (shared by all methods)"),
+  ridge: nonNegative().default(0).describe("ridge λ of the target head (0: least squares)"),
+  methods: listOf(z.enum(ESTIMATOR_IDS))
+    .default(["mom", "altmin", "bm", "fo-anil", "oracle", "ols"])
+    .describe("estimators of B̂"),
+  iters: posInt().default(50).describe("AltMin / AltMinGD rounds"),
+  tol: nonNegative().default(0).describe("AltMin / AltMinGD early stop on dist(B_t, B_{t−1}) (0: off)"),
+  eta: positive().default(0.5).describe("AltMinGD step size"),
+  bm_iters: posInt().default(500).describe("Burer–Monteiro L-BFGS iterations"),
+  bm_tol: positive().default(1e-6).describe("Burer–Monteiro relative gradient tolerance"),
+  anil_alpha: positive().default(0.5).describe("ANIL inner step α"),
+  anil_beta: positive().default(0.5).describe("ANIL outer step β"),
+  anil_epochs: posInt().default(100).describe("ANIL passes over the source tasks"),
+  anil_batch: posInt().nullable().default(null).describe("ANIL tasks per outer step (null: all T)"),
+  split: z.enum(["halves", "shared"]).default("halves").describe("ANIL inner/outer rows"),
+};
+
+/** Cross-field constraints: k < d; the condition design needs κ = 1 when k = 1. */
+export function checkFewShot(
+  p: { d: number; k: number; heads: string; kappa: number },
+  ctx: z.RefinementCtx,
+): void {
+  if (p.k >= p.d)
+    ctx.addIssue({ code: "custom", path: ["k"], message: `must be < d (= ${p.d})`, input: p.k });
+  if (p.heads === "condition" && p.k === 1 && p.kappa !== 1) {
+    ctx.addIssue({ code: "custom", path: ["kappa"], message: "must be 1 when k = 1", input: p.kappa });
+  }
+}
+
+export type FewShotParams = z.output<z.ZodObject<typeof fewShotFields>>;
+
+export function headDesign(p: Pick<FewShotParams, "heads" | "head_scale" | "kappa">): HeadDesign {
+  if (p.heads === "condition") return { kind: "condition", scale: p.head_scale, kappa: p.kappa };
+  return { kind: p.heads, scale: p.head_scale };
+}
+
+export function fewShotModel(p: FewShotParams): FewShotModel {
+  return { d: p.d, k: p.k, sigma: p.sigma, heads: headDesign(p) };
+}
+
+/** Estimator settings of a method from the experiment's parameters. */
+export function estimatorOptions(p: FewShotParams, method: EstimatorId): EstimatorOptions {
+  if (method === "bm") return { iters: p.bm_iters, tol: p.bm_tol };
+  return {
+    iters: p.iters,
+    tol: p.tol,
+    eta: p.eta,
+    alpha: p.anil_alpha,
+    beta: p.anil_beta,
+    epochs: p.anil_epochs,
+    ...(p.anil_batch === null ? {} : { batch: p.anil_batch }),
+    split: p.split,
+  };
+}
+
+/**
+ * Fit every method of `p.methods` on the same source data. The MoM estimate, when MoM is among the
+ * methods, is computed once and handed to the MoM-initialised estimators as `initBasis` (the same
+ * start they would compute themselves).
+ */
+export function fitMethods(
+  p: FewShotParams,
+  data: MultiTaskData,
+  Bstar: Mat,
+  key: Key,
+  ctx: RunContext,
+): RepresentationFit[] {
+  const fits: RepresentationFit[] = [];
+  let mom: RepresentationFit | undefined;
+  const ordered = [...p.methods].sort((a, b) => (a === "mom" ? -1 : b === "mom" ? 1 : 0));
+  const byMethod = new Map<EstimatorId, RepresentationFit>();
+  for (const m of ordered) {
+    const options = estimatorOptions(p, m);
+    if (mom && (m === "altmin" || m === "altmin-gd" || m === "bm")) options.initBasis = mom.B;
+    const fit = getEstimator(m).fit(data, p.k, options, {
+      key: foldInString(key, `estimator:${m}`),
+      Bstar,
+      signal: ctx.signal,
+    });
+    if (m === "mom") mom = fit;
+    byMethod.set(m, fit);
+  }
+  for (const m of p.methods) fits.push(byMethod.get(m)!);
+  return fits;
+}
+
+/** One method's outcome at one setting. */
+export interface MethodOutcome {
+  method: EstimatorId;
+  fit: RepresentationFit;
+  /** dist(B̂, B*), null for "ols". */
+  dist: number | null;
+  /** Per-target excess risk (same targets for every method). */
+  er: Float64Array;
+  /** Diagnostics of the learned heads Ŵ (least squares on B̂), null for "ols". */
+  heads: HeadDiagnostics | null;
+}
+
+export interface SettingOutcome {
+  /** Diagnostics of the true source heads W*. */
+  truth: HeadDiagnostics;
+  /** Per-target excess risk of the oracle, the baseline of paired differences. */
+  oracle: Float64Array;
+  methods: MethodOutcome[];
+}
+
+/**
+ * Du et al.'s two-stage pipeline at one setting (T, n1, n2): draw the source tasks (key layout of
+ * `fewShotKeys`, nested in T and n1), fit every method, then evaluate all of them and the oracle on
+ * the same `targets` target tasks. The method keys are the run key folded with the method id.
+ */
+export function runSetting(
+  p: FewShotParams,
+  setting: { T: number; n1: number; n2: number },
+  key: Key,
+  ctx: RunContext,
+): SettingOutcome {
+  const model = fewShotModel(p);
+  const src = sampleSourceTasks(model, setting.T, setting.n1, key);
+  const fits = fitMethods(p, src.data, src.Bstar, key, ctx);
+  const ers = targetExcessRisks(
+    model,
+    src.Bstar,
+    [src.Bstar, ...fits.map((f) => f.B)],
+    fewShotKeys(key).targets,
+    p.targets,
+    setting.n2,
+    p.ridge,
+  );
+  return {
+    truth: headDiagnostics(src.W),
+    oracle: ers[0],
+    methods: fits.map((fit, i) => {
+      const learns = getEstimator(fit.method).learns;
+      return {
+        method: fit.method,
+        fit,
+        dist: learns ? subspaceDistance(fit.B, src.Bstar) : null,
+        er: ers[i + 1],
+        heads: learns ? headDiagnostics(taskHeads(src.data, fit.B)) : null,
+      };
+    }),
+  };
+}
+
+/** Mean over targets of `er − oracle`, and its standard error over targets. */
+export function pairedExcess(er: Float64Array, oracle: Float64Array): { mean: number; se: number | null } {
+  const diff = new Float64Array(er.length);
+  for (let j = 0; j < er.length; j++) diff[j] = er[j] - oracle[j];
+  return meanAndStandardError(diff);
+}
+
+function mean(a: Float64Array): number {
+  let s = 0;
+  for (const v of a) s += v;
+  return s / a.length;
+}
+
+function finite(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+/** One point of a sweep: its x and the setting's outcome. */
+export interface SweepPoint {
+  x: number;
+  outcome: SettingOutcome;
+}
+
+/** A y value JSON can carry: +∞ (κ of rank-deficient heads) is stored as Number.MAX_VALUE. */
+function jsonSafe(v: number): number {
+  return Number.isFinite(v) ? v : Number.MAX_VALUE;
+}
+
+/**
+ * Curves of a sweep (x = the varied setting), with `extra` labels (e.g. {sweep: "T"}) and the
+ * quantity as label `quantity`: per method `excess risk` (mean over targets; metric `slope` =
+ * fitted log-log slope), `excess over oracle` (paired mean of ER − ER_oracle over the same targets;
+ * metric `slope`) with `se of excess over oracle` (its standard error over targets, 0 if < 2),
+ * `dist` and `cond(Ŵ)` (learned heads); without a method label, the true heads' `cond(W*)`,
+ * `diversity σ_k(W*)²k/T` and `mean ‖w*‖`. Non-finite condition numbers are stored as 1.8e308.
+ */
+export function sweepCurves(points: SweepPoint[], xName: string, extra: Labels): Curve[] {
+  const xs = points.map((pt) => pt.x);
+  const curves: Curve[] = [];
+  const add = (
+    labels: Labels,
+    yName: string,
+    y: number[],
+    metrics: Record<string, number | null> = {},
+    status?: { diverged?: Divergence },
+  ) => {
+    const c: Curve = {
+      labels: { ...labels, ...extra, quantity: yName },
+      xName,
+      yName,
+      x: xs,
+      y,
+      metrics: { final: y.length ? finite(y[y.length - 1]) : null, ...metrics },
+      status: status?.diverged ? "diverged" : "ok",
+    };
+    if (status?.diverged) c.diverged = status.diverged;
+    curves.push(c);
+  };
+  const methods = points[0]?.outcome.methods.map((m) => m.method) ?? [];
+  methods.forEach((method, mi) => {
+    const outs = points.map((pt) => pt.outcome.methods[mi]);
+    const firstDiverged = outs.find((o) => o.fit.status === "diverged")?.fit.diverged;
+    const status = firstDiverged
+      ? {
+          diverged: {
+            iteration: firstDiverged.iteration,
+            quantity: firstDiverged.quantity,
+            value: Number.isFinite(firstDiverged.value) ? firstDiverged.value : String(firstDiverged.value),
+          },
+        }
+      : undefined;
+    const er = outs.map((o) => mean(o.er));
+    add({ method }, "excess risk", er, { slope: fitLogLogLine(xs, er)?.slope ?? null }, status);
+    if (method !== "oracle") {
+      const paired = points.map((pt, i) => pairedExcess(outs[i].er, pt.outcome.oracle));
+      const y = paired.map((q) => q.mean);
+      add({ method }, "excess over oracle", y, { slope: fitLogLogLine(xs, y)?.slope ?? null }, status);
+      add(
+        { method },
+        "se of excess over oracle",
+        paired.map((q) => q.se ?? 0),
+      );
+    }
+    if (outs[0].dist !== null) {
+      const dist = outs.map((o) => o.dist as number);
+      add({ method }, "dist", dist, { slope: fitLogLogLine(xs, dist)?.slope ?? null }, status);
+      add(
+        { method },
+        "cond(Ŵ)",
+        outs.map((o) => jsonSafe(o.heads!.condition)),
+      );
+      add(
+        { method },
+        "mean ‖ŵ‖",
+        outs.map((o) => o.heads!.meanNorm),
+      );
+    }
+  });
+  add(
+    {},
+    "cond(W*)",
+    points.map((pt) => jsonSafe(pt.outcome.truth.condition)),
+  );
+  add(
+    {},
+    "diversity σ_k(W*)²k/T",
+    points.map((pt) => pt.outcome.truth.diversity),
+  );
+  add(
+    {},
+    "mean ‖w*‖",
+    points.map((pt) => pt.outcome.truth.meanNorm),
+  );
+  return curves;
+}
+
+export function fewShotStatus(curves: Curve[]): "ok" | "diverged" {
+  return curves.some((c) => c.status === "diverged") ? "diverged" : "ok";
+}

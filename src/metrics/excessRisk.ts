@@ -1,0 +1,42 @@
+import type { Mat } from "../linalg/mat.js";
+
+/**
+ * Excess risk of a target predictor in the linear representation model with x ~ N(0, I_d)
+ * (Du et al. 2021, SPEC §1.3 step 3): `ER = ‖B̂ŵ − B*w*‖²`, the expected squared error of the
+ * prediction minus the noise level σ². B̂ is d × k', ŵ length k'; B* is d × k, w* length k.
+ *
+ * Example: `excessRisk(Bhat, fitHead(X, y, n2, Bhat), Bstar, wStar)`.
+ */
+export function excessRisk(Bhat: Mat, what: Float64Array, Bstar: Mat, wStar: Float64Array): number {
+  if (Bhat.rows !== Bstar.rows) {
+    throw new RangeError(`excessRisk: B̂ and B* must have d rows alike; got ${Bhat.rows} and ${Bstar.rows}`);
+  }
+  if (what.length !== Bhat.cols || wStar.length !== Bstar.cols) {
+    throw new RangeError(
+      `excessRisk: heads must match the representations' widths (${Bhat.cols}, ${Bstar.cols}); got ${what.length}, ${wStar.length}`,
+    );
+  }
+  const d = Bhat.rows;
+  const kh = Bhat.cols;
+  const ks = Bstar.cols;
+  let ss = 0;
+  for (let a = 0; a < d; a++) {
+    let v = 0;
+    for (let c = 0; c < kh; c++) v += Bhat.data[a * kh + c] * what[c];
+    for (let c = 0; c < ks; c++) v -= Bstar.data[a * ks + c] * wStar[c];
+    ss += v * v;
+  }
+  return ss;
+}
+
+/** Mean and standard error (sample sd/√n; null for n < 2) of a set of values. */
+export function meanAndStandardError(values: ArrayLike<number>): { mean: number; se: number | null } {
+  const n = values.length;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += values[i];
+  const mean = n === 0 ? Number.NaN : s / n;
+  if (n < 2) return { mean, se: null };
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (values[i] - mean) ** 2;
+  return { mean, se: Math.sqrt(ss / (n - 1) / n) };
+}

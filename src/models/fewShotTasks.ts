@@ -1,0 +1,229 @@
+import { ParamError } from "../errors.js";
+import { gemm } from "../linalg/gemm.js";
+import { type Mat, zeros } from "../linalg/mat.js";
+import { orthonormalize } from "../linalg/qr.js";
+import { foldIn, type Key, split } from "../rng/key.js";
+import { type Stream, stream } from "../rng/stream.js";
+import { sampleGroundTruth } from "./linearRepresentation.js";
+import { equalOffsets, type MultiTaskData } from "./multiTaskData.js";
+
+/**
+ * Source and target tasks of the two-stage few-shot setting of Du et al. (ICLR 2021), SPEC §1.3,
+ * in the multi-task linear representation model: `B* ∈ R^{d×k}` orthonormal, task t with head
+ * `w*_t`, rows `x ~ N(0, I_d)`, labels `y = ⟨B*w*_t, x⟩ + σz`. T source tasks × n1 rows are
+ * materialised (X, y) for the estimators; target tasks (n2 rows each) are drawn one at a time.
+ */
+export interface FewShotModel {
+  d: number;
+  k: number;
+  /** Label noise σ. */
+  sigma: number;
+  heads: HeadDesign;
+}
+
+/**
+ * How the true heads are drawn (the "task diversity" assumption of Du et al.: σ_k(W*)² ≳ T/k):
+ * - `gaussian`: `w ~ N(0, scale² I_k)` (Du et al.; the NumPy reference's `identity`);
+ * - `scaled`: `w ~ N(0, scale² I_k / k)` (Tripuraneni et al.; the reference's `scaled`), so
+ *   `E‖w‖² = scale²`;
+ * - `condition`: the T × k source head matrix has condition number exactly `kappa`:
+ *   `W* = √T · U diag(s) Vᵀ` with U (T × k) and V (k × k) uniformly random orthonormal and
+ *   `s_i ∝ kappa^{−(i−1)/(k−1)}` scaled so `‖W*‖²_F / T = k·scale²` (the gaussian design's
+ *   `E‖w‖²`); κ = 1 gives perfectly diverse tasks, large κ tasks that barely use one direction.
+ *   Target heads are then isotropic `N(0, scale² I_k)`: a new task may point anywhere.
+ */
+export type HeadDesign =
+  | { kind: "gaussian"; scale: number }
+  | { kind: "scaled"; scale: number }
+  | { kind: "condition"; scale: number; kappa: number };
+
+export const HEAD_KINDS = ["gaussian", "scaled", "condition"] as const;
+
+/** Materialised source tasks: the truth, the true heads (T × k) and the data. */
+export interface SourceTasks {
+  Bstar: Mat;
+  /** True heads W*, T × k, row t is w*_t. */
+  W: Mat;
+  data: MultiTaskData;
+}
+
+/** One target task: its true head and n2 rows. */
+export interface TargetTask {
+  wStar: Float64Array;
+  /** n2 × d, row-major. */
+  X: Float64Array;
+  y: Float64Array;
+  n: number;
+}
+
+/**
+ * The key layout of a few-shot run: ground truth, source heads, source data, targets. Source task
+ * t draws from `foldIn(source, t)` and target j from `foldIn(targets, j)`, row by row (x then z), so
+ * the data of T tasks × n1 rows is a prefix of the data of T' ≥ T tasks × n1' ≥ n1 rows (nested
+ * sweeps), and every method sees the same targets (paired comparisons).
+ */
+export function fewShotKeys(key: Key): { truth: Key; heads: Key; source: Key; targets: Key } {
+  const [truth, heads, source, targets] = split(key, 4);
+  return { truth, heads, source, targets };
+}
+
+function checkModel(m: FewShotModel): void {
+  const ctx = "few-shot model";
+  if (!Number.isInteger(m.d) || m.d < 1) throw new ParamError(ctx, "d", "must be an integer ≥ 1", m.d);
+  if (!Number.isInteger(m.k) || m.k < 1 || m.k > m.d) {
+    throw new ParamError(ctx, "k", `must be an integer in [1, d = ${m.d}]`, m.k);
+  }
+  if (!(m.sigma >= 0) || !Number.isFinite(m.sigma)) {
+    throw new ParamError(ctx, "sigma", "must be a finite number ≥ 0", m.sigma);
+  }
+  const h = m.heads;
+  if (!(h.scale > 0) || !Number.isFinite(h.scale)) {
+    throw new ParamError(ctx, "head_scale", "must be a finite number > 0", h.scale);
+  }
+  if (h.kind === "condition") {
+    if (!(h.kappa >= 1) || !Number.isFinite(h.kappa)) {
+      throw new ParamError(ctx, "kappa", "must be a finite number ≥ 1", h.kappa);
+    }
+    if (m.k === 1 && h.kappa !== 1) {
+      throw new ParamError(ctx, "kappa", "must be 1 when k = 1 (one head direction)", h.kappa);
+    }
+  }
+}
+
+/** The singular values of the `condition` design: geometric from s_1 to s_1/κ, Σ s_i² = k·scale². */
+export function conditionSingularValues(k: number, kappa: number, scale: number): Float64Array {
+  const s = new Float64Array(k);
+  let ss = 0;
+  for (let i = 0; i < k; i++) {
+    s[i] = k === 1 ? 1 : kappa ** (-i / (k - 1));
+    ss += s[i] * s[i];
+  }
+  const c = scale * Math.sqrt(k / ss);
+  for (let i = 0; i < k; i++) s[i] *= c;
+  return s;
+}
+
+/** True source heads W* (T × k) under `heads`, from the key's stream (row t = task t). */
+export function sampleSourceHeads(key: Key, T: number, k: number, heads: HeadDesign): Mat {
+  const s = stream(key);
+  const W = zeros(T, k);
+  if (heads.kind !== "condition") {
+    s.fillNormal(W.data, 0, T * k, heads.kind === "gaussian" ? heads.scale : heads.scale / Math.sqrt(k));
+    return W;
+  }
+  if (T < k) throw new ParamError("few-shot model", "T", `must be ≥ k = ${k} for the condition design`, T);
+  const G = zeros(T, k);
+  s.fillNormal(G.data);
+  const U = orthonormalize(G);
+  const H = zeros(k, k);
+  s.fillNormal(H.data);
+  const V = orthonormalize(H);
+  const sv = conditionSingularValues(k, heads.kappa, heads.scale);
+  const rootT = Math.sqrt(T);
+  for (let t = 0; t < T; t++) for (let c = 0; c < k; c++) U.data[t * k + c] *= rootT * sv[c];
+  // W* = (√T U diag(s)) Vᵀ.
+  return gemm(false, true, 1, U, V, 0, W);
+}
+
+/**
+ * Rows of one task from stream `s`: for each row, d normals (x) then one (z); y = ⟨θ, x⟩ + σz.
+ * Writes n rows at row offset `row` of X (width d) and y.
+ */
+function drawRows(
+  s: Stream,
+  theta: Float64Array,
+  sigma: number,
+  n: number,
+  X: Float64Array,
+  y: Float64Array,
+  row: number,
+  scratch: Float64Array,
+): void {
+  const d = theta.length;
+  const w = d + 1;
+  s.fillNormal(scratch, 0, n * w);
+  for (let i = 0; i < n; i++) {
+    const src = i * w;
+    const dst = (row + i) * d;
+    let acc = 0;
+    for (let a = 0; a < d; a++) {
+      const x = scratch[src + a];
+      X[dst + a] = x;
+      acc += x * theta[a];
+    }
+    y[row + i] = acc + sigma * scratch[src + d];
+  }
+}
+
+/** θ = B* w (length d). */
+function regression(Bstar: Mat, w: Float64Array, wOffset: number, out: Float64Array): void {
+  const { rows: d, cols: k, data } = Bstar;
+  for (let a = 0; a < d; a++) {
+    let acc = 0;
+    for (let c = 0; c < k; c++) acc += data[a * k + c] * w[wOffset + c];
+    out[a] = acc;
+  }
+}
+
+/**
+ * T source tasks × n1 rows of the model, materialised, with B* and the true heads W*: the input of
+ * the source stage. Cost: T·n1·(d+1) normals and T·n1·d multiply-adds for the labels.
+ *
+ * Example: `const src = sampleSourceTasks(model, 400, 25, key(0))` gives src.data.X of 10000 × d.
+ */
+export function sampleSourceTasks(model: FewShotModel, T: number, n1: number, key: Key): SourceTasks {
+  checkModel(model);
+  for (const [name, v] of [
+    ["T", T],
+    ["n1", n1],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new ParamError("few-shot model", name, "must be an integer ≥ 1", v);
+  }
+  const { d, k, sigma } = model;
+  const keys = fewShotKeys(key);
+  const Bstar = sampleGroundTruth(keys.truth, d, k);
+  const W = sampleSourceHeads(keys.heads, T, k, model.heads);
+  const X = new Float64Array(T * n1 * d);
+  const y = new Float64Array(T * n1);
+  const theta = new Float64Array(d);
+  const scratch = new Float64Array(n1 * (d + 1));
+  for (let t = 0; t < T; t++) {
+    regression(Bstar, W.data, t * k, theta);
+    drawRows(stream(foldIn(keys.source, t)), theta, sigma, n1, X, y, t * n1, scratch);
+  }
+  return { Bstar, W, data: { d, tasks: T, start: equalOffsets(T, n1), X, y } };
+}
+
+/** A reusable target-task buffer for n rows. */
+export function allocTargetTask(model: FewShotModel, n: number): TargetTask {
+  return {
+    wStar: new Float64Array(model.k),
+    X: new Float64Array(n * model.d),
+    y: new Float64Array(n),
+    n,
+  };
+}
+
+/**
+ * Target task j (n rows, n = out.n) of a run: its head from the target head distribution (the
+ * source one, isotropic N(0, scale² I_k) for the `condition` design), then its rows, from
+ * `foldIn(fewShotKeys(key).targets, j)`. Writes into `out` (allocate with `allocTargetTask`).
+ */
+export function sampleTargetTask(
+  model: FewShotModel,
+  Bstar: Mat,
+  targetsKey: Key,
+  j: number,
+  out: TargetTask,
+  scratch: Float64Array = new Float64Array(out.n * (model.d + 1)),
+): TargetTask {
+  const { k, sigma } = model;
+  const s = stream(foldIn(targetsKey, j));
+  const h = model.heads;
+  s.fillNormal(out.wStar, 0, k, h.kind === "scaled" ? h.scale / Math.sqrt(k) : h.scale);
+  const theta = new Float64Array(model.d);
+  regression(Bstar, out.wStar, 0, theta);
+  drawRows(s, theta, sigma, out.n, out.X, out.y, 0, scratch);
+  return out;
+}

@@ -1,0 +1,116 @@
+import { compile, type TopLevelSpec } from "vega-lite";
+import { describe, expect, it } from "vitest";
+import { duDiversity } from "../experiments/duDiversity.js";
+import { duExcessRisk } from "../experiments/duExcessRisk.js";
+import { resolveParams } from "../experiments/resolve.js";
+import { tripuraneniMom } from "../experiments/tripuraneniMom.js";
+import type { Experiment, RunRecord } from "../experiments/types.js";
+import { runRecord } from "../sweep/record.js";
+import { duBound } from "../theory/duBound.js";
+import {
+  fewShotDiversityFigure,
+  fewShotExcessFigure,
+  fewShotRiskFigure,
+  sinThetaFigure,
+} from "./fewShotFigures.js";
+
+type Row = Record<string, unknown>;
+const ctx = { progress: () => {}, warn: () => {} };
+
+function record(e: Experiment, overrides: Record<string, unknown>): RunRecord {
+  const params = resolveParams(e, null, overrides) as Record<string, unknown>;
+  return runRecord({ experiment: e, params, size: null, seed: 0, seedIndices: [0, 1], command: "test", ctx });
+}
+
+/** Compile with Vega-Lite, collecting every warning and error. */
+function compileStrict(spec: TopLevelSpec): string[] {
+  const messages: string[] = [];
+  const logger = {
+    level: () => logger,
+    error(...a: unknown[]) {
+      messages.push(`error: ${a.join(" ")}`);
+      return logger;
+    },
+    warn(...a: unknown[]) {
+      messages.push(`warn: ${a.join(" ")}`);
+      return logger;
+    },
+    info: () => logger,
+    debug: () => logger,
+  };
+  compile(spec, { logger: logger as never });
+  return messages;
+}
+
+const rows = (s: TopLevelSpec) => (s as { data: { values: Row[] } }).data.values;
+const subtitle = (s: TopLevelSpec) => (s as { title: { subtitle: string[] } }).title.subtitle.join(" | ");
+
+describe("few-shot figures", () => {
+  const small = {
+    d: 8,
+    k: 2,
+    T: 40,
+    n1: 10,
+    n2: 12,
+    Ts: [20, 40, 80],
+    n1s: [5, 10],
+    n2s: [6, 12],
+    targets: 30,
+    methods: ["mom", "altmin", "oracle", "ols"],
+  };
+  const rec = record(duExcessRisk, small);
+
+  it("ER figure: one log-log panel per sweep, the fitted theory C·(dk/(n1T)+k/n2) and the reference levels", () => {
+    const spec = fewShotRiskFigure(rec, { title: "ER" });
+    expect(compileStrict(spec)).toEqual([]);
+    expect((spec as { concat: { title: { text: string } }[] }).concat.map((c) => c.title.text)).toEqual([
+      "vs T",
+      "vs n1",
+      "vs n2",
+    ]);
+    const theory = rows(spec).filter((r) => r.kind === "theory" && String(r.series).startsWith("C·"));
+    // The curve is C × the bound at every x: the ratio is one constant per panel.
+    const inT = theory.filter((r) => r.panel === "vs T");
+    const ratios = inT.map(
+      (r) => (r.y as number) / duBound({ d: 8, k: 2, n1: 10, n2: 12, T: r.x as number }),
+    );
+    for (const q of ratios) expect(q).toBeCloseTo(ratios[0], 10);
+    expect(String(inT[0].series)).toContain("C fitted to AltMin");
+    expect(subtitle(spec)).toMatch(/fitted \(least squares in log space\), not from the paper/);
+    expect(subtitle(spec)).toMatch(/fitted log-log slopes of the medians vs T: MoM -?\d\.\d\d, AltMin/);
+    expect(rows(spec).some((r) => r.series === "oracle level σ²k/(n2−k−1)")).toBe(true);
+    expect(JSON.stringify(spec)).toContain('"type":"log"');
+  });
+
+  it("excess-over-oracle figure: no OLS, the fitted C·dk/(n1T), slopes", () => {
+    const spec = fewShotExcessFigure(rec);
+    expect(compileStrict(spec)).toEqual([]);
+    const methods = new Set(
+      rows(spec)
+        .filter((r) => r.kind === "series")
+        .map((r) => r.method),
+    );
+    expect(methods.has("OLS in R^d (no representation)")).toBe(false);
+    expect(methods.has("AltMin")).toBe(true);
+    expect(rows(spec).some((r) => String(r.series).startsWith("C·dk/(n1T)"))).toBe(true);
+  });
+
+  it("diversity and sin θ figures compile and carry their series", () => {
+    const div = fewShotDiversityFigure(
+      record(duDiversity, { d: 8, k: 2, T: 40, n1: 10, kappas: [1, 4], targets: 20 }),
+    );
+    expect(compileStrict(div)).toEqual([]);
+    expect(
+      rows(div)
+        .filter((r) => r.kind === "series")
+        .map((r) => r.x),
+    ).toContain(4);
+    const sin = sinThetaFigure(record(tripuraneniMom, { d: 12, k: 2, Ts: [20, 40], n1s: [5, 10] }));
+    expect(compileStrict(sin)).toEqual([]);
+    expect((sin as { concat: { title: { text: string } }[] }).concat.map((c) => c.title.text)).toEqual([
+      "n1 = 5",
+      "n1 = 10",
+    ]);
+    expect(rows(sin).some((r) => r.series === "C/√T (slope −1/2), C fitted to MoM")).toBe(true);
+  });
+});

@@ -1,0 +1,109 @@
+import { compile } from "vega-lite";
+import { describe, expect, test } from "vitest";
+import type { Curve, RunRecord } from "../experiments/types.js";
+import { FigureError } from "./figures.js";
+import { KONG_FIGURE_KINDS, kongFigure, kongSeriesFigure } from "./kongFigures.js";
+import { renderSvg } from "./render.js";
+
+type Row = Record<string, unknown>;
+
+function record(experiment: string, seeds: Curve[][]): RunRecord {
+  return {
+    schemaVersion: 1,
+    metarepVersion: "0.0.0",
+    experiment,
+    size: "smoke",
+    params: { d: 32, k: 4, n1: 8192 },
+    seed: 0,
+    seedIndices: seeds.map((_, i) => i),
+    cellId: `${experiment}/0`,
+    status: "ok",
+    result: { seeds: seeds.map((curves) => ({ status: "ok", curves, scalars: {} })) },
+    command: `metarep run ${experiment}`,
+    startedAt: "2025-01-01T00:00:00.000Z",
+    seconds: 0,
+  };
+}
+
+function curve(
+  labels: Curve["labels"],
+  xName: string,
+  yName: string,
+  x: number[],
+  y: number[],
+  metrics = {},
+): Curve {
+  return { labels, xName, yName, x, y, metrics, status: "ok" };
+}
+
+const rows = (spec: object) => (spec as { data: { values: Row[] } }).data.values;
+
+describe("Kong figures", () => {
+  const mse = (scale: number) => [
+    curve({ method: "posterior mean" }, "τ", "test MSE", [4, 32], [1.3 * scale, 1.01]),
+    curve({ method: "oracle" }, "τ", "test MSE", [4, 32], [1, 1]),
+  ];
+  const rec = record("kong-prediction", [mse(1), mse(2), mse(3)]);
+
+  test("one row per method and x holding the median over seeds and the band", () => {
+    const spec = kongFigure("kong-prediction", rec, { title: "T" });
+    const r = rows(spec).filter((x) => x.method === "posterior mean" && x.x === 4)[0];
+    expect(r.median).toBeCloseTo(2.6, 12);
+    expect(r.lo).toBeCloseTo(1.3 + 0.2 * 1.3, 12); // 10% quantile of (1.3, 2.6, 3.9)
+    expect(r.seeds).toBe(3);
+    expect((spec as { title: { text: string } }).title.text).toBe("T");
+    expect(() => compile(spec)).not.toThrow();
+  });
+
+  test("the scaling figure draws each law's theory slope through its medians, one panel per law", () => {
+    const s = record("kong-scaling", [
+      [
+        curve(
+          { method: "light tasks n_L vs d", law: "light-d" },
+          "d",
+          "threshold",
+          [8, 16, 32],
+          [100, 210, 390],
+          {
+            slope: 0.98,
+            theorySlope: 1,
+          },
+        ),
+        curve({ method: "heavy-task size t_H vs k", law: "heavy-k" }, "k", "threshold", [4, 16], [20, 41], {
+          slope: 0.52,
+          theorySlope: 0.5,
+        }),
+      ],
+    ]);
+    const spec = kongFigure("kong-scaling", s);
+    const theory = rows(spec).filter((r) => r.kind === "theory" && r.panel === "law=heavy-k");
+    expect(theory).toHaveLength(2);
+    const slope = Math.log((theory[1].median as number) / (theory[0].median as number)) / Math.log(16 / 4);
+    expect(slope).toBeCloseTo(0.5, 12);
+    // Through the geometric mean of the medians.
+    expect(Math.sqrt((theory[0].median as number) * (theory[1].median as number))).toBeCloseTo(
+      Math.sqrt(20 * 41),
+      9,
+    );
+    expect((spec as { facet?: unknown }).facet).toBeDefined();
+    expect(() => compile(spec)).not.toThrow();
+  });
+
+  test("every kind compiles, and a record without the figure's quantity is a FigureError", () => {
+    for (const kind of Object.keys(KONG_FIGURE_KINDS)) {
+      const y = KONG_FIGURE_KINDS[kind].spec;
+      const r = record("x", [
+        [curve({ method: "m", sweep: "a" }, y.xName ?? "x", y.yName, [1, 2], [0.5, 0.25])],
+      ]);
+      expect(() => compile(kongFigure(kind, r))).not.toThrow();
+    }
+    expect(() => kongSeriesFigure(rec, { yName: "nothing" })).toThrow(FigureError);
+    expect(() => kongFigure("nope", rec)).toThrow(/unknown kind "nope"/);
+  });
+
+  test("renders to SVG headlessly", async () => {
+    const svg = await renderSvg(kongFigure("kong-prediction", rec));
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("posterior mean");
+  });
+});

@@ -211,28 +211,40 @@ function program(): Command {
         const out = resolve(opts.out);
         const t0 = performance.now();
         const executor = new ThreadsExecutor(workers);
-        const dirs: string[] = [];
+        // Every experiment is a sweep without a grid (its cells are its seeds, keyed exactly as
+        // `run`); all share one thread pool, so no core idles while another experiment runs.
+        const dirs = plans.map((p) => join(out, p.exp.id));
+        const state = new Map<string, { done: number; total: number; failures: number }>();
+        const progress = makeProgress("reproduce", false, "cells");
         let failures = 0;
         try {
-          for (const p of plans) {
-            // Each experiment is a sweep without a grid: its cells are its seeds, keyed exactly as `run`.
-            const sweep = expandSweep(
-              sweepSpecSchema.parse({ experiment: p.exp.id, size: p.size, seeds: p.seeds, seed: p.seed }),
-            );
-            const dir = join(out, p.exp.id);
-            const progress = makeProgress(p.exp.id, false, "cells");
-            const summary = await runSweep({
-              sweep,
-              dir,
-              executor,
-              command: p.command,
-              onProgress: (s) => progress.update(s.done, s.total, s.failures),
-            });
-            progress.stop();
-            failures += summary.failures;
-            dirs.push(dir);
-          }
+          const summaries = await Promise.all(
+            plans.map((p, i) =>
+              runSweep({
+                sweep: expandSweep(
+                  sweepSpecSchema.parse({ experiment: p.exp.id, size: p.size, seeds: p.seeds, seed: p.seed }),
+                ),
+                dir: dirs[i],
+                executor,
+                command: p.command,
+                onProgress: (s) => {
+                  state.set(p.exp.id, s);
+                  let done = 0;
+                  let total = 0;
+                  let failed = 0;
+                  for (const v of state.values()) {
+                    done += v.done;
+                    total += v.total;
+                    failed += v.failures;
+                  }
+                  progress.update(done, total, failed);
+                },
+              }),
+            ),
+          );
+          failures = summaries.reduce((t, s) => t + s.failures, 0);
         } finally {
+          progress.stop();
           await executor.close();
         }
         const { path, sections } = await writeReport(dirs, out);

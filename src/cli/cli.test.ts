@@ -1,32 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, test, vi } from "vitest";
-import { main } from "./main.js";
+import { afterAll, describe, expect, test } from "vitest";
+import { runCli } from "./testing.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "metarep-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Run the CLI in-process, capturing stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe("metarep run: bad input is one line naming parameter, constraint and value; exit 2; nothing written", () => {
   const cases: [string, string[], RegExp][] = [

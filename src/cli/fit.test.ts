@@ -1,9 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command, CommanderError } from "commander";
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { MetarepError } from "../errors.js";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lstsq } from "../linalg/lstsq.js";
 import { matFrom } from "../linalg/mat.js";
 import { subspaceDistance } from "../metrics/subspace.js";
@@ -15,40 +13,13 @@ import {
   sampleTargetTask,
 } from "../models/fewShotTasks.js";
 import { key } from "../rng/key.js";
-import { fewShotCommands } from "./fit.js";
+import { runCli } from "./testing.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "metarep-fit-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Run `fit`/`adapt` in-process as `metarep` would (one line on stderr and code 2 for bad input). */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const program = new Command("metarep").exitOverride();
-    fewShotCommands(program);
-    await program.parseAsync(args, { from: "user" });
-    return { code: 0, out, err };
-  } catch (x) {
-    if (x instanceof CommanderError) return { code: 2, out, err };
-    if (x instanceof MetarepError) {
-      err += `metarep: ${x.message}\n`;
-      return { code: 2, out, err };
-    }
-    throw x;
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+/** Run `fit`/`adapt` through the real CLI entry, in-process. */
+const cli = runCli;
 
 const model: FewShotModel = { d: 10, k: 2, sigma: 0.1, heads: { kind: "gaussian", scale: 1 } };
 const src = sampleSourceTasks(model, 100, 30, key(21));

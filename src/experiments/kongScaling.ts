@@ -5,6 +5,7 @@ import { medianProjectedDistances, projectParts } from "../algorithms/mlr/projec
 import { momentSubspaceFromHalves, subspaceResidualError } from "../algorithms/mlr/subspace.js";
 import { type Mat, zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
+import { fitLogLogLine } from "../metrics/loglogSlope.js";
 import {
   linearMixtureTruth,
   makeMixture,
@@ -13,7 +14,7 @@ import {
   sampleMixtureTasks,
 } from "../models/mixedLinearRegression.js";
 import { foldIn, foldInString, type Key } from "../rng/key.js";
-import { fitLogLogSlope, KONG_LAW_SLOPES, KONG_LAWS, type KongLaw } from "../theory/kong.js";
+import { KONG_LAW_SLOPES, KONG_LAWS, type KongLaw } from "../theory/kong.js";
 import { kongCurve } from "./kongParams.js";
 import { listOf, nonNegative, posInt, positive } from "./params.js";
 import type { Curve, Experiment } from "./types.js";
@@ -192,7 +193,7 @@ export const kongScaling: Experiment<typeof schema> = {
           return r;
         });
       }
-      const fit = fitLogLogSlope(xs, ys);
+      const fit = fitLogLogLine(xs, ys);
       const theory = KONG_LAW_SLOPES[law];
       scalars[`slope[${law}]`] = fit?.slope ?? null;
       scalars[`theorySlope[${law}]`] = theory;

@@ -1,5 +1,6 @@
 /**
- * Least-squares line through (log x, log y) over the points with x > 0 and y > 0 (finite):
+ * Least-squares line through (log x, log y) over the points with x > 0 and y > 0 (finite; null
+ * y values, e.g. a threshold never reached, are skipped):
  * `log y ≈ intercept + slope·log x`. A power law y = C x^p gives slope p exactly; e.g. Du et al.'s
  * representation term dk/(n1T) has slope −1 in T. Null with fewer than `minPoints` usable points
  * (default 2) or when all usable x are equal.
@@ -8,15 +9,16 @@
  */
 export function fitLogLogLine(
   x: readonly number[],
-  y: readonly number[],
+  y: readonly (number | null)[],
   minPoints = 2,
 ): { slope: number; intercept: number; points: number } | null {
   const lx: number[] = [];
   const ly: number[] = [];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] > 0 && y[i] > 0 && Number.isFinite(x[i]) && Number.isFinite(y[i])) {
+    const yi = y[i];
+    if (yi !== null && x[i] > 0 && yi > 0 && Number.isFinite(x[i]) && Number.isFinite(yi)) {
       lx.push(Math.log(x[i]));
-      ly.push(Math.log(y[i]));
+      ly.push(Math.log(yi));
     }
   }
   const n = lx.length;

@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { RunRecord } from "../experiments/types.js";
+import { fitLogLogLine } from "../metrics/loglogSlope.js";
 import { canonicalJson } from "./record.js";
 import { readRecords } from "./store.js";
 
@@ -108,18 +109,18 @@ function fitSlopes(records: RunRecord[], rows: AggregateRow[]): SlopeRow[] {
       const rest = canonicalJson(Object.fromEntries(Object.entries(g ?? {}).filter(([k]) => k !== axis)));
       const key = JSON.stringify([rest, row.labels, row.metric]);
       const list = groups.get(key) ?? [];
-      list.push({ x: Math.log(x), y: Math.log(row.median) });
+      list.push({ x, y: row.median });
       groups.set(key, list);
     }
     for (const [key, pts] of groups) {
-      if (pts.length < 3) continue;
-      const mx = pts.reduce((s, p) => s + p.x, 0) / pts.length;
-      const my = pts.reduce((s, p) => s + p.y, 0) / pts.length;
-      const sxx = pts.reduce((s, p) => s + (p.x - mx) ** 2, 0);
-      if (sxx === 0) continue;
-      const sxy = pts.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0);
+      const fit = fitLogLogLine(
+        pts.map((p) => p.x),
+        pts.map((p) => p.y),
+        3,
+      );
+      if (!fit) continue;
       const [rest, labels, metric] = JSON.parse(key) as [string, string, string];
-      out.push({ axis, rest, labels, metric, slope: sxy / sxx, points: pts.length });
+      out.push({ axis, rest, labels, metric, slope: fit.slope, points: fit.points });
     }
   }
   return out;

@@ -35,36 +35,3 @@ export function heavyTaskSize(k: number): number {
 export function heavyTaskCount(k: number): number {
   return k ** 1.5;
 }
-
-/**
- * Least-squares line through (log x, log y) over the pairs with x, y > 0 and finite: the fitted
- * exponent `slope` and `intercept` (natural logs), or null with fewer than 2 distinct x.
- *
- * @example fitLogLogSlope([1, 2, 4], [3, 6, 12]) // { slope: 1, intercept: log 3 }
- */
-export function fitLogLogSlope(
-  x: readonly number[],
-  y: readonly (number | null)[],
-): { slope: number; intercept: number; points: number } | null {
-  const lx: number[] = [];
-  const ly: number[] = [];
-  for (let i = 0; i < x.length; i++) {
-    const yi = y[i];
-    if (yi === null || !(x[i] > 0) || !(yi > 0) || !Number.isFinite(x[i]) || !Number.isFinite(yi)) continue;
-    lx.push(Math.log(x[i]));
-    ly.push(Math.log(yi));
-  }
-  const n = lx.length;
-  if (n < 2) return null;
-  const mx = lx.reduce((a, b) => a + b, 0) / n;
-  const my = ly.reduce((a, b) => a + b, 0) / n;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (lx[i] - mx) ** 2;
-    sxy += (lx[i] - mx) * (ly[i] - my);
-  }
-  if (sxx === 0) return null;
-  const slope = sxy / sxx;
-  return { slope, intercept: my - slope * mx, points: n };
-}

@@ -1,4 +1,4 @@
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import { describe, expect, it } from "vitest";
 import { duDiversity } from "../experiments/duDiversity.js";
 import { duExcessRisk } from "../experiments/duExcessRisk.js";
@@ -13,6 +13,7 @@ import {
   fewShotRiskFigure,
   sinThetaFigure,
 } from "./fewShotFigures.js";
+import { compileStrict } from "./testing.js";
 
 type Row = Record<string, unknown>;
 const ctx = { progress: () => {}, warn: () => {} };
@@ -20,26 +21,6 @@ const ctx = { progress: () => {}, warn: () => {} };
 function record(e: Experiment, overrides: Record<string, unknown>): RunRecord {
   const params = resolveParams(e, null, overrides) as Record<string, unknown>;
   return runRecord({ experiment: e, params, size: null, seed: 0, seedIndices: [0, 1], command: "test", ctx });
-}
-
-/** Compile with Vega-Lite, collecting every warning and error. */
-function compileStrict(spec: TopLevelSpec): string[] {
-  const messages: string[] = [];
-  const logger = {
-    level: () => logger,
-    error(...a: unknown[]) {
-      messages.push(`error: ${a.join(" ")}`);
-      return logger;
-    },
-    warn(...a: unknown[]) {
-      messages.push(`warn: ${a.join(" ")}`);
-      return logger;
-    },
-    info: () => logger,
-    debug: () => logger,
-  };
-  compile(spec, { logger: logger as never });
-  return messages;
 }
 
 const rows = (s: TopLevelSpec) => (s as { data: { values: Row[] } }).data.values;
@@ -62,7 +43,7 @@ describe("few-shot figures", () => {
 
   it("ER figure: one log-log panel per sweep, the fitted theory C·(dk/(n1T)+k/n2) and the reference levels", () => {
     const spec = fewShotRiskFigure(rec, { title: "ER" });
-    expect(compileStrict(spec)).toEqual([]);
+    expect(compileStrict(spec).messages).toEqual([]);
     expect((spec as { concat: { title: { text: string } }[] }).concat.map((c) => c.title.text)).toEqual([
       "vs T",
       "vs n1",
@@ -84,7 +65,7 @@ describe("few-shot figures", () => {
 
   it("excess-over-oracle figure: no OLS, the fitted C·dk/(n1T), slopes", () => {
     const spec = fewShotExcessFigure(rec);
-    expect(compileStrict(spec)).toEqual([]);
+    expect(compileStrict(spec).messages).toEqual([]);
     const methods = new Set(
       rows(spec)
         .filter((r) => r.kind === "series")
@@ -99,14 +80,14 @@ describe("few-shot figures", () => {
     const div = fewShotDiversityFigure(
       record(duDiversity, { d: 8, k: 2, T: 40, n1: 10, kappas: [1, 4], targets: 20 }),
     );
-    expect(compileStrict(div)).toEqual([]);
+    expect(compileStrict(div).messages).toEqual([]);
     expect(
       rows(div)
         .filter((r) => r.kind === "series")
         .map((r) => r.x),
     ).toContain(4);
     const sin = sinThetaFigure(record(tripuraneniMom, { d: 12, k: 2, Ts: [20, 40], n1s: [5, 10] }));
-    expect(compileStrict(sin)).toEqual([]);
+    expect(compileStrict(sin).messages).toEqual([]);
     expect((sin as { concat: { title: { text: string } }[] }).concat.map((c) => c.title.text)).toEqual([
       "n1 = 5",
       "n1 = 10",

@@ -1,4 +1,4 @@
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import { describe, expect, it } from "vitest";
 import type { Curve, Labels, RunRecord } from "../experiments/types.js";
 import {
@@ -9,6 +9,7 @@ import {
   rateFigure,
   traceFigure,
 } from "./figures.js";
+import { compileStrict } from "./testing.js";
 
 type Row = Record<string, unknown>;
 
@@ -45,27 +46,6 @@ function record(experiment: string, seeds: Curve[][], params: Record<string, unk
 
 const geometric = (rate: number, steps: number, start = 1) =>
   Array.from({ length: steps + 1 }, (_, t) => start * rate ** t);
-
-/** Compiles with Vega-Lite and returns the Vega spec and every warning or error logged. */
-function compileStrict(spec: TopLevelSpec) {
-  const messages: string[] = [];
-  const logger = {
-    level: () => logger,
-    error(...a: unknown[]) {
-      messages.push(`error: ${a.join(" ")}`);
-      return logger;
-    },
-    warn(...a: unknown[]) {
-      messages.push(`warn: ${a.join(" ")}`);
-      return logger;
-    },
-    info: () => logger,
-    debug: () => logger,
-  };
-  // biome-ignore lint/suspicious/noExplicitAny: the compiled Vega spec is inspected loosely.
-  const vg = compile(spec, { logger: logger as never }).spec as any;
-  return { vg, messages };
-}
 
 function rows(spec: TopLevelSpec): Row[] {
   return (spec as { data: { values: Row[] } }).data.values;

@@ -1,4 +1,4 @@
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import { beforeAll, describe, expect, test } from "vitest";
 import { fakeCifar10c } from "../data/testing.js";
 import { liCifar10c } from "../experiments/liCifar10c.js";
@@ -15,6 +15,7 @@ import {
   liTasksFigure,
 } from "./liFigures.js";
 import { renderSvg } from "./render.js";
+import { compileStrict } from "./testing.js";
 
 type Row = Record<string, unknown>;
 const tiny = { K: 3, n: 6, n_test: 10, d: 12, m: 3, iters: 10, record_every: 5 };
@@ -31,26 +32,6 @@ function record(exp: Experiment, overrides: Record<string, unknown>, dataset?: u
     command: "test",
     ctx,
   });
-}
-
-/** Compile with Vega-Lite, collecting every warning and error. */
-function compileStrict(spec: TopLevelSpec): string[] {
-  const messages: string[] = [];
-  const logger = {
-    level: () => logger,
-    error(...a: unknown[]) {
-      messages.push(`error: ${a.join(" ")}`);
-      return logger;
-    },
-    warn(...a: unknown[]) {
-      messages.push(`warn: ${a.join(" ")}`);
-      return logger;
-    },
-    info: () => logger,
-    debug: () => logger,
-  };
-  compile(spec, { logger: logger as never });
-  return messages;
 }
 
 const rows = (spec: TopLevelSpec) => (spec as { data: { values: Row[] } }).data.values;
@@ -71,7 +52,7 @@ describe("figures of the Li et al. experiments", () => {
 
   test("error curves: one panel per condition, test and train for both kinds of training, medians over seeds", () => {
     const spec = liErrorFigure(sweep, { title: "errors" });
-    expect(compileStrict(spec)).toEqual([]);
+    expect(compileStrict(spec).messages).toEqual([]);
     const s = spec as { facet?: { sort: string[] }; title: { text: string } };
     expect(s.title.text).toBe("errors");
     expect(s.facet?.sort).toEqual([
@@ -103,7 +84,7 @@ describe("figures of the Li et al. experiments", () => {
 
   test("gap figure: final test error against K, n and SNR, each panel through the base point", () => {
     const spec = liGapFigure(sweep);
-    expect(compileStrict(spec)).toEqual([]);
+    expect(compileStrict(spec).messages).toEqual([]);
     expect((spec as { facet: { sort: string[] } }).facet.sort).toEqual([
       "number of tasks K",
       "examples per task n",
@@ -118,7 +99,7 @@ describe("figures of the Li et al. experiments", () => {
 
   test("alignment figure: u, v and noise per kind of training on a log axis, floored at ALIGNMENT_FLOOR", () => {
     const spec = liAlignmentFigure(dyn);
-    expect(compileStrict(spec)).toEqual([]);
+    expect(compileStrict(spec).messages).toEqual([]);
     expect((spec as { facet: { sort: string[] } }).facet.sort).toEqual([
       "single-task training (mean over tasks)",
       "multi-task training",
@@ -131,7 +112,7 @@ describe("figures of the Li et al. experiments", () => {
 
   test("per-task figure: one column per corruption, both kinds of training", () => {
     const spec = liTasksFigure(cifar);
-    expect(compileStrict(spec)).toEqual([]);
+    expect(compileStrict(spec).messages).toEqual([]);
     const med = rows(spec).filter((x) => x.kind === "median");
     expect(med.map((x) => `${x.method}:${x.task}`).sort()).toEqual([
       "multi:fog",

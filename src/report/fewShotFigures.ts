@@ -105,18 +105,33 @@ function logLogSpec(
   const methods = orderEstimators([
     ...new Set(panels.flatMap((p) => p.groups.map((g) => g.method ?? "(none)"))),
   ]);
+  // A log axis cannot show values ≤ 0 (e.g. a paired excess over the oracle within noise of 0):
+  // such medians are left out and said so, and band ends ≤ 0 are drawn a decade below the
+  // smallest positive value, rather than at a 1e-17 floor that would read as a result.
+  let positiveMin = Number.POSITIVE_INFINITY;
+  for (const p of panels)
+    for (const g of p.groups)
+      for (const pt of g.points)
+        for (const v of [pt.median, pt.lo, pt.hi])
+          if (Number.isFinite(v) && v > 0) positiveMin = Math.min(positiveMin, v);
+  const bandFloor = Number.isFinite(positiveMin) ? positiveMin / 10 : LOG_FLOOR;
+  let dropped = 0;
   for (const p of panels) {
     for (const g of p.groups) {
       const method = g.method ?? "(none)";
       for (const pt of g.points) {
+        if (!(pt.median > 0)) {
+          dropped++;
+          continue;
+        }
         rows.push({
           kind: "series",
           panel: p.title,
           method: ESTIMATOR_NAMES[method] ?? method,
           x: pt.x,
           median: clamp(pt.median),
-          lo: clamp(pt.lo),
-          hi: clamp(pt.hi),
+          lo: pt.lo > 0 ? clamp(pt.lo) : bandFloor,
+          hi: pt.hi > 0 ? clamp(pt.hi) : bandFloor,
           seeds: `${pt.count}/${g.seedIndices.length}`,
         });
       }
@@ -201,7 +216,16 @@ function logLogSpec(
   const size = { width: options.width ?? 260, height: options.height ?? 200 };
   const head = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: options.title ?? title, subtitle },
+    title: {
+      text: options.title ?? title,
+      subtitle:
+        dropped > 0
+          ? [
+              ...subtitle,
+              `${dropped} median points ≤ 0 not drawn (log axis; e.g. a paired excess within noise of 0)`,
+            ]
+          : subtitle,
+    },
     data: { values: rows },
     config: CONFIG,
   };

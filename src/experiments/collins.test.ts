@@ -2,13 +2,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { runRecord } from "../sweep/record.js";
 import { predictedRate } from "../theory/collinsRate.js";
 import { getExperiment } from "./registry.js";
-import { resolveParams } from "./resolve.js";
+import { curvesOf as curves, median, runExperiment } from "./testing.js";
 import type { Curve, RunRecord } from "./types.js";
 
-const ctx = { progress: () => {}, warn: () => {} };
 const SEEDS = Array.from({ length: 10 }, (_, i) => i);
 
 /**
@@ -23,10 +21,9 @@ async function run(
   seed = 0,
 ): Promise<RunRecord> {
   const experiment = getExperiment(id);
-  const params = resolveParams(experiment, null, overrides) as Record<string, unknown>;
   const parts: RunRecord[] = [];
   for (const s of seedIndices) {
-    parts.push(runRecord({ experiment, params, size: null, seed, seedIndices: [s], command: "test", ctx }));
+    parts.push(runExperiment(experiment, overrides, [s], seed));
     await new Promise((r) => setImmediate(r));
   }
   return {
@@ -35,28 +32,6 @@ async function run(
     status: parts.some((p) => p.status === "diverged") ? "diverged" : "ok",
     result: { seeds: parts.flatMap((p) => p.result.seeds) },
   };
-}
-
-/** One `runRecord` over all the seeds at once (small runs only). */
-function runAll(id: string, overrides: Record<string, unknown>, seedIndices: number[], seed = 0): RunRecord {
-  const experiment = getExperiment(id);
-  const params = resolveParams(experiment, null, overrides) as Record<string, unknown>;
-  return runRecord({ experiment, params, size: null, seed, seedIndices, command: "test", ctx });
-}
-
-/** Curves of one method (and condition) across the seeds of a record. */
-function curves(rec: RunRecord, labels: Record<string, unknown>): Curve[] {
-  return rec.result.seeds.map((r) => {
-    const c = r.curves.find((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v));
-    if (!c) throw new Error(`no curve with labels ${JSON.stringify(labels)}`);
-    return c;
-  });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = (s.length - 1) / 2;
-  return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
 }
 
 const META = ["anil", "fo-anil", "maml", "fo-maml"] as const;
@@ -188,16 +163,31 @@ describe("determinism", () => {
   const strip = (r: RunRecord) => JSON.stringify({ ...r, startedAt: "", seconds: 0 });
 
   test("the same seed gives identical record bytes apart from timestamps; another seed differs", () => {
-    const a = runAll("collins-finite-samples", { ms: [5], ns: [4], sigmas: [0.5], iters: 30 }, [0, 1], 7);
-    const b = runAll("collins-finite-samples", { ms: [5], ns: [4], sigmas: [0.5], iters: 30 }, [0, 1], 7);
-    const c = runAll("collins-finite-samples", { ms: [5], ns: [4], sigmas: [0.5], iters: 30 }, [0, 1], 8);
+    const a = runExperiment(
+      getExperiment("collins-finite-samples"),
+      { ms: [5], ns: [4], sigmas: [0.5], iters: 30 },
+      [0, 1],
+      7,
+    );
+    const b = runExperiment(
+      getExperiment("collins-finite-samples"),
+      { ms: [5], ns: [4], sigmas: [0.5], iters: 30 },
+      [0, 1],
+      7,
+    );
+    const c = runExperiment(
+      getExperiment("collins-finite-samples"),
+      { ms: [5], ns: [4], sigmas: [0.5], iters: 30 },
+      [0, 1],
+      8,
+    );
     expect(strip(a)).toBe(strip(b));
     expect(strip(a)).not.toBe(strip(c));
   });
 
   test("a seed's results do not depend on which other seeds are in the record", () => {
-    const both = runAll("collins-convergence", { iters: 20 }, [0, 1]);
-    const one = runAll("collins-convergence", { iters: 20 }, [1]);
+    const both = runExperiment(getExperiment("collins-convergence"), { iters: 20 }, [0, 1]);
+    const one = runExperiment(getExperiment("collins-convergence"), { iters: 20 }, [1]);
     expect(JSON.stringify(both.result.seeds[1])).toBe(JSON.stringify(one.result.seeds[0]));
   });
 });

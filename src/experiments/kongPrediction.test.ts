@@ -1,43 +1,12 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { runRecord } from "../sweep/record.js";
 import { kongClassification } from "./kongClassification.js";
 import { kongClustering } from "./kongClustering.js";
 import { kongPrediction } from "./kongPrediction.js";
 import { kongSubspace } from "./kongSubspace.js";
 import { ParamValidationError } from "./params.js";
 import { resolveParams } from "./resolve.js";
-import type { Curve, Experiment, RunRecord } from "./types.js";
-
-const ctx = { progress: () => {}, warn: () => {} };
-
-function run(exp: Experiment, overrides: Record<string, unknown>, seeds: number[], seed = 0): RunRecord {
-  const params = resolveParams(exp, null, overrides) as Record<string, unknown>;
-  return runRecord({ experiment: exp, params, size: null, seed, seedIndices: seeds, command: "test", ctx });
-}
-
-/** Curves with these labels and yName across the seeds of a record. */
-function curves(rec: RunRecord, labels: Record<string, unknown>, yName?: string): Curve[] {
-  return rec.result.seeds.map((r) => {
-    const c = r.curves.find(
-      (c) =>
-        (yName === undefined || c.yName === yName) &&
-        Object.entries(labels).every(([k, v]) => c.labels[k] === v),
-    );
-    if (!c) throw new Error(`no curve with labels ${JSON.stringify(labels)}`);
-    return c;
-  });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = (s.length - 1) / 2;
-  return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
-}
-
-/** Per x, the median over seeds. */
-function medians(cs: Curve[]): number[] {
-  return cs[0].x.map((_, j) => median(cs.map((c) => c.y[j])));
-}
+import { curvesOf as curves, medians, runExperiment as run } from "./testing.js";
+import type { Experiment, RunRecord } from "./types.js";
 
 // In the setting of the issue: d = 32, k = 4, orthonormal components, s = 1 (the defaults).
 

@@ -1,41 +1,13 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { runRecord } from "../sweep/record.js";
 import { kongRobustPca } from "./kongRobustPca.js";
 import { kongScaling } from "./kongScaling.js";
 import { kongSine } from "./kongSine.js";
 import { resolveParams } from "./resolve.js";
+import { curvesOf, median, medians, runExperiment as run } from "./testing.js";
 import type { Curve, Experiment, RunRecord } from "./types.js";
 
-const ctx = { progress: () => {}, warn: () => {} };
+const curves = (rec: RunRecord, method: string, yName: string): Curve[] => curvesOf(rec, { method }, yName);
 
-function run(exp: Experiment, overrides: Record<string, unknown>, seeds: number[]): RunRecord {
-  const params = resolveParams(exp, null, overrides) as Record<string, unknown>;
-  return runRecord({
-    experiment: exp,
-    params,
-    size: null,
-    seed: 0,
-    seedIndices: seeds,
-    command: "test",
-    ctx,
-  });
-}
-
-function curves(rec: RunRecord, method: string, yName: string): Curve[] {
-  return rec.result.seeds.map((r) => {
-    const c = r.curves.find((c) => c.labels.method === method && c.yName === yName);
-    if (!c) throw new Error(`no curve ${method} / ${yName}`);
-    return c;
-  });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = (s.length - 1) / 2;
-  return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
-}
-
-const medians = (cs: Curve[]) => cs[0].x.map((_, j) => median(cs.map((c) => c.y[j])));
 const CAPTURED = "captured variance Tr(ÛᵀΣÛ)";
 
 describe("kong-robust-pca (n = 10⁴, d = 10, k = 1)", () => {

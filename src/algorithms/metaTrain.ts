@@ -60,8 +60,8 @@ export interface MetaTrainResult {
 
 export interface MetaTrainHooks {
   signal?: AbortSignal;
-  /** Called after each outer iteration t (1-based). */
-  onIteration?(t: number, iters: number): void;
+  /** Called after each outer iteration t (1-based), with the traces so far (read only). */
+  onIteration?(t: number, iters: number, traces: readonly MethodTrace[]): void;
 }
 
 /**
@@ -138,6 +138,7 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
     };
   });
 
+  const traces = runs.map((r) => r.trace);
   for (let t = 1; t <= iters; t++) {
     if (hooks.signal?.aborted) throw new AbortedError(`metaTrain: stopped at iteration ${t}`);
     const active = runs.filter((r) => r.active);
@@ -165,9 +166,9 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
       }
       r.trace.dist.push(distance(r.params.B, Bstar));
     }
-    hooks.onIteration?.(t, iters);
+    hooks.onIteration?.(t, iters, traces);
   }
-  return { Bstar, traces: runs.map((r) => r.trace) };
+  return { Bstar, traces };
 }
 
 /**

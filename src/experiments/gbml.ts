@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { type MetaTrainConfig, metaTrain } from "../algorithms/metaTrain.js";
+import { type MetaDivergence, type MetaTrainConfig, metaTrain } from "../algorithms/metaTrain.js";
 import { METHOD_IDS, type MethodId } from "../algorithms/methods.js";
 import { firstBelow, fitLinearRate } from "../metrics/trace.js";
 import type { LinearRepModel } from "../models/linearRepresentation.js";
 import { foldInString, type Key } from "../rng/key.js";
 import { listOf, nonNegative, posInt, positive, sampleCount } from "./params.js";
-import type { Curve, Labels, RunContext } from "./types.js";
+import type { Curve, Divergence, Labels, LivePoint, RunContext } from "./types.js";
 
 /**
  * Parameters shared by the gradient-based meta-learning experiments (Collins et al. 2022;
@@ -106,10 +106,26 @@ export function runConditions(
   for (const cond of conditions) {
     const cs = conditionString(cond.labels);
     const k = cs === "" ? key : foldInString(key, cs);
+    const live = ctx.live;
+    const labelsOf = (m: string): Labels => ({ method: m, ...cond.labels });
     const res = metaTrain(trainConfig(cond.params), k, {
       signal: ctx.signal,
-      onIteration: (t, iters) => {
-        if (t % 50 === 0 || t === iters) ctx.progress(done + t, total);
+      onIteration: (t, iters, traces) => {
+        if (live) {
+          // Iteration 0 goes with the first update; a diverged method's curve simply stops.
+          const points: LivePoint[] = [];
+          for (const tr of traces) {
+            if (t === 1) points.push({ labels: labelsOf(tr.method), x: 0, y: tr.dist[0] });
+            if (tr.dist.length === t + 1) points.push({ labels: labelsOf(tr.method), x: t, y: tr.dist[t] });
+            if (tr.diverged?.iteration === t) {
+              const last = tr.dist.length - 1;
+              const diverged = divergence(tr.diverged);
+              points.push({ labels: labelsOf(tr.method), x: last, y: tr.dist[last], diverged });
+            }
+          }
+          live(points);
+        }
+        if (t % 50 === 0 || t === iters || live) ctx.progress(done + t, total);
       },
     });
     done += cond.params.iters;
@@ -121,7 +137,7 @@ export function runConditions(
       };
       if (rateWindow) metrics.rate = fitLinearRate(tr.dist, rateWindow.lo, rateWindow.hi);
       const curve: Curve = {
-        labels: { method: tr.method, ...cond.labels },
+        labels: labelsOf(tr.method),
         xName: "iteration",
         yName: "dist",
         x: tr.dist.map((_, t) => t),
@@ -129,14 +145,16 @@ export function runConditions(
         metrics,
         status: tr.status,
       };
-      if (tr.diverged) {
-        const v = tr.diverged.value;
-        curve.diverged = { ...tr.diverged, value: Number.isFinite(v) ? v : String(v) };
-      }
+      if (tr.diverged) curve.diverged = divergence(tr.diverged);
       curves.push(curve);
     }
   }
   return curves;
+}
+
+/** A trainer's divergence as stored (non-finite values as strings: records are JSON). */
+function divergence(d: MetaDivergence): Divergence {
+  return { ...d, value: Number.isFinite(d.value) ? d.value : String(d.value) };
 }
 
 export function overallStatus(curves: Curve[]): "ok" | "diverged" {

@@ -43,9 +43,23 @@ export interface RunResult {
 
 export type SizeName = "smoke" | "paper";
 
+/** A point of a curve that is still being computed (see `RunContext.live`). */
+export interface LivePoint {
+  labels: Labels;
+  x: number;
+  y: number;
+  /** Set when the curve stops here: (x, y) is its last finite point and this is why. */
+  diverged?: Divergence;
+}
+
 /** Context a run receives from its executor. */
 export interface RunContext {
   progress(done: number, total: number): void;
+  /**
+   * Points of curves as they are computed, for live plots (the web playground). Optional: runs
+   * that stream call it with every new point; the finished curves are in the RunResult anyway.
+   */
+  live?(points: readonly LivePoint[]): void;
   signal?: AbortSignal;
   warn(message: string): void;
   /** The loaded real data set, for experiments that declare `dataset` (see src/cli/datasets.ts). */

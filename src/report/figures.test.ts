@@ -225,3 +225,49 @@ describe("rateFigure", () => {
     );
   });
 });
+
+describe("traceFigure with theoryRate", () => {
+  const theory = (spec: TopLevelSpec) => rows(spec).filter((r) => r.kind === "theory");
+
+  it("draws slope 1 − αβµ² through the first method's median where it first reaches 1e-3, without warnings", () => {
+    // anil (first in the fixed method order; rate 0.4 here) first reaches 1e-3 at t = 8
+    // (0.4^8 ≈ 6.6e-4): the line passes through that point.
+    const rec = record(
+      "collins-convergence",
+      [0, 1].map(() => methods.map((m, i) => curve({ method: m }, geometric(0.35 + 0.05 * i, 40)))),
+      { mu: 1, alpha: 0.5, beta: 0.5 },
+    );
+    const spec = traceFigure(rec, { theoryRate: true });
+    expect(compileStrict(spec).messages).toEqual([]);
+    const line = theory(spec);
+    expect(line.length).toBeGreaterThan(10);
+    const at8 = line.find((r) => r.x === 8)!;
+    expect(at8.y as number).toBeCloseTo(0.4 ** 8, 15);
+    for (let i = 1; i < line.length; i++) {
+      expect((line[i].y as number) / (line[i - 1].y as number)).toBeCloseTo(0.75, 12);
+    }
+    for (const r of line) expect(r.y as number).toBeLessThanOrEqual(1);
+  });
+
+  it("takes µ from each panel's label and leaves out rates outside (0, 1)", () => {
+    const seeds = [0].map(() =>
+      [0.5, 3].flatMap((mu) => methods.map((m) => curve({ method: m, mu }, geometric(0.5, 30)))),
+    );
+    const spec = traceFigure(record("collins-diversity", seeds), { theoryRate: true });
+    expect(compileStrict(spec).messages).toEqual([]);
+    const rates = new Set(theory(spec).map((r) => r.rate));
+    // µ = 0.5 → 1 − 0.25·0.25 = 0.9375; µ = 3 → 1 − 0.25·9 < 0: no line.
+    expect([...rates]).toEqual([0.9375]);
+  });
+
+  it("is off by default", () => {
+    const rec = record(
+      "collins-convergence",
+      [methods.map((m) => curve({ method: m }, geometric(0.5, 20)))],
+      {
+        mu: 1,
+      },
+    );
+    expect(theory(traceFigure(rec))).toEqual([]);
+  });
+});

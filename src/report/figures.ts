@@ -55,6 +55,7 @@ const DIVERGED_TITLE = "diverged (× at last finite value)";
 /** An × as a vega symbol path (unit square), drawn stroked. */
 const CROSS = "M-1,-1L1,1M-1,1L1,-1";
 const THEORY_RATE_LABEL = "theory 1 − αβµ²";
+const THEORY_TRACE_LABEL = "theory rate 1 − αβµ² per iteration";
 /** Sideways pixel shift between methods in the rate figure. */
 const SHIFT_PX = 5;
 
@@ -73,6 +74,16 @@ export interface FigureOptions {
   height?: number;
   /** Maximum number of panels per row when faceted; default 4. */
   columns?: number;
+}
+
+export interface TraceFigureOptions extends FigureOptions {
+  /**
+   * Draw the derived population rate (SPEC §1.2) as a dotted line of slope `1 − αβµ²` in each
+   * panel, through the first method's median where it first reaches `THEORY_ANCHOR` (the rate is
+   * asymptotic), or through its start if it never does; α, β from the params and µ from the
+   * panel's label (or the params). Skipped where the rate is not in (0, 1).
+   */
+  theoryRate?: boolean;
 }
 
 export interface RateFigureOptions extends FigureOptions {
@@ -142,6 +153,8 @@ interface Layout {
   /** Distinct condition titles in first-seen order (empty when nothing is varied). */
   panels: string[];
   columns: number;
+  /** How layers share scales and legends (Vega-Lite `resolve`), when they must not. */
+  resolve?: unknown;
 }
 
 /** Wraps layers in a facet over `panel` when there is more than one condition. */
@@ -158,8 +171,9 @@ function assemble(
     data: { values: rows },
     config: BASE_CONFIG,
   };
+  const resolve = layout.resolve ? { resolve: layout.resolve } : {};
   if (layout.panels.length <= 1) {
-    return { ...head, ...size, layer: layers } as TopLevelSpec;
+    return { ...head, ...size, layer: layers, ...resolve } as TopLevelSpec;
   }
   return {
     ...head,
@@ -167,7 +181,7 @@ function assemble(
     columns: Math.min(layout.columns, layout.panels.length),
     // Lay panels out by their plot areas, so a mark poking out of one does not shift its header.
     bounds: "flush",
-    spec: { ...size, layer: layers },
+    spec: { ...size, layer: layers, ...resolve },
   } as TopLevelSpec;
 }
 
@@ -183,7 +197,7 @@ function clampLog(v: number): number {
  * the title "diverged (× at last finite value)"; t is the iteration whose update blew up.
  * Values ≤ 0 or below `LOG_FLOOR` are drawn at `LOG_FLOOR`.
  */
-export function traceFigure(record: RunRecord, options: FigureOptions = {}): TopLevelSpec {
+export function traceFigure(record: RunRecord, options: TraceFigureOptions = {}): TopLevelSpec {
   const agg = aggregateRecord(record, options.band ? { band: options.band } : {});
   const methods = orderMethods(agg.methods);
   const panelOf = panelTitles(agg);
@@ -237,6 +251,9 @@ export function traceFigure(record: RunRecord, options: FigureOptions = {}): Top
     }
   }
 
+  const theory = options.theoryRate ? theoryRateRows(record, agg, panelOf) : [];
+  rows.push(...theory);
+
   const hasDivergence = rows.some((r) => r.kind === "diverged");
   const color = {
     field: "method",
@@ -288,6 +305,30 @@ export function traceFigure(record: RunRecord, options: FigureOptions = {}): Top
       },
     },
   ];
+  if (theory.length > 0) {
+    // The theory line's dash is its own legend entry, not one more method dash.
+    layout.resolve = { scale: { strokeDash: "independent" }, legend: { strokeDash: "independent" } };
+    layers.push({
+      transform: [{ filter: "datum.kind === 'theory'" }],
+      mark: { type: "line", color: "black", strokeWidth: 1.2 },
+      encoding: {
+        x,
+        y: { field: "y", type: "quantitative", scale: yScale, axis: yAxis },
+        detail: { field: "panel" },
+        strokeDash: {
+          field: "series",
+          type: "nominal",
+          title: null,
+          scale: { domain: [THEORY_TRACE_LABEL], range: [[2, 3]] },
+        },
+        tooltip: [
+          { field: "x", type: "quantitative", title: "iteration" },
+          { field: "y", type: "quantitative", format: ".3e", title: THEORY_TRACE_LABEL },
+          { field: "rate", type: "quantitative", format: ".5f", title: "1 − αβµ²" },
+        ],
+      },
+    });
+  }
   if (hasDivergence) {
     layers.push({
       transform: [{ filter: "datum.kind === 'diverged'" }],
@@ -323,6 +364,41 @@ export function traceFigure(record: RunRecord, options: FigureOptions = {}): Top
   if (clamped)
     subtitle.push(`values below ${LOG_FLOOR.toExponential()} drawn at ${LOG_FLOOR.toExponential()}`);
   return assemble(layers, rows, layout, { text: options.title ?? record.experiment, subtitle }, size);
+}
+
+/** Where the `theoryRate` line meets the measured curve: well inside the asymptotic regime. */
+const THEORY_ANCHOR = 1e-3;
+
+/** Rows of the `theoryRate` line of each panel: `y_a · r^(t − t_a)` within [LOG_FLOOR, 1]. */
+function theoryRateRows(
+  record: RunRecord,
+  agg: Aggregate,
+  panelOf: Map<string, string>,
+): Record<string, unknown>[] {
+  const alpha = numberParam(record, "alpha", "traceFigure");
+  const beta = numberParam(record, "beta", "traceFigure");
+  const rows: Record<string, unknown>[] = [];
+  for (const c of agg.conditions) {
+    const mu = typeof c.labels.mu === "number" ? c.labels.mu : record.params.mu;
+    if (typeof mu !== "number") continue;
+    const rate = 1 - alpha * beta * mu * mu;
+    const groups = sortGroups(
+      agg.groups.filter((g) => g.conditionKey === c.key),
+      orderMethods(agg.methods),
+    );
+    const first = groups[0]?.points ?? [];
+    const anchor = first.find((p) => p.median <= THEORY_ANCHOR) ?? first[0];
+    const end = Math.max(...groups.flatMap((g) => g.points.map((p) => p.x)));
+    if (!(rate > 0 && rate < 1) || !anchor || !(anchor.median > 0) || !Number.isFinite(end)) continue;
+    const panel = panelOf.get(c.key)!;
+    for (let t = 0; t <= end; t++) {
+      const y = anchor.median * rate ** (t - anchor.x);
+      if (y > 1) continue;
+      if (y < LOG_FLOOR) break;
+      rows.push({ kind: "theory", panel, x: t, y, rate, series: THEORY_TRACE_LABEL });
+    }
+  }
+  return rows;
 }
 
 function rangeText(lo: number, hi: number): string {

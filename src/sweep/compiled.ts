@@ -12,12 +12,18 @@ export function compiledSibling(metaUrl: string, name: string): string {
   const here = fileURLToPath(metaUrl);
   let target = resolve(dirname(here), name);
   if (here.endsWith(".ts")) {
-    let root = dirname(here);
-    while (!existsSync(join(root, "package.json")) && dirname(root) !== root) root = dirname(root);
+    const root = projectRoot(metaUrl);
     target = join(root, "dist", relative(root, target));
   }
   if (!existsSync(target)) {
     throw new MetarepError(`${target} is missing: run \`npm run build\` first.`);
   }
   return target;
+}
+
+/** The checkout's root: the nearest folder above the module that holds a package.json. */
+export function projectRoot(metaUrl: string): string {
+  let root = dirname(fileURLToPath(metaUrl));
+  while (!existsSync(join(root, "package.json")) && dirname(root) !== root) root = dirname(root);
+  return root;
 }

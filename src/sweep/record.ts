@@ -60,6 +60,8 @@ export interface RecordRequest {
   grid?: Record<string, unknown>;
   /** The real data set passed to the run (in `ctx.dataset`), recorded by kind, path and digest. */
   dataset?: { kind: string; path: string; digest: string };
+  /** Called as each seed finishes (i indexes `seedIndices`), e.g. to show partial results. */
+  onSeed?(i: number, result: RunResult): void;
 }
 
 /**
@@ -78,7 +80,9 @@ export function runRecord(req: RecordRequest): RunRecord {
       seedIndex: s,
       progress: (done: number, total: number) => ctx.progress(i * total + done, seedIndices.length * total),
     };
-    results.push(experiment.run(params, cellKey(seed, experiment.id, s, req.gridPoint ?? ""), sub));
+    const result = experiment.run(params, cellKey(seed, experiment.id, s, req.gridPoint ?? ""), sub);
+    results.push(result);
+    req.onSeed?.(i, result);
   });
   return {
     schemaVersion: RECORD_SCHEMA_VERSION,

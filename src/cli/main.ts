@@ -1,11 +1,13 @@
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
 import { MetarepError } from "../errors.js";
+import { compareResults, parseRecord } from "../experiments/recordFile.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
-import type { Experiment, RunRecord, SizeName, TheoryRow } from "../experiments/types.js";
+import type { Experiment, RunRecord, RunResult, SizeName, TheoryRow } from "../experiments/types.js";
 import { experimentFigures } from "../report/experimentFigures.js";
 import { writeFigure } from "../report/render.js";
 import { writeReport } from "../report/storeReport.js";
@@ -22,22 +24,28 @@ import { collect, parseIntFlag, parseSets, UsageError } from "./flags.js";
 import { makeProgress } from "./progress.js";
 import { CellsFailedError, sweepCommands } from "./sweepCommands.js";
 
+/** A validated run: from flags (`plan`) or from a stored record (`planFromRecord`). */
 interface RunPlan {
   exp: Experiment;
-  size: SizeName;
+  size: SizeName | null;
   params: Record<string, unknown>;
-  seeds: number;
   seed: number;
+  seedIndices: number[];
   command: string;
-  /** Path given with --data, for experiments that declare a dataset. */
+  /** Path of the real data set, for experiments that declare a dataset. */
   data?: string;
+  /** The digest the data set must have (re-running a record). */
+  digest?: string;
+  /** Sweep cells: the grid point's canonical text (it enters the keys) and its coordinates. */
+  gridPoint?: string;
+  grid?: Record<string, unknown>;
 }
 
 /** Validate everything about a run before anything is computed or written. */
 function plan(
   id: string,
   opts: { size: string; seeds?: string; seed: string; set: string[]; data?: string },
-): RunPlan {
+): RunPlan & { size: SizeName } {
   const exp = getExperiment(id);
   if (exp.dataset && opts.data === undefined) {
     throw new UsageError(`"--data" is required by ${id}: ${exp.dataset.description}.`);
@@ -52,24 +60,75 @@ function plan(
   const sets = opts.set.map((s) => ` --set ${s}`).join("");
   const data = opts.data === undefined ? "" : ` --data ${JSON.stringify(opts.data)}`;
   const command = `metarep run ${id} --size ${size} --seeds ${seeds} --seed ${seed}${sets}${data}`;
-  return { exp, size, params, seeds, seed, command, data: opts.data };
+  const seedIndices = Array.from({ length: seeds }, (_, i) => i);
+  return { exp, size, params, seed, seedIndices, command, data: opts.data };
+}
+
+/** Read and validate a stored record (`run --record FILE`): bad files are one-line errors. */
+function readRecord(file: string): RunRecord {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`"--record": cannot read ${file} (${(e as Error).message}).`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`"--record": ${file} is not valid JSON (${(e as Error).message}).`);
+  }
+  return parseRecord(data, file);
+}
+
+/** The run that reproduces a record: its experiment, params, size, seeds, grid point and data. */
+function planFromRecord(r: RunRecord): RunPlan {
+  return {
+    exp: getExperiment(r.experiment),
+    size: r.size,
+    params: r.params,
+    seed: r.seed,
+    seedIndices: r.seedIndices,
+    command: r.command,
+    data: r.dataset?.path,
+    digest: r.dataset?.digest,
+    gridPoint: r.gridPoint,
+    grid: r.grid,
+  };
+}
+
+/** A re-run whose results differ from its record: exit code 1 (the input was valid). */
+class RecordMismatchError extends MetarepError {
+  override name = "RecordMismatchError";
+  readonly exitCode = 1;
+}
+
+/** The data set a record was made from is not the one at its path now. */
+class DatasetDigestError extends MetarepError {
+  override name = "DatasetDigestError";
 }
 
 async function execute(p: RunPlan, quiet: boolean): Promise<RunRecord> {
   let dataset: { data: unknown; info: { kind: string; path: string; digest: string } } | undefined;
   if (p.exp.dataset && p.data !== undefined) {
     const loaded = await getDatasetLoader(p.exp.dataset.kind).load(p.data);
+    if (p.digest !== undefined && loaded.digest !== p.digest) {
+      throw new DatasetDigestError(
+        `"dataset.digest": the data set at ${p.data} has digest ${loaded.digest}; the record was made from digest ${p.digest}.`,
+      );
+    }
     dataset = { data: loaded.data, info: { kind: p.exp.dataset.kind, path: p.data, digest: loaded.digest } };
   }
-  const progress = makeProgress(`${p.exp.id} (${p.seeds} seeds)`, quiet);
+  const progress = makeProgress(`${p.exp.id} (${p.seedIndices.length} seeds)`, quiet);
   try {
     return runRecord({
       experiment: p.exp,
       params: p.params,
       size: p.size,
       seed: p.seed,
-      seedIndices: Array.from({ length: p.seeds }, (_, i) => i),
+      seedIndices: p.seedIndices,
       command: p.command,
+      ...(p.grid ? { grid: p.grid, gridPoint: p.gridPoint } : {}),
       ctx: {
         progress: progress.update,
         warn: (m) => process.stderr.write(`warning: ${m}\n`),
@@ -100,6 +159,68 @@ export function theoryLines(rows: readonly TheoryRow[]): string[] {
 }
 
 const rel = (p: string) => relative(process.cwd(), p) || ".";
+
+interface RunOptions {
+  size: string;
+  seeds?: string;
+  seed: string;
+  set: string[];
+  out: string;
+  json?: boolean;
+  data?: string;
+  record?: string;
+  quiet?: boolean;
+}
+
+/** Flags that choose what to run: a record fixes all of them. */
+const RECORD_CONFLICTS = ["size", "seeds", "seed", "set", "data", "json"] as const;
+
+/**
+ * `run --record FILE`: re-run a stored record exactly (its experiment, params, size, seed, seed
+ * indices, grid point and data set, whose digest must match) and compare every number.
+ */
+async function rerun(file: string, id: string | undefined, opts: RunOptions, cmd: Command): Promise<void> {
+  if (id !== undefined) {
+    throw new UsageError(`"--record" takes no experiment id (the record names its experiment); got "${id}".`);
+  }
+  const given = RECORD_CONFLICTS.filter((o) => cmd.getOptionValueSource(o) === "cli").map((o) => `--${o}`);
+  if (given.length) {
+    throw new UsageError(
+      `"--record" cannot be combined with ${given.join(", ")} (the record fixes the experiment, parameters, size, seeds and data); got ${given.join(" ")}.`,
+    );
+  }
+  const stored = readRecord(file);
+  const p = planFromRecord(stored);
+  const out = cmd.getOptionValueSource("out") === "cli" ? resolve(opts.out) : undefined;
+  if (out !== undefined && join(out, p.exp.id, "record.json") === resolve(file)) {
+    throw new UsageError(
+      `"--out" ${opts.out} would overwrite the record being checked (${file}); choose another directory.`,
+    );
+  }
+  const record = await execute(p, Boolean(opts.quiet));
+  const figs = out === undefined ? [] : await writeOutputs(p.exp, record, out);
+  // Compare what a record holds: JSON stores -0 as 0 and non-finite numbers as null.
+  const fresh = JSON.parse(JSON.stringify(record.result.seeds)) as RunResult[];
+  const diff = compareResults(stored.result.seeds, fresh, {
+    seedIndices: stored.seedIndices,
+    names: ["record", "re-run"],
+  });
+  const n = p.seedIndices.length;
+  const what = `re-ran ${p.exp.id} (${n} seed${n === 1 ? "" : "s"}, seed ${p.seed})`;
+  if (diff === null) process.stdout.write(`${what}: results identical to ${file}\n`);
+  if (out !== undefined) {
+    process.stdout.write(
+      `record: ${rel(join(out, p.exp.id, "record.json"))}\nfigures: ${figs.map(rel).join(", ")}\n`,
+    );
+  }
+  if (diff !== null) {
+    const versions =
+      stored.metarepVersion === METAREP_VERSION
+        ? ""
+        : ` (the record was made by metarep ${stored.metarepVersion}; this is ${METAREP_VERSION})`;
+    throw new RecordMismatchError(`${what}: results differ from ${file}: ${diff}${versions}.`);
+  }
+}
 
 function program(): Command {
   const prog = new Command("metarep")
@@ -141,42 +262,55 @@ function program(): Command {
 
   prog
     .command("run")
-    .description("run one experiment: print a summary, write the record and the figures")
-    .argument("<id>", "experiment id (see `metarep list`)")
+    .description(
+      "run one experiment: print a summary, write the record and the figures; with --record FILE, re-run a stored record and check that its results are bit-identical",
+    )
+    .argument("[id]", "experiment id (see `metarep list`); none with --record")
     .addOption(sizeOpt())
     .option("--seeds <N>", "number of seeds (default: the size's)")
     .option("--seed <S>", "root seed", "0")
     .option("--set <name=value>", "override a parameter (repeatable; lists as a,b,c; inf for ∞)", collect, [])
-    .option("--out <dir>", "output directory", "results")
+    .option(
+      "--out <dir>",
+      "output directory (with --record: the new record and figures are written only when given)",
+      "results",
+    )
     .option("--json", "print the record as JSON on stdout")
     .option("--data <path>", "real data set, for experiments that take one (see `metarep list`)")
-    .action(
-      async (
-        id: string,
-        opts: {
-          size: string;
-          seeds?: string;
-          seed: string;
-          set: string[];
-          out: string;
-          json?: boolean;
-          data?: string;
-        },
-      ) => {
-        const p = plan(id, opts);
-        const record = await execute(p, Boolean(opts.json));
-        const figs = await writeOutputs(p.exp, record, resolve(opts.out));
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(record)}\n`);
-          return;
-        }
-        process.stdout.write(`${p.exp.title}\n${p.command}\n\n${formatTable(summaryRows(record))}\n`);
-        for (const l of theoryLines(p.exp.compare?.(record) ?? [])) process.stdout.write(`${l}\n`);
-        process.stdout.write(
-          `\nrecord: ${rel(join(resolve(opts.out), p.exp.id, "record.json"))}\nfigures: ${figs.map(rel).join(", ")}\n`,
+    .option(
+      "--record <file>",
+      "re-run a stored record.json (from `metarep run` or the web page) as recorded: experiment, parameters, size, seeds and data set; exit 0 if every number is identical, 1 if not",
+    )
+    .option("--quiet", "no progress display on stderr")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  metarep run collins-convergence --size smoke --seeds 3 --seed 7
+  metarep run li-cifar10c --data ~/data/CIFAR-10-C --size smoke
+  metarep run --record results/collins-convergence/record.json      (re-run; compare every number)
+  metarep run --record record.json --out rerun                        (and write the new record and figures)`,
+    )
+    .action(async (id: string | undefined, opts: RunOptions, cmd: Command) => {
+      if (opts.record !== undefined) return rerun(opts.record, id, opts, cmd);
+      if (id === undefined) {
+        throw new UsageError(
+          `"run" needs an experiment id (see \`metarep list\`) or "--record FILE"; got neither.`,
         );
-      },
-    );
+      }
+      const p = plan(id, opts);
+      const record = await execute(p, Boolean(opts.json || opts.quiet));
+      const figs = await writeOutputs(p.exp, record, resolve(opts.out));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(record)}\n`);
+        return;
+      }
+      process.stdout.write(`${p.exp.title}\n${p.command}\n\n${formatTable(summaryRows(record))}\n`);
+      for (const l of theoryLines(p.exp.compare?.(record) ?? [])) process.stdout.write(`${l}\n`);
+      process.stdout.write(
+        `\nrecord: ${rel(join(resolve(opts.out), p.exp.id, "record.json"))}\nfigures: ${figs.map(rel).join(", ")}\n`,
+      );
+    });
 
   prog
     .command("reproduce")
@@ -222,7 +356,12 @@ function program(): Command {
             plans.map((p, i) =>
               runSweep({
                 sweep: expandSweep(
-                  sweepSpecSchema.parse({ experiment: p.exp.id, size: p.size, seeds: p.seeds, seed: p.seed }),
+                  sweepSpecSchema.parse({
+                    experiment: p.exp.id,
+                    size: p.size,
+                    seeds: p.seedIndices.length,
+                    seed: p.seed,
+                  }),
                 ),
                 dir: dirs[i],
                 executor,

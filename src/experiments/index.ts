@@ -20,6 +20,7 @@ export * from "./liCommon.js";
 export * from "./liDynamics.js";
 export * from "./liMultitaskCnn.js";
 export * from "./params.js";
+export * from "./recordFile.js";
 export * from "./registry.js";
 export * from "./resolve.js";
 export * from "./sweepProbe.js";

@@ -10,15 +10,23 @@ export class ParamValidationError extends MetarepError {
   constructor(
     readonly context: string,
     readonly problems: string[],
+    /** The top-level parameter each problem is about (null: the whole object), for forms. */
+    readonly fields: (string | null)[] = problems.map(() => null),
   ) {
     super(`${context}: ${problems.join("; ")}.`);
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, known: readonly string[]): string {
-  const path = issue.path
+/** An issue's path as text: `result.seeds[0].curves[2].y[3]`. */
+export function issuePath(issue: z.core.$ZodIssue): string {
+  return issue.path
     .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`))
     .join("");
+}
+
+/** One zod issue as "name, constraint, value got"; `known` lists the valid keys of the object. */
+export function describeIssue(issue: z.core.$ZodIssue, known: readonly string[]): string {
+  const path = issuePath(issue);
   const got = "input" in issue && issue.input !== undefined ? `; got ${formatValue(issue.input)}` : "";
   switch (issue.code) {
     case "unrecognized_keys":
@@ -52,9 +60,14 @@ export function parseParams<S extends z.ZodType>(context: string, schema: S, inp
   const res = schema.safeParse(input, { reportInput: true });
   if (res.success) return res.data;
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const issues = res.error.issues;
   throw new ParamValidationError(
     context,
-    res.error.issues.map((i) => describeIssue(i, known)),
+    issues.map((i) => describeIssue(i, known)),
+    issues.map((i) => {
+      if (i.code === "unrecognized_keys") return i.keys[0] ?? null;
+      return i.path.length > 0 ? String(i.path[0]) : null;
+    }),
   );
 }
 

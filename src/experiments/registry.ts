@@ -8,6 +8,7 @@ import { duExcessRisk } from "./duExcessRisk.js";
 import { kongClassification } from "./kongClassification.js";
 import { kongClustering } from "./kongClustering.js";
 import { kongPrediction } from "./kongPrediction.js";
+import { kongProjection } from "./kongProjection.js";
 import { kongRobustPca } from "./kongRobustPca.js";
 import { kongScaling } from "./kongScaling.js";
 import { kongSine } from "./kongSine.js";
@@ -30,6 +31,7 @@ const EXPERIMENTS: readonly Experiment[] = [
   tripuraneniMom,
   kongSubspace,
   kongClustering,
+  kongProjection,
   kongClassification,
   kongPrediction,
   kongSine,

@@ -9,6 +9,7 @@ import {
 } from "./fewShotFigures.js";
 import { rateFigure, traceFigure } from "./figures.js";
 import { KONG_FIGURE_KINDS, kongFigure } from "./kongFigures.js";
+import { kongProjectionFigure } from "./kongProjectionFigure.js";
 import { liAlignmentFigure, liErrorFigure, liGapFigure, liTasksFigure } from "./liFigures.js";
 
 /** A figure kind: the file name it is written under and its Vega-Lite builder. */
@@ -35,6 +36,7 @@ const BUILDERS: Record<string, FigureBuilder> = {
       { name: k.name, build: (r: RunRecord, title: string) => kongFigure(kind, r, { title }) },
     ]),
   ),
+  "kong-projection": { name: "projection", build: (r, title) => kongProjectionFigure(r, { title }) },
 };
 
 /** The figures of a record, by the kinds its experiment declares: name → Vega-Lite spec. */

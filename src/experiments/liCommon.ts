@@ -3,6 +3,7 @@ import { ACTIVATION_KINDS, type Activation } from "../algorithms/cnn/activation.
 import { exampleWeights } from "../algorithms/cnn/gradient.js";
 import { allocCnnWorkspace, forwardInto, initWeights } from "../algorithms/cnn/network.js";
 import { type CnnDivergence, type CnnState, trainCnn } from "../algorithms/cnn/train.js";
+import { powi } from "../linalg/libm.js";
 import type { Mat } from "../linalg/mat.js";
 import { featureAlignment, noiseAlignment } from "../metrics/alignment.js";
 import { errorRatePerTask } from "../metrics/classification.js";
@@ -411,6 +412,6 @@ export function alignmentCurves(tr: LiTrace, labels: Labels): Curve[] {
  * union (N = K·n): the theory expects memorisation below 1 and feature learning above.
  */
 export function raceRatios(p: LiParams, c: LiCondition): { single: number; multi: number } {
-  const single = c.n * p.p * c.snr ** p.q;
+  const single = c.n * p.p * powi(c.snr, p.q);
   return { single, multi: c.K * single };
 }

@@ -84,7 +84,12 @@ function jacobiRows(g: Float64Array, n: number, m: number, vt: Float64Array | nu
 function powerOfTwoScale(a: Float64Array): number {
   let big = 0;
   for (let i = 0; i < a.length; i++) big = Math.max(big, Math.abs(a[i]));
-  return big === 0 ? 1 : 2 ** -Math.floor(Math.log2(big));
+  if (big === 0) return 1;
+  // 2^-⌊log₂ big⌋ by exact halvings/doublings (Math.log2 differs between JS engines).
+  let e = 0;
+  for (let v = big; v >= 2; v /= 2) e++;
+  for (let v = big; v < 1; v *= 2) e--;
+  return 2 ** -e;
 }
 
 /** The square or tall (m ≥ n) matrix to run Jacobi on, transposed: G = A, or R of A = QR. */

@@ -1,3 +1,4 @@
+import { log } from "../linalg/libm.js";
 /**
  * Least-squares line through (log x, log y) over the points with x > 0 and y > 0 (finite; null
  * y values, e.g. a threshold never reached, are skipped):
@@ -17,8 +18,8 @@ export function fitLogLogLine(
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
     const yi = y[i];
     if (yi !== null && x[i] > 0 && yi > 0 && Number.isFinite(x[i]) && Number.isFinite(yi)) {
-      lx.push(Math.log(x[i]));
-      ly.push(Math.log(yi));
+      lx.push(log(x[i]));
+      ly.push(log(yi));
     }
   }
   const n = lx.length;

@@ -1,3 +1,4 @@
+import { atan2 } from "../linalg/libm.js";
 import type { Mat } from "../linalg/mat.js";
 import { zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
@@ -80,7 +81,7 @@ export function principalAngles(A: Mat, B: Mat): Float64Array {
     // i-th smallest angle: largest cosine, smallest sine.
     const c = Math.min(1, cosines[i] ?? 0);
     const s = Math.min(1, sines[p - 1 - i] ?? 0);
-    out[i] = Math.atan2(s, c);
+    out[i] = atan2(s, c);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { exp, log } from "../linalg/libm.js";
 /** First index t with `series[t] < threshold`, or null if it never gets there. */
 export function firstBelow(series: readonly number[], threshold: number): number | null {
   for (let t = 0; t < series.length; t++) if (series[t] < threshold) return t;
@@ -23,7 +24,7 @@ export function fitLinearRate(
     if (y > lo && y < hi) {
       n++;
       st += t;
-      sy += Math.log(y);
+      sy += log(y);
     }
   }
   if (n < minPoints) return null;
@@ -35,8 +36,8 @@ export function fitLinearRate(
     const y = series[t];
     if (y > lo && y < hi) {
       stt += (t - mt) ** 2;
-      sty += (t - mt) * (Math.log(y) - my);
+      sty += (t - mt) * (log(y) - my);
     }
   }
-  return Math.exp(sty / stt);
+  return exp(sty / stt);
 }

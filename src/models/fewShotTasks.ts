@@ -1,5 +1,6 @@
 import { ParamError } from "../errors.js";
 import { gemm } from "../linalg/gemm.js";
+import { exp, log } from "../linalg/libm.js";
 import { type Mat, zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
 import { foldIn, type Key, split } from "../rng/key.js";
@@ -95,7 +96,7 @@ export function conditionSingularValues(k: number, kappa: number, scale: number)
   const s = new Float64Array(k);
   let ss = 0;
   for (let i = 0; i < k; i++) {
-    s[i] = k === 1 ? 1 : kappa ** (-i / (k - 1));
+    s[i] = k === 1 ? 1 : exp((-i / (k - 1)) * log(kappa));
     ss += s[i] * s[i];
   }
   const c = scale * Math.sqrt(k / ss);

@@ -2,6 +2,7 @@ import { ParamError } from "../errors.js";
 import { cholesky } from "../linalg/cholesky.js";
 import { eighSym } from "../linalg/eigh.js";
 import { NotPositiveDefiniteError } from "../linalg/errors.js";
+import { exp, log } from "../linalg/libm.js";
 import { type Mat, zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
 import type { Key } from "../rng/key.js";
@@ -117,7 +118,7 @@ export function sampleMixtureProjectedTasks(
 /** Gamma(shape, 1) by Marsaglia–Tsang (2000); shape < 1 through Gamma(shape + 1)·U^{1/shape}. */
 export function sampleGamma(st: Stream, shape: number): number {
   if (!(shape > 0)) throw new ParamError("sampleGamma", "shape", "must be > 0", shape);
-  if (shape < 1) return sampleGamma(st, shape + 1) * st.uniformOpen0() ** (1 / shape);
+  if (shape < 1) return sampleGamma(st, shape + 1) * exp(log(st.uniformOpen0()) / shape);
   const dd = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * dd);
   for (;;) {
@@ -126,7 +127,7 @@ export function sampleGamma(st: Stream, shape: number): number {
     if (v0 <= 0) continue;
     const v = v0 * v0 * v0;
     const u = st.uniformOpen0();
-    if (Math.log(u) < 0.5 * x * x + dd - dd * v + dd * Math.log(v)) return dd * v;
+    if (log(u) < 0.5 * x * x + dd - dd * v + dd * log(v)) return dd * v;
   }
 }
 

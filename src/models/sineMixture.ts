@@ -1,5 +1,6 @@
 import { ParamError } from "../errors.js";
 import { cholesky, choleskySolve } from "../linalg/cholesky.js";
+import { cos, sin } from "../linalg/libm.js";
 import { type Mat, zeros } from "../linalg/mat.js";
 import type { Key } from "../rng/key.js";
 import { stream } from "../rng/stream.js";
@@ -102,7 +103,7 @@ export function chebyshevFeatures(x: number, d: number, out: Float64Array, o = 0
 
 /** The noiseless value sin(2πΩ_ℓ x + φ_ℓ) of component ℓ. */
 export function sineValue(m: SineMixture, l: number, x: number): number {
-  return Math.sin(2 * Math.PI * m.freq[l] * x + m.phase[l]);
+  return sin(2 * Math.PI * m.freq[l] * x + m.phase[l]);
 }
 
 /**
@@ -144,7 +145,7 @@ export function gaussLegendre(count: number): { nodes: Float64Array; weights: Fl
   const nodes = new Float64Array(count);
   const weights = new Float64Array(count);
   for (let i = 0; i < count; i++) {
-    let x = Math.cos((Math.PI * (i + 0.75)) / (count + 0.5));
+    let x = cos((Math.PI * (i + 0.75)) / (count + 0.5));
     let dp = 0;
     for (let it = 0; it < 100; it++) {
       let p0 = 1;

@@ -1,3 +1,4 @@
+import { exp, log } from "../linalg/libm.js";
 import type { Key } from "./key.js";
 import { threefry2x32 } from "./threefry.js";
 import { ZIG_F, ZIG_R, ZIG_RATIO, ZIG_X } from "./ziggurat.js";
@@ -167,13 +168,13 @@ export class Stream {
         let x: number;
         let y: number;
         do {
-          x = Math.log(this.uniformOpen0()) / ZIG_R;
-          y = Math.log(this.uniformOpen0());
+          x = log(this.uniformOpen0()) / ZIG_R;
+          y = log(this.uniformOpen0());
         } while (-2 * y < x * x);
         return u < 0 ? x - ZIG_R : ZIG_R - x;
       }
       const x = u * ZIG_X[layer];
-      const fx = Math.exp(-0.5 * x * x);
+      const fx = exp(-0.5 * x * x);
       // Height uniform in [f(X[layer]), f(X[layer+1])]: accept under the density.
       if (ZIG_F[layer] + this.uniform() * (ZIG_F[layer + 1] - ZIG_F[layer]) < fx) return x;
       const a = this.nextUint32();

@@ -1,3 +1,4 @@
+import { exp, log } from "../linalg/libm.js";
 /**
  * Tables of the 256-layer ziggurat for the standard normal (Marsaglia & Tsang 2000), in the
  * symmetric form of Doornik (2005, "An improved ziggurat method to generate normal random
@@ -19,14 +20,14 @@ export const ZIG_RATIO = new Float64Array(ZIG_LAYERS);
 export const ZIG_F = new Float64Array(ZIG_LAYERS + 1);
 
 {
-  let f = Math.exp(-0.5 * ZIG_R * ZIG_R);
+  let f = exp(-0.5 * ZIG_R * ZIG_R);
   ZIG_X[0] = ZIG_V / f;
   ZIG_X[1] = ZIG_R;
   for (let i = 2; i < ZIG_LAYERS; i++) {
-    ZIG_X[i] = Math.sqrt(-2 * Math.log(ZIG_V / ZIG_X[i - 1] + f));
-    f = Math.exp(-0.5 * ZIG_X[i] * ZIG_X[i]);
+    ZIG_X[i] = Math.sqrt(-2 * log(ZIG_V / ZIG_X[i - 1] + f));
+    f = exp(-0.5 * ZIG_X[i] * ZIG_X[i]);
   }
   ZIG_X[ZIG_LAYERS] = 0;
   for (let i = 0; i < ZIG_LAYERS; i++) ZIG_RATIO[i] = ZIG_X[i + 1] / ZIG_X[i];
-  for (let i = 0; i <= ZIG_LAYERS; i++) ZIG_F[i] = Math.exp(-0.5 * ZIG_X[i] * ZIG_X[i]);
+  for (let i = 0; i <= ZIG_LAYERS; i++) ZIG_F[i] = exp(-0.5 * ZIG_X[i] * ZIG_X[i]);
 }

@@ -1,3 +1,4 @@
+import { exp, log } from "../linalg/libm.js";
 /**
  * Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably (ICLR
  * 2021), low-dimensional linear representations (SPEC §1.3 [paper]): with T source tasks × n1 rows
@@ -55,9 +56,9 @@ export function fitConstant(measured: readonly number[], predicted: readonly num
     const m = measured[i];
     const p = predicted[i];
     if (m > 0 && p > 0 && Number.isFinite(m) && Number.isFinite(p)) {
-      s += Math.log(m / p);
+      s += log(m / p);
       n++;
     }
   }
-  return n === 0 ? null : Math.exp(s / n);
+  return n === 0 ? null : exp(s / n);
 }

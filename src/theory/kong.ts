@@ -33,5 +33,5 @@ export function heavyTaskSize(k: number): number {
 
 /** Heavy tasks n_H ∝ k²/t_H = k^{3/2} (constant 1). @example heavyTaskCount(4) // 8 */
 export function heavyTaskCount(k: number): number {
-  return k ** 1.5;
+  return k * Math.sqrt(k);
 }

@@ -1,4 +1,5 @@
 import { ParamError } from "../../errors.js";
+import { exp, log, powi } from "../../linalg/libm.js";
 
 /**
  * Activations of the two-layer CNN (SPEC §3):
@@ -50,7 +51,7 @@ function powPos(z: number, e: number): number {
       return s * s;
     }
     default:
-      return z ** e;
+      return Number.isInteger(e) && e >= 0 ? powi(z, e) : exp(e * log(z));
   }
 }
 

@@ -1,4 +1,5 @@
 import { ParamError } from "../../errors.js";
+import { log } from "../../linalg/libm.js";
 import type { Mat } from "../../linalg/mat.js";
 import { dotAt } from "../../linalg/vector.js";
 import type { MixtureTaskBatch } from "../../models/mixedLinearRegression.js";
@@ -70,7 +71,7 @@ export function likelihoodScores(R: Float64Array, s2: Float64Array, m: number): 
   for (let g = 0; g < c; g++) {
     const v = Math.max(VARIANCE_FLOOR, s2[g]);
     half[g] = 0.5 / v;
-    logTerm[g] = 0.5 * m * Math.log(v);
+    logTerm[g] = 0.5 * m * log(v);
   }
   for (let i = 0; i < R.length; i++) {
     const g = i % c;

@@ -1,4 +1,5 @@
 import { ParamError } from "../../errors.js";
+import { exp, log } from "../../linalg/libm.js";
 import { type Mat, zeros } from "../../linalg/mat.js";
 import { dotAt } from "../../linalg/vector.js";
 import type { MixtureTaskBatch } from "../../models/mixedLinearRegression.js";
@@ -53,7 +54,7 @@ export function posteriorFromResiduals(
   const c = estimate.W.rows;
   const n = R.length / c;
   const S = likelihoodScores(R, estimate.s2, tau);
-  const logp = Array.from(estimate.p, (v) => (v > 0 ? Math.log(v) : Number.NEGATIVE_INFINITY));
+  const logp = Array.from(estimate.p, (v) => (v > 0 ? log(v) : Number.NEGATIVE_INFINITY));
   for (let i = 0; i < n; i++) {
     let mx = Number.NEGATIVE_INFINITY;
     for (let g = 0; g < c; g++) {
@@ -62,7 +63,7 @@ export function posteriorFromResiduals(
     }
     let z = 0;
     for (let g = 0; g < c; g++) {
-      const e = Math.exp(S[i * c + g] - mx);
+      const e = exp(S[i * c + g] - mx);
       S[i * c + g] = e;
       z += e;
     }

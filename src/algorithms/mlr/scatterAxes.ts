@@ -1,5 +1,6 @@
 import { ParamError } from "../../errors.js";
 import { eighSym } from "../../linalg/eigh.js";
+import { log } from "../../linalg/libm.js";
 import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 
 /**
@@ -129,7 +130,7 @@ export function separatingPlane(A: Mat, labels: Int32Array, c: number, maxIterat
         u += Q.data[a * 2] * d[a];
         v += Q.data[a * 2 + 1] * d[a];
       }
-      f += weights[p] * Math.log(Math.max(u * u + v * v, floor));
+      f += weights[p] * log(Math.max(u * u + v * v, floor));
     });
     return f / wsum;
   };

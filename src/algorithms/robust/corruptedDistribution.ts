@@ -58,7 +58,7 @@ export function sampleCorruptedPcaData(
   const data = zeros(n, d);
   data.data.set(c);
   const corrupted = new Uint8Array(n);
-  const spike = alpha > 0 ? 2 / alpha ** 0.25 : 0;
+  const spike = alpha > 0 ? 2 / Math.sqrt(Math.sqrt(alpha)) : 0;
   for (let i = 0; i < n; i++) {
     if (u[i] < alpha) {
       corrupted[i] = 1;

@@ -1,4 +1,5 @@
 import { ParamError } from "../../errors.js";
+import { log } from "../../linalg/libm.js";
 import type { Mat } from "../../linalg/mat.js";
 import type { Key } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
@@ -44,7 +45,7 @@ export function doubleFiltering(
   let kept = new Uint8Array(n).fill(1);
   const z = new Float64Array(n);
   const scratch = new Float64Array(n);
-  const stopAt = 2 * alpha * Math.log(1 / alpha);
+  const stopAt = 2 * alpha * log(1 / alpha);
   const x = X.data;
   let rounds = 0;
   while (rounds < maxRounds) {

@@ -238,7 +238,14 @@ describe("traceFigure with theoryRate", () => {
       { mu: 1, alpha: 0.5, beta: 0.5 },
     );
     const spec = traceFigure(rec, { theoryRate: true });
-    expect(compileStrict(spec).messages).toEqual([]);
+    const { vg, messages } = compileStrict(spec);
+    expect(messages).toEqual([]);
+    // One legend: the theory line is its last entry, after the methods (colour and dash merged).
+    expect(vg.legends.length).toBe(1);
+    expect(vg.scales.find((sc: { name: string }) => sc.name === "color").domain).toEqual([
+      ...orderMethods(methods),
+      "theory rate 1 − αβµ² per iteration",
+    ]);
     const line = theory(spec);
     expect(line.length).toBeGreaterThan(10);
     const at8 = line.find((r) => r.x === 8)!;

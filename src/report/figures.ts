@@ -153,8 +153,6 @@ interface Layout {
   /** Distinct condition titles in first-seen order (empty when nothing is varied). */
   panels: string[];
   columns: number;
-  /** How layers share scales and legends (Vega-Lite `resolve`), when they must not. */
-  resolve?: unknown;
 }
 
 /** Wraps layers in a facet over `panel` when there is more than one condition. */
@@ -171,9 +169,8 @@ function assemble(
     data: { values: rows },
     config: BASE_CONFIG,
   };
-  const resolve = layout.resolve ? { resolve: layout.resolve } : {};
   if (layout.panels.length <= 1) {
-    return { ...head, ...size, layer: layers, ...resolve } as TopLevelSpec;
+    return { ...head, ...size, layer: layers } as TopLevelSpec;
   }
   return {
     ...head,
@@ -181,7 +178,7 @@ function assemble(
     columns: Math.min(layout.columns, layout.panels.length),
     // Lay panels out by their plot areas, so a mark poking out of one does not shift its header.
     bounds: "flush",
-    spec: { ...size, layer: layers, ...resolve },
+    spec: { ...size, layer: layers },
   } as TopLevelSpec;
 }
 
@@ -255,11 +252,19 @@ export function traceFigure(record: RunRecord, options: TraceFigureOptions = {})
   rows.push(...theory);
 
   const hasDivergence = rows.some((r) => r.kind === "diverged");
+  // The theory line is one more entry of the method legend: black, dotted.
+  const series = theory.length > 0 ? [...methods, THEORY_TRACE_LABEL] : methods;
   const color = {
     field: "method",
     type: "nominal",
     title: "method",
-    scale: { domain: methods, range: methodColors(methods) },
+    scale: { domain: series, range: [...methodColors(methods), "black"].slice(0, series.length) },
+  };
+  const dashes = {
+    field: "method",
+    type: "nominal",
+    title: "method",
+    scale: { domain: series, range: [...methodDashes(methods), [2, 3]].slice(0, series.length) },
   };
   const x = { field: "x", type: "quantitative", title: groups[0]?.xName ?? "iteration" };
   const yName = groups[0]?.yName ?? "dist";
@@ -288,12 +293,7 @@ export function traceFigure(record: RunRecord, options: TraceFigureOptions = {})
         y: { field: "median", type: "quantitative", scale: yScale, axis: yAxis },
         // Line symbols (with the FO dashes) in the legend, not the band's faint swatches.
         color: { ...color, legend: { symbolType: "stroke", symbolStrokeWidth: 2.5, ...OPAQUE_SYMBOLS } },
-        strokeDash: {
-          field: "method",
-          type: "nominal",
-          title: "method",
-          scale: { domain: methods, range: methodDashes(methods) },
-        },
+        strokeDash: dashes,
         tooltip: [
           { field: "method", type: "nominal" },
           { field: "x", type: "quantitative", title: "iteration" },
@@ -306,21 +306,14 @@ export function traceFigure(record: RunRecord, options: TraceFigureOptions = {})
     },
   ];
   if (theory.length > 0) {
-    // The theory line's dash is its own legend entry, not one more method dash.
-    layout.resolve = { scale: { strokeDash: "independent" }, legend: { strokeDash: "independent" } };
     layers.push({
       transform: [{ filter: "datum.kind === 'theory'" }],
-      mark: { type: "line", color: "black", strokeWidth: 1.2 },
+      mark: { type: "line", strokeWidth: 1.2 },
       encoding: {
         x,
         y: { field: "y", type: "quantitative", scale: yScale, axis: yAxis },
-        detail: { field: "panel" },
-        strokeDash: {
-          field: "series",
-          type: "nominal",
-          title: null,
-          scale: { domain: [THEORY_TRACE_LABEL], range: [[2, 3]] },
-        },
+        color,
+        strokeDash: dashes,
         tooltip: [
           { field: "x", type: "quantitative", title: "iteration" },
           { field: "y", type: "quantitative", format: ".3e", title: THEORY_TRACE_LABEL },
@@ -395,7 +388,7 @@ function theoryRateRows(
       const y = anchor.median * rate ** (t - anchor.x);
       if (y > 1) continue;
       if (y < LOG_FLOOR) break;
-      rows.push({ kind: "theory", panel, x: t, y, rate, series: THEORY_TRACE_LABEL });
+      rows.push({ kind: "theory", panel, method: THEORY_TRACE_LABEL, x: t, y, rate });
     }
   }
   return rows;

@@ -11,6 +11,7 @@ import { benchFewShot } from "./fewshot.js";
 import { benchGbml } from "./gbml.js";
 import { benchMlr } from "./mlr.js";
 import { benchSweep } from "./sweep.js";
+import { benchWeb } from "./web.js";
 
 const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   { name: "gbml (Collins et al.: MAML, ANIL, …)", run: benchGbml },
@@ -18,6 +19,7 @@ const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   { name: "mlr (Kong et al.: mixed linear regression, robust PCA)", run: benchMlr },
   { name: "cnn (Li et al.: two-layer CNN gradient step)", run: benchCnn },
   { name: "sweep (executors: threads vs inline, per-cell overhead, BullMQ)", run: benchSweep },
+  { name: "web (the page's worker in Chromium vs the Node CLI)", run: benchWeb },
 ];
 
 async function main(): Promise<void> {

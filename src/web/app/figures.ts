@@ -1,0 +1,65 @@
+import type { TopLevelSpec } from "vega-lite";
+import type { Experiment, RunRecord } from "../../experiments/types.js";
+import { experimentFigures } from "../../report/experimentFigures.js";
+import { traceFigure } from "../../report/figures.js";
+
+export interface PageFigure {
+  name: string;
+  spec: TopLevelSpec | null;
+  /** Why the figure cannot be drawn (yet). */
+  error?: string;
+}
+
+/** Whether the derived population rate 1 − αβµ² applies to these parameters (SPEC §1.2). */
+function hasTheoryRate(params: Record<string, unknown>): boolean {
+  return (
+    typeof params.alpha === "number" &&
+    typeof params.beta === "number" &&
+    params.heads === "collins" &&
+    params.head_mean === 0
+  );
+}
+
+function safely(name: string, build: () => TopLevelSpec): PageFigure {
+  try {
+    return { name, spec: build() };
+  } catch (e) {
+    return { name, spec: null, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/**
+ * The figures of a (possibly partial) record, built by the CLI's figure builders. The `trace`
+ * figure also draws the theory rate line where it applies; `live` is the record including the
+ * seed in progress, which only the trace figure can draw.
+ */
+export function pageFigures(
+  exp: Experiment,
+  finished: RunRecord | null,
+  live: RunRecord | null,
+): PageFigure[] {
+  const out: PageFigure[] = [];
+  const trace = exp.figures.includes("trace");
+  const current = live ?? finished;
+  if (trace && current && current.result.seeds.length > 0) {
+    out.push(
+      safely("dist", () =>
+        traceFigure(current, {
+          title: exp.title,
+          theoryRate: hasTheoryRate(current.params),
+          // One big panel for the playground's main view; facets keep the CLI's size.
+          ...(current.result.seeds[0]?.curves.some((c) => Object.keys(c.labels).length > 1)
+            ? {}
+            : { width: 560, height: 320 }),
+        }),
+      ),
+    );
+  }
+  if (finished && finished.result.seeds.length > 0) {
+    for (const kind of exp.figures) {
+      if (kind === "trace") continue;
+      out.push(safely(kind, () => experimentFigures({ ...exp, figures: [kind] }, finished)[0].spec));
+    }
+  }
+  return out;
+}

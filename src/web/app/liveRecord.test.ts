@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { getExperiment } from "../../experiments/registry.js";
+import { resolveParams } from "../../experiments/resolve.js";
+import type { LivePoint, RunResult } from "../../experiments/types.js";
+import { runRecord } from "../../sweep/record.js";
+import { LiveRun } from "./liveRecord.js";
+
+/** Run an experiment as the worker does, feeding a LiveRun; return it and the final record. */
+function stream(id: string, overrides: Record<string, unknown>, seeds: number) {
+  const exp = getExperiment(id);
+  const params = resolveParams(exp, "smoke", overrides) as Record<string, unknown>;
+  const live = new LiveRun(id, params, "smoke", 3, "test");
+  const snapshots: { seed: number; points: number }[] = [];
+  let seed = 0;
+  const finished: RunResult[] = [];
+  const record = runRecord({
+    experiment: exp,
+    params,
+    size: "smoke",
+    seed: 3,
+    seedIndices: Array.from({ length: seeds }, (_, i) => i),
+    command: "test",
+    ctx: {
+      progress: () => {},
+      warn: () => {},
+      live: (points: readonly LivePoint[]) => {
+        live.addLive(seed, points);
+        snapshots.push({ seed, points: points.length });
+      },
+    },
+    onSeed: (i, r) => {
+      // Before the seed is handed over, its live curves are the final curves exactly.
+      const inProgress = live.record().result.seeds[i];
+      for (const c of r.curves) {
+        const l = inProgress.curves.find((x) => JSON.stringify(x.labels) === JSON.stringify(c.labels))!;
+        expect(l.x).toEqual(c.x);
+        expect(l.y).toEqual(c.y);
+        expect(l.status).toBe(c.status);
+        expect(l.diverged).toEqual(c.diverged);
+      }
+      live.addSeed(i, r);
+      finished.push(r);
+      seed = i + 1;
+    },
+  });
+  return { live, record, snapshots, finished };
+}
+
+describe("live runs", () => {
+  it("rebuild every dist curve point by point, bit for bit, before the seed finishes", () => {
+    const { live, record, snapshots } = stream("collins-convergence", { iters: 40 }, 2);
+    expect(snapshots.length).toBe(80);
+    expect(live.record().result.seeds).toEqual(record.result.seeds);
+    expect(live.record(false).seedIndices).toEqual([0, 1]);
+  });
+
+  it("stream divergence as it happens: the curve stops at its last finite value with the cause", () => {
+    const { finished } = stream("collins-head-init", { iters: 30, methods: ["fo-maml", "anil"] }, 1);
+    expect(finished[0].curves.some((c) => c.status === "diverged")).toBe(true);
+  });
+
+  it("show the seed in progress after the finished ones", () => {
+    const live = new LiveRun("collins-convergence", {}, "smoke", 0, "test");
+    expect(live.empty).toBe(true);
+    live.addLive(0, [
+      { labels: { method: "anil" }, x: 0, y: 1 },
+      { labels: { method: "anil" }, x: 1, y: 0.5 },
+    ]);
+    const r = live.record();
+    expect(r.seedIndices).toEqual([0]);
+    expect(r.result.seeds[0].curves[0]).toMatchObject({
+      x: [0, 1],
+      y: [1, 0.5],
+      xName: "iteration",
+      yName: "dist",
+    });
+    expect(live.record(false).seedIndices).toEqual([]);
+  });
+});

@@ -1,9 +1,9 @@
-import type { TopLevelSpec } from "vega-lite";
+import type { Config, TopLevelSpec } from "vega-lite";
 import type { RunRecord } from "../experiments/types.js";
 import { fitLogLogLine } from "../metrics/loglogSlope.js";
 import { duBound, duRepresentationTerm, fitConstant, olsLevel, oracleLevel } from "../theory/duBound.js";
 import { aggregateRecord, type Band, type CurveGroup } from "./aggregate.js";
-import { FigureError, FONT_STACK, LOG_FLOOR } from "./figures.js";
+import { FIGURE_CONFIG, FigureError, LOG_FLOOR } from "./figures.js";
 
 /**
  * Vega-Lite figures of the few-shot experiments (Du et al. 2021, Tripuraneni et al. 2021): log-log
@@ -51,14 +51,10 @@ export interface FewShotFigureOptions {
   height?: number;
 }
 
-const CONFIG = {
-  font: FONT_STACK,
-  background: "white",
-  title: { anchor: "start", fontSize: 15, subtitleFontSize: 11, subtitleColor: "#444" },
-  axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#e6e6e6" },
-  header: { labelFontSize: 12, labelFontWeight: "bold" },
-  legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 360, titleLimit: 360 },
-  view: { stroke: "#bbb" },
+// Longer legend labels: the estimator names carry their descriptions.
+const CONFIG: Config = {
+  ...FIGURE_CONFIG,
+  legend: { ...FIGURE_CONFIG.legend, labelLimit: 360, titleLimit: 360 },
 };
 
 function orderEstimators(methods: readonly string[]): string[] {

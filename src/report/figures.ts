@@ -133,7 +133,8 @@ function paramsText(params: Record<string, unknown>, varied: ReadonlySet<string>
   return parts.join(", ");
 }
 
-const BASE_CONFIG: Config = {
+/** The Vega-Lite config of every figure: fonts, title and legend styling. */
+export const FIGURE_CONFIG: Config = {
   font: FONT_STACK,
   background: "white",
   title: { anchor: "start", fontSize: 15, subtitleFontSize: 11, subtitleColor: "#444" },
@@ -167,7 +168,7 @@ function assemble(
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title,
     data: { values: rows },
-    config: BASE_CONFIG,
+    config: FIGURE_CONFIG,
   };
   if (layout.panels.length <= 1) {
     return { ...head, ...size, layer: layers } as TopLevelSpec;

@@ -7,7 +7,7 @@ import { THRESHOLD_Y } from "../experiments/kongScaling.js";
 import { SUBSPACE_Y, X_PER_TASK, X_TASKS } from "../experiments/kongSubspace.js";
 import type { RunRecord } from "../experiments/types.js";
 import { aggregateRecord, type Band, type CurveGroup } from "./aggregate.js";
-import { conditionTitle, FigureError, FONT_STACK } from "./figures.js";
+import { conditionTitle, FIGURE_CONFIG, FigureError } from "./figures.js";
 
 /**
  * Vega-Lite figures of the Kong et al. experiments (SPEC §2): per method (curve label `method`)
@@ -63,16 +63,6 @@ export const KONG_FIGURE_KINDS: Record<string, { name: string; spec: KongSeriesS
 };
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#555555", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"];
-
-const CONFIG = {
-  font: FONT_STACK,
-  background: "white",
-  title: { anchor: "start", fontSize: 15, subtitleFontSize: 11, subtitleColor: "#444" },
-  axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#e6e6e6" },
-  header: { labelFontSize: 12, labelFontWeight: "bold" },
-  legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 320, titleLimit: 320 },
-  view: { stroke: "#bbb" },
-};
 
 function paramsText(params: Record<string, unknown>): string {
   const parts: string[] = [];
@@ -199,7 +189,7 @@ export function kongSeriesFigure(
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: options.title ?? record.experiment, subtitle },
     data: { values: rows },
-    config: CONFIG,
+    config: FIGURE_CONFIG,
   };
   if (panels.length <= 1) return { ...head, ...size, layer: layers } as TopLevelSpec;
   return {

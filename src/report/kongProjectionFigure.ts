@@ -1,7 +1,7 @@
-import type { Config, TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import { COMPONENT_POINTS, PROJECTION_X, PROJECTION_Y, TASK_POINTS } from "../experiments/kongProjection.js";
 import type { RunRecord } from "../experiments/types.js";
-import { FigureError, FONT_STACK } from "./figures.js";
+import { FIGURE_CONFIG, FigureError } from "./figures.js";
 
 /**
  * The `kong-projection` figure (Kong et al., ICML 2020; SPEC §2): the heavy tasks' projected
@@ -36,16 +36,6 @@ const SHAPES = [
   "triangle-right",
   "triangle-left",
 ];
-
-const CONFIG: Config = {
-  font: FONT_STACK,
-  background: "white",
-  title: { anchor: "start", fontSize: 15, subtitleFontSize: 11, subtitleColor: "#444" },
-  axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#e6e6e6" },
-  header: { labelFontSize: 12, labelFontWeight: "bold" },
-  legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 320, titleLimit: 320 },
-  view: { stroke: "#bbb" },
-};
 
 type Row = Record<string, string | number | boolean>;
 
@@ -206,7 +196,7 @@ export function kongProjectionFigure(
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: options.title ?? record.experiment, subtitle },
     data: { values: rows },
-    config: CONFIG,
+    config: FIGURE_CONFIG,
   };
   return {
     ...head,

@@ -1,7 +1,7 @@
-import type { Config, TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import type { Labels, RunRecord } from "../experiments/types.js";
 import { aggregateRecord, type CurveGroup, formatLabelValue } from "./aggregate.js";
-import { FigureError, FONT_STACK } from "./figures.js";
+import { FIGURE_CONFIG, FigureError } from "./figures.js";
 
 /**
  * Vega-Lite figures of the multi-task vs single-task CNN experiments (Li et al., AISTATS 2025;
@@ -30,16 +30,6 @@ const FEATURE_TITLES: Record<string, string> = {
 const FEATURE_RANGE = ["#1f77b4", "#2ca02c", "#7f7f7f"];
 /** Smallest alignment drawn on the log axis (alignments are positive in practice). */
 export const ALIGNMENT_FLOOR = 1e-3;
-
-const CONFIG: Config = {
-  font: FONT_STACK,
-  background: "white",
-  title: { anchor: "start", fontSize: 15, subtitleFontSize: 11, subtitleColor: "#444" },
-  axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#e6e6e6" },
-  header: { labelFontSize: 12, labelFontWeight: "bold" },
-  legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 320, titleLimit: 320 },
-  view: { stroke: "#bbb" },
-};
 
 const SYMBOLS: Record<string, string> = { snr: "SNR", sigma_p: "σ_p", eta: "η", sigma0: "σ₀" };
 
@@ -88,7 +78,7 @@ function assemble(
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title,
     data: { values: rows },
-    config: CONFIG,
+    config: FIGURE_CONFIG,
   };
   if (panels.length <= 1) return { ...head, ...size, layer: layers } as TopLevelSpec;
   return {

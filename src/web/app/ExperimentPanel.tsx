@@ -5,7 +5,7 @@ import { Chart } from "./Chart.js";
 import { pageFigures } from "./figures.js";
 import { type FieldValue, fieldSpecs, formValues, problemsByField, validateForm } from "./form.js";
 import { LiveRun } from "./liveRecord.js";
-import { ParamForm } from "./ParamForm.js";
+import { ParamForm, TextField } from "./ParamForm.js";
 import type { WorkerMessage } from "./protocol.js";
 import { divergenceLines, downloadRecord } from "./records.js";
 import { CAN_PAUSE, RunClient } from "./runner.js";
@@ -199,40 +199,24 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
               <option value="paper">paper</option>
             </select>
           </div>
-          <div class={`field ${errors.seeds ? "invalid" : ""}`}>
-            <label for="seeds">seeds</label>
-            <input
-              id="seeds"
-              value={seeds}
-              inputMode="numeric"
-              disabled={active}
-              aria-invalid={Boolean(errors.seeds)}
-              aria-describedby={errors.seeds ? "seeds-error" : undefined}
-              onInput={(e) => setSeeds((e.currentTarget as HTMLInputElement).value)}
-            />
-            {errors.seeds && (
-              <p class="error" id="seeds-error" role="alert">
-                {errors.seeds.join("; ")}
-              </p>
-            )}
-          </div>
-          <div class={`field ${errors.seed ? "invalid" : ""}`}>
-            <label for="seed">root seed</label>
-            <input
-              id="seed"
-              value={seed}
-              inputMode="numeric"
-              disabled={active}
-              aria-invalid={Boolean(errors.seed)}
-              aria-describedby={errors.seed ? "seed-error" : undefined}
-              onInput={(e) => setSeed((e.currentTarget as HTMLInputElement).value)}
-            />
-            {errors.seed && (
-              <p class="error" id="seed-error" role="alert">
-                {errors.seed.join("; ")}
-              </p>
-            )}
-          </div>
+          <TextField
+            id="seeds"
+            label="seeds"
+            value={seeds}
+            problems={errors.seeds}
+            disabled={active}
+            numeric
+            onInput={setSeeds}
+          />
+          <TextField
+            id="seed"
+            label="root seed"
+            value={seed}
+            problems={errors.seed}
+            disabled={active}
+            numeric
+            onInput={setSeed}
+          />
         </div>
         <ParamForm
           fields={fields}

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import type { FieldSpec, FieldValue } from "./form.js";
 
 interface Props {
@@ -15,6 +16,46 @@ function Problems({ id, problems }: { id: string; problems: string[] | undefined
     <p class="error" id={id} role="alert">
       {problems.join("; ")}
     </p>
+  );
+}
+
+interface TextFieldProps {
+  id: string;
+  label: ComponentChildren;
+  title?: string;
+  value: string;
+  problems: string[] | undefined;
+  disabled: boolean;
+  placeholder?: string;
+  numeric?: boolean;
+  onInput(value: string): void;
+}
+
+/** A labelled text input with its validation messages (`<id>-error`) tied to it. */
+export function TextField(p: TextFieldProps) {
+  const invalid = p.problems !== undefined && p.problems.length > 0;
+  const errId = `${p.id}-error`;
+  return (
+    <div class={`field ${invalid ? "invalid" : ""}`}>
+      <label for={p.id} title={p.title}>
+        {p.label}
+      </label>
+      <input
+        id={p.id}
+        type="text"
+        name={p.id}
+        value={p.value}
+        disabled={p.disabled}
+        spellcheck={false}
+        autocomplete="off"
+        inputMode={p.numeric ? "numeric" : undefined}
+        aria-invalid={invalid}
+        aria-describedby={invalid ? errId : undefined}
+        placeholder={p.placeholder}
+        onInput={(e) => p.onInput((e.currentTarget as HTMLInputElement).value)}
+      />
+      <Problems id={errId} problems={p.problems} />
+    </div>
   );
 }
 
@@ -57,10 +98,30 @@ export function ParamForm({ fields, values, errors, onChange, disabled }: Props)
             </fieldset>
           );
         }
+        const label = (
+          <>
+            <code>{f.name}</code> <span class="desc">{f.description}</span>
+          </>
+        );
+        if (f.kind === "text") {
+          return (
+            <TextField
+              key={f.name}
+              id={id}
+              label={label}
+              title={f.description}
+              value={value as string}
+              problems={problems}
+              disabled={disabled}
+              placeholder={f.infinity ? "∞ for population" : undefined}
+              onInput={(v) => onChange(f.name, v)}
+            />
+          );
+        }
         return (
           <div class={`field ${invalid ? "invalid" : ""}`} key={f.name}>
             <label for={id} title={f.description}>
-              <code>{f.name}</code> <span class="desc">{f.description}</span>
+              {label}
             </label>
             {f.kind === "select" ? (
               <select
@@ -78,7 +139,7 @@ export function ParamForm({ fields, values, errors, onChange, disabled }: Props)
                   </option>
                 ))}
               </select>
-            ) : f.kind === "checkbox" ? (
+            ) : (
               <input
                 id={id}
                 type="checkbox"
@@ -86,20 +147,6 @@ export function ParamForm({ fields, values, errors, onChange, disabled }: Props)
                 checked={value === true}
                 disabled={disabled}
                 onChange={(e) => onChange(f.name, (e.currentTarget as HTMLInputElement).checked)}
-              />
-            ) : (
-              <input
-                id={id}
-                type="text"
-                name={f.name}
-                value={value as string}
-                disabled={disabled}
-                spellcheck={false}
-                autocomplete="off"
-                aria-invalid={invalid}
-                aria-describedby={invalid ? errId : undefined}
-                placeholder={f.infinity ? "∞ for population" : undefined}
-                onInput={(e) => onChange(f.name, (e.currentTarget as HTMLInputElement).value)}
               />
             )}
             <Problems id={errId} problems={problems} />

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { cellId } from "../sweep/record.js";
+import { cellId } from "./keys.js";
 import { compareResults, parseRecord, RecordValidationError } from "./recordFile.js";
 import { getExperiment, listExperiments } from "./registry.js";
 import { resolveParams, SIZE_NAMES } from "./resolve.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { formatValue, MetarepError } from "../errors.js";
-import { canonicalJson, cellId } from "../sweep/record.js";
 import { METAREP_VERSION, RECORD_SCHEMA_VERSION } from "../version.js";
+import { canonicalJson, cellId } from "./keys.js";
 import { describeIssue, issuePath, ParamValidationError, parseParams } from "./params.js";
 import { getExperiment } from "./registry.js";
 import { SIZE_NAMES } from "./resolve.js";

@@ -1,47 +1,9 @@
-import { cellKey } from "../experiments/keys.js";
+import { cellId, cellKey } from "../experiments/keys.js";
 import type { Experiment, RunContext, RunRecord, RunResult, SizeName } from "../experiments/types.js";
 import { METAREP_VERSION, RECORD_SCHEMA_VERSION } from "../version.js";
 
-/** JSON with object keys sorted at every level: the canonical text of params for ids. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v !== null && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
-
-/** FNV-1a, 64-bit, as 16 hex digits: a short stable id for canonical params text. */
-export function hash64(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  const bytes = new TextEncoder().encode(text);
-  for (const b of bytes) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
-  return h.toString(16).padStart(16, "0");
-}
-
-/**
- * Cell id: experiment, a hash of (params, grid point), root seed and seed indices. The grid point
- * enters because it enters the key: a value set in a sweep's grid and the same value set as a
- * fixed parameter are different cells.
- */
-export function cellId(
-  experiment: string,
-  params: unknown,
-  seed: number,
-  seedIndices: number[],
-  gridPoint = "",
-): string {
-  const idx =
-    seedIndices.length > 1 && seedIndices.every((s, i) => s === seedIndices[0] + i)
-      ? `${seedIndices[0]}-${seedIndices[seedIndices.length - 1]}`
-      : seedIndices.join(".");
-  const h = hash64(gridPoint === "" ? canonicalJson(params) : `${canonicalJson(params)}|${gridPoint}`);
-  return `${experiment}:${h.slice(0, 12)}:${seed}:${idx}`;
-}
+// Record ids live beside the keys (experiments/keys.ts: pure, below the sweep layer).
+export { canonicalJson, cellId, hash64 } from "../experiments/keys.js";
 
 export interface RecordRequest {
   experiment: Experiment;

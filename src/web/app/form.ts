@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { canonicalJson } from "../../experiments/keys.js";
 import { ParamValidationError, parseParams, parseSetValue } from "../../experiments/params.js";
 import { resolveParams } from "../../experiments/resolve.js";
 import type { Experiment, SizeName } from "../../experiments/types.js";
-import { canonicalJson } from "../../sweep/record.js";
 
 /**
  * The page's parameter forms, derived from each experiment's zod schema (the one the CLI

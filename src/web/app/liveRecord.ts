@@ -1,5 +1,5 @@
+import { canonicalJson, cellId } from "../../experiments/keys.js";
 import type { Curve, LivePoint, RunRecord, RunResult, SizeName } from "../../experiments/types.js";
-import { canonicalJson, cellId } from "../../sweep/record.js";
 import { METAREP_VERSION, RECORD_SCHEMA_VERSION } from "../../version.js";
 
 /**

@@ -267,6 +267,22 @@ describe("traceFigure with theoryRate", () => {
     expect([...rates]).toEqual([0.9375]);
   });
 
+  it("leaves the line out where the rate is not derived: isotropic or non-zero-mean heads", () => {
+    const seeds = [methods.map((m) => curve({ method: m }, geometric(0.5, 30)))];
+    for (const params of [
+      { mu: 1, heads: "isotropic" },
+      { mu: 1, heads: "collins", head_mean: 0.5 },
+    ]) {
+      expect(theory(traceFigure(record("collins-convergence", seeds, params), { theoryRate: true }))).toEqual(
+        [],
+      );
+    }
+    const ok = traceFigure(record("collins-convergence", seeds, { mu: 1, heads: "collins", head_mean: 0 }), {
+      theoryRate: true,
+    });
+    expect(theory(ok).length).toBeGreaterThan(0);
+  });
+
   it("is off by default", () => {
     const rec = record(
       "collins-convergence",

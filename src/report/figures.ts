@@ -1,5 +1,6 @@
 import type { Config, TopLevelSpec } from "vega-lite";
 import type { Labels, RunRecord } from "../experiments/types.js";
+import { predictedRate, predictedRateOf } from "../theory/collinsRate.js";
 import {
   type Aggregate,
   aggregateRecord,
@@ -81,7 +82,8 @@ export interface TraceFigureOptions extends FigureOptions {
    * Draw the derived population rate (SPEC §1.2) as a dotted line of slope `1 − αβµ²` in each
    * panel, through the first method's median where it first reaches `THEORY_ANCHOR` (the rate is
    * asymptotic), or through its start if it never does; α, β from the params and µ from the
-   * panel's label (or the params). Skipped where the rate is not in (0, 1).
+   * panel's label (or the params). Skipped where the rate is not derived (`predictedRateOf`) or
+   * not in (0, 1).
    */
   theoryRate?: boolean;
 }
@@ -369,13 +371,10 @@ function theoryRateRows(
   agg: Aggregate,
   panelOf: Map<string, string>,
 ): Record<string, unknown>[] {
-  const alpha = numberParam(record, "alpha", "traceFigure");
-  const beta = numberParam(record, "beta", "traceFigure");
   const rows: Record<string, unknown>[] = [];
   for (const c of agg.conditions) {
-    const mu = typeof c.labels.mu === "number" ? c.labels.mu : record.params.mu;
-    if (typeof mu !== "number") continue;
-    const rate = 1 - alpha * beta * mu * mu;
+    const rate = predictedRateOf(record.params, c.labels.mu ?? record.params.mu);
+    if (rate === null) continue;
     const groups = sortGroups(
       agg.groups.filter((g) => g.conditionKey === c.key),
       orderMethods(agg.methods),
@@ -494,7 +493,13 @@ export function rateFigure(record: RunRecord, options: RateFigureOptions = {}): 
   for (const key of panelKeys) {
     const panel = panelTitle.get(key)!;
     for (const mu of theoryGrid(musPerPanel.get(key)!)) {
-      rows.push({ kind: "theory", panel, mu, rate: 1 - alpha * beta * mu * mu, series: THEORY_RATE_LABEL });
+      rows.push({
+        kind: "theory",
+        panel,
+        mu,
+        rate: predictedRate(alpha, beta, mu),
+        series: THEORY_RATE_LABEL,
+      });
     }
   }
 

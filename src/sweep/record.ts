@@ -46,21 +46,55 @@ export function runRecord(req: RecordRequest): RunRecord {
     results.push(result);
     req.onSeed?.(i, result);
   });
-  return {
-    schemaVersion: RECORD_SCHEMA_VERSION,
-    metarepVersion: METAREP_VERSION,
+  return assembleRecord({
     experiment: experiment.id,
-    size: req.size,
     params,
+    size: req.size,
     seed,
     seedIndices,
-    cellId: cellId(experiment.id, params, seed, seedIndices, req.gridPoint ?? ""),
-    ...(req.grid ? { grid: req.grid, gridPoint: req.gridPoint ?? "" } : {}),
-    status: results.some((r) => r.status === "diverged") ? "diverged" : "ok",
-    result: { seeds: results },
-    ...(req.dataset ? { dataset: req.dataset } : {}),
+    results,
     command: req.command,
     startedAt,
     seconds: (performance.now() - t0) / 1000,
+    gridPoint: req.gridPoint,
+    grid: req.grid,
+    dataset: req.dataset,
+  });
+}
+
+/**
+ * A record from its parts: the id and the overall status (`diverged` if any seed diverged) are
+ * derived here, so every producer of records (runRecord, the page's live view) agrees on them.
+ */
+export function assembleRecord(p: {
+  experiment: string;
+  params: Record<string, unknown>;
+  size: SizeName | null;
+  seed: number;
+  seedIndices: number[];
+  results: RunResult[];
+  command: string;
+  startedAt: string;
+  seconds: number;
+  gridPoint?: string;
+  grid?: Record<string, unknown>;
+  dataset?: { kind: string; path: string; digest: string };
+}): RunRecord {
+  return {
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    metarepVersion: METAREP_VERSION,
+    experiment: p.experiment,
+    size: p.size,
+    params: p.params,
+    seed: p.seed,
+    seedIndices: p.seedIndices,
+    cellId: cellId(p.experiment, p.params, p.seed, p.seedIndices, p.gridPoint ?? ""),
+    ...(p.grid ? { grid: p.grid, gridPoint: p.gridPoint ?? "" } : {}),
+    status: p.results.some((r) => r.status === "diverged") ? "diverged" : "ok",
+    result: { seeds: p.results },
+    ...(p.dataset ? { dataset: p.dataset } : {}),
+    command: p.command,
+    startedAt: p.startedAt,
+    seconds: p.seconds,
   };
 }

@@ -9,3 +9,15 @@
 export function predictedRate(alpha: number, beta: number, mu: number): number {
   return 1 - alpha * beta * mu * mu;
 }
+
+/**
+ * `predictedRate` for a run's parameters (`alpha`, `beta`, `mu`; µ may come from a curve label
+ * instead), or null where the rate is not derived: another head law than Collins et al.'s, or
+ * heads with a non-zero mean. @example predictedRateOf({ alpha: 0.5, beta: 0.5, mu: 1 }) // 0.75
+ */
+export function predictedRateOf(params: Record<string, unknown>, mu: unknown = params.mu): number | null {
+  const { alpha, beta } = params;
+  if (typeof alpha !== "number" || typeof beta !== "number" || typeof mu !== "number") return null;
+  if ((params.heads ?? "collins") !== "collins" || (params.head_mean ?? 0) !== 0) return null;
+  return predictedRate(alpha, beta, mu);
+}

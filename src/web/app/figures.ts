@@ -10,16 +10,6 @@ export interface PageFigure {
   error?: string;
 }
 
-/** Whether the derived population rate 1 − αβµ² applies to these parameters (SPEC §1.2). */
-function hasTheoryRate(params: Record<string, unknown>): boolean {
-  return (
-    typeof params.alpha === "number" &&
-    typeof params.beta === "number" &&
-    params.heads === "collins" &&
-    params.head_mean === 0
-  );
-}
-
 function safely(name: string, build: () => TopLevelSpec): PageFigure {
   try {
     return { name, spec: build() };
@@ -30,7 +20,7 @@ function safely(name: string, build: () => TopLevelSpec): PageFigure {
 
 /**
  * The figures of a (possibly partial) record, built by the CLI's figure builders. The `trace`
- * figure also draws the theory rate line where it applies; `live` is the record including the
+ * figure also draws the theory rate line (where `predictedRateOf` derives one); `live` is the record including the
  * seed in progress, which only the trace figure can draw.
  */
 export function pageFigures(
@@ -46,7 +36,7 @@ export function pageFigures(
       safely("dist", () =>
         traceFigure(current, {
           title: exp.title,
-          theoryRate: hasTheoryRate(current.params),
+          theoryRate: true,
           // One big panel for the playground's main view; facets keep the CLI's size.
           ...(current.result.seeds[0]?.curves.some((c) => Object.keys(c.labels).length > 1)
             ? {}

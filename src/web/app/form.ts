@@ -87,6 +87,11 @@ const runSettings = z.strictObject({
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("root seed"),
 });
 
+/** The run settings (number of seeds, root seed), validated like every parameter. */
+export function parseRunSettings(input: { seeds: unknown; seed: unknown }): z.output<typeof runSettings> {
+  return parseParams("run", runSettings, input);
+}
+
 export interface ValidForm {
   ok: true;
   /** Parsed form values (what the worker receives; it validates them again). */
@@ -134,10 +139,7 @@ export function validateForm(
   }
   let settings: z.output<typeof runSettings> | null = null;
   try {
-    settings = parseParams("run", runSettings, {
-      seeds: parseSetValue(run.seeds),
-      seed: parseSetValue(run.seed),
-    });
+    settings = parseRunSettings({ seeds: parseSetValue(run.seeds), seed: parseSetValue(run.seed) });
   } catch (e) {
     collect(e);
   }

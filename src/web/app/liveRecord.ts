@@ -1,6 +1,6 @@
-import { canonicalJson, cellId } from "../../experiments/keys.js";
+import { canonicalJson } from "../../experiments/keys.js";
 import type { Curve, LivePoint, RunRecord, RunResult, SizeName } from "../../experiments/types.js";
-import { METAREP_VERSION, RECORD_SCHEMA_VERSION } from "../../version.js";
+import { assembleRecord } from "../../sweep/record.js";
 
 /**
  * A run as it arrives from the worker: the finished seeds' results plus the curves of the seed
@@ -73,21 +73,16 @@ export class LiveRun {
       const status = curves.some((c) => c.status === "diverged") ? "diverged" : "ok";
       seeds.push({ status, curves, scalars: {} });
     }
-    const seedIndices = seeds.map((_, i) => i);
-    return {
-      schemaVersion: RECORD_SCHEMA_VERSION,
-      metarepVersion: METAREP_VERSION,
+    return assembleRecord({
       experiment: this.experiment,
-      size: this.size,
       params: this.params,
+      size: this.size,
       seed: this.seed,
-      seedIndices,
-      cellId: cellId(this.experiment, this.params, this.seed, seedIndices),
-      status: seeds.some((s) => s.status === "diverged") ? "diverged" : "ok",
-      result: { seeds },
+      seedIndices: seeds.map((_, i) => i),
+      results: seeds,
       command: this.command,
       startedAt: this.startedAt.toISOString(),
       seconds: (Date.now() - this.startedAt.getTime()) / 1000,
-    };
+    });
   }
 }

@@ -3,6 +3,7 @@ import { getExperiment } from "../../experiments/registry.js";
 import { checkSize, resolveParams } from "../../experiments/resolve.js";
 import type { LivePoint } from "../../experiments/types.js";
 import { runRecord } from "../../sweep/record.js";
+import { parseRunSettings } from "./form.js";
 import { PAUSED, type RunRequest, type WorkerMessage } from "./protocol.js";
 
 /**
@@ -28,18 +29,8 @@ function run(req: RunRequest): void {
       `${exp.id} needs a data set (${exp.dataset.description}): run it from the CLI with --data.`,
     );
   }
-  for (const [name, v] of [
-    ["seeds", req.seeds],
-    ["seed", req.seed],
-  ] as const) {
-    if (!Number.isSafeInteger(v) || v < (name === "seeds" ? 1 : 0)) {
-      throw new ParamValidationError(
-        "run",
-        [`"${name}" must be an integer ≥ ${name === "seeds" ? 1 : 0}; got ${v}`],
-        [name],
-      );
-    }
-  }
+  // Validated again here: the worker is a boundary (STYLE.md §4), with the form's rules.
+  const { seeds, seed: rootSeed } = parseRunSettings({ seeds: req.seeds, seed: req.seed });
   const size = checkSize(req.size);
   const params = resolveParams(exp, size, req.overrides) as Record<string, unknown>;
   const control = req.control ? new Int32Array(req.control) : null;
@@ -69,8 +60,8 @@ function run(req: RunRequest): void {
     experiment: exp,
     params,
     size,
-    seed: req.seed,
-    seedIndices: Array.from({ length: req.seeds }, (_, i) => i),
+    seed: rootSeed,
+    seedIndices: Array.from({ length: seeds }, (_, i) => i),
     command: req.command,
     ctx: {
       progress: (done, total) => {

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunRecord } from "../src/experiments/types.js";
+import type { RunRecord } from "../src/record/types.js";
 import { compiledSibling } from "../src/sweep/compiled.js";
 import { launchChromium } from "../src/web/browser.js";
 import { serveStatic, WEB_DIST } from "../src/web/staticServer.js";

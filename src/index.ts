@@ -5,6 +5,7 @@ export * from "./experiments/index.js";
 export * from "./linalg/index.js";
 export * from "./metrics/index.js";
 export * from "./models/index.js";
+export * from "./record/index.js";
 export * from "./rng/index.js";
 export * from "./theory/index.js";
 export * from "./version.js";

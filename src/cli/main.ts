@@ -4,19 +4,23 @@ import { join, relative, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
 import { MetarepError } from "../errors.js";
-import { compareResults, parseRecord } from "../experiments/recordFile.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
-import type { Experiment, RunRecord, RunResult, SizeName, TheoryRow } from "../experiments/types.js";
+import type { Condition, Experiment, RunResult, SizeName, TheoryRow } from "../experiments/types.js";
+import { compareResults, parseRecord } from "../record/file.js";
+import { mergeByGridPoint } from "../record/merge.js";
+import { assembleRecord, runRecord } from "../record/run.js";
+import { theoryRowsOf } from "../record/theory.js";
+import type { RunRecord } from "../record/types.js";
 import { experimentFigures } from "../report/experimentFigures.js";
 import { writeFigure } from "../report/render.js";
 import { writeReport } from "../report/storeReport.js";
 import { formatTable, summaryRows } from "../report/summaryTable.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
+import { InlineExecutor } from "../sweep/executors/inline.js";
 import { ThreadsExecutor } from "../sweep/executors/threads.js";
-import { runRecord } from "../sweep/record.js";
 import { runSweep } from "../sweep/runSweep.js";
-import { expandSweep, sweepSpecSchema } from "../sweep/spec.js";
+import { type Cell, cellsOf, expandSweep, sweepSpecSchema } from "../sweep/spec.js";
 import { METAREP_VERSION } from "../version.js";
 import { COMMAND_MODULES } from "./commands.js";
 import { getDatasetLoader } from "./datasets.js";
@@ -39,6 +43,9 @@ interface RunPlan {
   /** Sweep cells: the grid point's canonical text (it enters the keys) and its coordinates. */
   gridPoint?: string;
   grid?: Record<string, unknown>;
+  /** A cell record's one condition (re-running a sweep cell). */
+  condition?: Condition;
+  conditionPoint?: string;
 }
 
 /** Validate everything about a run before anything is computed or written. */
@@ -94,6 +101,8 @@ function planFromRecord(r: RunRecord): RunPlan {
     digest: r.dataset?.digest,
     gridPoint: r.gridPoint,
     grid: r.grid,
+    condition: r.condition,
+    conditionPoint: r.conditionPoint,
   };
 }
 
@@ -108,7 +117,12 @@ class DatasetDigestError extends MetarepError {
   override name = "DatasetDigestError";
 }
 
-async function execute(p: RunPlan, quiet: boolean): Promise<RunRecord> {
+/**
+ * Run a plan: its cells (conditions × seeds) on `workers` threads when there are several cells and
+ * more than one worker, else inline; either way the same record bytes (apart from timings). A
+ * cell record (re-running a sweep cell) runs its one condition.
+ */
+async function execute(p: RunPlan, quiet: boolean, workers = 1): Promise<RunRecord> {
   let dataset: { data: unknown; info: { kind: string; path: string; digest: string } } | undefined;
   if (p.exp.dataset && p.data !== undefined) {
     const loaded = await getDatasetLoader(p.exp.dataset.kind).load(p.data);
@@ -119,6 +133,13 @@ async function execute(p: RunPlan, quiet: boolean): Promise<RunRecord> {
     }
     dataset = { data: loaded.data, info: { kind: p.exp.dataset.kind, path: p.data, digest: loaded.digest } };
   }
+  const cells = cellsOf(p.exp, p.params, p.size, p.seed, p.seedIndices, {
+    grid: p.grid ?? {},
+    gridPoint: p.gridPoint ?? "",
+  })
+    .filter((c) => p.conditionPoint === undefined || c.conditionPoint === p.conditionPoint)
+    .map((c) => ({ ...c, command: p.command }));
+  if (p.condition || (workers > 1 && cells.length > 1 && !dataset)) return executeCells(p, cells, quiet, workers);
   const progress = makeProgress(`${p.exp.id} (${p.seedIndices.length} seeds)`, quiet);
   try {
     return runRecord({
@@ -139,6 +160,57 @@ async function execute(p: RunPlan, quiet: boolean): Promise<RunRecord> {
   } finally {
     progress.stop();
   }
+}
+
+/** A cell that failed while `run` ran its cells on threads. */
+class CellFailedError extends MetarepError {
+  override name = "CellFailedError";
+  readonly exitCode = 1;
+}
+
+/** Run cells on a thread pool (or one cell inline) and assemble them into one record. */
+async function executeCells(
+  p: RunPlan,
+  cells: (Cell & { command: string })[],
+  quiet: boolean,
+  workers: number,
+): Promise<RunRecord> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const executor =
+    workers > 1 && cells.length > 1 ? new ThreadsExecutor(Math.min(workers, cells.length)) : new InlineExecutor();
+  const progress = makeProgress(`${p.exp.id} (${cells.length} cells)`, quiet, "cells");
+  const records: RunRecord[] = [];
+  let failure: string | undefined;
+  try {
+    await executor.run(cells, {
+      record(_c, r) {
+        records.push(r);
+        progress.update(records.length, cells.length, 0);
+      },
+      failure(c, message) {
+        failure ??= `cell ${c.cellId} (seed index ${c.seedIndex}${c.conditionPoint ? `, ${c.conditionPoint}` : ""}) failed: ${message}`;
+      },
+    });
+  } finally {
+    progress.stop();
+    await executor.close?.();
+  }
+  if (failure) throw new CellFailedError(failure);
+  if (p.condition) return { ...records[0], command: p.command, startedAt, seconds: (performance.now() - t0) / 1000 };
+  const merged = mergeByGridPoint(records)[0];
+  return assembleRecord({
+    experiment: p.exp.id,
+    params: p.params,
+    size: p.size,
+    seed: p.seed,
+    seedIndices: merged.seedIndices,
+    results: merged.result.seeds,
+    command: p.command,
+    startedAt,
+    seconds: (performance.now() - t0) / 1000,
+    ...(p.grid ? { grid: p.grid, gridPoint: p.gridPoint } : {}),
+  });
 }
 
 /** Write the record and its figures under `dir/<id>/`; returns the figure paths. */
@@ -170,6 +242,12 @@ interface RunOptions {
   data?: string;
   record?: string;
   quiet?: boolean;
+  workers?: string;
+}
+
+/** `--workers N` (default: the number of cores): threads for a run's or a sweep's cells. */
+function workersOf(flag: string | undefined): number {
+  return flag === undefined ? availableParallelism() : parseIntFlag("--workers", flag, 1);
 }
 
 /** Flags that choose what to run: a record fixes all of them. */
@@ -197,7 +275,7 @@ async function rerun(file: string, id: string | undefined, opts: RunOptions, cmd
       `"--out" ${opts.out} would overwrite the record being checked (${file}); choose another directory.`,
     );
   }
-  const record = await execute(p, Boolean(opts.quiet));
+  const record = await execute(p, Boolean(opts.quiet), workersOf(opts.workers));
   const figs = out === undefined ? [] : await writeOutputs(p.exp, record, out);
   // Compare what a record holds: JSON stores -0 as 0 and non-finite numbers as null.
   const fresh = JSON.parse(JSON.stringify(record.result.seeds)) as RunResult[];
@@ -282,6 +360,7 @@ function program(): Command {
       "re-run a stored record.json (from `metarep run` or the web page) as recorded: experiment, parameters, size, seeds and data set; exit 0 if every number is identical, 1 if not",
     )
     .option("--quiet", "no progress display on stderr")
+    .option("--workers <N>", "worker threads for the run's cells (conditions × seeds; default: the number of cores)")
     .addHelpText(
       "after",
       `
@@ -299,14 +378,14 @@ Examples:
         );
       }
       const p = plan(id, opts);
-      const record = await execute(p, Boolean(opts.json || opts.quiet));
+      const record = await execute(p, Boolean(opts.json || opts.quiet), workersOf(opts.workers));
       const figs = await writeOutputs(p.exp, record, resolve(opts.out));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(record)}\n`);
         return;
       }
       process.stdout.write(`${p.exp.title}\n${p.command}\n\n${formatTable(summaryRows(record))}\n`);
-      for (const l of theoryLines(p.exp.compare?.(record) ?? [])) process.stdout.write(`${l}\n`);
+      for (const l of theoryLines(theoryRowsOf(record))) process.stdout.write(`${l}\n`);
       process.stdout.write(
         `\nrecord: ${rel(join(resolve(opts.out), p.exp.id, "record.json"))}\nfigures: ${figs.map(rel).join(", ")}\n`,
       );
@@ -340,8 +419,7 @@ Examples:
               `${p.exp.id} needs "--data"; run it with \`metarep run ${p.exp.id} --data PATH\`.`,
             );
         }
-        const workers =
-          opts.workers === undefined ? availableParallelism() : parseIntFlag("--workers", opts.workers, 1);
+        const workers = workersOf(opts.workers);
         const out = resolve(opts.out);
         const t0 = performance.now();
         const executor = new ThreadsExecutor(workers);

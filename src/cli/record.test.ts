@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { writeNpy } from "../data/npy.js";
 import { fakeCifar10c } from "../data/testing.js";
-import type { RunRecord } from "../experiments/types.js";
-import { cellId } from "../sweep/record.js";
+import { cellId } from "../record/ids.js";
+import type { RunRecord } from "../record/types.js";
 import { runCli } from "./testing.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "metarep-record-"));

@@ -4,8 +4,8 @@ import { resolve } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { predictedRate } from "../theory/collinsRate.js";
 import { getExperiment } from "./registry.js";
-import { curvesOf as curves, median, runExperiment } from "./testing.js";
-import type { Curve, RunRecord } from "./types.js";
+import { curvesOf as curves, median, runExperiment, type TestRun } from "./testing.js";
+import type { Curve } from "./types.js";
 
 const SEEDS = Array.from({ length: 10 }, (_, i) => i);
 
@@ -19,9 +19,9 @@ async function run(
   overrides: Record<string, unknown>,
   seedIndices = SEEDS,
   seed = 0,
-): Promise<RunRecord> {
+): Promise<TestRun> {
   const experiment = getExperiment(id);
-  const parts: RunRecord[] = [];
+  const parts: TestRun[] = [];
   for (const s of seedIndices) {
     parts.push(runExperiment(experiment, overrides, [s], seed));
     await new Promise((r) => setImmediate(r));
@@ -37,7 +37,7 @@ async function run(
 const META = ["anil", "fo-anil", "maml", "fo-maml"] as const;
 
 describe("collins-convergence (population, d=20, k=3, n=20, α=β=0.5, µ=1, 10 seeds)", () => {
-  let rec: RunRecord;
+  let rec: TestRun;
   beforeAll(async () => {
     rec = await run("collins-convergence", { iters: 150 });
   });
@@ -91,7 +91,7 @@ describe("collins-diversity: the fitted rate matches 1 − αβµ²", () => {
 });
 
 describe("collins-finite-samples (m_in = m_out = 10, n = 20, α = β = 0.25, σ = 0)", () => {
-  let rec: RunRecord;
+  let rec: TestRun;
   beforeAll(async () => {
     rec = await run(
       "collins-finite-samples",
@@ -131,7 +131,7 @@ describe("samplers", () => {
     const b = await run("collins-finite-samples", { ...settings, sampler: "direct" }, seeds);
     const cond = { m_in: 10, m_out: 10, n: 20, sigma: 0.5 };
     for (const method of [...META, "avg-gd"]) {
-      const floor = (r: RunRecord) =>
+      const floor = (r: TestRun) =>
         median(curves(r, { method, ...cond }).map((c) => median(c.y.slice(-200))));
       expect(Math.abs(floor(a) / floor(b) - 1)).toBeLessThan(0.2);
     }
@@ -160,7 +160,7 @@ describe("collins-head-init", () => {
 });
 
 describe("determinism", () => {
-  const strip = (r: RunRecord) => JSON.stringify({ ...r, startedAt: "", seconds: 0 });
+  const strip = (r: TestRun) => JSON.stringify({ ...r, startedAt: "", seconds: 0 });
 
   test("the same seed gives identical record bytes apart from timestamps; another seed differs", () => {
     const a = runExperiment(

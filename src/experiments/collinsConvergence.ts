@@ -1,4 +1,4 @@
-import { gbmlSchema, overallStatus, runConditions } from "./gbml.js";
+import { gbmlSchema, runGbml } from "./gbml.js";
 import type { Experiment } from "./types.js";
 
 /**
@@ -9,14 +9,12 @@ import type { Experiment } from "./types.js";
 export const collinsConvergence: Experiment<typeof gbmlSchema> = {
   id: "collins-convergence",
   title: "MAML and ANIL learn the representation; average-loss GD does not",
+  family: "collins",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist(B, B*) per iteration for the five methods, population loss (m = ∞)",
   figures: ["trace"],
   params: gbmlSchema,
   sizes: { smoke: { iters: 150 }, paper: { iters: 400 } },
   seeds: { smoke: 3, paper: 10 },
-  run(p, key, ctx) {
-    const curves = runConditions([{ labels: {}, params: p }], key, ctx);
-    return { status: overallStatus(curves), curves, scalars: {} };
-  },
+  runCondition: (p, _c, key, ctx) => runGbml(p, key, ctx),
 };

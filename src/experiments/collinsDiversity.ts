@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { predictedRate } from "../theory/collinsRate.js";
-import { checkDims, gbmlFields, overallStatus, runConditions } from "./gbml.js";
+import { checkDims, gbmlFields, runGbml } from "./gbml.js";
 import { listOf, nonNegative, positive } from "./params.js";
 import type { Experiment } from "./types.js";
 
@@ -35,29 +35,24 @@ const schema = z
 export const collinsDiversity: Experiment<typeof schema> = {
   id: "collins-diversity",
   title: "Task diversity sets the rate: dist contracts like (1 − αβµ²)^t",
+  family: "collins",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "fitted linear rate of dist vs µ, against 1 − αβµ²",
   figures: ["rate", "trace"],
   params: schema,
   sizes: { smoke: { mus: [1, 0.5], iters: 400 }, paper: { iters: 4000 } },
   seeds: { smoke: 3, paper: 10 },
-  run(p, key, ctx) {
-    const { mus, rate_lo, rate_hi, ...rest } = p;
-    const curves = runConditions(
-      mus.map((mu) => ({ labels: { mu }, params: { ...rest, mu } })),
-      key,
-      ctx,
-      { lo: rate_lo, hi: rate_hi },
-    );
-    const scalars: Record<string, number> = {};
-    for (const mu of mus) scalars[`theoryRate[mu=${mu}]`] = predictedRate(p.alpha, p.beta, mu);
-    return { status: overallStatus(curves), curves, scalars };
+  conditions: (p) => p.mus.map((mu) => ({ mu })),
+  runCondition(p, c, key, ctx) {
+    const { mus: _m, rate_lo, rate_hi, ...rest } = p;
+    const mu = c.mu as number;
+    const r = runGbml({ ...rest, mu }, key, ctx, { lo: rate_lo, hi: rate_hi });
+    return { ...r, scalars: { theoryRate: predictedRate(p.alpha, p.beta, mu) } };
   },
-  compare(record) {
-    const p = record.params as { alpha: number; beta: number; mus: number[]; methods: string[] };
+  compare(p, seeds) {
     return p.mus.flatMap((mu) =>
       p.methods.map((method) => {
-        const rates = record.result.seeds
+        const rates = seeds
           .flatMap((r) => r.curves.filter((c) => c.labels.method === method && c.labels.mu === mu))
           .map((c) => c.metrics.rate)
           .filter((v): v is number => v !== null && v !== undefined);
@@ -65,7 +60,7 @@ export const collinsDiversity: Experiment<typeof schema> = {
           quantity: `${method} rate at µ=${mu}`,
           measured: median(rates),
           theory: predictedRate(p.alpha, p.beta, mu),
-          note: `median over ${rates.length} seeds of exp(slope) of log dist in (${record.params.rate_lo}, ${record.params.rate_hi}); theory 1 − αβµ²`,
+          note: `median over ${rates.length} seeds of exp(slope) of log dist in (${p.rate_lo}, ${p.rate_hi}); theory 1 − αβµ²`,
         };
       }),
     );

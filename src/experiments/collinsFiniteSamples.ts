@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { checkDims, type GbmlParams, gbmlFields, overallStatus, runConditions } from "./gbml.js";
+import { checkDims, gbmlFields, runGbml } from "./gbml.js";
 import { listOf, nonNegative, posInt } from "./params.js";
-import type { Experiment, Labels } from "./types.js";
+import type { Condition, Experiment } from "./types.js";
 
 const { m_in: _mi, m_out: _mo, n: _n, sigma: _s, ...fields } = gbmlFields;
 
@@ -29,6 +29,7 @@ const schema = z
 export const collinsFiniteSamples: Experiment<typeof schema> = {
   id: "collins-finite-samples",
   title: "Finite samples: floors, and the exact vs first-order distinction",
+  family: "collins",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist per iteration for m ∈ ms, n ∈ ns, σ ∈ sigmas, and the m_in = ∞ / m_out = ∞ splits",
   figures: ["trace"],
@@ -38,17 +39,25 @@ export const collinsFiniteSamples: Experiment<typeof schema> = {
     paper: { iters: 1000 },
   },
   seeds: { smoke: 2, paper: 5 },
-  run(p, key, ctx) {
-    const { ms, ns, sigmas, splits, ...rest } = p;
-    const conds: { labels: Labels; params: GbmlParams }[] = [];
+  conditions({ ms, ns, sigmas, splits }) {
+    const conds: Condition[] = [];
     const add = (m_in: number | null, m_out: number | null, n: number, sigma: number) =>
-      conds.push({ labels: { m_in, m_out, n, sigma }, params: { ...rest, m_in, m_out, n, sigma } });
+      conds.push({ m_in, m_out, n, sigma });
     for (const m of ms) for (const n of ns) for (const sigma of sigmas) add(m, m, n, sigma);
     if (splits) {
       add(ms[0], null, ns[0], sigmas[0]);
       add(null, ms[0], ns[0], sigmas[0]);
     }
-    const curves = runConditions(conds, key, ctx);
-    return { status: overallStatus(curves), curves, scalars: {} };
+    return conds;
+  },
+  runCondition(p, c, key, ctx) {
+    const { ms: _m, ns: _n, sigmas: _s, splits: _sp, ...rest } = p;
+    const { m_in, m_out, n, sigma } = c as {
+      m_in: number | null;
+      m_out: number | null;
+      n: number;
+      sigma: number;
+    };
+    return runGbml({ ...rest, m_in, m_out, n, sigma }, key, ctx);
   },
 };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkDims, gbmlFields, overallStatus, runConditions } from "./gbml.js";
+import { checkDims, gbmlFields, runGbml } from "./gbml.js";
 import { listOf, nonNegative } from "./params.js";
 import type { Experiment } from "./types.js";
 
@@ -20,19 +20,16 @@ const schema = z
 export const collinsHeadInit: Experiment<typeof schema> = {
   id: "collins-head-init",
   title: "Head initialisation: w₀ ≠ 0 stalls MAML and can make FO-MAML diverge",
+  family: "collins",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist per iteration for ‖w₀‖ ∈ w0s; divergence is reported with its iteration",
   figures: ["trace"],
   params: schema,
   sizes: { smoke: { iters: 200 }, paper: { iters: 400 } },
   seeds: { smoke: 3, paper: 10 },
-  run(p, key, ctx) {
-    const { w0s, ...rest } = p;
-    const curves = runConditions(
-      w0s.map((w0) => ({ labels: { w0 }, params: { ...rest, w0 } })),
-      key,
-      ctx,
-    );
-    return { status: overallStatus(curves), curves, scalars: {} };
+  conditions: (p) => p.w0s.map((w0) => ({ w0 })),
+  runCondition(p, c, key, ctx) {
+    const { w0s: _w, ...rest } = p;
+    return runGbml({ ...rest, w0: c.w0 as number }, key, ctx);
   },
 };

@@ -1,22 +1,22 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { fitLogLogLine } from "../metrics/loglogSlope.js";
-import { runRecord } from "../sweep/record.js";
 import { duRepresentationTerm, olsLevel, oracleLevel } from "../theory/duBound.js";
 import { duDiversity } from "./duDiversity.js";
 import { duExcessRisk } from "./duExcessRisk.js";
 import { resolveParams } from "./resolve.js";
-import type { Curve, Experiment, RunRecord } from "./types.js";
+import { runSeeds, type TestRun } from "./testing.js";
+import type { Curve, Experiment } from "./types.js";
 
 const ctx = { progress: () => {}, warn: () => {} };
 
-function run(experiment: Experiment, overrides: Record<string, unknown>, seeds: number): RunRecord {
+function run(experiment: Experiment, overrides: Record<string, unknown>, seeds: number): TestRun {
   const params = resolveParams(experiment, null, overrides) as Record<string, unknown>;
   const seedIndices = Array.from({ length: seeds }, (_, i) => i);
-  return runRecord({ experiment, params, size: null, seed: 0, seedIndices, command: "test", ctx });
+  return runSeeds({ experiment, params, size: null, seed: 0, seedIndices, command: "test", ctx });
 }
 
 /** The curve with these labels, per seed. */
-function curves(rec: RunRecord, labels: Record<string, unknown>): Curve[] {
+function curves(rec: TestRun, labels: Record<string, unknown>): Curve[] {
   return rec.result.seeds.map((r) => {
     const c = r.curves.find(
       (c) =>
@@ -38,7 +38,7 @@ function acrossSeeds(cs: Curve[]): { mean: number[]; se: number[] } {
 
 describe("du-excess-risk (d=20, k=3, n1=25, n2=30, σ=1; 8 seeds × 500 targets)", () => {
   const Ts = [50, 100, 200, 400];
-  let rec: RunRecord;
+  let rec: TestRun;
   beforeAll(() => {
     rec = run(duExcessRisk, { sweeps: ["T"], Ts, methods: ["altmin", "oracle", "ols"], targets: 500 }, 8);
   });
@@ -123,11 +123,11 @@ describe("validation and determinism", () => {
       methods: ["mom", "altmin", "fo-anil", "bm"],
       anil_epochs: 5,
     };
-    const strip = (r: RunRecord) => JSON.stringify(r.result);
+    const strip = (r: TestRun) => JSON.stringify(r.result);
     const a = run(duExcessRisk, small, 2);
     const b = run(duExcessRisk, small, 2);
     expect(strip(a)).toBe(strip(b));
-    const one = runRecord({
+    const one = runSeeds({
       experiment: duExcessRisk,
       params: resolveParams(duExcessRisk, null, small) as Record<string, unknown>,
       size: null,

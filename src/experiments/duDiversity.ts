@@ -3,8 +3,8 @@ import {
   checkFewShot,
   fewShotFields,
   fewShotStatus,
+  joinSettings,
   runSetting,
-  type SweepPoint,
   sweepCurves,
 } from "./fewShot.js";
 import { listOf } from "./params.js";
@@ -40,20 +40,22 @@ const schema = z
 export const duDiversity: Experiment<typeof schema> = {
   id: "du-diversity",
   title: "Less diverse source tasks (larger κ(W*)) give larger few-shot excess risk",
+  family: "du",
   paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
   description: "excess risk vs the condition number κ of the source heads W*, at fixed T, n1, n2",
   figures: ["fewshot-diversity"],
   params: schema,
   sizes: { smoke: { kappas: [1, 4, 16], targets: 200 }, paper: { targets: 1000 } },
   seeds: { smoke: 2, paper: 10 },
-  run(p, key, ctx) {
-    const points: SweepPoint[] = [];
-    p.kappas.forEach((kappa, i) => {
-      const params = { ...p, heads: "condition" as const, kappa };
-      points.push({ x: kappa, outcome: runSetting(params, { T: p.T, n1: p.n1, n2: p.n2 }, key, ctx) });
-      ctx.progress(i + 1, p.kappas.length);
-    });
-    const curves = sweepCurves(points, "κ(W*)", {});
+  commonRandomNumbers: true,
+  conditions: (p) => p.kappas.map((kappa) => ({ kappa })),
+  runCondition(p, c, key, ctx) {
+    const kappa = c.kappa as number;
+    const params = { ...p, heads: "condition" as const, kappa };
+    const outcome = runSetting(params, { T: p.T, n1: p.n1, n2: p.n2 }, key, ctx);
+    const curves = sweepCurves([{ x: kappa, outcome }], "κ(W*)", {});
+    ctx.progress(1, 1);
     return { status: fewShotStatus(curves), curves, scalars: {} };
   },
+  combine: (_p, parts) => joinSettings(parts, "kappa"),
 };

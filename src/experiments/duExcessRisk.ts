@@ -4,12 +4,12 @@ import {
   checkFewShot,
   fewShotFields,
   fewShotStatus,
+  joinSettings,
   runSetting,
-  type SweepPoint,
   sweepCurves,
 } from "./fewShot.js";
 import { listOf, posInt } from "./params.js";
-import type { Curve, Experiment } from "./types.js";
+import type { Experiment } from "./types.js";
 
 const SWEEPS = ["T", "n1", "n2"] as const;
 
@@ -36,6 +36,7 @@ export type DuExcessRiskParams = z.output<typeof schema>;
 export const duExcessRisk: Experiment<typeof schema> = {
   id: "du-excess-risk",
   title: "Few-shot excess risk falls like dk/(n1T) + k/n2 with a learned representation",
+  family: "du",
   paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
   description: "excess risk vs T, n1 and n2 per estimator of B̂ (MoM, AltMin, BM, ANIL), oracle and OLS",
   figures: ["fewshot-er", "fewshot-excess"],
@@ -52,25 +53,26 @@ export const duExcessRisk: Experiment<typeof schema> = {
     paper: { targets: 1000 },
   },
   seeds: { smoke: 2, paper: 10 },
-  run(p, key, ctx) {
+  commonRandomNumbers: true,
+  conditions(p) {
     const grid: Record<(typeof SWEEPS)[number], number[]> = { T: p.Ts, n1: p.n1s, n2: p.n2s };
-    const total = p.sweeps.reduce((s, sw) => s + grid[sw].length, 0);
-    let done = 0;
-    const curves: Curve[] = [];
-    const scalars: Record<string, number | null> = {};
-    for (const sweep of p.sweeps) {
-      const points: SweepPoint[] = [];
-      for (const x of grid[sweep]) {
-        const setting = { T: p.T, n1: p.n1, n2: p.n2, [sweep]: x };
-        points.push({ x, outcome: runSetting(p, setting, key, ctx) });
-        const tag = `sweep=${sweep},x=${x}`;
-        scalars[`theory[${tag}]`] = duBound({ d: p.d, k: p.k, ...setting });
-        scalars[`oracleLevel[${tag}]`] = oracleLevel(p.sigma, p.k, setting.n2);
-        scalars[`olsLevel[${tag}]`] = olsLevel(p.sigma, p.d, setting.n2);
-        ctx.progress(++done, total);
-      }
-      curves.push(...sweepCurves(points, sweep, { sweep }));
-    }
-    return { status: fewShotStatus(curves), curves, scalars };
+    return p.sweeps.flatMap((sweep) => grid[sweep].map((x) => ({ sweep, x })));
   },
+  runCondition(p, c, key, ctx) {
+    const sweep = c.sweep as (typeof SWEEPS)[number];
+    const x = c.x as number;
+    const setting = { T: p.T, n1: p.n1, n2: p.n2, [sweep]: x };
+    const curves = sweepCurves([{ x, outcome: runSetting(p, setting, key, ctx) }], sweep, { sweep });
+    ctx.progress(1, 1);
+    return {
+      status: fewShotStatus(curves),
+      curves,
+      scalars: {
+        theory: duBound({ d: p.d, k: p.k, ...setting }),
+        oracleLevel: oracleLevel(p.sigma, p.k, setting.n2),
+        olsLevel: olsLevel(p.sigma, p.d, setting.n2),
+      },
+    };
+  },
+  combine: (_p, parts) => joinSettings(parts, "x"),
 };

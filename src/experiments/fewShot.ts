@@ -22,8 +22,9 @@ import {
 } from "../models/fewShotTasks.js";
 import type { MultiTaskData } from "../models/multiTaskData.js";
 import { foldInString, type Key } from "../rng/key.js";
+import { joinAlong } from "./join.js";
 import { listOf, nonNegative, posInt, positive } from "./params.js";
-import type { Curve, Divergence, Labels, RunContext } from "./types.js";
+import type { ConditionPart, Curve, Divergence, Labels, RunContext, RunResult } from "./types.js";
 
 /**
  * Parameters shared by the few-shot experiments (Du et al. 2021, Tripuraneni et al. 2021;
@@ -302,6 +303,17 @@ export function sweepCurves(points: SweepPoint[], xName: string, extra: Labels):
     points.map((pt) => pt.outcome.truth.meanNorm),
   );
   return curves;
+}
+
+/**
+ * Join a seed's settings (one condition each, one point per curve) into curves over `axis`, with
+ * `final` and, where the point carried one, the fitted log-log `slope` recomputed over all points.
+ */
+export function joinSettings(parts: readonly ConditionPart[], axis: string): RunResult {
+  return joinAlong(parts, axis, (x, y, m) => ({
+    final: y.length ? finite(y[y.length - 1]) : null,
+    ...("slope" in m ? { slope: fitLogLogLine(x, y)?.slope ?? null } : {}),
+  }));
 }
 
 export function fewShotStatus(curves: Curve[]): "ok" | "diverged" {

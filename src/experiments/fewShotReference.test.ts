@@ -2,9 +2,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, test } from "vitest";
-import { runRecord } from "../sweep/record.js";
 import { duExcessRisk } from "./duExcessRisk.js";
 import { resolveParams } from "./resolve.js";
+import { runSeeds } from "./testing.js";
 
 const reference = resolve(import.meta.dirname, "../../../shared/reference/fewshot_ref.py");
 const ctx = { progress: () => {}, warn: () => {} };
@@ -28,7 +28,7 @@ describe.runIf(existsSync(reference))(
           methods: [method],
           targets: 200,
         }) as Record<string, unknown>;
-        const rec = runRecord({
+        const rec = runSeeds({
           experiment: duExcessRisk,
           params,
           size: null,

@@ -3,9 +3,9 @@ import { type MetaDivergence, type MetaTrainConfig, metaTrain } from "../algorit
 import { METHOD_IDS, type MethodId } from "../algorithms/methods.js";
 import { firstBelow, fitLinearRate } from "../metrics/trace.js";
 import type { LinearRepModel } from "../models/linearRepresentation.js";
-import { foldInString, type Key } from "../rng/key.js";
+import type { Key } from "../rng/key.js";
 import { listOf, nonNegative, posInt, positive, sampleCount } from "./params.js";
-import type { Curve, Divergence, Labels, LivePoint, RunContext } from "./types.js";
+import type { Curve, Divergence, Labels, LivePoint, RunContext, RunResult } from "./types.js";
 
 /**
  * Parameters shared by the gradient-based meta-learning experiments (Collins et al. 2022;
@@ -76,80 +76,59 @@ export function trainConfig(p: GbmlParams): MetaTrainConfig {
   };
 }
 
-/** Canonical text of a condition, for keys: `mu=0.5`, `m_in=10,m_out=null,n=20,sigma=0`. */
-export function conditionString(c: Labels): string {
-  return Object.entries(c)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
-}
-
-export interface ConditionRun {
-  /** Labels added to every curve of this condition (e.g. {mu: 0.5}). */
-  labels: Labels;
-  params: GbmlParams;
-}
-
 /**
- * Train every method under each condition and turn the traces into curves of `dist` per
- * iteration. A condition's key is the cell key folded with the condition's text, so adding a
- * condition changes no other. With `rateWindow`, each curve also gets the fitted linear `rate`.
+ * Train every method under one condition's parameters and turn the traces into curves of `dist`
+ * per iteration, labelled by method (the runner adds the condition's labels). With `rateWindow`,
+ * each curve also gets the fitted linear `rate`. Streams live points when the context asks.
  */
-export function runConditions(
-  conditions: ConditionRun[],
+export function runGbml(
+  params: GbmlParams,
   key: Key,
   ctx: RunContext,
   rateWindow?: { lo: number; hi: number },
-): Curve[] {
-  const total = conditions.reduce((s, c) => s + c.params.iters, 0);
-  let done = 0;
-  const curves: Curve[] = [];
-  for (const cond of conditions) {
-    const cs = conditionString(cond.labels);
-    const k = cs === "" ? key : foldInString(key, cs);
-    const live = ctx.live;
-    const labelsOf = (m: string): Labels => ({ method: m, ...cond.labels });
-    const res = metaTrain(trainConfig(cond.params), k, {
-      signal: ctx.signal,
-      onIteration: (t, iters, traces) => {
-        if (live) {
-          // Iteration 0 goes with the first update; a diverged method's curve simply stops.
-          const points: LivePoint[] = [];
-          for (const tr of traces) {
-            if (t === 1) points.push({ labels: labelsOf(tr.method), x: 0, y: tr.dist[0] });
-            if (tr.dist.length === t + 1) points.push({ labels: labelsOf(tr.method), x: t, y: tr.dist[t] });
-            if (tr.diverged?.iteration === t) {
-              const last = tr.dist.length - 1;
-              const diverged = divergence(tr.diverged);
-              points.push({ labels: labelsOf(tr.method), x: last, y: tr.dist[last], diverged });
-            }
+): RunResult {
+  const live = ctx.live;
+  const labelsOf = (m: string): Labels => ({ method: m });
+  const res = metaTrain(trainConfig(params), key, {
+    signal: ctx.signal,
+    onIteration: (t, iters, traces) => {
+      if (live) {
+        // Iteration 0 goes with the first update; a diverged method's curve simply stops.
+        const points: LivePoint[] = [];
+        for (const tr of traces) {
+          if (t === 1) points.push({ labels: labelsOf(tr.method), x: 0, y: tr.dist[0] });
+          if (tr.dist.length === t + 1) points.push({ labels: labelsOf(tr.method), x: t, y: tr.dist[t] });
+          if (tr.diverged?.iteration === t) {
+            const last = tr.dist.length - 1;
+            const diverged = divergence(tr.diverged);
+            points.push({ labels: labelsOf(tr.method), x: last, y: tr.dist[last], diverged });
           }
-          live(points);
         }
-        if (t % 50 === 0 || t === iters || live) ctx.progress(done + t, total);
-      },
-    });
-    done += cond.params.iters;
-    for (const tr of res.traces) {
-      const metrics: Record<string, number | null> = {
-        "firstBelow1e-3": firstBelow(tr.dist, 1e-3),
-        "firstBelow1e-6": firstBelow(tr.dist, 1e-6),
-        final: tr.dist[tr.dist.length - 1],
-      };
-      if (rateWindow) metrics.rate = fitLinearRate(tr.dist, rateWindow.lo, rateWindow.hi);
-      const curve: Curve = {
-        labels: labelsOf(tr.method),
-        xName: "iteration",
-        yName: "dist",
-        x: tr.dist.map((_, t) => t),
-        y: tr.dist,
-        metrics,
-        status: tr.status,
-      };
-      if (tr.diverged) curve.diverged = divergence(tr.diverged);
-      curves.push(curve);
-    }
-  }
-  return curves;
+        live(points);
+      }
+      if (t % 50 === 0 || t === iters || live) ctx.progress(t, iters);
+    },
+  });
+  const curves: Curve[] = res.traces.map((tr) => {
+    const metrics: Record<string, number | null> = {
+      "firstBelow1e-3": firstBelow(tr.dist, 1e-3),
+      "firstBelow1e-6": firstBelow(tr.dist, 1e-6),
+      final: tr.dist[tr.dist.length - 1],
+    };
+    if (rateWindow) metrics.rate = fitLinearRate(tr.dist, rateWindow.lo, rateWindow.hi);
+    const curve: Curve = {
+      labels: labelsOf(tr.method),
+      xName: "iteration",
+      yName: "dist",
+      x: tr.dist.map((_, t) => t),
+      y: tr.dist,
+      metrics,
+      status: tr.status,
+    };
+    if (tr.diverged) curve.diverged = divergence(tr.diverged);
+    return curve;
+  });
+  return { status: overallStatus(curves), curves, scalars: {} };
 }
 
 /** A trainer's divergence as stored (non-finite values as strings: records are JSON). */

@@ -31,23 +31,3 @@ export function hash64(text: string): string {
   for (const b of bytes) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
   return h.toString(16).padStart(16, "0");
 }
-
-/**
- * Cell id: experiment, a hash of (params, grid point), root seed and seed indices. The grid point
- * enters because it enters the key: a value set in a sweep's grid and the same value set as a
- * fixed parameter are different cells.
- */
-export function cellId(
-  experiment: string,
-  params: unknown,
-  seed: number,
-  seedIndices: number[],
-  gridPoint = "",
-): string {
-  const idx =
-    seedIndices.length > 1 && seedIndices.every((s, i) => s === seedIndices[0] + i)
-      ? `${seedIndices[0]}-${seedIndices[seedIndices.length - 1]}`
-      : seedIndices.join(".");
-  const h = hash64(gridPoint === "" ? canonicalJson(params) : `${canonicalJson(params)}|${gridPoint}`);
-  return `${experiment}:${h.slice(0, 12)}:${seed}:${idx}`;
-}

@@ -3,8 +3,8 @@ import { kongClassification } from "./kongClassification.js";
 import { kongClustering } from "./kongClustering.js";
 import { kongSubspace } from "./kongSubspace.js";
 import { resolveParams } from "./resolve.js";
-import { curvesOf as curves, medians, runExperiment as run } from "./testing.js";
-import type { Experiment, RunRecord } from "./types.js";
+import { curvesOf as curves, medians, runExperiment as run, type TestRun } from "./testing.js";
+import type { Experiment } from "./types.js";
 
 // All in the setting of the issue: d = 32, k = 4, orthonormal components, s = 1 (the defaults).
 
@@ -59,7 +59,7 @@ describe("kong-classification", () => {
 });
 
 describe("determinism and sizes", () => {
-  const strip = (r: RunRecord) => JSON.stringify({ ...r, startedAt: "", seconds: 0 });
+  const strip = (r: TestRun) => JSON.stringify({ ...r, startedAt: "", seconds: 0 });
 
   test("same seed, same record bytes; a seed's result does not depend on the other seeds", () => {
     const o = { ts: [4, 8], ns: [512], total: 4096 };

@@ -80,6 +80,7 @@ export function runKongHeavyStage(
 export const kongClassification: Experiment<typeof schema> = {
   id: "kong-classification",
   title: "Classifying light tasks: accuracy and final error vs light-task size",
+  family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "classification accuracy and final w error vs t₃",
   figures: ["kong-classification"],
@@ -89,7 +90,7 @@ export const kongClassification: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 3, paper: 10 },
-  run(p, key, ctx) {
+  runCondition(p, _c, key, ctx) {
     const setting = buildKongMixture(p, key);
     const stage = runKongHeavyStage(p, setting, key);
     const { cmap } = stage.matching;

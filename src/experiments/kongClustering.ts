@@ -9,10 +9,12 @@ import {
 } from "../algorithms/mlr/projectedDistances.js";
 import { transpose } from "../linalg/mat.js";
 import { foldIn, foldInString } from "../rng/key.js";
+import { seedScalars } from "./join.js";
 import {
   buildKongMixture,
   checkKongMixture,
   checkKongStages,
+  joinKongPoints,
   kongCurve,
   mixtureFields,
   stageFields,
@@ -55,6 +57,7 @@ export const X_PART = "examples per part t₂ (heavy task: 2L·t₂)";
 export const kongClustering: Experiment<typeof schema> = {
   id: "kong-clustering",
   title: "Clustering heavy tasks in the estimated subspace: accuracy vs heavy-task size and L",
+  family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "clustering accuracy vs t₂ for L and linkage",
   figures: ["kong-clustering"],
@@ -64,58 +67,50 @@ export const kongClustering: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 3, paper: 10 },
-  run(p, key, ctx) {
+  commonRandomNumbers: true,
+  conditions: (p) => p.Ls.flatMap((L) => p.t2s.map((t2) => ({ L, t2 }))),
+  runCondition(p, c, key, ctx) {
+    const L = c.L as number;
+    const t2 = c.t2 as number;
     const setting = buildKongMixture(p, key);
     const { U } = stageOneSubspace(setting, p, foldInString(key, "light"));
     const threshold = p.threshold_scale * setting.delta * setting.delta;
     const Ut = transpose(U);
     const curves: Curve[] = [];
-    const total = p.Ls.length * p.t2s.length;
-    let done = 0;
-    const acc = new Map<string, number[]>();
-    const found = new Map<string, number[]>();
-    for (const L of p.Ls) {
-      for (const t2 of p.t2s) {
-        const hk = foldIn(foldIn(foldInString(key, "heavy"), L), t2);
-        let heavy: { ids: Int32Array };
-        let proj: ReturnType<typeof projectParts>;
-        if (p.sampler === "projected" && setting.sampleProjectedTasks) {
-          // Revealed along col(Û) and the components: all the distances read (exact in distribution).
-          const pb = setting.sampleProjectedTasks(p.n2, 2 * L * t2, Ut, hk);
-          heavy = pb;
-          proj = projectRevealedParts(pb, U, 2 * L, t2);
-        } else {
-          const b = setting.sample(p.n2, 2 * L * t2, hk);
-          heavy = b;
-          proj = projectParts(b, U, 2 * L, t2);
-        }
-        const H = medianProjectedDistances(proj, L);
-        for (const linkage of p.linkages) {
-          let labels: Int32Array;
-          let c = p.k;
-          if (linkage === "average") labels = averageLinkage(absolute(H), p.n2, p.k);
-          else {
-            const s = singleLinkage(H, p.n2, threshold);
-            labels = s.labels;
-            c = s.clusters;
-          }
-          const m = modalMatching(heavy.ids, labels, p.k, c);
-          const id = `${linkage}|${L}`;
-          acc.set(id, [...(acc.get(id) ?? []), m.accuracy]);
-          found.set(id, [...(found.get(id) ?? []), c]);
-        }
-        ctx.progress(++done, total);
-      }
+    const hk = foldIn(foldIn(foldInString(key, "heavy"), L), t2);
+    let heavy: { ids: Int32Array };
+    let proj: ReturnType<typeof projectParts>;
+    if (p.sampler === "projected" && setting.sampleProjectedTasks) {
+      // Revealed along col(Û) and the components: all the distances read (exact in distribution).
+      const pb = setting.sampleProjectedTasks(p.n2, 2 * L * t2, Ut, hk);
+      heavy = pb;
+      proj = projectRevealedParts(pb, U, 2 * L, t2);
+    } else {
+      const b = setting.sample(p.n2, 2 * L * t2, hk);
+      heavy = b;
+      proj = projectParts(b, U, 2 * L, t2);
     }
+    const H = medianProjectedDistances(proj, L);
     for (const linkage of p.linkages) {
+      let labels: Int32Array;
+      let found = p.k;
+      if (linkage === "average") labels = averageLinkage(absolute(H), p.n2, p.k);
+      else {
+        const s = singleLinkage(H, p.n2, threshold);
+        labels = s.labels;
+        found = s.clusters;
+      }
+      const m = modalMatching(heavy.ids, labels, p.k, found);
       const method =
         linkage === "average" ? "average linkage" : `single linkage (H < ${p.threshold_scale}Δ²)`;
-      for (const L of p.Ls) {
-        const id = `${linkage}|${L}`;
-        curves.push(kongCurve({ method, L }, X_PART, CLUSTERING_Y, [...p.t2s], acc.get(id)!));
-        curves.push(kongCurve({ method, L }, X_PART, "clusters found", [...p.t2s], found.get(id)!));
-      }
+      curves.push(kongCurve({ method, L }, X_PART, CLUSTERING_Y, [t2], [m.accuracy]));
+      curves.push(kongCurve({ method, L }, X_PART, "clusters found", [t2], [found]));
     }
+    ctx.progress(1, 1);
     return { status: "ok", curves, scalars: { delta: setting.delta, threshold } };
   },
+  combine: (_p, parts) => ({
+    ...joinKongPoints(parts, "t2"),
+    scalars: seedScalars(parts, ["delta", "threshold"]),
+  }),
 };

@@ -14,8 +14,9 @@ import {
 } from "../models/mixedLinearRegression.js";
 import { sampleMixtureProjectedTasks } from "../models/mixtureProjected.js";
 import { foldInString, type Key } from "../rng/key.js";
+import { joinAlong } from "./join.js";
 import { listOf, nonNegative, posInt, positive } from "./params.js";
-import type { Curve, Labels } from "./types.js";
+import type { ConditionPart, Curve, Labels, RunResult } from "./types.js";
 
 /**
  * Parameters shared by the Kong et al. experiments (ICML 2020; SPEC §2). Sizes follow
@@ -149,4 +150,12 @@ export function kongCurve(
     metrics: { final: y.length ? y[y.length - 1] : null, ...metrics },
     status: "ok",
   };
+}
+
+/**
+ * Join a seed's conditions (one point per curve) into curves over the condition axis `axis`, with
+ * `final` recomputed (other point metrics kept as the first point's).
+ */
+export function joinKongPoints(parts: readonly ConditionPart[], axis: string): RunResult {
+  return joinAlong(parts, axis, (_x, y, m) => ({ ...m, final: y.length ? y[y.length - 1] : null }));
 }

@@ -5,14 +5,14 @@ import { kongPrediction } from "./kongPrediction.js";
 import { kongSubspace } from "./kongSubspace.js";
 import { ParamValidationError } from "./params.js";
 import { resolveParams } from "./resolve.js";
-import { curvesOf as curves, medians, runExperiment as run } from "./testing.js";
-import type { Experiment, RunRecord } from "./types.js";
+import { curvesOf as curves, medians, runExperiment as run, type TestRun } from "./testing.js";
+import type { Experiment } from "./types.js";
 
 // In the setting of the issue: d = 32, k = 4, orthonormal components, s = 1 (the defaults).
 
 describe("kong-prediction", () => {
   const taus = [4, 16, 28, 32, 36, 64];
-  let rec: RunRecord;
+  let rec: TestRun;
   beforeAll(() => {
     rec = run(kongPrediction, { taus, n_test: 512 }, [0, 1, 2]);
   });

@@ -108,6 +108,7 @@ export function predictionCurves(
 export const kongPrediction: Experiment<typeof schema> = {
   id: "kong-prediction",
   title: "Prediction on new tasks: test MSE vs τ (posterior mean, MAP, least squares, oracle)",
+  family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "test MSE vs τ for PM, MAP, LS, oracle",
   figures: ["kong-prediction"],
@@ -117,7 +118,7 @@ export const kongPrediction: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 3, paper: 10 },
-  run(p, key, ctx) {
+  runCondition(p, _c, key, ctx) {
     const setting = buildKongMixture(p, key);
     const { final, scalars } = fitKongMixture(p, setting, key);
     const curves = predictionCurves(p.taus, p.n_test, p.methods, final, setting, p.sampler, key, ctx);

@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { COMPONENT_POINTS, clusterNumbers, kongProjection, TASK_POINTS } from "./kongProjection.js";
 import { ParamValidationError } from "./params.js";
 import { resolveParams } from "./resolve.js";
-import { median, runExperiment as run } from "./testing.js";
-import type { Curve, RunRecord, RunResult } from "./types.js";
+import { median, runExperiment as run, type TestRun } from "./testing.js";
+import type { Curve, RunResult } from "./types.js";
 
 // Defaults: d = 32, k = 4, orthonormal components (Δ = √2), s = 1, n2 = 128 heavy tasks, L = 1.
 
@@ -21,11 +21,11 @@ function pointsByComponent(r: RunResult, k: number): [number, number][][] {
     });
   return out;
 }
-const scalar = (rec: RunRecord, name: string) => rec.result.seeds.map((s) => s.scalars[name] as number);
+const scalar = (rec: TestRun, name: string) => rec.result.seeds.map((s) => s.scalars[name] as number);
 
 describe("kong-projection", () => {
   describe("well separated components (Δ = 3) and 2×32 examples per heavy task", () => {
-    let rec: RunRecord;
+    let rec: TestRun;
     beforeAll(() => {
       rec = run(kongProjection, { components: "separated", delta: 3, t2: 32 }, [0, 1, 2]);
     });
@@ -113,7 +113,7 @@ describe("kong-projection", () => {
   });
 
   test("the separating view keeps the components apart better than the principal one (default mixture, 6 seeds)", () => {
-    const minCentreGap = (rec: RunRecord) =>
+    const minCentreGap = (rec: TestRun) =>
       median(
         rec.result.seeds.map((r) => {
           const c = [0, 1, 2, 3].map((l) => centreOf(r, l));
@@ -132,7 +132,7 @@ describe("kong-projection", () => {
   });
 
   test("same seed, bit-identical result; another seed, another result", () => {
-    const strip = (r: RunRecord) => JSON.stringify(r.result);
+    const strip = (r: TestRun) => JSON.stringify(r.result);
     const a = run(kongProjection, { n1: 2048 }, [0, 1], 7);
     expect(strip(run(kongProjection, { n1: 2048 }, [0, 1], 7))).toBe(strip(a));
     expect(strip(run(kongProjection, { n1: 2048 }, [0, 1], 8))).not.toBe(strip(a));

@@ -142,6 +142,7 @@ export function clusterNumbers(cmap: Int32Array, c: number): Int32Array {
 export const kongProjection: Experiment<typeof schema> = {
   id: "kong-projection",
   title: "Heavy tasks in the estimated subspace: projected estimates by component and cluster",
+  family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "scatter of the heavy tasks' Ûᵀβ̂ in a plane of col(Û), by component and cluster",
   figures: ["kong-projection"],
@@ -151,7 +152,7 @@ export const kongProjection: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 2, paper: 4 },
-  run(p, key, ctx) {
+  runCondition(p, _c, key, ctx) {
     const setting = buildKongMixture(p, key);
     const { truth } = setting;
     const { U } = stageOneSubspace(setting, p, foldInString(key, "light"));

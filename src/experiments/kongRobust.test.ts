@@ -3,16 +3,16 @@ import { kongRobustPca } from "./kongRobustPca.js";
 import { kongScaling } from "./kongScaling.js";
 import { kongSine } from "./kongSine.js";
 import { resolveParams } from "./resolve.js";
-import { curvesOf, median, medians, runExperiment as run } from "./testing.js";
-import type { Curve, Experiment, RunRecord } from "./types.js";
+import { curvesOf, median, medians, runExperiment as run, type TestRun } from "./testing.js";
+import type { Curve, Experiment } from "./types.js";
 
-const curves = (rec: RunRecord, method: string, yName: string): Curve[] => curvesOf(rec, { method }, yName);
+const curves = (rec: TestRun, method: string, yName: string): Curve[] => curvesOf(rec, { method }, yName);
 
 const CAPTURED = "captured variance Tr(ÛᵀΣÛ)";
 
 describe("kong-robust-pca (n = 10⁴, d = 10, k = 1)", () => {
   const alphas = [0.005, 0.0075, 0.01, 0.0125, 0.015, 0.0175, 0.02, 0.0225, 0.025];
-  let rec: RunRecord;
+  let rec: TestRun;
   beforeAll(() => {
     rec = run(
       kongRobustPca as unknown as Experiment,

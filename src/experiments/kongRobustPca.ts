@@ -9,7 +9,7 @@ import { doubleFiltering } from "../algorithms/robust/doubleFiltering.js";
 import { hrpca } from "../algorithms/robust/hrpca.js";
 import { principalDirections } from "../algorithms/robust/pca.js";
 import { foldIn, foldInString } from "../rng/key.js";
-import { kongCurve } from "./kongParams.js";
+import { joinKongPoints, kongCurve } from "./kongParams.js";
 import { listOf, posInt, positive } from "./params.js";
 import type { Curve, Experiment } from "./types.js";
 
@@ -72,6 +72,7 @@ const NAMES: Record<RobustMethod, string> = {
 export const kongRobustPca: Experiment<typeof schema> = {
   id: "kong-robust-pca",
   title: "Robust subspace estimation: captured variance and remaining corruption vs α",
+  family: "kong",
   paper:
     "Kong, Somani, Kakade, Oh. Robust Meta-learning for Mixed Linear Regression with Small Batches. NeurIPS 2020",
   description: "captured variance and corrupted points left vs α",
@@ -82,54 +83,39 @@ export const kongRobustPca: Experiment<typeof schema> = {
     paper: { hrpca_alphas: [0.005, 0.0125, 0.025] },
   },
   seeds: { smoke: 3, paper: 10 },
-  run(p, key, ctx) {
-    const captured = new Map<RobustMethod, number[]>();
-    const left = new Map<RobustMethod, number[]>();
-    const removed = new Map<RobustMethod, number[]>();
-    for (const m of p.methods) {
-      captured.set(m, []);
-      left.set(m, []);
-      removed.set(m, []);
-    }
-    p.alphas.forEach((alpha, i) => {
-      const k = foldIn(foldInString(key, "alpha"), Math.round(alpha * 1e6));
-      const data = sampleCorruptedPcaData(p.n, p.d, alpha, foldInString(k, "data"), p.excess);
-      const totalCorrupted = countKeptCorrupted(new Uint8Array(p.n).fill(1), data.corrupted);
-      for (const m of p.methods) {
-        if (m === "hrpca" && p.hrpca_alphas !== null && !p.hrpca_alphas.includes(alpha)) continue;
-        let U: ReturnType<typeof principalDirections>;
-        let kept: Uint8Array | null = null;
-        if (m === "oracle") U = principalDirections(data.clean, p.k);
-        else if (m === "naive") U = principalDirections(data.data, p.k);
-        else if (m === "double-filtering") {
-          const r = doubleFiltering(data.data, p.k, alpha, foldInString(k, m));
-          U = r.U;
-          kept = r.kept;
-        } else {
-          const r = hrpca(data.data, p.k, alpha, foldInString(k, m), { steps: p.hrpca_steps ?? undefined });
-          U = r.U;
-          kept = r.kept;
-        }
-        captured.get(m)!.push(capturedVariance(U, data.sigma));
-        if (m !== "oracle") {
-          left.get(m)!.push(kept ? countKeptCorrupted(kept, data.corrupted) : totalCorrupted);
-          removed.get(m)!.push(kept ? countRemovedClean(kept, data.corrupted) : 0);
-        }
-      }
-      ctx.progress(i + 1, p.alphas.length);
-    });
+  commonRandomNumbers: true,
+  conditions: (p) => p.alphas.map((alpha) => ({ alpha })),
+  runCondition(p, c, key, ctx) {
+    const alpha = c.alpha as number;
+    const k = foldIn(foldInString(key, "alpha"), Math.round(alpha * 1e6));
+    const data = sampleCorruptedPcaData(p.n, p.d, alpha, foldInString(k, "data"), p.excess);
+    const totalCorrupted = countKeptCorrupted(new Uint8Array(p.n).fill(1), data.corrupted);
     const curves: Curve[] = [];
     for (const m of p.methods) {
+      if (m === "hrpca" && p.hrpca_alphas !== null && !p.hrpca_alphas.includes(alpha)) continue;
+      let U: ReturnType<typeof principalDirections>;
+      let kept: Uint8Array | null = null;
+      if (m === "oracle") U = principalDirections(data.clean, p.k);
+      else if (m === "naive") U = principalDirections(data.data, p.k);
+      else if (m === "double-filtering") {
+        const r = doubleFiltering(data.data, p.k, alpha, foldInString(k, m));
+        U = r.U;
+        kept = r.kept;
+      } else {
+        const r = hrpca(data.data, p.k, alpha, foldInString(k, m), { steps: p.hrpca_steps ?? undefined });
+        U = r.U;
+        kept = r.kept;
+      }
       const method = NAMES[m];
-      const xs =
-        m === "hrpca" && p.hrpca_alphas !== null
-          ? p.alphas.filter((a) => p.hrpca_alphas!.includes(a))
-          : [...p.alphas];
-      curves.push(kongCurve({ method }, X_ALPHA, CAPTURED_Y, xs, captured.get(m)!));
+      curves.push(kongCurve({ method }, X_ALPHA, CAPTURED_Y, [alpha], [capturedVariance(U, data.sigma)]));
       if (m === "oracle") continue;
-      curves.push(kongCurve({ method }, X_ALPHA, CORRUPTED_Y, [...xs], left.get(m)!));
-      curves.push(kongCurve({ method }, X_ALPHA, REMOVED_Y, [...xs], removed.get(m)!));
+      const left = kept ? countKeptCorrupted(kept, data.corrupted) : totalCorrupted;
+      const removed = kept ? countRemovedClean(kept, data.corrupted) : 0;
+      curves.push(kongCurve({ method }, X_ALPHA, CORRUPTED_Y, [alpha], [left]));
+      curves.push(kongCurve({ method }, X_ALPHA, REMOVED_Y, [alpha], [removed]));
     }
-    return { status: "ok", curves, scalars: { populationOracle: 1 + p.excess } };
+    ctx.progress(1, 1);
+    return { status: "ok", curves, scalars: {} };
   },
+  combine: (p, parts) => ({ ...joinKongPoints(parts, "alpha"), scalars: { populationOracle: 1 + p.excess } }),
 };

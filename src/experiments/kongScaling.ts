@@ -15,9 +15,9 @@ import {
 } from "../models/mixedLinearRegression.js";
 import { foldIn, foldInString, type Key } from "../rng/key.js";
 import { KONG_LAW_SLOPES, KONG_LAWS, type KongLaw } from "../theory/kong.js";
-import { kongCurve } from "./kongParams.js";
+import { joinKongPoints, kongCurve } from "./kongParams.js";
 import { listOf, nonNegative, posInt, positive } from "./params.js";
-import type { Curve, Experiment } from "./types.js";
+import type { Experiment } from "./types.js";
 
 const schema = z
   .strictObject({
@@ -150,6 +150,7 @@ const LABELS: Record<KongLaw, { method: string; x: string }> = {
 export const kongScaling: Experiment<typeof schema> = {
   id: "kong-scaling",
   title: "Sample-complexity laws: success thresholds vs d and k (slopes against dk² and √k)",
+  family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "thresholds vs d, k with fitted log-log slopes vs theory",
   figures: ["kong-scaling"],
@@ -159,56 +160,39 @@ export const kongScaling: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 3, paper: 5 },
-  run(p, key, ctx) {
-    const curves: Curve[] = [];
+  commonRandomNumbers: true,
+  conditions(p) {
+    const xs: Record<KongLaw, number[]> = { "light-d": p.ds, "light-k": p.ks_light, "heavy-k": p.ks_heavy };
+    return p.laws.flatMap((law) => xs[law].map((x) => ({ law, x })));
+  },
+  runCondition(p, c, key, ctx) {
+    const law = c.law as KongLaw;
+    const x = c.x as number;
+    const k = foldIn(foldInString(key, law), x);
+    const y =
+      law === "light-d"
+        ? lightThreshold(p, x, p.k_light, k)
+        : law === "light-k"
+          ? lightThreshold(p, p.d_light, x, k)
+          : heavyThreshold(p, x, k);
+    ctx.progress(1, 1);
+    // A threshold not reached (null) leaves no point: the curve skips that x.
+    const curves =
+      y === null ? [] : [kongCurve({ method: LABELS[law].method }, LABELS[law].x, THRESHOLD_Y, [x], [y])];
+    return { status: "ok", curves, scalars: {} };
+  },
+  combine(p, parts) {
+    const joined = joinKongPoints(parts, "x");
     const scalars: Record<string, number | null> = {};
-    const total =
-      (p.laws.includes("light-d") ? p.ds.length : 0) +
-      (p.laws.includes("light-k") ? p.ks_light.length : 0) +
-      (p.laws.includes("heavy-k") ? p.ks_heavy.length : 0);
-    let done = 0;
-    for (const law of p.laws) {
-      const lk = foldInString(key, law);
-      let xs: number[];
-      let ys: (number | null)[];
-      if (law === "light-d") {
-        xs = [...p.ds];
-        ys = xs.map((d) => {
-          const r = lightThreshold(p, d, p.k_light, foldIn(lk, d));
-          ctx.progress(++done, total);
-          return r;
-        });
-      } else if (law === "light-k") {
-        xs = [...p.ks_light];
-        ys = xs.map((k) => {
-          const r = lightThreshold(p, p.d_light, k, foldIn(lk, k));
-          ctx.progress(++done, total);
-          return r;
-        });
-      } else {
-        xs = [...p.ks_heavy];
-        ys = xs.map((k) => {
-          const r = heavyThreshold(p, k, foldIn(lk, k));
-          ctx.progress(++done, total);
-          return r;
-        });
-      }
-      const fit = fitLogLogLine(xs, ys);
+    const curves = p.laws.flatMap((law) => {
       const theory = KONG_LAW_SLOPES[law];
-      scalars[`slope[${law}]`] = fit?.slope ?? null;
+      const c = joined.curves.find((cv) => cv.labels.law === law);
+      const slope = c ? (fitLogLogLine(c.x, c.y)?.slope ?? null) : null;
+      scalars[`slope[${law}]`] = slope;
       scalars[`theorySlope[${law}]`] = theory;
-      const keep = ys.map((y, i) => (y === null ? -1 : i)).filter((i) => i >= 0);
-      curves.push(
-        kongCurve(
-          { method: LABELS[law].method, law },
-          LABELS[law].x,
-          THRESHOLD_Y,
-          keep.map((i) => xs[i]),
-          keep.map((i) => ys[i] as number),
-          { slope: fit?.slope ?? null, theorySlope: theory },
-        ),
-      );
-    }
+      const curve = c ?? kongCurve({ method: LABELS[law].method, law }, LABELS[law].x, THRESHOLD_Y, [], []);
+      return [{ ...curve, metrics: { ...curve.metrics, slope, theorySlope: theory } }];
+    });
     return { status: "ok", curves, scalars };
   },
 };

@@ -56,6 +56,7 @@ const schema = z
 export const kongSine: Experiment<typeof schema> = {
   id: "kong-sine",
   title: "Mixture of sine waves on Chebyshev features: test MSE vs τ",
+  family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "sine-wave mixture: test MSE vs τ for PM, MAP, LS, oracle",
   figures: ["kong-sine"],
@@ -65,7 +66,7 @@ export const kongSine: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 3, paper: 10 },
-  run(p, key, ctx) {
+  runCondition(p, _c, key, ctx) {
     const comps = sampleSineComponents(foldInString(key, "components"), p.k, p.freq_min, p.freq_max);
     const sine = makeSineMixture(p.d, comps, p.noise.length === 1 ? p.noise[0] : p.noise, p.p ?? undefined);
     const truth = sineMixtureTruth(sine);

@@ -2,9 +2,17 @@ import { z } from "zod";
 import { stageOneSubspace } from "../algorithms/mlr/pipeline.js";
 import { subspaceResidualError } from "../algorithms/mlr/subspace.js";
 import { foldIn, foldInString } from "../rng/key.js";
-import { buildKongMixture, checkKongMixture, kongCurve, mixtureFields, stageFields } from "./kongParams.js";
+import { seedScalars } from "./join.js";
+import {
+  buildKongMixture,
+  checkKongMixture,
+  joinKongPoints,
+  kongCurve,
+  mixtureFields,
+  stageFields,
+} from "./kongParams.js";
 import { listOf, posInt } from "./params.js";
-import type { Curve, Experiment } from "./types.js";
+import type { Experiment } from "./types.js";
 
 const schema = z
   .strictObject({
@@ -48,6 +56,7 @@ export const X_TASKS = "tasks";
 export const kongSubspace: Experiment<typeof schema> = {
   id: "kong-subspace",
   title: "Subspace from light tasks: error vs examples per task (fixed total) and vs tasks",
+  family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "subspace error vs t at fixed n·t, and vs n",
   figures: ["kong-subspace-t", "kong-subspace-n"],
@@ -57,26 +66,28 @@ export const kongSubspace: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 3, paper: 10 },
-  run(p, key, ctx) {
+  commonRandomNumbers: true,
+  conditions: (p) =>
+    p.orders.flatMap((order) => [
+      ...p.ts.map((x) => ({ order, sweep: `n·t = ${p.total}`, x })),
+      ...p.ns.map((x) => ({ order, sweep: `t = ${p.t}`, x })),
+    ]),
+  runCondition(p, c, key, ctx) {
+    const order = c.order as "magnitude" | "algebraic";
+    const x = c.x as number;
+    const fixedTotal = c.sweep === `n·t = ${p.total}`;
     const setting = buildKongMixture(p, key);
-    const curves: Curve[] = [];
-    const total = p.orders.length * (p.ts.length + p.ns.length);
-    let done = 0;
-    for (const order of p.orders) {
-      const method = `moments (${order === "magnitude" ? "|λ|" : "λ"} order)`;
-      const err = (n: number, t: number, k: ReturnType<typeof foldIn>) => {
-        const { U } = stageOneSubspace(setting, { k: p.k, n1: n, t1: t, order, sampler: p.sampler }, k);
-        ctx.progress(++done, total);
-        return subspaceResidualError(U, setting.truth.V, setting.truth.rho);
-      };
-      // Same tasks for both orders: the keys depend on the sweep point only.
-      const yT = p.ts.map((t) =>
-        err(Math.floor(p.total / t), t, foldIn(foldInString(key, "fixed-total"), t)),
-      );
-      curves.push(kongCurve({ method, sweep: `n·t = ${p.total}` }, X_PER_TASK, SUBSPACE_Y, [...p.ts], yT));
-      const yN = p.ns.map((n) => err(n, p.t, foldIn(foldInString(key, "tasks"), n)));
-      curves.push(kongCurve({ method, sweep: `t = ${p.t}` }, X_TASKS, SUBSPACE_Y, [...p.ns], yN));
-    }
+    const method = `moments (${order === "magnitude" ? "|λ|" : "λ"} order)`;
+    // Same tasks for both orders: the keys depend on the sweep point only.
+    const [n, t, k] = fixedTotal
+      ? [Math.floor(p.total / x), x, foldIn(foldInString(key, "fixed-total"), x)]
+      : [x, p.t, foldIn(foldInString(key, "tasks"), x)];
+    const { U } = stageOneSubspace(setting, { k: p.k, n1: n, t1: t, order, sampler: p.sampler }, k);
+    const y = subspaceResidualError(U, setting.truth.V, setting.truth.rho);
+    ctx.progress(1, 1);
+    const curves = [kongCurve({ method }, fixedTotal ? X_PER_TASK : X_TASKS, SUBSPACE_Y, [x], [y])];
     return { status: "ok", curves, scalars: { rho: setting.truth.rho, delta: setting.delta } };
   },
+  // ρ and Δ belong to the seed's mixture, the same under every condition.
+  combine: (_p, parts) => ({ ...joinKongPoints(parts, "x"), scalars: seedScalars(parts, ["rho", "delta"]) }),
 };

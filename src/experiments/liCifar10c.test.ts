@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { DatasetError } from "../data/cifar10c.js";
 import { fakeCifar10c } from "../data/testing.js";
 import { ParamError } from "../errors.js";
-import { runRecord } from "../sweep/record.js";
 import { liCifar10c } from "./liCifar10c.js";
 import { resolveParams } from "./resolve.js";
-import type { Curve, RunRecord } from "./types.js";
+import { runSeeds, type TestRun } from "./testing.js";
+import type { Curve } from "./types.js";
 
 /*
  * The real-data path on a small stand-in with the release's layout (src/data/testing.ts): 8 × 8
@@ -15,10 +15,10 @@ import type { Curve, RunRecord } from "./types.js";
 const data = fakeCifar10c(["fog", "snow", "zoom_blur"], 200);
 const settings = { patch_size: 4, n: 8, n_test: 16, iters: 150, record_every: 50, m: 10, sigma0: 0.1 };
 
-function run(overrides: Record<string, unknown>, dataset: unknown, seedIndices = [0, 1]): RunRecord {
+function run(overrides: Record<string, unknown>, dataset: unknown, seedIndices = [0, 1]): TestRun {
   const params = resolveParams(liCifar10c, null, { ...settings, ...overrides }) as Record<string, unknown>;
   const ctx = { progress: () => {}, warn: () => {}, dataset };
-  return runRecord({
+  return runSeeds({
     experiment: liCifar10c,
     params,
     size: null,
@@ -30,11 +30,11 @@ function run(overrides: Record<string, unknown>, dataset: unknown, seedIndices =
 }
 
 describe("li-cifar10c on a stand-in for CIFAR-10-C", () => {
-  let rec: RunRecord;
+  let rec: TestRun;
   beforeAll(() => {
     rec = run({}, data);
   });
-  const find = (r: RunRecord["result"]["seeds"][0], method: string, set: string): Curve => {
+  const find = (r: TestRun["result"]["seeds"][0], method: string, set: string): Curve => {
     const c = r.curves.find((cv) => cv.labels.method === method && cv.labels.set === set);
     if (!c) throw new Error(`no ${method} ${set} curve`);
     return c;

@@ -68,6 +68,7 @@ const schema = z
 export const liCifar10c: Experiment<typeof schema> = {
   id: "li-cifar10c",
   title: "CIFAR-10-C: one corruption per task, single- vs multi-task CNN training",
+  family: "li",
   paper:
     "Li, Chen, Deng, Kou, Cao, Gu. On the Power of Multitask Representation Learning with Gradient Descent. AISTATS 2025",
   description:
@@ -81,7 +82,7 @@ export const liCifar10c: Experiment<typeof schema> = {
   params: schema,
   sizes: { smoke: { n: 20, n_test: 50, iters: 30, record_every: 10 }, paper: {} },
   seeds: { smoke: 1, paper: 3 },
-  run(p, key, ctx) {
+  runCondition(p, _c, key, ctx) {
     const data = checkCifar10cData(ctx.dataset);
     const names = p.corruptions.length ? p.corruptions : data.corruptions.map((c) => c.name);
     const { trains, tests } = cifar10cTasks(

@@ -1,17 +1,17 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { runRecord } from "../sweep/record.js";
 import { liDynamics } from "./liDynamics.js";
 import { resolveParams } from "./resolve.js";
-import type { Curve, RunRecord } from "./types.js";
+import { runSeeds, type TestRun } from "./testing.js";
+import type { Curve } from "./types.js";
 
 const ctx = { progress: () => {}, warn: () => {} };
 
 /* The documented setting (liFields; see liMultitaskCnn.test.ts), alignments every 25 steps. */
 describe("li-dynamics: feature learning under multi-task training, noise memorisation under single-task", () => {
-  let rec: RunRecord;
+  let rec: TestRun;
   beforeAll(() => {
     const params = resolveParams(liDynamics, null, { record_every: 25 }) as Record<string, unknown>;
-    rec = runRecord({
+    rec = runSeeds({
       experiment: liDynamics,
       params,
       size: null,
@@ -21,7 +21,7 @@ describe("li-dynamics: feature learning under multi-task training, noise memoris
       ctx,
     });
   });
-  const curve = (r: RunRecord["result"]["seeds"][0], method: string, feature: string): Curve => {
+  const curve = (r: TestRun["result"]["seeds"][0], method: string, feature: string): Curve => {
     const c = r.curves.find((cv) => cv.labels.method === method && cv.labels.feature === feature);
     if (!c) throw new Error(`no ${method} ${feature} curve`);
     return c;

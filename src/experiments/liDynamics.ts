@@ -17,6 +17,7 @@ const schema = z
 export const liDynamics: Experiment<typeof schema> = {
   id: "li-dynamics",
   title: "Alignment with the shared feature, the task features and the noise during training",
+  family: "li",
   paper:
     "Li, Chen, Deng, Kou, Cao, Gu. On the Power of Multitask Representation Learning with Gradient Descent. AISTATS 2025",
   description: "max filter alignment with u, v_t and the training noise vs iteration, single vs multi",
@@ -24,7 +25,7 @@ export const liDynamics: Experiment<typeof schema> = {
   params: schema,
   sizes: { smoke: { K: 10, n: 20, iters: 100, n_test: 100, record_every: 10 }, paper: {} },
   seeds: { smoke: 2, paper: 3 },
-  run(p, key, ctx) {
+  runCondition(p, _c, key, ctx) {
     const c = { K: p.K, n: p.n, snr: p.snr };
     const total = (c.K + 1) * p.iters;
     let done = 0;

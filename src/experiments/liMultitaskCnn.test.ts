@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { runRecord } from "../sweep/record.js";
 import { liMultitaskCnn, sweepConditions } from "./liMultitaskCnn.js";
 import { ParamValidationError } from "./params.js";
 import { resolveParams } from "./resolve.js";
-import type { Curve, RunRecord } from "./types.js";
+import { runSeeds, type TestRun } from "./testing.js";
+import type { Curve } from "./types.js";
 
 const ctx = { progress: () => {}, warn: () => {} };
 
-function run(overrides: Record<string, unknown>, seedIndices: number[], seed = 0): RunRecord {
+function run(overrides: Record<string, unknown>, seedIndices: number[], seed = 0): TestRun {
   const params = resolveParams(liMultitaskCnn, null, overrides) as Record<string, unknown>;
-  return runRecord({
+  return runSeeds({
     experiment: liMultitaskCnn,
     params,
     size: null,
@@ -20,7 +20,7 @@ function run(overrides: Record<string, unknown>, seedIndices: number[], seed = 0
   });
 }
 
-function find(r: RunRecord["result"]["seeds"][0], labels: Record<string, unknown>): Curve {
+function find(r: TestRun["result"]["seeds"][0], labels: Record<string, unknown>): Curve {
   const c = r.curves.find((cv) => Object.entries(labels).every(([k, v]) => cv.labels[k] === v));
   if (!c) throw new Error(`no curve with labels ${JSON.stringify(labels)}`);
   return c;
@@ -33,7 +33,7 @@ function find(r: RunRecord["result"]["seeds"][0], labels: Record<string, unknown
  * at the start and the end (record_every = 100) to keep the test fast.
  */
 describe("li-multitask-cnn in the documented regime (K ∈ {1, 2, 20}, 3 seeds)", () => {
-  let rec: RunRecord;
+  let rec: TestRun;
   beforeAll(() => {
     rec = run({ Ks: [1, 2, 20], ns: [], snrs: [], record_every: 100 }, [0, 1, 2]);
   });
@@ -121,7 +121,7 @@ describe("li-multitask-cnn parameters", () => {
 
 describe("determinism", () => {
   const small = { K: 3, n: 6, n_test: 10, d: 12, m: 3, iters: 5, record_every: 5, Ks: [1], ns: [], snrs: [] };
-  const strip = (r: RunRecord) => JSON.stringify({ ...r, startedAt: "", seconds: 0 });
+  const strip = (r: TestRun) => JSON.stringify({ ...r, startedAt: "", seconds: 0 });
 
   test("the same seed gives identical record bytes apart from timestamps; another seed differs", () => {
     expect(strip(run(small, [0, 1], 4))).toBe(strip(run(small, [0, 1], 4)));

@@ -9,7 +9,7 @@ import {
   sweepOf,
 } from "./liCommon.js";
 import { nonNegative, posInt } from "./params.js";
-import type { Curve, Experiment } from "./types.js";
+import type { Experiment } from "./types.js";
 
 const schema = z
   .strictObject({
@@ -55,6 +55,7 @@ export function sweepConditions(p: {
 export const liMultitaskCnn: Experiment<typeof schema> = {
   id: "li-multitask-cnn",
   title: "Multi-task training learns the shared feature; single-task training memorises noise",
+  family: "li",
   paper:
     "Li, Chen, Deng, Kou, Cao, Gu. On the Power of Multitask Representation Learning with Gradient Descent. AISTATS 2025",
   description: "test error of single- vs multi-task CNN training vs K, n and SNR; training curves",
@@ -65,29 +66,23 @@ export const liMultitaskCnn: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 2, paper: 3 },
-  run(p, key, ctx) {
-    const conditions = sweepConditions(p);
-    const total = conditions.reduce((s, c) => s + (c.K + 1) * p.iters, 0);
+  commonRandomNumbers: true,
+  conditions: (p) => sweepConditions(p).map((c) => ({ K: c.K, n: c.n, snr: c.snr })),
+  runCondition(p, cond, key, ctx) {
+    const c: LiCondition = { K: cond.K as number, n: cond.n as number, snr: cond.snr as number };
+    const total = (c.K + 1) * p.iters;
     let done = 0;
-    const curves: Curve[] = [];
-    const scalars: Record<string, number> = {};
-    for (const c of conditions) {
-      const labels = { K: c.K, n: c.n, snr: c.snr };
-      const res = runLiCondition(p, c, key, {
-        signal: ctx.signal,
-        onStep: () => {
-          done++;
-          if (done % 50 === 0) ctx.progress(done, total);
-        },
-      });
-      curves.push(...errorCurves(res.single, labels), ...errorCurves(res.multi, labels));
-      const race = raceRatios(p, c);
-      const tag = `K=${c.K},n=${c.n},snr=${c.snr}`;
-      scalars[`raceSingle[${tag}]`] = race.single;
-      scalars[`raceMulti[${tag}]`] = race.multi;
-    }
+    const res = runLiCondition(p, c, key, {
+      signal: ctx.signal,
+      onStep: () => {
+        done++;
+        if (done % 50 === 0) ctx.progress(done, total);
+      },
+    });
     ctx.progress(total, total);
-    const status = curves.some((c) => c.status === "diverged") ? "diverged" : "ok";
-    return { status, curves, scalars };
+    const curves = [...errorCurves(res.single, {}), ...errorCurves(res.multi, {})];
+    const race = raceRatios(p, c);
+    const status = curves.some((cv) => cv.status === "diverged") ? "diverged" : "ok";
+    return { status, curves, scalars: { raceSingle: race.single, raceMulti: race.multi } };
   },
 };

@@ -23,6 +23,7 @@ export class ProbeFailure extends MetarepError {
 export const sweepProbe: Experiment<typeof schema> = {
   id: "sweep-probe",
   title: "Sweep-engine probe (trivial or failing cells)",
+  family: "internal",
   paper: "none (engineering probe)",
   description: "does `work` normal draws and returns their mean; throws on seed index `fail_seed`",
   internal: true,
@@ -30,7 +31,7 @@ export const sweepProbe: Experiment<typeof schema> = {
   params: schema,
   sizes: { smoke: {}, paper: {} },
   seeds: { smoke: 1, paper: 1 },
-  run(p, key, ctx) {
+  runCondition(p, _c, key, ctx) {
     if (p.fail_seed !== null && ctx.seedIndex === p.fail_seed) {
       throw new ProbeFailure(
         `sweep-probe: cell with seed index ${ctx.seedIndex} fails on purpose (fail_seed)`,

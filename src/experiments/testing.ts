@@ -1,24 +1,63 @@
-import { runRecord } from "../sweep/record.js";
 import { resolveParams } from "./resolve.js";
-import type { Curve, Experiment, RunRecord } from "./types.js";
+import { runSeed } from "./runner.js";
+import type { Curve, Experiment, RunContext, RunResult, Status } from "./types.js";
 
-/** Test support shared by the experiment tests: run seeds into a record, pick curves, medians. */
+/**
+ * Test support shared by the experiment tests: run seeds through the shared runner (every
+ * condition of each seed, joined, exactly as `metarep run` and the sweep cells compute them),
+ * pick curves, medians. Below the record layer: a `TestRun` is the result part of a record.
+ */
 
-const ctx = { progress: () => {}, warn: () => {} };
+const quiet = { progress: () => {}, warn: () => {} };
 
-/** One record of `exp` with these overrides (no size: schema defaults) over the given seed indices. */
+/** The seeds' results of one run: the part of a `RunRecord` that experiments produce. */
+export interface TestRun {
+  experiment: string;
+  params: Record<string, unknown>;
+  seed: number;
+  seedIndices: number[];
+  status: Status;
+  result: { seeds: RunResult[] };
+}
+
+/** Run resolved `params` for each seed index (the shape of `runRecord`'s request, for tests). */
+export function runSeeds(req: {
+  experiment: Experiment;
+  params: Record<string, unknown>;
+  seed: number;
+  seedIndices: number[];
+  ctx?: Partial<RunContext>;
+  gridPoint?: string;
+  size?: unknown;
+  command?: string;
+}): TestRun {
+  const ctx: RunContext = { ...quiet, ...req.ctx };
+  const seeds = req.seedIndices.map((s) =>
+    runSeed(req.experiment, req.params, req.seed, s, ctx, req.gridPoint),
+  );
+  return {
+    experiment: req.experiment.id,
+    params: req.params,
+    seed: req.seed,
+    seedIndices: req.seedIndices,
+    status: seeds.some((r) => r.status === "diverged") ? "diverged" : "ok",
+    result: { seeds },
+  };
+}
+
+/** One run of `exp` with these overrides (no size: schema defaults) over the given seed indices. */
 export function runExperiment(
   exp: Experiment,
   overrides: Record<string, unknown>,
   seedIndices: number[],
   seed = 0,
-): RunRecord {
+): TestRun {
   const params = resolveParams(exp, null, overrides) as Record<string, unknown>;
-  return runRecord({ experiment: exp, params, size: null, seed, seedIndices, command: "test", ctx });
+  return runSeeds({ experiment: exp, params, seed, seedIndices });
 }
 
 /** Per seed, the curve whose labels include these (and whose yName is `yName`, if given). */
-export function curvesOf(rec: RunRecord, labels: Record<string, unknown>, yName?: string): Curve[] {
+export function curvesOf(rec: TestRun, labels: Record<string, unknown>, yName?: string): Curve[] {
   return rec.result.seeds.map((r) => {
     const c = r.curves.find(
       (c) =>

@@ -1,17 +1,17 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { runRecord } from "../sweep/record.js";
 import { resolveParams } from "./resolve.js";
+import { runSeed } from "./runner.js";
+import { runSeeds, type TestRun } from "./testing.js";
 import { tripuraneniMom } from "./tripuraneniMom.js";
-import type { RunRecord } from "./types.js";
 
 const ctx = { progress: () => {}, warn: () => {} };
 
 describe("tripuraneni-mom (d=100, k=5, n1=25, heads N(0, I/k), σ=1)", () => {
   const Ts = [100, 400, 1600];
-  let rec: RunRecord;
+  let rec: TestRun;
   beforeAll(() => {
     const params = resolveParams(tripuraneniMom, null, { Ts, n1s: [25] }) as Record<string, unknown>;
-    rec = runRecord({
+    rec = runSeeds({
       experiment: tripuraneniMom,
       params,
       size: null,
@@ -40,7 +40,7 @@ describe("tripuraneni-mom (d=100, k=5, n1=25, heads N(0, I/k), σ=1)", () => {
   test("settings above max_rows are skipped with a warning and a scalar, not silently", () => {
     const warnings: string[] = [];
     const p = resolveParams(tripuraneniMom, null, { d: 10, k: 2, Ts: [10, 40], n1s: [5], max_rows: 100 });
-    const res = tripuraneniMom.run(p, [0, 1], { progress: () => {}, warn: (m) => warnings.push(m) });
+    const res = runSeed(tripuraneniMom, p, 0, 0, { progress: () => {}, warn: (m) => warnings.push(m) });
     expect(res.scalars["skipped[n1=5,T=40]"]).toBe(1);
     expect(warnings[0]).toMatch(/skipped n1=5, T=40 \(n1·T = 200 rows > max_rows = 100\)/);
     expect(res.curves.find((c) => c.labels.method === "mom")!.x).toEqual([10]);

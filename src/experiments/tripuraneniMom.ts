@@ -2,12 +2,18 @@ import { z } from "zod";
 import { getEstimator } from "../algorithms/representation/estimators.js";
 import { taskHeads } from "../algorithms/representation/heads.js";
 import { headDiagnostics } from "../metrics/conditioning.js";
-import { fitLogLogLine } from "../metrics/loglogSlope.js";
 import { subspaceDistance } from "../metrics/subspace.js";
 import { sampleSourceTasks } from "../models/fewShotTasks.js";
-import { checkFewShot, fewShotFields, fewShotModel, fewShotStatus, fitMethods } from "./fewShot.js";
+import {
+  checkFewShot,
+  fewShotFields,
+  fewShotModel,
+  fewShotStatus,
+  fitMethods,
+  joinSettings,
+} from "./fewShot.js";
 import { listOf, posInt } from "./params.js";
-import type { Curve, Experiment } from "./types.js";
+import type { Curve, Experiment, RunResult } from "./types.js";
 
 const { T: _T, n1: _n1, n2: _n2, targets: _t, ridge: _r, ...fields } = fewShotFields;
 
@@ -39,74 +45,53 @@ const schema = z
 export const tripuraneniMom: Experiment<typeof schema> = {
   id: "tripuraneni-mom",
   title: "Subspace error of the method of moments and Burer–Monteiro vs the number of tasks",
+  family: "du",
   paper: "Tripuraneni, Jin, Jordan. Provable Meta-Learning of Linear Representations. ICML 2021",
   description: "sin θ(B̂, B*) of MoM and Burer–Monteiro vs T, for n1 ∈ {5, 25, 300}, d=100, k=5",
   figures: ["fewshot-sintheta"],
   params: schema,
   sizes: { smoke: { d: 30, k: 3, Ts: [100, 400, 1600], n1s: [5, 25] }, paper: {} },
   seeds: { smoke: 1, paper: 3 },
-  run(p, key, ctx) {
-    const model = fewShotModel({ ...p, T: 1, n1: 1, n2: 1, targets: 1, ridge: 0 });
-    const curves: Curve[] = [];
-    const scalars: Record<string, number | null> = {};
-    const total = p.n1s.length * p.Ts.length;
-    let done = 0;
-    for (const n1 of p.n1s) {
-      const Ts: number[] = [];
-      const dist = p.methods.map(() => [] as number[]);
-      const cond = p.methods.map(() => [] as number[]);
-      const condTruth: number[] = [];
-      for (const T of p.Ts) {
-        ctx.progress(done++, total);
-        if (n1 * T > p.max_rows) {
-          ctx.warn(
-            `tripuraneni-mom: skipped n1=${n1}, T=${T} (n1·T = ${n1 * T} rows > max_rows = ${p.max_rows})`,
-          );
-          scalars[`skipped[n1=${n1},T=${T}]`] = 1;
-          continue;
-        }
-        const src = sampleSourceTasks(model, T, n1, key);
-        Ts.push(T);
-        condTruth.push(headDiagnostics(src.W).condition);
-        const fits = fitMethods({ ...p, T, n1, n2: 1, targets: 1, ridge: 0 }, src.data, src.Bstar, key, ctx);
-        p.methods.forEach((m, i) => {
-          const fit = fits[i];
-          dist[i].push(getEstimator(m).learns ? subspaceDistance(fit.B, src.Bstar) : 1);
-          const c = getEstimator(m).learns
-            ? headDiagnostics(taskHeads(src.data, fit.B)).condition
-            : Number.NaN;
-          cond[i].push(Number.isFinite(c) ? c : Number.MAX_VALUE);
-        });
-      }
-      ctx.progress(done, total);
-      const curve = (
-        labels: Curve["labels"],
-        yName: string,
-        y: number[],
-        metrics: Curve["metrics"] = {},
-      ): Curve => ({
-        labels: { ...labels, n1, quantity: yName },
-        xName: "T",
-        yName,
-        x: Ts,
-        y,
-        metrics: { final: y.length ? y[y.length - 1] : null, ...metrics },
-        status: "ok",
-      });
-      p.methods.forEach((method, i) => {
-        curves.push(
-          curve({ method }, "sin θ", dist[i], { slope: fitLogLogLine(Ts, dist[i])?.slope ?? null }),
-        );
-        curves.push(curve({ method }, "cond(Ŵ)", cond[i]));
-      });
-      curves.push(
-        curve(
-          {},
-          "cond(W*)",
-          condTruth.map((c) => (Number.isFinite(c) ? c : Number.MAX_VALUE)),
-        ),
+  commonRandomNumbers: true,
+  conditions: (p) => p.n1s.flatMap((n1) => p.Ts.map((T) => ({ n1, T }))),
+  runCondition(p, c, key, ctx): RunResult {
+    const n1 = c.n1 as number;
+    const T = c.T as number;
+    if (n1 * T > p.max_rows) {
+      ctx.warn(
+        `tripuraneni-mom: skipped n1=${n1}, T=${T} (n1·T = ${n1 * T} rows > max_rows = ${p.max_rows})`,
       );
+      return { status: "ok" as const, curves: [], scalars: { skipped: 1 } };
     }
-    return { status: fewShotStatus(curves), curves, scalars };
+    const model = fewShotModel({ ...p, T: 1, n1: 1, n2: 1, targets: 1, ridge: 0 });
+    const src = sampleSourceTasks(model, T, n1, key);
+    const fits = fitMethods({ ...p, T, n1, n2: 1, targets: 1, ridge: 0 }, src.data, src.Bstar, key, ctx);
+    const safe = (v: number) => (Number.isFinite(v) ? v : Number.MAX_VALUE);
+    const curve = (
+      labels: Curve["labels"],
+      yName: string,
+      y: number,
+      metrics: Curve["metrics"] = {},
+    ): Curve => ({
+      labels: { ...labels, n1, quantity: yName },
+      xName: "T",
+      yName,
+      x: [T],
+      y: [y],
+      metrics: { final: y, ...metrics },
+      status: "ok",
+    });
+    const curves: Curve[] = [];
+    p.methods.forEach((method, i) => {
+      const learns = getEstimator(method).learns;
+      const dist = learns ? subspaceDistance(fits[i].B, src.Bstar) : 1;
+      const cond = learns ? headDiagnostics(taskHeads(src.data, fits[i].B)).condition : Number.NaN;
+      curves.push(curve({ method }, "sin θ", dist, { slope: null }));
+      curves.push(curve({ method }, "cond(Ŵ)", safe(cond)));
+    });
+    curves.push(curve({}, "cond(W*)", safe(headDiagnostics(src.W).condition)));
+    ctx.progress(1, 1);
+    return { status: fewShotStatus(curves), curves, scalars: {} };
   },
+  combine: (_p, parts) => joinSettings(parts, "T"),
 };

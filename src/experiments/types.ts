@@ -68,14 +68,35 @@ export interface RunContext {
   seedIndex?: number;
 }
 
+/** The paper (or line of work) an experiment belongs to: the page's menus group by it. */
+export type ExperimentFamily = "collins" | "du" | "kong" | "li" | "internal" | (string & {});
+
 /**
- * A reproduced figure: params schema with defaults, named sizes (partial overrides), and a
- * pure `run(params, key, ctx)` — same inputs, bit-identical output.
+ * A point of an experiment's own condition axes, e.g. `{mu: 0.5}` or `{K: 10, n: 30, snr: 0.3}`:
+ * its labels are added to every curve (and live point) the condition produces, and its canonical
+ * text (`conditionText`) enters the condition's key and its cell id.
+ */
+export type Condition = Labels;
+
+/** One condition's result for one seed (what one cell computes). */
+export interface ConditionPart {
+  condition: Condition;
+  result: RunResult;
+}
+
+/**
+ * A reproduced figure, declared (DESIGN.md `Experiment`): a params schema with defaults, named
+ * sizes (partial overrides), its condition axes (`conditions`), and a pure `runCondition(params,
+ * condition, key, ctx)` — same inputs, bit-identical output. One shared runner
+ * (`experiments/runner.ts`) expands conditions × seeds, derives keys, adds labels, reports
+ * progress and status, and joins a seed's conditions with `combine`.
  */
 export interface Experiment<S extends z.ZodType = z.ZodType> {
   id: string;
   title: string;
   paper: string;
+  /** Which paper family it belongs to (menus, the report's sections). */
+  family: ExperimentFamily;
   description: string;
   params: S;
   sizes: Record<SizeName, Partial<z.input<S>>>;
@@ -90,9 +111,30 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
    * its Vega-Lite builder (e.g. `trace`: dist per iteration; `rate`: fitted rate vs µ).
    */
   figures: readonly FigureKind[];
-  run(params: z.output<S>, key: Key, ctx: RunContext): RunResult;
-  /** Measured-vs-theory rows of a (multi-seed) record, for summaries and the report. */
-  compare?(record: RunRecord): TheoryRow[];
+  /**
+   * The condition points of these parameters, in display order (default: one empty condition).
+   * Each becomes its own cell in `run`, `reproduce` and `sweep`, so conditions spread over
+   * threads and machines.
+   */
+  conditions?(params: z.output<S>): Condition[];
+  /**
+   * Common random numbers: when true every condition of a seed receives the seed's key unchanged
+   * and `runCondition` derives its streams from the condition's values itself (e.g. nested source
+   * tasks across T, or the same tasks under every SNR), so differences between conditions are not
+   * sampling noise. When false (default), the key is the seed's key folded with the condition's
+   * text. Either way a condition's numbers do not depend on which other conditions run.
+   */
+  commonRandomNumbers?: boolean;
+  /** One condition for one seed: curves (labelled without the condition; the runner adds it). */
+  runCondition(params: z.output<S>, condition: Condition, key: Key, ctx: RunContext): RunResult;
+  /**
+   * Join one seed's condition results (in declared order) into its result, e.g. points along a
+   * condition axis into curves with fitted slopes. Default (`concatParts`): the curves in order,
+   * the scalars together, diverged if any part diverged.
+   */
+  combine?(params: z.output<S>, parts: readonly ConditionPart[]): RunResult;
+  /** Measured-vs-theory rows of a (multi-seed) result, for summaries and the report. */
+  compare?(params: z.output<S>, seeds: readonly RunResult[]): TheoryRow[];
 }
 
 /** One measured quantity beside its theoretical value. */
@@ -106,29 +148,3 @@ export interface TheoryRow {
 
 /** A figure kind registered in `src/report/experimentFigures.ts`. */
 export type FigureKind = string;
-
-/** What is stored: enough to reproduce the run from the command line (DESIGN.md `RunRecord`). */
-export interface RunRecord {
-  schemaVersion: 1;
-  metarepVersion: string;
-  experiment: string;
-  size: SizeName | null;
-  /** Resolved parameters, defaults filled. */
-  params: Record<string, unknown>;
-  /** Root seed. */
-  seed: number;
-  /** Seed indices covered by this record; `result.seeds[i]` belongs to `seedIndices[i]`. */
-  seedIndices: number[];
-  cellId: string;
-  /** Sweep cells: the grid coordinates and their canonical text (which enters the key). */
-  grid?: Record<string, unknown>;
-  gridPoint?: string;
-  status: Status;
-  result: { seeds: RunResult[] };
-  /** The real data set the run read, if any: loader kind, path and digest of the bytes read. */
-  dataset?: { kind: string; path: string; digest: string };
-  /** The command line that reproduces this record. */
-  command: string;
-  startedAt: string;
-  seconds: number;
-}

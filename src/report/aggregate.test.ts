@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Curve, Labels, RunRecord } from "../experiments/types.js";
+import type { Curve, Labels } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { aggregateRecord, median, quantile } from "./aggregate.js";
 
 function curve(labels: Labels, y: number[], extra: Partial<Curve> = {}): Curve {

@@ -1,4 +1,5 @@
-import type { Divergence, Labels, LabelValue, RunRecord } from "../experiments/types.js";
+import type { Divergence, Labels, LabelValue } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 
 /**
  * Aggregation of a run record over its seeds (DESIGN.md "Data flow", step 4): curves with equal

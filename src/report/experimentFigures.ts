@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { UnknownNameError } from "../errors.js";
-import type { Experiment, RunRecord } from "../experiments/types.js";
+import type { Experiment } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import {
   fewShotDiversityFigure,
   fewShotExcessFigure,

@@ -4,8 +4,9 @@ import { duDiversity } from "../experiments/duDiversity.js";
 import { duExcessRisk } from "../experiments/duExcessRisk.js";
 import { resolveParams } from "../experiments/resolve.js";
 import { tripuraneniMom } from "../experiments/tripuraneniMom.js";
-import type { Experiment, RunRecord } from "../experiments/types.js";
-import { runRecord } from "../sweep/record.js";
+import type { Experiment } from "../experiments/types.js";
+import { runRecord } from "../record/run.js";
+import type { RunRecord } from "../record/types.js";
 import { duBound } from "../theory/duBound.js";
 import {
   fewShotDiversityFigure,

@@ -1,6 +1,6 @@
 import type { Config, TopLevelSpec } from "vega-lite";
-import type { RunRecord } from "../experiments/types.js";
 import { fitLogLogLine } from "../metrics/loglogSlope.js";
+import type { RunRecord } from "../record/types.js";
 import { duBound, duRepresentationTerm, fitConstant, olsLevel, oracleLevel } from "../theory/duBound.js";
 import { aggregateRecord, type Band, type CurveGroup } from "./aggregate.js";
 import { FIGURE_CONFIG, FigureError, LOG_FLOOR } from "./figures.js";

@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { describe, expect, it } from "vitest";
-import type { Curve, Labels, RunRecord } from "../experiments/types.js";
+import type { Curve, Labels } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import {
   conditionTitle,
   DIST_AXIS_TITLE,

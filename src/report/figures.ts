@@ -1,5 +1,6 @@
 import type { Config, TopLevelSpec } from "vega-lite";
-import type { Labels, RunRecord } from "../experiments/types.js";
+import type { Labels } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { predictedRate, predictedRateOf } from "../theory/collinsRate.js";
 import {
   type Aggregate,

@@ -4,7 +4,6 @@ export * from "./fewShotFigures.js";
 export * from "./figures.js";
 export * from "./kongFigures.js";
 export * from "./liFigures.js";
-export * from "./merge.js";
 export * from "./render.js";
 export * from "./storeReport.js";
 export * from "./summaryTable.js";

@@ -1,6 +1,7 @@
 import { compile } from "vega-lite";
 import { describe, expect, test } from "vitest";
-import type { Curve, RunRecord } from "../experiments/types.js";
+import type { Curve } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { FigureError } from "./figures.js";
 import { KONG_FIGURE_KINDS, kongFigure, kongSeriesFigure } from "./kongFigures.js";
 import { renderSvg } from "./render.js";

@@ -5,7 +5,7 @@ import { MSE_Y } from "../experiments/kongPrediction.js";
 import { CAPTURED_Y, CORRUPTED_Y } from "../experiments/kongRobustPca.js";
 import { THRESHOLD_Y } from "../experiments/kongScaling.js";
 import { SUBSPACE_Y, X_PER_TASK, X_TASKS } from "../experiments/kongSubspace.js";
-import type { RunRecord } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { aggregateRecord, type Band, type CurveGroup } from "./aggregate.js";
 import { conditionTitle, FIGURE_CONFIG, FigureError } from "./figures.js";
 

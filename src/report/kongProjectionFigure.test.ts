@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { COMPONENT_POINTS, kongProjection, TASK_POINTS } from "../experiments/kongProjection.js";
-import { runExperiment } from "../experiments/testing.js";
-import type { RunRecord } from "../experiments/types.js";
+import { recordOf } from "../record/testing.js";
+import type { RunRecord } from "../record/types.js";
 import { experimentFigures } from "./experimentFigures.js";
 import { FigureError } from "./figures.js";
 import { kongProjectionFigure } from "./kongProjectionFigure.js";
@@ -16,7 +16,7 @@ const rows = (spec: object) => (spec as { data: { values: Row[] } }).data.values
 describe("the kong-projection figure", () => {
   let rec: RunRecord;
   beforeAll(() => {
-    rec = runExperiment(kongProjection, { n1: 2048, n2: 64 }, [0, 1, 2]);
+    rec = recordOf(kongProjection, { n1: 2048, n2: 64 }, [0, 1, 2]);
   });
 
   test("compiles strictly: no Vega-Lite warning or error", () => {

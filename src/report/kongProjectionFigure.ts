@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { COMPONENT_POINTS, PROJECTION_X, PROJECTION_Y, TASK_POINTS } from "../experiments/kongProjection.js";
-import type { RunRecord } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { FIGURE_CONFIG, FigureError } from "./figures.js";
 
 /**

@@ -5,8 +5,9 @@ import { liCifar10c } from "../experiments/liCifar10c.js";
 import { liDynamics } from "../experiments/liDynamics.js";
 import { liMultitaskCnn } from "../experiments/liMultitaskCnn.js";
 import { resolveParams } from "../experiments/resolve.js";
-import type { Experiment, RunRecord } from "../experiments/types.js";
-import { runRecord } from "../sweep/record.js";
+import type { Experiment } from "../experiments/types.js";
+import { runRecord } from "../record/run.js";
+import type { RunRecord } from "../record/types.js";
 import {
   ALIGNMENT_FLOOR,
   liAlignmentFigure,

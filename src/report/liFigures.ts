@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { Labels, RunRecord } from "../experiments/types.js";
+import type { Labels } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { aggregateRecord, type CurveGroup, formatLabelValue } from "./aggregate.js";
 import { FIGURE_CONFIG, FigureError } from "./figures.js";
 

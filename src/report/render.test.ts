@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Curve, RunRecord } from "../experiments/types.js";
+import type { Curve } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { traceFigure } from "./figures.js";
 import { fontOptions, renderPng, renderSvg, writeFigure } from "./render.js";
 

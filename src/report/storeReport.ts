@@ -1,11 +1,13 @@
 import { join, relative } from "node:path";
 import { getExperiment } from "../experiments/registry.js";
-import type { RunRecord, TheoryRow } from "../experiments/types.js";
+import type { TheoryRow } from "../experiments/types.js";
+import { mergeByGridPoint } from "../record/merge.js";
+import { theoryRowsOf } from "../record/theory.js";
+import type { RunRecord } from "../record/types.js";
 import { type AggregateRow, aggregateRecords, type SlopeRow } from "../sweep/aggregate.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
 import { type FailureLine, type Manifest, readFailures, readManifest, readRecords } from "../sweep/store.js";
 import { experimentFigures } from "./experimentFigures.js";
-import { mergeByGridPoint } from "./merge.js";
 import { writeFigure } from "./render.js";
 import { type SummaryRow, summaryRows } from "./summaryTable.js";
 
@@ -54,7 +56,7 @@ export async function buildStoreSection(dir: string, reportDir: string): Promise
       gridPoint: rec.gridPoint ?? "",
       record: rec,
       rows: summaryRows(rec),
-      theory: exp.compare ? exp.compare(rec) : [],
+      theory: theoryRowsOf(rec),
       images,
     });
   }

@@ -1,4 +1,4 @@
-import type { RunRecord } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { aggregateRecord, formatLabelValue } from "./aggregate.js";
 
 /** One row of a record's summary: a method under a condition; medians over seeds per metric. */

@@ -1,8 +1,8 @@
 import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import type { RunRecord } from "../experiments/types.js";
+import { canonicalJson } from "../experiments/keys.js";
 import { fitLogLogLine } from "../metrics/loglogSlope.js";
-import { canonicalJson } from "./record.js";
+import type { RunRecord } from "../record/types.js";
 import { readRecords } from "./store.js";
 
 /** One aggregated cell group: a grid point × curve labels × metric, over seeds. */

@@ -2,9 +2,12 @@ import { z } from "zod";
 import { MetarepError } from "../errors.js";
 import { parseParams } from "../experiments/params.js";
 import { getExperiment } from "../experiments/registry.js";
+import { conditionKey, conditionsOf, conditionText, runConditionPart } from "../experiments/runner.js";
 import { SIZE_NAMES } from "../experiments/resolve.js";
-import type { RunContext, RunRecord, SizeName } from "../experiments/types.js";
-import { cellId, runRecord } from "./record.js";
+import type { RunContext, SizeName } from "../experiments/types.js";
+import { cellId } from "../record/ids.js";
+import { assembleRecord } from "../record/run.js";
+import type { RunRecord } from "../record/types.js";
 import type { Cell } from "./spec.js";
 
 /** A job that fails validation: never retried, never run. */
@@ -15,12 +18,14 @@ export class InvalidJobError extends MetarepError {
 const cellShape = z.strictObject({
   cellId: z.string(),
   experiment: z.string(),
-  size: z.enum(SIZE_NAMES as [SizeName, ...SizeName[]]),
+  size: z.enum(SIZE_NAMES as [SizeName, ...SizeName[]]).nullable(),
   params: z.record(z.string(), z.unknown()),
   seed: z.number().int().min(0),
   seedIndex: z.number().int().min(0),
   grid: z.record(z.string(), z.unknown()),
   gridPoint: z.string(),
+  condition: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  conditionPoint: z.string(),
   command: z.string().optional(),
 });
 
@@ -48,7 +53,13 @@ export function validateCell(data: unknown): Cell & { command?: string } {
   } catch (e) {
     throw new InvalidJobError(`invalid job: ${(e as Error).message}`);
   }
-  const expected = cellId(exp.id, params, c.seed, [c.seedIndex], c.gridPoint);
+  const declared = conditionsOf(exp, params).map(conditionText);
+  if (conditionText(c.condition) !== c.conditionPoint || !declared.includes(c.conditionPoint)) {
+    throw new InvalidJobError(
+      `invalid job: "condition" must be one of ${exp.id}'s conditions at these parameters (${declared.map((d) => `"${d}"`).join(", ")}); got "${conditionText(c.condition)}"`,
+    );
+  }
+  const expected = cellId(exp.id, params, c.seed, [c.seedIndex], c.gridPoint, c.conditionPoint);
   if (expected !== c.cellId) {
     throw new InvalidJobError(
       `invalid job: "cellId" does not match its contents (expected ${expected}); got "${c.cellId}"`,
@@ -57,18 +68,31 @@ export function validateCell(data: unknown): Cell & { command?: string } {
   return { ...c, params };
 }
 
-/** Run one cell (one grid point, one seed index) into its record: every executor calls this. */
+/**
+ * Run one cell (one grid point, one condition, one seed index) into its record: every executor
+ * calls this. The record holds the condition's result for the seed; `mergeByGridPoint` joins a
+ * seed's conditions into what `metarep run` would record.
+ */
 export function runCell(cell: Cell & { command?: string }, ctx: Partial<RunContext> = {}): RunRecord {
   const experiment = getExperiment(cell.experiment);
-  return runRecord({
-    experiment,
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const key = conditionKey(experiment, cell.condition, cell.seed, cell.seedIndex, cell.gridPoint);
+  const full: RunContext = { progress: () => {}, warn: () => {}, ...ctx, seedIndex: cell.seedIndex };
+  const result = runConditionPart(experiment, cell.params, cell.condition, key, full);
+  return assembleRecord({
+    experiment: experiment.id,
     params: cell.params,
     size: cell.size,
     seed: cell.seed,
     seedIndices: [cell.seedIndex],
+    results: [result],
+    command: cell.command ?? `metarep sweep (cell ${cell.cellId})`,
+    startedAt,
+    seconds: (performance.now() - t0) / 1000,
     gridPoint: cell.gridPoint,
     grid: cell.grid,
-    command: cell.command ?? `metarep sweep (cell ${cell.cellId})`,
-    ctx: { progress: () => {}, warn: () => {}, ...ctx },
+    condition: cell.condition,
+    conditionPoint: cell.conditionPoint,
   });
 }

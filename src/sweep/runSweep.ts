@@ -1,4 +1,4 @@
-import type { RunRecord } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import type { Executor } from "./executors/executor.js";
 import type { Cell, ExpandedSweep } from "./spec.js";
 import { SweepStore } from "./store.js";

@@ -1,11 +1,13 @@
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { formatValue, MetarepError } from "../errors.js";
+import { canonicalJson, hash64 } from "../experiments/keys.js";
 import { ParamValidationError, parseParams } from "../experiments/params.js";
 import { getExperiment } from "../experiments/registry.js";
 import { resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
-import type { Experiment, SizeName } from "../experiments/types.js";
-import { canonicalJson, cellId, hash64 } from "./record.js";
+import { conditionsOf, conditionText } from "../experiments/runner.js";
+import type { Condition, Experiment, SizeName } from "../experiments/types.js";
+import { cellId } from "../record/ids.js";
 
 const linearRange = z.strictObject({
   range: z.tuple([z.number(), z.number()]).describe("[from, to], inclusive"),
@@ -21,7 +23,8 @@ const gridAxis = z.union([z.array(z.unknown()).min(1), linearRange, logRange]);
 
 /**
  * A sweep: one experiment at one size, fixed parameter overrides, a grid (each axis a list, a
- * linear range or a log range) and a number of seeds. Cells are grid points × seed indices.
+ * linear range or a log range) and a number of seeds. Cells are grid points × the experiment's
+ * declared conditions (at that point's parameters) × seed indices.
  */
 export const sweepSpecSchema = z.strictObject({
   experiment: z.string().describe("experiment id (metarep list)"),
@@ -46,13 +49,16 @@ export class SpecError extends MetarepError {
 export interface Cell {
   cellId: string;
   experiment: string;
-  size: SizeName;
+  size: SizeName | null;
   /** Resolved parameters (defaults, size, fixed overrides and grid values). */
   params: Record<string, unknown>;
   seed: number;
   seedIndex: number;
   grid: Record<string, unknown>;
   gridPoint: string;
+  /** One of the experiment's declared conditions at these parameters, and its canonical text. */
+  condition: Condition;
+  conditionPoint: string;
 }
 
 export interface ExpandedSweep {
@@ -146,19 +152,41 @@ export function expandSweep(spec: SweepSpec): ExpandedSweep {
     return { grid, gridPoint, params };
   });
   const cells: Cell[] = [];
-  for (const p of points) {
-    for (let s = 0; s < spec.seeds; s++) {
+  const seedIndices = Array.from({ length: spec.seeds }, (_, s) => s);
+  for (const p of points) cells.push(...cellsOf(experiment, p.params, spec.size, spec.seed, seedIndices, p));
+  return { spec, specHash: hash64(canonicalJson(spec)), experiment, points, cells };
+}
+
+/**
+ * The cells of one grid point: conditions × seed indices (condition-major). Each cell's key and
+ * id derive from (root seed, experiment, grid point, condition, seed index) alone.
+ */
+export function cellsOf(
+  experiment: Experiment,
+  params: Record<string, unknown>,
+  size: SizeName | null,
+  seed: number,
+  seedIndices: readonly number[],
+  point: { grid: Record<string, unknown>; gridPoint: string } = { grid: {}, gridPoint: "" },
+): Cell[] {
+  const cells: Cell[] = [];
+  for (const condition of conditionsOf(experiment, params)) {
+    const conditionPoint = conditionText(condition);
+    for (const s of seedIndices) {
       cells.push({
-        cellId: cellId(experiment.id, p.params, spec.seed, [s], p.gridPoint),
+        cellId: cellId(experiment.id, params, seed, [s], point.gridPoint, conditionPoint),
         experiment: experiment.id,
-        size: spec.size,
-        params: p.params,
-        seed: spec.seed,
+        size,
+        params,
+        seed,
         seedIndex: s,
-        grid: p.grid,
-        gridPoint: p.gridPoint,
+        grid: point.grid,
+        gridPoint: point.gridPoint,
+        condition,
+        conditionPoint,
       });
     }
   }
-  return { spec, specHash: hash64(canonicalJson(spec)), experiment, points, cells };
+  return cells;
 }
+

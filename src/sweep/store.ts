@@ -9,7 +9,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { MetarepError } from "../errors.js";
-import type { RunRecord } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { METAREP_VERSION } from "../version.js";
 import { writeFileAtomic } from "./atomic.js";
 import type { ExpandedSweep } from "./spec.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RunRecord } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { validateCell } from "./cell.js";
 import { DistributedExecutor } from "./executors/distributed.js";
 import type { Executor } from "./executors/executor.js";

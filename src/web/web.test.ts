@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/testing.js";
-import type { RunRecord } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
 import { projectRoot } from "../sweep/compiled.js";
 import { launchChromium } from "./browser.js";
 import { serveStatic, WEB_DIST } from "./staticServer.js";

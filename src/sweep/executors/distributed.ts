@@ -1,6 +1,6 @@
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
-import type { RunRecord } from "../../experiments/types.js";
+import type { RunRecord } from "../../record/types.js";
 import { connectRedis } from "../redis.js";
 import type { Cell } from "../spec.js";
 import type { CellSink, Executor } from "./executor.js";

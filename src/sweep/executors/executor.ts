@@ -1,4 +1,4 @@
-import type { RunRecord } from "../../experiments/types.js";
+import type { RunRecord } from "../../record/types.js";
 import type { Cell } from "../spec.js";
 
 /** Where an executor delivers each cell's outcome (the sweep runner appends them to the store). */

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
-import type { RunRecord } from "../../experiments/types.js";
+import type { RunRecord } from "../../record/types.js";
 import { compiledSibling } from "../compiled.js";
 import type { Cell } from "../spec.js";
 import { type CellSink, type Executor, errorMessage } from "./executor.js";

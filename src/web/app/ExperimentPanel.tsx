@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { getExperiment } from "../../experiments/registry.js";
-import type { RunRecord, SizeName } from "../../experiments/types.js";
+import type { SizeName } from "../../experiments/types.js";
+import type { RunRecord } from "../../record/types.js";
 import { Chart } from "./Chart.js";
 import { pageFigures } from "./figures.js";
 import { type FieldValue, fieldSpecs, formValues, problemsByField, validateForm } from "./form.js";

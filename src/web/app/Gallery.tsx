@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { listExperiments } from "../../experiments/registry.js";
 import { resolveParams } from "../../experiments/resolve.js";
-import type { Experiment, RunRecord } from "../../experiments/types.js";
+import type { Experiment } from "../../experiments/types.js";
+import type { RunRecord } from "../../record/types.js";
 import { experimentFigures } from "../../report/experimentFigures.js";
 import { Chart } from "./Chart.js";
 import { cliCommand } from "./form.js";

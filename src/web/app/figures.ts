@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { Experiment, RunRecord } from "../../experiments/types.js";
+import type { Experiment } from "../../experiments/types.js";
+import type { RunRecord } from "../../record/types.js";
 import { experimentFigures } from "../../report/experimentFigures.js";
 import { traceFigure } from "../../report/figures.js";
 

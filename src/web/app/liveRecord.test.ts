@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { getExperiment } from "../../experiments/registry.js";
 import { resolveParams } from "../../experiments/resolve.js";
 import type { LivePoint, RunResult } from "../../experiments/types.js";
-import { runRecord } from "../../sweep/record.js";
+import { runRecord } from "../../record/run.js";
 import { LiveRun } from "./liveRecord.js";
 
 /** Run an experiment as the worker does, feeding a LiveRun; return it and the final record. */

@@ -1,6 +1,7 @@
 import { canonicalJson } from "../../experiments/keys.js";
-import type { Curve, LivePoint, RunRecord, RunResult, SizeName } from "../../experiments/types.js";
-import { assembleRecord } from "../../sweep/record.js";
+import type { Curve, LivePoint, RunResult, SizeName } from "../../experiments/types.js";
+import { assembleRecord } from "../../record/run.js";
+import type { RunRecord } from "../../record/types.js";
 
 /**
  * A run as it arrives from the worker: the finished seeds' results plus the curves of the seed

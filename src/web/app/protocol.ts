@@ -1,4 +1,5 @@
-import type { LivePoint, RunRecord, RunResult, SizeName } from "../../experiments/types.js";
+import type { LivePoint, RunResult, SizeName } from "../../experiments/types.js";
+import type { RunRecord } from "../../record/types.js";
 
 /**
  * Messages between the page and its computation worker. Everything is plain data (structured

@@ -1,4 +1,4 @@
-import type { RunRecord } from "../../experiments/types.js";
+import type { RunRecord } from "../../record/types.js";
 
 /** A record as the CLI writes it (`record.json`): one JSON line. */
 export function recordText(record: RunRecord): string {

@@ -2,7 +2,7 @@ import { ParamValidationError } from "../../experiments/params.js";
 import { getExperiment } from "../../experiments/registry.js";
 import { checkSize, resolveParams } from "../../experiments/resolve.js";
 import type { LivePoint } from "../../experiments/types.js";
-import { runRecord } from "../../sweep/record.js";
+import { runRecord } from "../../record/run.js";
 import { parseRunSettings } from "./form.js";
 import { PAUSED, type RunRequest, type WorkerMessage } from "./protocol.js";
 

@@ -1,13 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { cellId } from "./keys.js";
-import { compareResults, parseRecord, RecordValidationError } from "./recordFile.js";
-import { getExperiment, listExperiments } from "./registry.js";
-import { resolveParams, SIZE_NAMES } from "./resolve.js";
-import { runExperiment } from "./testing.js";
-import type { RunRecord, RunResult } from "./types.js";
+import { getExperiment, listExperiments } from "../experiments/registry.js";
+import { resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
+import type { RunResult } from "../experiments/types.js";
+import { compareResults, parseRecord, RecordValidationError } from "./file.js";
+import { cellId } from "./ids.js";
+import { recordOf } from "./testing.js";
+import type { RunRecord } from "./types.js";
 
 const exp = getExperiment("collins-convergence");
-const stored = runExperiment(exp, { iters: 20 }, [2, 5], 7);
+const stored = recordOf(exp, { iters: 20 }, [2, 5], 7);
 /** The record as a file holds it: a fresh parsed-JSON copy per test. */
 const json = (): RunRecord => JSON.parse(JSON.stringify(stored));
 
@@ -185,7 +186,7 @@ describe("parseRecord", () => {
     [
       "a cell id that does not match the contents (a changed seed)",
       () => edited((r) => Object.assign(r, { seed: 8 })),
-      /"cellId" must match the record's experiment, params, seed, seed indices and grid point \(collins-convergence:[0-9a-f]{12}:8:2\.5\); got "collins-convergence:[0-9a-f]{12}:7:2\.5"/,
+      /"cellId" must match the record's experiment, params, seed, seed indices, grid point and condition \(collins-convergence:[0-9a-f]{12}:8:2\.5\); got "collins-convergence:[0-9a-f]{12}:7:2\.5"/,
     ],
     [
       "a grid point without its grid",

@@ -1,9 +1,8 @@
-import { cellId, cellKey } from "../experiments/keys.js";
-import type { Experiment, RunContext, RunRecord, RunResult, SizeName } from "../experiments/types.js";
+import { runSeed } from "../experiments/runner.js";
+import type { Condition, Experiment, RunContext, RunResult, SizeName } from "../experiments/types.js";
 import { METAREP_VERSION, RECORD_SCHEMA_VERSION } from "../version.js";
-
-// Record ids live beside the keys (experiments/keys.ts: pure, below the sweep layer).
-export { canonicalJson, cellId, hash64 } from "../experiments/keys.js";
+import { cellId } from "./ids.js";
+import type { RunRecord } from "./types.js";
 
 export interface RecordRequest {
   experiment: Experiment;
@@ -27,9 +26,10 @@ export interface RecordRequest {
 }
 
 /**
- * Run an experiment for each seed index inline and assemble the record. Each seed's key comes
- * from `cellKey(seed, id, seedIndex)` alone, so a record for seeds [0..9] holds exactly the
- * results of ten single-seed runs.
+ * Run an experiment for each seed index inline (every condition of each seed, joined: see
+ * `experiments/runner.ts`) and assemble the record. Each seed's keys come from (seed, id, grid
+ * point, seed index, condition) alone, so a record for seeds [0..9] holds exactly the results of
+ * ten single-seed runs, and of the cells a sweep would run for them.
  */
 export function runRecord(req: RecordRequest): RunRecord {
   const { experiment, params, seed, seedIndices, ctx } = req;
@@ -42,7 +42,7 @@ export function runRecord(req: RecordRequest): RunRecord {
       seedIndex: s,
       progress: (done: number, total: number) => ctx.progress(i * total + done, seedIndices.length * total),
     };
-    const result = experiment.run(params, cellKey(seed, experiment.id, s, req.gridPoint ?? ""), sub);
+    const result = runSeed(experiment, params, seed, s, sub, req.gridPoint ?? "");
     results.push(result);
     req.onSeed?.(i, result);
   });
@@ -78,6 +78,9 @@ export function assembleRecord(p: {
   seconds: number;
   gridPoint?: string;
   grid?: Record<string, unknown>;
+  /** A sweep cell's condition (one condition of one seed) and its canonical text. */
+  condition?: Condition;
+  conditionPoint?: string;
   dataset?: { kind: string; path: string; digest: string };
 }): RunRecord {
   return {
@@ -88,8 +91,9 @@ export function assembleRecord(p: {
     params: p.params,
     seed: p.seed,
     seedIndices: p.seedIndices,
-    cellId: cellId(p.experiment, p.params, p.seed, p.seedIndices, p.gridPoint ?? ""),
+    cellId: cellId(p.experiment, p.params, p.seed, p.seedIndices, p.gridPoint ?? "", p.conditionPoint ?? ""),
     ...(p.grid ? { grid: p.grid, gridPoint: p.gridPoint ?? "" } : {}),
+    ...(p.condition ? { condition: p.condition, conditionPoint: p.conditionPoint ?? "" } : {}),
     status: p.results.some((r) => r.status === "diverged") ? "diverged" : "ok",
     result: { seeds: p.results },
     ...(p.dataset ? { dataset: p.dataset } : {}),

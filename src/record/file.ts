@@ -1,11 +1,14 @@
 import { z } from "zod";
 import { formatValue, MetarepError } from "../errors.js";
+import { canonicalJson } from "../experiments/keys.js";
+import { describeIssue, issuePath, ParamValidationError, parseParams } from "../experiments/params.js";
+import { getExperiment } from "../experiments/registry.js";
+import { SIZE_NAMES } from "../experiments/resolve.js";
+import { conditionText } from "../experiments/runner.js";
+import type { Curve, Divergence, Experiment, RunResult, SizeName } from "../experiments/types.js";
 import { METAREP_VERSION, RECORD_SCHEMA_VERSION } from "../version.js";
-import { canonicalJson, cellId } from "./keys.js";
-import { describeIssue, issuePath, ParamValidationError, parseParams } from "./params.js";
-import { getExperiment } from "./registry.js";
-import { SIZE_NAMES } from "./resolve.js";
-import type { Curve, Divergence, Experiment, RunRecord, RunResult, SizeName } from "./types.js";
+import { cellId } from "./ids.js";
+import type { RunRecord } from "./types.js";
 
 /**
  * Reading a stored `RunRecord` back (`metarep run --record FILE`, the web page's record import):
@@ -66,6 +69,8 @@ const recordSchema = z.strictObject({
   cellId: z.string().min(1),
   grid: z.record(z.string(), z.unknown()).optional(),
   gridPoint: z.string().optional(),
+  condition: z.record(z.string(), labelValue).optional(),
+  conditionPoint: z.string().optional(),
   status: statusSchema,
   result: z.strictObject({ seeds: z.array(resultSchema) }),
   dataset: z
@@ -189,6 +194,17 @@ export function parseRecord(data: unknown, source = "record"): RunRecord {
     );
   }
 
+  if ((rec.condition === undefined) !== (rec.conditionPoint === undefined)) {
+    fail(
+      `"condition" and "conditionPoint" must be given together (a cell of one condition) or not at all; got ${rec.condition === undefined ? `only "conditionPoint"` : `only "condition"`}`,
+    );
+  }
+  if (rec.condition && conditionText(rec.condition) !== rec.conditionPoint) {
+    fail(
+      `"conditionPoint" must be the text of "condition" (${conditionText(rec.condition)}); got ${formatValue(rec.conditionPoint)}`,
+    );
+  }
+
   const seeds = rec.result.seeds;
   if (seeds.length !== rec.seedIndices.length) {
     fail(
@@ -199,10 +215,17 @@ export function parseRecord(data: unknown, source = "record"): RunRecord {
   if (rec.status !== status) {
     fail(`"status" must be "${status}" (it follows from the seeds' statuses); got "${rec.status}"`);
   }
-  const id = cellId(exp.id, rec.params, rec.seed, rec.seedIndices, rec.gridPoint ?? "");
+  const id = cellId(
+    exp.id,
+    rec.params,
+    rec.seed,
+    rec.seedIndices,
+    rec.gridPoint ?? "",
+    rec.conditionPoint ?? "",
+  );
   if (rec.cellId !== id) {
     fail(
-      `"cellId" must match the record's experiment, params, seed, seed indices and grid point (${id}); got "${rec.cellId}"`,
+      `"cellId" must match the record's experiment, params, seed, seed indices, grid point and condition (${id}); got "${rec.cellId}"`,
     );
   }
   return rec;

@@ -1,0 +1,30 @@
+import type { Condition, RunResult, SizeName, Status } from "../experiments/types.js";
+
+/** What is stored: enough to reproduce the run from the command line (DESIGN.md `RunRecord`). */
+export interface RunRecord {
+  schemaVersion: 1;
+  metarepVersion: string;
+  experiment: string;
+  size: SizeName | null;
+  /** Resolved parameters, defaults filled. */
+  params: Record<string, unknown>;
+  /** Root seed. */
+  seed: number;
+  /** Seed indices covered by this record; `result.seeds[i]` belongs to `seedIndices[i]`. */
+  seedIndices: number[];
+  cellId: string;
+  /** Sweep cells: the grid coordinates and their canonical text (which enters the key). */
+  grid?: Record<string, unknown>;
+  gridPoint?: string;
+  /** A cell of one condition (sweeps, `reproduce`): the condition and its canonical text. */
+  condition?: Condition;
+  conditionPoint?: string;
+  status: Status;
+  result: { seeds: RunResult[] };
+  /** The real data set the run read, if any: loader kind, path and digest of the bytes read. */
+  dataset?: { kind: string; path: string; digest: string };
+  /** The command line that reproduces this record. */
+  command: string;
+  startedAt: string;
+  seconds: number;
+}

@@ -12,10 +12,10 @@ import {
   sampleGroundTruth,
   sampleTask,
 } from "../models/linearRepresentation.js";
-import { foldIn, type Key, split } from "../rng/key.js";
+import { foldIn, foldInString, type Key, split } from "../rng/key.js";
 import { NormalSource, stream } from "../rng/stream.js";
 import { finishMetaGradient, startMetaGradient } from "./metaGradient.js";
-import { getMethod, METHOD_IDS, type MethodId } from "./methods.js";
+import { getMethod, type MethodId } from "./methods.js";
 import { allocWorkspace, type MetaParams } from "./workspace.js";
 
 /** Settings of a gradient-based meta-learning run (SPEC §1.2). */
@@ -123,8 +123,11 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
     const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
     return {
       method: getMethod(id),
-      /** Data stream slot of this method under the projected sampler. */
-      slot: 1 + METHOD_IDS.indexOf(id),
+      /**
+       * Name of this method's data stream under the projected sampler: keyed by the method's id,
+       * never by its position in a list, so adding or reordering methods changes no method's draws.
+       */
+      stream: `method:${id}`,
       task: projected ? allocTask(model, task) : task,
       params: init,
       ws: allocWorkspace(model.d, kPrime),
@@ -146,7 +149,7 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
     for (const r of active) startMetaGradient(r.params, r.ws);
     const kt = foldIn(keys.tasks, t);
     const s = stream(kt);
-    const ms = projected ? active.map((r) => new NormalSource(stream(foldIn(kt, r.slot)))) : [];
+    const ms = projected ? active.map((r) => new NormalSource(stream(foldInString(kt, r.stream)))) : [];
     for (let i = 0; i < n; i++) {
       sampleTask(s, model, Bstar, sd, task);
       for (let j = 0; j < active.length; j++) {

@@ -28,11 +28,13 @@ function normalized(dir: string): Map<string, string> {
   return m;
 }
 
+// A grid (alpha, n) over an experiment with its own condition axis (w0s): cells are
+// grid points × conditions × seeds.
 const FINITE_SPEC = `
-experiment: collins-convergence
+experiment: collins-head-init
 size: smoke
 seeds: 2
-params: { iters: 40, m_in: 10, m_out: 10, sigma: 0.5, d: 12 }
+params: { iters: 40, m_in: 10, m_out: 10, sigma: 0.5, d: 12, w0s: [0, 1] }
 grid:
   alpha: [0.25, 0.5]
   n: { logRange: [4, 16], steps: 2, integer: true }
@@ -95,7 +97,7 @@ describe("sweep specs", () => {
       "alpha=0.5,n=4",
       "alpha=0.5,n=16",
     ]);
-    expect(a.cells).toHaveLength(8);
+    expect(a.cells).toHaveLength(16);
     // Adding a grid value and a seed leaves every existing cell id (hence key and record) unchanged.
     const b = expandSweep(
       parseSweepSpec(
@@ -104,7 +106,7 @@ describe("sweep specs", () => {
     );
     const ids = new Set(b.cells.map((c) => c.cellId));
     for (const c of a.cells) expect(ids.has(c.cellId)).toBe(true);
-    expect(b.cells).toHaveLength(18);
+    expect(b.cells).toHaveLength(36);
   });
 });
 
@@ -129,7 +131,7 @@ describe("executors give the same records", () => {
     const inline = newDir();
     await sweepWith(new InlineExecutor(), inline);
     const reference = normalized(inline);
-    expect(reference.size).toBe(8);
+    expect(reference.size).toBe(16);
     for (const workers of [1, 2]) {
       const dir = newDir();
       await sweepWith(new ThreadsExecutor(workers), dir);
@@ -157,7 +159,7 @@ describe("executors give the same records", () => {
     }
     const logs = await Promise.all(workers.map((w) => w.done));
     // Both worker processes took part.
-    for (const l of logs) expect(l.err).toMatch(/done collins-convergence/);
+    for (const l of logs) expect(l.err).toMatch(/done collins-head-init/);
   });
 
   test("a worker killed in the middle of a job: the job is retried by another worker; every cell exactly once", async () => {

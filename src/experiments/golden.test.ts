@@ -1,0 +1,55 @@
+import { describe, expect, test } from "vitest";
+import { fakeCifar10c } from "../data/testing.js";
+import { canonicalJson, hash64 } from "./keys.js";
+import { listExperiments } from "./registry.js";
+import { resolveParams } from "./resolve.js";
+import { runSeed } from "./runner.js";
+
+/*
+ * Golden digests: every experiment at smoke size, seed 0, seed index 0, hashed over its whole
+ * result (every curve's labels, x, y, metrics and status, every scalar). They pin the draws, the
+ * condition keys and the numerics, so a refactor that changes any number — a stream keyed by a
+ * list position that moves, a changed summation order, a condition folded differently — fails
+ * here and must say why when it re-pins. The failure message prints the new table.
+ */
+const GOLDEN: Record<string, string> = {
+  "collins-convergence": "d0f57f1da4995013",
+  "collins-diversity": "2d0c0d6663334d92",
+  "collins-finite-samples": "84a4ba2901e22364",
+  "collins-head-init": "33c61c1798a155c2",
+  "du-excess-risk": "55bc508b5a340b8d",
+  "du-diversity": "72b5796f21179ac6",
+  "tripuraneni-mom": "de279fd60f154e41",
+  "kong-subspace": "3cea7d376172211a",
+  "kong-clustering": "9be9f477f49f6961",
+  "kong-projection": "44b3eb229a31116d",
+  "kong-classification": "b306685018505c50",
+  "kong-prediction": "0ef836e75f74d4a2",
+  "kong-sine": "896d588ab225d7d7",
+  "kong-robust-pca": "01708afe9837f998",
+  "kong-scaling": "eb5fa60c0e88aa4a",
+  "li-multitask-cnn": "6ed6384bb9b960c8",
+  "li-dynamics": "12a1c8d571554fd0",
+  "li-cifar10c": "845b92ff6e9ce753",
+  "sweep-probe": "c64b70d0486b3aec",
+};
+
+const dataset = fakeCifar10c(["fog", "snow"], 200);
+/** Smoke overrides that keep this test in seconds (the real data set is a small stand-in). */
+const OVERRIDES: Record<string, Record<string, unknown>> = {
+  "li-cifar10c": { patch_size: 4, n: 8, n_test: 16, iters: 20, record_every: 10, m: 10 },
+};
+
+describe("golden record digests at smoke size", () => {
+  const digests: Record<string, string> = {};
+  test.each(listExperiments({ internal: true }).map((e) => [e.id, e] as const))("%s", (id, exp) => {
+    const params = resolveParams(exp, "smoke", OVERRIDES[id] ?? {});
+    const ctx = { progress: () => {}, warn: () => {}, dataset: exp.dataset ? dataset : undefined };
+    const result = runSeed(exp, params, 0, 0, ctx);
+    digests[id] = hash64(canonicalJson(result));
+    expect(
+      digests[id],
+      `new digest (re-pin only for a deliberate change of numbers): "${id}": "${digests[id]}",`,
+    ).toBe(GOLDEN[id]);
+  });
+});

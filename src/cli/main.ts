@@ -139,7 +139,8 @@ async function execute(p: RunPlan, quiet: boolean, workers = 1): Promise<RunReco
   })
     .filter((c) => p.conditionPoint === undefined || c.conditionPoint === p.conditionPoint)
     .map((c) => ({ ...c, command: p.command }));
-  if (p.condition || (workers > 1 && cells.length > 1 && !dataset)) return executeCells(p, cells, quiet, workers);
+  if (p.condition || (workers > 1 && cells.length > 1 && !dataset))
+    return executeCells(p, cells, quiet, workers);
   const progress = makeProgress(`${p.exp.id} (${p.seedIndices.length} seeds)`, quiet);
   try {
     return runRecord({
@@ -178,7 +179,9 @@ async function executeCells(
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const executor =
-    workers > 1 && cells.length > 1 ? new ThreadsExecutor(Math.min(workers, cells.length)) : new InlineExecutor();
+    workers > 1 && cells.length > 1
+      ? new ThreadsExecutor(Math.min(workers, cells.length))
+      : new InlineExecutor();
   const progress = makeProgress(`${p.exp.id} (${cells.length} cells)`, quiet, "cells");
   const records: RunRecord[] = [];
   let failure: string | undefined;
@@ -197,7 +200,8 @@ async function executeCells(
     await executor.close?.();
   }
   if (failure) throw new CellFailedError(failure);
-  if (p.condition) return { ...records[0], command: p.command, startedAt, seconds: (performance.now() - t0) / 1000 };
+  if (p.condition)
+    return { ...records[0], command: p.command, startedAt, seconds: (performance.now() - t0) / 1000 };
   const merged = mergeByGridPoint(records)[0];
   return assembleRecord({
     experiment: p.exp.id,
@@ -360,7 +364,10 @@ function program(): Command {
       "re-run a stored record.json (from `metarep run` or the web page) as recorded: experiment, parameters, size, seeds and data set; exit 0 if every number is identical, 1 if not",
     )
     .option("--quiet", "no progress display on stderr")
-    .option("--workers <N>", "worker threads for the run's cells (conditions × seeds; default: the number of cores)")
+    .option(
+      "--workers <N>",
+      "worker threads for the run's cells (conditions × seeds; default: the number of cores)",
+    )
     .addHelpText(
       "after",
       `

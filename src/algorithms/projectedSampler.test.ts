@@ -1,10 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { finishMetaGradient, startMetaGradient } from "../algorithms/metaGradient.js";
-import { getMethod, METHOD_IDS } from "../algorithms/methods.js";
-import { allocWorkspace } from "../algorithms/workspace.js";
 import { matFrom } from "../linalg/mat.js";
-import { foldIn, key } from "../rng/key.js";
-import { NormalSource, stream } from "../rng/stream.js";
 import {
   allocTask,
   type LinearRepModel,
@@ -12,8 +7,13 @@ import {
   sampleGroundTruth,
   sampleTask,
   type TaskData,
-} from "./linearRepresentation.js";
-import { DenseSet, ProjectedGaussianSet } from "./sampleSets.js";
+} from "../models/linearRepresentation.js";
+import { DenseSet, ProjectedGaussianSet } from "../models/sampleSets.js";
+import { foldIn, key } from "../rng/key.js";
+import { NormalSource, stream } from "../rng/stream.js";
+import { finishMetaGradient, startMetaGradient } from "./metaGradient.js";
+import { getMethod, METHOD_IDS } from "./methods.js";
+import { allocWorkspace } from "./workspace.js";
 
 const dotv = (a: Float64Array, b: Float64Array) => a.reduce((s, x, i) => s + x * b[i], 0);
 

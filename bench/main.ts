@@ -10,6 +10,7 @@ import { type BenchOptions, referenceDir } from "./common.js";
 import { benchFewShot } from "./fewshot.js";
 import { benchGbml } from "./gbml.js";
 import { benchMlr } from "./mlr.js";
+import { benchScale } from "./scale.js";
 import { benchSweep } from "./sweep.js";
 import { benchWeb } from "./web.js";
 
@@ -19,6 +20,7 @@ const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   { name: "mlr (Kong et al.: mixed linear regression, robust PCA)", run: benchMlr },
   { name: "cnn (Li et al.: two-layer CNN gradient step)", run: benchCnn },
   { name: "sweep (executors: threads vs inline, per-cell overhead, BullMQ)", run: benchSweep },
+  { name: "scale (a paper-size experiment's cells on threads and BullMQ)", run: benchScale },
   { name: "web (the page's worker in Chromium vs the Node CLI)", run: benchWeb },
 ];
 

@@ -1,3 +1,4 @@
+import { MetarepError } from "../errors.js";
 import type { Mat } from "./mat.js";
 
 /** "rows×cols", for error messages. */
@@ -17,7 +18,7 @@ export class DimensionError extends RangeError {
  * Cholesky found a pivot (the diagonal of the Schur complement) that is not strictly positive,
  * so the matrix is not symmetric positive definite (or is too ill-conditioned to tell).
  */
-export class NotPositiveDefiniteError extends Error {
+export class NotPositiveDefiniteError extends MetarepError {
   override readonly name = "NotPositiveDefiniteError";
   /** 0-based index of the failing pivot. */
   readonly pivot: number;
@@ -34,7 +35,7 @@ export class NotPositiveDefiniteError extends Error {
 }
 
 /** An iterative kernel that should always converge did not (a sign of non-finite input). */
-export class ConvergenceError extends Error {
+export class ConvergenceError extends MetarepError {
   override readonly name = "ConvergenceError";
   readonly iterations: number;
 

@@ -6,6 +6,7 @@ export * from "./linalg/index.js";
 export * from "./metrics/index.js";
 export * from "./models/index.js";
 export * from "./record/index.js";
+export * from "./registry.js";
 export * from "./rng/index.js";
 export * from "./theory/index.js";
 export * from "./version.js";

@@ -1,4 +1,4 @@
-import { UnknownNameError } from "../errors.js";
+import { Registry } from "../registry.js";
 import { collinsConvergence } from "./collinsConvergence.js";
 import { collinsDiversity } from "./collinsDiversity.js";
 import { collinsFiniteSamples } from "./collinsFiniteSamples.js";
@@ -20,8 +20,9 @@ import { sweepProbe } from "./sweepProbe.js";
 import { tripuraneniMom } from "./tripuraneniMom.js";
 import type { Experiment } from "./types.js";
 
-// The CLI help, the web menus and the docs tables all come from this list (STYLE.md §9).
-const EXPERIMENTS: readonly Experiment[] = [
+/** The experiment registry (STYLE.md §9): the CLI help, the web menus and the docs read it. */
+export const experiments = new Registry<Experiment>("experiment");
+for (const e of [
   collinsConvergence,
   collinsDiversity,
   collinsFiniteSamples,
@@ -41,21 +42,21 @@ const EXPERIMENTS: readonly Experiment[] = [
   liDynamics,
   liCifar10c,
   sweepProbe,
-] as unknown as readonly Experiment[];
+] as unknown as Experiment[])
+  experiments.register(e);
+
+/** Add an experiment (a plug-in's, or a library user's); its id must be new. */
+export function registerExperiment(e: Experiment, source?: string): Experiment {
+  return experiments.register(e, source);
+}
 
 /** The registered experiments; internal probes only with `{ internal: true }`. */
 export function listExperiments(options: { internal?: boolean } = {}): readonly Experiment[] {
-  return options.internal ? EXPERIMENTS : EXPERIMENTS.filter((e) => !e.internal);
+  const all = experiments.list();
+  return options.internal ? all : all.filter((e) => !e.internal);
 }
 
-/** The experiment with this id; unknown ids list the known ones. */
+/** The experiment with this id; unknown ids list the known ones (probes included). */
 export function getExperiment(id: string): Experiment {
-  const e = EXPERIMENTS.find((x) => x.id === id);
-  if (!e)
-    throw new UnknownNameError(
-      "experiment",
-      id,
-      EXPERIMENTS.map((x) => x.id),
-    );
-  return e;
+  return experiments.get(id);
 }

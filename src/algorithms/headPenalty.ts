@@ -133,7 +133,8 @@ export function headPenalty(
       for (let i = 0; i < n; i++) {
         const u1 = U.data[i * r];
         const ur = U.data[i * r + r - 1];
-        for (let c = 0; c < k; c++) grad[i * k + c] += a * u1 * V.data[c * r] - b * ur * V.data[c * r + r - 1];
+        for (let c = 0; c < k; c++)
+          grad[i * k + c] += a * u1 * V.data[c * r] - b * ur * V.data[c * r + r - 1];
       }
     }
   }

@@ -18,6 +18,7 @@ import { checkHeadPenalty, type HeadPenalty, type HeadSpectrum, penaltyActive } 
 import { finishMetaGradient, startMetaGradient } from "./metaGradient.js";
 import { getMethod, METHOD_IDS, type MethodId } from "./methods.js";
 import {
+  allocBatchTasks,
   allocPenaltyWorkspace,
   checkPenalisedMethods,
   finishPenalisedBatch,
@@ -166,7 +167,7 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
   if (penalised) checkPenalisedMethods("metaTrain", config.methods);
   const withDiagnostics = config.diagnostics === true;
   // The penalty couples the tasks of a batch: keep all n tasks' data until the batch ends.
-  const batch = penalised ? Array.from({ length: n }, () => allocTask(model)) : [];
+  const batch = penalised ? allocBatchTasks(model, n) : [];
 
   const runs = config.methods.map((id) => {
     const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
@@ -185,7 +186,7 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
         ...(withDiagnostics ? { diagnostics: emptyDiagnostics() } : {}),
       } as MethodTrace,
       active: true,
-      batch: penalised && projected ? batch.map((t) => allocTask(model, t)) : batch,
+      batch: penalised && projected ? allocBatchTasks(model, n, batch[0]) : batch,
       pws: penalised || withDiagnostics ? allocPenaltyWorkspace(n, model.d, kPrime) : null,
     };
   });

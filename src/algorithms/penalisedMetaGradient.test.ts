@@ -285,12 +285,31 @@ describe("metaTrain with the penalty option", () => {
     expect(metaTrain(collinsConfig(), key(5)).traces[0].diagnostics).toBeUndefined();
   });
 
-  test("a penalty changes the trajectory, deterministically", () => {
-    const cfg = collinsConfig({ penalty: { lambdaCond: 0.01, lambdaNorm: 0.01 }, diagnostics: true });
-    const a = metaTrain(cfg, key(5));
-    expect(bytes(a)).toBe(bytes(metaTrain(cfg, key(5))));
-    expect(bytes(a)).not.toBe(bytes(metaTrain(collinsConfig(), key(5))));
-    expect(a.traces[0].diagnostics!.penalty[0]).toBeGreaterThan(0);
+  test.each(["direct", "projected"] as const)(
+    "a penalty changes the trajectory, deterministically (%s sampler)",
+    (sampler) => {
+      const model = { ...collinsConfig().model, sampler };
+      const cfg = collinsConfig({
+        model,
+        penalty: { lambdaCond: 0.01, lambdaNorm: 0.01 },
+        diagnostics: true,
+      });
+      const a = metaTrain(cfg, key(5));
+      expect(a.traces.every((t) => t.status === "ok")).toBe(true);
+      expect(bytes(a)).toBe(bytes(metaTrain(cfg, key(5))));
+      expect(bytes(a)).not.toBe(bytes(metaTrain(collinsConfig({ model }), key(5))));
+      expect(a.traces[0].diagnostics!.penalty[0]).toBeGreaterThan(0);
+      // The penalty term reported is R(W') of the recorded spectrum.
+      const dg = a.traces[0].diagnostics!;
+      expect(dg.penalty[3]).toBeCloseTo(0.01 * dg.condition[3] ** 2 + 0.01 * dg.gramNorm[3], 10);
+    },
+  );
+
+  test("with the projected sampler, λ = 0 also gives the same bytes as no option", () => {
+    const model = { ...collinsConfig().model, sampler: "projected" as const };
+    expect(
+      bytes(metaTrain(collinsConfig({ model, penalty: { lambdaCond: 0 }, diagnostics: true }), key(6))),
+    ).toBe(bytes(metaTrain(collinsConfig({ model }), key(6))));
   });
 
   test("a penalty with avg-gd, or a negative weight, is a one-line error", () => {

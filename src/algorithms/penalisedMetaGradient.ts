@@ -1,6 +1,6 @@
 import { ParamError } from "../errors.js";
 import { dotAt } from "../linalg/vector.js";
-import type { TaskData } from "../models/linearRepresentation.js";
+import { allocTask, type LinearRepModel, type TaskData } from "../models/linearRepresentation.js";
 import { type HeadPenalty, type HeadSpectrum, headPenalty, headSpectrum } from "./headPenalty.js";
 import type { MethodId } from "./methods.js";
 import { addOuterT, btv, bv, type MetaParams, type MetaWorkspace } from "./workspace.js";
@@ -71,6 +71,18 @@ export function allocPenaltyWorkspace(n: number, d: number, kp: number): Penalty
     rrp: new Float64Array(n),
     hs: new Float64Array(kp),
   };
+}
+
+/**
+ * Task buffers for a batch of n tasks kept until `finishPenalisedBatch`: phase 2 needs only each
+ * task's inner data, so the n tasks own their inner sets and share one outer set and one
+ * (w*, θ*) pair (with `shared`'s, if given) — half the memory, and the working set stays in cache.
+ */
+export function allocBatchTasks(model: LinearRepModel, n: number, shared?: TaskData): TaskData[] {
+  const base = allocTask(model, shared);
+  return Array.from({ length: n }, (_, i) =>
+    i === 0 ? base : { ...base, inner: allocTask(model, base).inner },
+  );
 }
 
 /** The methods the penalty applies to. */

@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type MethodId, metaTrain } from "../src/algorithms/index.js";
+import { type MetaTrainConfig, type MethodId, metaTrain } from "../src/algorithms/index.js";
 import { type GbmlParams, gbmlSchema, trainConfig } from "../src/experiments/gbml.js";
 import { key } from "../src/rng/key.js";
 
@@ -105,6 +105,66 @@ export function benchGbml({ only, repeat }: BenchOptions): void {
     const ratio = ref ? (ref.seconds / ours.seconds).toFixed(2) : "n/a (reference not found)";
     console.log(
       `${c.name} | ${ours.seconds.toFixed(3)} | ${ref ? ref.seconds.toFixed(3) : "—"} | ${ratio}× | ${ours.final.toExponential(2)} / ${ref ? ref.final.toExponential(2) : "—"}`,
+    );
+  }
+}
+
+/**
+ * Bouniot et al.'s head penalty (λ1·κ(W')² + λ2·‖W'W'ᵀ‖_F on the adapted heads of each batch):
+ * ANIL with and without it at the Collins finite-sample setting, same seeds, best of `repeat`.
+ * Goal: ≤ 1.2× the unregularised time (the penalty adds O(n·k²) per outer step plus keeping the
+ * batch's data; the Σ_in products are shared with the meta-gradient). Small weights, so no run
+ * diverges (a diverged run stops early and would flatter the ratio; the status is printed).
+ */
+export function benchPenalty({ only, repeat }: BenchOptions): void {
+  const samplers = (["projected", "direct"] as const).filter(
+    (s) => only.length === 0 || only.some((o) => `penalty ${s}`.includes(o)),
+  );
+  if (samplers.length === 0) return;
+  console.log(
+    "case | ANIL s | ANIL + penalties s | ratio (penalised/plain) | final dist plain / penalised | status",
+  );
+  for (const sampler of samplers) {
+    const cfg: MetaTrainConfig = {
+      model: {
+        d: 100,
+        k: 5,
+        heads: "collins",
+        mu: 1,
+        headScale: 1,
+        headMean: 0,
+        sigma: 0.5,
+        mIn: 20,
+        mOut: 20,
+        sampler,
+      },
+      methods: ["anil"],
+      kPrime: 5,
+      n: 100,
+      alpha: 0.25,
+      beta: 0.25,
+      iters: 1000,
+      w0Scale: 0,
+    };
+    const pen: MetaTrainConfig = { ...cfg, penalty: { lambdaCond: 1e-3, lambdaNorm: 1e-4 } };
+    const time = (c: MetaTrainConfig) => {
+      let best = Number.POSITIVE_INFINITY;
+      let cpu = Number.POSITIVE_INFINITY;
+      let trace = metaTrain({ ...c, iters: 200 }, key(0)).traces[0]; // warm-up
+      for (let r = 0; r < repeat; r++) {
+        const t0 = performance.now();
+        const u0 = process.cpuUsage();
+        trace = metaTrain(c, key(r)).traces[0];
+        const u = process.cpuUsage(u0);
+        best = Math.min(best, (performance.now() - t0) / 1000);
+        cpu = Math.min(cpu, (u.user + u.system) / 1e6);
+      }
+      return { seconds: best, cpu, final: trace.dist[trace.dist.length - 1], status: trace.status };
+    };
+    const a = time(cfg);
+    const b = time(pen);
+    console.log(
+      `penalty ${sampler}: ANIL, d=100, k=5, n=100, m=20, σ=0.5, α=β=0.25, 1000 iters, λ1=1e-3, λ2=1e-4 | ${a.seconds.toFixed(3)} (cpu ${a.cpu.toFixed(3)}) | ${b.seconds.toFixed(3)} (cpu ${b.cpu.toFixed(3)}) | ${(b.seconds / a.seconds).toFixed(2)}× (cpu ${(b.cpu / a.cpu).toFixed(2)}×) | ${a.final.toExponential(2)} / ${b.final.toExponential(2)} | ${a.status} / ${b.status}`,
     );
   }
 }

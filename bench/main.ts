@@ -8,7 +8,7 @@
 import { benchCnn } from "./cnn.js";
 import { type BenchOptions, referenceDir } from "./common.js";
 import { benchFewShot } from "./fewshot.js";
-import { benchGbml } from "./gbml.js";
+import { benchGbml, benchPenalty } from "./gbml.js";
 import { benchMlr } from "./mlr.js";
 import { benchScale } from "./scale.js";
 import { benchSweep } from "./sweep.js";
@@ -16,6 +16,7 @@ import { benchWeb } from "./web.js";
 
 const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   { name: "gbml (Collins et al.: MAML, ANIL, …)", run: benchGbml },
+  { name: "penalty (Bouniot et al.'s head penalties: ANIL with / without, ratio)", run: benchPenalty },
   { name: "fewshot (Du et al.: AltMin, MoM)", run: benchFewShot },
   { name: "mlr (Kong et al.: mixed linear regression, robust PCA)", run: benchMlr },
   { name: "cnn (Li et al.: two-layer CNN gradient step)", run: benchCnn },

@@ -14,8 +14,17 @@ import {
 } from "../models/linearRepresentation.js";
 import { foldIn, foldInString, type Key, split } from "../rng/key.js";
 import { NormalSource, stream } from "../rng/stream.js";
+import { checkHeadPenalty, type HeadPenalty, type HeadSpectrum, penaltyActive } from "./headPenalty.js";
 import { finishMetaGradient, startMetaGradient } from "./metaGradient.js";
 import { getMethod, type MethodId } from "./methods.js";
+import {
+  allocBatchTasks,
+  allocPenaltyWorkspace,
+  checkPenalisedMethods,
+  finishPenalisedBatch,
+  penalisedTaskPhase,
+  storedHeadSpectrum,
+} from "./penalisedMetaGradient.js";
 import { allocWorkspace, type MetaParams } from "./workspace.js";
 
 /** Settings of a gradient-based meta-learning run (SPEC §1.2). */
@@ -35,6 +44,31 @@ export interface MetaTrainConfig {
   w0Scale: number;
   /** An entry of B or w beyond this (or non-finite) is a divergence. Default 1e8. */
   divergenceThreshold?: number;
+  /**
+   * Bouniot et al.'s head penalty `λ1·κ(W')² + λ2·‖W'W'ᵀ‖_F` on the stacked adapted heads W' (n × k')
+   * of each outer batch, added once to the mean outer loss (`penalisedMetaGradient.ts`). Default
+   * none (λ1 = λ2 = 0: the unpenalised code path, bit for bit). Needs methods that adapt a head.
+   */
+  penalty?: Partial<HeadPenalty>;
+  /**
+   * Record the MetaMTReg diagnostics of W' per outer iteration in `MethodTrace.diagnostics`
+   * (default false: nothing is computed).
+   */
+  diagnostics?: boolean;
+}
+
+/**
+ * The diagnostics `mini_maml.py` logs every step (Bouniot et al., ECCV 2022), of the stacked adapted
+ * heads W' (n × k') of the batch of iteration t, at the parameters before that iteration's update:
+ * entry t − 1 belongs to iteration t. `penalty` is R(W') (0 without a penalty).
+ */
+export interface HeadDiagnosticsTrace {
+  sigmaMax: number[];
+  sigmaMin: number[];
+  condition: number[];
+  gramNorm: number[];
+  meanNorm: number[];
+  penalty: number[];
 }
 
 export interface MetaDivergence {
@@ -51,6 +85,8 @@ export interface MethodTrace {
   diverged?: MetaDivergence;
   /** Final learner parameters (the last finite ones). */
   params: MetaParams;
+  /** With `diagnostics: true`: W''s spectrum per iteration. */
+  diagnostics?: HeadDiagnosticsTrace;
 }
 
 export interface MetaTrainResult {
@@ -108,6 +144,14 @@ export function runKeys(key: Key): { truth: Key; init: Key; tasks: Key } {
  * each method reveals its own data lazily from a stream keyed by (iteration, method id), so a
  * method's numbers never depend on which other methods run. Divergence (non-finite or
  * |entry| > threshold) stops that method and is reported with its iteration; others go on.
+ *
+ * With `penalty` (λ1 or λ2 > 0) each step descends mean outer loss + R(W') of Bouniot et al.
+ * (`penalisedMetaGradient.ts`): the n tasks of a batch are kept in n buffers (the penalty couples
+ * them), drawn from the same stream in the same order, so the direct and population samplers see
+ * the same data as without the penalty; the projected sampler reveals each method's data in
+ * another order (same distribution, other draws). With `diagnostics: true` every trace carries the
+ * MetaMTReg diagnostics of W' per iteration (`HeadDiagnosticsTrace`); neither option changes a byte
+ * of the unpenalised path.
  */
 export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHooks = {}): MetaTrainResult {
   const { model, n, alpha, beta, iters, kPrime } = config;
@@ -118,6 +162,12 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
   const task = allocTask(model);
   const projected = hasProjected(task);
   const distance = kPrime === model.k ? subspaceDistance : captureDistance;
+  const penalty = checkHeadPenalty("metaTrain", config.penalty);
+  const penalised = penaltyActive(penalty);
+  if (penalised) checkPenalisedMethods("metaTrain", config.methods);
+  const withDiagnostics = config.diagnostics === true;
+  // The penalty couples the tasks of a batch: keep all n tasks' data until the batch ends.
+  const batch = penalised ? allocBatchTasks(model, n) : [];
 
   const runs = config.methods.map((id) => {
     const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
@@ -136,8 +186,11 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
         dist: [distance(init.B, Bstar)],
         status: "ok",
         params: init,
+        ...(withDiagnostics ? { diagnostics: emptyDiagnostics() } : {}),
       } as MethodTrace,
       active: true,
+      batch: penalised && projected ? allocBatchTasks(model, n, batch[0]) : batch,
+      pws: penalised || withDiagnostics ? allocPenaltyWorkspace(n, model.d, kPrime) : null,
     };
   });
 
@@ -151,14 +204,28 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
     const s = stream(kt);
     const ms = projected ? active.map((r) => new NormalSource(stream(foldInString(kt, r.stream)))) : [];
     for (let i = 0; i < n; i++) {
+      if (penalised) {
+        sampleTask(s, model, Bstar, sd, batch[i]);
+        for (let j = 0; j < active.length; j++) {
+          const r = active[j];
+          if (projected) resetProjected(r.batch[i], ms[j], model.sigma);
+          penalisedTaskPhase(r.method.id, r.params, r.batch[i], alpha, r.ws, r.pws!, i);
+        }
+        continue;
+      }
       sampleTask(s, model, Bstar, sd, task);
       for (let j = 0; j < active.length; j++) {
         const r = active[j];
         if (projected) resetProjected(r.task, ms[j], model.sigma);
         r.method.taskGradient(r.params, r.task, alpha, r.ws);
+        if (r.pws) r.pws.Wp.set(r.method.id === "avg-gd" ? r.params.w : r.ws.wp, i * kPrime);
       }
     }
     for (const r of active) {
+      if (penalised) {
+        const res = finishPenalisedBatch(r.method.id, r.params, r.batch, alpha, r.ws, r.pws!, penalty);
+        if (withDiagnostics) pushDiagnostics(r.trace.diagnostics!, res.spectrum, res.value);
+      } else if (r.pws) pushDiagnostics(r.trace.diagnostics!, storedHeadSpectrum(r.pws, n), 0);
       finishMetaGradient(r.params, r.ws, n, alpha);
       const bad = step(r.params, r.ws.GB, r.ws.Gw, beta, threshold);
       if (bad) {
@@ -172,6 +239,19 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
     hooks.onIteration?.(t, iters, traces);
   }
   return { Bstar, traces };
+}
+
+function emptyDiagnostics(): HeadDiagnosticsTrace {
+  return { sigmaMax: [], sigmaMin: [], condition: [], gramNorm: [], meanNorm: [], penalty: [] };
+}
+
+function pushDiagnostics(t: HeadDiagnosticsTrace, s: HeadSpectrum, penalty: number): void {
+  t.sigmaMax.push(s.sigmaMax);
+  t.sigmaMin.push(s.sigmaMin);
+  t.condition.push(s.condition);
+  t.gramNorm.push(s.gramNorm);
+  t.meanNorm.push(s.meanNorm);
+  t.penalty.push(penalty);
 }
 
 /**

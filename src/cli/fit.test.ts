@@ -121,6 +121,29 @@ describe("metarep fit, then adapt, on a file generated from the model (d=10, k=2
   });
 });
 
+describe("fit with Bouniot et al.'s head penalty (--lambda-cond, --lambda-norm)", () => {
+  const train = join(tmp, "train-pen.csv");
+  beforeAll(() => writeFileSync(train, csv(sourceRows)));
+
+  test("--lambda-cond 0 writes the same bytes as no flag; > 0 changes the fit and is recorded", async () => {
+    const a = join(tmp, "pen-a.json");
+    const b = join(tmp, "pen-b.json");
+    const c = join(tmp, "pen-c.json");
+    const common = ["--data", train, "--k", "2", "--method", "bm", "--iters", "40"];
+    expect((await cli("fit", ...common, "--out", a)).code).toBe(0);
+    expect((await cli("fit", ...common, "--lambda-cond", "0", "--lambda-norm", "0", "--out", b)).code).toBe(
+      0,
+    );
+    expect(readFileSync(b, "utf8")).toBe(readFileSync(a, "utf8"));
+    const r = await cli("fit", ...common, "--lambda-cond", "0.5", "--lambda-norm", "0.01", "--out", c);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(readFileSync(c, "utf8"));
+    expect(m.options).toMatchObject({ lambdaCond: 0.5, lambdaNorm: 0.01 });
+    expect(m.diagnostics.info.headCondition).toBeGreaterThanOrEqual(1);
+    expect(readFileSync(c, "utf8")).not.toBe(readFileSync(a, "utf8"));
+  });
+});
+
 describe("bad input: one line naming the file, line, column or parameter; exit 2; nothing written", () => {
   const dir = join(tmp, "bad");
   const write = (name: string, text: string) => {
@@ -170,6 +193,21 @@ describe("bad input: one line naming the file, line, column or parameter; exit 2
       "an unknown method",
       () => ["fit", "--data", write("g.csv", good), "--k", "1", "--method", "pca"],
       /"--method" must be one of mom, altmin/,
+    ],
+    [
+      "a negative --lambda-cond",
+      () => ["fit", "--data", write("g.csv", good), "--k", "1", "--method", "bm", "--lambda-cond", "-1"],
+      /^metarep: fit: "--lambda-cond" must be a number ≥ 0; got "-1"\.$/m,
+    ],
+    [
+      "a --lambda-norm that is not a number",
+      () => ["fit", "--data", write("g.csv", good), "--k", "1", "--method", "bm", "--lambda-norm", "big"],
+      /^metarep: fit: "--lambda-norm" must be a number ≥ 0; got "big"\.$/m,
+    ],
+    [
+      "a penalty with an estimator that has no objective",
+      () => ["fit", "--data", write("g.csv", good), "--k", "1", "--method", "altmin", "--lambda-norm", "0.5"],
+      /fit: "--lambda-norm" > 0 needs --method bm, altmin-gd, anil, fo-anil .*--method altmin\); got "0.5"/,
     ],
     [
       "a missing file",

@@ -72,9 +72,36 @@ interface FitFlags {
   features?: string;
   format?: string;
   iters?: string;
+  lambdaCond?: string;
+  lambdaNorm?: string;
   seed: string;
   out: string;
   json?: boolean;
+}
+
+/** Estimators with an objective that Bouniot et al.'s head penalty enters (headPenalty.ts). */
+const PENALISED_FIT_METHODS = ["bm", "altmin-gd", "anil", "fo-anil"];
+
+/** `--lambda-cond`, `--lambda-norm` (≥ 0) as estimator options; > 0 only with a penalised method. */
+function penaltyFlags(o: FitFlags): Pick<EstimatorOptions, "lambdaCond" | "lambdaNorm"> {
+  const out: Pick<EstimatorOptions, "lambdaCond" | "lambdaNorm"> = {};
+  for (const [flag, text, field] of [
+    ["--lambda-cond", o.lambdaCond, "lambdaCond"],
+    ["--lambda-norm", o.lambdaNorm, "lambdaNorm"],
+  ] as const) {
+    const v = numberFlag("fit", flag, text);
+    if (v === undefined) continue;
+    if (v > 0 && !PENALISED_FIT_METHODS.includes(o.method)) {
+      throw new ParamError(
+        "fit",
+        flag,
+        `> 0 needs --method ${PENALISED_FIT_METHODS.join(", ")} (an estimator with an objective; this run has --method ${o.method})`,
+        text,
+      );
+    }
+    if (v > 0) out[field] = v; // 0 is no penalty: the model file stays byte-identical
+  }
+  return out;
 }
 
 interface AdaptFlags {
@@ -109,6 +136,14 @@ export function fewShotCommands(program: Command): void {
     .option("--features <a,b,…>", "feature columns (default: all other columns)")
     .option("--format <csv|jsonl>", "file format (default: from the extension, else the content)")
     .option("--iters <N>", "rounds (altmin, altmin-gd) or L-BFGS iterations (bm)")
+    .option(
+      "--lambda-cond <λ1>",
+      "weight of Bouniot et al.'s penalty λ1·κ(Ŵ)² on the learned heads (bm, altmin-gd, anil, fo-anil; default 0)",
+    )
+    .option(
+      "--lambda-norm <λ2>",
+      "weight of Bouniot et al.'s penalty λ2·‖ŴŴᵀ‖_F on the learned heads (bm, altmin-gd, anil, fo-anil; default 0)",
+    )
     .option("--seed <S>", "seed for estimators with randomness (anil order, random starts)", "0")
     .option("--out <file>", "model file to write", "model.json")
     .option("--json", "print the model as JSON on stdout")
@@ -119,6 +154,7 @@ export function fewShotCommands(program: Command): void {
       if (!(FIT_METHODS as readonly string[]).includes(o.method)) {
         throw new ParamError("fit", "--method", `must be one of ${FIT_METHODS.join(", ")}`, o.method);
       }
+      const penalty = penaltyFlags(o);
       const features = o.features?.split(",").map((s) => s.trim());
       const table = parseMultiTaskTable(readText(o.data, "data file"), {
         format: formatFlag("fit", o.format, o.data),
@@ -128,7 +164,7 @@ export function fewShotCommands(program: Command): void {
         targets: "required",
         source: o.data,
       });
-      const estimator: EstimatorOptions = iters === undefined ? {} : { iters };
+      const estimator: EstimatorOptions = { ...(iters === undefined ? {} : { iters }), ...penalty };
       const model = fitModelFile(table, {
         k,
         method: o.method,

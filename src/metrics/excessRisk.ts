@@ -5,9 +5,18 @@ import type { Mat } from "../linalg/mat.js";
  * (Du et al. 2021, SPEC §1.3 step 3): `ER = ‖B̂ŵ − B*w*‖²`, the expected squared error of the
  * prediction minus the noise level σ². B̂ is d × k', ŵ length k'; B* is d × k, w* length k.
  *
+ * With inputs x ~ N(0, Σ) for a diagonal Σ (`covDiag`, its d variances) the excess risk is
+ * `‖Σ^{1/2}(B̂ŵ − B*w*)‖² = Σ_a Σ_aa (B̂ŵ − B*w*)_a²`, not the identity-covariance formula.
+ *
  * Example: `excessRisk(Bhat, fitHead(X, y, n2, Bhat), Bstar, wStar)`.
  */
-export function excessRisk(Bhat: Mat, what: Float64Array, Bstar: Mat, wStar: Float64Array): number {
+export function excessRisk(
+  Bhat: Mat,
+  what: Float64Array,
+  Bstar: Mat,
+  wStar: Float64Array,
+  covDiag: ArrayLike<number> | null = null,
+): number {
   if (Bhat.rows !== Bstar.rows) {
     throw new RangeError(`excessRisk: B̂ and B* must have d rows alike; got ${Bhat.rows} and ${Bstar.rows}`);
   }
@@ -24,7 +33,7 @@ export function excessRisk(Bhat: Mat, what: Float64Array, Bstar: Mat, wStar: Flo
     let v = 0;
     for (let c = 0; c < kh; c++) v += Bhat.data[a * kh + c] * what[c];
     for (let c = 0; c < ks; c++) v -= Bstar.data[a * ks + c] * wStar[c];
-    ss += v * v;
+    ss += covDiag ? covDiag[a] * v * v : v * v;
   }
   return ss;
 }

@@ -146,3 +146,54 @@ describe("target tasks", () => {
     expect(Math.abs(s / n - 3)).toBeLessThan(4 * Math.sqrt(6 / n));
   });
 });
+
+describe("input covariances Σ_src, Σ_tgt (diagonal, as variances)", () => {
+  const covSrc = [4, 2, 1, 1, 0.5, 0.5, 0.25, 0.25];
+  const covTgt = [0.25, 0.5, 1, 1, 1, 2, 2, 4];
+
+  test("rows are diag(√v)·(the same normals as without a covariance); labels follow", () => {
+    const plain = sampleSourceTasks(model(), 5, 7, key(9));
+    const cov = sampleSourceTasks(model({ covSrc }), 5, 7, key(9));
+    const d = 8;
+    for (let i = 0; i < 35; i++) {
+      for (let a = 0; a < d; a++)
+        expect(cov.data.X[i * d + a]).toBe(Math.sqrt(covSrc[a]) * plain.data.X[i * d + a]);
+    }
+    // y − ⟨θ, x⟩ is the same noise σz in both.
+    const theta = (s: typeof plain, t: number) =>
+      Array.from({ length: d }, (_, a) =>
+        [0, 1, 2].reduce((acc, c) => acc + s.Bstar.data[a * 3 + c] * s.W.data[t * 3 + c], 0),
+      );
+    for (let i = 0; i < 35; i++) {
+      const t = Math.floor(i / 7);
+      const z = (s: typeof plain) =>
+        s.data.y[i] - theta(s, t).reduce((acc, v, a) => acc + v * s.data.X[i * d + a], 0);
+      expect(z(cov)).toBeCloseTo(z(plain), 12);
+    }
+    const kt = fewShotKeys(key(9)).targets;
+    const a = sampleTargetTask(model(), plain.Bstar, kt, 2, allocTargetTask(model(), 6));
+    const b = sampleTargetTask(model({ covTgt }), plain.Bstar, kt, 2, allocTargetTask(model(), 6));
+    for (let i = 0; i < 6 * d; i++) expect(b.X[i]).toBe(Math.sqrt(covTgt[i % d]) * a.X[i]);
+  });
+
+  test("the sample covariance of target rows is diag(v) (20000 rows, 5 sd)", () => {
+    const n = 20000;
+    const m = model({ covTgt });
+    const t = sampleTargetTask(m, sampleSourceTasks(m, 1, 1, key(1)).Bstar, key(4), 0, allocTargetTask(m, n));
+    for (let a = 0; a < 8; a++) {
+      let ss = 0;
+      for (let i = 0; i < n; i++) ss += t.X[i * 8 + a] ** 2;
+      // Var of x² is 2v², so the mean of n squares has sd v·√(2/n).
+      expect(Math.abs(ss / n - covTgt[a])).toBeLessThan(5 * covTgt[a] * Math.sqrt(2 / n));
+    }
+  });
+
+  test("a covariance that is not positive definite or has the wrong length is a one-line error", () => {
+    expect(() => sampleSourceTasks(model({ covSrc: [1, 1, 1, 0, 1, 1, 1, 1] }), 2, 2, key(0))).toThrow(
+      'few-shot model: "cov_src" must be positive definite: every variance finite and > 0 (entry 3); got 0.',
+    );
+    expect(() => sampleSourceTasks(model({ covTgt: [1, 1] }), 2, 2, key(0))).toThrow(
+      'few-shot model: "cov_tgt" must list d = 8 variances (a diagonal covariance); got "2 values".',
+    );
+  });
+});

@@ -5,13 +5,14 @@ import { type Mat, zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
 import { foldIn, type Key, split } from "../rng/key.js";
 import { type Stream, stream } from "../rng/stream.js";
+import { checkSpectrum } from "./covariance.js";
 import { sampleGroundTruth } from "./linearRepresentation.js";
 import { equalOffsets, type MultiTaskData } from "./multiTaskData.js";
 
 /**
  * Source and target tasks of the two-stage few-shot setting of Du et al. (ICLR 2021), SPEC §1.3,
  * in the multi-task linear representation model: `B* ∈ R^{d×k}` orthonormal, task t with head
- * `w*_t`, rows `x ~ N(0, I_d)`, labels `y = ⟨B*w*_t, x⟩ + σz`. T source tasks × n1 rows are
+ * `w*_t`, rows `x ~ N(0, I_d)` (or N(0, Σ_src), N(0, Σ_tgt) with `covSrc`, `covTgt`), labels `y = ⟨B*w*_t, x⟩ + σz`. T source tasks × n1 rows are
  * materialised (X, y) for the estimators; target tasks (n2 rows each) are drawn one at a time.
  */
 export interface FewShotModel {
@@ -20,6 +21,17 @@ export interface FewShotModel {
   /** Label noise σ. */
   sigma: number;
   heads: HeadDesign;
+  /**
+   * Source input covariance Σ_src, diagonal, as its d variances (`covariance.ts`); absent = I_d.
+   * Source rows are x = diag(√v) z, z ~ N(0, I_d) (the same normals as without it, scaled).
+   */
+  covSrc?: readonly number[] | Float64Array;
+  /**
+   * Target input covariance Σ_tgt, diagonal, as its d variances; absent = I_d. The target excess
+   * risk is then ‖Σ_tgt^{1/2}(B̂ŵ − B*w*)‖² (`targetExcessRisks`). Du et al.'s factor c (the
+   * largest c with c·Σ_tgt ⪯ Σ_src) is `diagonalCovarianceDominance(covSrc, covTgt)` (theory/).
+   */
+  covTgt?: readonly number[] | Float64Array;
 }
 
 /**
@@ -81,6 +93,8 @@ function checkModel(m: FewShotModel): void {
   if (!(h.scale > 0) || !Number.isFinite(h.scale)) {
     throw new ParamError(ctx, "head_scale", "must be a finite number > 0", h.scale);
   }
+  if (m.covSrc !== undefined) checkSpectrum(ctx, "cov_src", m.covSrc, m.d);
+  if (m.covTgt !== undefined) checkSpectrum(ctx, "cov_tgt", m.covTgt, m.d);
   if (h.kind === "condition") {
     if (!(h.kappa >= 1) || !Number.isFinite(h.kappa)) {
       throw new ParamError(ctx, "kappa", "must be a finite number ≥ 1", h.kappa);
@@ -128,7 +142,8 @@ export function sampleSourceHeads(key: Key, T: number, k: number, heads: HeadDes
 
 /**
  * Rows of one task from stream `s`: for each row, d normals (x) then one (z); y = ⟨θ, x⟩ + σz.
- * Writes n rows at row offset `row` of X (width d) and y.
+ * Writes n rows at row offset `row` of X (width d) and y. With `sd` (standard deviations of a
+ * diagonal covariance) x_a = sd_a·z_a: the same normals, scaled.
  */
 function drawRows(
   s: Stream,
@@ -139,10 +154,25 @@ function drawRows(
   y: Float64Array,
   row: number,
   scratch: Float64Array,
+  sd: Float64Array | null = null,
 ): void {
   const d = theta.length;
   const w = d + 1;
   s.fillNormal(scratch, 0, n * w);
+  if (sd) {
+    for (let i = 0; i < n; i++) {
+      const src = i * w;
+      const dst = (row + i) * d;
+      let acc = 0;
+      for (let a = 0; a < d; a++) {
+        const x = sd[a] * scratch[src + a];
+        X[dst + a] = x;
+        acc += x * theta[a];
+      }
+      y[row + i] = acc + sigma * scratch[src + d];
+    }
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const src = i * w;
     const dst = (row + i) * d;
@@ -189,9 +219,10 @@ export function sampleSourceTasks(model: FewShotModel, T: number, n1: number, ke
   const y = new Float64Array(T * n1);
   const theta = new Float64Array(d);
   const scratch = new Float64Array(n1 * (d + 1));
+  const sd = standardDeviations(model.covSrc);
   for (let t = 0; t < T; t++) {
     regression(Bstar, W.data, t * k, theta);
-    drawRows(stream(foldIn(keys.source, t)), theta, sigma, n1, X, y, t * n1, scratch);
+    drawRows(stream(foldIn(keys.source, t)), theta, sigma, n1, X, y, t * n1, scratch, sd);
   }
   return { Bstar, W, data: { d, tasks: T, start: equalOffsets(T, n1), X, y } };
 }
@@ -225,6 +256,14 @@ export function sampleTargetTask(
   s.fillNormal(out.wStar, 0, k, h.kind === "scaled" ? h.scale / Math.sqrt(k) : h.scale);
   const theta = new Float64Array(model.d);
   regression(Bstar, out.wStar, 0, theta);
-  drawRows(s, theta, sigma, out.n, out.X, out.y, 0, scratch);
+  drawRows(s, theta, sigma, out.n, out.X, out.y, 0, scratch, standardDeviations(model.covTgt));
   return out;
+}
+
+/** √v of a diagonal covariance's variances, or null for the identity. */
+function standardDeviations(v: readonly number[] | Float64Array | undefined): Float64Array | null {
+  if (v === undefined) return null;
+  const sd = new Float64Array(v.length);
+  for (let a = 0; a < v.length; a++) sd[a] = Math.sqrt(v[a]);
+  return sd;
 }

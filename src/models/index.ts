@@ -1,3 +1,4 @@
+export * from "./covariance.js";
 export * from "./fewShotTasks.js";
 export * from "./linearRepresentation.js";
 export * from "./mixedLinearRegression.js";

@@ -7,9 +7,12 @@ import { exp, log } from "../linalg/libm.js";
  * bound hides constants and σ²: figures overlay `C·(terms)` with C fitted and say so.
  */
 
-/** The source-stage (representation) term dk/(n1·T). */
-export function duRepresentationTerm(d: number, k: number, n1: number, T: number): number {
-  return (d * k) / (n1 * T);
+/**
+ * The source-stage (representation) term dk/(c·n1·T); c is the covariance-dominance factor
+ * (`covarianceDominance`: the largest c with c·Σ_tgt ⪯ Σ_src), 1 for identical covariances.
+ */
+export function duRepresentationTerm(d: number, k: number, n1: number, T: number, c = 1): number {
+  return (d * k) / (c * n1 * T);
 }
 
 /** The target-stage term k/n2. */
@@ -18,11 +21,13 @@ export function duTargetTerm(k: number, n2: number): number {
 }
 
 /**
- * `dk/(n1T) + k/n2`: Du et al.'s rate without constants or σ² (the NumPy reference's
- * `theory_ref`). Example: `duBound({ d: 20, k: 3, n1: 25, T: 400, n2: 30 })` = 0.106.
+ * `dk/(c·n1T) + k/n2`: Du et al.'s rate without constants or σ² (the NumPy reference's
+ * `theory_ref` for c = 1, the default). With source and target covariances, c is the
+ * covariance-dominance factor (`covarianceDominance`). Example:
+ * `duBound({ d: 20, k: 3, n1: 25, T: 400, n2: 30 })` = 0.106.
  */
-export function duBound(p: { d: number; k: number; n1: number; T: number; n2: number }): number {
-  return duRepresentationTerm(p.d, p.k, p.n1, p.T) + duTargetTerm(p.k, p.n2);
+export function duBound(p: { d: number; k: number; n1: number; T: number; n2: number; c?: number }): number {
+  return duRepresentationTerm(p.d, p.k, p.n1, p.T, p.c ?? 1) + duTargetTerm(p.k, p.n2);
 }
 
 /** The rate without representation learning, d/n2. */

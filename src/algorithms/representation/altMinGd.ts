@@ -4,6 +4,8 @@ import { orthonormalize } from "../../linalg/qr.js";
 import { dotAt } from "../../linalg/vector.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
+import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
+import { addHeadPenaltyGradient } from "./headPenaltyErm.js";
 import { taskHeads } from "./heads.js";
 import { initialBasis } from "./init.js";
 import type { EstimatorContext, EstimatorOptions, RepresentationFit } from "./types.js";
@@ -47,6 +49,11 @@ export function averageLossGradient(data: MultiTaskData, B: Mat, W: Mat, out: Ma
  * of heads by per-task least squares, one gradient step `B ← B − η ∇_B (1/2N) Σ_t ‖y_t − X_tBw_t‖²`
  * (η = `eta`, default 0.5; N = Σ n_t, i.e. 1/(n1·T) as in the NumPy reference), then `B ← orth(B)`.
  * With `tol > 0` it stops once dist(B_t, B_{t−1}) ≤ tol. Cost per round O(N·d·k).
+ *
+ * `lambdaCond`, `lambdaNorm` > 0: the step descends L(B, Ŵ(B)) + R(Ŵ(B)) with Bouniot et al.'s
+ * R = λ1 κ(Ŵ)² + λ2 ‖ŴŴᵀ‖_F on the least-squares heads (ECCV 2022; `addHeadPenaltyGradient`,
+ * exact through Ŵ(B)). The QR after the step keeps col(B) and re-bases it, so the penalty acts
+ * through the subspace: on an orthonormal basis κ(Ŵ) and ‖ŴŴᵀ‖_F depend on col(B) only.
  */
 export function altMinGdEstimate(
   data: MultiTaskData,
@@ -57,15 +64,20 @@ export function altMinGdEstimate(
   const iters = options.iters ?? 50;
   const tol = options.tol ?? 0;
   const eta = options.eta ?? 0.5;
+  const penalty = checkHeadPenalty("altmin-gd", options);
+  const penalised = penaltyActive(penalty);
   let B = initialBasis(data, k, options, ctx);
   const grad = zeros(data.d, k);
   let t = 0;
   let change: number | null = null;
   let converged: boolean | null = tol > 0 ? false : null;
   let loss = Number.NaN;
+  let penaltyValue: number | null = null;
   while (t < iters) {
     if (ctx.signal?.aborted) throw new AbortedError(`altmin-gd: stopped at round ${t + 1}`);
-    loss = averageLossGradient(data, B, taskHeads(data, B), grad);
+    const W = taskHeads(data, B);
+    loss = averageLossGradient(data, B, W, grad);
+    if (penalised) penaltyValue = addHeadPenaltyGradient(data, B, W, penalty, grad);
     const stepped = zeros(data.d, k);
     for (let i = 0; i < stepped.data.length; i++) stepped.data[i] = B.data[i] - eta * grad.data[i];
     t++;
@@ -78,7 +90,7 @@ export function altMinGdEstimate(
           converged: false,
           status: "diverged",
           diverged: { iteration: t, quantity: "B", value: stepped.data[i] },
-          info: { loss },
+          info: { loss, ...(penalised ? { penalty: penaltyValue } : {}) },
         };
       }
     }
@@ -98,6 +110,6 @@ export function altMinGdEstimate(
     iterations: t,
     converged,
     status: "ok",
-    info: { loss, lastChange: change },
+    info: { loss, lastChange: change, ...(penalised ? { penalty: penaltyValue } : {}) },
   };
 }

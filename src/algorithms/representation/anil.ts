@@ -5,6 +5,7 @@ import { type MultiTaskData, minTaskRows } from "../../models/multiTaskData.js";
 import { DenseSet } from "../../models/sampleSets.js";
 import { foldIn, foldInString } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
+import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
 import {
   anilTaskGradient,
   finishMetaGradient,
@@ -12,6 +13,7 @@ import {
   startMetaGradient,
 } from "../metaGradient.js";
 import { initialParams } from "../metaTrain.js";
+import { allocPenaltyWorkspace, finishPenalisedBatch, penalisedTaskPhase } from "../penalisedMetaGradient.js";
 import { allocWorkspace, type MetaParams } from "../workspace.js";
 import type { EstimatorContext, EstimatorOptions, RepresentationFit } from "./types.js";
 
@@ -113,11 +115,15 @@ export function anilEstimate(
   if (split === "halves" && minTaskRows(data) < 2) {
     throw new ParamError(method, "split", 'needs at least 2 rows per task when "halves"', split);
   }
+  const penalty = checkHeadPenalty(method, options);
+  const penalised = penaltyActive(penalty);
   const tasks = asMetaTasks(data, k, split);
   const taskGradient = firstOrder ? foAnilTaskGradient : anilTaskGradient;
   const p = initialParams(foldInString(ctx.key, "init"), data.d, k, alpha, 0);
   const ws = allocWorkspace(data.d, k);
   const orderKey = foldInString(ctx.key, "order");
+  const pws = penalised ? allocPenaltyWorkspace(batch, data.d, k) : null;
+  const batchTasks: TaskData[] = [];
   let iteration = 0;
   for (let e = 0; e < epochs; e++) {
     const order = permutation(T, stream(foldIn(orderKey, e)));
@@ -125,7 +131,15 @@ export function anilEstimate(
       if (ctx.signal?.aborted) throw new AbortedError(`${method}: stopped at iteration ${iteration + 1}`);
       const b1 = Math.min(T, b0 + batch);
       startMetaGradient(p, ws);
-      for (let i = b0; i < b1; i++) taskGradient(p, tasks[order[i]], alpha, ws);
+      if (pws) {
+        // Bouniot et al.'s penalty on the adapted heads of this batch (penalisedMetaGradient.ts).
+        batchTasks.length = 0;
+        for (let i = b0; i < b1; i++) {
+          batchTasks.push(tasks[order[i]]);
+          penalisedTaskPhase(method, p, tasks[order[i]], alpha, ws, pws, i - b0);
+        }
+        finishPenalisedBatch(method, p, batchTasks, alpha, ws, pws, penalty);
+      } else for (let i = b0; i < b1; i++) taskGradient(p, tasks[order[i]], alpha, ws);
       finishMetaGradient(p, ws, b1 - b0, alpha);
       iteration++;
       const bad = step(p, ws.GB, ws.Gw, beta);

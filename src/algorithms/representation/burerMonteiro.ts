@@ -3,7 +3,10 @@ import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { svdThin } from "../../linalg/svd.js";
 import { dotAt } from "../../linalg/vector.js";
+import { conditionNumber } from "../../metrics/conditioning.js";
 import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
+import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
+import { penalisedFactoredObjective } from "./headPenaltyErm.js";
 import { taskHeads } from "./heads.js";
 import { initialBasis } from "./init.js";
 import { lbfgs } from "./lbfgs.js";
@@ -123,6 +126,9 @@ export function balancedStart(B0: Mat, V0: Mat): Float64Array {
  * is the same objective up to the factor T when the loss is averaged within tasks and summed over
  * tasks. The term is 0 at every balanced factorisation, so the global minimiser's col(B) — the
  * rank-k least-squares fit — is the same for any λ > 0; `balance: 1` gives SPEC's literal weight.
+ *
+ * `lambdaCond`, `lambdaNorm` > 0 add Bouniot et al.'s R(V) = λ1 κ(V)² + λ2 ‖VVᵀ‖_F on the head
+ * factor V (the learned heads; ECCV 2022) to f (`penalisedFactoredObjective`).
  */
 export function burerMonteiroEstimate(
   data: MultiTaskData,
@@ -130,17 +136,46 @@ export function burerMonteiroEstimate(
   options: EstimatorOptions,
   ctx: EstimatorContext,
 ): RepresentationFit {
-  const B0 = initialBasis(data, k, options, ctx);
-  const x0 = balancedStart(B0, taskHeads(data, B0));
-  const f = burerMonteiroObjective(data, k, options.balance ?? 1 / data.tasks);
-  const res = lbfgs(f, x0, { maxIter: options.iters ?? 500, gtol: options.tol ?? 1e-6, signal: ctx.signal });
-  const B = matFrom(data.d, k, res.x.slice(0, data.d * k));
+  const { B, V, res, penalised } = burerMonteiroFactors(data, k, options, ctx);
   return {
     method: "bm",
     B: orthonormalize(B),
     iterations: res.iterations,
     converged: res.converged,
     status: "ok",
-    info: { objective: res.f, gradNorm: res.gradNorm, evaluations: res.evaluations },
+    info: {
+      objective: res.f,
+      gradNorm: res.gradNorm,
+      evaluations: res.evaluations,
+      // Only with a penalty, so the unpenalised record keeps its bytes.
+      ...(penalised ? { headCondition: conditionNumber(V) } : {}),
+    },
+  };
+}
+
+/**
+ * The minimiser's factors of `burerMonteiroEstimate`: B (d × k, not orthonormalised), the heads
+ * V (T × k), the L-BFGS result, and whether a head penalty was on.
+ */
+export function burerMonteiroFactors(
+  data: MultiTaskData,
+  k: number,
+  options: EstimatorOptions,
+  ctx: EstimatorContext,
+): { B: Mat; V: Mat; res: ReturnType<typeof lbfgs>; penalised: boolean } {
+  const B0 = initialBasis(data, k, options, ctx);
+  const x0 = balancedStart(B0, taskHeads(data, B0));
+  const penalty = checkHeadPenalty("bm", options);
+  const penalised = penaltyActive(penalty);
+  const plain = burerMonteiroObjective(data, k, options.balance ?? 1 / data.tasks);
+  // Bouniot et al.'s penalty on the head factor V (headPenaltyErm.ts); none by default.
+  const f = penalised ? penalisedFactoredObjective(plain, data.d, k, data.tasks, penalty) : plain;
+  const res = lbfgs(f, x0, { maxIter: options.iters ?? 500, gtol: options.tol ?? 1e-6, signal: ctx.signal });
+  const nB = data.d * k;
+  return {
+    B: matFrom(data.d, k, res.x.slice(0, nB)),
+    V: matFrom(data.tasks, k, res.x.slice(nB, nB + data.tasks * k)),
+    res,
+    penalised,
   };
 }

@@ -4,6 +4,7 @@ export * from "./anil.js";
 export * from "./baselines.js";
 export * from "./burerMonteiro.js";
 export * from "./estimators.js";
+export * from "./headPenaltyErm.js";
 export * from "./heads.js";
 export * from "./init.js";
 export * from "./lbfgs.js";

@@ -1,9 +1,15 @@
 import { describe, expect, test } from "vitest";
 import { identity } from "../../linalg/mat.js";
-import { meanAndStandardError } from "../../metrics/excessRisk.js";
-import { fewShotKeys, sampleSourceTasks } from "../../models/fewShotTasks.js";
+import { excessRisk, meanAndStandardError } from "../../metrics/excessRisk.js";
+import {
+  allocTargetTask,
+  fewShotKeys,
+  sampleSourceTasks,
+  sampleTargetTask,
+} from "../../models/fewShotTasks.js";
 import { key } from "../../rng/key.js";
 import { olsLevel, oracleLevel } from "../../theory/duBound.js";
+import { fitHead } from "./heads.js";
 import { targetExcessRisks } from "./targetStage.js";
 
 describe("the target stage", () => {
@@ -35,5 +41,19 @@ describe("the target stage", () => {
       8,
     );
     expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
+  test("with Σ_tgt the excess risk is ‖Σ_tgt^{1/2}(B̂ŵ − B*w*)‖², and the oracle level σ²k/(n2−k−1) still holds (4 se)", () => {
+    const covTgt = [4, 2, 1, 1, 0.5, 0.5, 0.25, 0.25, 3, 0.1];
+    const m = { ...model, covTgt };
+    const kt = fewShotKeys(key(1)).targets;
+    const [oracle] = targetExcessRisks(m, src.Bstar, [src.Bstar], kt, 4000, 20);
+    const { mean, se } = meanAndStandardError(oracle);
+    expect(Math.abs(mean - oracleLevel(1, 3, 20)!)).toBeLessThan(4 * se!);
+    // One target by hand.
+    const t = sampleTargetTask(m, src.Bstar, kt, 0, allocTargetTask(m, 20));
+    const w = fitHead(t.X, t.y, 20, src.Bstar);
+    expect(oracle[0]).toBe(excessRisk(src.Bstar, w, src.Bstar, t.wStar, covTgt));
+    expect(oracle[0]).not.toBe(excessRisk(src.Bstar, w, src.Bstar, t.wStar));
   });
 });

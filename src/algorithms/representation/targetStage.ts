@@ -8,7 +8,7 @@ import { headScratch, projectRows, solveHead, transposeBasis } from "./heads.js"
  * The target stage of Du et al.'s two-stage pipeline (SPEC §1.3 steps 2–3) on many target tasks:
  * for each target j (drawn by `sampleTargetTask` from `targetsKey`, n2 rows) and each learned
  * representation B̂_r, the head `ŵ = argmin_w ‖y − X B̂_r w‖² + ridge·‖w‖²` and its excess risk
- * `‖B̂_r ŵ − B*w*‖²`. Every representation sees the same targets, so differences between them are
+ * `‖B̂_r ŵ − B*w*‖²` (`‖Σ_tgt^{1/2}(B̂_r ŵ − B*w*)‖²` when `model.covTgt` is set). Every representation sees the same targets, so differences between them are
  * paired (common random numbers): `out[r][j]` is representation r on target j.
  */
 export function targetExcessRisks(
@@ -33,7 +33,7 @@ export function targetExcessRisks(
       const kr = reps[r].cols;
       projectRows(task.X, 0, n2, d, Bts[r], kr, work[r].A);
       solveHead(task.y, 0, n2, kr, ridge, work[r], heads[r], 0);
-      out[r][j] = excessRisk(reps[r], heads[r], Bstar, task.wStar);
+      out[r][j] = excessRisk(reps[r], heads[r], Bstar, task.wStar, model.covTgt ?? null);
     }
   }
   return out;

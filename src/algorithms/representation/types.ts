@@ -55,6 +55,14 @@ export interface EstimatorOptions {
    * ⌈n/2⌉ rows inner, the rest outer, independent as in the theory) or "shared" (all rows both).
    */
   split?: "halves" | "shared";
+  /**
+   * Bouniot et al.'s head penalty (ECCV 2022) `λ1·κ(Ŵ)² + λ2·‖ŴŴᵀ‖_F` on the learned heads
+   * (Burer–Monteiro: V, T × k; AltMinGD: the least-squares heads; ANIL / FO-ANIL: the adapted heads
+   * W' of each outer batch). Both default 0 (no penalty, the unpenalised code path). See
+   * `algorithms/headPenalty.ts`.
+   */
+  lambdaCond?: number;
+  lambdaNorm?: number;
 }
 
 /** What an estimator may use besides the data. */

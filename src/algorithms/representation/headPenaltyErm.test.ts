@@ -1,0 +1,130 @@
+import { describe, expect, test } from "vitest";
+import { matFrom, zeros } from "../../linalg/mat.js";
+import { orthonormalize } from "../../linalg/qr.js";
+import { conditionNumber } from "../../metrics/conditioning.js";
+import { sampleSourceTasks } from "../../models/fewShotTasks.js";
+import { key } from "../../rng/key.js";
+import { stream } from "../../rng/stream.js";
+import { headPenalty } from "../headPenalty.js";
+import { altMinGdEstimate, averageLossGradient } from "./altMinGd.js";
+import { anilEstimate } from "./anil.js";
+import { burerMonteiroEstimate, burerMonteiroFactors, burerMonteiroObjective } from "./burerMonteiro.js";
+import { addHeadPenaltyGradient, penalisedFactoredObjective } from "./headPenaltyErm.js";
+import { taskHeads } from "./heads.js";
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+function fd(f: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
+  const g = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const a = x.slice();
+    const b = x.slice();
+    a[i] += h;
+    b[i] -= h;
+    g[i] = (f(a) - f(b)) / (2 * h);
+  }
+  return g;
+}
+
+const src = sampleSourceTasks(
+  { d: 7, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+  9,
+  6,
+  key(2),
+);
+const pens = [
+  { lambdaCond: 0.3, lambdaNorm: 0 },
+  { lambdaCond: 0, lambdaNorm: 0.4 },
+  { lambdaCond: 0.2, lambdaNorm: 0.5 },
+];
+
+describe("the head penalty in the ERM estimators of Du et al.'s source stage", () => {
+  test("Burer–Monteiro: the gradient of f(B, V) + R(V) equals central differences", () => {
+    const x = new Float64Array(7 * 2 + 9 * 2);
+    stream(key(4)).fillNormal(x);
+    for (const pen of pens) {
+      const f = penalisedFactoredObjective(burerMonteiroObjective(src.data, 2, 0.1), 7, 2, 9, pen);
+      const g = new Float64Array(x.length);
+      f(x, g);
+      const scratch = new Float64Array(x.length);
+      expect(
+        relErr(
+          g,
+          fd((y) => f(y, scratch), x),
+        ),
+      ).toBeLessThan(1e-6);
+    }
+  });
+
+  test("AltMinGD: the gradient of L(B, Ŵ(B)) + R(Ŵ(B)), through the least-squares heads, equals central differences", () => {
+    const G0 = zeros(7, 2);
+    stream(key(5)).fillNormal(G0.data);
+    for (const B of [G0, orthonormalize(G0)]) {
+      for (const pen of pens) {
+        const F = (b: Float64Array) => {
+          const Bm = matFrom(7, 2, b);
+          const W = taskHeads(src.data, Bm);
+          return averageLossGradient(src.data, Bm, W, zeros(7, 2)) + headPenalty(W, pen).value;
+        };
+        const W = taskHeads(src.data, B);
+        const grad = zeros(7, 2);
+        averageLossGradient(src.data, B, W, grad);
+        addHeadPenaltyGradient(src.data, B, W, pen, grad);
+        expect(relErr(grad.data, fd(F, B.data))).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  test("λ = 0 gives the same bytes as no option (Burer–Monteiro, AltMinGD, ANIL)", () => {
+    const ctx = { key: key(1) };
+    const zero = { lambdaCond: 0, lambdaNorm: 0 };
+    const same = (a: { B: { data: Float64Array }; info: object }, b: typeof a) =>
+      expect(JSON.stringify([Array.from(a.B.data), a.info])).toBe(
+        JSON.stringify([Array.from(b.B.data), b.info]),
+      );
+    same(
+      burerMonteiroEstimate(src.data, 2, { iters: 30 }, ctx),
+      burerMonteiroEstimate(src.data, 2, { iters: 30, ...zero }, ctx),
+    );
+    same(
+      altMinGdEstimate(src.data, 2, { iters: 5 }, ctx),
+      altMinGdEstimate(src.data, 2, { iters: 5, ...zero }, ctx),
+    );
+    same(
+      anilEstimate(src.data, 2, { epochs: 5 }, ctx, false),
+      anilEstimate(src.data, 2, { epochs: 5, ...zero }, ctx, false),
+    );
+  });
+
+  test("negative weights are one-line errors", () => {
+    expect(() => burerMonteiroEstimate(src.data, 2, { lambdaCond: -1 }, { key: key(0) })).toThrow(
+      'bm: "lambda_cond" must be a finite number ≥ 0; got -1.',
+    );
+    expect(() => altMinGdEstimate(src.data, 2, { lambdaNorm: -2 }, { key: key(0) })).toThrow(
+      'altmin-gd: "lambda_norm" must be a finite number ≥ 0; got -2.',
+    );
+  });
+
+  test("Burer–Monteiro with λ1 > 0 on ill-conditioned W* (κ = 16): the learned heads V are better conditioned, every seed", () => {
+    for (let seed = 0; seed < 4; seed++) {
+      const s = sampleSourceTasks(
+        { d: 10, k: 3, sigma: 0.3, heads: { kind: "condition", scale: 1, kappa: 16 } },
+        60,
+        20,
+        key(seed),
+      );
+      expect(conditionNumber(s.W)).toBeCloseTo(16, 8);
+      const kappaOfV = (lambdaCond: number) =>
+        conditionNumber(burerMonteiroFactors(s.data, 3, { iters: 200, lambdaCond }, { key: key(seed) }).V);
+      expect(kappaOfV(0.01)).toBeLessThan(kappaOfV(0));
+    }
+  });
+});

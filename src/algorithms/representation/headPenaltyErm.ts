@@ -1,0 +1,103 @@
+import { ParamError } from "../../errors.js";
+import type { Mat } from "../../linalg/mat.js";
+import type { MultiTaskData } from "../../models/multiTaskData.js";
+import { type HeadPenalty, headPenalty } from "../headPenalty.js";
+import { headScratch, projectRows, smallSpdSolve, transposeBasis } from "./heads.js";
+
+/**
+ * Bouniot et al.'s head penalty R(Ŵ) = λ1 κ(Ŵ)² + λ2 ‖ŴŴᵀ‖_F (ECCV 2022; `headPenalty.ts`) on
+ * the learned heads Ŵ (T × k) of the ERM estimators of Du et al.'s source stage (SPEC §1.3).
+ */
+
+/**
+ * Burer–Monteiro with the penalty on its head factor V (T × k, packed after vec(B) in x):
+ * `f(B, V) + R(V)`, with ∇_V += ∂R/∂V. Returns the wrapped objective for L-BFGS.
+ */
+export function penalisedFactoredObjective(
+  f: (x: Float64Array, grad: Float64Array) => number,
+  d: number,
+  k: number,
+  T: number,
+  penalty: HeadPenalty,
+): (x: Float64Array, grad: Float64Array) => number {
+  const nB = d * k;
+  const gV = new Float64Array(T * k);
+  return (x, grad) => {
+    const value = f(x, grad);
+    const V: Mat = { rows: T, cols: k, data: x.subarray(nB, nB + T * k) };
+    if (!Number.isFinite(value) || !allFinite(V.data)) return Number.NaN;
+    const r = headPenalty(V, penalty, gV);
+    for (let i = 0; i < T * k; i++) grad[nB + i] += gV[i];
+    return value + r.value;
+  };
+}
+
+function allFinite(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
+/**
+ * AltMinGD with the penalty: the B step descends F(B) = L(B, Ŵ(B)) + R(Ŵ(B)), where
+ * L = (1/2N) Σ_t ‖y_t − X_tBw_t‖² and Ŵ(B) are the least-squares heads (row t:
+ * ŵ_t = (A_tᵀA_t)⁻¹A_tᵀy_t, A_t = X_tB). L's gradient through Ŵ vanishes (ŵ_t minimises it), so
+ * `averageLossGradient` at Ŵ is already ∇_B L; the penalty's part is, by implicit differentiation
+ * with P = ∂R/∂Ŵ, q_t = (A_tᵀA_t)⁻¹P_t and e_t = y_t − A_tŵ_t [derived; FD-checked]:
+ *
+ *   ∂R(Ŵ(B))/∂B = Σ_t X_tᵀ (e_t q_tᵀ − A_t q_t ŵ_tᵀ).
+ *
+ * Adds it into `grad` (d × k, holding ∇_B L) and returns R(Ŵ). Cost O(N·d·k + T·k³). Every task
+ * needs k linearly independent rows (A_tᵀA_t invertible), else a ParamError.
+ */
+export function addHeadPenaltyGradient(
+  data: MultiTaskData,
+  B: Mat,
+  W: Mat,
+  penalty: HeadPenalty,
+  grad: Mat,
+  context = "altmin-gd",
+): number {
+  const { d, tasks: T, start, X, y } = data;
+  const k = B.cols;
+  const P = new Float64Array(T * k);
+  const { value } = headPenalty(W, penalty, P);
+  const Bt = transposeBasis(B);
+  let maxRows = 0;
+  for (let t = 0; t < T; t++) maxRows = Math.max(maxRows, start[t + 1] - start[t]);
+  const s = headScratch(maxRows, k);
+  const q = new Float64Array(k);
+  const coef = new Float64Array(k);
+  const g = grad.data;
+  for (let t = 0; t < T; t++) {
+    const n = start[t + 1] - start[t];
+    projectRows(X, start[t], n, d, Bt, k, s.A);
+    const { A, G, h } = s;
+    G.fill(0);
+    for (let i = 0; i < n; i++)
+      for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) G[a * k + b] += A[i * k + a] * A[i * k + b];
+    for (let a = 0; a < k; a++) h[a] = P[t * k + a];
+    if (!smallSpdSolve(G, h, k, q, 0)) {
+      throw new ParamError(
+        context,
+        "lambda_cond/lambda_norm",
+        `need every task's rows to span k = ${k} directions after projection (task ${t} does not)`,
+        n,
+      );
+    }
+    for (let i = 0; i < n; i++) {
+      let e = y[start[t] + i];
+      let aq = 0;
+      for (let a = 0; a < k; a++) {
+        e -= A[i * k + a] * W.data[t * k + a];
+        aq += A[i * k + a] * q[a];
+      }
+      for (let a = 0; a < k; a++) coef[a] = e * q[a] - aq * W.data[t * k + a];
+      const o = (start[t] + i) * d;
+      for (let j = 0; j < d; j++) {
+        const x = X[o + j];
+        for (let a = 0; a < k; a++) g[j * k + a] += x * coef[a];
+      }
+    }
+  }
+  return value;
+}

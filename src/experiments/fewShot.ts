@@ -160,8 +160,8 @@ export function runSetting(
   setting: { T: number; n1: number; n2: number },
   key: Key,
   ctx: RunContext,
+  model: FewShotModel = fewShotModel(p),
 ): SettingOutcome {
-  const model = fewShotModel(p);
   const src = sampleSourceTasks(model, setting.T, setting.n1, key);
   const fits = fitMethods(p, src.data, src.Bstar, key, ctx);
   const ers = targetExcessRisks(

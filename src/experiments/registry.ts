@@ -1,8 +1,10 @@
 import { Registry } from "../registry.js";
+import { bouniotRegularisation } from "./bouniotRegularisation.js";
 import { collinsConvergence } from "./collinsConvergence.js";
 import { collinsDiversity } from "./collinsDiversity.js";
 import { collinsFiniteSamples } from "./collinsFiniteSamples.js";
 import { collinsHeadInit } from "./collinsHeadInit.js";
+import { duCovariance } from "./duCovariance.js";
 import { duDiversity } from "./duDiversity.js";
 import { duExcessRisk } from "./duExcessRisk.js";
 import { kongClassification } from "./kongClassification.js";
@@ -29,7 +31,9 @@ for (const e of [
   collinsHeadInit,
   duExcessRisk,
   duDiversity,
+  duCovariance,
   tripuraneniMom,
+  bouniotRegularisation,
   kongSubspace,
   kongClustering,
   kongProjection,

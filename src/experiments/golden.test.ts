@@ -19,6 +19,8 @@ const GOLDEN: Record<string, string> = {
   "collins-head-init": "33c61c1798a155c2",
   "du-excess-risk": "55bc508b5a340b8d",
   "du-diversity": "72b5796f21179ac6",
+  "du-covariance": "8599758ee0f1c224",
+  "bouniot-regularisation": "9711c2de505923f7",
   "tripuraneni-mom": "de279fd60f154e41",
   "kong-subspace": "3cea7d376172211a",
   "kong-clustering": "9be9f477f49f6961",

@@ -85,4 +85,16 @@ describe("Bouniot et al.'s head penalty R(W) = λ1 κ(W)² + λ2 ‖WWᵀ‖_F",
     expect(penaltyActive({ lambdaCond: 0, lambdaNorm: 0 })).toBe(false);
     expect(penaltyActive({ lambdaNorm: 1e-9 })).toBe(true);
   });
+
+  test("a non-finite W gives NaN (no throw), so a training loop reports the divergence", () => {
+    const W = fromRows([
+      [1, Number.POSITIVE_INFINITY],
+      [0, 1],
+    ]);
+    const g = new Float64Array(4);
+    const r = headPenalty(W, { lambdaCond: 1, lambdaNorm: 1 }, g);
+    expect(r.value).toBeNaN();
+    expect(Array.from(g).every(Number.isNaN)).toBe(true);
+    expect(headSpectrum(W).condition).toBeNaN();
+  });
 });

@@ -71,6 +71,11 @@ export function penaltyActive(p: Partial<HeadPenalty> | undefined): boolean {
   return (p?.lambdaCond ?? 0) > 0 || (p?.lambdaNorm ?? 0) > 0;
 }
 
+function allFinite(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
 /** Mean row norm of W. */
 function meanRowNorm(W: Mat): number {
   const { rows: n, cols: k, data } = W;
@@ -105,8 +110,8 @@ function gram(W: Mat, g: Float64Array): number {
 
 /**
  * R(W) and, when `grad` is given (length n·k), `grad ← ∂R/∂W` (overwritten). Also returns the
- * diagnostics of W. When σ_min = 0 the condition term is +∞ and its gradient non-finite (a
- * training loop then reports a divergence). Example:
+ * diagnostics of W. When σ_min = 0 the condition term is +∞ and its gradient non-finite, and a W
+ * with a non-finite entry gives NaN (a training loop then reports a divergence; no throw). Example:
  * `headPenalty(W, { lambdaCond: 1, lambdaNorm: 1 }, grad).value`.
  */
 export function headPenalty(
@@ -116,6 +121,11 @@ export function headPenalty(
 ): { value: number; spectrum: HeadSpectrum } {
   const { rows: n, cols: k } = W;
   const { lambdaCond: l1, lambdaNorm: l2 } = penalty;
+  if (!allFinite(W.data)) {
+    // A blown-up batch: NaN everywhere, so a training loop's step reports the divergence.
+    grad?.fill(Number.NaN);
+    return { value: Number.NaN, spectrum: spectrumOf(W, null) };
+  }
   const svd = grad && l1 > 0 ? svdThin(W) : null;
   const spectrum = spectrumOf(W, svd ? svd.s : null);
   let value = 0;
@@ -164,6 +174,10 @@ export function headSpectrum(W: Mat): HeadSpectrum {
 }
 
 function spectrumOf(W: Mat, sv: Float64Array | null): HeadSpectrum {
+  if (!allFinite(W.data)) {
+    const nan = Number.NaN;
+    return { sigmaMax: nan, sigmaMin: nan, condition: nan, gramNorm: nan, meanNorm: nan };
+  }
   const s = sv ?? (W.rows === 0 || W.cols === 0 ? new Float64Array(0) : singularValues(W));
   const sigmaMax = s.length ? s[0] : 0;
   const sigmaMin = s.length ? s[s.length - 1] : 0;

@@ -95,6 +95,7 @@ export function altMinGdEstimate(
       }
     }
     const next = orthonormalize(stepped);
+    ctx.onIteration?.(next, t);
     if (tol > 0) {
       change = subspaceDistance(next, B);
       B = next;

@@ -154,6 +154,7 @@ export function anilEstimate(
           info: {},
         };
       }
+      ctx.onIteration?.(p.B, iteration);
     }
   }
   let wNorm = 0;

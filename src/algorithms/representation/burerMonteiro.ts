@@ -170,8 +170,16 @@ export function burerMonteiroFactors(
   const plain = burerMonteiroObjective(data, k, options.balance ?? 1 / data.tasks);
   // Bouniot et al.'s penalty on the head factor V (headPenaltyErm.ts); none by default.
   const f = penalised ? penalisedFactoredObjective(plain, data.d, k, data.tasks, penalty) : plain;
-  const res = lbfgs(f, x0, { maxIter: options.iters ?? 500, gtol: options.tol ?? 1e-6, signal: ctx.signal });
   const nB = data.d * k;
+  const hook = ctx.onIteration;
+  const res = lbfgs(f, x0, {
+    maxIter: options.iters ?? 500,
+    gtol: options.tol ?? 1e-6,
+    signal: ctx.signal,
+    ...(hook
+      ? { onIteration: (x: Float64Array, t: number) => hook(matFrom(data.d, k, x.subarray(0, nB)), t) }
+      : {}),
+  });
   return {
     B: matFrom(data.d, k, res.x.slice(0, nB)),
     V: matFrom(data.tasks, k, res.x.slice(nB, nB + data.tasks * k)),

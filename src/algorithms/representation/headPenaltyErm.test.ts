@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { conditionNumber } from "../../metrics/conditioning.js";
+import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { key } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
@@ -11,6 +12,7 @@ import { anilEstimate } from "./anil.js";
 import { burerMonteiroEstimate, burerMonteiroFactors, burerMonteiroObjective } from "./burerMonteiro.js";
 import { addHeadPenaltyGradient, penalisedFactoredObjective } from "./headPenaltyErm.js";
 import { taskHeads } from "./heads.js";
+import type { EstimatorContext } from "./types.js";
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0;
@@ -126,5 +128,32 @@ describe("the head penalty in the ERM estimators of Du et al.'s source stage", (
         conditionNumber(burerMonteiroFactors(s.data, 3, { iters: 200, lambdaCond }, { key: key(seed) }).V);
       expect(kappaOfV(0.01)).toBeLessThan(kappaOfV(0));
     }
+  });
+});
+
+describe("iteration traces of the iterative estimators (ctx.onIteration)", () => {
+  test.each([
+    [
+      "bm",
+      (ctx: EstimatorContext) => burerMonteiroEstimate(src.data, 2, { iters: 30, lambdaCond: 0.01 }, ctx),
+    ],
+    ["altmin-gd", (ctx: EstimatorContext) => altMinGdEstimate(src.data, 2, { iters: 7 }, ctx)],
+    [
+      "anil",
+      (ctx: EstimatorContext) => anilEstimate(src.data, 2, { epochs: 4, lambdaNorm: 0.001 }, ctx, false),
+    ],
+  ] as const)("%s reports every iteration, and the last B spans the returned B̂", (_id, run) => {
+    const seen: number[] = [];
+    let last: Float64Array | null = null;
+    const fit = run({
+      key: key(1),
+      onIteration: (B, t) => {
+        seen.push(t);
+        last = B.data.slice();
+      },
+    });
+    expect(fit.status).toBe("ok");
+    expect(seen).toEqual(Array.from({ length: fit.iterations }, (_, i) => i + 1));
+    expect(subspaceDistance(matFrom(7, 2, last!), fit.B)).toBeLessThan(1e-12);
   });
 });

@@ -12,6 +12,10 @@ import { headScratch, projectRows, smallSpdSolve, transposeBasis } from "./heads
 /**
  * Burer–Monteiro with the penalty on its head factor V (T × k, packed after vec(B) in x):
  * `f(B, V) + R(V)`, with ∇_V += ∂R/∂V. Returns the wrapped objective for L-BFGS.
+ * Note: at a balanced factorisation of Θ = BVᵀ, κ(V) = κ(Θ)^{1/2}, and V can be re-conditioned
+ * by B → BR, V → VR⁻ᵀ at the cost of the balance term only; so λ1 first re-balances the factors
+ * and then moves col(B). (At d=20, k=3, T=100, n1=25, κ(W*)=16, λ1 = 10⁻³…10⁻¹ lowered κ(V) from
+ * 3.2 to 2.4…1.3 and raised dist(B̂, B*) from ≈0.5 to 0.56…0.99 on 3 seeds: measure, don't assume.)
  */
 export function penalisedFactoredObjective(
   f: (x: Float64Array, grad: Float64Array) => number,

@@ -17,6 +17,8 @@ export interface LbfgsOptions {
   /** Stop when f_{t−1} − f_t ≤ ftol·max(1, |f_t|). Default 1e-15. */
   ftol?: number;
   signal?: AbortSignal;
+  /** Called after each accepted step with the iterate (read only; copy to keep) and f. */
+  onIteration?(x: Float64Array, iteration: number, f: number): void;
 }
 
 export interface LbfgsResult {
@@ -198,6 +200,7 @@ export function lbfgs(fg: ObjectiveWithGradient, x0: Float64Array, options: Lbfg
     [g, gt] = [gt, g];
     const fOld = f;
     f = fNew;
+    options.onIteration?.(x, iterations, f);
     if (norm(g) <= gtol * g0) {
       reason = "gtol";
       break;

@@ -1,5 +1,6 @@
 import type { Mat } from "../../linalg/mat.js";
 import { excessRisk } from "../../metrics/excessRisk.js";
+import { checkSpectrum } from "../../models/covariance.js";
 import { allocTargetTask, type FewShotModel, sampleTargetTask } from "../../models/fewShotTasks.js";
 import type { Key } from "../../rng/key.js";
 import { headScratch, projectRows, solveHead, transposeBasis } from "./heads.js";
@@ -21,6 +22,7 @@ export function targetExcessRisks(
   ridge = 0,
 ): Float64Array[] {
   const { d } = model;
+  if (model.covTgt !== undefined) checkSpectrum("few-shot model", "cov_tgt", model.covTgt, d);
   const task = allocTargetTask(model, n2);
   const scratch = new Float64Array(n2 * (d + 1));
   const Bts = reps.map(transposeBasis);

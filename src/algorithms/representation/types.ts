@@ -72,6 +72,13 @@ export interface EstimatorContext {
   /** The ground truth, for the oracle only (generated data). */
   Bstar?: Mat;
   signal?: AbortSignal;
+  /**
+   * Traces: called after each iteration of an iterative estimator (Burer–Monteiro: each L-BFGS
+   * step, with its B, not orthonormalised; AltMinGD: each round, with the orthonormal B; ANIL /
+   * FO-ANIL: each outer step, with its B) — e.g. to record dist(B, B*) over iterations. The matrix
+   * is read only and reused: copy it to keep it.
+   */
+  onIteration?(B: Mat, iteration: number): void;
 }
 
 /** Where an iterative estimator blew up (SPEC: divergence is a result, not a crash). */

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { FigureError } from "../errors.js";
 import { COMPONENT_POINTS, kongProjection, TASK_POINTS } from "../experiments/kongProjection.js";
 import { runExperiment } from "../experiments/testing.js";
 import type { RunRecord } from "../experiments/types.js";
 import { experimentFigures } from "./experimentFigures.js";
-import { FigureError } from "./figures.js";
 import { kongProjectionFigure } from "./kongProjectionFigure.js";
 import { compileStrict } from "./testing.js";
 

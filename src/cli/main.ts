@@ -7,6 +7,7 @@ import { MetarepError } from "../errors.js";
 import { compareResults, parseRecord } from "../experiments/recordFile.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
+import { theoryRowsOf } from "../experiments/theoryRows.js";
 import type { Experiment, RunRecord, RunResult, SizeName, TheoryRow } from "../experiments/types.js";
 import { experimentFigures } from "../report/experimentFigures.js";
 import { writeFigure } from "../report/render.js";
@@ -306,7 +307,7 @@ Examples:
         return;
       }
       process.stdout.write(`${p.exp.title}\n${p.command}\n\n${formatTable(summaryRows(record))}\n`);
-      for (const l of theoryLines(p.exp.compare?.(record) ?? [])) process.stdout.write(`${l}\n`);
+      for (const l of theoryLines(theoryRowsOf(p.exp, record))) process.stdout.write(`${l}\n`);
       process.stdout.write(
         `\nrecord: ${rel(join(resolve(opts.out), p.exp.id, "record.json"))}\nfigures: ${figs.map(rel).join(", ")}\n`,
       );

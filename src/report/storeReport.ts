@@ -1,5 +1,6 @@
 import { join, relative } from "node:path";
 import { getExperiment } from "../experiments/registry.js";
+import { theoryRowsOf } from "../experiments/theoryRows.js";
 import type { RunRecord, TheoryRow } from "../experiments/types.js";
 import { type AggregateRow, aggregateRecords, type SlopeRow } from "../sweep/aggregate.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
@@ -7,7 +8,7 @@ import { type FailureLine, type Manifest, readFailures, readManifest, readRecord
 import { experimentFigures } from "./experimentFigures.js";
 import { mergeByGridPoint } from "./merge.js";
 import { writeFigure } from "./render.js";
-import { type SummaryRow, summaryRows } from "./summaryTable.js";
+import { isThresholdColumn, type SummaryRow, summaryRows } from "./summaryTable.js";
 
 /** Figures are drawn per grid point for at most this many points; larger grids get tables. */
 const MAX_FIGURE_POINTS = 12;
@@ -54,7 +55,7 @@ export async function buildStoreSection(dir: string, reportDir: string): Promise
       gridPoint: rec.gridPoint ?? "",
       record: rec,
       rows: summaryRows(rec),
-      theory: exp.compare ? exp.compare(rec) : [],
+      theory: theoryRowsOf(exp, rec),
       images,
     });
   }
@@ -94,7 +95,7 @@ function table(rows: readonly Record<string, unknown>[]): string {
   const body = rows
     .map(
       (r) =>
-        `<tr>${cols.map((c) => `<td>${esc(cell(r[c] ?? (c.startsWith("iters to") ? "never" : null)))}</td>`).join("")}</tr>`,
+        `<tr>${cols.map((c) => `<td>${esc(cell(r[c] ?? (isThresholdColumn(c) ? "never" : null)))}</td>`).join("")}</tr>`,
     )
     .join("");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
@@ -114,10 +115,10 @@ function sectionHtml(s: StoreSection, reportDir: string): string {
               "relative gap":
                 t.measured === null
                   ? null
-                  : Math.abs(t.measured - t.theory) / Math.max(1e-300, Math.abs(1 - t.theory)),
+                  : Math.abs(t.measured - t.theory) / Math.max(1e-300, Math.abs(t.theory)),
               how: t.note,
             })),
-          )}<p class="note">relative gap = |measured − theory| / |1 − theory| (the contraction per iteration).</p>`
+          )}<p class="note">relative gap = |measured − theory| / |theory|.</p>`
         : "";
       return `<div class="point"><h3>${p.gridPoint ? `Grid point ${esc(p.gridPoint)}` : "Results"}</h3>
 ${p.images.map((src) => `<img src="${esc(src)}" alt="${esc(s.title)} ${esc(p.gridPoint)}">`).join("\n")}

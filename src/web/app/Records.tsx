@@ -1,6 +1,7 @@
 import { useMemo, useState } from "preact/hooks";
 import { parseRecord } from "../../experiments/recordFile.js";
 import { getExperiment } from "../../experiments/registry.js";
+import { theoryRowsOf } from "../../experiments/theoryRows.js";
 import type { RunRecord } from "../../experiments/types.js";
 import { Chart } from "./Chart.js";
 import { pageFigures } from "./figures.js";
@@ -35,7 +36,7 @@ export function Records() {
   const view = useMemo(() => {
     if (!record) return null;
     const exp = getExperiment(record.experiment);
-    return { exp, figures: pageFigures(exp, record, null), rows: exp.compare?.(record) ?? [] };
+    return { exp, figures: pageFigures(exp, record, null), rows: theoryRowsOf(exp, record) };
   }, [record]);
 
   return (

@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
 import { MetarepError } from "../errors.js";
 import { compareResults, parseRecord } from "../experiments/recordFile.js";
+import { experimentFamily } from "../experiments/family.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
 import { theoryRowsOf } from "../experiments/theoryRows.js";
@@ -238,6 +239,7 @@ function program(): Command {
       if (opts.json) {
         const full = listExperiments().map((e) => ({
           id: e.id,
+          family: experimentFamily(e),
           title: e.title,
           paper: e.paper,
           description: e.description,
@@ -251,6 +253,7 @@ function program(): Command {
       }
       const rows = listExperiments().map((e) => ({
         id: e.id,
+        family: experimentFamily(e),
         title: e.title,
         "seeds (smoke/paper)": `${e.seeds.smoke}/${e.seeds.paper}`,
         data: e.dataset ? `--data: ${e.dataset.kind}` : "",

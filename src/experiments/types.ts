@@ -76,6 +76,8 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
   id: string;
   title: string;
   paper: string;
+  /** The paper family it belongs to: "collins" | "du" | "kong" | "li" | "internal" (see `experimentFamily`). */
+  family?: string;
   description: string;
   params: S;
   sizes: Record<SizeName, Partial<z.input<S>>>;

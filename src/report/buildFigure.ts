@@ -108,6 +108,11 @@ function buildSeriesFigure(spec: SeriesFigureSpec, record: RunRecord, options: F
       .sort((a, b) => rank(a.m.group) - rank(b.m.group) || a.i - b.i)
       .map(({ m }) => m),
   }));
+  // Panels over different x quantities (e.g. n_L vs d, t_H vs k) each get their own x title.
+  const xNamesOf = (p: Panel) => [...new Set(p.members.map(({ group }) => group.xName))].join(" / ");
+  if (spec.x?.title === undefined && spec.panel?.by !== "axes" && new Set(panels.map(xNamesOf)).size > 1) {
+    for (const p of panels) p.xTitle ??= xNamesOf(p);
+  }
   const multi = panels.length > 1;
   const stat = spec.stat ?? { kind: "band" };
   const logY = spec.y?.log === true;
@@ -173,7 +178,8 @@ function buildSeriesFigure(spec: SeriesFigureSpec, record: RunRecord, options: F
 function xTitleOf(spec: SeriesFigureSpec, panels: Panel[], i: number, groups: CurveGroup[]): string | null {
   if (panels[i]?.xTitle !== undefined) return panels[i].xTitle!;
   if (spec.x?.title !== undefined) return spec.x.title;
-  if (spec.panel?.by === "axes") return null;
+  // Axes panels are titled by their axis: the x title only when there is one panel.
+  if (spec.panel?.by === "axes") return panels.length === 1 ? panels[0].title : null;
   return [...new Set(groups.map((g) => g.xName))].join(" / ");
 }
 
@@ -356,26 +362,31 @@ function seriesLayers(
   const logX = spec.x?.log === true;
   const logY = spec.y?.log === true;
   const nominal = stat.kind === "metric" && stat.metric.includes("*");
-  const domain = [...styles.map((s) => s.label), ...overlays];
+  // Lines share one legend with the overlays (colour and dash on the same field and title); point
+  // and dashed-by-label figures give the overlays a legend of their own, with line symbols.
+  const merged = stat.kind === "band" && !spec.dash;
+  const inColour = merged ? overlays : [];
+  const domain = [...styles.map((s) => s.label), ...inColour];
   const color = {
     field: "method",
     type: "nominal",
     title: spec.colour.title,
-    scale: { domain, range: [...styles.map((s) => s.color), ...overlays.map(() => OVERLAY_COLOR)] },
+    scale: { domain, range: [...styles.map((s) => s.color), ...inColour.map(() => OVERLAY_COLOR)] },
   };
-  // Series and overlays share one legend: colour and dash on the same field, same title.
-  const dashes = {
-    field: "method",
-    type: "nominal",
-    title: spec.colour.title,
-    scale: {
-      domain,
-      range: [
-        ...styles.map((s) => s.dash),
-        ...overlays.map((_, i) => OVERLAY_DASHES[i % OVERLAY_DASHES.length]),
-      ],
-    },
-  };
+  const overlayDashes = overlays.map((_, i) => OVERLAY_DASHES[i % OVERLAY_DASHES.length]);
+  const dashes = merged
+    ? {
+        field: "method",
+        type: "nominal",
+        title: spec.colour.title,
+        scale: { domain, range: [...styles.map((s) => s.dash), ...overlayDashes] },
+      }
+    : {
+        field: "method",
+        type: "nominal",
+        title: "theory",
+        scale: { domain: overlays, range: overlayDashes },
+      };
   const x = nominal
     ? { field: "x", type: "nominal", title: xTitle, sort: notes.tasks, axis: { labelAngle: -40 } }
     : {
@@ -397,12 +408,12 @@ function seriesLayers(
   if (overlays.length > 0) {
     layers.push({
       transform: only("theory"),
-      mark: { type: "line", strokeWidth: 1.3 },
+      mark: { type: "line", strokeWidth: 1.3, ...(merged ? {} : { color: OVERLAY_COLOR }) },
       encoding: {
         x,
         y: y("y"),
-        color,
-        ...(spec.dash ? {} : { strokeDash: dashes }),
+        ...(merged ? { color } : {}),
+        strokeDash: dashes,
         tooltip: [
           { field: "method", type: "nominal", title: "theory" },
           { field: "x", type: "quantitative", title: xTitle ?? "x" },

@@ -100,7 +100,10 @@ describe("Kong figures", () => {
     expect(slope).toBeCloseTo(0.5, 12);
     // Through the geometric mean of the medians.
     expect(Math.sqrt((theory[0].y as number) * (theory[1].y as number))).toBeCloseTo(Math.sqrt(20 * 41), 9);
-    expect((spec as { facet?: unknown }).facet).toBeDefined();
+    // One panel per law; the laws sweep different variables (d, k), so each panel has its own x title.
+    const panels = (spec as { concat: { title: { text: string } }[] }).concat;
+    expect(panels.map((p) => p.title.text)).toEqual(["law=light-d", "law=heavy-k"]);
+    expect(JSON.stringify(spec)).toContain('"title":"d"');
     expect(() => compile(spec)).not.toThrow();
   });
 

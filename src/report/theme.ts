@@ -39,7 +39,7 @@ export const OVERLAY_COLOR = "black";
 export const OVERLAY_DASHES: readonly number[][] = [
   [2, 3],
   [6, 3],
-  [10, 2, 2, 2],
+  [9, 3, 2, 3],
 ];
 /** Dashes of series: solid, then dashed (first-order variants, training data), then dotted. */
 export const SOLID = [1, 0];

@@ -5,7 +5,7 @@ import type { Curve, Labels, RunRecord } from "../experiments/types.js";
 import { buildFigure, type FigureOptions } from "./buildFigure.js";
 import { conditionTitle } from "./figureText.js";
 import { orderMethods } from "./seriesStyle.js";
-import { compileStrict } from "./testing.js";
+import { compileStrict, testCurve, testRecord } from "./testing.js";
 import { LOG_FLOOR } from "./theme.js";
 
 /** The Collins et al. figures, as the experiments declare them, drawn by the grammar's builder. */
@@ -14,35 +14,23 @@ const rateFigure = (r: RunRecord, o: FigureOptions = {}) => buildFigure(RATE, r,
 
 type Row = Record<string, unknown>;
 
+/** A dist curve per iteration. */
 function curve(labels: Labels, y: number[], extra: Partial<Curve> = {}): Curve {
   return {
-    labels,
-    xName: "iteration",
-    yName: "dist",
-    x: y.map((_, i) => i),
-    y,
-    metrics: {},
-    status: "ok",
+    ...testCurve(
+      labels,
+      "dist",
+      y.map((_, i) => i),
+      y,
+      {},
+      "iteration",
+    ),
     ...extra,
   };
 }
 
 function record(experiment: string, seeds: Curve[][], params: Record<string, unknown> = {}): RunRecord {
-  return {
-    schemaVersion: 1,
-    metarepVersion: "0.0.0",
-    experiment,
-    size: "smoke",
-    params: { d: 20, k: 3, n: 20, alpha: 0.5, beta: 0.5, ...params },
-    seed: 0,
-    seedIndices: seeds.map((_, i) => i),
-    cellId: `${experiment}/0`,
-    status: "ok",
-    result: { seeds: seeds.map((curves) => ({ status: "ok", curves, scalars: {} })) },
-    command: `metarep reproduce ${experiment}`,
-    startedAt: "2025-01-01T00:00:00.000Z",
-    seconds: 0,
-  };
+  return testRecord(experiment, seeds, { d: 20, k: 3, n: 20, alpha: 0.5, beta: 0.5, ...params });
 }
 
 const geometric = (rate: number, steps: number, start = 1) =>

@@ -6,6 +6,7 @@ import { kongFigures, testMseFigure, thresholdsFigure } from "../experiments/fig
 import type { Curve, RunRecord } from "../experiments/types.js";
 import { buildFigure, type FigureOptions } from "./buildFigure.js";
 import { renderSvg } from "./render.js";
+import { testCurve, testRecord } from "./testing.js";
 
 /** The Kong figures, as the experiments declare them, drawn by the grammar's builder. */
 const KONG_FIGURE_KINDS: Record<string, SeriesFigureSpec> = Object.fromEntries(
@@ -25,34 +26,16 @@ const kongSeriesFigure = (r: RunRecord, select: { yName: string }) =>
 
 type Row = Record<string, unknown>;
 
-function record(experiment: string, seeds: Curve[][]): RunRecord {
-  return {
-    schemaVersion: 1,
-    metarepVersion: "0.0.0",
-    experiment,
-    size: "smoke",
-    params: { d: 32, k: 4, n1: 8192 },
-    seed: 0,
-    seedIndices: seeds.map((_, i) => i),
-    cellId: `${experiment}/0`,
-    status: "ok",
-    result: { seeds: seeds.map((curves) => ({ status: "ok", curves, scalars: {} })) },
-    command: `metarep run ${experiment}`,
-    startedAt: "2025-01-01T00:00:00.000Z",
-    seconds: 0,
-  };
-}
-
-function curve(
+const record = (experiment: string, seeds: Curve[][]) =>
+  testRecord(experiment, seeds, { d: 32, k: 4, n1: 8192 });
+const curve = (
   labels: Curve["labels"],
   xName: string,
   yName: string,
   x: number[],
   y: number[],
   metrics = {},
-): Curve {
-  return { labels, xName, yName, x, y, metrics, status: "ok" };
-}
+) => testCurve(labels, yName, x, y, metrics, xName);
 
 const rows = (spec: object) => (spec as { data: { values: Row[] } }).data.values;
 

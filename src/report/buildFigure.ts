@@ -208,31 +208,26 @@ function bandRows(
   for (const p of panels) {
     for (const { group: g } of p.members) {
       const method = styleOf.get(g.method ?? "(none)")!.label;
-      const dash = spec.dash ? { [spec.dash.label]: String(g.condition[spec.dash.label] ?? "") } : {};
+      const dash = spec.dash ? String(g.condition[spec.dash.label] ?? "") : null;
       for (const pt of g.points) {
         let { median, lo, hi } = pt;
         if (clamp) {
           if (!(pt.lo > LOG_FLOOR && pt.median > LOG_FLOOR)) notes.clamped = true;
-          [median, lo, hi] = [clampLog(median), clampLog(lo), clampLog(hi)];
+          median = clampLog(median);
+          lo = clampLog(lo);
+          hi = clampLog(hi);
         } else if (drop) {
           if (!(pt.median > 0)) {
             notes.dropped++;
             continue;
           }
-          [median, lo, hi] = [clampLog(median), dropFloor(lo), dropFloor(hi)];
+          median = clampLog(median);
+          lo = dropFloor(lo);
+          hi = dropFloor(hi);
         }
-        rows.push({
-          kind: "series",
-          panel: p.title,
-          method,
-          ...dash,
-          x: pt.x,
-          median,
-          lo,
-          hi,
-          seeds: pt.count,
-          of: g.seedIndices.length,
-        });
+        const row: Row = { kind: "series", panel: p.title, method, x: pt.x, median, lo, hi, seeds: pt.count };
+        if (dash !== null) row[spec.dash!.label] = dash;
+        rows.push(row);
       }
       if (spec.divergence && g.diverged.length > 0)
         rows.push(...divergedRows(g, p.title, method, multi, clamp, notes));

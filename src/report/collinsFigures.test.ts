@@ -268,6 +268,19 @@ describe("traceFigure's theory rate line", () => {
     expect(theory(ok).length).toBeGreaterThan(0);
   });
 
+  it("leaves the line out for finite samples: the rate is the population loss's", () => {
+    const seeds = [methods.map((m) => curve({ method: m }, geometric(0.5, 30)))];
+    expect(
+      theory(traceFigure(record("collins-convergence", seeds, { mu: 1, m_in: 10, m_out: null }))),
+    ).toEqual([]);
+    const panels = [
+      [10, null],
+      [null, null],
+    ].flatMap(([m_in, m_out]) => methods.map((m) => curve({ method: m, m_in, m_out }, geometric(0.5, 30))));
+    const spec = traceFigure(record("collins-finite-samples", [panels], { mu: 1 }));
+    expect(new Set(theory(spec).map((r) => r.panel))).toEqual(new Set(["m_in=∞, m_out=∞"]));
+  });
+
   it("is drawn only where the spec declares it", () => {
     const rec = record(
       "collins-convergence",

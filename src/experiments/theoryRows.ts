@@ -73,10 +73,9 @@ function collinsContraction(conditionLabel: string | null): TheoryRowsFn {
     const conditions = conditionLabel === null ? [null] : distinct(dist, conditionLabel);
     for (const cond of conditions) {
       const at = conditionLabel === null ? {} : { [conditionLabel]: cond };
-      const mu = conditionLabel === "mu" ? cond : params.mu;
       // The theory starts from w₀ = 0 (collins-head-init varies it).
       if (conditionLabel === "w0" && cond !== 0) continue;
-      const rate = predictedRateOf(params, mu);
+      const rate = predictedRateOf({ ...params, ...at });
       if (rate === null) continue;
       for (const method of META_METHODS) {
         const curves = curvesWith(seeds, { ...at, method }, "dist");

@@ -1,6 +1,5 @@
 import { predictedRate, predictedRateOf } from "../../theory/collinsRate.js";
 import { type FigureSpec, paramNumber, type SeriesFigureSpec } from "../figureSpec.js";
-import type { Labels } from "../types.js";
 
 /**
  * Figures of the Collins et al. (ICML 2022) experiments: dist(B_t, B*) per iteration (median and
@@ -18,17 +17,11 @@ export const THEORY_ANCHOR = 1e-3;
 const PARAMS = ["d", "k", "n", "alpha", "beta"] as const;
 const COLOUR = { title: "method", registry: "methods" } as const;
 
-/** Whether a panel runs on the population loss (m_in = m_out = ∞, stored as null). */
-function population(params: Record<string, unknown>, panel: Labels): boolean {
-  const m = (name: string) => (name in panel ? panel[name] : (params[name] ?? null));
-  return m("m_in") === null && m("m_out") === null;
-}
-
 /**
  * dist vs iteration on a log axis, with the rate line `1 − αβµ²` (SPEC §1.2 [derived], population
  * loss) through the first method's median where it first reaches 1e-3; µ from the panel's label or
- * the params. The line is left out where the rate is not derived: finite samples (m_in or m_out
- * finite), other head laws, heads with a non-zero mean (`predictedRateOf`).
+ * the params. The line is left out where `predictedRateOf` derives no rate: finite samples (m_in or
+ * m_out finite), other head laws, heads with a non-zero mean.
  */
 export const traceFigure: SeriesFigureSpec = {
   name: "dist",
@@ -42,8 +35,7 @@ export const traceFigure: SeriesFigureSpec = {
     {
       kind: "geometric",
       label: THEORY_TRACE_LABEL,
-      rate: (params, panel) =>
-        population(params, panel) ? predictedRateOf(params, panel.mu ?? params.mu) : null,
+      rate: (params, panel) => predictedRateOf({ ...params, ...panel }),
       anchor: THEORY_ANCHOR,
     },
   ],

@@ -4,8 +4,9 @@ import { predictedRate, predictedRateOf } from "./collinsRate.js";
 describe("Collins et al.'s population rate", () => {
   test("1 − αβµ², from a run's settings, µ from a curve's label over the params", () => {
     expect(predictedRate(0.5, 0.5, 0.5)).toBe(0.9375);
-    expect(predictedRateOf({ alpha: 0.5, beta: 0.5, mu: 1 })).toBe(0.75);
-    expect(predictedRateOf({ alpha: 0.5, beta: 0.5, mu: 1, ...{ mu: 0.5 } })).toBe(0.9375);
+    const params = { alpha: 0.5, beta: 0.5, mu: 1 };
+    expect(predictedRateOf(params)).toBe(0.75);
+    expect(predictedRateOf({ ...params, ...{ mu: 0.5 } })).toBe(0.9375);
   });
 
   test("no rate where it is not derived: finite samples, other head laws, non-zero mean, missing α", () => {

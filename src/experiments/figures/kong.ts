@@ -1,10 +1,15 @@
 import type { FigureSpec, SeriesFigureSpec } from "../figureSpec.js";
-import { CLASSIFICATION_Y } from "../kongClassification.js";
-import { CLUSTERING_Y } from "../kongClustering.js";
-import { MSE_Y } from "../kongPrediction.js";
-import { CAPTURED_Y, CORRUPTED_Y } from "../kongRobustPca.js";
-import { THRESHOLD_Y } from "../kongScaling.js";
-import { SUBSPACE_Y, X_PER_TASK, X_TASKS } from "../kongSubspace.js";
+import {
+  CAPTURED_Y,
+  CLASSIFICATION_Y,
+  CLUSTERING_Y,
+  CORRUPTED_Y,
+  MSE_Y,
+  SUBSPACE_Y,
+  THRESHOLD_Y,
+  X_PER_TASK,
+  X_TASKS,
+} from "../kongQuantities.js";
 
 /**
  * Figures of the Kong et al. (ICML 2020) experiments (SPEC §2): per method the median over seeds

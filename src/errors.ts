@@ -31,6 +31,15 @@ export class UnknownNameError extends MetarepError {
   }
 }
 
+/**
+ * A record lacks what a figure needs (a parameter, a curve, a metric): the figure cannot be drawn.
+ * A user can cause it (e.g. `metarep run --record` with an edited record), so the CLI prints it as
+ * one line like every other `MetarepError`.
+ */
+export class FigureError extends MetarepError {
+  override name = "FigureError";
+}
+
 /** A run was stopped through its AbortSignal. */
 export class AbortedError extends MetarepError {
   override name = "AbortedError";

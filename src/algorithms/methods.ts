@@ -20,6 +20,14 @@ export interface MetaMethod {
   firstOrder: boolean;
   description: string;
   taskGradient: TaskMetaGradient;
+  /** Colour of the method in every figure. */
+  color: string;
+  /** Drawn dashed (the first-order variants, so they read apart from their exact counterparts). */
+  dashed: boolean;
+  /** Position in figures, tables and menus (ascending). */
+  order: number;
+  /** The paper whose method it is, by family id (as `Experiment.family`). */
+  family: string;
 }
 
 const METHODS: readonly MetaMethod[] = [
@@ -30,6 +38,10 @@ const METHODS: readonly MetaMethod[] = [
     firstOrder: false,
     description: "Almost No Inner Loop: one inner GD step on the head, exact meta-gradient",
     taskGradient: anilTaskGradient,
+    color: "#1f77b4",
+    dashed: false,
+    order: 1,
+    family: "collins",
   },
   {
     id: "fo-anil",
@@ -38,6 +50,10 @@ const METHODS: readonly MetaMethod[] = [
     firstOrder: true,
     description: "ANIL with the first-order meta-gradient (outer gradient at the adapted head)",
     taskGradient: foAnilTaskGradient,
+    color: "#17becf",
+    dashed: true,
+    order: 2,
+    family: "collins",
   },
   {
     id: "maml",
@@ -46,6 +62,10 @@ const METHODS: readonly MetaMethod[] = [
     firstOrder: false,
     description: "one inner GD step on head and representation, exact meta-gradient",
     taskGradient: mamlTaskGradient,
+    color: "#d62728",
+    dashed: false,
+    order: 3,
+    family: "collins",
   },
   {
     id: "fo-maml",
@@ -54,6 +74,10 @@ const METHODS: readonly MetaMethod[] = [
     firstOrder: true,
     description: "MAML with the first-order meta-gradient",
     taskGradient: foMamlTaskGradient,
+    color: "#ff7f0e",
+    dashed: true,
+    order: 4,
+    family: "collins",
   },
   {
     id: "avg-gd",
@@ -62,6 +86,10 @@ const METHODS: readonly MetaMethod[] = [
     firstOrder: true,
     description: "GD on the average loss over tasks, no adaptation (the non-meta baseline)",
     taskGradient: avgGdTaskGradient,
+    color: "#555555",
+    dashed: false,
+    order: 5,
+    family: "collins",
   },
 ];
 

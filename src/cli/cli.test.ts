@@ -114,7 +114,9 @@ describe("metarep run and list", () => {
       out,
     );
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/method\s+iters to 1e-3\s+iters to 1e-6\s+final dist\s+status/);
+    expect(r.out).toMatch(
+      /method\s+median iters to dist < 1e-3\s+median iters to dist < 1e-6\s+final dist\s+status/,
+    );
     expect(r.out).toMatch(/avg-gd\s+never\s+never/);
     const dir = join(out, "collins-convergence");
     for (const f of ["record.json", "dist.svg", "dist.png", "dist.vl.json"])

@@ -319,6 +319,7 @@ function program(): Command {
       if (opts.json) {
         const full = listExperiments().map((e) => ({
           id: e.id,
+          family: e.family,
           title: e.title,
           paper: e.paper,
           description: e.description,
@@ -332,6 +333,7 @@ function program(): Command {
       }
       const rows = listExperiments().map((e) => ({
         id: e.id,
+        family: e.family,
         title: e.title,
         "seeds (smoke/paper)": `${e.seeds.smoke}/${e.seeds.paper}`,
         data: e.dataset ? `--data: ${e.dataset.kind}` : "",

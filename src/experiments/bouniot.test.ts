@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { bouniotRegularisation } from "./bouniotRegularisation.js";
-import { duCovariance, factorOf, sourceVariances } from "./duCovariance.js";
+import { factorOf, sourceVariances } from "./covarianceFactor.js";
+import { duCovariance } from "./duCovariance.js";
 import { ParamValidationError } from "./params.js";
 import { resolveParams } from "./resolve.js";
 import { curvesOf, runExperiment, type TestRun } from "./testing.js";

@@ -1,4 +1,6 @@
+import { collinsFigures } from "./figures/collins.js";
 import { gbmlSchema, runGbml } from "./gbml.js";
+import { theoryRows } from "./theoryRows.js";
 import type { Experiment } from "./types.js";
 
 /**
@@ -12,7 +14,8 @@ export const collinsConvergence: Experiment<typeof gbmlSchema> = {
   family: "collins",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist(B, B*) per iteration for the five methods, population loss (m = ∞)",
-  figures: ["trace"],
+  figures: collinsFigures["collins-convergence"],
+  compare: theoryRows["collins-convergence"],
   params: gbmlSchema,
   sizes: { smoke: { iters: 150 }, paper: { iters: 400 } },
   seeds: { smoke: 3, paper: 10 },

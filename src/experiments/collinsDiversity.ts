@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { predictedRate } from "../theory/collinsRate.js";
+import { collinsFigures } from "./figures/collins.js";
 import { checkDims, gbmlFields, runGbml } from "./gbml.js";
 import { listOf, nonNegative, positive } from "./params.js";
+import { theoryRows } from "./theoryRows.js";
 import type { Experiment } from "./types.js";
 
 const { mu: _mu, ...fields } = gbmlFields;
@@ -38,7 +40,8 @@ export const collinsDiversity: Experiment<typeof schema> = {
   family: "collins",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "fitted linear rate of dist vs µ, against 1 − αβµ²",
-  figures: ["rate", "trace"],
+  figures: collinsFigures["collins-diversity"],
+  compare: theoryRows["collins-diversity"],
   params: schema,
   sizes: { smoke: { mus: [1, 0.5], iters: 400 }, paper: { iters: 4000 } },
   seeds: { smoke: 3, paper: 10 },
@@ -49,27 +52,4 @@ export const collinsDiversity: Experiment<typeof schema> = {
     const r = runGbml({ ...rest, mu }, key, ctx, { lo: rate_lo, hi: rate_hi });
     return { ...r, scalars: { theoryRate: predictedRate(p.alpha, p.beta, mu) } };
   },
-  compare(p, seeds) {
-    return p.mus.flatMap((mu) =>
-      p.methods.map((method) => {
-        const rates = seeds
-          .flatMap((r) => r.curves.filter((c) => c.labels.method === method && c.labels.mu === mu))
-          .map((c) => c.metrics.rate)
-          .filter((v): v is number => v !== null && v !== undefined);
-        return {
-          quantity: `${method} rate at µ=${mu}`,
-          measured: median(rates),
-          theory: predictedRate(p.alpha, p.beta, mu),
-          note: `median over ${rates.length} seeds of exp(slope) of log dist in (${p.rate_lo}, ${p.rate_hi}); theory 1 − αβµ²`,
-        };
-      }),
-    );
-  },
 };
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = (s.length - 1) / 2;
-  return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
-}

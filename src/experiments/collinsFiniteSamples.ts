@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { collinsFigures } from "./figures/collins.js";
 import { checkDims, gbmlFields, runGbml } from "./gbml.js";
 import { listOf, nonNegative, posInt } from "./params.js";
 import type { Condition, Experiment } from "./types.js";
@@ -32,7 +33,7 @@ export const collinsFiniteSamples: Experiment<typeof schema> = {
   family: "collins",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist per iteration for m ∈ ms, n ∈ ns, σ ∈ sigmas, and the m_in = ∞ / m_out = ∞ splits",
-  figures: ["trace"],
+  figures: collinsFigures["collins-finite-samples"],
   params: schema,
   sizes: {
     smoke: { ms: [10], ns: [20], sigmas: [0], iters: 300 },

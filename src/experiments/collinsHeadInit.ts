@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { collinsFigures } from "./figures/collins.js";
 import { checkDims, gbmlFields, runGbml } from "./gbml.js";
 import { listOf, nonNegative } from "./params.js";
+import { theoryRows } from "./theoryRows.js";
 import type { Experiment } from "./types.js";
 
 const { w0: _w0, ...fields } = gbmlFields;
@@ -23,7 +25,8 @@ export const collinsHeadInit: Experiment<typeof schema> = {
   family: "collins",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist per iteration for ‖w₀‖ ∈ w0s; divergence is reported with its iteration",
-  figures: ["trace"],
+  figures: collinsFigures["collins-head-init"],
+  compare: theoryRows["collins-head-init"],
   params: schema,
   sizes: { smoke: { iters: 200 }, paper: { iters: 400 } },
   seeds: { smoke: 3, paper: 10 },

@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { exp, log } from "../linalg/libm.js";
-import { geometricSpectrum } from "../models/covariance.js";
-import { diagonalCovarianceDominance } from "../theory/covarianceDominance.js";
-import { duBound, duRepresentationTerm, fitConstant, oracleLevel } from "../theory/duBound.js";
+import { duBound, fitConstant, oracleLevel } from "../theory/duBound.js";
+import { factorOf, sourceVariances, targetVariances } from "./covarianceFactor.js";
 import {
   checkFewShot,
   fewShotFields,
@@ -12,6 +10,7 @@ import {
   runSetting,
   sweepCurves,
 } from "./fewShot.js";
+import { duFigures } from "./figures/du.js";
 import { listOf } from "./params.js";
 import type { Experiment, RunResult, TheoryRow } from "./types.js";
 
@@ -32,49 +31,6 @@ const schema = z
   })
   .superRefine(checkFewShot);
 
-type Params = z.output<typeof schema>;
-
-/** Σ_src's variances: a geometric spectrum of ratio `src_ratio`, trace d. */
-export function sourceVariances(p: Pick<Params, "d" | "src_ratio">): Float64Array {
-  return geometricSpectrum(p.d, p.src_ratio);
-}
-
-/**
- * Σ_tgt's variances for a lean ℓ: v_a ∝ s_a^(1−ℓ), normalised to trace d (the same total signal as
- * the source). ℓ = 0 gives Σ_tgt = Σ_src (c = 1); ℓ = 1 the identity; larger ℓ put the target's
- * variance where the source's is smallest, so c = min_a s_a/v_a shrinks.
- */
-export function targetVariances(source: Float64Array, lean: number): Float64Array {
-  const v = source.map((s) => exp((1 - lean) * log(s)));
-  const sum = v.reduce((a, b) => a + b, 0);
-  return v.map((x) => (x * source.length) / sum);
-}
-
-/**
- * At one lean: c and the c-corrected first term dk/(c·n1T) of the bound, and the average factor
- * c̄ = d / tr(Σ_src^{-1}Σ_tgt) with its term dk/(c̄·n1T). c weighs the target against the source's
- * worst direction (max_a v_a/s_a), c̄ against the average one: an estimate of B* whose error in
- * direction a scales like 1/s_a (less source signal there), seen through target variance v_a,
- * errs by about Σ_a v_a/s_a, which is what c̄ measures; the bound's c is its worst case.
- */
-export function factorOf(
-  p: Pick<Params, "d" | "k" | "n1" | "T" | "src_ratio">,
-  lean: number,
-): { c: number; term: number; cAverage: number; averageTerm: number } {
-  const src = sourceVariances(p);
-  const tgt = targetVariances(src, lean);
-  const c = diagonalCovarianceDominance(src, tgt);
-  let ratio = 0;
-  for (let a = 0; a < p.d; a++) ratio += tgt[a] / src[a];
-  const cAverage = p.d / ratio;
-  return {
-    c,
-    term: duRepresentationTerm(p.d, p.k, p.n1, p.T, c),
-    cAverage,
-    averageTerm: duRepresentationTerm(p.d, p.k, p.n1, p.T, cAverage),
-  };
-}
-
 /**
  * Du et al. (ICLR 2021)'s covariance-dominance assumption, read by Bouniot & Redko (ICLR 2022 blog
  * track): source inputs x ~ N(0, Σ_src), target inputs N(0, Σ_tgt), c the largest constant with
@@ -92,7 +48,7 @@ export const duCovariance: Experiment<typeof schema> = {
   paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
   description:
     "excess risk vs the covariance-dominance factor c, with the c-corrected bound dk/(c·n1T) + k/n2",
-  figures: [],
+  figures: duFigures["du-covariance"],
   params: schema,
   sizes: { smoke: { leans: [0, 1, 2], targets: 200 }, paper: { targets: 1000 } },
   seeds: { smoke: 2, paper: 10 },

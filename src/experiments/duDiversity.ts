@@ -7,7 +7,9 @@ import {
   runSetting,
   sweepCurves,
 } from "./fewShot.js";
+import { duFigures } from "./figures/du.js";
 import { listOf } from "./params.js";
+import { theoryRows } from "./theoryRows.js";
 import type { Experiment } from "./types.js";
 
 const { heads: _heads, kappa: _kappa, ...fields } = fewShotFields;
@@ -43,7 +45,8 @@ export const duDiversity: Experiment<typeof schema> = {
   family: "du",
   paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
   description: "excess risk vs the condition number κ of the source heads W*, at fixed T, n1, n2",
-  figures: ["fewshot-diversity"],
+  figures: duFigures["du-diversity"],
+  compare: theoryRows["du-diversity"],
   params: schema,
   sizes: { smoke: { kappas: [1, 4, 16], targets: 200 }, paper: { targets: 1000 } },
   seeds: { smoke: 2, paper: 10 },

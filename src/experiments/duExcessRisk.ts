@@ -8,7 +8,9 @@ import {
   runSetting,
   sweepCurves,
 } from "./fewShot.js";
+import { duFigures } from "./figures/du.js";
 import { listOf, posInt } from "./params.js";
+import { theoryRows } from "./theoryRows.js";
 import type { Experiment } from "./types.js";
 
 const SWEEPS = ["T", "n1", "n2"] as const;
@@ -39,7 +41,8 @@ export const duExcessRisk: Experiment<typeof schema> = {
   family: "du",
   paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
   description: "excess risk vs T, n1 and n2 per estimator of B̂ (MoM, AltMin, BM, ANIL), oracle and OLS",
-  figures: ["fewshot-er", "fewshot-excess"],
+  figures: duFigures["du-excess-risk"],
+  compare: theoryRows["du-excess-risk"],
   params: schema,
   sizes: {
     smoke: {

@@ -7,6 +7,7 @@ import {
 } from "../algorithms/mlr/matching.js";
 import { type HeavyStage, stageOneSubspace, stageThree, stageTwo } from "../algorithms/mlr/pipeline.js";
 import { foldIn, foldInString, type Key } from "../rng/key.js";
+import { kongFigures } from "./figures/kong.js";
 import {
   buildKongMixture,
   checkKongMixture,
@@ -16,6 +17,7 @@ import {
   mixtureFields,
   stageFields,
 } from "./kongParams.js";
+import { CLASSIFICATION_Y, X_LIGHT } from "./kongQuantities.js";
 import { listOf } from "./params.js";
 import type { Curve, Experiment } from "./types.js";
 
@@ -32,9 +34,6 @@ const schema = z
   })
   .superRefine(checkKongMixture)
   .superRefine(checkKongStages);
-
-export const CLASSIFICATION_Y = "classification accuracy";
-export const X_LIGHT = "examples per light task t₃";
 
 /** Stages 1–2 and the matching of the heavy tasks' clusters to the true components. */
 export interface HeavyStageWithMatching extends HeavyStage {
@@ -83,7 +82,7 @@ export const kongClassification: Experiment<typeof schema> = {
   family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "classification accuracy and final w error vs t₃",
-  figures: ["kong-classification"],
+  figures: kongFigures["kong-classification"],
   params: schema,
   sizes: {
     smoke: { n1: 4096, n3: 2048, t3s: [2, 4, 16] },

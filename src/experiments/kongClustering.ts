@@ -9,6 +9,7 @@ import {
 } from "../algorithms/mlr/projectedDistances.js";
 import { transpose } from "../linalg/mat.js";
 import { foldIn, foldInString } from "../rng/key.js";
+import { kongFigures } from "./figures/kong.js";
 import { seedScalars } from "./join.js";
 import {
   buildKongMixture,
@@ -19,6 +20,7 @@ import {
   mixtureFields,
   stageFields,
 } from "./kongParams.js";
+import { CLUSTERING_Y, X_PART } from "./kongQuantities.js";
 import { listOf, posInt } from "./params.js";
 import type { Curve, Experiment } from "./types.js";
 
@@ -44,9 +46,6 @@ const schema = z
   .superRefine(checkKongMixture)
   .superRefine(checkKongStages);
 
-export const CLUSTERING_Y = "clustering accuracy";
-export const X_PART = "examples per part t₂ (heavy task: 2L·t₂)";
-
 /**
  * Kong et al. (ICML 2020), stage 2: accuracy of clustering heavy tasks from the median-of-L
  * projected distances H, against examples per part t₂ and L, for average linkage into k clusters
@@ -60,7 +59,7 @@ export const kongClustering: Experiment<typeof schema> = {
   family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "clustering accuracy vs t₂ for L and linkage",
-  figures: ["kong-clustering"],
+  figures: kongFigures["kong-clustering"],
   params: schema,
   sizes: {
     smoke: { n1: 4096, t2s: [4, 16, 64], Ls: [1] },

@@ -4,6 +4,7 @@ import { matchedAccuracy, matchedComponentError } from "../algorithms/mlr/matchi
 import { type MlrModel, stageFour, stageThree } from "../algorithms/mlr/pipeline.js";
 import type { MixtureTaskBatch } from "../models/mixedLinearRegression.js";
 import { foldIn, foldInString, type Key } from "../rng/key.js";
+import { kongFigures } from "./figures/kong.js";
 import { runKongHeavyStage } from "./kongClassification.js";
 import {
   buildKongMixture,
@@ -14,6 +15,7 @@ import {
   mixtureFields,
   stageFields,
 } from "./kongParams.js";
+import { MSE_Y, X_TAU } from "./kongQuantities.js";
 import { listOf, posInt } from "./params.js";
 import type { Curve, Experiment, RunContext } from "./types.js";
 
@@ -37,9 +39,6 @@ const schema = z
 
 /** Resolved stage sizes and choices (`stageFields`). */
 export type KongStageParams = z.output<z.ZodObject<typeof stageFields>>;
-
-export const MSE_Y = "test MSE";
-export const X_TAU = "examples of the new task τ";
 
 /** Stages 1–3 (subspace, clustering, classification and least squares): the final estimate. */
 export function fitKongMixture(
@@ -111,7 +110,7 @@ export const kongPrediction: Experiment<typeof schema> = {
   family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "test MSE vs τ for PM, MAP, LS, oracle",
-  figures: ["kong-prediction"],
+  figures: kongFigures["kong-prediction"],
   params: schema,
   sizes: {
     smoke: { n1: 4096, n3: 4096, n_test: 256, taus: [1, 4, 16, 32, 64] },

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { COMPONENT_POINTS, clusterNumbers, kongProjection, TASK_POINTS } from "./kongProjection.js";
+import { clusterNumbers, kongProjection } from "./kongProjection.js";
+import { COMPONENT_POINTS, TASK_POINTS } from "./kongQuantities.js";
 import { ParamValidationError } from "./params.js";
 import { resolveParams } from "./resolve.js";
 import { median, runExperiment as run, type TestRun } from "./testing.js";

@@ -11,6 +11,7 @@ import {
 import { subspaceResidualError } from "../algorithms/mlr/subspace.js";
 import { type Mat, matFrom } from "../linalg/mat.js";
 import { foldInString } from "../rng/key.js";
+import { kongFigures } from "./figures/kong.js";
 import {
   buildKongMixture,
   checkKongMixture,
@@ -18,6 +19,7 @@ import {
   mixtureFields,
   stageFields,
 } from "./kongParams.js";
+import { COMPONENT_POINTS, PROJECTION_X, PROJECTION_Y, TASK_POINTS } from "./kongQuantities.js";
 import type { Curve, Experiment } from "./types.js";
 
 const { n1, t1, n2, t2, L, order, linkage, threshold_scale, sampler } = stageFields;
@@ -55,10 +57,6 @@ const schema = z
   });
 
 /** Curve label `quantity` of the heavy tasks' points and of the components' points. */
-export const TASK_POINTS = "heavy task";
-export const COMPONENT_POINTS = "component";
-export const PROJECTION_X = "axis 1 of Ûᵀβ̂";
-export const PROJECTION_Y = "axis 2 of Ûᵀβ̂";
 
 /**
  * The mean over parts of each task's projected part estimates: row i of the n×k result is
@@ -145,7 +143,7 @@ export const kongProjection: Experiment<typeof schema> = {
   family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "scatter of the heavy tasks' Ûᵀβ̂ in a plane of col(Û), by component and cluster",
-  figures: ["kong-projection"],
+  figures: kongFigures["kong-projection"],
   params: schema,
   sizes: {
     smoke: { n1: 4096 },

@@ -9,8 +9,11 @@ import { doubleFiltering } from "../algorithms/robust/doubleFiltering.js";
 import { hrpca } from "../algorithms/robust/hrpca.js";
 import { principalDirections } from "../algorithms/robust/pca.js";
 import { foldIn, foldInString } from "../rng/key.js";
+import { kongFigures } from "./figures/kong.js";
 import { joinKongPoints, kongCurve } from "./kongParams.js";
+import { CAPTURED_Y, CORRUPTED_Y, REMOVED_Y, X_ALPHA } from "./kongQuantities.js";
 import { listOf, posInt, positive } from "./params.js";
+import { theoryRows } from "./theoryRows.js";
 import type { Curve, Experiment } from "./types.js";
 
 export const ROBUST_METHODS = ["double-filtering", "hrpca", "naive", "oracle"] as const;
@@ -50,11 +53,6 @@ const schema = z
     }
   });
 
-export const CAPTURED_Y = "captured variance Tr(ÛᵀΣÛ)";
-export const CORRUPTED_Y = "remaining corrupted points";
-export const REMOVED_Y = "removed clean points";
-export const X_ALPHA = "corruption fraction α";
-
 const NAMES: Record<RobustMethod, string> = {
   "double-filtering": "double filtering",
   hrpca: "HRPCA",
@@ -76,7 +74,8 @@ export const kongRobustPca: Experiment<typeof schema> = {
   paper:
     "Kong, Somani, Kakade, Oh. Robust Meta-learning for Mixed Linear Regression with Small Batches. NeurIPS 2020",
   description: "captured variance and corrupted points left vs α",
-  figures: ["kong-robust-variance", "kong-robust-corrupted"],
+  figures: kongFigures["kong-robust-pca"],
+  compare: theoryRows["kong-robust-pca"],
   params: schema,
   sizes: {
     smoke: { n: 4000, alphas: [0.005, 0.015, 0.025], hrpca_steps: 400 },

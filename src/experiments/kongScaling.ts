@@ -15,8 +15,11 @@ import {
 } from "../models/mixedLinearRegression.js";
 import { foldIn, foldInString, type Key } from "../rng/key.js";
 import { KONG_LAW_SLOPES, KONG_LAWS, type KongLaw } from "../theory/kong.js";
+import { kongFigures } from "./figures/kong.js";
 import { joinKongPoints, kongCurve } from "./kongParams.js";
+import { THRESHOLD_Y } from "./kongQuantities.js";
 import { listOf, nonNegative, posInt, positive } from "./params.js";
+import { theoryRows } from "./theoryRows.js";
 import type { Experiment } from "./types.js";
 
 const schema = z
@@ -65,8 +68,6 @@ const schema = z
   });
 
 type Params = z.output<typeof schema>;
-
-export const THRESHOLD_Y = "threshold";
 
 /**
  * Smallest number of light tasks (t1 examples each; half-sample moments drawn exactly in
@@ -153,7 +154,8 @@ export const kongScaling: Experiment<typeof schema> = {
   family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "thresholds vs d, k with fitted log-log slopes vs theory",
-  figures: ["kong-scaling"],
+  figures: kongFigures["kong-scaling"],
+  compare: theoryRows["kong-scaling"],
   params: schema,
   sizes: {
     smoke: { ds: [8, 16, 32], ks_light: [2, 4], ks_heavy: [4, 8, 16, 32] },

@@ -7,6 +7,7 @@ import {
   sineOracleMse,
 } from "../models/sineMixture.js";
 import { foldInString } from "../rng/key.js";
+import { kongFigures } from "./figures/kong.js";
 import {
   checkKongMixture,
   checkKongStages,
@@ -59,7 +60,7 @@ export const kongSine: Experiment<typeof schema> = {
   family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "sine-wave mixture: test MSE vs τ for PM, MAP, LS, oracle",
-  figures: ["kong-sine"],
+  figures: kongFigures["kong-sine"],
   params: schema,
   sizes: {
     smoke: { n1: 4096, n3: 4096, n_test: 256, taus: [2, 8, 16, 32] },

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { stageOneSubspace } from "../algorithms/mlr/pipeline.js";
 import { subspaceResidualError } from "../algorithms/mlr/subspace.js";
 import { foldIn, foldInString } from "../rng/key.js";
+import { kongFigures } from "./figures/kong.js";
 import { seedScalars } from "./join.js";
 import {
   buildKongMixture,
@@ -11,6 +12,7 @@ import {
   mixtureFields,
   stageFields,
 } from "./kongParams.js";
+import { SUBSPACE_Y, X_PER_TASK, X_TASKS } from "./kongQuantities.js";
 import { listOf, posInt } from "./params.js";
 import type { Experiment } from "./types.js";
 
@@ -44,10 +46,6 @@ const schema = z
     });
   });
 
-export const SUBSPACE_Y = "subspace error";
-export const X_PER_TASK = "examples per task";
-export const X_TASKS = "tasks";
-
 /**
  * Kong et al. (ICML 2020), stage 1: the subspace error `max_ℓ ‖(I − ÛÛᵀ)w_ℓ‖/ρ` of the two-half
  * moment estimator, (a) against examples per task t at a fixed total n·t (more examples per task
@@ -59,7 +57,7 @@ export const kongSubspace: Experiment<typeof schema> = {
   family: "kong",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "subspace error vs t at fixed n·t, and vs n",
-  figures: ["kong-subspace-t", "kong-subspace-n"],
+  figures: kongFigures["kong-subspace"],
   params: schema,
   sizes: {
     smoke: { total: 16384, ts: [2, 4, 8, 16], ns: [256, 1024, 4096] },

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { initWeights } from "../algorithms/cnn/network.js";
 import { checkCifar10cData, cifar10cTasks } from "../data/cifar10c.js";
 import { foldInString } from "../rng/key.js";
+import { liFigures } from "./figures/li.js";
 import {
   checkLi,
   errorCurves,
@@ -78,7 +79,7 @@ export const liCifar10c: Experiment<typeof schema> = {
     description:
       "a directory of the CIFAR-10-C release: labels.npy and <corruption>.npy files (uint8 N×32×32×3), e.g. from https://zenodo.org/records/2535967",
   },
-  figures: ["li-error", "li-tasks"],
+  figures: liFigures["li-cifar10c"],
   params: schema,
   sizes: { smoke: { n: 20, n_test: 50, iters: 30, record_every: 10 }, paper: {} },
   seeds: { smoke: 1, paper: 3 },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { liFigures } from "./figures/li.js";
 import { alignmentCurves, checkLi, errorCurves, liFields, raceRatios, runLiCondition } from "./liCommon.js";
 import type { Experiment } from "./types.js";
 
@@ -21,7 +22,7 @@ export const liDynamics: Experiment<typeof schema> = {
   paper:
     "Li, Chen, Deng, Kou, Cao, Gu. On the Power of Multitask Representation Learning with Gradient Descent. AISTATS 2025",
   description: "max filter alignment with u, v_t and the training noise vs iteration, single vs multi",
-  figures: ["li-alignment", "li-error"],
+  figures: liFigures["li-dynamics"],
   params: schema,
   sizes: { smoke: { K: 10, n: 20, iters: 100, n_test: 100, record_every: 10 }, paper: {} },
   seeds: { smoke: 2, paper: 3 },

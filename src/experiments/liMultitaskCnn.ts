@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { liFigures } from "./figures/li.js";
 import {
   checkLi,
   errorCurves,
@@ -59,7 +60,7 @@ export const liMultitaskCnn: Experiment<typeof schema> = {
   paper:
     "Li, Chen, Deng, Kou, Cao, Gu. On the Power of Multitask Representation Learning with Gradient Descent. AISTATS 2025",
   description: "test error of single- vs multi-task CNN training vs K, n and SNR; training curves",
-  figures: ["li-gap", "li-error"],
+  figures: liFigures["li-multitask-cnn"],
   params: schema,
   sizes: {
     smoke: { K: 10, n: 20, iters: 100, record_every: 20, n_test: 100, Ks: [1, 10], ns: [], snrs: [] },

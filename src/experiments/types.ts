@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Key } from "../rng/key.js";
+import type { FigureSpec } from "./figureSpec.js";
 
 /** Label values that identify a curve: method name, condition values (µ, m_in, …). */
 export type LabelValue = string | number | boolean | null;
@@ -110,7 +111,7 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
    * Figures drawn from its records, by kind; `src/report/experimentFigures.ts` maps each kind to
    * its Vega-Lite builder (e.g. `trace`: dist per iteration; `rate`: fitted rate vs µ).
    */
-  figures: readonly FigureKind[];
+  figures: readonly FigureSpec[];
   /**
    * The condition points of these parameters, in display order (default: one empty condition).
    * Each becomes its own cell in `run`, `reproduce` and `sweep`, so conditions spread over
@@ -145,6 +146,3 @@ export interface TheoryRow {
   /** How "measured" was obtained, e.g. "median over 10 seeds of the fitted rate". */
   note: string;
 }
-
-/** A figure kind registered in `src/report/experimentFigures.ts`. */
-export type FigureKind = string;

@@ -1,41 +1,42 @@
 import { compile } from "vega-lite";
 import { describe, expect, test } from "vitest";
+import { FigureError } from "../errors.js";
+import type { SeriesFigureSpec } from "../experiments/figureSpec.js";
+import { kongFigures, testMseFigure, thresholdsFigure } from "../experiments/figures/kong.js";
 import type { Curve } from "../experiments/types.js";
 import type { RunRecord } from "../record/types.js";
-import { FigureError } from "./figures.js";
-import { KONG_FIGURE_KINDS, kongFigure, kongSeriesFigure } from "./kongFigures.js";
+import { buildFigure, type FigureOptions } from "./buildFigure.js";
 import { renderSvg } from "./render.js";
+import { testCurve, testRecord } from "./testing.js";
+
+/** The Kong figures, as the experiments declare them, drawn by the grammar's builder. */
+const KONG_FIGURE_KINDS: Record<string, SeriesFigureSpec> = Object.fromEntries(
+  Object.values(kongFigures)
+    .flat()
+    .filter((s): s is SeriesFigureSpec => s.kind !== "custom")
+    .map((s) => [s.name, s]),
+);
+const SPECS: Record<string, SeriesFigureSpec> = {
+  "kong-prediction": testMseFigure,
+  "kong-scaling": thresholdsFigure,
+};
+const kongFigure = (kind: string, r: RunRecord, o: FigureOptions = {}) =>
+  buildFigure(SPECS[kind] ?? { kind: "custom", name: kind, builder: kind }, r, o);
+const kongSeriesFigure = (r: RunRecord, select: { yName: string }) =>
+  buildFigure({ ...testMseFigure, select }, r);
 
 type Row = Record<string, unknown>;
 
-function record(experiment: string, seeds: Curve[][]): RunRecord {
-  return {
-    schemaVersion: 1,
-    metarepVersion: "0.0.0",
-    experiment,
-    size: "smoke",
-    params: { d: 32, k: 4, n1: 8192 },
-    seed: 0,
-    seedIndices: seeds.map((_, i) => i),
-    cellId: `${experiment}/0`,
-    status: "ok",
-    result: { seeds: seeds.map((curves) => ({ status: "ok", curves, scalars: {} })) },
-    command: `metarep run ${experiment}`,
-    startedAt: "2025-01-01T00:00:00.000Z",
-    seconds: 0,
-  };
-}
-
-function curve(
+const record = (experiment: string, seeds: Curve[][]) =>
+  testRecord(experiment, seeds, { d: 32, k: 4, n1: 8192 });
+const curve = (
   labels: Curve["labels"],
   xName: string,
   yName: string,
   x: number[],
   y: number[],
   metrics = {},
-): Curve {
-  return { labels, xName, yName, x, y, metrics, status: "ok" };
-}
+) => testCurve(labels, yName, x, y, metrics, xName);
 
 const rows = (spec: object) => (spec as { data: { values: Row[] } }).data.values;
 
@@ -79,27 +80,35 @@ describe("Kong figures", () => {
     const spec = kongFigure("kong-scaling", s);
     const theory = rows(spec).filter((r) => r.kind === "theory" && r.panel === "law=heavy-k");
     expect(theory).toHaveLength(2);
-    const slope = Math.log((theory[1].median as number) / (theory[0].median as number)) / Math.log(16 / 4);
+    const slope = Math.log((theory[1].y as number) / (theory[0].y as number)) / Math.log(16 / 4);
     expect(slope).toBeCloseTo(0.5, 12);
     // Through the geometric mean of the medians.
-    expect(Math.sqrt((theory[0].median as number) * (theory[1].median as number))).toBeCloseTo(
-      Math.sqrt(20 * 41),
-      9,
-    );
-    expect((spec as { facet?: unknown }).facet).toBeDefined();
+    expect(Math.sqrt((theory[0].y as number) * (theory[1].y as number))).toBeCloseTo(Math.sqrt(20 * 41), 9);
+    // One panel per law; the laws sweep different variables (d, k), so each panel has its own x title.
+    const panels = (spec as { concat: { title: { text: string } }[] }).concat;
+    expect(panels.map((p) => p.title.text)).toEqual(["law=light-d", "law=heavy-k"]);
+    expect(JSON.stringify(spec)).toContain('"title":"d"');
     expect(() => compile(spec)).not.toThrow();
   });
 
   test("every kind compiles, and a record without the figure's quantity is a FigureError", () => {
-    for (const kind of Object.keys(KONG_FIGURE_KINDS)) {
-      const y = KONG_FIGURE_KINDS[kind].spec;
+    expect(Object.keys(KONG_FIGURE_KINDS)).toHaveLength(9);
+    for (const spec of Object.values(KONG_FIGURE_KINDS)) {
       const r = record("x", [
-        [curve({ method: "m", sweep: "a" }, y.xName ?? "x", y.yName, [1, 2], [0.5, 0.25])],
+        [
+          curve(
+            { method: "m", sweep: "a" },
+            spec.select.xName ?? "x",
+            String(spec.select.yName),
+            [1, 2],
+            [0.5, 0.25],
+          ),
+        ],
       ]);
-      expect(() => compile(kongFigure(kind, r))).not.toThrow();
+      expect(() => compile(buildFigure(spec, r))).not.toThrow();
     }
     expect(() => kongSeriesFigure(rec, { yName: "nothing" })).toThrow(FigureError);
-    expect(() => kongFigure("nope", rec)).toThrow(/unknown kind "nope"/);
+    expect(() => kongFigure("nope", rec)).toThrow(/unknown figure kind "nope"/);
   });
 
   test("renders to SVG headlessly", async () => {

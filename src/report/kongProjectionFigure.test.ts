@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { COMPONENT_POINTS, kongProjection, TASK_POINTS } from "../experiments/kongProjection.js";
+import { FigureError } from "../errors.js";
+import { kongProjection } from "../experiments/kongProjection.js";
+import { COMPONENT_POINTS, TASK_POINTS } from "../experiments/kongQuantities.js";
 import { recordOf } from "../record/testing.js";
 import type { RunRecord } from "../record/types.js";
 import { experimentFigures } from "./experimentFigures.js";
-import { FigureError } from "./figures.js";
 import { kongProjectionFigure } from "./kongProjectionFigure.js";
 import { compileStrict } from "./testing.js";
 

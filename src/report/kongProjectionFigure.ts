@@ -1,7 +1,9 @@
 import type { TopLevelSpec } from "vega-lite";
-import { COMPONENT_POINTS, PROJECTION_X, PROJECTION_Y, TASK_POINTS } from "../experiments/kongProjection.js";
+import { FigureError } from "../errors.js";
+import { COMPONENT_POINTS, PROJECTION_X, PROJECTION_Y, TASK_POINTS } from "../experiments/kongQuantities.js";
 import type { RunRecord } from "../record/types.js";
-import { FIGURE_CONFIG, FigureError } from "./figures.js";
+import { paramsText } from "./figureText.js";
+import { assembleFigure, PALETTE } from "./theme.js";
 
 /**
  * The `kong-projection` figure (Kong et al., ICML 2020; SPEC §2): the heavy tasks' projected
@@ -26,7 +28,6 @@ export interface KongProjectionFigureOptions {
   columns?: number;
 }
 
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#555555", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"];
 const SHAPES = [
   "circle",
   "square",
@@ -39,15 +40,7 @@ const SHAPES = [
 
 type Row = Record<string, string | number | boolean>;
 
-function paramsText(params: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const key of ["d", "k", "components", "n1", "t1", "n2", "t2", "L", "linkage", "sampler"]) {
-    const v = params[key];
-    if (v === undefined || v === null || typeof v === "object") continue;
-    parts.push(`${key}=${String(v)}`);
-  }
-  return parts.join(", ");
-}
+const PARAMS = ["d", "k", "components", "n1", "t1", "n2", "t2", "L", "linkage", "sampler"];
 
 function axesText(axes: unknown): string {
   return axes === "principal"
@@ -124,7 +117,7 @@ export function kongProjectionFigure(
     field: "component",
     type: "nominal",
     title: "true component",
-    scale: { domain: compDomain, range: compDomain.map((_, i) => COLORS[i % COLORS.length]) },
+    scale: { domain: compDomain, range: compDomain.map((_, i) => PALETTE[i % PALETTE.length]) },
   };
   const size = options.size ?? 240;
   const layersFor = (p: (typeof panels)[number]) => {
@@ -188,26 +181,23 @@ export function kongProjectionFigure(
       ? ` (first ${panels.length} of ${record.result.seeds.length} seeds)`
       : "";
   const subtitle = [
-    [paramsText(record.params), `Δ=${fmt(seeds[0]?.scalars.delta)}`].filter((s) => s.length > 0).join(", "),
+    [paramsText(record.params, PARAMS), `Δ=${fmt(seeds[0]?.scalars.delta)}`]
+      .filter((s) => s.length > 0)
+      .join(", "),
     `colour: true component · shape: assigned cluster (cluster ℓ = the one matched to component ℓ) · ◆ Ûᵀw of each component${shown}`,
     `${axesText(record.params.axes)}, per seed; equal scales`,
   ];
-  const head = {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: options.title ?? record.experiment, subtitle },
-    data: { values: rows },
-    config: FIGURE_CONFIG,
-  };
-  return {
-    ...head,
-    columns: Math.min(options.columns ?? 2, panels.length),
-    concat: panels.map((p) => ({
-      width: size,
-      height: size,
-      title: { text: p.title, fontSize: 12 },
-      transform: [{ filter: { field: "panel", equal: p.title } }],
-      layer: layersFor(p),
-    })),
-    resolve: { scale: { x: "independent", y: "independent" } },
-  } as TopLevelSpec;
+  // Square panels, each with its own axes (centred on its seed's points, equal spans).
+  return assembleFigure(
+    (i) => layersFor(panels[i]),
+    rows,
+    {
+      panels: panels.map((p) => p.title),
+      xTitles: panels.map(() => PROJECTION_X),
+      columns: options.columns ?? 2,
+      independent: ["x", "y"],
+    },
+    { text: options.title ?? record.experiment, subtitle },
+    { width: size, height: size },
+  );
 }

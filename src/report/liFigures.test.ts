@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { beforeAll, describe, expect, test } from "vitest";
 import { fakeCifar10c } from "../data/testing.js";
+import { errorFigure, gapFigure, tasksFigure } from "../experiments/figures/li.js";
 import { liCifar10c } from "../experiments/liCifar10c.js";
 import { liDynamics } from "../experiments/liDynamics.js";
 import { liMultitaskCnn } from "../experiments/liMultitaskCnn.js";
@@ -8,15 +9,15 @@ import { resolveParams } from "../experiments/resolve.js";
 import type { Experiment } from "../experiments/types.js";
 import { runRecord } from "../record/run.js";
 import type { RunRecord } from "../record/types.js";
-import {
-  ALIGNMENT_FLOOR,
-  liAlignmentFigure,
-  liErrorFigure,
-  liGapFigure,
-  liTasksFigure,
-} from "./liFigures.js";
+import { buildFigure, type FigureOptions } from "./buildFigure.js";
+import { ALIGNMENT_FLOOR, liAlignmentFigure } from "./liAlignmentFigure.js";
 import { renderSvg } from "./render.js";
 import { compileStrict } from "./testing.js";
+
+/** The Li et al. figures, as the experiments declare them, drawn by the grammar's builder. */
+const liErrorFigure = (r: RunRecord, o: FigureOptions = {}) => buildFigure(errorFigure, r, o);
+const liGapFigure = (r: RunRecord) => buildFigure(gapFigure, r);
+const liTasksFigure = (r: RunRecord) => buildFigure(tasksFigure, r);
 
 type Row = Record<string, unknown>;
 const tiny = { K: 3, n: 6, n_test: 10, d: 12, m: 3, iters: 10, record_every: 5 };
@@ -115,7 +116,7 @@ describe("figures of the Li et al. experiments", () => {
     const spec = liTasksFigure(cifar);
     expect(compileStrict(spec).messages).toEqual([]);
     const med = rows(spec).filter((x) => x.kind === "median");
-    expect(med.map((x) => `${x.method}:${x.task}`).sort()).toEqual([
+    expect(med.map((x) => `${x.method}:${x.x}`).sort()).toEqual([
       "multi:fog",
       "multi:snow",
       "single:fog",

@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
 import { afterAll, describe, expect, it } from "vitest";
+import { traceFigure as TRACE } from "../experiments/figures/collins.js";
 import type { Curve } from "../experiments/types.js";
 import type { RunRecord } from "../record/types.js";
-import { traceFigure } from "./figures.js";
+import { buildFigure } from "./buildFigure.js";
 import { fontOptions, renderPng, renderSvg, writeFigure } from "./render.js";
 
 function record(curves: Curve[]): RunRecord {
@@ -28,7 +29,8 @@ function record(curves: Curve[]): RunRecord {
 }
 
 const y = Array.from({ length: 41 }, (_, t) => 0.8 ** t);
-const withData = traceFigure(
+const withData = buildFigure(
+  TRACE,
   record([
     {
       labels: { method: "anil" },
@@ -42,7 +44,7 @@ const withData = traceFigure(
   ]),
   { title: "Convergence test figure" },
 );
-const empty = traceFigure(record([]), { title: "Convergence test figure" });
+const empty = buildFigure(TRACE, record([]), { title: "Convergence test figure" });
 
 /** Width and height from the IHDR chunk, which follows the 8-byte signature. */
 function pngSize(png: Buffer): { width: number; height: number } {

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { Resvg, type ResvgRenderOptions } from "@resvg/resvg-js";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { FONT_FAMILY } from "./figures.js";
 import { vegaTextWidth } from "./textWidth.js";
+import { FONT_FAMILY } from "./theme.js";
 
 /**
  * Rendering of Vega-Lite specs to SVG (vega, headless, no canvas) and PNG (resvg, no native

@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../sweep/atomic.js";
 import { type FailureLine, type Manifest, readFailures, readManifest, readRecords } from "../sweep/store.js";
 import { experimentFigures } from "./experimentFigures.js";
 import { writeFigure } from "./render.js";
-import { type SummaryRow, summaryRows } from "./summaryTable.js";
+import { isThresholdColumn, type SummaryRow, summaryRows } from "./summaryTable.js";
 
 /** Figures are drawn per grid point for at most this many points; larger grids get tables. */
 const MAX_FIGURE_POINTS = 12;
@@ -96,7 +96,7 @@ function table(rows: readonly Record<string, unknown>[]): string {
   const body = rows
     .map(
       (r) =>
-        `<tr>${cols.map((c) => `<td>${esc(cell(r[c] ?? (c.startsWith("iters to") ? "never" : null)))}</td>`).join("")}</tr>`,
+        `<tr>${cols.map((c) => `<td>${esc(cell(r[c] ?? (isThresholdColumn(c) ? "never" : null)))}</td>`).join("")}</tr>`,
     )
     .join("");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
@@ -116,10 +116,10 @@ function sectionHtml(s: StoreSection, reportDir: string): string {
               "relative gap":
                 t.measured === null
                   ? null
-                  : Math.abs(t.measured - t.theory) / Math.max(1e-300, Math.abs(1 - t.theory)),
+                  : Math.abs(t.measured - t.theory) / Math.max(1e-300, Math.abs(t.theory)),
               how: t.note,
             })),
-          )}<p class="note">relative gap = |measured − theory| / |1 − theory| (the contraction per iteration).</p>`
+          )}<p class="note">relative gap = |measured − theory| / |theory|.</p>`
         : "";
       return `<div class="point"><h3>${p.gridPoint ? `Grid point ${esc(p.gridPoint)}` : "Results"}</h3>
 ${p.images.map((src) => `<img src="${esc(src)}" alt="${esc(s.title)} ${esc(p.gridPoint)}">`).join("\n")}

@@ -367,7 +367,7 @@ describe("export, report and schema commands", () => {
     expect(html).toMatch(/<img src="figures\/all-rate\.png"/);
     expect(existsSync(join(dir, "figures", "all-rate.png"))).toBe(true);
     expect(html).toMatch(/Measured vs theory/);
-    expect(html).toMatch(/anil rate at µ=1/);
+    expect(html).toMatch(/anil contraction 1 − rate at µ=1/);
     expect(html).toMatch(/Every number above: <code>test<\/code> — seed 0, seed indices 0–1/);
   });
 

@@ -11,13 +11,16 @@ export function predictedRate(alpha: number, beta: number, mu: number): number {
 }
 
 /**
- * `predictedRate` for a run's parameters (`alpha`, `beta`, `mu`; µ may come from a curve label
- * instead), or null where the rate is not derived: another head law than Collins et al.'s, or
- * heads with a non-zero mean. @example predictedRateOf({ alpha: 0.5, beta: 0.5, mu: 1 }) // 0.75
+ * `predictedRate` for a run's settings (`alpha`, `beta`, `mu`, `m_in`, `m_out`, `heads`,
+ * `head_mean`: its params, with a curve's condition labels over them), or null where the rate is
+ * not derived: finite samples (m_in or m_out finite; ∞ is stored as null), another head law than
+ * Collins et al.'s, or heads with a non-zero mean.
+ * @example predictedRateOf({ alpha: 0.5, beta: 0.5, mu: 1 }) // 0.75
  */
-export function predictedRateOf(params: Record<string, unknown>, mu: unknown = params.mu): number | null {
-  const { alpha, beta } = params;
+export function predictedRateOf(settings: Record<string, unknown>): number | null {
+  const { alpha, beta, mu } = settings;
   if (typeof alpha !== "number" || typeof beta !== "number" || typeof mu !== "number") return null;
-  if ((params.heads ?? "collins") !== "collins" || (params.head_mean ?? 0) !== 0) return null;
+  if ((settings.m_in ?? null) !== null || (settings.m_out ?? null) !== null) return null;
+  if ((settings.heads ?? "collins") !== "collins" || (settings.head_mean ?? 0) !== 0) return null;
   return predictedRate(alpha, beta, mu);
 }

@@ -22,16 +22,24 @@ function checkInputs(id: string, data: MultiTaskData, k: number): void {
   }
 }
 
+/** Display metadata of an estimator: its name, colour and paper (the order is its list position). */
+interface Display {
+  name: string;
+  color: string;
+  family: string;
+}
+
 function estimator(
   id: RepresentationEstimator["id"],
-  name: string,
+  display: Display,
   description: string,
   estimate: (data: MultiTaskData, k: number, o: EstimatorOptions, ctx: EstimatorContext) => RepresentationFit,
   flags: { needsTruth?: boolean; learns?: boolean } = {},
 ): RepresentationEstimator {
   return {
     id,
-    name,
+    ...display,
+    order: ESTIMATOR_IDS.indexOf(id) + 1,
     description,
     needsTruth: flags.needsTruth ?? false,
     learns: flags.learns ?? true,
@@ -46,50 +54,50 @@ function estimator(
 const ESTIMATORS: readonly RepresentationEstimator[] = [
   estimator(
     "mom",
-    "MoM",
+    { name: "MoM", color: "#ff7f0e", family: "tripuraneni" },
     "method of moments: top-k eigenvectors of (1/N) Σ y² x xᵀ (Tripuraneni et al. 2021)",
     (d, k, o) => momEstimate(d, k, o),
   ),
   estimator(
     "altmin",
-    "AltMin",
+    { name: "AltMin", color: "#1f77b4", family: "du" },
     "alternating exact least squares for heads and B, from MoM (Du et al.'s ERM; Thekumparampil et al.)",
     altMinEstimate,
   ),
   estimator(
     "altmin-gd",
-    "AltMinGD",
+    { name: "AltMinGD", color: "#17becf", family: "thekumparampil" },
     "least-squares heads, one gradient step on B, QR; from MoM (Thekumparampil et al. 2021)",
     altMinGdEstimate,
   ),
   estimator(
     "bm",
-    "Burer–Monteiro",
+    { name: "Burer–Monteiro", color: "#2ca02c", family: "tripuraneni" },
     "factored ERM with the balance term (1/8)‖BᵀB − VᵀV‖², by L-BFGS from MoM (Tripuraneni et al.)",
     burerMonteiroEstimate,
   ),
   estimator(
     "anil",
-    "ANIL",
+    { name: "ANIL", color: "#d62728", family: "collins" },
     "ANIL with exact meta-gradients for epochs over the source tasks (Collins et al. 2022)",
     (d, k, o, c) => anilEstimate(d, k, o, c, false),
   ),
   estimator(
     "fo-anil",
-    "FO-ANIL",
+    { name: "FO-ANIL", color: "#e377c2", family: "collins" },
     "first-order ANIL for epochs over the source tasks (Collins et al. 2022)",
     (d, k, o, c) => anilEstimate(d, k, o, c, true),
   ),
   estimator(
     "oracle",
-    "oracle",
+    { name: "oracle (B̂ = B*)", color: "#000000", family: "baseline" },
     "B̂ = B*, the ground truth (generated data only)",
     (d, k, _o, c) => oracleEstimate(d, k, c),
     { needsTruth: true },
   ),
   estimator(
     "ols",
-    "OLS (no representation)",
+    { name: "OLS in R^d (no representation)", color: "#7f7f7f", family: "baseline" },
     "no representation: the target head is least squares in R^d",
     (d) => olsEstimate(d),
     { learns: false },

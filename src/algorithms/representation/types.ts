@@ -112,5 +112,11 @@ export interface RepresentationEstimator {
   needsTruth: boolean;
   /** Whether it learns a k-dimensional representation (false for "ols"). */
   learns: boolean;
+  /** Colour of the estimator in every figure. */
+  color: string;
+  /** Position in figures, tables and menus (ascending). */
+  order: number;
+  /** The paper whose estimator it is, by family id (as `Experiment.family`); "baseline" for references. */
+  family: string;
   fit(data: MultiTaskData, k: number, options: EstimatorOptions, ctx: EstimatorContext): RepresentationFit;
 }

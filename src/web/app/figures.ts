@@ -1,8 +1,9 @@
 import type { TopLevelSpec } from "vega-lite";
+import type { FigureSpec } from "../../experiments/figureSpec.js";
 import type { Experiment } from "../../experiments/types.js";
 import type { RunRecord } from "../../record/types.js";
-import { experimentFigures } from "../../report/experimentFigures.js";
-import { traceFigure } from "../../report/figures.js";
+import { buildFigure } from "../../report/buildFigure.js";
+import { figureSpecsOf } from "../../report/experimentFigures.js";
 
 export interface PageFigure {
   name: string;
@@ -19,10 +20,14 @@ function safely(name: string, build: () => TopLevelSpec): PageFigure {
   }
 }
 
+/** Figures drawn while a run goes on: those of curves per iteration (the `dist` trace). */
+const isLive = (s: FigureSpec) =>
+  s.kind !== "custom" && (s.stat ?? { kind: "band" }).kind === "band" && s.divergence === true;
+
 /**
- * The figures of a (possibly partial) record, built by the CLI's figure builders. The `trace`
- * figure also draws the theory rate line (where `predictedRateOf` derives one); `live` is the record including the
- * seed in progress, which only the trace figure can draw.
+ * The figures of a (possibly partial) record, built from the experiment's figure specs by the
+ * CLI's builder. `live` is the record including the seed in progress, which only the per-iteration
+ * trace figures can draw; the others wait for the finished record.
  */
 export function pageFigures(
   exp: Experiment,
@@ -30,14 +35,14 @@ export function pageFigures(
   live: RunRecord | null,
 ): PageFigure[] {
   const out: PageFigure[] = [];
-  const trace = exp.figures.includes("trace");
   const current = live ?? finished;
-  if (trace && current && current.result.seeds.length > 0) {
+  const specs = figureSpecsOf(exp);
+  for (const spec of specs.filter(isLive)) {
+    if (!current || current.result.seeds.length === 0) continue;
     out.push(
-      safely("dist", () =>
-        traceFigure(current, {
+      safely(spec.name, () =>
+        buildFigure(spec, current, {
           title: exp.title,
-          theoryRate: true,
           // One big panel for the playground's main view; facets keep the CLI's size.
           ...(current.result.seeds[0]?.curves.some((c) => Object.keys(c.labels).length > 1)
             ? {}
@@ -47,9 +52,9 @@ export function pageFigures(
     );
   }
   if (finished && finished.result.seeds.length > 0) {
-    for (const kind of exp.figures) {
-      if (kind === "trace") continue;
-      out.push(safely(kind, () => experimentFigures({ ...exp, figures: [kind] }, finished)[0].spec));
+    for (const spec of specs) {
+      if (isLive(spec)) continue;
+      out.push(safely(spec.name, () => buildFigure(spec, finished, { title: exp.title })));
     }
   }
   return out;

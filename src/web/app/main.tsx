@@ -8,10 +8,10 @@ import { Gallery } from "./Gallery.js";
 import { Records } from "./Records.js";
 import "./style.css";
 
-/** Experiments of the registry whose id starts with `prefix`, with `lead` first. */
-function family(prefix: string, lead?: string): string[] {
+/** Experiments of the registry of a paper family (without a real data set), with `lead` first. */
+function family(name: string, lead?: string): string[] {
   const ids = listExperiments()
-    .filter((e) => e.id.startsWith(prefix) && !e.dataset)
+    .filter((e) => e.family === name && !e.dataset)
     .map((e) => e.id);
   return lead && ids.includes(lead) ? [lead, ...ids.filter((i) => i !== lead)] : ids;
 }
@@ -29,28 +29,28 @@ const PAGES: Page[] = [
     label: "Meta-learning playground",
     intro:
       "Collins et al. (ICML 2022): ANIL, MAML and their first-order versions recover the ground-truth representation B* exponentially fast because they adapt the head; average-loss GD (Avg-GD) does not. Each curve is dist(B_t, B*) per outer iteration, streamed from the worker; the dotted line has the derived population rate 1 − αβµ² per iteration, drawn through ANIL's median where it first reaches 1e-3. Lower µ (less diverse heads) slows every meta-method; a non-zero w₀ can make FO-MAML diverge (× marks).",
-    panel: { ids: family("collins-"), size: "paper" },
+    panel: { ids: family("collins"), size: "paper" },
   },
   {
     id: "few-shot",
     label: "Few-shot explorer",
     intro:
       "Du et al. (ICLR 2021): learn a k-dimensional representation from T source tasks of n1 samples, then fit a new task's head from n2 samples. The excess risk falls like dk/(n1T) + k/n2, far below per-task OLS's d/n2. Compare estimators (method of moments, AltMin, Burer–Monteiro, ANIL) against the bound.",
-    panel: { ids: family("du-").concat(family("tripuraneni-")), size: "smoke" },
+    panel: { ids: family("du"), size: "smoke" },
   },
   {
     id: "mixture",
     label: "Mixture explorer",
     intro:
       "Kong et al. (ICML 2020): many tiny tasks from a mixture of k linear regressions give the k-dimensional subspace; in it, a few medium tasks' projected estimates separate by component and can be clustered; then even tiny tasks are classified. The first view shows the medium tasks' projected estimates coloured by their true component.",
-    panel: { ids: family("kong-", "kong-projection"), size: "smoke" },
+    panel: { ids: family("kong", "kong-projection"), size: "smoke" },
   },
   {
     id: "cnn",
     label: "CNN explorer",
     intro:
       "Li et al. (AISTATS 2025): gradient descent on a two-layer CNN trained on several tasks at once learns the shared features that single-task training misses, and generalises where single-task training fails.",
-    panel: { ids: family("li-"), size: "smoke" },
+    panel: { ids: family("li"), size: "smoke" },
   },
   {
     id: "gallery",

@@ -1,48 +1,37 @@
 import type { TopLevelSpec } from "vega-lite";
 import { describe, expect, it } from "vitest";
+import { DIST_AXIS_TITLE, rateFigure as RATE, traceFigure as TRACE } from "../experiments/figures/collins.js";
 import type { Curve, Labels } from "../experiments/types.js";
 import type { RunRecord } from "../record/types.js";
-import {
-  conditionTitle,
-  DIST_AXIS_TITLE,
-  LOG_FLOOR,
-  orderMethods,
-  rateFigure,
-  traceFigure,
-} from "./figures.js";
-import { compileStrict } from "./testing.js";
+import { buildFigure, type FigureOptions } from "./buildFigure.js";
+import { conditionTitle } from "./figureText.js";
+import { orderMethods } from "./seriesStyle.js";
+import { compileStrict, testCurve, testRecord } from "./testing.js";
+import { LOG_FLOOR } from "./theme.js";
+
+/** The Collins et al. figures, as the experiments declare them, drawn by the grammar's builder. */
+const traceFigure = (r: RunRecord, o: FigureOptions = {}) => buildFigure(TRACE, r, o);
+const rateFigure = (r: RunRecord, o: FigureOptions = {}) => buildFigure(RATE, r, o);
 
 type Row = Record<string, unknown>;
 
+/** A dist curve per iteration. */
 function curve(labels: Labels, y: number[], extra: Partial<Curve> = {}): Curve {
   return {
-    labels,
-    xName: "iteration",
-    yName: "dist",
-    x: y.map((_, i) => i),
-    y,
-    metrics: {},
-    status: "ok",
+    ...testCurve(
+      labels,
+      "dist",
+      y.map((_, i) => i),
+      y,
+      {},
+      "iteration",
+    ),
     ...extra,
   };
 }
 
 function record(experiment: string, seeds: Curve[][], params: Record<string, unknown> = {}): RunRecord {
-  return {
-    schemaVersion: 1,
-    metarepVersion: "0.0.0",
-    experiment,
-    size: "smoke",
-    params: { d: 20, k: 3, n: 20, alpha: 0.5, beta: 0.5, ...params },
-    seed: 0,
-    seedIndices: seeds.map((_, i) => i),
-    cellId: `${experiment}/0`,
-    status: "ok",
-    result: { seeds: seeds.map((curves) => ({ status: "ok", curves, scalars: {} })) },
-    command: `metarep reproduce ${experiment}`,
-    startedAt: "2025-01-01T00:00:00.000Z",
-    seconds: 0,
-  };
+  return testRecord(experiment, seeds, { d: 20, k: 3, n: 20, alpha: 0.5, beta: 0.5, ...params });
 }
 
 const geometric = (rate: number, steps: number, start = 1) =>
@@ -199,10 +188,10 @@ describe("rateFigure", () => {
     const theory = rows(spec).filter((r) => r.kind === "theory");
     expect(theory.length).toBeGreaterThan(50);
     for (const mu of mus) {
-      const row = theory.find((r) => r.mu === mu);
-      expect(row?.rate).toBe(1 - alpha * beta * mu * mu);
+      const row = theory.find((r) => r.x === mu);
+      expect(row?.y).toBe(1 - alpha * beta * mu * mu);
     }
-    for (const r of theory) expect(r.rate).toBeCloseTo(1 - alpha * beta * (r.mu as number) ** 2, 15);
+    for (const r of theory) expect(r.y).toBeCloseTo(1 - alpha * beta * (r.x as number) ** 2, 15);
     expect(JSON.stringify(spec)).toContain("theory 1 − αβµ²");
   });
 
@@ -210,8 +199,8 @@ describe("rateFigure", () => {
     const spec = rateFigure(diversityRecord(0.5, 0.5));
     const medians = rows(spec).filter((r) => r.kind === "median");
     expect(medians).toHaveLength(mus.length * 2);
-    const m = medians.find((r) => r.method === "anil" && r.mu === 0.5);
-    expect(m?.rate).toBeCloseTo(1 - 0.2 * 0.25 + 1e-3, 14);
+    const m = medians.find((r) => r.method === "anil" && r.x === 0.5);
+    expect(m?.y).toBeCloseTo(1 - 0.2 * 0.25 + 1e-3, 14);
     expect(rows(spec).filter((r) => r.kind === "seed")).toHaveLength(3 * mus.length * 2 - 2);
     expect((spec as { title: { subtitle: string[] } }).title.subtitle.at(-1)).toBe(
       "2 seed-curves without a fitted rate are not shown",
@@ -222,12 +211,12 @@ describe("rateFigure", () => {
     const rec = diversityRecord(0.5, 0.5);
     delete rec.params.alpha;
     expect(() => rateFigure(rec)).toThrow(
-      'rateFigure: record.params "alpha" must be a finite number; got undefined.',
+      'collins-diversity rate figure: record.params "alpha" must be a finite number; got undefined.',
     );
   });
 });
 
-describe("traceFigure with theoryRate", () => {
+describe("traceFigure's theory rate line", () => {
   const theory = (spec: TopLevelSpec) => rows(spec).filter((r) => r.kind === "theory");
 
   it("draws slope 1 − αβµ² through the first method's median where it first reaches 1e-3, without warnings", () => {
@@ -238,7 +227,7 @@ describe("traceFigure with theoryRate", () => {
       [0, 1].map(() => methods.map((m, i) => curve({ method: m }, geometric(0.35 + 0.05 * i, 40)))),
       { mu: 1, alpha: 0.5, beta: 0.5 },
     );
-    const spec = traceFigure(rec, { theoryRate: true });
+    const spec = traceFigure(rec);
     const { vg, messages } = compileStrict(spec);
     expect(messages).toEqual([]);
     // One legend: the theory line is its last entry, after the methods (colour and dash merged).
@@ -261,7 +250,7 @@ describe("traceFigure with theoryRate", () => {
     const seeds = [0].map(() =>
       [0.5, 3].flatMap((mu) => methods.map((m) => curve({ method: m, mu }, geometric(0.5, 30)))),
     );
-    const spec = traceFigure(record("collins-diversity", seeds), { theoryRate: true });
+    const spec = traceFigure(record("collins-diversity", seeds));
     expect(compileStrict(spec).messages).toEqual([]);
     const rates = new Set(theory(spec).map((r) => r.rate));
     // µ = 0.5 → 1 − 0.25·0.25 = 0.9375; µ = 3 → 1 − 0.25·9 < 0: no line.
@@ -274,17 +263,26 @@ describe("traceFigure with theoryRate", () => {
       { mu: 1, heads: "isotropic" },
       { mu: 1, heads: "collins", head_mean: 0.5 },
     ]) {
-      expect(theory(traceFigure(record("collins-convergence", seeds, params), { theoryRate: true }))).toEqual(
-        [],
-      );
+      expect(theory(traceFigure(record("collins-convergence", seeds, params)))).toEqual([]);
     }
-    const ok = traceFigure(record("collins-convergence", seeds, { mu: 1, heads: "collins", head_mean: 0 }), {
-      theoryRate: true,
-    });
+    const ok = traceFigure(record("collins-convergence", seeds, { mu: 1, heads: "collins", head_mean: 0 }));
     expect(theory(ok).length).toBeGreaterThan(0);
   });
 
-  it("is off by default", () => {
+  it("leaves the line out for finite samples: the rate is the population loss's", () => {
+    const seeds = [methods.map((m) => curve({ method: m }, geometric(0.5, 30)))];
+    expect(
+      theory(traceFigure(record("collins-convergence", seeds, { mu: 1, m_in: 10, m_out: null }))),
+    ).toEqual([]);
+    const panels = [
+      [10, null],
+      [null, null],
+    ].flatMap(([m_in, m_out]) => methods.map((m) => curve({ method: m, m_in, m_out }, geometric(0.5, 30))));
+    const spec = traceFigure(record("collins-finite-samples", [panels], { mu: 1 }));
+    expect(new Set(theory(spec).map((r) => r.panel))).toEqual(new Set(["m_in=∞, m_out=∞"]));
+  });
+
+  it("is drawn only where the spec declares it", () => {
     const rec = record(
       "collins-convergence",
       [methods.map((m) => curve({ method: m }, geometric(0.5, 20)))],
@@ -292,6 +290,7 @@ describe("traceFigure with theoryRate", () => {
         mu: 1,
       },
     );
-    expect(theory(traceFigure(rec))).toEqual([]);
+    expect(theory(buildFigure({ ...TRACE, overlays: [] }, rec))).toEqual([]);
+    expect(theory(traceFigure(rec)).length).toBeGreaterThan(0);
   });
 });

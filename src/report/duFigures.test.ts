@@ -2,19 +2,26 @@ import type { TopLevelSpec } from "vega-lite";
 import { describe, expect, it } from "vitest";
 import { duDiversity } from "../experiments/duDiversity.js";
 import { duExcessRisk } from "../experiments/duExcessRisk.js";
+import {
+  diversityFigure,
+  excessOverOracleFigure,
+  excessRiskFigure,
+  sinThetaFigure as SIN_THETA,
+} from "../experiments/figures/du.js";
 import { resolveParams } from "../experiments/resolve.js";
 import { tripuraneniMom } from "../experiments/tripuraneniMom.js";
 import type { Experiment } from "../experiments/types.js";
 import { runRecord } from "../record/run.js";
 import type { RunRecord } from "../record/types.js";
 import { duBound } from "../theory/duBound.js";
-import {
-  fewShotDiversityFigure,
-  fewShotExcessFigure,
-  fewShotRiskFigure,
-  sinThetaFigure,
-} from "./fewShotFigures.js";
+import { buildFigure, type FigureOptions } from "./buildFigure.js";
 import { compileStrict } from "./testing.js";
+
+/** The few-shot figures, as the experiments declare them, drawn by the grammar's builder. */
+const fewShotRiskFigure = (r: RunRecord, o: FigureOptions = {}) => buildFigure(excessRiskFigure, r, o);
+const fewShotExcessFigure = (r: RunRecord) => buildFigure(excessOverOracleFigure, r);
+const fewShotDiversityFigure = (r: RunRecord) => buildFigure(diversityFigure, r);
+const sinThetaFigure = (r: RunRecord) => buildFigure(SIN_THETA, r);
 
 type Row = Record<string, unknown>;
 const ctx = { progress: () => {}, warn: () => {} };
@@ -50,17 +57,17 @@ describe("few-shot figures", () => {
       "vs n1",
       "vs n2",
     ]);
-    const theory = rows(spec).filter((r) => r.kind === "theory" && String(r.series).startsWith("C·"));
+    const theory = rows(spec).filter((r) => r.kind === "theory" && String(r.method).startsWith("C·"));
     // The curve is C × the bound at every x: the ratio is one constant per panel.
     const inT = theory.filter((r) => r.panel === "vs T");
     const ratios = inT.map(
       (r) => (r.y as number) / duBound({ d: 8, k: 2, n1: 10, n2: 12, T: r.x as number }),
     );
     for (const q of ratios) expect(q).toBeCloseTo(ratios[0], 10);
-    expect(String(inT[0].series)).toContain("C fitted to AltMin");
+    expect(String(inT[0].method)).toContain("C fitted to AltMin");
     expect(subtitle(spec)).toMatch(/fitted \(least squares in log space\), not from the paper/);
     expect(subtitle(spec)).toMatch(/fitted log-log slopes of the medians vs T: MoM -?\d\.\d\d, AltMin/);
-    expect(rows(spec).some((r) => r.series === "oracle level σ²k/(n2−k−1)")).toBe(true);
+    expect(rows(spec).some((r) => r.method === "oracle level σ²k/(n2−k−1)")).toBe(true);
     expect(JSON.stringify(spec)).toContain('"type":"log"');
   });
 
@@ -74,7 +81,7 @@ describe("few-shot figures", () => {
     );
     expect(methods.has("OLS in R^d (no representation)")).toBe(false);
     expect(methods.has("AltMin")).toBe(true);
-    expect(rows(spec).some((r) => String(r.series).startsWith("C·dk/(n1T)"))).toBe(true);
+    expect(rows(spec).some((r) => String(r.method).startsWith("C·dk/(n1T)"))).toBe(true);
   });
 
   it("diversity and sin θ figures compile and carry their series", () => {
@@ -89,10 +96,8 @@ describe("few-shot figures", () => {
     ).toContain(4);
     const sin = sinThetaFigure(record(tripuraneniMom, { d: 12, k: 2, Ts: [20, 40], n1s: [5, 10] }));
     expect(compileStrict(sin).messages).toEqual([]);
-    expect((sin as { concat: { title: { text: string } }[] }).concat.map((c) => c.title.text)).toEqual([
-      "n1 = 5",
-      "n1 = 10",
-    ]);
-    expect(rows(sin).some((r) => r.series === "C/√T (slope −1/2), C fitted to MoM")).toBe(true);
+    // Panels share the x axis (source tasks T): a facet over n1.
+    expect((sin as { facet: { sort: string[] } }).facet.sort).toEqual(["n1 = 5", "n1 = 10"]);
+    expect(rows(sin).some((r) => r.method === "C/√T (slope −1/2), C fitted to MoM")).toBe(true);
   });
 });

@@ -1,0 +1,118 @@
+import { beforeAll, describe, expect, test } from "vitest";
+import { fakeCifar10c } from "../data/testing.js";
+import { listExperiments } from "../experiments/registry.js";
+import { resolveParams } from "../experiments/resolve.js";
+import { theoryRows } from "../experiments/theoryRows.js";
+import type { Experiment } from "../experiments/types.js";
+import { runRecord } from "../record/run.js";
+import { theoryRowsOf } from "../record/theory.js";
+import type { RunRecord } from "../record/types.js";
+import { buildFigure } from "./buildFigure.js";
+import { figureSpecsOf } from "./experimentFigures.js";
+import { summaryRows } from "./summaryTable.js";
+import { compileStrict, figureRows } from "./testing.js";
+
+/**
+ * Every registered experiment at smoke size with one seed: each figure it declares compiles
+ * without warnings and carries its series, its summary table names only quantities it holds, and
+ * its measured-vs-theory rows exist where it has a theory value.
+ */
+
+const experiments = listExperiments();
+const records = new Map<string, RunRecord>();
+
+function smokeRecord(e: Experiment): RunRecord {
+  // li-cifar10c needs a real data set: a fake one, small enough for its smoke size to fit in.
+  const data = e.dataset ? fakeCifar10c(["fog", "snow"]) : undefined;
+  const overrides = e.dataset ? { patch_size: 4, n: 2, n_test: 4, iters: 4, record_every: 2, m: 2 } : {};
+  const params = resolveParams(e, "smoke", overrides) as Record<string, unknown>;
+  const ctx = { progress: () => {}, warn: () => {}, dataset: data };
+  return runRecord({ experiment: e, params, size: "smoke", seed: 0, seedIndices: [0], command: "test", ctx });
+}
+
+beforeAll(() => {
+  for (const e of experiments) records.set(e.id, smokeRecord(e));
+}, 300_000);
+
+const ids = experiments.map((e) => [e.id, e] as const);
+
+describe("every experiment at smoke size", () => {
+  test.each(ids)("%s: every declared figure compiles and carries its series", (_id, e) => {
+    const rec = records.get(e.id)!;
+    const specs = figureSpecsOf(e);
+    expect(specs.length).toBeGreaterThan(0);
+    expect(new Set(specs.map((s) => s.name)).size).toBe(specs.length);
+    for (const spec of specs) {
+      const fig = buildFigure(spec, rec, { title: e.title });
+      expect(compileStrict(fig).messages).toEqual([]);
+      const rows = figureRows(fig);
+      if (spec.kind === "custom") {
+        expect(rows.length).toBeGreaterThan(0);
+        continue;
+      }
+      // The methods drawn are those of the curves the spec selects, every one of them.
+      const yNames = typeof spec.select.yName === "string" ? [spec.select.yName] : spec.select.yName;
+      const selected = rec.result.seeds[0].curves.filter(
+        (c) =>
+          yNames.includes(c.yName) &&
+          (spec.select.xName === undefined || c.xName === spec.select.xName) &&
+          !spec.select.exceptMethods?.includes(String(c.labels.method)),
+      );
+      expect(selected.length).toBeGreaterThan(0);
+      const drawn = rows.filter((r) => r.kind === "series" || r.kind === "median");
+      const methods = new Set(selected.map((c) => c.labels.method ?? "(none)"));
+      expect(new Set(drawn.map((r) => r.method)).size).toBe(methods.size);
+      for (const r of drawn) expect(Number.isFinite((r.median ?? r.y) as number)).toBe(true);
+    }
+  });
+
+  test.each(ids)("%s: the summary table has no column named after a quantity it does not hold", (_id, e) => {
+    const rec = records.get(e.id)!;
+    const curves = rec.result.seeds[0].curves;
+    const quantities = new Set(
+      curves.flatMap((c) => [c.yName, ...(typeof c.labels.quantity === "string" ? [c.labels.quantity] : [])]),
+    );
+    const rows = summaryRows(rec);
+    expect(rows.length).toBeGreaterThan(0);
+    const columns = new Set(rows.flatMap((r) => Object.keys(r)));
+    for (const c of ["method", "condition", "status", "seeds"]) columns.delete(c);
+    for (const column of columns) {
+      // Each metric column names one of the record's quantities, and a row holds a value in it
+      // only if it has a curve of that quantity.
+      const named = [...quantities].filter((q) => column.includes(q));
+      expect(named, column).not.toEqual([]);
+      for (const r of rows) {
+        if (r[column] === "") continue;
+        const mine = curves.filter(
+          (c) =>
+            String(c.labels.method ?? "") === r.method &&
+            Object.entries(c.labels)
+              .filter(([k]) => k !== "method" && k !== "quantity")
+              .map(([k, v]) => `${k}=${v === null ? "∞" : String(v)}`)
+              .join(" ") === r.condition,
+        );
+        expect(
+          mine.some((c) => named.includes(c.yName) || named.includes(String(c.labels.quantity))),
+          `${column} in ${r.method} ${r.condition}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  test.each(ids.filter(([id]) => theoryRows[id] !== undefined))(
+    "%s: measured vs theory rows come from the experiment's declaration",
+    (_id, e) => {
+      const rows = theoryRowsOf(records.get(e.id)!);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const r of rows) expect(Number.isFinite(r.theory)).toBe(true);
+      expect(rows.some((r) => r.measured !== null)).toBe(true);
+    },
+  );
+
+  test("Collins et al.'s contraction per iteration is within 10% of αβµ² at smoke size", () => {
+    const e = experiments.find((x) => x.id === "collins-diversity")!;
+    const rows = theoryRowsOf(records.get(e.id)!);
+    expect(rows.map((r) => r.quantity)).toContain("anil contraction 1 − rate at µ=1");
+    for (const r of rows) expect(Math.abs(r.measured! - r.theory) / r.theory).toBeLessThan(0.1);
+  });
+});

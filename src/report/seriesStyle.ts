@@ -1,0 +1,60 @@
+import { listMethods } from "../algorithms/methods.js";
+import { listEstimators } from "../algorithms/representation/estimators.js";
+import type { ColourSpec } from "../experiments/figureSpec.js";
+import { PALETTE, SOLID } from "./theme.js";
+
+/**
+ * Names, colours, dashes and order of a figure's series (its curves' `method` labels), read from
+ * the registry entries the spec names (STYLE.md §14): nothing here copies a registry.
+ */
+
+export interface SeriesStyle {
+  id: string;
+  /** Text of the legend and of the rows' `method` field. */
+  label: string;
+  color: string;
+  dash: number[];
+}
+
+/** A registry's entries as styles, in their declared order. */
+function registryStyles(spec: ColourSpec): SeriesStyle[] {
+  const named = (id: string, name: string) => (spec.names ? name : id);
+  if (spec.registry === "methods") {
+    return [...listMethods()]
+      .sort((a, b) => a.order - b.order)
+      .map((m) => ({
+        id: m.id,
+        label: named(m.id, m.name),
+        color: m.color,
+        dash: m.dashed ? [6, 3] : SOLID,
+      }));
+  }
+  if (spec.registry === "estimators") {
+    return [...listEstimators()]
+      .sort((a, b) => a.order - b.order)
+      .map((e) => ({ id: e.id, label: named(e.id, e.name), color: e.color, dash: SOLID }));
+  }
+  return (spec.fixed ?? []).map((f) => ({ id: f.id, label: f.id, color: f.color, dash: SOLID }));
+}
+
+/**
+ * Styles of the series present (`methods`, first-seen order): the declared ones in their order,
+ * then the others in first-seen order with the theme's palette.
+ */
+export function seriesStyles(spec: ColourSpec, methods: readonly string[]): SeriesStyle[] {
+  const declared = registryStyles(spec);
+  const known = declared.filter((s) => methods.includes(s.id));
+  let extra = 0;
+  const others = methods
+    .filter((m) => !declared.some((s) => s.id === m))
+    .map((m) => ({ id: m, label: m, color: PALETTE[extra++ % PALETTE.length], dash: SOLID }));
+  return [...known, ...others];
+}
+
+/** Method ids in the registry's order first, then the others in first-seen order. */
+export function orderMethods(
+  methods: readonly string[],
+  registry: ColourSpec["registry"] = "methods",
+): string[] {
+  return seriesStyles({ title: "", registry }, methods).map((s) => s.id);
+}

@@ -14,6 +14,7 @@ import { writeReport } from "../report/storeReport.js";
 import { formatTable, summaryRows } from "../report/summaryTable.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
 import { ThreadsExecutor } from "../sweep/executors/threads.js";
+import { acquireStoreLock, type StoreLock } from "../sweep/lock.js";
 import { runRecord } from "../sweep/record.js";
 import { runSweep } from "../sweep/runSweep.js";
 import { expandSweep, sweepSpecSchema } from "../sweep/spec.js";
@@ -21,6 +22,7 @@ import { METAREP_VERSION } from "../version.js";
 import { COMMAND_MODULES } from "./commands.js";
 import { getDatasetLoader } from "./datasets.js";
 import { collect, parseIntFlag, parseSets, UsageError } from "./flags.js";
+import { fsErrorLine, isUserFsError, prepareOutputDir, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
 import { CellsFailedError, sweepCommands } from "./sweepCommands.js";
 
@@ -197,7 +199,10 @@ async function rerun(file: string, id: string | undefined, opts: RunOptions, cmd
       `"--out" ${opts.out} would overwrite the record being checked (${file}); choose another directory.`,
     );
   }
-  const record = await execute(p, Boolean(opts.quiet));
+  const prepared = out === undefined ? undefined : prepareOutputDir(out, "--out", p.exp.id);
+  const record = prepared
+    ? await withOutput(prepared, () => execute(p, Boolean(opts.quiet)))
+    : await execute(p, Boolean(opts.quiet));
   const figs = out === undefined ? [] : await writeOutputs(p.exp, record, out);
   // Compare what a record holds: JSON stores -0 as 0 and non-finite numbers as null.
   const fresh = JSON.parse(JSON.stringify(record.result.seeds)) as RunResult[];
@@ -299,7 +304,9 @@ Examples:
         );
       }
       const p = plan(id, opts);
-      const record = await execute(p, Boolean(opts.json || opts.quiet));
+      // The output directory is checked and created before anything is computed.
+      const prepared = prepareOutputDir(opts.out, "--out", p.exp.id);
+      const record = await withOutput(prepared, () => execute(p, Boolean(opts.json || opts.quiet)));
       const figs = await writeOutputs(p.exp, record, resolve(opts.out));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(record)}\n`);
@@ -343,11 +350,22 @@ Examples:
         const workers =
           opts.workers === undefined ? availableParallelism() : parseIntFlag("--workers", opts.workers, 1);
         const out = resolve(opts.out);
+        const dirs = plans.map((p) => join(out, p.exp.id));
+        // Output directories checked and created, and every store locked, before any work: a
+        // second reproduce on the same directory stops here (StoreLockedError, exit 2).
+        const prepared = plans.map((p) => prepareOutputDir(opts.out, "--out", p.exp.id));
+        const locks: StoreLock[] = [];
+        try {
+          for (const [i, d] of dirs.entries()) locks.push(acquireStoreLock(d, plans[i].command));
+        } catch (e) {
+          for (const l of locks) l.release();
+          for (const p of prepared.reverse()) p.cleanup();
+          throw e;
+        }
         const t0 = performance.now();
         const executor = new ThreadsExecutor(workers);
         // Every experiment is a sweep without a grid (its cells are its seeds, keyed exactly as
         // `run`); all share one thread pool, so no core idles while another experiment runs.
-        const dirs = plans.map((p) => join(out, p.exp.id));
         const state = new Map<string, { done: number; total: number; failures: number }>();
         const progress = makeProgress("reproduce", false, "cells");
         let failures = 0;
@@ -385,6 +403,7 @@ Examples:
         } finally {
           progress.stop();
           await executor.close();
+          for (const l of locks) l.release();
         }
         const { path, sections } = await writeReport(dirs, out);
         for (const s of sections) {
@@ -415,6 +434,11 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version"
         ? 0
         : 2;
+    }
+    if (isUserFsError(e)) {
+      // A path the user gave that the checks up front could not rule out (a disk that filled up).
+      process.stderr.write(`metarep: ${fsErrorLine(e)}\n`);
+      return 2;
     }
     if (e instanceof MetarepError) {
       process.stderr.write(`metarep: ${e.message}\n`);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
@@ -15,7 +15,17 @@ import { runSweep } from "../sweep/runSweep.js";
 import { expandSweep, parseSweepSpec, sweepJsonSchema } from "../sweep/spec.js";
 import { readManifest } from "../sweep/store.js";
 import { parseIntFlag, UsageError } from "./flags.js";
+import { fsErrorLine, PathError, prepareOutputDir, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
+
+/** Read an input file, or a one-line `PathError` naming the flag and why. */
+export function readInput(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new PathError(`${what}: ${fsErrorLine(e as NodeJS.ErrnoException, "read")}`);
+  }
+}
 
 /** Cells failed: the sweep ran to the end; exit code 1 (not a usage error). */
 export class CellsFailedError extends MetarepError {
@@ -44,11 +54,13 @@ export function sweepCommands(prog: Command): void {
         specPath: string,
         opts: { out: string; workers?: string; redis?: string; queue: string; report: boolean },
       ) => {
-        if (!existsSync(specPath)) throw new UsageError(`sweep spec: no file "${specPath}".`);
-        const sweep = expandSweep(parseSweepSpec(readFileSync(specPath, "utf8"), `sweep spec ${specPath}`));
+        const sweep = expandSweep(
+          parseSweepSpec(readInput(specPath, "sweep spec"), `sweep spec ${specPath}`),
+        );
         const workers =
           opts.workers === undefined ? availableParallelism() : parseIntFlag("--workers", opts.workers, 0);
-        const dir = resolve(opts.out);
+        const out = prepareOutputDir(opts.out);
+        const dir = out.path;
         const executor: Executor = opts.redis
           ? new DistributedExecutor(opts.redis, opts.queue)
           : workers === 0
@@ -58,13 +70,15 @@ export function sweepCommands(prog: Command): void {
         const progress = makeProgress(`sweep ${sweep.experiment.id}`, false, "cells");
         let summary: Awaited<ReturnType<typeof runSweep>>;
         try {
-          summary = await runSweep({
-            sweep,
-            dir,
-            executor,
-            command,
-            onProgress: (s) => progress.update(s.done, s.total, s.failures),
-          });
+          summary = await withOutput(out, () =>
+            runSweep({
+              sweep,
+              dir,
+              executor,
+              command,
+              onProgress: (s) => progress.update(s.done, s.total, s.failures),
+            }),
+          );
         } finally {
           progress.stop();
           await executor.close();
@@ -135,7 +149,8 @@ export function sweepCommands(prog: Command): void {
     .action(async (dir: string, opts: { parquet?: boolean; out?: string }) => {
       if (!opts.parquet) throw new UsageError(`"export" needs a format: --parquet.`);
       readManifest(dir);
-      const files = await exportParquet(dir, opts.out ?? dir);
+      const out = prepareOutputDir(opts.out ?? dir);
+      const files = await withOutput(out, () => exportParquet(dir, out.path));
       process.stdout.write(`${files.map(rel).join("\n")}\n`);
     });
 
@@ -146,9 +161,12 @@ export function sweepCommands(prog: Command): void {
     .option("--out <dir>", "where to write report.html (default: the first store)")
     .action(async (dirs: string[], opts: { out?: string }) => {
       for (const d of dirs) readManifest(d);
-      const { path } = await writeReport(
-        dirs.map((d) => resolve(d)),
-        resolve(opts.out ?? dirs[0]),
+      const out = prepareOutputDir(opts.out ?? dirs[0]);
+      const { path } = await withOutput(out, () =>
+        writeReport(
+          dirs.map((d) => resolve(d)),
+          out.path,
+        ),
       );
       process.stdout.write(`Report: ${rel(path)}\n`);
     });

@@ -42,9 +42,9 @@ const show = (p: string) => {
 };
 
 /** A file-system error as one line: `cannot <verb> PATH: reason`. */
-export function fsErrorLine(e: NodeJS.ErrnoException, verb = "write"): string {
+export function fsErrorLine(e: NodeJS.ErrnoException, verb = "write", file?: string): string {
   const reason = REASONS[e.code ?? ""] ?? e.code ?? e.message;
-  const path = e.path ?? (e as { dest?: string }).dest;
+  const path = file ?? e.path ?? (e as { dest?: string }).dest;
   return path === undefined ? `${verb} failed: ${reason}.` : `cannot ${verb} ${show(path)}: ${reason}.`;
 }
 
@@ -91,7 +91,11 @@ export interface PreparedOutput {
  */
 export function prepareOutputDir(dir: string, flag = "--out", sub?: string): PreparedOutput {
   const top = resolve(dir);
-  const abs = sub === undefined ? top : join(top, sub);
+  return prepareDir(sub === undefined ? top : join(top, sub), top, flag);
+}
+
+/** Create directory `abs` for the path `top` the user gave (named in messages). */
+function prepareDir(abs: string, top: string, flag: string): PreparedOutput {
   const found = firstExisting(abs);
   if (!found.dir) {
     throw new PathError(
@@ -137,7 +141,7 @@ export function prepareOutputFile(file: string, flag = "--out"): PreparedOutput 
     isDir = statSync(abs).isDirectory();
   } catch {}
   if (isDir) throw new PathError(`"${flag}" ${show(abs)} is a directory; give a file path.`);
-  const parent = prepareOutputDir(dirname(abs), flag);
+  const parent = prepareDir(dirname(abs), abs, flag);
   return { path: abs, cleanup: parent.cleanup };
 }
 

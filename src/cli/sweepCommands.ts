@@ -23,7 +23,7 @@ export function readInput(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new PathError(`${what}: ${fsErrorLine(e as NodeJS.ErrnoException, "read")}`);
+    throw new PathError(`${what}: ${fsErrorLine(e as NodeJS.ErrnoException, "read", path)}`);
   }
 }
 

@@ -1,4 +1,13 @@
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { MetarepError } from "../errors.js";
@@ -179,7 +188,9 @@ function takeOverStale(dir: string, stale: LockInfo): void {
   if (!createExclusive(guard, me)) {
     const g = readLock(guard);
     // A guard whose writer died mid-takeover is itself stale: remove it and let the caller retry.
-    if (g && g.host === hostname() && !(g.pid > 0 && holderAlive(g))) {
+    // (An empty guard is one being written right now, unless it has been empty for a second.)
+    const dead = g !== null && (g.pid === -1 ? tornForLong(guard) : !holderAlive(g));
+    if (g && g.host === hostname() && dead) {
       try {
         unlinkSync(guard);
       } catch {}
@@ -194,7 +205,7 @@ function takeOverStale(dir: string, stale: LockInfo): void {
       } catch {}
     }
   } finally {
-    unlinkSync(guard);
+    rmSync(guard, { force: true });
   }
 }
 

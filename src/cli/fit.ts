@@ -155,6 +155,7 @@ export function fewShotCommands(program: Command): void {
           taskColumn: o.taskColumn,
           targetColumn: o.targetColumn,
         });
+        if (features) model.otherColumns = "ignore";
         if (prepared) writeFileAtomic(prepared.path, `${JSON.stringify(model, null, 1)}\n`);
       } catch (e) {
         prepared?.cleanup();
@@ -220,6 +221,8 @@ export function fewShotCommands(program: Command): void {
           taskColumn: model.taskColumn,
           targetColumn: model.targetColumn,
           features: model.features,
+          // A model fitted on chosen features reads only those columns, as fit did.
+          ...(model.otherColumns === "ignore" ? { otherColumns: "ignore" as const } : {}),
           targets: "optional",
           source: o.data,
         });

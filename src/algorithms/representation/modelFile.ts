@@ -30,6 +30,11 @@ export interface FewShotModelFile {
   features: string[];
   taskColumn: string;
   targetColumn: string;
+  /**
+   * "ignore" when the features were chosen (`fit --features`): `adapt` then reads only these
+   * columns of its data file, as `fit` did. Absent: the data file must have exactly them.
+   */
+  otherColumns?: "ignore";
   /** B̂, d rows of k entries (orthonormal columns). */
   B: number[][];
   /** Per source task: id, rows and least-squares head on B̂. */
@@ -230,6 +235,8 @@ export function readModelFile(json: unknown, source = "model"): { model: FewShot
   }
   if (typeof m.taskColumn !== "string" || typeof m.targetColumn !== "string")
     bad(`"taskColumn" and "targetColumn" must be strings`);
+  if (m.otherColumns !== undefined && m.otherColumns !== "ignore")
+    bad(`"otherColumns" must be "ignore" or absent; got ${JSON.stringify(m.otherColumns)}`);
   if (!Array.isArray(m.B) || m.B.length !== d) bad(`"B" must have d = ${d} rows`);
   const B = matFrom(d!, k!, new Float64Array(d! * k!));
   m.B!.forEach((row, a) => {

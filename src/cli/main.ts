@@ -7,6 +7,7 @@ import { MetarepError } from "../errors.js";
 import { compareResults, parseRecord } from "../experiments/recordFile.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
+import { estimateMemory } from "../experiments/resources.js";
 import type { Experiment, RunRecord, RunResult, SizeName, TheoryRow } from "../experiments/types.js";
 import { experimentFigures } from "../report/experimentFigures.js";
 import { writeFigure } from "../report/render.js";
@@ -22,6 +23,17 @@ import { METAREP_VERSION } from "../version.js";
 import { COMMAND_MODULES } from "./commands.js";
 import { getDatasetLoader } from "./datasets.js";
 import { collect, parseIntFlag, parseSets, UsageError } from "./flags.js";
+import {
+  capWorkers,
+  checkCells,
+  checkMemory,
+  checkRunMemory,
+  DEFAULT_MAX_CELLS,
+  DEFAULT_MAX_MEMORY,
+  formatBytes,
+  type Limits,
+  parseLimits,
+} from "./guards.js";
 import { fsErrorLine, isUserFsError, prepareOutputDir, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
 import { CellsFailedError, sweepCommands } from "./sweepCommands.js";
@@ -47,6 +59,7 @@ interface RunPlan {
 function plan(
   id: string,
   opts: { size: string; seeds?: string; seed: string; set: string[]; data?: string },
+  limits: Limits,
 ): RunPlan & { size: SizeName } {
   const exp = getExperiment(id);
   if (exp.dataset && opts.data === undefined) {
@@ -59,6 +72,9 @@ function plan(
   const params = resolveParams(exp, size, parseSets(opts.set)) as Record<string, unknown>;
   const seeds = opts.seeds === undefined ? exp.seeds[size] : parseIntFlag("--seeds", opts.seeds, 1);
   const seed = parseIntFlag("--seed", opts.seed, 0);
+  // Resource guards before anything is allocated: seeds are cells; the estimate is per seed.
+  checkCells(`run ${id}`, seeds, limits);
+  checkRunMemory(id, params, seeds, limits);
   const sets = opts.set.map((s) => ` --set ${s}`).join("");
   const data = opts.data === undefined ? "" : ` --data ${JSON.stringify(opts.data)}`;
   const command = `metarep run ${id} --size ${size} --seeds ${seeds} --seed ${seed}${sets}${data}`;
@@ -163,6 +179,8 @@ export function theoryLines(rows: readonly TheoryRow[]): string[] {
 const rel = (p: string) => relative(process.cwd(), p) || ".";
 
 interface RunOptions {
+  maxCells?: string;
+  maxMemory?: string;
   size: string;
   seeds?: string;
   seed: string;
@@ -286,6 +304,14 @@ function program(): Command {
       "--record <file>",
       "re-run a stored record.json (from `metarep run` or the web page) as recorded: experiment, parameters, size, seeds and data set; exit 0 if every number is identical, 1 if not",
     )
+    .option(
+      "--max-cells <N>",
+      `refuse more cells (seeds × grid points) than this (default ${DEFAULT_MAX_CELLS})`,
+    )
+    .option(
+      "--max-memory <size>",
+      `refuse an estimated memory above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
+    )
     .option("--quiet", "no progress display on stderr")
     .addHelpText(
       "after",
@@ -303,7 +329,7 @@ Examples:
           `"run" needs an experiment id (see \`metarep list\`) or "--record FILE"; got neither.`,
         );
       }
-      const p = plan(id, opts);
+      const p = plan(id, opts, parseLimits(opts));
       // The output directory is checked and created before anything is computed.
       const prepared = prepareOutputDir(opts.out, "--out", p.exp.id);
       const record = await withOutput(prepared, () => execute(p, Boolean(opts.json || opts.quiet)));
@@ -328,19 +354,36 @@ Examples:
     .addOption(sizeOpt())
     .option("--seeds <N>", "number of seeds per experiment (default: each size's)")
     .option("--seed <S>", "root seed", "0")
-    .option("--workers <N>", "worker threads (default: the number of cores)")
+    .option("--workers <N>", "worker threads (default and at most: the number of cores)")
     .option("--out <dir>", "output directory", "results")
+    .option(
+      "--max-cells <N>",
+      `refuse more cells (seeds × grid points) than this (default ${DEFAULT_MAX_CELLS})`,
+    )
+    .option(
+      "--max-memory <size>",
+      `refuse an estimated memory above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
+    )
     .action(
       async (
         ids: string[],
-        opts: { size: string; seeds?: string; seed: string; out: string; workers?: string },
+        opts: {
+          size: string;
+          seeds?: string;
+          seed: string;
+          out: string;
+          workers?: string;
+          maxCells?: string;
+          maxMemory?: string;
+        },
       ) => {
         const chosen = ids.length
           ? ids
           : listExperiments()
               .filter((e) => !e.dataset)
               .map((e) => e.id);
-        const plans = chosen.map((id) => plan(id, { ...opts, set: [] }));
+        const limits = parseLimits(opts);
+        const plans = chosen.map((id) => plan(id, { ...opts, set: [] }, limits));
         for (const p of plans) {
           if (p.exp.dataset)
             throw new UsageError(
@@ -348,7 +391,25 @@ Examples:
             );
         }
         const workers =
-          opts.workers === undefined ? availableParallelism() : parseIntFlag("--workers", opts.workers, 1);
+          opts.workers === undefined
+            ? availableParallelism()
+            : capWorkers("--workers", parseIntFlag("--workers", opts.workers, 1), (m) =>
+                process.stderr.write(`warning: ${m}\n`),
+              );
+        checkCells(
+          "reproduce",
+          plans.reduce((t, p) => t + p.seedIndices.length, 0),
+          limits,
+        );
+        for (const p of plans) {
+          const at = Math.min(workers, p.seedIndices.length);
+          checkMemory(
+            `reproduce ${p.exp.id}`,
+            estimateMemory(p.exp.id, p.params),
+            { concurrent: at, held: at },
+            limits,
+          );
+        }
         const out = resolve(opts.out);
         const dirs = plans.map((p) => join(out, p.exp.id));
         // Output directories checked and created, and every store locked, before any work: a

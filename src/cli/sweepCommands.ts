@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { MetarepError } from "../errors.js";
+import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
 import { writeReport } from "../report/storeReport.js";
 import { exportParquet } from "../sweep/aggregate.js";
 import { DEFAULT_QUEUE, DistributedExecutor } from "../sweep/executors/distributed.js";
@@ -15,6 +16,16 @@ import { runSweep } from "../sweep/runSweep.js";
 import { expandSweep, parseSweepSpec, sweepJsonSchema } from "../sweep/spec.js";
 import { readManifest } from "../sweep/store.js";
 import { parseIntFlag, UsageError } from "./flags.js";
+import {
+  capWorkers,
+  checkCells,
+  checkMemory,
+  DEFAULT_MAX_CELLS,
+  DEFAULT_MAX_MEMORY,
+  formatBytes,
+  parseLimits,
+  sweepCellCount,
+} from "./guards.js";
 import { fsErrorLine, PathError, prepareOutputDir, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
 
@@ -49,16 +60,49 @@ export function sweepCommands(prog: Command): void {
     )
     .option("--queue <name>", "BullMQ queue name", DEFAULT_QUEUE)
     .option("--no-report", "do not write the HTML report at the end")
+    .option(
+      "--max-cells <N>",
+      `refuse more cells (grid points × seeds) than this (default ${DEFAULT_MAX_CELLS})`,
+    )
+    .option(
+      "--max-memory <size>",
+      `refuse an estimated memory above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
+    )
     .action(
       async (
         specPath: string,
-        opts: { out: string; workers?: string; redis?: string; queue: string; report: boolean },
+        opts: {
+          out: string;
+          workers?: string;
+          redis?: string;
+          queue: string;
+          report: boolean;
+          maxCells?: string;
+          maxMemory?: string;
+        },
       ) => {
-        const sweep = expandSweep(
-          parseSweepSpec(readInput(specPath, "sweep spec"), `sweep spec ${specPath}`),
+        const limits = parseLimits(opts);
+        const spec = parseSweepSpec(readInput(specPath, "sweep spec"), `sweep spec ${specPath}`);
+        // Count before expanding: a grid of 10¹⁵ cells is refused without building it.
+        checkCells(`sweep ${specPath}`, sweepCellCount(spec), limits);
+        const sweep = expandSweep(spec);
+        const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
+        const workers = Math.min(
+          opts.workers === undefined
+            ? availableParallelism()
+            : capWorkers("--workers", parseIntFlag("--workers", opts.workers, 0), warn),
+          sweep.cells.length,
         );
-        const workers =
-          opts.workers === undefined ? availableParallelism() : parseIntFlag("--workers", opts.workers, 0);
+        // The heaviest grid point, on as many threads as run at once here (with --redis: one cell
+        // at a time per worker thread, wherever the workers are).
+        let heaviest: MemoryEstimate | null = null;
+        for (const p of sweep.points) {
+          const e = estimateMemory(sweep.experiment.id, p.params);
+          if (e && (heaviest === null || e.working + e.result > heaviest.working + heaviest.result))
+            heaviest = e;
+        }
+        const at = opts.redis ? 1 : Math.max(1, workers);
+        checkMemory(`sweep ${specPath}`, heaviest, { concurrent: at, held: at }, limits);
         const out = prepareOutputDir(opts.out);
         const dir = out.path;
         const executor: Executor = opts.redis
@@ -121,7 +165,9 @@ export function sweepCommands(prog: Command): void {
       const concurrency =
         opts.concurrency === undefined
           ? availableParallelism()
-          : parseIntFlag("--concurrency", opts.concurrency, 1);
+          : capWorkers("--concurrency", parseIntFlag("--concurrency", opts.concurrency, 1), (m) =>
+              process.stderr.write(`warning: ${m}\n`),
+            );
       const lockMs = parseIntFlag("--lock-ms", opts.lockMs, 100);
       const w = await startQueueWorker({
         url: opts.redis,

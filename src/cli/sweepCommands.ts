@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { MetarepError } from "../errors.js";
 import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
@@ -14,7 +14,7 @@ import { startQueueWorker } from "../sweep/queueWorker.js";
 import { redactUrl } from "../sweep/redis.js";
 import { runSweep } from "../sweep/runSweep.js";
 import { expandSweep, parseSweepSpec, sweepJsonSchema } from "../sweep/spec.js";
-import { readManifest } from "../sweep/store.js";
+import { RUN_RECORD_FILE, readManifest, STORE_FILES } from "../sweep/store.js";
 import { parseIntFlag, UsageError } from "./flags.js";
 import {
   capWorkers,
@@ -45,6 +45,28 @@ export class CellsFailedError extends MetarepError {
 }
 
 const rel = (p: string) => relative(process.cwd(), p) || ".";
+
+/** The stores `report DIR` covers: DIR itself, or its subdirectories that are stores or run outputs. */
+function reportSources(dir: string): string[] {
+  const abs = resolve(dir);
+  const isSource = (d: string) =>
+    existsSync(join(d, STORE_FILES.manifest)) || existsSync(join(d, RUN_RECORD_FILE));
+  if (isSource(abs)) return [abs];
+  let subs: string[] = [];
+  try {
+    subs = readdirSync(abs, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(abs, e.name))
+      .filter(isSource)
+      .sort();
+  } catch {}
+  if (subs.length === 0) {
+    throw new UsageError(
+      `"report": ${dir} is not a sweep store (no ${STORE_FILES.manifest}) nor a run's output (no ${RUN_RECORD_FILE}), and holds neither.`,
+    );
+  }
+  return subs;
+}
 
 /** `sweep`, `worker`, `export`, `report` and `schema`: the sweep engine's commands. */
 export function sweepCommands(prog: Command): void {
@@ -206,14 +228,12 @@ export function sweepCommands(prog: Command): void {
     .argument("<dirs...>", "results store directories")
     .option("--out <dir>", "where to write report.html (default: the first store)")
     .action(async (dirs: string[], opts: { out?: string }) => {
-      for (const d of dirs) readManifest(d);
+      // A sweep store, a `run` output (DIR/<id>/record.json) or a directory of either, such as
+      // `run --out DIR` or `reproduce --out DIR` writes.
+      const stores = dirs.flatMap((d) => reportSources(d));
+      for (const d of stores) readManifest(d);
       const out = prepareOutputDir(opts.out ?? dirs[0]);
-      const { path } = await withOutput(out, () =>
-        writeReport(
-          dirs.map((d) => resolve(d)),
-          out.path,
-        ),
-      );
+      const { path } = await withOutput(out, () => writeReport(stores, out.path));
       process.stdout.write(`Report: ${rel(path)}\n`);
     });
 

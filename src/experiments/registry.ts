@@ -48,14 +48,14 @@ export function listExperiments(options: { internal?: boolean } = {}): readonly 
   return options.internal ? EXPERIMENTS : EXPERIMENTS.filter((e) => !e.internal);
 }
 
-/** The experiment with this id; unknown ids list the known ones. */
+/** The experiment with this id; unknown ids list the known ones (internal probes are not listed). */
 export function getExperiment(id: string): Experiment {
   const e = EXPERIMENTS.find((x) => x.id === id);
   if (!e)
     throw new UnknownNameError(
       "experiment",
       id,
-      EXPERIMENTS.map((x) => x.id),
+      listExperiments().map((x) => x.id),
     );
   return e;
 }

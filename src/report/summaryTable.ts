@@ -11,6 +11,13 @@ const TITLES: Record<string, string> = {
   final: "final dist",
 };
 
+/**
+ * Columns of a row that hold medians of integer quantities (iterations, counts): every seed's
+ * value is an integer, so the median is an integer or a half-integer and is printed as such
+ * (75.5, not 75.5000). Kept beside the rows so that their values stay plain numbers.
+ */
+const INTEGER_COLUMNS = new WeakMap<object, Set<string>>();
+
 /** Median with nulls counted as +∞ (a threshold never reached); null if the median is ∞. */
 export function medianWithInfinity(values: readonly (number | null)[]): number | null {
   const xs = values
@@ -40,9 +47,13 @@ export function summaryRows(record: RunRecord): SummaryRow[] {
         .map(([k, v]) => `${k}=${formatLabelValue(v)}`)
         .join(" "),
     };
+    const integers = new Set<string>(["seeds"]);
     for (const [name, m] of Object.entries(g.metrics)) {
-      row[TITLES[name] ?? name] = name.startsWith("firstBelow") ? medianWithInfinity(m.values) : m.median;
+      const column = TITLES[name] ?? name;
+      row[column] = name.startsWith("firstBelow") ? medianWithInfinity(m.values) : m.median;
+      if (m.values.every((v) => v === null || Number.isInteger(v))) integers.add(column);
     }
+    INTEGER_COLUMNS.set(row, integers);
     row.status =
       divIters.length === 0
         ? "ok"
@@ -52,10 +63,11 @@ export function summaryRows(record: RunRecord): SummaryRow[] {
   });
 }
 
-function fmt(v: unknown, column: string): string {
+function fmt(v: unknown, column: string, integer = false): string {
   if (v === null || v === undefined) return column.startsWith("iters to") ? "never" : "—";
   if (typeof v === "number") {
     if (Number.isInteger(v)) return String(v);
+    if (integer && Math.abs(v) < 1e15) return String(Math.round(v * 2) / 2);
     return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toFixed(4) : v.toExponential(2);
   }
   return String(v);
@@ -68,7 +80,7 @@ export function formatTable(input: readonly object[]): string {
   const cols: string[] = [];
   for (const r of rows) for (const c of Object.keys(r)) if (!cols.includes(c)) cols.push(c);
   const shown = cols.filter((c) => rows.some((r) => r[c] !== "" && r[c] !== undefined));
-  const cells = rows.map((r) => shown.map((c) => fmt(r[c], c)));
+  const cells = rows.map((r) => shown.map((c) => fmt(r[c], c, INTEGER_COLUMNS.get(r)?.has(c))));
   const widths = shown.map((c, j) => Math.max(c.length, ...cells.map((r) => r[j].length)));
   const line = (xs: string[]) =>
     xs

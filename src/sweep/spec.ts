@@ -6,6 +6,7 @@ import { getExperiment } from "../experiments/registry.js";
 import { resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
 import type { Experiment, SizeName } from "../experiments/types.js";
 import { canonicalJson, cellId, hash64 } from "./record.js";
+import { checkSweepSpec } from "./specChecks.js";
 
 const linearRange = z.strictObject({
   range: z.tuple([z.number(), z.number()]).describe("[from, to], inclusive"),
@@ -116,6 +117,7 @@ export function parseSweepSpec(text: string, source = "sweep spec"): SweepSpec {
  */
 export function expandSweep(spec: SweepSpec): ExpandedSweep {
   const experiment = getExperiment(spec.experiment);
+  checkSweepSpec(spec, `sweep spec (${experiment.id})`);
   const known = Object.keys(
     (experiment.params as unknown as { shape?: Record<string, unknown> }).shape ?? {},
   );

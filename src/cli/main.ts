@@ -8,7 +8,7 @@ import { compareResults, parseRecord } from "../experiments/recordFile.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
 import { estimateMemory } from "../experiments/resources.js";
-import type { Experiment, RunRecord, RunResult, SizeName, TheoryRow } from "../experiments/types.js";
+import type { Experiment, RunRecord, RunResult, SizeName } from "../experiments/types.js";
 import { experimentFigures } from "../report/experimentFigures.js";
 import { writeFigure } from "../report/render.js";
 import { writeReport } from "../report/storeReport.js";
@@ -37,6 +37,7 @@ import {
 import { fsErrorLine, isUserFsError, prepareOutputDir, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
 import { CellsFailedError, sweepCommands } from "./sweepCommands.js";
+import { theoryLines } from "./theoryLines.js";
 
 /** A validated run: from flags (`plan`) or from a stored record (`planFromRecord`). */
 interface RunPlan {
@@ -167,13 +168,6 @@ async function writeOutputs(exp: Experiment, record: RunRecord, dir: string): Pr
   for (const fig of experimentFigures(exp, record))
     paths.push((await writeFigure(fig.spec, sub, fig.name)).png);
   return paths;
-}
-
-export function theoryLines(rows: readonly TheoryRow[]): string[] {
-  return rows.map(
-    (t) =>
-      `${t.quantity}: measured ${t.measured === null ? "—" : t.measured.toFixed(5)}, theory ${t.theory.toFixed(5)} (${t.note})`,
-  );
 }
 
 const rel = (p: string) => relative(process.cwd(), p) || ".";

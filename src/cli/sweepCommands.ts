@@ -28,6 +28,7 @@ import {
 } from "./guards.js";
 import { fsErrorLine, PathError, prepareOutputDir, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
+import { sweepSummary, type WorkerWatch, watchWorkers } from "./sweepWatch.js";
 
 /** Read an input file, or a one-line `PathError` naming the flag and why. */
 export function readInput(path: string, what: string): string {
@@ -135,20 +136,30 @@ export function sweepCommands(prog: Command): void {
         const command = `metarep sweep ${specPath} --out ${opts.out}`;
         const progress = makeProgress(`sweep ${sweep.experiment.id}`, false, "cells");
         let summary: Awaited<ReturnType<typeof runSweep>>;
+        let watch: WorkerWatch | null = null;
         try {
-          summary = await withOutput(out, () =>
-            runSweep({
+          summary = await withOutput(out, async () => {
+            // With --redis: say how many workers listen, and keep saying it while cells wait.
+            if (opts.redis)
+              watch = await watchWorkers(opts.redis, opts.queue, (l) => process.stderr.write(`${l}\n`));
+            return runSweep({
               sweep,
               dir,
               executor,
               command,
-              onProgress: (s) => progress.update(s.done, s.total, s.failures),
-            }),
-          );
+              onProgress: (s) => {
+                progress.update(s.done, s.total, s.failures);
+                watch?.progress(s.done, s.total);
+              },
+            });
+          });
         } finally {
           progress.stop();
+          await (watch as WorkerWatch | null)?.stop();
           await executor.close();
         }
+        const table = sweepSummary(dir, sweep.experiment);
+        if (table) process.stdout.write(`${sweep.experiment.title}\n${command}\n\n${table}\n\n`);
         process.stdout.write(
           `${summary.done}/${summary.total} cells stored in ${rel(dir)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
         );

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { extname, relative, resolve } from "node:path";
+import { extname, relative } from "node:path";
 import type { Command } from "commander";
 import {
   adaptModelFile,
@@ -11,13 +11,22 @@ import type { EstimatorOptions } from "../algorithms/representation/types.js";
 import { parseMultiTaskTable, type TableOptions } from "../data/multiTaskTable.js";
 import { MetarepError, ParamError } from "../errors.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
+import { type PreparedOutput, prepareOutputFile } from "./outputPath.js";
 
 /**
  * `metarep fit` and `metarep adapt`: few-shot learning via a learned representation on users' own
  * multi-task regression files (Du et al.'s two stages, SPEC §1.3). Everything is read and
- * validated before anything is written; outputs are written atomically (temporary file, then
- * rename), so a bad input writes nothing.
+ * validated before anything is written; the output path is checked first (before the data are
+ * read); outputs are written atomically (temporary file, then rename), so a bad input writes
+ * nothing. With `--json` the result goes to stdout and no file is written unless `--out` is given
+ * explicitly.
  */
+
+/** The output file to write: checked and its directory created now, or none (`--json` alone). */
+function outputOf(o: { out: string; json?: boolean }, cmd: Command): PreparedOutput | undefined {
+  if (o.json && cmd.getOptionValueSource("out") !== "cli") return undefined;
+  return prepareOutputFile(o.out);
+}
 
 function readText(path: string, what: string): string {
   try {
@@ -145,9 +154,9 @@ export function fewShotCommands(program: Command): void {
       "weight of Bouniot et al.'s penalty λ2·‖ŴŴᵀ‖_F on the learned heads (bm, altmin-gd, anil, fo-anil; default 0)",
     )
     .option("--seed <S>", "seed for estimators with randomness (anil order, random starts)", "0")
-    .option("--out <file>", "model file to write", "model.json")
-    .option("--json", "print the model as JSON on stdout")
-    .action((o: FitFlags) => {
+    .option("--out <file>", "model file to write (with --json: only when given)", "model.json")
+    .option("--json", "print the model as JSON on stdout (writes no file unless --out is given)")
+    .action((o: FitFlags, cmd: Command) => {
       const k = intFlag("fit", "--k", o.k, 1)!;
       const iters = intFlag("fit", "--iters", o.iters, 1);
       const seed = intFlag("fit", "--seed", o.seed, 0)!;
@@ -156,25 +165,39 @@ export function fewShotCommands(program: Command): void {
       }
       const penalty = penaltyFlags(o);
       const features = o.features?.split(",").map((s) => s.trim());
-      const table = parseMultiTaskTable(readText(o.data, "data file"), {
-        format: formatFlag("fit", o.format, o.data),
-        taskColumn: o.taskColumn,
-        targetColumn: o.targetColumn,
-        ...(features ? { features } : {}),
-        targets: "required",
-        source: o.data,
-      });
-      const estimator: EstimatorOptions = { ...(iters === undefined ? {} : { iters }), ...penalty };
-      const model = fitModelFile(table, {
-        k,
-        method: o.method,
-        estimator,
-        seed,
-        taskColumn: o.taskColumn,
-        targetColumn: o.targetColumn,
-      });
-      const out = resolve(o.out);
-      writeFileAtomic(out, `${JSON.stringify(model, null, 1)}\n`);
+      if (features) {
+        const bad = features.find((f, i) => f === "" || features.indexOf(f) !== i);
+        if (bad !== undefined)
+          throw new ParamError("fit", "--features", "must be distinct, non-empty column names", o.features);
+      }
+      const prepared = outputOf(o, cmd);
+      let model: ReturnType<typeof fitModelFile>;
+      try {
+        const table = parseMultiTaskTable(readText(o.data, "data file"), {
+          format: formatFlag("fit", o.format, o.data),
+          taskColumn: o.taskColumn,
+          targetColumn: o.targetColumn,
+          // --features picks and orders a subset: the file's other columns are not read.
+          ...(features ? { features, otherColumns: "ignore" as const } : {}),
+          targets: "required",
+          source: o.data,
+        });
+        const estimator: EstimatorOptions = { ...(iters === undefined ? {} : { iters }), ...penalty };
+        model = fitModelFile(table, {
+          k,
+          method: o.method,
+          estimator,
+          seed,
+          taskColumn: o.taskColumn,
+          targetColumn: o.targetColumn,
+        });
+        if (features) model.otherColumns = "ignore";
+        if (prepared) writeFileAtomic(prepared.path, `${JSON.stringify(model, null, 1)}\n`);
+      } catch (e) {
+        prepared?.cleanup();
+        throw e;
+      }
+      const out = prepared?.path;
       if (o.json) {
         process.stdout.write(`${JSON.stringify(model)}\n`);
         return;
@@ -185,7 +208,7 @@ export function fewShotCommands(program: Command): void {
           `fit ${model.method}: d=${model.d}, k=${model.k}, ${g.tasks} tasks, ${g.rows} rows`,
           `iterations ${g.iterations}${g.converged === null ? "" : g.converged ? " (converged)" : " (not converged)"}, status ${g.status}`,
           `training MSE ${fmt(g.trainingMse)}; learned heads: cond(Ŵ) ${fmt(g.headCondition)}, diversity σ_k²k/T ${fmt(g.headDiversity)}, ‖ŵ‖ mean ${fmt(g.meanHeadNorm)} (min ${fmt(g.minHeadNorm)}, max ${fmt(g.maxHeadNorm)})`,
-          `model: ${relative(process.cwd(), out)}`,
+          `model: ${relative(process.cwd(), out!)}`,
           "",
         ].join("\n"),
       );
@@ -209,38 +232,50 @@ export function fewShotCommands(program: Command): void {
     .option("--format <csv|jsonl>", "file format (default: from the extension, else the content)")
     .option(
       "--out <file>",
-      "predictions to write (CSV: task,line,prediction; .jsonl for JSON lines)",
+      "predictions to write (CSV: task,line,prediction; .jsonl for JSON lines; with --json: only when given)",
       "predictions.csv",
     )
-    .option("--json", "print the heads and predictions as JSON on stdout")
-    .action((o: AdaptFlags) => {
+    .option(
+      "--json",
+      "print the heads and predictions as JSON on stdout (writes no file unless --out is given)",
+    )
+    .action((o: AdaptFlags, cmd: Command) => {
       const ridge = numberFlag("adapt", "--ridge", o.ridge)!;
-      let json: unknown;
+      const prepared = outputOf(o, cmd);
+      let res: ReturnType<typeof adaptModelFile>;
       try {
-        json = JSON.parse(readText(o.model, "model file"));
+        let json: unknown;
+        try {
+          json = JSON.parse(readText(o.model, "model file"));
+        } catch (e) {
+          if (e instanceof MetarepError) throw e;
+          throw new MetarepError(`${o.model}: not valid JSON (${(e as Error).message}).`);
+        }
+        const { model, B } = readModelFile(json, o.model);
+        const table = parseMultiTaskTable(readText(o.data, "data file"), {
+          format: formatFlag("adapt", o.format, o.data),
+          taskColumn: model.taskColumn,
+          targetColumn: model.targetColumn,
+          features: model.features,
+          // A model fitted on chosen features reads only those columns, as fit did.
+          ...(model.otherColumns === "ignore" ? { otherColumns: "ignore" as const } : {}),
+          targets: "optional",
+          source: o.data,
+        });
+        res = adaptModelFile(model, B, table, ridge);
+        if (prepared) writeFileAtomic(prepared.path, predictionsText(prepared.path, res.predictions));
       } catch (e) {
-        if (e instanceof MetarepError) throw e;
-        throw new MetarepError(`${o.model}: not valid JSON (${(e as Error).message}).`);
+        prepared?.cleanup();
+        throw e;
       }
-      const { model, B } = readModelFile(json, o.model);
-      const table = parseMultiTaskTable(readText(o.data, "data file"), {
-        format: formatFlag("adapt", o.format, o.data),
-        taskColumn: model.taskColumn,
-        targetColumn: model.targetColumn,
-        features: model.features,
-        targets: "optional",
-        source: o.data,
-      });
-      const res = adaptModelFile(model, B, table, ridge);
-      const out = resolve(o.out);
-      writeFileAtomic(out, predictionsText(out, res.predictions));
+      const out = prepared?.path;
       if (o.json) {
         process.stdout.write(`${JSON.stringify(res)}\n`);
         return;
       }
       const labelled = res.heads.map((h) => `${h.task} (${h.labelled})`).join(", ");
       process.stdout.write(
-        `adapt: ${res.heads.length} task${res.heads.length === 1 ? "" : "s"} (labelled rows: ${labelled}); ${res.predictions.length} predictions\npredictions: ${relative(process.cwd(), out)}\n`,
+        `adapt: ${res.heads.length} task${res.heads.length === 1 ? "" : "s"} (labelled rows: ${labelled}); ${res.predictions.length} predictions\npredictions: ${relative(process.cwd(), out!)}\n`,
       );
     });
 }

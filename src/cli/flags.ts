@@ -19,7 +19,12 @@ export function parseSets(sets: string[]): Record<string, unknown> {
   for (const s of sets) {
     const eq = s.indexOf("=");
     if (eq <= 0) throw new UsageError(`"--set" must be name=value; got "${s}".`);
-    out[s.slice(0, eq).trim()] = parseSetValue(s.slice(eq + 1));
+    const name = s.slice(0, eq).trim();
+    if (Object.hasOwn(out, name)) {
+      const first = sets.find((x) => x.slice(0, x.indexOf("=")).trim() === name);
+      throw new UsageError(`"--set" gives "${name}" more than once ("${first}", then "${s}"); give it once.`);
+    }
+    out[name] = parseSetValue(s.slice(eq + 1));
   }
   return out;
 }

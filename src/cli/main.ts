@@ -6,6 +6,8 @@ import { z } from "zod";
 import { MetarepError } from "../errors.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
+import { estimateMemory } from "../experiments/resources.js";
+import { conditionsOf } from "../experiments/runner.js";
 import type { Condition, Experiment, RunResult, SizeName, TheoryRow } from "../experiments/types.js";
 import { compareResults, parseRecord } from "../record/file.js";
 import { mergeByGridPoint } from "../record/merge.js";
@@ -19,14 +21,28 @@ import { formatTable, summaryRows } from "../report/summaryTable.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
 import { InlineExecutor } from "../sweep/executors/inline.js";
 import { ThreadsExecutor } from "../sweep/executors/threads.js";
+import { acquireStoreLock, type StoreLock } from "../sweep/lock.js";
 import { runSweep } from "../sweep/runSweep.js";
 import { type Cell, cellsOf, expandSweep, sweepSpecSchema } from "../sweep/spec.js";
 import { METAREP_VERSION } from "../version.js";
 import { COMMAND_MODULES } from "./commands.js";
 import { getDatasetLoader } from "./datasets.js";
 import { collect, parseIntFlag, parseSets, UsageError } from "./flags.js";
+import {
+  capWorkers,
+  checkCells,
+  checkMemory,
+  checkRunMemory,
+  DEFAULT_MAX_CELLS,
+  DEFAULT_MAX_MEMORY,
+  formatBytes,
+  type Limits,
+  parseLimits,
+} from "./guards.js";
+import { fsErrorLine, isUserFsError, prepareOutputDir, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
 import { CellsFailedError, sweepCommands } from "./sweepCommands.js";
+import { theoryLines } from "./theoryLines.js";
 
 /** A validated run: from flags (`plan`) or from a stored record (`planFromRecord`). */
 interface RunPlan {
@@ -52,6 +68,7 @@ interface RunPlan {
 function plan(
   id: string,
   opts: { size: string; seeds?: string; seed: string; set: string[]; data?: string },
+  limits: Limits,
 ): RunPlan & { size: SizeName } {
   const exp = getExperiment(id);
   if (exp.dataset && opts.data === undefined) {
@@ -64,6 +81,9 @@ function plan(
   const params = resolveParams(exp, size, parseSets(opts.set)) as Record<string, unknown>;
   const seeds = opts.seeds === undefined ? exp.seeds[size] : parseIntFlag("--seeds", opts.seeds, 1);
   const seed = parseIntFlag("--seed", opts.seed, 0);
+  // Resource guards before anything is allocated: seeds are cells; the estimate is per seed.
+  checkCells(`run ${id}`, seeds, limits);
+  checkRunMemory(id, params, seeds, limits);
   const sets = opts.set.map((s) => ` --set ${s}`).join("");
   const data = opts.data === undefined ? "" : ` --data ${JSON.stringify(opts.data)}`;
   const command = `metarep run ${id} --size ${size} --seeds ${seeds} --seed ${seed}${sets}${data}`;
@@ -227,16 +247,11 @@ async function writeOutputs(exp: Experiment, record: RunRecord, dir: string): Pr
   return paths;
 }
 
-export function theoryLines(rows: readonly TheoryRow[]): string[] {
-  return rows.map(
-    (t) =>
-      `${t.quantity}: measured ${t.measured === null ? "—" : t.measured.toFixed(5)}, theory ${t.theory.toFixed(5)} (${t.note})`,
-  );
-}
-
 const rel = (p: string) => relative(process.cwd(), p) || ".";
 
 interface RunOptions {
+  maxCells?: string;
+  maxMemory?: string;
   size: string;
   seeds?: string;
   seed: string;
@@ -249,9 +264,12 @@ interface RunOptions {
   workers?: string;
 }
 
-/** `--workers N` (default: the number of cores): threads for a run's or a sweep's cells. */
+/** `--workers N` (default: the number of cores, and capped there with a warning): threads for cells. */
 function workersOf(flag: string | undefined): number {
-  return flag === undefined ? availableParallelism() : parseIntFlag("--workers", flag, 1);
+  if (flag === undefined) return availableParallelism();
+  return capWorkers("--workers", parseIntFlag("--workers", flag, 1), (m) =>
+    process.stderr.write(`warning: ${m}\n`),
+  );
 }
 
 /** Flags that choose what to run: a record fixes all of them. */
@@ -279,7 +297,11 @@ async function rerun(file: string, id: string | undefined, opts: RunOptions, cmd
       `"--out" ${opts.out} would overwrite the record being checked (${file}); choose another directory.`,
     );
   }
-  const record = await execute(p, Boolean(opts.quiet), workersOf(opts.workers));
+  const prepared = out === undefined ? undefined : prepareOutputDir(out, "--out", p.exp.id);
+  const workers = workersOf(opts.workers);
+  const record = prepared
+    ? await withOutput(prepared, () => execute(p, Boolean(opts.quiet), workers))
+    : await execute(p, Boolean(opts.quiet), workers);
   const figs = out === undefined ? [] : await writeOutputs(p.exp, record, out);
   // Compare what a record holds: JSON stores -0 as 0 and non-finite numbers as null.
   const fresh = JSON.parse(JSON.stringify(record.result.seeds)) as RunResult[];
@@ -365,6 +387,14 @@ function program(): Command {
       "--record <file>",
       "re-run a stored record.json (from `metarep run` or the web page) as recorded: experiment, parameters, size, seeds and data set; exit 0 if every number is identical, 1 if not",
     )
+    .option(
+      "--max-cells <N>",
+      `refuse more cells (seeds × grid points) than this (default ${DEFAULT_MAX_CELLS})`,
+    )
+    .option(
+      "--max-memory <size>",
+      `refuse an estimated memory above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
+    )
     .option("--quiet", "no progress display on stderr")
     .option(
       "--workers <N>",
@@ -386,8 +416,11 @@ Examples:
           `"run" needs an experiment id (see \`metarep list\`) or "--record FILE"; got neither.`,
         );
       }
-      const p = plan(id, opts);
-      const record = await execute(p, Boolean(opts.json || opts.quiet), workersOf(opts.workers));
+      const p = plan(id, opts, parseLimits(opts));
+      const workers = workersOf(opts.workers);
+      // The output directory is checked and created before anything is computed.
+      const prepared = prepareOutputDir(opts.out, "--out", p.exp.id);
+      const record = await withOutput(prepared, () => execute(p, Boolean(opts.json || opts.quiet), workers));
       const figs = await writeOutputs(p.exp, record, resolve(opts.out));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(record)}\n`);
@@ -409,19 +442,36 @@ Examples:
     .addOption(sizeOpt())
     .option("--seeds <N>", "number of seeds per experiment (default: each size's)")
     .option("--seed <S>", "root seed", "0")
-    .option("--workers <N>", "worker threads (default: the number of cores)")
+    .option("--workers <N>", "worker threads (default and at most: the number of cores)")
     .option("--out <dir>", "output directory", "results")
+    .option(
+      "--max-cells <N>",
+      `refuse more cells (seeds × grid points) than this (default ${DEFAULT_MAX_CELLS})`,
+    )
+    .option(
+      "--max-memory <size>",
+      `refuse an estimated memory above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
+    )
     .action(
       async (
         ids: string[],
-        opts: { size: string; seeds?: string; seed: string; out: string; workers?: string },
+        opts: {
+          size: string;
+          seeds?: string;
+          seed: string;
+          out: string;
+          workers?: string;
+          maxCells?: string;
+          maxMemory?: string;
+        },
       ) => {
         const chosen = ids.length
           ? ids
           : listExperiments()
               .filter((e) => !e.dataset)
               .map((e) => e.id);
-        const plans = chosen.map((id) => plan(id, { ...opts, set: [] }));
+        const limits = parseLimits(opts);
+        const plans = chosen.map((id) => plan(id, { ...opts, set: [] }, limits));
         for (const p of plans) {
           if (p.exp.dataset)
             throw new UsageError(
@@ -429,12 +479,37 @@ Examples:
             );
         }
         const workers = workersOf(opts.workers);
+        checkCells(
+          "reproduce",
+          plans.reduce((t, p) => t + p.seedIndices.length * conditionsOf(p.exp, p.params).length, 0),
+          limits,
+        );
+        for (const p of plans) {
+          const at = Math.min(workers, p.seedIndices.length);
+          checkMemory(
+            `reproduce ${p.exp.id}`,
+            estimateMemory(p.exp.id, p.params),
+            { concurrent: at, held: at },
+            limits,
+          );
+        }
         const out = resolve(opts.out);
+        const dirs = plans.map((p) => join(out, p.exp.id));
+        // Output directories checked and created, and every store locked, before any work: a
+        // second reproduce on the same directory stops here (StoreLockedError, exit 2).
+        const prepared = plans.map((p) => prepareOutputDir(opts.out, "--out", p.exp.id));
+        const locks: StoreLock[] = [];
+        try {
+          for (const [i, d] of dirs.entries()) locks.push(acquireStoreLock(d, plans[i].command));
+        } catch (e) {
+          for (const l of locks) l.release();
+          for (const p of prepared.reverse()) p.cleanup();
+          throw e;
+        }
         const t0 = performance.now();
         const executor = new ThreadsExecutor(workers);
         // Every experiment is a sweep without a grid (its cells are its seeds, keyed exactly as
         // `run`); all share one thread pool, so no core idles while another experiment runs.
-        const dirs = plans.map((p) => join(out, p.exp.id));
         const state = new Map<string, { done: number; total: number; failures: number }>();
         const progress = makeProgress("reproduce", false, "cells");
         let failures = 0;
@@ -472,6 +547,7 @@ Examples:
         } finally {
           progress.stop();
           await executor.close();
+          for (const l of locks) l.release();
         }
         const { path, sections } = await writeReport(dirs, out);
         for (const s of sections) {
@@ -502,6 +578,11 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version"
         ? 0
         : 2;
+    }
+    if (isUserFsError(e)) {
+      // A path the user gave that the checks up front could not rule out (a disk that filled up).
+      process.stderr.write(`metarep: ${fsErrorLine(e)}\n`);
+      return 2;
     }
     if (e instanceof MetarepError) {
       process.stderr.write(`metarep: ${e.message}\n`);

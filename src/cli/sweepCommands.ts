@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { MetarepError } from "../errors.js";
+import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
 import { writeReport } from "../report/storeReport.js";
 import { exportParquet } from "../sweep/aggregate.js";
 import { DEFAULT_QUEUE, DistributedExecutor } from "../sweep/executors/distributed.js";
@@ -13,9 +14,30 @@ import { startQueueWorker } from "../sweep/queueWorker.js";
 import { redactUrl } from "../sweep/redis.js";
 import { runSweep } from "../sweep/runSweep.js";
 import { expandSweep, parseSweepSpec, sweepJsonSchema } from "../sweep/spec.js";
-import { readManifest } from "../sweep/store.js";
+import { RUN_RECORD_FILE, readManifest, STORE_FILES } from "../sweep/store.js";
 import { parseIntFlag, UsageError } from "./flags.js";
+import {
+  capWorkers,
+  checkCells,
+  checkMemory,
+  DEFAULT_MAX_CELLS,
+  DEFAULT_MAX_MEMORY,
+  formatBytes,
+  parseLimits,
+  sweepCellCount,
+} from "./guards.js";
+import { fsErrorLine, PathError, prepareOutputDir, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
+import { sweepSummary, type WorkerWatch, watchWorkers } from "./sweepWatch.js";
+
+/** Read an input file, or a one-line `PathError` naming the flag and why. */
+export function readInput(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new PathError(`${what}: ${fsErrorLine(e as NodeJS.ErrnoException, "read", path)}`);
+  }
+}
 
 /** Cells failed: the sweep ran to the end; exit code 1 (not a usage error). */
 export class CellsFailedError extends MetarepError {
@@ -24,6 +46,28 @@ export class CellsFailedError extends MetarepError {
 }
 
 const rel = (p: string) => relative(process.cwd(), p) || ".";
+
+/** The stores `report DIR` covers: DIR itself, or its subdirectories that are stores or run outputs. */
+function reportSources(dir: string): string[] {
+  const abs = resolve(dir);
+  const isSource = (d: string) =>
+    existsSync(join(d, STORE_FILES.manifest)) || existsSync(join(d, RUN_RECORD_FILE));
+  if (isSource(abs)) return [abs];
+  let subs: string[] = [];
+  try {
+    subs = readdirSync(abs, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(abs, e.name))
+      .filter(isSource)
+      .sort();
+  } catch {}
+  if (subs.length === 0) {
+    throw new UsageError(
+      `"report": ${dir} is not a sweep store (no ${STORE_FILES.manifest}) nor a run's output (no ${RUN_RECORD_FILE}), and holds neither.`,
+    );
+  }
+  return subs;
+}
 
 /** `sweep`, `worker`, `export`, `report` and `schema`: the sweep engine's commands. */
 export function sweepCommands(prog: Command): void {
@@ -39,16 +83,51 @@ export function sweepCommands(prog: Command): void {
     )
     .option("--queue <name>", "BullMQ queue name", DEFAULT_QUEUE)
     .option("--no-report", "do not write the HTML report at the end")
+    .option(
+      "--max-cells <N>",
+      `refuse more cells (grid points × seeds) than this (default ${DEFAULT_MAX_CELLS})`,
+    )
+    .option(
+      "--max-memory <size>",
+      `refuse an estimated memory above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
+    )
     .action(
       async (
         specPath: string,
-        opts: { out: string; workers?: string; redis?: string; queue: string; report: boolean },
+        opts: {
+          out: string;
+          workers?: string;
+          redis?: string;
+          queue: string;
+          report: boolean;
+          maxCells?: string;
+          maxMemory?: string;
+        },
       ) => {
-        if (!existsSync(specPath)) throw new UsageError(`sweep spec: no file "${specPath}".`);
-        const sweep = expandSweep(parseSweepSpec(readFileSync(specPath, "utf8"), `sweep spec ${specPath}`));
-        const workers =
-          opts.workers === undefined ? availableParallelism() : parseIntFlag("--workers", opts.workers, 0);
-        const dir = resolve(opts.out);
+        const limits = parseLimits(opts);
+        const spec = parseSweepSpec(readInput(specPath, "sweep spec"), `sweep spec ${specPath}`);
+        // Count before expanding: a grid of 10¹⁵ cells is refused without building it.
+        checkCells(`sweep ${specPath}`, sweepCellCount(spec), limits);
+        const sweep = expandSweep(spec);
+        const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
+        const workers = Math.min(
+          opts.workers === undefined
+            ? availableParallelism()
+            : capWorkers("--workers", parseIntFlag("--workers", opts.workers, 0), warn),
+          sweep.cells.length,
+        );
+        // The heaviest grid point, on as many threads as run at once here (with --redis: one cell
+        // at a time per worker thread, wherever the workers are).
+        let heaviest: MemoryEstimate | null = null;
+        for (const p of sweep.points) {
+          const e = estimateMemory(sweep.experiment.id, p.params);
+          if (e && (heaviest === null || e.working + e.result > heaviest.working + heaviest.result))
+            heaviest = e;
+        }
+        const at = opts.redis ? 1 : Math.max(1, workers);
+        checkMemory(`sweep ${specPath}`, heaviest, { concurrent: at, held: at }, limits);
+        const out = prepareOutputDir(opts.out);
+        const dir = out.path;
         const executor: Executor = opts.redis
           ? new DistributedExecutor(opts.redis, opts.queue)
           : workers === 0
@@ -57,18 +136,30 @@ export function sweepCommands(prog: Command): void {
         const command = `metarep sweep ${specPath} --out ${opts.out}`;
         const progress = makeProgress(`sweep ${sweep.experiment.id}`, false, "cells");
         let summary: Awaited<ReturnType<typeof runSweep>>;
+        let watch: WorkerWatch | null = null;
         try {
-          summary = await runSweep({
-            sweep,
-            dir,
-            executor,
-            command,
-            onProgress: (s) => progress.update(s.done, s.total, s.failures),
+          summary = await withOutput(out, async () => {
+            // With --redis: say how many workers listen, and keep saying it while cells wait.
+            if (opts.redis)
+              watch = await watchWorkers(opts.redis, opts.queue, (l) => process.stderr.write(`${l}\n`));
+            return runSweep({
+              sweep,
+              dir,
+              executor,
+              command,
+              onProgress: (s) => {
+                progress.update(s.done, s.total, s.failures);
+                watch?.progress(s.done, s.total);
+              },
+            });
           });
         } finally {
           progress.stop();
+          await (watch as WorkerWatch | null)?.stop();
           await executor.close();
         }
+        const table = sweepSummary(dir, sweep.experiment);
+        if (table) process.stdout.write(`${sweep.experiment.title}\n${command}\n\n${table}\n\n`);
         process.stdout.write(
           `${summary.done}/${summary.total} cells stored in ${rel(dir)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
         );
@@ -107,7 +198,9 @@ export function sweepCommands(prog: Command): void {
       const concurrency =
         opts.concurrency === undefined
           ? availableParallelism()
-          : parseIntFlag("--concurrency", opts.concurrency, 1);
+          : capWorkers("--concurrency", parseIntFlag("--concurrency", opts.concurrency, 1), (m) =>
+              process.stderr.write(`warning: ${m}\n`),
+            );
       const lockMs = parseIntFlag("--lock-ms", opts.lockMs, 100);
       const w = await startQueueWorker({
         url: opts.redis,
@@ -135,7 +228,8 @@ export function sweepCommands(prog: Command): void {
     .action(async (dir: string, opts: { parquet?: boolean; out?: string }) => {
       if (!opts.parquet) throw new UsageError(`"export" needs a format: --parquet.`);
       readManifest(dir);
-      const files = await exportParquet(dir, opts.out ?? dir);
+      const out = prepareOutputDir(opts.out ?? dir);
+      const files = await withOutput(out, () => exportParquet(dir, out.path));
       process.stdout.write(`${files.map(rel).join("\n")}\n`);
     });
 
@@ -145,11 +239,12 @@ export function sweepCommands(prog: Command): void {
     .argument("<dirs...>", "results store directories")
     .option("--out <dir>", "where to write report.html (default: the first store)")
     .action(async (dirs: string[], opts: { out?: string }) => {
-      for (const d of dirs) readManifest(d);
-      const { path } = await writeReport(
-        dirs.map((d) => resolve(d)),
-        resolve(opts.out ?? dirs[0]),
-      );
+      // A sweep store, a `run` output (DIR/<id>/record.json) or a directory of either, such as
+      // `run --out DIR` or `reproduce --out DIR` writes.
+      const stores = dirs.flatMap((d) => reportSources(d));
+      for (const d of stores) readManifest(d);
+      const out = prepareOutputDir(opts.out ?? dirs[0]);
+      const { path } = await withOutput(out, () => writeReport(stores, out.path));
       process.stdout.write(`Report: ${rel(path)}\n`);
     });
 

@@ -28,9 +28,12 @@ export interface TableOptions {
   targetColumn?: string;
   /**
    * Feature columns, in this order. Default: every other column, in file order. When given, the
-   * file must have exactly these besides the task and target columns (others are unknown columns).
+   * file must have these besides the task and target columns; other columns are unknown columns,
+   * or, with `otherColumns: "ignore"`, left unread (`fit --features` chooses a subset).
    */
   features?: readonly string[];
+  /** With `features`: "reject" (default) other columns, or "ignore" them (they are not read). */
+  otherColumns?: "reject" | "ignore";
   /** "required" (fit): every row needs a target; "optional" (adapt): rows without one are predicted. */
   targets?: "required" | "optional";
   /** Name used in messages (the file path). */
@@ -110,7 +113,7 @@ interface Columns {
 
 function resolveColumns(
   names: string[],
-  o: Required<Omit<TableOptions, "format" | "features">> & TableOptions,
+  o: Required<Omit<TableOptions, "format" | "features" | "otherColumns">> & TableOptions,
 ): Columns {
   const { source, taskColumn, targetColumn } = o;
   const seen = new Set<string>();
@@ -136,7 +139,7 @@ function resolveColumns(
     }
     const allowed = new Set([taskColumn, targetColumn, ...features]);
     const extra = names.find((n) => !allowed.has(n));
-    if (extra !== undefined) {
+    if (extra !== undefined && o.otherColumns !== "ignore") {
       throw new DataError(
         `${source}: unknown column ${quote(extra)}; expected ${quote(taskColumn)}, ${quote(targetColumn)} and the features ${features.join(", ")}`,
       );
@@ -156,7 +159,13 @@ function resolveColumns(
 
 /** A finite number from a CSV field, or a DataError naming line, column and value. */
 function csvNumber(v: string, where: string, column: string): number {
-  if (NUMBER.test(v)) return Number(v);
+  if (NUMBER.test(v)) {
+    const x = Number(v);
+    if (Number.isFinite(x)) return x;
+    throw new DataError(
+      `${where}: column ${quote(column)} must be a finite number; got ${quote(v)} (beyond float64's range, ±1.8e308)`,
+    );
+  }
   if (NON_FINITE.test(v))
     throw new DataError(`${where}: column ${quote(column)} must be a finite number; got ${quote(v)}`);
   throw new DataError(`${where}: column ${quote(column)} must be a number; got ${quote(v)}`);
@@ -195,7 +204,7 @@ class Builder {
 
 function parseCsv(
   text: string,
-  o: Required<Omit<TableOptions, "format" | "features">> & TableOptions,
+  o: Required<Omit<TableOptions, "format" | "features" | "otherColumns">> & TableOptions,
 ): MultiTaskTable {
   const all = lines(text).filter((l) => l.text.trim() !== "");
   if (all.length === 0)
@@ -231,13 +240,19 @@ function parseCsv(
 
 function jsonNumber(v: unknown, where: string, column: string): number {
   if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "number") {
+    // JSON.parse turns 1e999 into ±Infinity: the text was a number beyond float64's range.
+    throw new DataError(
+      `${where}: column ${quote(column)} must be a finite number; got a number beyond float64's range (±1.8e308)`,
+    );
+  }
   const shown = typeof v === "string" ? quote(v) : (JSON.stringify(v) ?? String(v));
   throw new DataError(`${where}: column ${quote(column)} must be a finite number; got ${shown}`);
 }
 
 function parseJsonl(
   text: string,
-  o: Required<Omit<TableOptions, "format" | "features">> & TableOptions,
+  o: Required<Omit<TableOptions, "format" | "features" | "otherColumns">> & TableOptions,
 ): MultiTaskTable {
   const all = lines(text).filter((l) => l.text.trim() !== "");
   if (all.length === 0)
@@ -262,10 +277,11 @@ function parseJsonl(
       // A first row to predict may lack the target key: it is still a column.
       if (!names.includes(o.targetColumn) && o.targets === "optional") names.push(o.targetColumn);
       cols = resolveColumns(names, { ...o, source: where });
-      keys = new Set(names);
+      const ignoring = o.features !== undefined && o.otherColumns === "ignore";
+      keys = new Set(ignoring ? [o.taskColumn, o.targetColumn, ...cols.features] : names);
     }
     for (const name of Object.keys(row)) {
-      if (!keys!.has(name))
+      if (!keys!.has(name) && !(o.features !== undefined && o.otherColumns === "ignore"))
         throw new DataError(`${where}: unknown column ${quote(name)}; columns: ${[...keys!].join(", ")}`);
     }
     for (const name of keys!) {

@@ -1,3 +1,4 @@
+import { UnknownNameError } from "../errors.js";
 import { Registry } from "../registry.js";
 import { bouniotRegularisation } from "./bouniotRegularisation.js";
 import { collinsConvergence } from "./collinsConvergence.js";
@@ -60,7 +61,13 @@ export function listExperiments(options: { internal?: boolean } = {}): readonly 
   return options.internal ? all : all.filter((e) => !e.internal);
 }
 
-/** The experiment with this id; unknown ids list the known ones (probes included). */
+/** The experiment with this id; unknown ids list the known ones (internal probes are not listed). */
 export function getExperiment(id: string): Experiment {
+  if (!experiments.has(id))
+    throw new UnknownNameError(
+      "experiment",
+      id,
+      listExperiments().map((x) => x.id),
+    );
   return experiments.get(id);
 }

@@ -49,9 +49,17 @@ export function medianWithInfinity(values: readonly (number | null)[]): number |
   return Number.isFinite(m) ? m : null;
 }
 
+/**
+ * Columns of a row that hold medians of integer quantities (iterations, counts): every seed's
+ * value is an integer, so the median is an integer or a half-integer and is printed as such
+ * (75.5, not 75.5000). Kept beside the rows so that their values stay plain numbers.
+ */
+const INTEGER_COLUMNS = new WeakMap<object, Set<string>>();
+
 interface RowBuilder {
   head: SummaryRow;
   values: Map<string, number | null>;
+  integers: Set<string>;
   seeds: number;
   diverged: number[];
 }
@@ -79,18 +87,19 @@ export function summaryRows(record: RunRecord): SummaryRow[] {
           .map(([k, v]) => `${k}=${formatLabelValue(v)}`)
           .join(" "),
       };
-      r = { head, values: new Map(), seeds: 0, diverged: [] };
+      r = { head, values: new Map(), integers: new Set(["seeds"]), seeds: 0, diverged: [] };
       rows.set(key, r);
     }
     for (const [name, m] of Object.entries(g.metrics)) {
       const column = metricColumn(name, quantity);
       if (!columns.includes(column)) columns.push(column);
       r.values.set(column, name.startsWith("firstBelow") ? medianWithInfinity(m.values) : m.median);
+      if (m.values.every((v) => v === null || Number.isInteger(v))) r.integers.add(column);
     }
     r.seeds = Math.max(r.seeds, g.seedIndices.length);
     r.diverged.push(...g.diverged.map((d) => d.divergence.iteration));
   }
-  return [...rows.values()].map(({ head, values, seeds, diverged }) => {
+  return [...rows.values()].map(({ head, values, integers, seeds, diverged }) => {
     const its = diverged.sort((a, b) => a - b);
     const row: SummaryRow = { ...head };
     for (const c of columns) row[c] = values.has(c) ? values.get(c)! : "";
@@ -99,13 +108,15 @@ export function summaryRows(record: RunRecord): SummaryRow[] {
         ? "ok"
         : `diverged ${its.length}/${seeds} (t=${its[0]}${its.length > 1 ? `…${its[its.length - 1]}` : ""})`;
     row.seeds = seeds;
+    INTEGER_COLUMNS.set(row, integers);
     return row;
   });
 }
 
-function fmt(v: unknown, column: string): string {
+function fmt(v: unknown, column: string, integer = false): string {
   if (v === null || v === undefined) return isThresholdColumn(column) ? "never" : "—";
   if (typeof v === "number") {
+    if (integer && Math.abs(v) < 1e15) return String(Math.round(v * 2) / 2);
     if (Number.isInteger(v)) return String(v);
     return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toFixed(4) : v.toExponential(2);
   }
@@ -119,7 +130,7 @@ export function formatTable(input: readonly object[]): string {
   const cols: string[] = [];
   for (const r of rows) for (const c of Object.keys(r)) if (!cols.includes(c)) cols.push(c);
   const shown = cols.filter((c) => rows.some((r) => r[c] !== "" && r[c] !== undefined));
-  const cells = rows.map((r) => shown.map((c) => fmt(r[c], c)));
+  const cells = rows.map((r) => shown.map((c) => fmt(r[c], c, INTEGER_COLUMNS.get(r)?.has(c))));
   const widths = shown.map((c, j) => Math.max(c.length, ...cells.map((r) => r[j].length)));
   const line = (xs: string[]) =>
     xs

@@ -1,5 +1,6 @@
 import type { RunRecord } from "../record/types.js";
 import type { Executor } from "./executors/executor.js";
+import { acquireStoreLock } from "./lock.js";
 import type { Cell, ExpandedSweep } from "./spec.js";
 import { SweepStore } from "./store.js";
 
@@ -19,7 +20,8 @@ export interface SweepSummary extends SweepProgress {
 /**
  * Run a sweep into its store: open (or resume) the store, skip the cells already stored, run the
  * rest on the executor, append each record as it arrives (exactly once per cell id) and each
- * failure to `failures.jsonl`. A failing cell never stops the others.
+ * failure to `failures.jsonl`. A failing cell never stops the others. The store's lock
+ * (src/sweep/lock.ts) is held throughout: a second writer fails at once with `StoreLockedError`.
  */
 export async function runSweep(o: {
   sweep: ExpandedSweep;
@@ -30,6 +32,15 @@ export async function runSweep(o: {
   signal?: AbortSignal;
 }): Promise<SweepSummary> {
   await o.executor.prepare?.();
+  const lock = acquireStoreLock(o.dir, o.command);
+  try {
+    return await runLocked(o);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(o: Parameters<typeof runSweep>[0]): Promise<SweepSummary> {
   const store = SweepStore.open(o.dir, o.sweep, o.command);
   const pending: Cell[] = o.sweep.cells
     .filter((c) => !store.has(c.cellId))

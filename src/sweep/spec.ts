@@ -8,6 +8,7 @@ import { resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
 import { conditionsOf, conditionText } from "../experiments/runner.js";
 import type { Condition, Experiment, SizeName } from "../experiments/types.js";
 import { cellId } from "../record/ids.js";
+import { checkSweepSpec } from "./specChecks.js";
 
 const linearRange = z.strictObject({
   range: z.tuple([z.number(), z.number()]).describe("[from, to], inclusive"),
@@ -122,6 +123,7 @@ export function parseSweepSpec(text: string, source = "sweep spec"): SweepSpec {
  */
 export function expandSweep(spec: SweepSpec): ExpandedSweep {
   const experiment = getExperiment(spec.experiment);
+  checkSweepSpec(spec, `sweep spec (${experiment.id})`);
   const known = Object.keys(
     (experiment.params as unknown as { shape?: Record<string, unknown> }).shape ?? {},
   );

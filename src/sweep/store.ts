@@ -103,9 +103,38 @@ export class SweepStore {
   }
 }
 
+/** A `metarep run` output (`DIR/<id>/record.json`) read as a store of one record, for `report`. */
+export const RUN_RECORD_FILE = "record.json";
+
+function readRunRecord(dir: string): RunRecord {
+  const path = join(dir, RUN_RECORD_FILE);
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as RunRecord;
+  } catch (e) {
+    throw new MetarepError(`${path}: not valid JSON (${(e as Error).message}).`);
+  }
+}
+
 export function readManifest(dir: string): Manifest {
   const mpath = join(dir, STORE_FILES.manifest);
-  if (!existsSync(mpath)) throw new MetarepError(`${dir} is not a sweep store: no ${STORE_FILES.manifest}.`);
+  if (!existsSync(mpath) && existsSync(join(dir, RUN_RECORD_FILE))) {
+    // A `run` output directory: its one record (all its seeds) stands for the store.
+    const r = readRunRecord(dir);
+    return {
+      schemaVersion: 1,
+      metarepVersion: r.metarepVersion,
+      specHash: "",
+      spec: null,
+      experiment: r.experiment,
+      cells: r.seedIndices.length,
+      command: r.command,
+      createdAt: r.startedAt,
+    };
+  }
+  if (!existsSync(mpath))
+    throw new MetarepError(
+      `${dir} is not a sweep store (no ${STORE_FILES.manifest}) nor a run's output (no ${RUN_RECORD_FILE}).`,
+    );
   try {
     return JSON.parse(readFileSync(mpath, "utf8")) as Manifest;
   } catch (e) {
@@ -119,7 +148,12 @@ export function readManifest(dir: string): Manifest {
  */
 export function readRecords(dir: string, options: { repair?: boolean } = {}): RunRecord[] {
   const path = join(dir, STORE_FILES.records);
-  if (!existsSync(path)) return [];
+  if (!existsSync(path)) {
+    const manifest = join(dir, STORE_FILES.manifest);
+    if (!options.repair && !existsSync(manifest) && existsSync(join(dir, RUN_RECORD_FILE)))
+      return [readRunRecord(dir)];
+    return [];
+  }
   const text = readFileSync(path, "utf8");
   const out: RunRecord[] = [];
   const seen = new Set<string>();

@@ -1,5 +1,6 @@
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -128,10 +129,14 @@ describe("the web page", () => {
     }
   });
 
-  it("pauses, resumes and stops a run from the keyboard; stop terminates the worker", async () => {
+  it("pauses, resumes and stops a run from the keyboard while it streams with every core busy; stop terminates the worker", async () => {
+    // Concurrent CPU load generated here: one spinning process per core, as on a shared machine.
+    const load = Array.from({ length: availableParallelism() }, () =>
+      spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }),
+    );
     const { page, errors, close } = await open();
     try {
-      // A long run: 20 000 iterations per seed.
+      // A long run: 20 000 iterations per seed, streaming its live curve.
       await page.fill("#param-iters", "20000");
       const started = page.waitForEvent("worker");
       await page.press("#param-iters", "Enter");
@@ -146,11 +151,19 @@ describe("the web page", () => {
       await page.keyboard.press("Enter");
       await page.waitForSelector('#status[data-phase="paused"]');
       const at = await page.getAttribute("#progress", "value");
-      await page.waitForTimeout(700);
+      // While paused, nothing advances: the page renders 30 more frames on the same progress.
+      await page.evaluate(
+        () =>
+          new Promise<void>((done) => {
+            let n = 0;
+            const tick = () => (++n >= 30 ? done() : requestAnimationFrame(tick));
+            requestAnimationFrame(tick);
+          }),
+      );
       expect(await page.getAttribute("#progress", "value")).toBe(at);
+      expect(await page.getAttribute("#status", "data-phase")).toBe("paused");
       await page.keyboard.press("Enter"); // the same button now says Resume
       await page.waitForSelector('#status[data-phase="running"]');
-
       await page.click("#stop");
       await closed;
       expect(await page.getAttribute("#status", "data-phase")).toBe("stopped");
@@ -158,6 +171,7 @@ describe("the web page", () => {
       expect(await page.isDisabled("#export")).toBe(true);
       expect(errors).toEqual([]);
     } finally {
+      for (const p of load) p.kill("SIGKILL");
       await close();
     }
   });

@@ -1,5 +1,5 @@
 import { DataError, groupByTask, type MultiTaskTable } from "../../data/multiTaskTable.js";
-import { ParamError } from "../../errors.js";
+import { MetarepError, ParamError } from "../../errors.js";
 import { type Mat, matFrom } from "../../linalg/mat.js";
 import { headDiagnostics } from "../../metrics/conditioning.js";
 import { key } from "../../rng/key.js";
@@ -30,6 +30,11 @@ export interface FewShotModelFile {
   features: string[];
   taskColumn: string;
   targetColumn: string;
+  /**
+   * "ignore" when the features were chosen (`fit --features`): `adapt` then reads only these
+   * columns of its data file, as `fit` did. Absent: the data file must have exactly them.
+   */
+  otherColumns?: "ignore";
   /** B̂, d rows of k entries (orthonormal columns). */
   B: number[][];
   /** Per source task: id, rows and least-squares head on B̂. */
@@ -63,6 +68,26 @@ export interface FitModelOptions {
   seed?: number;
   taskColumn?: string;
   targetColumn?: string;
+}
+
+/**
+ * The estimator blew up on this data (non-finite iterates or a decomposition of non-finite
+ * values): a result of the data, reported with exit code 1, and no model is written.
+ */
+export class FitDivergedError extends MetarepError {
+  override name = "FitDivergedError";
+  readonly exitCode = 1;
+}
+
+function allFinite(a: ArrayLike<number>): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
 }
 
 /** Line numbers of a task's rows, for messages: "lines 4, 9, 12" (at most 5 shown). */
@@ -109,8 +134,27 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
   }
   const seed = options.seed ?? 0;
   const est = options.estimator ?? {};
-  const fit = getEstimator(method).fit(data, k, est, { key: key(seed) });
+  const diverged = (why: string): never => {
+    const scale = Math.max(maxAbs(data.X), maxAbs(data.y));
+    throw new FitDivergedError(
+      `fit ${method} diverged: ${why}; no model written (the data's largest |value| is ${scale.toExponential(2)}: rescale the columns, or try another --method).`,
+    );
+  };
+  let fit: ReturnType<ReturnType<typeof getEstimator>["fit"]>;
+  try {
+    fit = getEstimator(method).fit(data, k, est, { key: key(seed) });
+  } catch (e) {
+    // Bad options are the caller's; anything else thrown from the numerics is a blow-up.
+    if (e instanceof MetarepError) throw e;
+    return diverged(e instanceof Error ? e.message : String(e));
+  }
+  if (fit.status === "diverged") {
+    const dv = fit.diverged;
+    diverged(dv ? `${dv.quantity} became ${dv.value} at iteration ${dv.iteration}` : "status diverged");
+  }
+  if (!allFinite(fit.B.data)) diverged("B̂ has non-finite entries");
   const W = taskHeads(data, fit.B);
+  if (!allFinite(W.data)) diverged("the task heads have non-finite entries");
   const diag = headDiagnostics(W);
   let sse = 0;
   for (let t = 0; t < data.tasks; t++) {
@@ -124,6 +168,7 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
       sse += (data.y[i] - pred) ** 2;
     }
   }
+  if (!Number.isFinite(sse)) diverged(`the training MSE is ${sse / table.rows}`);
   const rowsOf = (M: Mat) =>
     Array.from({ length: M.rows }, (_, i) => Array.from(M.data.subarray(i * M.cols, (i + 1) * M.cols)));
   const Wrows = rowsOf(W);
@@ -173,6 +218,11 @@ export function readModelFile(json: unknown, source = "model"): { model: FewShot
   const m = json as Partial<FewShotModelFile>;
   if (m.format !== MODEL_FORMAT) bad(`"format" must be "${MODEL_FORMAT}"; got ${JSON.stringify(m.format)}`);
   if (m.version !== 1) bad(`"version" must be 1; got ${JSON.stringify(m.version)}`);
+  if (m.diagnostics?.status === "diverged") {
+    throw new DataError(
+      `${source}: "diagnostics.status" is "diverged": the fit that wrote this model blew up, so its B̂ is not usable; fit again (rescaled data, or another --method)`,
+    );
+  }
   const { d, k } = m;
   if (!Number.isInteger(d) || !Number.isInteger(k) || k! < 1 || k! >= d!)
     bad(`"d", "k" must be integers with 1 ≤ k < d; got d=${d}, k=${k}`);
@@ -185,6 +235,8 @@ export function readModelFile(json: unknown, source = "model"): { model: FewShot
   }
   if (typeof m.taskColumn !== "string" || typeof m.targetColumn !== "string")
     bad(`"taskColumn" and "targetColumn" must be strings`);
+  if (m.otherColumns !== undefined && m.otherColumns !== "ignore")
+    bad(`"otherColumns" must be "ignore" or absent; got ${JSON.stringify(m.otherColumns)}`);
   if (!Array.isArray(m.B) || m.B.length !== d) bad(`"B" must have d = ${d} rows`);
   const B = matFrom(d!, k!, new Float64Array(d! * k!));
   m.B!.forEach((row, a) => {

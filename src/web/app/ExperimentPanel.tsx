@@ -19,8 +19,16 @@ interface Props {
   size: SizeName;
 }
 
-/** Redraw live figures at most this often (ms): the worker streams much faster. */
-const REDRAW_MS = 150;
+/**
+ * Live updates are coalesced to the display rate: messages from the worker only mark the view
+ * dirty, and one `requestAnimationFrame` callback applies them. Redrawing a figure (Vega's
+ * compile, parse and SVG render) can take far longer than a frame, so the next redraw also
+ * waits `REDRAW_FACTOR` times as long as the last one took: figures use at most about a fifth
+ * of the main thread, and a keypress or a click is handled between two redraws, at once.
+ */
+const REDRAW_FACTOR = 4;
+/** Points per live curve drawn while a run streams (the finished figure draws them all). */
+const LIVE_POINTS = 1000;
 
 /**
  * One experiment's form, run controls and figures: the playground and the explorers. The form
@@ -44,7 +52,12 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
   const [workerErrors, setWorkerErrors] = useState<Record<string, string[]>>({});
   const [version, setVersion] = useState(0);
   const client = useMemo(() => new RunClient(), []);
-  const redraw = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const redraw = useRef<number | null>(null);
+  /** Progress from the worker, applied at the next frame. */
+  const pendingProgress = useRef<{ done: number; total: number } | null>(null);
+  /** Whether the live figures need a redraw; when the last one ended and how long it took. */
+  const dirty = useRef(false);
+  const lastRender = useRef({ end: 0, ms: 0 });
   useEffect(() => () => client.stop(), [client]);
 
   const check = useMemo(
@@ -61,12 +74,33 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
     setWorkerErrors({});
   };
 
-  const schedule = () => {
-    if (redraw.current !== null) return;
-    redraw.current = setTimeout(() => {
-      redraw.current = null;
-      setVersion((v) => v + 1);
-    }, REDRAW_MS);
+  const frame = () => {
+    redraw.current = null;
+    if (pendingProgress.current) {
+      setProgress(pendingProgress.current);
+      pendingProgress.current = null;
+    }
+    if (!dirty.current) return;
+    const { end, ms } = lastRender.current;
+    if (performance.now() < end + REDRAW_FACTOR * ms) {
+      redraw.current = requestAnimationFrame(frame); // not yet: leave the main thread to input
+      return;
+    }
+    dirty.current = false;
+    setVersion((v) => v + 1);
+  };
+  const schedule = (figures: boolean) => {
+    if (figures) dirty.current = true;
+    if (redraw.current === null) redraw.current = requestAnimationFrame(frame);
+  };
+  const cancelFrame = () => {
+    if (redraw.current !== null) cancelAnimationFrame(redraw.current);
+    redraw.current = null;
+    dirty.current = false;
+    pendingProgress.current = null;
+  };
+  const rendered = (ms: number) => {
+    lastRender.current = { end: performance.now(), ms };
   };
 
   const run = () => {
@@ -74,6 +108,7 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
       setMessage("Nothing was started: fix the fields marked in red.");
       return;
     }
+    cancelFrame();
     const lr = new LiveRun(exp.id, check.params, size, check.seed, check.command);
     setLive(lr);
     setRecord(null);
@@ -86,14 +121,15 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
       switch (m.type) {
         case "live":
           lr.addLive(m.seed, m.points);
-          schedule();
+          schedule(true);
           break;
         case "seed":
           lr.addSeed(m.seed, m.result);
-          schedule();
+          schedule(true);
           break;
         case "progress":
-          setProgress({ done: m.done, total: m.total });
+          pendingProgress.current = { done: m.done, total: m.total };
+          schedule(false);
           break;
         case "paused":
           setPhase("paused");
@@ -105,12 +141,14 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
           setWarnings((w) => (w.includes(m.message) ? w : [...w, m.message]));
           break;
         case "done":
+          cancelFrame();
           setRecord(m.record);
           setProgress({ done: 1, total: 1 });
           setPhase("done");
           setVersion((v) => v + 1);
           break;
         case "error": {
+          cancelFrame();
           setPhase("error");
           setMessage(m.message);
           setWorkerErrors(problemsByField(m.problems ?? [], m.fields ?? []).errors);
@@ -135,19 +173,22 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
 
   const stop = () => {
     client.stop();
-    if (redraw.current !== null) clearTimeout(redraw.current);
-    redraw.current = null;
+    cancelFrame();
     setPhase("stopped");
     setVersion((v) => v + 1);
   };
 
-  // `version` is the redraw signal: the LiveRun is mutated in place as messages arrive.
-  const figures = useMemo(() => {
-    if (record) return pageFigures(exp, record, null);
-    if (!live || live.empty) return [];
-    return pageFigures(exp, live.finishedSeeds > 0 ? live.record(false) : null, live.record());
+  // `version` is the redraw signal: the LiveRun is mutated in place as messages arrive. The
+  // partial record (thinned for display) is built once per redraw, not on every render.
+  const { figures, shown } = useMemo(() => {
+    if (record) return { figures: pageFigures(exp, record, null), shown: record };
+    if (!live || live.empty) return { figures: [], shown: null };
+    const current = live.record(true, LIVE_POINTS);
+    return {
+      figures: pageFigures(exp, live.finishedSeeds > 0 ? live.record(false, LIVE_POINTS) : null, current),
+      shown: current,
+    };
   }, [exp, live, record, version]);
-  const shown = record ?? (live && !live.empty ? live.record() : null);
   const divergences = shown ? divergenceLines(shown) : [];
   const pct = progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 0;
 
@@ -279,7 +320,7 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
         </div>
         {figures.map((f) =>
           f.spec ? (
-            <Chart key={f.name} spec={f.spec} name={`${exp.id}-${f.name}`} />
+            <Chart key={f.name} spec={f.spec} name={`${exp.id}-${f.name}`} onRendered={rendered} />
           ) : (
             <p class="note" key={f.name}>
               {f.name}: {f.error}

@@ -77,3 +77,39 @@ describe("live runs", () => {
     expect(live.record(false).seedIndices).toEqual([]);
   });
 });
+
+describe("thinning live curves for display", () => {
+  it("keeps every s-th point (s a power of two) at the same iterations in every seed, and the last point", () => {
+    const live = new LiveRun("collins-convergence", {}, "smoke", 0, "test");
+    const curve = (n: number, scale: number) => ({
+      labels: { method: "anil" },
+      xName: "iteration",
+      yName: "dist",
+      x: Array.from({ length: n }, (_, i) => i),
+      y: Array.from({ length: n }, (_, i) => scale / (i + 1)),
+      metrics: {},
+      status: "ok" as const,
+    });
+    live.addSeed(0, { status: "ok", curves: [curve(1001, 1)], scalars: {} });
+    live.addLive(
+      1,
+      Array.from({ length: 700 }, (_, i) => ({ labels: { method: "anil" }, x: i, y: 2 / (i + 1) })),
+    );
+    const full = live.record(true);
+    expect(full.result.seeds.map((s) => s.curves[0].x.length)).toEqual([1001, 700]);
+    const thin = live.record(true, 100);
+    const [a, b] = thin.result.seeds.map((s) => s.curves[0]);
+    // 1001 points → stride 16 (the smallest power of two giving ≤ 100), plus the last point.
+    expect(a.x.slice(0, 4)).toEqual([0, 16, 32, 48]);
+    expect(a.x.at(-1)).toBe(1000);
+    expect(a.x.length).toBeLessThanOrEqual(101);
+    expect(a.y.every((y, i) => y === 1 / (a.x[i] + 1))).toBe(true);
+    // 700 points → stride 8: the shared iterations are the same in both seeds.
+    expect(b.x.slice(0, 3)).toEqual([0, 8, 16]);
+    expect(b.x.at(-1)).toBe(699);
+    const shared = b.x.filter((x) => x % 16 === 0 && x < 700);
+    for (const x of shared) expect(a.x).toContain(x);
+    // The full record is untouched by thinning.
+    expect(live.record(true).result.seeds[0].curves[0].x).toHaveLength(1001);
+  });
+});

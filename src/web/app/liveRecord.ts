@@ -65,12 +65,33 @@ export class LiveRun {
 
   /**
    * The run so far as a record: the finished seeds, then (with `inProgress`) the live curves of
-   * the seed being computed.
+   * the seed being computed. With `maxPoints`, every curve is thinned for display to at most
+   * about that many points (every s-th point, s a power of two, and the last one), the same
+   * iterations in every seed, so a live figure of a 20 000-iteration run stays cheap to draw;
+   * the finished run's figures use the worker's full record.
    */
-  record(inProgress = true): RunRecord {
-    const seeds = [...this.results];
+  record(inProgress = true, maxPoints = Number.POSITIVE_INFINITY): RunRecord {
+    const thin = (c: Curve): Curve => {
+      if (c.x.length <= maxPoints) return { ...c, x: [...c.x], y: [...c.y] };
+      const stride = 2 ** Math.ceil(Math.log2(c.x.length / maxPoints));
+      const x: number[] = [];
+      const y: number[] = [];
+      for (let i = 0; i < c.x.length; i += stride) {
+        x.push(c.x[i]);
+        y.push(c.y[i]);
+      }
+      if ((c.x.length - 1) % stride !== 0) {
+        x.push(c.x[c.x.length - 1]);
+        y.push(c.y[c.y.length - 1]);
+      }
+      return { ...c, x, y };
+    };
+    const seeds =
+      maxPoints === Number.POSITIVE_INFINITY
+        ? [...this.results]
+        : this.results.map((r) => ({ ...r, curves: r.curves.map(thin) }));
     if (inProgress && this.current.size > 0) {
-      const curves = [...this.current.values()].map((c) => ({ ...c, x: [...c.x], y: [...c.y] }));
+      const curves = [...this.current.values()].map(thin);
       const status = curves.some((c) => c.status === "diverged") ? "diverged" : "ok";
       seeds.push({ status, curves, scalars: {} });
     }

@@ -1,0 +1,266 @@
+import { spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { FIT_METHODS } from "../algorithms/representation/modelFile.js";
+import { CLI } from "../sweep/testing.js";
+import { runCli } from "./testing.js";
+
+/** `fit`/`adapt` at the numeric edges (issue 14, items 4, 5 and 9). */
+
+const tmp = mkdtempSync(join(tmpdir(), "metarep-fitedge-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A small well-posed table: 6 tasks × 8 rows, features x0, x1, x2 (y depends on x0, x1 only). */
+function table(scale = 1, extra?: (t: number, i: number) => string): string {
+  const rows: string[] = [`task,y,x0,x1,x2${extra ? ",note" : ""}`];
+  for (let t = 0; t < 6; t++) {
+    for (let i = 0; i < 8; i++) {
+      const x0 = ((t * 8 + i) % 7) - 3;
+      const x1 = ((t * 5 + i * 3) % 5) - 2;
+      const x2 = ((t + i * 2) % 3) - 1;
+      const y = (t + 1) * x0 + (2 - t) * x1;
+      rows.push(
+        `t${t},${y * scale},${x0 * scale},${x1 * scale},${x2 * scale}${extra ? `,${extra(t, i)}` : ""}`,
+      );
+    }
+  }
+  return `${rows.join("\n")}\n`;
+}
+
+const write = (name: string, text: string) => {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+/** Files in a directory (hidden and temporary ones included). */
+const files = (dir: string) => readdirSync(dir).sort();
+
+describe("non-finite values anywhere in the data: exit 2 with file:line and column, nothing written", () => {
+  const good = table();
+  const cases: [string, () => string, RegExp][] = [
+    [
+      "1e999 in a feature (CSV)",
+      () =>
+        write("inf.csv", good.replace("\nt1,", "\nt1,").replace(/\nt2,([^,]+),([^,]+),/, "\nt2,$1,1e999,")),
+      /inf\.csv:18: column "x0" must be a finite number; got "1e999" \(beyond float64's range/,
+    ],
+    [
+      "-1e999 in the target (CSV)",
+      () => write("ninf.csv", good.replace(/\nt0,[^,]+,/, "\nt0,-1e999,")),
+      /ninf\.csv:2: column "y" must be a finite number; got "-1e999"/,
+    ],
+    [
+      "Infinity spelled out (CSV)",
+      () => write("infw.csv", good.replace(/\nt3,([^,]+),([^,]+),([^,]+),/, "\nt3,$1,$2,Infinity,")),
+      /infw\.csv:26: column "x1" must be a finite number; got "Infinity"/,
+    ],
+    [
+      "1e999 in JSONL",
+      () =>
+        write(
+          "inf.jsonl",
+          '{"task":"a","y":1,"x0":1,"x1":2}\n{"task":"a","y":2,"x0":1e999,"x1":2}\n{"task":"b","y":1,"x0":1,"x1":0}\n',
+        ),
+      /inf\.jsonl:2: column "x0" must be a finite number; got a number beyond float64's range/,
+    ],
+  ];
+  test.each(cases)("%s", async (_name, file, message) => {
+    const dir = join(tmp, `out-${_name.replace(/\W+/g, "-")}`);
+    mkdirSync(dir);
+    const r = await runCli("fit", "--data", file(), "--k", "1", "--out", join(dir, "model.json"));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(files(dir)).toEqual([]);
+  });
+});
+
+describe("an estimator that diverges: fit exits 1, says so, writes no model; adapt refuses a diverged model", () => {
+  let big: string;
+  beforeAll(() => {
+    big = write("big.csv", table(1e200));
+  });
+  test.each(FIT_METHODS.map((m) => [m]))("%s on values of 1e200", async (method) => {
+    const dir = join(tmp, `div-${method}`);
+    mkdirSync(dir);
+    const r = await runCli(
+      "fit",
+      "--data",
+      big,
+      "--k",
+      "1",
+      "--method",
+      method,
+      "--out",
+      join(dir, "model.json"),
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      new RegExp(
+        `^metarep: fit ${method} diverged: .*; no model written \\(the data's largest \\|value\\| is [0-9.]+e\\+20[01]`,
+      ),
+    );
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.out).toBe("");
+    expect(files(dir)).toEqual([]);
+  });
+
+  test.each(FIT_METHODS.map((m) => [m]))(
+    "%s fits the same data at scale 0.1 (so the divergence above is the data's scale)",
+    async (method) => {
+      const out = join(tmp, `ok-${method}.json`);
+      const r = await runCli(
+        "fit",
+        "--data",
+        write("small.csv", table(0.1)),
+        "--k",
+        "1",
+        "--method",
+        method,
+        "--out",
+        out,
+      );
+      expect(r.err).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/status ok/);
+      expect(JSON.parse(readFileSync(out, "utf8")).diagnostics.status).toBe("ok");
+    },
+  );
+
+  test("adapt refuses a model marked diverged (as an older metarep wrote them)", async () => {
+    const model = JSON.parse(readFileSync(join(tmp, "ok-anil.json"), "utf8"));
+    model.diagnostics.status = "diverged";
+    const path = write("diverged.json", JSON.stringify(model));
+    const out = join(tmp, "adapt-out", "pred.csv");
+    const r = await runCli("adapt", "--model", path, "--data", join(tmp, "small.csv"), "--out", out);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /diverged\.json: "diagnostics\.status" is "diverged": the fit that wrote this model blew up/,
+    );
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(join(tmp, "adapt-out"))).toBe(false);
+  });
+});
+
+describe("--features selects and orders a subset of the columns", () => {
+  test("x1,x0 on a file that also has x2 and a text column: the model has those features, in that order", async () => {
+    const file = write(
+      "extra.csv",
+      table(1, (t, i) => `row ${t}-${i}`),
+    );
+    const out = join(tmp, "sub.json");
+    const r = await runCli("fit", "--data", file, "--k", "1", "--features", "x1,x0", "--out", out);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const model = JSON.parse(readFileSync(out, "utf8"));
+    expect(model.features).toEqual(["x1", "x0"]);
+    expect(model.d).toBe(2);
+    expect(model.B).toHaveLength(2);
+    // adapt on a file of the same layout reads the same columns.
+    const pred = join(tmp, "sub-pred.csv");
+    const newTask = "task,y,x0,x1,x2,note\nq,1,1,0,5,a\nq,,2,1,7,b\n";
+    const a = await runCli("adapt", "--model", out, "--data", write("new.csv", newTask), "--out", pred);
+    expect(a.err).toBe("");
+    expect(a.code).toBe(0);
+    expect(readFileSync(pred, "utf8").trim().split("\n")).toHaveLength(2);
+  });
+
+  test("the subset gives the same model as a file holding only those columns", async () => {
+    const only = table()
+      .trim()
+      .split("\n")
+      .map((l) => l.split(",").slice(0, 4).join(","))
+      .join("\n");
+    const a = await runCli("fit", "--data", write("x01.csv", `${only}\n`), "--k", "1", "--json");
+    const b = await runCli(
+      "fit",
+      "--data",
+      write("x012.csv", table()),
+      "--k",
+      "1",
+      "--features",
+      "x0,x1",
+      "--json",
+    );
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    const ma = JSON.parse(a.out);
+    const mb = JSON.parse(b.out);
+    expect(mb.B).toEqual(ma.B);
+    expect(mb.heads).toEqual(ma.heads);
+  });
+
+  test.each([
+    ["an absent column", "x0,x9", /missing column "x9" \(a feature\)/],
+    ["a repeated column", "x0,x0", /"--features" must be distinct, non-empty column names; got "x0,x0"/],
+  ])("%s is one line, exit 2", async (_name, features, message) => {
+    const r = await runCli(
+      "fit",
+      "--data",
+      join(tmp, "x012.csv"),
+      "--k",
+      "1",
+      "--features",
+      features,
+      "--out",
+      join(tmp, "never.json"),
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(join(tmp, "never.json"))).toBe(false);
+  });
+});
+
+describe("--json writes no file unless --out is given explicitly", () => {
+  /** Run the built CLI in `cwd`. */
+  function inDir(cwd: string, args: string[]): Promise<{ code: number | null; out: string }> {
+    return new Promise((res) => {
+      const p = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      p.stdout.on("data", (d) => {
+        out += d;
+      });
+      p.on("exit", (code) => res({ code, out }));
+    });
+  }
+
+  test("fit --json and adapt --json print JSON and leave the working directory as it was", async () => {
+    const cwd = join(tmp, "cwd");
+    mkdirSync(cwd);
+    const data = write("json.csv", table());
+    const fit = await inDir(cwd, ["fit", "--data", data, "--k", "1", "--json"]);
+    expect(fit.code).toBe(0);
+    expect(JSON.parse(fit.out).format).toBe("metarep-fewshot-model");
+    expect(files(cwd)).toEqual([]);
+    const model = write("json-model.json", fit.out);
+    const adapt = await inDir(cwd, [
+      "adapt",
+      "--model",
+      model,
+      "--data",
+      write("q.csv", "task,y,x0,x1,x2\nq,1,1,0,1\nq,,2,1,0\n"),
+      "--ridge",
+      "0.1",
+      "--json",
+    ]);
+    expect(adapt.code).toBe(0);
+    expect(JSON.parse(adapt.out).predictions).toHaveLength(1);
+    expect(files(cwd)).toEqual([]);
+    // With --out given, the file is written as well.
+    const both = await inDir(cwd, ["fit", "--data", data, "--k", "1", "--json", "--out", "m.json"]);
+    expect(both.code).toBe(0);
+    expect(files(cwd)).toEqual(["m.json"]);
+  });
+});

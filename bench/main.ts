@@ -2,18 +2,23 @@
  * `npm run bench [-- filter…] [--repeat=N]`: every suite times metarep against the NumPy
  * reference in ../shared/reference in the same run, same settings, and prints the speed ratio
  * (reference seconds / metarep seconds). Timings exclude interpreter start-up on both sides.
+ * The NumPy anchor runs as a user's NumPy does (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed
+ * from its process's environment), with its default threads and with one; the header says which
+ * OpenBLAS core type it dispatched to.
  * Speed is measured here, never asserted in tests.
  */
 
 import { benchCnn } from "./cnn.js";
-import { type BenchOptions, referenceDir } from "./common.js";
+import { type BenchOptions, describeAnchor, referenceDir } from "./common.js";
 import { benchFewShot } from "./fewshot.js";
 import { benchGbml } from "./gbml.js";
+import { benchKernels } from "./kernels.js";
 import { benchMlr } from "./mlr.js";
 import { benchSweep } from "./sweep.js";
 import { benchWeb } from "./web.js";
 
 const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
+  { name: "kernels (WebAssembly SIMD GEMM in Node and Chromium vs NumPy)", run: benchKernels },
   { name: "gbml (Collins et al.: MAML, ANIL, …)", run: benchGbml },
   { name: "fewshot (Du et al.: AltMin, MoM)", run: benchFewShot },
   { name: "mlr (Kong et al.: mixed linear regression, robust PCA)", run: benchMlr },
@@ -27,6 +32,7 @@ async function main(): Promise<void> {
   const only = args.filter((a) => !a.startsWith("--"));
   const repeat = Number(args.find((a) => a.startsWith("--repeat="))?.slice(9) ?? 3);
   console.log(`metarep bench — reference: ${referenceDir()}`);
+  console.log(describeAnchor());
   for (const s of SUITES) {
     console.log(`\n## ${s.name}`);
     await s.run({ only, repeat });

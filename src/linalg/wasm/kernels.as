@@ -49,6 +49,48 @@ function packA(
   for (let r: i32 = 0; r < mc; r += MR) {
     const rows = min(MR, mc - r);
     const panel = dst + (<usize>(r * kc) << 3);
+    if (rows == MR) {
+      // Whole panels, branch-free (the values are the same as the general loop's below).
+      const i = i0 + r;
+      if (trans != 0) {
+        // op(A) = Aᵀ: the MR values of one p are contiguous in A.
+        for (let p: i32 = 0; p < kc; p++) {
+          const src = a + (<usize>((p0 + p) * lda + i) << 3);
+          const out = panel + (<usize>(p * MR) << 3);
+          let lo = v128.load(src);
+          let hi = v128.load(src, 16);
+          if (w != 0) {
+            const wp = v128.load_splat<f64>(w + (<usize>(p0 + p) << 3));
+            lo = f64x2.mul(wp, lo);
+            hi = f64x2.mul(wp, hi);
+          }
+          v128.store(out, lo);
+          v128.store(out, hi, 16);
+        }
+      } else {
+        const row = <usize>lda << 3;
+        for (let p: i32 = 0; p < kc; p++) {
+          const src = a + (<usize>(i * lda + p0 + p) << 3);
+          const out = panel + (<usize>(p * MR) << 3);
+          let v0 = load<f64>(src);
+          let v1 = load<f64>(src + row);
+          let v2 = load<f64>(src + 2 * row);
+          let v3 = load<f64>(src + 3 * row);
+          if (w != 0) {
+            const wp = load<f64>(w + (<usize>(p0 + p) << 3));
+            v0 = wp * v0;
+            v1 = wp * v1;
+            v2 = wp * v2;
+            v3 = wp * v3;
+          }
+          store<f64>(out, v0);
+          store<f64>(out, v1, 8);
+          store<f64>(out, v2, 16);
+          store<f64>(out, v3, 24);
+        }
+      }
+      continue;
+    }
     for (let p: i32 = 0; p < kc; p++) {
       const out = panel + (<usize>(p * MR) << 3);
       const wp: f64 = w != 0 ? load<f64>(w + (<usize>(p0 + p) << 3)) : 1.0;
@@ -79,6 +121,19 @@ function packB(trans: i32, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i3
         const out = panel + (<usize>(p * NR) << 3);
         v128.store(out, v128.load(src));
         v128.store(out, v128.load(src, 16), 16);
+      }
+      continue;
+    }
+    if (cols == NR) {
+      // op(B) = Bᵀ: the NR values of one p sit in NR rows of B, one per row.
+      const row = <usize>ldb << 3;
+      for (let p: i32 = 0; p < kc; p++) {
+        const src = b + (<usize>((j0 + c) * ldb + p0 + p) << 3);
+        const out = panel + (<usize>(p * NR) << 3);
+        store<f64>(out, load<f64>(src));
+        store<f64>(out, load<f64>(src + row), 8);
+        store<f64>(out, load<f64>(src + 2 * row), 16);
+        store<f64>(out, load<f64>(src + 3 * row), 24);
       }
       continue;
     }

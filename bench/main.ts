@@ -15,6 +15,7 @@ import { benchGbml } from "./gbml.js";
 import { benchKernels } from "./kernels.js";
 import { benchMlr } from "./mlr.js";
 import { benchSweep } from "./sweep.js";
+import { benchTripuraneni } from "./tripuraneni.js";
 import { benchWeb } from "./web.js";
 
 const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
@@ -23,6 +24,7 @@ const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   { name: "fewshot (Du et al.: AltMin, MoM)", run: benchFewShot },
   { name: "mlr (Kong et al.: mixed linear regression, robust PCA)", run: benchMlr },
   { name: "cnn (Li et al.: two-layer CNN gradient step)", run: benchCnn },
+  { name: "tripuraneni (MoM over the paper's whole grid: wall time, peak memory)", run: benchTripuraneni },
   { name: "sweep (executors: threads vs inline, per-cell overhead, BullMQ)", run: benchSweep },
   { name: "web (the page's worker in Chromium vs the Node CLI)", run: benchWeb },
 ];

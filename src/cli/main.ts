@@ -22,6 +22,7 @@ import { COMMAND_MODULES } from "./commands.js";
 import { getDatasetLoader } from "./datasets.js";
 import { collect, parseIntFlag, parseSets, UsageError } from "./flags.js";
 import { makeProgress } from "./progress.js";
+import { runSeedsOnThreads } from "./runSeeds.js";
 import { CellsFailedError, sweepCommands } from "./sweepCommands.js";
 
 /** A validated run: from flags (`plan`) or from a stored record (`planFromRecord`). */
@@ -108,7 +109,12 @@ class DatasetDigestError extends MetarepError {
   override name = "DatasetDigestError";
 }
 
-async function execute(p: RunPlan, quiet: boolean): Promise<RunRecord> {
+async function execute(p: RunPlan, quiet: boolean, workers = 1): Promise<RunRecord> {
+  // Several seeds on worker threads, as `reproduce` runs cells (a real data set is loaded here in
+  // the main thread, so such runs stay inline).
+  if (workers > 1 && p.seedIndices.length > 1 && !p.exp.dataset && p.size !== null) {
+    return runSeedsOnThreads({ ...p, size: p.size, workers, quiet });
+  }
   let dataset: { data: unknown; info: { kind: string; path: string; digest: string } } | undefined;
   if (p.exp.dataset && p.data !== undefined) {
     const loaded = await getDatasetLoader(p.exp.dataset.kind).load(p.data);
@@ -161,6 +167,7 @@ export function theoryLines(rows: readonly TheoryRow[]): string[] {
 const rel = (p: string) => relative(process.cwd(), p) || ".";
 
 interface RunOptions {
+  workers?: string;
   size: string;
   seeds?: string;
   seed: string;
@@ -282,6 +289,7 @@ function program(): Command {
       "re-run a stored record.json (from `metarep run` or the web page) as recorded: experiment, parameters, size, seeds and data set; exit 0 if every number is identical, 1 if not",
     )
     .option("--quiet", "no progress display on stderr")
+    .option("--workers <N>", "worker threads for several seeds (default: the number of cores; 1 = inline)")
     .addHelpText(
       "after",
       `
@@ -299,7 +307,9 @@ Examples:
         );
       }
       const p = plan(id, opts);
-      const record = await execute(p, Boolean(opts.json || opts.quiet));
+      const workers =
+        opts.workers === undefined ? availableParallelism() : parseIntFlag("--workers", opts.workers, 1);
+      const record = await execute(p, Boolean(opts.json || opts.quiet), workers);
       const figs = await writeOutputs(p.exp, record, resolve(opts.out));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(record)}\n`);

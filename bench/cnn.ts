@@ -9,7 +9,6 @@
  * NumPy's default BLAS threads and once with one thread (metarep is single-threaded). Each metarep
  * timing is the best of `--repeat` runs after a warm-up.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -20,7 +19,7 @@ import { trainCnn } from "../src/algorithms/cnn/train.js";
 import { parseNpy, writeNpy } from "../src/data/npy.js";
 import { samplePatchTasks } from "../src/models/patchData.js";
 import { key } from "../src/rng/key.js";
-import type { BenchOptions } from "./common.js";
+import { type BenchOptions, REF_THREADS, runReference } from "./common.js";
 
 interface Setting {
   name: string;
@@ -103,15 +102,9 @@ export function benchCnn({ only, repeat }: BenchOptions): void {
         writeFileSync(join(dir, "y.npy"), writeNpy({ descr: "<f8", shape: [data.count], data: data.y }));
         writeFileSync(join(dir, "c.npy"), writeNpy({ descr: "<f8", shape: [data.count], data: c }));
         writeFileSync(join(dir, "W0.npy"), writeNpy({ descr: "<f8", shape: [2 * s.m, s.d], data: W0.data }));
-        for (const threads of ["default", "1"]) {
-          const env = { ...process.env };
-          if (threads === "1")
-            Object.assign(env, { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" });
-          const args = [script, "--dir", dir, "--patches", String(s.P), "--q", "3", "--eta", String(eta)];
-          const out = execFileSync("python3", [...args, "--steps", String(s.steps), "--json"], {
-            encoding: "utf8",
-            env,
-          });
+        for (const threads of REF_THREADS) {
+          const args = ["--dir", dir, "--patches", String(s.P), "--q", "3", "--eta", String(eta)];
+          const out = runReference(script, [...args, "--steps", String(s.steps), "--json"], threads);
           const j = JSON.parse(out) as { seconds_per_step: number };
           const Wref = parseNpy(readFileSync(join(dir, "W_ref.npy"))).data as Float64Array;
           let diff = 0;

@@ -5,7 +5,6 @@
  * reference's `seconds` and `seconds_fit`). Both sides exclude interpreter start-up; each timing is
  * the best of `--repeat` runs (after three warm-up runs on our side), since the machine may be shared.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { getEstimator } from "../src/algorithms/representation/estimators.js";
@@ -14,7 +13,7 @@ import type { EstimatorId } from "../src/algorithms/representation/types.js";
 import { subspaceDistance } from "../src/metrics/subspace.js";
 import { type FewShotModel, fewShotKeys, sampleSourceTasks } from "../src/models/fewShotTasks.js";
 import { key } from "../src/rng/key.js";
-import { type BenchOptions, referenceDir } from "./common.js";
+import { type BenchOptions, REF_THREADS, type RefThreads, referenceDir, runReference } from "./common.js";
 
 interface Case {
   name: string;
@@ -63,7 +62,7 @@ function timeOurs(c: Case, seed: number): Timing {
   };
 }
 
-function timeReference(c: Case, seed: number): Timing | null {
+function timeReference(c: Case, seed: number, threads: RefThreads): Timing | null {
   const script = join(referenceDir(), "fewshot_ref.py");
   if (!existsSync(script)) return null;
   const args = [script, "--method", c.method, "--d", String(c.d), "--k", String(c.k), "--T", String(c.T)];
@@ -78,7 +77,7 @@ function timeReference(c: Case, seed: number): Timing | null {
     String(c.iters),
   );
   args.push("--targets", String(c.targets), "--seed", String(seed), "--json");
-  const j = JSON.parse(execFileSync("python3", args, { encoding: "utf8", maxBuffer: 1 << 26 })) as {
+  const j = JSON.parse(runReference(script, args.slice(1), threads)) as {
     seconds: number;
     seconds_fit: number;
     excess_risk: number;
@@ -125,28 +124,32 @@ export function benchFewShot({ only, repeat }: BenchOptions): void {
   );
 
   console.log(
-    "case | metarep s (fit s) | numpy s (fit s) | speed-up whole run | speed-up estimator | ER metarep / numpy | dist metarep / numpy",
+    "case | numpy threads | metarep s (fit s) | numpy s (fit s) | speed-up whole run | speed-up estimator | ER metarep / numpy | dist metarep / numpy",
   );
   for (const c of cases) {
     for (let w = 0; w < 3; w++) timeOurs(c, 0); // warm-up: let the JIT compile and settle the hot loops
     const ours = best(Array.from({ length: repeat }, () => timeOurs(c, 0)));
-    const refRuns: Timing[] = [];
-    for (let r = 0; r < repeat; r++) {
-      const t = timeReference(c, 0);
-      if (t) refRuns.push(t);
+    for (const threads of REF_THREADS) {
+      const refRuns: Timing[] = [];
+      for (let r = 0; r < repeat; r++) {
+        const t = timeReference(c, 0, threads);
+        if (t) refRuns.push(t);
+      }
+      const ref = refRuns.length ? best(refRuns) : null;
+      const ratio = (a: number | undefined, b: number) =>
+        a === undefined ? "n/a" : `${(a / b).toFixed(2)}×`;
+      console.log(
+        [
+          c.name,
+          threads,
+          `${ours.seconds.toFixed(3)} (${ours.fit.toFixed(3)})`,
+          ref ? `${ref.seconds.toFixed(3)} (${ref.fit.toFixed(3)})` : "— (reference not found)",
+          ratio(ref?.seconds, ours.seconds),
+          ratio(ref?.fit, ours.fit),
+          `${ours.er.toFixed(4)} / ${ref ? ref.er.toFixed(4) : "—"}`,
+          `${ours.dist.toFixed(4)} / ${ref ? ref.dist.toFixed(4) : "—"}`,
+        ].join(" | "),
+      );
     }
-    const ref = refRuns.length ? best(refRuns) : null;
-    const ratio = (a: number | undefined, b: number) => (a === undefined ? "n/a" : `${(a / b).toFixed(2)}×`);
-    console.log(
-      [
-        c.name,
-        `${ours.seconds.toFixed(3)} (${ours.fit.toFixed(3)})`,
-        ref ? `${ref.seconds.toFixed(3)} (${ref.fit.toFixed(3)})` : "— (reference not found)",
-        ratio(ref?.seconds, ours.seconds),
-        ratio(ref?.fit, ours.fit),
-        `${ours.er.toFixed(4)} / ${ref ? ref.er.toFixed(4) : "—"}`,
-        `${ours.dist.toFixed(4)} / ${ref ? ref.dist.toFixed(4) : "—"}`,
-      ].join(" | "),
-    );
   }
 }

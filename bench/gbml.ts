@@ -3,16 +3,16 @@
  * in one run, same settings, reported as a speed ratio (reference seconds / metarep seconds).
  * Timings exclude interpreter start-up on both sides (the reference reports its own compute
  * time). Each metarep timing is the best of `--repeat` runs after a warm-up; the reference runs
- * once per setting (its spread is small next to its run time).
+ * once per setting and thread count (its spread is small next to its run time), with NumPy's
+ * default threads and with one, in the fair environment of `referenceEnv`.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type MetaTrainConfig, type MethodId, metaTrain } from "../src/algorithms/index.js";
 import { type GbmlParams, gbmlSchema, trainConfig } from "../src/experiments/gbml.js";
 import { key } from "../src/rng/key.js";
 
-import { type BenchOptions, referenceDir } from "./common.js";
+import { type BenchOptions, REF_THREADS, type RefThreads, referenceDir, runReference } from "./common.js";
 
 interface Case {
   name: string;
@@ -61,10 +61,14 @@ function timeOurs(p: GbmlParams, method: MethodId, repeat: number): { seconds: n
   return { seconds: best, final };
 }
 
-function timeReference(c: Case, p: GbmlParams): { seconds: number; final: number } | null {
+function timeReference(
+  c: Case,
+  p: GbmlParams,
+  threads: RefThreads,
+): { seconds: number; final: number } | null {
   const script = join(referenceDir(), "gbml_ref.py");
   if (!existsSync(script)) return null;
-  const out = execFileSync("python3", [script, ...refArgs(c, p)], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const out = runReference(script, refArgs(c, p), threads);
   const j = JSON.parse(out) as { seconds: number; dist: number[] };
   return { seconds: j.seconds, final: j.dist[j.dist.length - 1] };
 }
@@ -96,15 +100,18 @@ export function benchGbml({ only, repeat }: BenchOptions): void {
     ] as Case[]
   ).filter((c) => only.length === 0 || only.some((o) => c.name.includes(o)));
 
-  console.log("case | metarep s | numpy s | speed-up (numpy/metarep) | final dist metarep / numpy");
+  console.log(
+    "case | metarep s | numpy s (default threads / 1 thread) | speed-up vs default / vs 1 thread | final dist metarep / numpy",
+  );
   for (const c of cases) {
     const p = gbmlSchema.parse({ ...c.params, methods: [c.method] });
     timeOurs({ ...p, iters: Math.min(p.iters, 400) }, c.method, 1); // warm-up: let the JIT compile the hot loop first
     const ours = timeOurs(p, c.method, repeat);
-    const ref = timeReference(c, p);
-    const ratio = ref ? (ref.seconds / ours.seconds).toFixed(2) : "n/a (reference not found)";
+    const [ref, one] = REF_THREADS.map((t) => timeReference(c, p, t));
+    const ratio = (r: typeof ref) => (r ? `${(r.seconds / ours.seconds).toFixed(2)}×` : "n/a");
+    const secs = (r: typeof ref) => (r ? r.seconds.toFixed(3) : "—");
     console.log(
-      `${c.name} | ${ours.seconds.toFixed(3)} | ${ref ? ref.seconds.toFixed(3) : "—"} | ${ratio}× | ${ours.final.toExponential(2)} / ${ref ? ref.final.toExponential(2) : "—"}`,
+      `${c.name} | ${ours.seconds.toFixed(3)} | ${secs(ref)} / ${secs(one)} | ${ratio(ref)} / ${ratio(one)} | ${ours.final.toExponential(2)} / ${ref ? ref.final.toExponential(2) : "—"}`,
     );
   }
 }

@@ -6,7 +6,6 @@
  * `--repeat` runs (metarep after a warm-up run that lets the JIT compile the hot loops).
  * Also the robust subspace estimators at n = 10⁴, d = 10, k = 1: time per run (no reference).
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -26,7 +25,7 @@ import {
 } from "../src/models/mixedLinearRegression.js";
 import { sampleMixtureProjectedTasks } from "../src/models/mixtureProjected.js";
 import { foldIn, key } from "../src/rng/key.js";
-import { type BenchOptions, referenceDir } from "./common.js";
+import { type BenchOptions, type RefThreads, referenceDir, runReference } from "./common.js";
 
 function runOurs(
   seed: number,
@@ -48,13 +47,13 @@ function runOurs(
   return { seconds: (performance.now() - t0) / 1000, metrics: res.metrics };
 }
 
-function runReference(
+function timeReference(
   seed: number,
-  env?: NodeJS.ProcessEnv,
+  threads: RefThreads,
 ): { seconds: number; metrics: MlrPipelineMetrics } | null {
   const script = join(referenceDir(), "mlr_ref.py");
   if (!existsSync(script)) return null;
-  const out = execFileSync("python3", [script, "--seed", String(seed), "--json"], { encoding: "utf8", env });
+  const out = runReference(script, ["--seed", String(seed), "--json"], threads);
   const j = JSON.parse(out) as MlrPipelineMetrics & { seconds: number };
   return { seconds: j.seconds, metrics: j };
 }
@@ -72,8 +71,7 @@ export function benchMlr({ only, repeat }: BenchOptions): void {
   const pipeline = "pipeline at mlr_ref.py defaults (d=32, k=4, 8192 light + 128 heavy + 8192 light tasks)";
   if (wanted(pipeline) || wanted("mlr")) {
     // Interleaved rounds (the machine is shared: load drifts), best of each. The reference runs
-    // as installed (OpenBLAS may use both cores) and restricted to one thread, as metarep runs.
-    const one = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+    // with NumPy's default threads and with one thread, as metarep runs (fair environment).
     const rounds = Math.max(repeat, 5);
     runOurs(100, "projected"); // warm-up: let the JIT compile the hot loops first
     runOurs(101, "direct");
@@ -87,8 +85,8 @@ export function benchMlr({ only, repeat }: BenchOptions): void {
     for (let r = 0; r < rounds; r++) {
       runs.projected.push(runOurs(r, "projected"));
       runs.direct.push(runOurs(r, "direct"));
-      const a = runReference(r);
-      const b = runReference(r, one);
+      const a = timeReference(r, "default");
+      const b = timeReference(r, "1");
       if (a === null || b === null) haveRef = false;
       else {
         runs.refDefault.push(a);

@@ -22,7 +22,18 @@ import { launchChromium } from "../src/web/browser.js";
 import { serveStatic, WEB_DIST } from "../src/web/staticServer.js";
 import type { BenchOptions } from "./common.js";
 
-const COMMAND = ["run", "collins-convergence", "--size", "paper", "--seeds", "10", "--seed", "0"];
+const COMMAND = [
+  "run",
+  "collins-convergence",
+  "--size",
+  "paper",
+  "--seeds",
+  "10",
+  "--seed",
+  "0",
+  "--workers",
+  "1",
+];
 
 export async function benchWeb({ only, repeat }: BenchOptions): Promise<void> {
   if (only.length > 0 && !only.some((o) => "web browser collins latency".includes(o))) return;

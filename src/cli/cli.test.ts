@@ -165,3 +165,44 @@ describe("metarep run and list", () => {
     }
   });
 });
+
+describe("metarep run with several seeds on worker threads", () => {
+  test("--workers 2 gives the record of the inline run (--workers 1): same results, cell id and command", async () => {
+    const args = [
+      "run",
+      "collins-convergence",
+      "--size",
+      "smoke",
+      "--seeds",
+      "3",
+      "--set",
+      "iters=60",
+      "--json",
+    ];
+    const one = await cli(...args, "--workers", "1", "--out", join(tmp, "w1"));
+    const two = await cli(...args, "--workers", "2", "--out", join(tmp, "w2"));
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    const a = JSON.parse(one.out);
+    const b = JSON.parse(two.out);
+    expect(b.seedIndices).toEqual([0, 1, 2]);
+    expect(b.result).toEqual(a.result);
+    expect(b.cellId).toBe(a.cellId);
+    expect(b.command).toBe(a.command);
+  });
+
+  test("a bad --workers is one line naming the flag, the constraint and the value", async () => {
+    const r = await cli(
+      "run",
+      "collins-convergence",
+      "--seeds",
+      "2",
+      "--workers",
+      "0",
+      "--out",
+      join(tmp, "w0"),
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/"--workers" must be an integer ≥ 1; got "0"/);
+  });
+});

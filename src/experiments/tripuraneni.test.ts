@@ -45,4 +45,23 @@ describe("tripuraneni-mom (d=100, k=5, n1=25, heads N(0, I/k), σ=1)", () => {
     expect(warnings[0]).toMatch(/skipped n1=5, T=40 \(n1·T = 200 rows > max_rows = 100\)/);
     expect(res.curves.find((c) => c.labels.method === "mom")!.x).toEqual([10]);
   });
+
+  test("MoM alone streams its rows: no setting is skipped, and sin θ equals the held-X run's to 1e-12", () => {
+    const quiet = { progress: () => {}, warn: () => {} };
+    const base = { d: 10, k: 2, Ts: [10, 40], n1s: [5] };
+    const streamed = runSeed(
+      tripuraneniMom,
+      resolveParams(tripuraneniMom, null, { ...base, methods: ["mom"], max_rows: 100 }),
+      0,
+      0,
+      quiet,
+    );
+    const held = runSeed(tripuraneniMom, resolveParams(tripuraneniMom, null, base), 0, 0, quiet);
+    const sin = (r: typeof held) =>
+      r.curves.find((c) => c.labels.method === "mom" && c.labels.quantity === "sin θ")!;
+    expect(Object.keys(streamed.scalars)).toEqual([]);
+    expect(sin(streamed).x).toEqual([10, 40]);
+    expect(sin(held).x).toEqual([10, 40]);
+    for (let i = 0; i < 2; i++) expect(Math.abs(sin(streamed).y[i] - sin(held).y[i])).toBeLessThan(1e-12);
+  });
 });

@@ -1,9 +1,13 @@
 import { z } from "zod";
 import { getEstimator } from "../algorithms/representation/estimators.js";
 import { taskHeads } from "../algorithms/representation/heads.js";
+import { momStreamed } from "../algorithms/representation/mom.js";
+import type { Mat } from "../linalg/mat.js";
 import { headDiagnostics } from "../metrics/conditioning.js";
 import { subspaceDistance } from "../metrics/subspace.js";
-import { sampleSourceTasks } from "../models/fewShotTasks.js";
+import { type FewShotModel, sampleSourceTasks, streamSourceTasks } from "../models/fewShotTasks.js";
+import { equalOffsets } from "../models/multiTaskData.js";
+import type { Key } from "../rng/key.js";
 import {
   checkFewShot,
   fewShotFields,
@@ -29,8 +33,10 @@ const schema = z
     Ts: listOf(posInt()).default([100, 200, 400, 800, 1600, 3200, 6400]).describe("source tasks T"),
     n1s: listOf(posInt()).default([5, 25, 300]).describe("rows per source task n1"),
     max_rows: posInt()
-      .default(500_000)
-      .describe("skip settings with n1·T above this (X is materialised: n1·T·d doubles)"),
+      .default(2_000_000)
+      .describe(
+        "skip settings with n1·T above this when a method needs X held (n1·T·d doubles); MoM alone streams rows",
+      ),
   })
   .superRefine(checkFewShot);
 
@@ -39,8 +45,10 @@ const schema = z
  * subspace error sin θ = dist(B̂, B*) (unsquared) of the method-of-moments estimator and of
  * Burer–Monteiro factored ERM as the number of source tasks T grows, for several n1, in the setting
  * d=100, k=5, heads N(0, I_k/k) (defaults ours where the paper's are not restated). MoM's error
- * falls roughly like 1/√(n1T); BM (the rank-k least-squares fit) is below it. Settings with
- * n1·T > `max_rows` are skipped with a warning and a `skipped[n1=…,T=…]` scalar (memory).
+ * falls roughly like 1/√(n1T); BM (the rank-k least-squares fit) is below it. MoM alone never holds
+ * X: its rows stream through M̂ (O(d²) memory), so its whole grid runs (1.92 M rows at n1=300,
+ * T=6400). When a method needs X held (BM), settings with n1·T > `max_rows` (default 2 M: the whole
+ * paper grid, 1.5 GB of X at the top) are skipped with a warning and a `skipped[n1=…,T=…]` scalar.
  * Curves: {method, n1, quantity: "sin θ"} over T (metric `slope`), learned-head `cond(Ŵ)`, and the
  * true heads' `cond(W*)` per n1.
  */
@@ -60,15 +68,7 @@ export const tripuraneniMom: Experiment<typeof schema> = {
   runCondition(p, c, key, ctx): RunResult {
     const n1 = c.n1 as number;
     const T = c.T as number;
-    if (n1 * T > p.max_rows) {
-      ctx.warn(
-        `tripuraneni-mom: skipped n1=${n1}, T=${T} (n1·T = ${n1 * T} rows > max_rows = ${p.max_rows})`,
-      );
-      return { status: "ok" as const, curves: [], scalars: { skipped: 1 } };
-    }
     const model = fewShotModel({ ...p, T: 1, n1: 1, n2: 1, targets: 1, ridge: 0 });
-    const src = sampleSourceTasks(model, T, n1, key);
-    const fits = fitMethods({ ...p, T, n1, n2: 1, targets: 1, ridge: 0 }, src.data, src.Bstar, key, ctx);
     const safe = (v: number) => (Number.isFinite(v) ? v : Number.MAX_VALUE);
     const curve = (
       labels: Curve["labels"],
@@ -85,6 +85,25 @@ export const tripuraneniMom: Experiment<typeof schema> = {
       status: "ok",
     });
     const curves: Curve[] = [];
+    if (p.methods.length === 1 && p.methods[0] === "mom") {
+      // MoM alone streams the rows (same draws as sampleSourceTasks): M̂ is accumulated chunk by
+      // chunk and X is never held, so the whole grid runs whatever n1·T.
+      const { fit, Bstar, W } = momStreamed(model, T, n1, key);
+      curves.push(curve({ method: "mom" }, "sin θ", subspaceDistance(fit.B, Bstar), { slope: null }));
+      const cond = headDiagnostics(streamedHeads(model, T, n1, key, fit.B)).condition;
+      curves.push(curve({ method: "mom" }, "cond(Ŵ)", safe(cond)));
+      curves.push(curve({}, "cond(W*)", safe(headDiagnostics(W).condition)));
+      ctx.progress(1, 1);
+      return { status: fewShotStatus(curves), curves, scalars: {} };
+    }
+    if (n1 * T > p.max_rows) {
+      ctx.warn(
+        `tripuraneni-mom: skipped n1=${n1}, T=${T} (n1·T = ${n1 * T} rows > max_rows = ${p.max_rows})`,
+      );
+      return { status: "ok" as const, curves: [], scalars: { skipped: 1 } };
+    }
+    const src = sampleSourceTasks(model, T, n1, key);
+    const fits = fitMethods({ ...p, T, n1, n2: 1, targets: 1, ridge: 0 }, src.data, src.Bstar, key, ctx);
     p.methods.forEach((method, i) => {
       const learns = getEstimator(method).learns;
       const dist = learns ? subspaceDistance(fits[i].B, src.Bstar) : 1;
@@ -98,3 +117,18 @@ export const tripuraneniMom: Experiment<typeof schema> = {
   },
   combine: (_p, parts) => joinSettings(parts, "T"),
 };
+
+/**
+ * Learned heads ŵ_t = argmin ‖y_t − X_t B̂ w‖ of every source task, from a second pass over the
+ * streamed rows (the same draws again), so cond(Ŵ) needs no held X either.
+ */
+function streamedHeads(model: FewShotModel, T: number, n1: number, key: Key, B: Mat): Mat {
+  const k = B.cols;
+  const W = { rows: T, cols: k, data: new Float64Array(T * k) };
+  streamSourceTasks(model, T, n1, key, (X, y, rows, firstTask) => {
+    const tasks = rows / n1;
+    const chunk = { d: model.d, tasks, start: equalOffsets(tasks, n1), X, y };
+    W.data.set(taskHeads(chunk, B).data, firstTask * k);
+  });
+  return W;
+}

@@ -1,203 +1,144 @@
 import { DimensionError, shapeOf } from "./errors.js";
 import { type Mat, zeros } from "./mat.js";
+import { f64, kernels, reserve } from "./wasm/kernels.js";
 
 /*
- * Dense products, the one entry point for large multiplications (DESIGN: a faster backend can be
- * swapped in here without touching algorithms).
- *
- * Kernels stream contiguous rows: for C ← C + α op(A) op(B) with B not transposed, every inner loop
- * is an axpy over a row of B into a row of C, four rows of B at a time so each load/store of C is
- * amortised over four multiply-adds; with B transposed, inner loops are dot products of rows.
- * Loops over k and j are blocked so a panel of B stays in cache when the operands are large.
+ * Dense products: the entry points for every multiplication of matrices in metarep, backed by one
+ * WebAssembly SIMD module (wasm/kernels.as: packed panels, a 4 × 4 f64x2 micro-kernel, plain
+ * multiply then add, so the same bits in Node and in browsers). Operands are copied into the
+ * module's memory and C back out: O(mk + kn + mn) moves for O(mnk) multiply-adds, a few percent
+ * of a call once the three dimensions pass ~30 (bench "kernels" prints the split).
  */
 
-/** Panel sizes for blocking: a KC × NC panel of B (256 KiB) stays in L2. */
-const KC = 128;
-const NC = 256;
-
-function overlaps(a: Float64Array, b: Float64Array): boolean {
-  if (a.buffer !== b.buffer) return false;
-  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+/** A row-major matrix inside a larger buffer: element (i, j) is `data[offset + i·stride + j]`. */
+export interface StridedMat {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float64Array;
+  readonly offset: number;
+  /** Row stride in elements, ≥ cols. */
+  readonly stride: number;
 }
 
-/**
- * C[i, j] += α Σ_p op(A)[i, p] B[p, j]; B k×n. op(A)[i, p] is `a[i·aRowStep + p·aStride]` (A m×k:
- * steps k, 1; A k×m transposed: steps 1, m). Micro-kernel: two rows of C × four rows of B, so each
- * load of B feeds two multiply-adds and each load/store of C four.
- */
-function kernelXN(
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: Float64Array,
-  aRowStep: number,
-  aStride: number,
-  b: Float64Array,
-  c: Float64Array,
-): void {
-  for (let j0 = 0; j0 < n; j0 += NC) {
-    const j1 = Math.min(n, j0 + NC);
-    for (let p0 = 0; p0 < k; p0 += KC) {
-      const p1 = Math.min(k, p0 + KC);
-      let i = 0;
-      for (; i + 1 < m; i += 2) {
-        const c0 = i * n;
-        const c1 = c0 + n;
-        const x = i * aRowStep;
-        const y = x + aRowStep;
-        let p = p0;
-        for (; p + 3 < p1; p += 4) {
-          const q = p * aStride;
-          const x0 = alpha * a[x + q];
-          const x1 = alpha * a[x + q + aStride];
-          const x2 = alpha * a[x + q + 2 * aStride];
-          const x3 = alpha * a[x + q + 3 * aStride];
-          const y0 = alpha * a[y + q];
-          const y1 = alpha * a[y + q + aStride];
-          const y2 = alpha * a[y + q + 2 * aStride];
-          const y3 = alpha * a[y + q + 3 * aStride];
-          const b0 = p * n;
-          const b1 = b0 + n;
-          const b2 = b1 + n;
-          const b3 = b2 + n;
-          for (let j = j0; j < j1; j++) {
-            const u0 = b[b0 + j];
-            const u1 = b[b1 + j];
-            const u2 = b[b2 + j];
-            const u3 = b[b3 + j];
-            c[c0 + j] += x0 * u0 + x1 * u1 + x2 * u2 + x3 * u3;
-            c[c1 + j] += y0 * u0 + y1 * u1 + y2 * u2 + y3 * u3;
-          }
-        }
-        for (; p < p1; p++) {
-          const x0 = alpha * a[x + p * aStride];
-          const y0 = alpha * a[y + p * aStride];
-          const b0 = p * n;
-          for (let j = j0; j < j1; j++) {
-            const u0 = b[b0 + j];
-            c[c0 + j] += x0 * u0;
-            c[c1 + j] += y0 * u0;
-          }
-        }
-      }
-      if (i < m) {
-        // Odd last row: one row of C × four rows of B.
-        const c0 = i * n;
-        const x = i * aRowStep;
-        let p = p0;
-        for (; p + 3 < p1; p += 4) {
-          const q = p * aStride;
-          const x0 = alpha * a[x + q];
-          const x1 = alpha * a[x + q + aStride];
-          const x2 = alpha * a[x + q + 2 * aStride];
-          const x3 = alpha * a[x + q + 3 * aStride];
-          const b0 = p * n;
-          const b1 = b0 + n;
-          const b2 = b1 + n;
-          const b3 = b2 + n;
-          for (let j = j0; j < j1; j++) {
-            c[c0 + j] += x0 * b[b0 + j] + x1 * b[b1 + j] + x2 * b[b2 + j] + x3 * b[b3 + j];
-          }
-        }
-        for (; p < p1; p++) {
-          const x0 = alpha * a[x + p * aStride];
-          const b0 = p * n;
-          for (let j = j0; j < j1; j++) c[c0 + j] += x0 * b[b0 + j];
-        }
-      }
+/** A `Mat` as a strided matrix (offset 0, stride = cols, or 1 when it has no columns). */
+export function strided(a: Mat): StridedMat {
+  return { rows: a.rows, cols: a.cols, data: a.data, offset: 0, stride: Math.max(1, a.cols) };
+}
+
+/** Elements from the first to one past the last entry of `a` (0 when it has no entries). */
+function span(a: StridedMat): number {
+  return a.rows === 0 || a.cols === 0 ? 0 : (a.rows - 1) * a.stride + a.cols;
+}
+
+function checkStrided(op: string, name: string, a: StridedMat): void {
+  const { rows, cols, offset, stride } = a;
+  for (const [field, v] of [
+    ["rows", rows],
+    ["cols", cols],
+    ["offset", offset],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0) {
+      throw new RangeError(`${op}: ${name}.${field} must be an integer ≥ 0; got ${v}`);
     }
+  }
+  if (!Number.isInteger(stride) || stride < Math.max(1, cols)) {
+    throw new RangeError(`${op}: ${name}.stride must be an integer ≥ max(1, cols = ${cols}); got ${stride}`);
+  }
+  if (offset + span(a) > a.data.length) {
+    throw new RangeError(
+      `${op}: ${name} (${rows}×${cols}, offset ${offset}, stride ${stride}) needs ${offset + span(a)} elements; its buffer has ${a.data.length}`,
+    );
   }
 }
 
+/** Whether the element ranges that `a` and `b` touch share memory. */
+function overlaps(a: StridedMat, b: StridedMat): boolean {
+  if (a.data.buffer !== b.data.buffer) return false;
+  const a0 = a.data.byteOffset + 8 * a.offset;
+  const b0 = b.data.byteOffset + 8 * b.offset;
+  return a0 < b0 + 8 * span(b) && b0 < a0 + 8 * span(a);
+}
+
+/** Copy `a`'s span into the kernel memory at byte address `at` (view `mem`). */
+function copyIn(mem: Float64Array, at: number, a: StridedMat): void {
+  mem.set(a.data.subarray(a.offset, a.offset + span(a)), at / 8);
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
 /**
- * C[i, j] += α Σ_p op(A)[i, p] B[j, p]; B n×k, op(A) addressed as in `kernelXN`. Each entry is a
- * dot product with a contiguous row of B. Micro-kernel: two rows of op(A) × four rows of B (eight
- * accumulators, six loads per eight multiply-adds).
+ * General matrix product on strided operands, in place: C ← α op(A) op(B) + β C, where op(X) is X
+ * or Xᵀ. Shapes: op(A) m×k, op(B) k×n, C m×n (as stored: A is m×k, or k×m when transposed).
+ * As in BLAS, β = 0 means C is not read (NaN in C does not propagate). C must not share memory
+ * with A or B. Entries of C's buffer between its rows (stride > cols) are left as they are.
+ * Allocates nothing on the JS heap.
  */
-function kernelXT(
-  m: number,
-  n: number,
-  k: number,
+export function gemmStrided(
+  transA: boolean,
+  transB: boolean,
   alpha: number,
-  a: Float64Array,
-  aRowStep: number,
-  aStride: number,
-  b: Float64Array,
-  c: Float64Array,
-): void {
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const p1 = Math.min(k, p0 + KC);
-    for (let i = 0; i < m; i += 2) {
-      const two = i + 1 < m;
-      const c0 = i * n;
-      const c1 = c0 + n;
-      const x = i * aRowStep;
-      // For an odd last row, the second row re-reads the first (its sums are discarded).
-      const y = two ? x + aRowStep : x;
-      let j = 0;
-      for (; j + 3 < n; j += 4) {
-        const b0 = j * k;
-        const b1 = b0 + k;
-        const b2 = b1 + k;
-        const b3 = b2 + k;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let t0 = 0;
-        let t1 = 0;
-        let t2 = 0;
-        let t3 = 0;
-        for (let p = p0; p < p1; p++) {
-          const q = p * aStride;
-          const av = a[x + q];
-          const aw = a[y + q];
-          const u0 = b[b0 + p];
-          const u1 = b[b1 + p];
-          const u2 = b[b2 + p];
-          const u3 = b[b3 + p];
-          s0 += av * u0;
-          s1 += av * u1;
-          s2 += av * u2;
-          s3 += av * u3;
-          t0 += aw * u0;
-          t1 += aw * u1;
-          t2 += aw * u2;
-          t3 += aw * u3;
-        }
-        c[c0 + j] += alpha * s0;
-        c[c0 + j + 1] += alpha * s1;
-        c[c0 + j + 2] += alpha * s2;
-        c[c0 + j + 3] += alpha * s3;
-        if (two) {
-          c[c1 + j] += alpha * t0;
-          c[c1 + j + 1] += alpha * t1;
-          c[c1 + j + 2] += alpha * t2;
-          c[c1 + j + 3] += alpha * t3;
-        }
-      }
-      for (; j < n; j++) {
-        const b0 = j * k;
-        let s0 = 0;
-        let t0 = 0;
-        for (let p = p0; p < p1; p++) {
-          const q = p * aStride;
-          const u0 = b[b0 + p];
-          s0 += a[x + q] * u0;
-          t0 += a[y + q] * u0;
-        }
-        c[c0 + j] += alpha * s0;
-        if (two) c[c1 + j] += alpha * t0;
-      }
-    }
+  A: StridedMat,
+  B: StridedMat,
+  beta: number,
+  C: StridedMat,
+): StridedMat {
+  const m = transA ? A.cols : A.rows;
+  const k = transA ? A.rows : A.cols;
+  const kB = transB ? B.cols : B.rows;
+  const n = transB ? B.rows : B.cols;
+  const opA = `op(A) = ${transA ? "Aᵀ" : "A"} is ${m}×${k} (A ${A.rows}×${A.cols})`;
+  const opB = `op(B) = ${transB ? "Bᵀ" : "B"} is ${kB}×${n} (B ${B.rows}×${B.cols})`;
+  if (k !== kB) throw new DimensionError(`gemm: inner dimensions differ: ${opA} but ${opB}`);
+  if (C.rows !== m || C.cols !== n) {
+    throw new DimensionError(`gemm: C must be ${m}×${n} for ${opA} and ${opB}; got C ${C.rows}×${C.cols}`);
   }
+  checkStrided("gemm", "A", A);
+  checkStrided("gemm", "B", B);
+  checkStrided("gemm", "C", C);
+  if (overlaps(C, A) || overlaps(C, B)) {
+    throw new RangeError("gemm: C must not share memory with A or B (the product is written in place)");
+  }
+  if (m === 0 || n === 0) return C;
+  const sa = span(A);
+  const sb = span(B);
+  const sc = span(C);
+  const base = reserve(align(8 * sa) + align(8 * sb) + align(8 * sc));
+  const pa = base;
+  const pb = pa + align(8 * sa);
+  const pc = pb + align(8 * sb);
+  const mem = f64();
+  copyIn(mem, pa, A);
+  copyIn(mem, pb, B);
+  // β = 0: the kernel writes C without reading it; the gaps between rows still come back as they were.
+  copyIn(mem, pc, C);
+  const K = kernels();
+  K.exports.gemm(
+    transA ? 1 : 0,
+    transB ? 1 : 0,
+    m,
+    n,
+    k,
+    alpha,
+    pa,
+    A.stride,
+    pb,
+    B.stride,
+    beta,
+    pc,
+    C.stride,
+    K.work,
+  );
+  C.data.set(mem.subarray(pc / 8, pc / 8 + sc), C.offset);
+  return C;
 }
 
 /**
  * General matrix product, in place: C ← α op(A) op(B) + β C, where op(X) is X or Xᵀ.
- * Shapes: op(A) m×k, op(B) k×n, C m×n. Allocates nothing and returns C. As in BLAS, β = 0 means C is
- * not read (NaN in C does not propagate). C must not share memory with A or B.
+ * Shapes: op(A) m×k, op(B) k×n, C m×n. Returns C. As in BLAS, β = 0 means C is not read (NaN in C
+ * does not propagate). C must not share memory with A or B. Summation order (fixed, so the bits
+ * are the same in every engine): see wasm/kernels.as.
  *
  * Example: `gemm(true, false, 1, X, Y, 0, G)` sets G = XᵀY.
  */
@@ -216,25 +157,69 @@ export function gemm(
   const n = transB ? B.rows : B.cols;
   const opA = `op(A) = ${transA ? "Aᵀ" : "A"} is ${m}×${k} (A ${shapeOf(A)})`;
   const opB = `op(B) = ${transB ? "Bᵀ" : "B"} is ${kB}×${n} (B ${shapeOf(B)})`;
-  if (k !== kB) {
-    throw new DimensionError(`gemm: inner dimensions differ: ${opA} but ${opB}`);
-  }
+  if (k !== kB) throw new DimensionError(`gemm: inner dimensions differ: ${opA} but ${opB}`);
   if (C.rows !== m || C.cols !== n) {
     throw new DimensionError(`gemm: C must be ${m}×${n} for ${opA} and ${opB}; got C ${shapeOf(C)}`);
   }
-  const c = C.data;
-  if (overlaps(c, A.data) || overlaps(c, B.data)) {
-    throw new RangeError("gemm: C must not share memory with A or B (the product is written in place)");
+  for (const [name, X] of [
+    ["A", A],
+    ["B", B],
+    ["C", C],
+  ] as const) {
+    if (X.data.length !== X.rows * X.cols) {
+      throw new DimensionError(
+        `gemm: ${name} is ${shapeOf(X)} so its data must have ${X.rows * X.cols} entries; got ${X.data.length}`,
+      );
+    }
   }
-  if (beta === 0) c.fill(0);
-  else if (beta !== 1) for (let i = 0; i < c.length; i++) c[i] *= beta;
-  if (alpha === 0 || m === 0 || n === 0 || k === 0) return C;
+  gemmStrided(transA, transB, alpha, strided(A), strided(B), beta, strided(C));
+  return C;
+}
 
-  // op(A)[i, p] = a[i·rowStep + p·stride].
-  const rowStep = transA ? 1 : k;
-  const stride = transA ? m : 1;
-  if (transB) kernelXT(m, n, k, alpha, A.data, rowStep, stride, B.data, c);
-  else kernelXN(m, n, k, alpha, A.data, rowStep, stride, B.data, c);
+/**
+ * Weighted symmetric rank-k update, in place: C ← β C + α Xᵀ diag(w) X, i.e.
+ * `C[i,j] = β C[i,j] + α Σ_p w_p X[p,i] X[p,j]` (X k × n rows, w length k, C n × n). `w = null`
+ * means unit weights (C ← β C + α XᵀX). Only the upper triangle of C is read (β ≠ 0); the result
+ * is exactly symmetric (its upper triangle is computed, then mirrored). Costs about half a gemm:
+ * k·n² multiply-adds plus the diagonal tiles. C must not share memory with X or w.
+ *
+ * Example: the method-of-moments matrix `M̂ = (1/N) Σ_i y_i² x_i x_iᵀ` is
+ * `syrkWeighted(1, X, y²/N, 0, M)`, or streamed: `syrkWeighted(1, X_chunk, w_chunk, 1, M)` per chunk.
+ */
+export function syrkWeighted(
+  alpha: number,
+  X: StridedMat,
+  w: Float64Array | null,
+  beta: number,
+  C: Mat,
+): Mat {
+  const k = X.rows;
+  const n = X.cols;
+  if (C.rows !== n || C.cols !== n || C.data.length !== n * n) {
+    throw new DimensionError(`syrkWeighted: C must be ${n}×${n} for X ${k}×${n}; got C ${shapeOf(C)}`);
+  }
+  checkStrided("syrkWeighted", "X", X);
+  if (w !== null && w.length !== k) {
+    throw new DimensionError(`syrkWeighted: w must have length ${k} (the rows of X); got ${w.length}`);
+  }
+  const Cs = strided(C);
+  const wAsMat: StridedMat | null = w && { rows: 1, cols: k, data: w, offset: 0, stride: Math.max(1, k) };
+  if (overlaps(Cs, X) || (wAsMat && overlaps(Cs, wAsMat))) {
+    throw new RangeError("syrkWeighted: C must not share memory with X or w (it is written in place)");
+  }
+  if (n === 0) return C;
+  const sx = span(X);
+  const base = reserve(align(8 * sx) + align(8 * k) + align(8 * n * n));
+  const px = base;
+  const pw = px + align(8 * sx);
+  const pc = pw + align(8 * k);
+  const mem = f64();
+  copyIn(mem, px, X);
+  if (w) mem.set(w, pw / 8);
+  mem.set(C.data, pc / 8);
+  const K = kernels();
+  K.exports.syrkw(n, k, alpha, px, X.stride, w ? pw : 0, beta, pc, n, K.work);
+  C.data.set(mem.subarray(pc / 8, pc / 8 + n * n));
   return C;
 }
 
@@ -253,9 +238,16 @@ export function matmulNT(A: Mat, B: Mat): Mat {
   return gemm(false, true, 1, A, B, 0, zeros(A.rows, B.rows));
 }
 
+function overlapsArrays(a: Float64Array, b: Float64Array): boolean {
+  if (a.buffer !== b.buffer) return false;
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
 /**
  * Matrix–vector product, in place: y ← α op(A) x + β y. Shapes: op(A) m×n, x length n, y length m.
  * β = 0 means y is not read. Returns y. Example: `gemv(true, 1, X, r, 0, g)` sets g = Xᵀr.
+ * Stays in JS: a matrix–vector product is bound by reading A once, which copying A into the
+ * kernel memory would double.
  */
 export function gemv(
   trans: boolean,
@@ -272,7 +264,7 @@ export function gemv(
       `gemv: op(A) = ${trans ? "Aᵀ" : "A"} is ${m}×${n} (A ${shapeOf(A)}), so x must have length ${n} and y length ${m}; got x ${x.length}, y ${y.length}`,
     );
   }
-  if (overlaps(y, A.data) || overlaps(y, x)) {
+  if (overlapsArrays(y, A.data) || overlapsArrays(y, x)) {
     throw new RangeError("gemv: y must not share memory with A or x (the product is written in place)");
   }
   if (beta === 0) y.fill(0);

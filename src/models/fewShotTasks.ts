@@ -227,6 +227,71 @@ export function sampleSourceTasks(model: FewShotModel, T: number, n1: number, ke
   return { Bstar, W, data: { d, tasks: T, start: equalOffsets(T, n1), X, y } };
 }
 
+/** Rows per chunk of `streamSourceTasks` unless asked otherwise: 4096 × d=100 doubles is 3.3 MB. */
+export const STREAM_CHUNK_ROWS = 4096;
+
+/** Options of `streamSourceTasks`. */
+export interface StreamOptions {
+  /** Rows per chunk, rounded down to whole tasks (at least one task per chunk). */
+  chunkRows?: number;
+  /**
+   * Called with the length (in doubles) of every buffer the sampler allocates: tests assert on it
+   * that no N × d array is made (the largest is one chunk).
+   */
+  onAllocate?: (length: number) => void;
+}
+
+/**
+ * The rows of `sampleSourceTasks(model, T, n1, key)` — the same draws, bit for bit — handed out in
+ * chunks of whole tasks instead of materialised: `visit(X, y, rows, firstTask)` gets a row-major
+ * `rows × d` block at the start of X (the buffer is reused by the next chunk). Memory is one chunk,
+ * O(chunkRows·d), whatever T·n1 is: a consumer that keeps only sufficient statistics (the method of
+ * moments keeps M̂, d × d) never holds X. Returns B* and the true heads W* (T × k).
+ */
+export function streamSourceTasks(
+  model: FewShotModel,
+  T: number,
+  n1: number,
+  key: Key,
+  visit: (X: Float64Array, y: Float64Array, rows: number, firstTask: number) => void,
+  options: StreamOptions = {},
+): { Bstar: Mat; W: Mat } {
+  checkModel(model);
+  for (const [name, v] of [
+    ["T", T],
+    ["n1", n1],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new ParamError("few-shot model", name, "must be an integer ≥ 1", v);
+  }
+  const chunkRows = options.chunkRows ?? STREAM_CHUNK_ROWS;
+  if (!Number.isInteger(chunkRows) || chunkRows < 1) {
+    throw new ParamError("few-shot stream", "chunkRows", "must be an integer ≥ 1", chunkRows);
+  }
+  const { d, k, sigma } = model;
+  const keys = fewShotKeys(key);
+  const Bstar = sampleGroundTruth(keys.truth, d, k);
+  const W = sampleSourceHeads(keys.heads, T, k, model.heads);
+  const tasksPerChunk = Math.max(1, Math.min(T, Math.floor(chunkRows / n1)));
+  const alloc = (length: number): Float64Array => {
+    options.onAllocate?.(length);
+    return new Float64Array(length);
+  };
+  const X = alloc(tasksPerChunk * n1 * d);
+  const y = alloc(tasksPerChunk * n1);
+  const theta = alloc(d);
+  const scratch = alloc(n1 * (d + 1));
+  for (let t0 = 0; t0 < T; t0 += tasksPerChunk) {
+    const tasks = Math.min(tasksPerChunk, T - t0);
+    for (let t = 0; t < tasks; t++) {
+      regression(Bstar, W.data, (t0 + t) * k, theta);
+      drawRows(stream(foldIn(keys.source, t0 + t)), theta, sigma, n1, X, y, t * n1, scratch);
+    }
+    visit(X, y, tasks * n1, t0);
+  }
+  return { Bstar, W };
+}
+
 /** A reusable target-task buffer for n rows. */
 export function allocTargetTask(model: FewShotModel, n: number): TargetTask {
   return {

@@ -84,10 +84,12 @@ export function checkFits(W: Mat, data: PatchDataset, ws: CnnWorkspace): void {
 }
 
 /**
- * Doubles of X per block of examples in a pass: a block (≈ 256 KiB) stays in cache between its
- * forward and backward products.
+ * Doubles of X per block of examples in a pass (8 MiB). Each block is one call of the kernel
+ * module per product (forward X Wᵀ, backward Dᵀ X), which copies the block into its memory and
+ * packs W once per call; a large block amortises both (a 1000-row step in one call instead of 25
+ * small ones), while the bound keeps the module's memory small for large datasets.
  */
-export const BLOCK_DOUBLES = 32768;
+export const BLOCK_DOUBLES = 1 << 20;
 
 /** Examples per block for patches of P × d. */
 export function blockExamples(P: number, d: number): number {

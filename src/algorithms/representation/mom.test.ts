@@ -4,10 +4,10 @@ import { gemm } from "../../linalg/gemm.js";
 import { zeros } from "../../linalg/mat.js";
 import { randn, TestRng } from "../../linalg/testing.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
-import { sampleSourceTasks } from "../../models/fewShotTasks.js";
+import { type FewShotModel, sampleSourceTasks } from "../../models/fewShotTasks.js";
 import type { MultiTaskData } from "../../models/multiTaskData.js";
 import { key } from "../../rng/key.js";
-import { momEstimate, momOperator } from "./mom.js";
+import { momEstimate, momFormsMatrix, momMatrix, momOperator, momStreamed } from "./mom.js";
 
 /** M̂ = (1/N) Σ y² x xᵀ formed entry by entry: the independent oracle. */
 function formMoments(data: MultiTaskData): Float64Array {
@@ -67,5 +67,81 @@ describe("method of moments", () => {
     expect(Math.abs(fit.info.eigenvalue1! / (2 * lam[0] + iso) - 1)).toBeLessThan(0.03);
     expect(Math.abs(fit.info.eigenvalue2! / (2 * lam[1] + iso) - 1)).toBeLessThan(0.03);
     expect(subspaceDistance(fit.B, big.Bstar)).toBeLessThan(0.1);
+  });
+
+  test("the cost rule forms M̂ for many rows and iterates for few rows or k tiny next to d", () => {
+    expect(momFormsMatrix(160_000, 100, 5)).toBe(true);
+    expect(momFormsMatrix(3000, 30, 3)).toBe(true);
+    expect(momFormsMatrix(40, 30, 3)).toBe(false);
+    expect(momFormsMatrix(1_000_000, 1000, 2)).toBe(false);
+  });
+
+  test("the iterative path (few rows) and the formed path both give the top-k eigenvectors of M̂", () => {
+    const few = sampleSourceTasks(
+      { d: 30, k: 3, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      8,
+      5,
+      key(6),
+    );
+    expect(momFormsMatrix(40, 30, 3)).toBe(false);
+    const { values, vectors } = eighSym({ rows: 30, cols: 30, data: formMoments(few.data) });
+    const top = zeros(30, 3);
+    for (let a = 0; a < 30; a++) for (let c = 0; c < 3; c++) top.data[a * 3 + c] = vectors.data[a * 30 + c];
+    const fit = momEstimate(few.data, 3, { eigTol: 1e-12 });
+    expect(fit.iterations).toBeGreaterThan(0);
+    expect(subspaceDistance(fit.B, top)).toBeLessThan(1e-8);
+    const formed = momMatrix(few.data).estimate(3);
+    expect(subspaceDistance(formed.B, top)).toBeLessThan(1e-10);
+    for (let c = 0; c < 3; c++) expect(formed.info[`eigenvalue${c + 1}`]).toBeCloseTo(values[c], 11);
+    // The formed M̂ is exactly symmetric and equals the entrywise oracle to rounding.
+    const M = momMatrix(few.data).M;
+    const ref = formMoments(few.data);
+    for (let a = 0; a < 30; a++)
+      for (let b = 0; b < 30; b++) {
+        expect(M.data[a * 30 + b]).toBe(M.data[b * 30 + a]);
+        expect(Math.abs(M.data[a * 30 + b] - ref[a * 30 + b])).toBeLessThan(
+          1e-12 * (1 + Math.abs(ref[a * 30 + b])),
+        );
+      }
+  });
+
+  test("MoM from streamed rows equals MoM from the held X to 1e-12 on the same draws", () => {
+    const model: FewShotModel = { d: 40, k: 4, sigma: 1, heads: { kind: "scaled", scale: 1 } };
+    const held = sampleSourceTasks(model, 700, 25, key(12));
+    const fromHeld = momEstimate(held.data, 4);
+    expect(fromHeld.iterations).toBe(0); // the formed path: 17500 rows
+    // Chunks of 1000 rows (40 tasks) here against 4096-row chunks of the held path: other chunk edges.
+    const streamed = momStreamed(model, 700, 25, key(12), { chunkRows: 1000 });
+    expect(Array.from(streamed.Bstar.data)).toEqual(Array.from(held.Bstar.data));
+    expect(Array.from(streamed.W.data)).toEqual(Array.from(held.W.data));
+    let diff = 0;
+    for (let i = 0; i < fromHeld.B.data.length; i++)
+      diff = Math.max(diff, Math.abs(fromHeld.B.data[i] - streamed.fit.B.data[i]));
+    expect(diff).toBeLessThan(1e-12);
+    for (let c = 1; c <= 4; c++) {
+      const a = fromHeld.info[`eigenvalue${c}`]!;
+      expect(Math.abs(streamed.fit.info[`eigenvalue${c}`]! - a)).toBeLessThan(1e-12 * a);
+    }
+    expect(Math.abs(streamed.fit.info.shift! - fromHeld.info.shift!)).toBeLessThan(1e-12);
+  });
+
+  test("a MoM-only run at n1·T = 1.92 M rows, d = 100 allocates no N × d array (largest buffer: one chunk)", () => {
+    const model: FewShotModel = { d: 100, k: 5, sigma: 1, heads: { kind: "scaled", scale: 1 } };
+    const T = 6400;
+    const n1 = 300;
+    let largest = 0;
+    let count = 0;
+    const { fit, Bstar } = momStreamed(model, T, n1, key(3), {
+      onAllocate: (length) => {
+        largest = Math.max(largest, length);
+        count++;
+      },
+    });
+    expect(count).toBeGreaterThan(0);
+    // 4096-row chunks hold 13 tasks of 300 rows: 3900 × 100 doubles, against N·d = 192 000 000.
+    expect(largest).toBe(13 * n1 * 100);
+    expect(largest).toBeLessThan((T * n1 * 100) / 100);
+    // The estimate is the real one: at 1.92 M rows MoM's sin θ is small.
+    expect(subspaceDistance(fit.B, Bstar)).toBeLessThan(0.1);
   });
 });

@@ -1,0 +1,107 @@
+import { KERNELS_WASM_BASE64 } from "./kernels.generated.js";
+
+/*
+ * The WebAssembly SIMD kernel module (kernels.as) and its linear memory, seen from JS.
+ *
+ * Loading: the bytes are embedded (kernels.generated.ts), compiled and instantiated synchronously
+ * with `new WebAssembly.Module` / `new WebAssembly.Instance` on first use, so importing this file
+ * has no side effects and the same code runs in Node, in worker threads and in a browser worker.
+ *
+ * Memory: [module data | work (packed panels) | operand arena]. Callers reserve arena space for
+ * one call, copy operands in, call a kernel with byte addresses, and copy results out; the arena
+ * is reused by the next call (single-threaded: one instance per JS realm, calls never overlap).
+ * Growing the memory detaches earlier views, so callers take `f64()` after `reserve()`.
+ */
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  workBytes(): number;
+  heapBase(): number;
+  gemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    work: number,
+  ): void;
+  syrkw(
+    n: number,
+    k: number,
+    alpha: number,
+    x: number,
+    ldx: number,
+    w: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    work: number,
+  ): void;
+}
+
+/** The loaded module: its exports, the work area and the start of the operand arena (bytes). */
+export interface Kernels {
+  readonly exports: Exports;
+  readonly work: number;
+  readonly arena: number;
+}
+
+let loaded: Kernels | null = null;
+let view: Float64Array | null = null;
+
+function decodeBase64(text: string): Uint8Array {
+  // atob exists in Node ≥ 16, browsers and workers; Buffer would tie this file to Node.
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+const PAGE = 65536;
+
+/** The kernel module, instantiated on first call. */
+export function kernels(): Kernels {
+  if (loaded) return loaded;
+  const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+  const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+  // 64-byte alignment: every f64x2 load and store of the packed panels is aligned.
+  const work = Math.ceil(exports.heapBase() / 64) * 64;
+  const arena = Math.ceil((work + exports.workBytes()) / 64) * 64;
+  loaded = { exports, work, arena };
+  return loaded;
+}
+
+/**
+ * Make the arena hold at least `bytes` bytes; returns the arena's first byte address. Views from
+ * `f64()` taken before a call to `reserve` may be detached by it.
+ */
+export function reserve(bytes: number): number {
+  const k = kernels();
+  const need = k.arena + bytes;
+  const mem = k.exports.memory;
+  if (mem.buffer.byteLength < need) {
+    mem.grow(Math.ceil((need - mem.buffer.byteLength) / PAGE));
+    view = null;
+  }
+  return k.arena;
+}
+
+/** A float64 view of the whole linear memory (index = byte address / 8). */
+export function f64(): Float64Array {
+  const buf = kernels().exports.memory.buffer;
+  if (view === null || view.buffer !== buf) view = new Float64Array(buf);
+  return view;
+}
+
+/** Bytes of linear memory now (for tests and the bench's copy-cost figures). */
+export function memoryBytes(): number {
+  return kernels().exports.memory.buffer.byteLength;
+}

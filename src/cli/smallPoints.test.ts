@@ -93,12 +93,12 @@ describe("smaller points", () => {
     const rows = lines.slice(head + 2, head + 7).map((l) => l.split(/\s{2,}/));
     expect(rows).toHaveLength(5);
     for (const row of rows) {
-      for (const c of ["iters to 1e-3", "iters to 1e-6"])
+      for (const c of ["median iters to dist < 1e-3", "median iters to dist < 1e-6"])
         expect(row[cols.indexOf(c)]).toMatch(/^(\d+(\.5)?|never)$/);
       expect(row[cols.indexOf("final dist")]).toMatch(/^\d\.\d{4}$|e[-+]\d+$/);
     }
     // Two seeds with different iteration counts: some median is a half.
-    expect(rows.some((row) => /\.5$/.test(row[cols.indexOf("iters to 1e-3")]))).toBe(true);
+    expect(rows.some((row) => /\.5$/.test(row[cols.indexOf("median iters to dist < 1e-3")]))).toBe(true);
   });
 
   test("report accepts a run's output directory (and a directory of them)", async () => {

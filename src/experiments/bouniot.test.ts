@@ -35,7 +35,9 @@ describe("bouniot-regularisation: the penalty does what it says, at the same dat
     const off = curvesOf(rec, { method: "bm", penalty: "off" }, "κ(V) of the learned heads");
     const on = curvesOf(rec, { method: "bm", penalty: "on" }, "κ(V) of the learned heads");
     expect(curvesOf(rec, { quantity: "cond(W*)" })[0].y[0]).toBeCloseTo(16, 8);
-    off.forEach((c, s) => expect(on[s].y[0]).toBeLessThan(c.y[0]));
+    off.forEach((c, s) => {
+      expect(on[s].y[0]).toBeLessThan(c.y[0]);
+    });
   });
 
   test("a negative λ is one line naming the parameter, the constraint and the value", () => {

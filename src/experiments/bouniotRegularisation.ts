@@ -260,7 +260,7 @@ export const bouniotRegularisation: Experiment<typeof schema> = {
         });
     if (p.parts.includes("du"))
       for (const m of p.erm_methods)
-        p.kappas.forEach((kappa, i) =>
+        p.kappas.forEach((kappa, i) => {
           rows.push({
             quantity: `${m} excess over oracle, penalised / plain, κ(W*)=${kappa}`,
             measured: ratio(
@@ -268,8 +268,8 @@ export const bouniotRegularisation: Experiment<typeof schema> = {
             ),
             theory: 1,
             note,
-          }),
-        );
+          });
+        });
     return rows;
   },
 };

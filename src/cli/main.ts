@@ -8,7 +8,7 @@ import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
 import { estimateMemory } from "../experiments/resources.js";
 import { conditionsOf } from "../experiments/runner.js";
-import type { Condition, Experiment, RunResult, SizeName, TheoryRow } from "../experiments/types.js";
+import type { Condition, Experiment, RunResult, SizeName } from "../experiments/types.js";
 import { compareResults, parseRecord } from "../record/file.js";
 import { mergeByGridPoint } from "../record/merge.js";
 import { assembleRecord, runRecord } from "../record/run.js";

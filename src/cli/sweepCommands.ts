@@ -158,7 +158,7 @@ export function sweepCommands(prog: Command): void {
           await (watch as WorkerWatch | null)?.stop();
           await executor.close();
         }
-        const table = sweepSummary(dir, sweep.experiment);
+        const table = sweepSummary(dir);
         if (table) process.stdout.write(`${sweep.experiment.title}\n${command}\n\n${table}\n\n`);
         process.stdout.write(
           `${summary.done}/${summary.total} cells stored in ${rel(dir)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,

@@ -1,5 +1,4 @@
 import { Queue } from "bullmq";
-import type { Experiment } from "../experiments/types.js";
 import { mergeByGridPoint } from "../record/merge.js";
 import { theoryRowsOf } from "../record/theory.js";
 import { formatTable, summaryRows } from "../report/summaryTable.js";
@@ -67,7 +66,7 @@ export async function watchWorkers(
 }
 
 /** The summary tables of a store: per grid point (in the order they were first stored). */
-export function sweepSummary(dir: string, exp: Experiment): string {
+export function sweepSummary(dir: string): string {
   const merged = mergeByGridPoint(readRecords(dir));
   const parts: string[] = [];
   for (const rec of merged) {

@@ -10,9 +10,14 @@ import { type FailureLine, type Manifest, readFailures, readManifest, readRecord
 import { experimentFigures } from "./experimentFigures.js";
 import { writeFigure } from "./render.js";
 import { isThresholdColumn, type SummaryRow, summaryRows } from "./summaryTable.js";
+import { metricAxisFigures, readableLabels, sortByGrid, theoryAxisFigures } from "./sweepFigures.js";
 
-/** Figures are drawn per grid point for at most this many points; larger grids get tables. */
-const MAX_FIGURE_POINTS = 12;
+/**
+ * Per-grid-point figures are drawn for at most this many points (a larger grid's points all keep
+ * their tables, and the report says which have no figures); the figures against the grid axes
+ * show every point.
+ */
+const MAX_FIGURE_POINTS = 200;
 
 export interface PointSection {
   gridPoint: string;
@@ -30,8 +35,18 @@ export interface StoreSection {
   points: PointSection[];
   aggregate: AggregateRow[];
   slopes: SlopeRow[];
+  /** Each metric (and the theory, where the experiment has one) against each numeric grid axis. */
+  axisImages: string[];
+  /** Grid points without figures of their own (beyond MAX_FIGURE_POINTS). */
+  withoutFigures: number;
   failures: FailureLine[];
   cells: number;
+}
+
+/** The grid axes of a store's spec, in the spec's order. */
+function gridAxesOf(manifest: Manifest): string[] {
+  const spec = manifest.spec as { grid?: Record<string, unknown> } | null;
+  return Object.keys(spec?.grid ?? {});
 }
 
 const slug = (s: string) => (s === "" ? "all" : s.replace(/[^A-Za-z0-9_.=-]+/g, "_").slice(0, 80));
@@ -41,7 +56,8 @@ export async function buildStoreSection(dir: string, reportDir: string): Promise
   const manifest = readManifest(dir);
   const exp = getExperiment(manifest.experiment);
   const records = readRecords(dir);
-  const merged = mergeByGridPoint(records);
+  const axes = gridAxesOf(manifest);
+  const merged = sortByGrid(mergeByGridPoint(records), axes);
   const points: PointSection[] = [];
   for (const [i, rec] of merged.entries()) {
     const images: string[] = [];
@@ -60,6 +76,11 @@ export async function buildStoreSection(dir: string, reportDir: string): Promise
       images,
     });
   }
+  const axisImages: string[] = [];
+  for (const fig of [...metricAxisFigures(merged, axes), ...theoryAxisFigures(merged, axes, theoryRowsOf)]) {
+    const out = await writeFigure(fig.spec, join(dir, "figures"), `grid-${fig.name}`);
+    axisImages.push(relative(reportDir, out.png));
+  }
   const { rows, slopes } = await aggregateRecords(records);
   const failed = new Set(records.map((r) => r.cellId));
   const failures = readFailures(dir).filter((f) => !failed.has(f.cellId));
@@ -71,6 +92,8 @@ export async function buildStoreSection(dir: string, reportDir: string): Promise
     points,
     aggregate: rows,
     slopes,
+    axisImages,
+    withoutFigures: Math.max(0, merged.length - MAX_FIGURE_POINTS),
     failures,
     cells: manifest.cells,
   };
@@ -121,7 +144,7 @@ function sectionHtml(s: StoreSection, reportDir: string): string {
             })),
           )}<p class="note">relative gap = |measured − theory| / |theory|.</p>`
         : "";
-      return `<div class="point"><h3>${p.gridPoint ? `Grid point ${esc(p.gridPoint)}` : "Results"}</h3>
+      return `<div class="point"><h3>${p.gridPoint ? `Grid point ${esc(readableLabels(p.record.grid ?? {}))}` : "Results"}</h3>
 ${p.images.map((src) => `<img src="${esc(src)}" alt="${esc(s.title)} ${esc(p.gridPoint)}">`).join("\n")}
 ${theory}
 <h4>Summary (medians over seeds)</h4>${table(p.rows)}
@@ -132,8 +155,8 @@ ${theory}
     ? `<h4>Fitted log-log slopes along grid axes (medians over seeds)</h4>${table(
         s.slopes.map((r) => ({
           axis: r.axis,
-          "other coordinates": r.rest,
-          labels: r.labels,
+          "other coordinates": readableLabels(JSON.parse(r.rest) as Record<string, unknown>),
+          curve: readableLabels(JSON.parse(r.labels) as Record<string, unknown>),
           metric: r.metric,
           slope: r.slope,
           points: r.points,
@@ -143,9 +166,15 @@ ${theory}
   const failures = s.failures.length
     ? `<h4 class="fail">${s.failures.length} failed cells</h4>${table(s.failures.map((f) => ({ cell: f.cellId, grid: JSON.stringify(f.grid), seed: f.seedIndex, error: f.error })))}`
     : "";
+  const axis = s.axisImages.length
+    ? `<h3>Against the grid axes</h3>\n${s.axisImages.map((src) => `<img src="${esc(src)}" alt="${esc(s.title)}: a metric against a grid axis">`).join("\n")}`
+    : "";
+  const missing = s.withoutFigures
+    ? `<p class="note">The last ${s.withoutFigures} of ${s.points.length} grid points have tables but no figures of their own (over ${MAX_FIGURE_POINTS}); the figures against the grid axes show every point.</p>`
+    : "";
   return `<section><h2>${esc(s.title)}</h2>
-<p class="paper">In the setting of: ${esc(s.paper)}. Experiment <code>${esc(s.manifest.experiment)}</code>: ${s.cells} cells (${s.points.length} grid points); sweep command <code>${esc(s.manifest.command)}</code>.</p>
-${pts}${slopes}${failures}</section>`;
+<p class="paper">In the setting of: ${esc(s.paper)}. Experiment <code>${esc(s.manifest.experiment)}</code>: ${s.cells} cells (${s.points.length} grid points, in numeric order); sweep command <code>${esc(s.manifest.command)}</code>.</p>
+${axis}${missing}${pts}${slopes}${failures}</section>`;
 }
 
 /** Write one self-contained HTML report over several stores; returns its path. */

@@ -1,0 +1,243 @@
+import type { TopLevelSpec } from "vega-lite";
+import { canonicalJson } from "../experiments/keys.js";
+import type { Labels, TheoryRow } from "../experiments/types.js";
+import type { RunRecord } from "../record/types.js";
+import { metricColumn } from "./summaryTable.js";
+import { FIGURE_CONFIG, OPAQUE_SYMBOLS, OVERLAY_COLOR, PALETTE } from "./theme.js";
+
+/**
+ * Figures of a sweep as a whole (what a sweep is for): each summary metric of the curves (median
+ * over seeds with its 10–90 % band) against each numeric grid axis, one series per curve (method
+ * and condition), one panel per value of the other grid coordinates; and, where the experiment
+ * has a theory value (`compare`), measured against predicted along each axis.
+ */
+
+export interface SweepFigure {
+  name: string;
+  spec: TopLevelSpec;
+}
+
+/** `name=value` pairs, readable: `alpha=0.25, n=10` (not JSON). */
+export function readableLabels(l: Record<string, unknown>): string {
+  const parts = Object.entries(l).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
+  return parts.length ? parts.join(", ") : "—";
+}
+
+/** Linear-interpolation quantile (DuckDB's quantile_cont) of sorted values. */
+function quantile(sorted: readonly number[], q: number): number {
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/** Compare two grid values: numbers numerically, others by their JSON text. */
+export function compareGridValues(a: unknown, b: unknown): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return canonicalJson(a) < canonicalJson(b) ? -1 : canonicalJson(a) > canonicalJson(b) ? 1 : 0;
+}
+
+/** Records (one per grid point) in numeric order of their coordinates, axes in the spec's order. */
+export function sortByGrid(records: readonly RunRecord[], axes: readonly string[]): RunRecord[] {
+  return [...records].sort((x, y) => {
+    for (const a of axes) {
+      const c = compareGridValues(x.grid?.[a], y.grid?.[a]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
+/** The grid axes whose values are all numbers (and take at least two values). */
+export function numericAxes(records: readonly RunRecord[], axes: readonly string[]): string[] {
+  return axes.filter((a) => {
+    const vals = records.map((r) => r.grid?.[a]);
+    return vals.every((v) => typeof v === "number") && new Set(vals).size >= 2;
+  });
+}
+
+interface Row {
+  x: number;
+  series: string;
+  panel: string;
+  median: number;
+  lo: number;
+  hi: number;
+}
+
+function axisSpec(title: string, rows: readonly Row[], yTitle: string, subtitle: string[]): TopLevelSpec {
+  const positive = rows.every((r) => r.lo > 0);
+  const ys = rows.map((r) => r.median);
+  const logY = positive && ys.length > 0 && Math.max(...ys) / Math.min(...ys) > 50;
+  const xs = rows.map((r) => r.x);
+  const logX = xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) > 20;
+  const series = [...new Set(rows.map((r) => r.series))];
+  const color = {
+    field: "series",
+    type: "nominal" as const,
+    title: "curve",
+    legend: OPAQUE_SYMBOLS,
+    scale: { domain: series, range: series.map((_, i) => PALETTE[i % PALETTE.length]) },
+  };
+  const x = {
+    field: "x",
+    type: "quantitative" as const,
+    title: title,
+    scale: { type: logX ? "log" : "linear" },
+  };
+  const y = {
+    type: "quantitative" as const,
+    title: yTitle,
+    scale: { type: logY ? "log" : "linear", zero: false },
+  };
+  const panels = [...new Set(rows.map((r) => r.panel))];
+  const layers = {
+    layer: [
+      {
+        mark: { type: "area", opacity: 0.18 },
+        encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color },
+      },
+      { mark: { type: "line", point: true }, encoding: { x, y: { ...y, field: "median" }, color } },
+    ],
+  };
+  const spec: Record<string, unknown> = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    config: FIGURE_CONFIG,
+    title: { text: `${yTitle} vs ${title}`, subtitle },
+    data: { values: rows },
+  };
+  if (panels.length > 1) {
+    spec.facet = { field: "panel", type: "nominal", title: null, sort: panels };
+    spec.columns = Math.min(3, panels.length);
+    spec.spec = { width: 260, height: 180, ...layers };
+  } else Object.assign(spec, { width: 420, height: 260 }, layers);
+  return spec as unknown as TopLevelSpec;
+}
+
+/** Each summary metric against each numeric grid axis, medians and 10–90 % bands over seeds. */
+export function metricAxisFigures(records: readonly RunRecord[], axes: readonly string[]): SweepFigure[] {
+  const out: SweepFigure[] = [];
+  const metrics = new Map<string, string>(); // "yName|metric" → title
+  for (const r of records)
+    for (const s of r.result.seeds)
+      for (const c of s.curves)
+        for (const m of Object.keys(c.metrics))
+          metrics.set(`${c.yName}|${m}`, metricColumn(m, c.yName).replace(/^median /, ""));
+  for (const axis of numericAxes(records, axes)) {
+    const others = axes.filter((a) => a !== axis);
+    for (const [key, title] of metrics) {
+      const [yName, metric] = key.split("|");
+      const groups = new Map<string, { x: number; series: string; panel: string; values: number[] }>();
+      for (const r of records) {
+        const panel = readableLabels(Object.fromEntries(others.map((a) => [a, r.grid?.[a]])));
+        for (const s of r.result.seeds)
+          for (const c of s.curves) {
+            if (c.yName !== yName) continue;
+            const v = c.metrics[metric];
+            if (typeof v !== "number" || !Number.isFinite(v)) continue;
+            const series = readableLabels(c.labels as Labels);
+            const x = r.grid?.[axis] as number;
+            const id = JSON.stringify([x, series, panel]);
+            const g = groups.get(id) ?? { x, series, panel, values: [] };
+            g.values.push(v);
+            groups.set(id, g);
+          }
+      }
+      const rows: Row[] = [...groups.values()].map((g) => {
+        const v = [...g.values].sort((a, b) => a - b);
+        return {
+          x: g.x,
+          series: g.series,
+          panel: g.panel,
+          median: quantile(v, 0.5),
+          lo: quantile(v, 0.1),
+          hi: quantile(v, 0.9),
+        };
+      });
+      if (rows.length === 0) continue;
+      const seeds = Math.max(...records.map((r) => r.seedIndices.length));
+      out.push({
+        name: `${metric}-${yName}-vs-${axis}`.replace(/[^A-Za-z0-9_.=-]+/g, "_"),
+        spec: axisSpec(axis, rows, title, [
+          `median and 10–90 % band over ${seeds} seeds per grid point${others.length ? "; one panel per value of the other grid axes" : ""}`,
+        ]),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Measured against the experiment's theory value along each numeric axis: one figure per axis,
+ * one panel per theory quantity (as `compare` names it), measured (points, solid) and theory
+ * (black, dashed), one series per value of the other grid coordinates.
+ */
+export function theoryAxisFigures(
+  records: readonly RunRecord[],
+  axes: readonly string[],
+  theoryOf: (r: RunRecord) => TheoryRow[],
+): SweepFigure[] {
+  const out: SweepFigure[] = [];
+  const rowsOf = records.map((r) => ({ r, theory: theoryOf(r) }));
+  if (rowsOf.every((x) => x.theory.length === 0)) return out;
+  for (const axis of numericAxes(records, axes)) {
+    const others = axes.filter((a) => a !== axis);
+    const values: Record<string, unknown>[] = [];
+    for (const { r, theory } of rowsOf) {
+      const rest = readableLabels(Object.fromEntries(others.map((a) => [a, r.grid?.[a]])));
+      for (const t of theory) {
+        const x = r.grid?.[axis] as number;
+        values.push({ x, quantity: t.quantity, series: `theory (${rest})`, y: t.theory, kind: "theory" });
+        if (t.measured !== null)
+          values.push({
+            x,
+            quantity: t.quantity,
+            series: `measured (${rest})`,
+            y: t.measured,
+            kind: "measured",
+          });
+      }
+    }
+    const quantities = [...new Set(values.map((v) => String(v.quantity)))];
+    out.push({
+      name: `theory-vs-${axis}`.replace(/[^A-Za-z0-9_.=-]+/g, "_"),
+      spec: {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        config: FIGURE_CONFIG,
+        title: {
+          text: `Measured vs theory against ${axis}`,
+          subtitle: ["theory rows of the experiment's compare(); medians over seeds as it defines them"],
+        },
+        data: { values },
+        facet: { field: "quantity", type: "nominal", title: null, sort: quantities },
+        columns: Math.min(3, quantities.length),
+        resolve: { scale: { y: "independent" } },
+        spec: {
+          width: 240,
+          height: 160,
+          layer: [
+            {
+              transform: [{ filter: "datum.kind === 'theory'" }],
+              mark: { type: "line", color: OVERLAY_COLOR, strokeDash: [4, 3] },
+              encoding: {
+                x: { field: "x", type: "quantitative", title: axis },
+                y: { field: "y", type: "quantitative", title: null, scale: { zero: false } },
+                detail: { field: "series" },
+              },
+            },
+            {
+              transform: [{ filter: "datum.kind === 'measured'" }],
+              mark: { type: "line", point: true },
+              encoding: {
+                x: { field: "x", type: "quantitative", title: axis },
+                y: { field: "y", type: "quantitative", title: null, scale: { zero: false } },
+                color: { field: "series", type: "nominal", title: "measured at" },
+              },
+            },
+          ],
+        },
+      } as unknown as TopLevelSpec,
+    });
+  }
+  return out;
+}

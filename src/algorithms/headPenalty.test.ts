@@ -3,33 +3,12 @@ import { fromRows, matFrom } from "../linalg/mat.js";
 import { key } from "../rng/key.js";
 import { stream } from "../rng/stream.js";
 import { checkHeadPenalty, headPenalty, headSpectrum, penaltyActive } from "./headPenalty.js";
+import { centralDifference, relativeError } from "./testing.js";
 
 function randomHeads(seed: number, n: number, k: number) {
   const data = new Float64Array(n * k);
   stream(key(seed)).fillNormal(data);
   return matFrom(n, k, data);
-}
-
-function fd(f: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const a = x.slice();
-    const b = x.slice();
-    a[i] += h;
-    b[i] -= h;
-    g[i] = (f(a) - f(b)) / (2 * h);
-  }
-  return g;
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 describe("Bouniot et al.'s head penalty R(W) = λ1 κ(W)² + λ2 ‖WWᵀ‖_F", () => {
@@ -61,8 +40,8 @@ describe("Bouniot et al.'s head penalty R(W) = λ1 κ(W)² + λ2 ‖WWᵀ‖_F",
     ]) {
       const grad = new Float64Array(n * k);
       headPenalty(W, pen, grad);
-      const g = fd((x) => headPenalty(matFrom(n, k, x), pen).value, W.data);
-      expect(relErr(grad, g)).toBeLessThan(1e-6);
+      const g = centralDifference((x) => headPenalty(matFrom(n, k, x), pen).value, W.data);
+      expect(relativeError(grad, g)).toBeLessThan(1e-6);
     }
   });
 

@@ -13,6 +13,7 @@ import { foldIn, key } from "../rng/key.js";
 import { stream } from "../rng/stream.js";
 import { finishMetaGradient, startMetaGradient } from "./metaGradient.js";
 import { getMethod, METHOD_IDS, type MethodId } from "./methods.js";
+import { centralDifference, relativeError } from "./testing.js";
 import { allocWorkspace } from "./workspace.js";
 
 /*
@@ -75,27 +76,6 @@ function adapt(method: MethodId, B: M, w: Vec, t: TaskData, alpha: number): { Bp
 }
 
 const outerLoss = (t: TaskData, Bp: M, wp: Vec) => naiveLoss(t.outer, t.theta, matvec(Bp, wp));
-
-/** Central differences of f over a flat parameter vector. */
-function fdGrad(f: (p: Vec) => number, p: Vec, h = 1e-5): Vec {
-  return p.map((_, i) => {
-    const a = p.slice();
-    const b = p.slice();
-    a[i] += h;
-    b[i] -= h;
-    return (f(a) - f(b)) / (2 * h);
-  });
-}
-
-function relErr(a: Vec, b: Vec): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 function setup(mIn: number | null, mOut: number | null, kPrime: number) {
   const model: LinearRepModel = {
@@ -166,7 +146,7 @@ describe.each(settings)("meta-gradients, %s", (_name, mIn, mOut, kp) => {
         }, 0) / tasks.length
       );
     };
-    const err = relErr(closedForm(method, tasks, p, d, kp, alpha), fdGrad(F, p));
+    const err = relativeError(closedForm(method, tasks, p, d, kp, alpha), centralDifference(F, p, 1e-5));
     expect(err).toBeLessThan(1e-7);
   });
 
@@ -179,13 +159,17 @@ describe.each(settings)("meta-gradients, %s", (_name, mIn, mOut, kp) => {
       for (const t of tasks) {
         const { Bp, wp } = adapt(method, B, w, t, alpha);
         const q = [...Bp.flat(), ...wp];
-        const g = fdGrad((x) => {
-          const u = unpack(x, d, kp);
-          return outerLoss(t, u.B, u.w);
-        }, q);
+        const g = centralDifference(
+          (x) => {
+            const u = unpack(x, d, kp);
+            return outerLoss(t, u.B, u.w);
+          },
+          q,
+          1e-5,
+        );
         for (let i = 0; i < g.length; i++) fd[i] += g[i] / tasks.length;
       }
-      expect(relErr(closedForm(method, tasks, p, d, kp, alpha), fd)).toBeLessThan(1e-7);
+      expect(relativeError(closedForm(method, tasks, p, d, kp, alpha), fd)).toBeLessThan(1e-7);
     },
   );
 });
@@ -198,11 +182,11 @@ test("the exact and first-order meta-gradients differ (the second-order terms ar
   ] as const) {
     const a = closedForm(exact, tasks, p, model.d, 2, 0.3);
     const b = closedForm(fo, tasks, p, model.d, 2, 0.3);
-    expect(relErr(a, b)).toBeGreaterThan(1e-3);
+    expect(relativeError(a, b)).toBeGreaterThan(1e-3);
     // …and coincide as α → 0 (then no adaptation is differentiated through).
     const a0 = closedForm(exact, tasks, p, model.d, 2, 1e-9);
     const b0 = closedForm(fo, tasks, p, model.d, 2, 1e-9);
-    expect(relErr(a0, b0)).toBeLessThan(1e-7);
+    expect(relativeError(a0, b0)).toBeLessThan(1e-7);
   }
 });
 

@@ -18,6 +18,7 @@ import { finishMetaGradient, startMetaGradient } from "./metaGradient.js";
 import { type MetaTrainConfig, metaTrain, runKeys } from "./metaTrain.js";
 import { getMethod, type MethodId } from "./methods.js";
 import { allocPenaltyWorkspace, finishPenalisedBatch, penalisedTaskPhase } from "./penalisedMetaGradient.js";
+import { centralDifference, relativeError } from "./testing.js";
 import { allocWorkspace } from "./workspace.js";
 
 /*
@@ -74,26 +75,6 @@ function unpack(p: Vec, d: number, kp: number): { B: M; w: Vec } {
   const B: M = [];
   for (let i = 0; i < d; i++) B.push(p.slice(i * kp, (i + 1) * kp));
   return { B, w: p.slice(d * kp) };
-}
-
-function fdGrad(f: (p: Vec) => number, p: Vec, h = 1e-5): Vec {
-  return p.map((_, i) => {
-    const a = p.slice();
-    const b = p.slice();
-    a[i] += h;
-    b[i] -= h;
-    return (f(a) - f(b)) / (2 * h);
-  });
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 const R = (W: Vec[], pen: HeadPenalty) =>
@@ -200,7 +181,10 @@ describe.each(settings)("penalised meta-gradients, %s, 5 tasks", (_name, mIn, mO
           }
           return L / tasks.length + R(heads, pen);
         };
-        const err = relErr(penalisedClosedForm(method, tasks, p, d, kp, alpha, pen), fdGrad(F, p));
+        const err = relativeError(
+          penalisedClosedForm(method, tasks, p, d, kp, alpha, pen),
+          centralDifference(F, p, 1e-5),
+        );
         expect(err).toBeLessThan(1e-6);
       },
     );
@@ -210,20 +194,21 @@ describe.each(settings)("penalised meta-gradients, %s, 5 tasks", (_name, mIn, mO
       (method) => {
         const { B, w } = unpack(p, d, kp);
         const heads = tasks.map((t) => adapt(method, B, w, t, alpha).wp);
-        const gDelta = fdGrad(
+        const gDelta = centralDifference(
           (delta) =>
             R(
               heads.map((h) => h.map((v, c) => v + delta[c])),
               pen,
             ),
           new Array(kp).fill(0),
+          1e-5,
         );
         const plain = plainClosedForm(method, tasks, p, d, kp, alpha);
         const pen1 = penalisedClosedForm(method, tasks, p, d, kp, alpha, pen);
         const nB = d * kp;
-        expect(relErr(pen1.slice(0, nB), plain.slice(0, nB))).toBeLessThan(1e-15);
+        expect(relativeError(pen1.slice(0, nB), plain.slice(0, nB))).toBeLessThan(1e-15);
         const dGw = pen1.slice(nB).map((v, c) => v - plain[nB + c]);
-        expect(relErr(dGw, gDelta)).toBeLessThan(1e-6);
+        expect(relativeError(dGw, gDelta)).toBeLessThan(1e-6);
       },
     );
   });
@@ -232,7 +217,7 @@ describe.each(settings)("penalised meta-gradients, %s, 5 tasks", (_name, mIn, mO
     "%s: the two-phase code with λ = 0 equals the one-pass gradient",
     (method) => {
       const a = penalisedClosedForm(method, tasks, p, d, kp, alpha, { lambdaCond: 0, lambdaNorm: 0 });
-      expect(relErr(a, plainClosedForm(method, tasks, p, d, kp, alpha))).toBeLessThan(1e-13);
+      expect(relativeError(a, plainClosedForm(method, tasks, p, d, kp, alpha))).toBeLessThan(1e-13);
     },
   );
 });

@@ -7,34 +7,13 @@ import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { key } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
 import { headPenalty } from "../headPenalty.js";
+import { centralDifference, relativeError } from "../testing.js";
 import { altMinGdEstimate, averageLossGradient } from "./altMinGd.js";
 import { anilEstimate } from "./anil.js";
 import { burerMonteiroEstimate, burerMonteiroFactors, burerMonteiroObjective } from "./burerMonteiro.js";
 import { addHeadPenaltyGradient, penalisedFactoredObjective } from "./headPenaltyErm.js";
 import { taskHeads } from "./heads.js";
 import type { EstimatorContext } from "./types.js";
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
-
-function fd(f: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const a = x.slice();
-    const b = x.slice();
-    a[i] += h;
-    b[i] -= h;
-    g[i] = (f(a) - f(b)) / (2 * h);
-  }
-  return g;
-}
 
 const src = sampleSourceTasks(
   { d: 7, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
@@ -58,9 +37,9 @@ describe("the head penalty in the ERM estimators of Du et al.'s source stage", (
       f(x, g);
       const scratch = new Float64Array(x.length);
       expect(
-        relErr(
+        relativeError(
           g,
-          fd((y) => f(y, scratch), x),
+          centralDifference((y) => f(y, scratch), x),
         ),
       ).toBeLessThan(1e-6);
     }
@@ -80,7 +59,7 @@ describe("the head penalty in the ERM estimators of Du et al.'s source stage", (
         const grad = zeros(7, 2);
         averageLossGradient(src.data, B, W, grad);
         addHeadPenaltyGradient(src.data, B, W, pen, grad);
-        expect(relErr(grad.data, fd(F, B.data))).toBeLessThan(1e-6);
+        expect(relativeError(grad.data, centralDifference(F, B.data))).toBeLessThan(1e-6);
       }
     }
   });

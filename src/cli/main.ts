@@ -23,7 +23,7 @@ import { InlineExecutor } from "../sweep/executors/inline.js";
 import { ThreadsExecutor } from "../sweep/executors/threads.js";
 import { acquireStoreLock, type StoreLock } from "../sweep/lock.js";
 import { runSweep } from "../sweep/runSweep.js";
-import { type Cell, cellsOf, expandSweep, sweepSpecSchema } from "../sweep/spec.js";
+import { byCost, type Cell, cellsOf, expandSweep, sweepSpecSchema } from "../sweep/spec.js";
 import { METAREP_VERSION } from "../version.js";
 import { COMMAND_MODULES } from "./commands.js";
 import { getDatasetLoader } from "./datasets.js";
@@ -153,12 +153,15 @@ async function execute(p: RunPlan, quiet: boolean, workers = 1): Promise<RunReco
     }
     dataset = { data: loaded.data, info: { kind: p.exp.dataset.kind, path: p.data, digest: loaded.digest } };
   }
-  const cells = cellsOf(p.exp, p.params, p.size, p.seed, p.seedIndices, {
-    grid: p.grid ?? {},
-    gridPoint: p.gridPoint ?? "",
-  })
-    .filter((c) => p.conditionPoint === undefined || c.conditionPoint === p.conditionPoint)
-    .map((c) => ({ ...c, command: p.command }));
+  const cells = byCost(
+    p.exp,
+    cellsOf(p.exp, p.params, p.size, p.seed, p.seedIndices, {
+      grid: p.grid ?? {},
+      gridPoint: p.gridPoint ?? "",
+    })
+      .filter((c) => p.conditionPoint === undefined || c.conditionPoint === p.conditionPoint)
+      .map((c) => ({ ...c, command: p.command })),
+  );
   if (p.condition || (workers > 1 && cells.length > 1 && !dataset))
     return executeCells(p, cells, quiet, workers);
   const progress = makeProgress(`${p.exp.id} (${p.seedIndices.length} seeds)`, quiet);

@@ -57,6 +57,11 @@ export const duExcessRisk: Experiment<typeof schema> = {
   },
   seeds: { smoke: 2, paper: 10 },
   commonRandomNumbers: true,
+  // Source rows of the setting (the estimators' cost) plus the targets' rows.
+  cost: (p, c) => {
+    const s = { T: p.T, n1: p.n1, n2: p.n2, [c.sweep as string]: c.x as number };
+    return s.T * s.n1 + p.targets * s.n2;
+  },
   conditions(p) {
     const grid: Record<(typeof SWEEPS)[number], number[]> = { T: p.Ts, n1: p.n1s, n2: p.n2s };
     return p.sweeps.flatMap((sweep) => grid[sweep].map((x) => ({ sweep, x })));

@@ -126,6 +126,12 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
    * text. Either way a condition's numbers do not depend on which other conditions run.
    */
   commonRandomNumbers?: boolean;
+  /**
+   * A relative cost estimate of one condition (e.g. (K + 1)·n for Li et al.'s K + 1 trainings of
+   * n examples): executors start the costliest cells first, so a long cell does not start last
+   * and leave the other workers idle. Order only; no number depends on it. Default: all equal.
+   */
+  cost?(params: z.output<S>, condition: Condition): number;
   /** One condition for one seed: curves (labelled without the condition; the runner adds it). */
   runCondition(params: z.output<S>, condition: Condition, key: Key, ctx: RunContext): RunResult;
   /**

@@ -7,7 +7,7 @@ import { mergeByGridPoint } from "../record/merge.js";
 import { runRecord } from "../record/run.js";
 import type { RunRecord } from "../record/types.js";
 import { runCell } from "./cell.js";
-import { type Cell, cellsOf, expandSweep, parseSweepSpec, sweepSpecSchema } from "./spec.js";
+import { byCost, type Cell, cellsOf, expandSweep, parseSweepSpec, sweepSpecSchema } from "./spec.js";
 
 /** The cells `reproduce` runs for an experiment at a size: its declared conditions × its seeds. */
 function reproduceCells(exp: Experiment, size: "smoke" | "paper"): Cell[] {
@@ -161,5 +161,29 @@ describe("the cells of a run join into the run's record", () => {
     });
     expect(JSON.stringify(merged[0].result)).toBe(JSON.stringify(whole.result));
     expect(merged[0].cellId).toBe(whole.cellId);
+  });
+});
+
+describe("cells start costliest first", () => {
+  test("byCost orders by the experiment's cost, ties in declared order, and changes no cell", () => {
+    const exp = getExperiment("li-multitask-cnn");
+    const params = resolveParams(exp, "paper") as Record<string, unknown>;
+    const cells = cellsOf(exp, params, "paper", 0, [0, 1, 2]);
+    const ordered = byCost(exp, cells);
+    expect(new Set(ordered)).toEqual(new Set(cells));
+    const costs = ordered.map((c) => exp.cost!(params as never, c.condition));
+    for (let i = 1; i < costs.length; i++) expect(costs[i]).toBeLessThanOrEqual(costs[i - 1]);
+    // The K = 1 cells (the cheapest) come last.
+    expect(ordered.slice(-3).every((c) => c.condition.K === 1)).toBe(true);
+    // Without a cost, the declared order stands.
+    const collins = getExperiment("collins-diversity");
+    const cc = cellsOf(
+      collins,
+      resolveParams(collins, "smoke") as Record<string, unknown>,
+      "smoke",
+      0,
+      [0, 1],
+    );
+    expect(byCost(collins, cc)).toEqual(cc);
   });
 });

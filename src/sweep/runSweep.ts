@@ -1,7 +1,7 @@
 import type { RunRecord } from "../record/types.js";
 import type { Executor } from "./executors/executor.js";
 import { acquireStoreLock } from "./lock.js";
-import type { Cell, ExpandedSweep } from "./spec.js";
+import { byCost, type Cell, type ExpandedSweep } from "./spec.js";
 import { SweepStore } from "./store.js";
 
 export interface SweepProgress {
@@ -42,9 +42,10 @@ export async function runSweep(o: {
 
 async function runLocked(o: Parameters<typeof runSweep>[0]): Promise<SweepSummary> {
   const store = SweepStore.open(o.dir, o.sweep, o.command);
-  const pending: Cell[] = o.sweep.cells
-    .filter((c) => !store.has(c.cellId))
-    .map((c) => ({ ...c, command: o.command }));
+  const pending: Cell[] = byCost(
+    o.sweep.experiment,
+    o.sweep.cells.filter((c) => !store.has(c.cellId)).map((c) => ({ ...c, command: o.command })),
+  );
   const progress: SweepProgress = {
     done: o.sweep.cells.length - pending.length,
     total: o.sweep.cells.length,

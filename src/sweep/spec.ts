@@ -160,6 +160,20 @@ export function expandSweep(spec: SweepSpec): ExpandedSweep {
 }
 
 /**
+ * Cells in the order to start them: the costliest first by the experiment's `cost` (longest
+ * processing time first, so the last cells to start are short ones), ties in declared order.
+ * Scheduling only: a cell's key and record do not depend on it.
+ */
+export function byCost<C extends Cell>(experiment: Experiment, cells: readonly C[]): C[] {
+  if (!experiment.cost) return [...cells];
+  const cost = (c: Cell) => experiment.cost!(c.params as never, c.condition);
+  return cells
+    .map((c, i) => ({ c, i, k: cost(c) }))
+    .sort((a, b) => b.k - a.k || a.i - b.i)
+    .map((x) => x.c);
+}
+
+/**
  * The cells of one grid point: conditions × seed indices (condition-major). Each cell's key and
  * id derive from (root seed, experiment, grid point, condition, seed index) alone.
  */

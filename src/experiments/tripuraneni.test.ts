@@ -37,13 +37,18 @@ describe("tripuraneni-mom (d=100, k=5, n1=25, heads N(0, I/k), σ=1)", () => {
     for (let i = 0; i < Ts.length; i++) expect(bm.y[i]).toBeLessThan(mom.y[i]);
   });
 
-  test("settings above max_rows are skipped with a warning and a scalar, not silently", () => {
+  test("above max_rows the methods that hold X are skipped with a warning and a scalar, not silently; MoM streams on", () => {
     const warnings: string[] = [];
     const p = resolveParams(tripuraneniMom, null, { d: 10, k: 2, Ts: [10, 40], n1s: [5], max_rows: 100 });
     const res = runSeed(tripuraneniMom, p, 0, 0, { progress: () => {}, warn: (m) => warnings.push(m) });
     expect(res.scalars["skipped[n1=5,T=40]"]).toBe(1);
-    expect(warnings[0]).toMatch(/skipped n1=5, T=40 \(n1·T = 200 rows > max_rows = 100\)/);
-    expect(res.curves.find((c) => c.labels.method === "mom")!.x).toEqual([10]);
+    expect(warnings[0]).toMatch(
+      /skipped bm at n1=5, T=40 \(n1·T = 200 rows > max_rows = 100: they hold X; MoM streams\)/,
+    );
+    const sin = (m: string) =>
+      res.curves.find((c) => c.labels.method === m && c.labels.quantity === "sin θ")!;
+    expect(sin("bm").x).toEqual([10]);
+    expect(sin("mom").x).toEqual([10, 40]);
   });
 
   test("MoM alone streams its rows: no setting is skipped, and sin θ equals the held-X run's to 1e-12", () => {

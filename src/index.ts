@@ -5,6 +5,7 @@ export * from "./experiments/index.js";
 export * from "./linalg/index.js";
 export * from "./metrics/index.js";
 export * from "./models/index.js";
+export * from "./plugins/index.js";
 export * from "./record/index.js";
 export * from "./registry.js";
 export * from "./rng/index.js";

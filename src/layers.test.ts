@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   experiments: 3,
   record: 4,
   sweep: 5,
+  plugins: 5,
   report: 6,
   cli: 7,
   web: 7,

@@ -16,7 +16,7 @@ import { foldIn, foldInString, type Key, split } from "../rng/key.js";
 import { NormalSource, stream } from "../rng/stream.js";
 import { checkHeadPenalty, type HeadPenalty, type HeadSpectrum, penaltyActive } from "./headPenalty.js";
 import { finishMetaGradient, startMetaGradient } from "./metaGradient.js";
-import { getMethod, type MethodId } from "./methods.js";
+import { getMethod } from "./methods.js";
 import {
   allocBatchTasks,
   allocPenaltyWorkspace,
@@ -30,7 +30,8 @@ import { allocWorkspace, type MetaParams } from "./workspace.js";
 /** Settings of a gradient-based meta-learning run (SPEC §1.2). */
 export interface MetaTrainConfig {
   model: LinearRepModel;
-  methods: readonly MethodId[];
+  /** Method ids (built-in or registered by a plug-in). */
+  methods: readonly string[];
   /** Learner width k' ≥ k. */
   kPrime: number;
   /** Tasks per outer iteration. */
@@ -79,7 +80,7 @@ export interface MetaDivergence {
 
 /** One method's trajectory. `dist[t]` is the distance after t updates (t = 0 is the start). */
 export interface MethodTrace {
-  method: MethodId;
+  method: string;
   dist: number[];
   status: "ok" | "diverged";
   diverged?: MetaDivergence;

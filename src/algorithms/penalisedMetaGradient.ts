@@ -89,13 +89,13 @@ export function allocBatchTasks(model: LinearRepModel, n: number, shared?: TaskD
 export const PENALISED_METHODS: readonly MethodId[] = ["anil", "fo-anil", "maml", "fo-maml"];
 
 /** Throws unless every method adapts a head (the penalty needs per-task heads). */
-export function checkPenalisedMethods(context: string, methods: readonly MethodId[]): void {
+export function checkPenalisedMethods(context: string, methods: readonly string[]): void {
   for (const m of methods) {
-    if (!PENALISED_METHODS.includes(m)) {
+    if (!(PENALISED_METHODS as readonly string[]).includes(m)) {
       throw new ParamError(
         context,
         "methods",
-        `with lambda_cond or lambda_norm > 0 must adapt a head (${PENALISED_METHODS.join(", ")}); avg-gd has no per-task heads`,
+        `with lambda_cond or lambda_norm > 0 must be a built-in method that adapts a head (${PENALISED_METHODS.join(", ")}); avg-gd has no per-task heads`,
         m,
       );
     }
@@ -115,7 +115,7 @@ function adaptHead(p: MetaParams, task: TaskData, alpha: number, ws: MetaWorkspa
  * needs. The task's data must stay unchanged until `finishPenalisedBatch`.
  */
 export function penalisedTaskPhase(
-  method: MethodId,
+  method: string,
   p: MetaParams,
   task: TaskData,
   alpha: number,
@@ -158,7 +158,7 @@ export function penalisedTaskPhase(
  * `finishMetaGradient`: the penalty enters F once, not averaged). Returns R(W') and W''s spectrum.
  */
 export function finishPenalisedBatch(
-  method: MethodId,
+  method: string,
   _p: MetaParams,
   tasks: readonly TaskData[],
   alpha: number,

@@ -9,11 +9,12 @@ import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js"
 import { estimateMemory } from "../experiments/resources.js";
 import { conditionsOf } from "../experiments/runner.js";
 import type { Condition, Experiment, RunResult, SizeName } from "../experiments/types.js";
+import { loadPlugins, pluginsUsed, requirePlugins } from "../plugins/load.js";
 import { compareResults, parseRecord } from "../record/file.js";
 import { mergeByGridPoint } from "../record/merge.js";
 import { assembleRecord, runRecord } from "../record/run.js";
 import { theoryRowsOf } from "../record/theory.js";
-import type { RunRecord } from "../record/types.js";
+import type { PluginRef, RunRecord } from "../record/types.js";
 import { experimentFigures } from "../report/experimentFigures.js";
 import { writeFigure } from "../report/render.js";
 import { writeReport } from "../report/storeReport.js";
@@ -62,6 +63,8 @@ interface RunPlan {
   /** A cell record's one condition (re-running a sweep cell). */
   condition?: Condition;
   conditionPoint?: string;
+  /** The plug-ins the run uses (recorded; see `plugins/load.ts` `pluginsUsed`). */
+  plugins: PluginRef[];
 }
 
 /** Validate everything about a run before anything is computed or written. */
@@ -88,7 +91,9 @@ function plan(
   const data = opts.data === undefined ? "" : ` --data ${JSON.stringify(opts.data)}`;
   const command = `metarep run ${id} --size ${size} --seeds ${seeds} --seed ${seed}${sets}${data}`;
   const seedIndices = Array.from({ length: seeds }, (_, i) => i);
-  return { exp, size, params, seed, seedIndices, command, data: opts.data };
+  const plugins = pluginsUsed(id, params);
+  const withPlugins = plugins.map((p) => ` --plugin ${p.file}`).join("");
+  return { exp, size, params, seed, seedIndices, command: command + withPlugins, data: opts.data, plugins };
 }
 
 /** Read and validate a stored record (`run --record FILE`): bad files are one-line errors. */
@@ -105,6 +110,13 @@ function readRecord(file: string): RunRecord {
   } catch (e) {
     throw new UsageError(`"--record": ${file} is not valid JSON (${(e as Error).message}).`);
   }
+  // The plug-ins first (with their digests): without them its experiment or parameters are unknown.
+  const plugins = (data as { plugins?: unknown })?.plugins;
+  if (
+    Array.isArray(plugins) &&
+    plugins.every((p) => typeof p?.id === "string" && typeof p?.sha256 === "string")
+  )
+    requirePlugins(plugins as PluginRef[], "record");
   return parseRecord(data, file);
 }
 
@@ -123,6 +135,7 @@ function planFromRecord(r: RunRecord): RunPlan {
     grid: r.grid,
     condition: r.condition,
     conditionPoint: r.conditionPoint,
+    plugins: r.plugins ?? [],
   };
 }
 
@@ -180,6 +193,7 @@ async function execute(p: RunPlan, quiet: boolean, workers = 1): Promise<RunReco
         dataset: dataset?.data,
       },
       dataset: dataset?.info,
+      plugins: p.plugins,
     });
   } finally {
     progress.stop();
@@ -237,6 +251,7 @@ async function executeCells(
     startedAt,
     seconds: (performance.now() - t0) / 1000,
     ...(p.grid ? { grid: p.grid, gridPoint: p.gridPoint } : {}),
+    plugins: p.plugins,
   });
 }
 
@@ -568,6 +583,18 @@ Examples:
     );
 
   for (const add of [sweepCommands, ...COMMAND_MODULES]) add(prog);
+  // Every command takes plug-ins; they are loaded (and checked: one line, exit 2) before it runs.
+  for (const c of prog.commands)
+    c.option(
+      "--plugin <file>",
+      'load a plug-in (an ES module; repeatable; see README "Plug-ins")',
+      collect,
+      [],
+    );
+  prog.hook("preAction", async (_prog, action) => {
+    const files = (action.opts() as { plugin?: string[] }).plugin ?? [];
+    if (files.length) await loadPlugins(files);
+  });
   return prog;
 }
 

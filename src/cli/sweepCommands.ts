@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { MetarepError } from "../errors.js";
 import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
+import { loadedPlugins, loadPlugins } from "../plugins/load.js";
 import { writeReport } from "../report/storeReport.js";
 import { exportParquet } from "../sweep/aggregate.js";
 import { DEFAULT_QUEUE, DistributedExecutor } from "../sweep/executors/distributed.js";
@@ -106,6 +107,12 @@ export function sweepCommands(prog: Command): void {
       ) => {
         const limits = parseLimits(opts);
         const spec = parseSweepSpec(readInput(specPath, "sweep spec"), `sweep spec ${specPath}`);
+        // The spec's own plug-ins (paths relative to the spec), before its experiment is looked up.
+        if (spec.plugins?.length)
+          await loadPlugins(
+            spec.plugins.map((p) => resolve(dirname(specPath), p)),
+            `sweep spec ${specPath}: "plugins"`,
+          );
         // Count before expanding: a grid of 10¹⁵ cells is refused without building it.
         checkCells(`sweep ${specPath}`, sweepCellCount(spec), limits);
         const sweep = expandSweep(spec);
@@ -194,30 +201,40 @@ export function sweepCommands(prog: Command): void {
       "job lock duration: a crashed worker's job is retried after about this long",
       "30000",
     )
-    .action(async (opts: { redis: string; concurrency?: string; queue: string; lockMs: string }) => {
-      const concurrency =
-        opts.concurrency === undefined
-          ? availableParallelism()
-          : capWorkers("--concurrency", parseIntFlag("--concurrency", opts.concurrency, 1), (m) =>
-              process.stderr.write(`warning: ${m}\n`),
-            );
-      const lockMs = parseIntFlag("--lock-ms", opts.lockMs, 100);
-      const w = await startQueueWorker({
-        url: opts.redis,
-        queue: opts.queue,
-        concurrency,
-        lockMs,
-        log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
-      });
-      await new Promise<void>((resolveStop) => {
-        const stop = () => {
-          process.stderr.write("stopping: finishing running cells…\n");
-          void w.close().then(resolveStop);
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-    });
+    .action(
+      async (opts: {
+        redis: string;
+        concurrency?: string;
+        queue: string;
+        lockMs: string;
+        plugin: string[];
+      }) => {
+        const concurrency =
+          opts.concurrency === undefined
+            ? availableParallelism()
+            : capWorkers("--concurrency", parseIntFlag("--concurrency", opts.concurrency, 1), (m) =>
+                process.stderr.write(`warning: ${m}\n`),
+              );
+        const lockMs = parseIntFlag("--lock-ms", opts.lockMs, 100);
+        const w = await startQueueWorker({
+          url: opts.redis,
+          queue: opts.queue,
+          concurrency,
+          lockMs,
+          // Loaded already (the --plugin hook): the worker's threads load the same files.
+          plugins: loadedPlugins().map((p) => p.path),
+          log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
+        });
+        await new Promise<void>((resolveStop) => {
+          const stop = () => {
+            process.stderr.write("stopping: finishing running cells…\n");
+            void w.close().then(resolveStop);
+          };
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+      },
+    );
 
   prog
     .command("export")

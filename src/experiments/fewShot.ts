@@ -1,10 +1,9 @@
 import { z } from "zod";
-import { getEstimator } from "../algorithms/representation/estimators.js";
+import { estimators, getEstimator } from "../algorithms/representation/estimators.js";
 import { taskHeads } from "../algorithms/representation/heads.js";
 import { targetExcessRisks } from "../algorithms/representation/targetStage.js";
 import {
   ESTIMATOR_IDS,
-  type EstimatorId,
   type EstimatorOptions,
   type RepresentationFit,
 } from "../algorithms/representation/types.js";
@@ -23,7 +22,7 @@ import {
 import type { MultiTaskData } from "../models/multiTaskData.js";
 import { foldInString, type Key } from "../rng/key.js";
 import { joinAlong } from "./join.js";
-import { listOf, nonNegative, posInt, positive } from "./params.js";
+import { entryOptions, listOf, nonNegative, posInt, positive, registeredId } from "./params.js";
 import type { ConditionPart, Curve, Divergence, Labels, RunContext, RunResult } from "./types.js";
 
 /**
@@ -46,9 +45,12 @@ export const fewShotFields = {
   kappa: z.number().min(1).default(1).describe("condition number of W* (heads = condition)"),
   targets: posInt().default(500).describe("target tasks per seed (shared by all methods)"),
   ridge: nonNegative().default(0).describe("ridge λ of the target head (0: least squares)"),
-  methods: listOf(z.enum(ESTIMATOR_IDS))
+  methods: listOf(registeredId(estimators))
     .default(["mom", "altmin", "bm", "fo-anil", "oracle", "ols"])
-    .describe("estimators of B̂"),
+    .describe("estimators of B̂ (built-in or a plug-in's)"),
+  estimator_options: entryOptions(estimators).describe(
+    "per-estimator options by id, under each estimator's own schema (e.g. a plug-in's)",
+  ),
   iters: posInt().default(50).describe("AltMin / AltMinGD rounds"),
   tol: nonNegative().default(0).describe("AltMin / AltMinGD early stop on dist(B_t, B_{t−1}) (0: off)"),
   eta: positive().default(0.5).describe("AltMinGD step size"),
@@ -84,8 +86,24 @@ export function fewShotModel(p: FewShotParams): FewShotModel {
   return { d: p.d, k: p.k, sigma: p.sigma, heads: headDesign(p) };
 }
 
-/** Estimator settings of a method from the experiment's parameters. */
-export function estimatorOptions(p: FewShotParams, method: EstimatorId): EstimatorOptions {
+/**
+ * Estimator settings of a method: the built-ins' from the experiment's parameters, then the
+ * method's `estimator_options` entry (validated under its own schema when the parameters were
+ * parsed) on top; a plug-in's options are its schema's defaults plus that entry.
+ */
+export function estimatorOptions(p: FewShotParams, method: string): EstimatorOptions {
+  const given = p.estimator_options?.[method];
+  const entry = getEstimator(method);
+  if (given !== undefined || !BUILT_IN.has(method)) {
+    const base = BUILT_IN.has(method) ? builtInOptions(p, method) : {};
+    return { ...base, ...(entry.options.parse(given ?? {}) as EstimatorOptions) };
+  }
+  return builtInOptions(p, method);
+}
+
+const BUILT_IN = new Set<string>(ESTIMATOR_IDS);
+
+function builtInOptions(p: FewShotParams, method: string): EstimatorOptions {
   if (method === "bm") return { iters: p.bm_iters, tol: p.bm_tol };
   return {
     iters: p.iters,
@@ -114,13 +132,15 @@ export function fitMethods(
   const fits: RepresentationFit[] = [];
   let mom: RepresentationFit | undefined;
   const ordered = [...p.methods].sort((a, b) => (a === "mom" ? -1 : b === "mom" ? 1 : 0));
-  const byMethod = new Map<EstimatorId, RepresentationFit>();
+  const byMethod = new Map<string, RepresentationFit>();
   for (const m of ordered) {
     const options = estimatorOptions(p, m);
     if (mom && (m === "altmin" || m === "altmin-gd" || m === "bm")) options.initBasis = mom.B;
-    const fit = getEstimator(m).fit(data, p.k, options, {
+    const estimator = getEstimator(m);
+    const fit = estimator.fit(data, p.k, options, {
       key: foldInString(key, `estimator:${m}`),
-      Bstar,
+      // Only an estimator that declares it needs the truth sees it (the oracle).
+      ...(estimator.needsTruth ? { Bstar } : {}),
       signal: ctx.signal,
     });
     if (m === "mom") mom = fit;
@@ -132,7 +152,7 @@ export function fitMethods(
 
 /** One method's outcome at one setting. */
 export interface MethodOutcome {
-  method: EstimatorId;
+  method: string;
   fit: RepresentationFit;
   /** dist(B̂, B*), null for "ols". */
   dist: number | null;

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { type MetaDivergence, type MetaTrainConfig, metaTrain } from "../algorithms/metaTrain.js";
-import { METHOD_IDS, type MethodId } from "../algorithms/methods.js";
+import { METHOD_IDS, methods } from "../algorithms/methods.js";
 import { firstBelow, fitLinearRate } from "../metrics/trace.js";
 import type { LinearRepModel } from "../models/linearRepresentation.js";
 import type { Key } from "../rng/key.js";
-import { listOf, nonNegative, posInt, positive, sampleCount } from "./params.js";
+import { listOf, nonNegative, posInt, positive, registeredId, sampleCount } from "./params.js";
 import type { Curve, Divergence, Labels, LivePoint, RunContext, RunResult } from "./types.js";
 
 /**
@@ -31,9 +31,9 @@ export const gbmlFields = {
     .enum(["projected", "direct"])
     .default("projected")
     .describe("finite-sample data: projected (lazy, exact in distribution) or direct (materialised X)"),
-  methods: listOf(z.enum(METHOD_IDS))
+  methods: listOf(registeredId(methods))
     .default([...METHOD_IDS])
-    .describe("methods to run"),
+    .describe("methods to run (built-in or a plug-in's)"),
 };
 
 /** Cross-field constraints: k ≤ d, k ≤ k' ≤ d. */
@@ -66,7 +66,7 @@ export function trainConfig(p: GbmlParams): MetaTrainConfig {
   };
   return {
     model,
-    methods: p.methods as MethodId[],
+    methods: p.methods,
     kPrime: p.k_prime ?? p.k,
     n: p.n,
     alpha: p.alpha,

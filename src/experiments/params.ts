@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { formatValue, MetarepError } from "../errors.js";
+import type { Registry, RegistryEntry } from "../registry.js";
 
 /**
  * Validation of experiment parameters at the boundary (CLI flags, records, web forms, queued
@@ -76,6 +77,51 @@ export const sampleCount = () => z.number().int().min(1).nullable();
 export const posInt = () => z.number().int().min(1);
 export const positive = () => z.number().gt(0);
 export const nonNegative = () => z.number().min(0);
+
+/**
+ * An id of a registry's entry, checked when parsed (so a plug-in registered after the schema was
+ * built is accepted): `must be a registered estimator (mom, altmin, …); got "x"`. The JSON schema
+ * carries `registry: <kind>`, from which the page lists the choices.
+ */
+export const registeredId = <T extends RegistryEntry>(registry: Registry<T>) =>
+  z
+    .string()
+    .check((ctx) => {
+      if (!registry.has(ctx.value))
+        ctx.issues.push({
+          code: "custom",
+          message: `must be a registered ${registry.kind} (${registry.ids().join(", ")})`,
+          input: ctx.value,
+        });
+    })
+    .meta({ registry: registry.kind });
+
+/**
+ * Per-entry option overrides keyed by id (`estimator_options: {"my-estimator": {steps: 20}}`):
+ * each id must be registered and its object must parse under the entry's own `options` schema.
+ * Optional: absent from resolved parameters (and records) unless given.
+ */
+export const entryOptions = <T extends RegistryEntry & { options: z.ZodType }>(registry: Registry<T>) =>
+  z
+    .record(z.string(), z.record(z.string(), z.unknown()))
+    .check((ctx) => {
+      for (const [id, value] of Object.entries(ctx.value)) {
+        if (!registry.has(id)) {
+          ctx.issues.push({
+            code: "custom",
+            path: [id],
+            message: `must name a registered ${registry.kind} (${registry.ids().join(", ")})`,
+            input: value,
+          });
+          continue;
+        }
+        const res = registry.get(id).options.safeParse(value, { reportInput: true });
+        if (!res.success)
+          for (const i of res.error.issues)
+            ctx.issues.push({ ...i, path: [id, ...i.path] } as (typeof ctx.issues)[number]);
+      }
+    })
+    .optional();
 
 /** A non-empty list of `item`; a single value is taken as a list of one (`--set ms=10`). */
 export const listOf = <T extends z.ZodType>(item: T) =>

@@ -76,6 +76,15 @@ const recordSchema = z.strictObject({
   dataset: z
     .strictObject({ kind: z.string().min(1), path: z.string().min(1), digest: z.string().min(1) })
     .optional(),
+  plugins: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1),
+        file: z.string().min(1),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
+      }),
+    )
+    .optional(),
   command: z.string(),
   startedAt: z.string(),
   seconds: z.number().min(0),

@@ -2,7 +2,7 @@ import { runSeed } from "../experiments/runner.js";
 import type { Condition, Experiment, RunContext, RunResult, SizeName } from "../experiments/types.js";
 import { METAREP_VERSION, RECORD_SCHEMA_VERSION } from "../version.js";
 import { cellId } from "./ids.js";
-import type { RunRecord } from "./types.js";
+import type { PluginRef, RunRecord } from "./types.js";
 
 export interface RecordRequest {
   experiment: Experiment;
@@ -21,6 +21,8 @@ export interface RecordRequest {
   grid?: Record<string, unknown>;
   /** The real data set passed to the run (in `ctx.dataset`), recorded by kind, path and digest. */
   dataset?: { kind: string; path: string; digest: string };
+  /** The plug-ins the run uses (recorded for provenance; see `plugins/used.ts`). */
+  plugins?: readonly PluginRef[];
   /** Called as each seed finishes (i indexes `seedIndices`), e.g. to show partial results. */
   onSeed?(i: number, result: RunResult): void;
 }
@@ -59,6 +61,7 @@ export function runRecord(req: RecordRequest): RunRecord {
     gridPoint: req.gridPoint,
     grid: req.grid,
     dataset: req.dataset,
+    plugins: req.plugins,
   });
 }
 
@@ -82,6 +85,7 @@ export function assembleRecord(p: {
   condition?: Condition;
   conditionPoint?: string;
   dataset?: { kind: string; path: string; digest: string };
+  plugins?: readonly PluginRef[];
 }): RunRecord {
   return {
     schemaVersion: RECORD_SCHEMA_VERSION,
@@ -97,6 +101,9 @@ export function assembleRecord(p: {
     status: p.results.some((r) => r.status === "diverged") ? "diverged" : "ok",
     result: { seeds: p.results },
     ...(p.dataset ? { dataset: p.dataset } : {}),
+    ...(p.plugins?.length
+      ? { plugins: p.plugins.map((x) => ({ id: x.id, file: x.file, sha256: x.sha256 })) }
+      : {}),
     command: p.command,
     startedAt: p.startedAt,
     seconds: p.seconds,

@@ -1,5 +1,15 @@
 import type { Condition, RunResult, SizeName, Status } from "../experiments/types.js";
 
+/**
+ * A plug-in a record used (DESIGN.md `RunRecord.plugins`): its id, its file's base name and the
+ * sha256 of the file's bytes. A re-run (`run --record`) and a queued job need the same digest.
+ */
+export interface PluginRef {
+  id: string;
+  file: string;
+  sha256: string;
+}
+
 /** What is stored: enough to reproduce the run from the command line (DESIGN.md `RunRecord`). */
 export interface RunRecord {
   schemaVersion: 1;
@@ -23,6 +33,8 @@ export interface RunRecord {
   result: { seeds: RunResult[] };
   /** The real data set the run read, if any: loader kind, path and digest of the bytes read. */
   dataset?: { kind: string; path: string; digest: string };
+  /** The plug-ins the run used (by id in its experiment or parameters); absent when none. */
+  plugins?: PluginRef[];
   /** The command line that reproduces this record. */
   command: string;
   startedAt: string;

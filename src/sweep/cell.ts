@@ -5,6 +5,7 @@ import { getExperiment } from "../experiments/registry.js";
 import { SIZE_NAMES } from "../experiments/resolve.js";
 import { conditionKey, conditionsOf, conditionText, runConditionPart } from "../experiments/runner.js";
 import type { RunContext, SizeName } from "../experiments/types.js";
+import { requirePlugins } from "../plugins/load.js";
 import { cellId } from "../record/ids.js";
 import { assembleRecord } from "../record/run.js";
 import type { RunRecord } from "../record/types.js";
@@ -26,6 +27,15 @@ const cellShape = z.strictObject({
   gridPoint: z.string(),
   condition: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
   conditionPoint: z.string(),
+  plugins: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1),
+        file: z.string().min(1),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      }),
+    )
+    .optional(),
   command: z.string().optional(),
 });
 
@@ -41,6 +51,12 @@ export function validateCell(data: unknown): Cell & { command?: string } {
     throw new InvalidJobError(`invalid job: "${i.path.join(".")}" ${i.message}`);
   }
   const c = shape.data;
+  // The plug-ins first: without them the experiment or its parameters may be unknown here.
+  try {
+    requirePlugins(c.plugins, "job");
+  } catch (e) {
+    throw new InvalidJobError(`invalid job: ${(e as Error).message}`);
+  }
   let exp: ReturnType<typeof getExperiment>;
   try {
     exp = getExperiment(c.experiment);
@@ -94,5 +110,6 @@ export function runCell(cell: Cell & { command?: string }, ctx: Partial<RunConte
     grid: cell.grid,
     condition: cell.condition,
     conditionPoint: cell.conditionPoint,
+    plugins: cell.plugins,
   });
 }

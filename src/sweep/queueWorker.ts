@@ -13,6 +13,8 @@ export interface QueueWorkerOptions {
   /** How long a job's lock lasts without renewal; a killed worker's job is retried after it. */
   lockMs?: number;
   log?: (line: string) => void;
+  /** Plug-in files this worker holds (from its own command line; its threads load them too). */
+  plugins?: readonly string[];
 }
 
 /**
@@ -30,6 +32,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<{ close()
     filename: compiledSibling(import.meta.url, "./threadWorker.js"),
     minThreads: concurrency,
     maxThreads: concurrency,
+    workerData: { plugins: o.plugins ?? [] },
   });
   const worker = new Worker(
     o.queue ?? DEFAULT_QUEUE,

@@ -7,7 +7,9 @@ import { getExperiment } from "../experiments/registry.js";
 import { resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
 import { conditionsOf, conditionText } from "../experiments/runner.js";
 import type { Condition, Experiment, SizeName } from "../experiments/types.js";
+import { pluginsUsed } from "../plugins/load.js";
 import { cellId } from "../record/ids.js";
+import type { PluginRef } from "../record/types.js";
 import { checkSweepSpec } from "./specChecks.js";
 
 const linearRange = z.strictObject({
@@ -34,6 +36,10 @@ export const sweepSpecSchema = z.strictObject({
   seed: z.number().int().min(0).default(0).describe("root seed"),
   params: z.record(z.string(), z.unknown()).default({}).describe("fixed parameter overrides"),
   grid: z.record(z.string(), gridAxis).default({}).describe("parameter → values"),
+  plugins: z
+    .array(z.string().min(1))
+    .optional()
+    .describe("plug-in files (ES modules), relative to the spec; loaded before the spec is expanded"),
 });
 export type SweepSpec = z.output<typeof sweepSpecSchema>;
 
@@ -60,6 +66,11 @@ export interface Cell {
   /** One of the experiment's declared conditions at these parameters, and its canonical text. */
   condition: Condition;
   conditionPoint: string;
+  /**
+   * The plug-ins the cell uses, by id and digest (never a path): a worker runs it only if it
+   * holds each with the same digest (`plugins/load.ts` `requirePlugins`). Absent when none.
+   */
+  plugins?: PluginRef[];
 }
 
 export interface ExpandedSweep {
@@ -186,6 +197,7 @@ export function cellsOf(
   point: { grid: Record<string, unknown>; gridPoint: string } = { grid: {}, gridPoint: "" },
 ): Cell[] {
   const cells: Cell[] = [];
+  const plugins = pluginsUsed(experiment.id, params);
   for (const condition of conditionsOf(experiment, params)) {
     const conditionPoint = conditionText(condition);
     for (const s of seedIndices) {
@@ -200,6 +212,7 @@ export function cellsOf(
         gridPoint: point.gridPoint,
         condition,
         conditionPoint,
+        ...(plugins.length ? { plugins } : {}),
       });
     }
   }

@@ -1,5 +1,7 @@
-import { ParamError, UnknownNameError } from "../../errors.js";
+import { z } from "zod";
+import { ParamError } from "../../errors.js";
 import type { MultiTaskData } from "../../models/multiTaskData.js";
+import { Registry } from "../../registry.js";
 import { altMinEstimate } from "./altMin.js";
 import { altMinGdEstimate } from "./altMinGd.js";
 import { anilEstimate } from "./anil.js";
@@ -29,8 +31,62 @@ interface Display {
   family: string;
 }
 
+const count = () => z.number().int().min(1);
+const nonNeg = () => z.number().min(0);
+const pos = () => z.number().gt(0);
+const init = z.enum(["mom", "random"]).optional().describe('initialisation: "mom" (default) or "random"');
+const penalty = {
+  lambdaCond: nonNeg().optional().describe("Bouniot et al.'s weight λ1 of κ(Ŵ)² (default 0)"),
+  lambdaNorm: nonNeg().optional().describe("Bouniot et al.'s weight λ2 of ‖ŴŴᵀ‖_F (default 0)"),
+};
+
+/**
+ * Each built-in's own options (DESIGN.md "Registries"): the fields it reads, all optional (the
+ * estimator's documented default applies), so `estimator_options.<id>` overrides validate per
+ * estimator. Experiments fill them from their parameters (`experiments/fewShot.ts`).
+ */
+const OPTIONS = {
+  mom: z.strictObject({
+    eigTol: pos().optional().describe("relative Ritz-residual tolerance (default 1e-6)"),
+  }),
+  altmin: z.strictObject({
+    iters: count().optional().describe("rounds (default 50)"),
+    tol: nonNeg().optional().describe("stop when dist(B_t, B_{t−1}) ≤ tol (default 0: every round)"),
+    init,
+  }),
+  "altmin-gd": z.strictObject({
+    iters: count().optional().describe("rounds (default 50)"),
+    tol: nonNeg().optional().describe("stop when dist(B_t, B_{t−1}) ≤ tol (default 0: every round)"),
+    eta: pos().optional().describe("step size η (default 0.5)"),
+    init,
+    ...penalty,
+  }),
+  bm: z.strictObject({
+    iters: count().optional().describe("L-BFGS iterations (default 500)"),
+    tol: pos().optional().describe("stop when ‖∇f‖ ≤ tol·‖∇f₀‖ (default 1e-6)"),
+    balance: nonNeg().optional().describe("weight λ of (λ/8)‖BᵀB − VᵀV‖²_F (default 1/T)"),
+    init,
+    ...penalty,
+  }),
+  anil: anilOptions(),
+  "fo-anil": anilOptions(),
+  oracle: z.strictObject({}),
+  ols: z.strictObject({}),
+} satisfies Record<(typeof ESTIMATOR_IDS)[number], z.ZodType>;
+
+function anilOptions() {
+  return z.strictObject({
+    alpha: pos().optional().describe("inner step α (default 0.5)"),
+    beta: pos().optional().describe("outer step β (default 0.5)"),
+    epochs: count().optional().describe("passes over the source tasks (default 100)"),
+    batch: count().optional().describe("tasks per outer step (default T)"),
+    split: z.enum(["halves", "shared"]).optional().describe("inner/outer rows (default halves)"),
+    ...penalty,
+  });
+}
+
 function estimator(
-  id: RepresentationEstimator["id"],
+  id: (typeof ESTIMATOR_IDS)[number],
   display: Display,
   description: string,
   estimate: (data: MultiTaskData, k: number, o: EstimatorOptions, ctx: EstimatorContext) => RepresentationFit,
@@ -41,6 +97,7 @@ function estimator(
     ...display,
     order: ESTIMATOR_IDS.indexOf(id) + 1,
     description,
+    options: OPTIONS[id],
     needsTruth: flags.needsTruth ?? false,
     learns: flags.learns ?? true,
     fit(data, k, options, ctx) {
@@ -50,8 +107,13 @@ function estimator(
   };
 }
 
-// The CLI help, the experiments' schemas and the docs come from this list (STYLE.md §9).
-const ESTIMATORS: readonly RepresentationEstimator[] = [
+/**
+ * The estimator registry (DESIGN.md "Registries"): the CLI help, the experiments' schemas, the
+ * figures and the docs read it. Built-ins register here exactly as a plug-in does.
+ */
+export const estimators = new Registry<RepresentationEstimator>("estimator");
+
+for (const e of [
   estimator(
     "mom",
     { name: "MoM", color: "#ff7f0e", family: "tripuraneni" },
@@ -102,16 +164,20 @@ const ESTIMATORS: readonly RepresentationEstimator[] = [
     (d) => olsEstimate(d),
     { learns: false },
   ),
-];
+])
+  estimators.register(e);
 
-/** All estimators of B̂, in the canonical order. */
+/** Add an estimator (a plug-in's, or a library user's); its id must be new. */
+export function registerEstimator(e: RepresentationEstimator, source?: string): RepresentationEstimator {
+  return estimators.register(e, source);
+}
+
+/** All estimators of B̂, built-in and registered, in their order. */
 export function listEstimators(): readonly RepresentationEstimator[] {
-  return ESTIMATORS;
+  return estimators.list();
 }
 
 /** The estimator with this id; unknown ids list the known ones. */
 export function getEstimator(id: string): RepresentationEstimator {
-  const e = ESTIMATORS.find((x) => x.id === id);
-  if (!e) throw new UnknownNameError("estimator", id, ESTIMATOR_IDS);
-  return e;
+  return estimators.get(id);
 }

@@ -1,8 +1,9 @@
+import type { z } from "zod";
 import type { Mat } from "../../linalg/mat.js";
 import type { MultiTaskData } from "../../models/multiTaskData.js";
 import type { Key } from "../../rng/key.js";
 
-/** Estimators of the representation B̂ (SPEC §1.3), by id. */
+/** The built-in estimators of the representation B̂ (SPEC §1.3), by id (plug-ins add more). */
 export const ESTIMATOR_IDS = [
   "mom",
   "altmin",
@@ -16,8 +17,8 @@ export const ESTIMATOR_IDS = [
 export type EstimatorId = (typeof ESTIMATOR_IDS)[number];
 
 /**
- * Settings of the estimators, one flat record: each estimator reads the fields it documents and
- * ignores the others (so one experiment's parameters can drive every estimator).
+ * Settings of the built-in estimators: each reads the fields its registry entry's `options` schema
+ * declares and ignores the others (so one experiment's parameters can drive every estimator).
  */
 export interface EstimatorOptions {
   /** AltMin / AltMinGD rounds (default 50); Burer–Monteiro L-BFGS iterations (default 500). */
@@ -90,7 +91,8 @@ export interface EstimatorDivergence {
 
 /** A learned representation. */
 export interface RepresentationFit {
-  method: EstimatorId;
+  /** The estimator's id (a built-in's `EstimatorId` or a plug-in's). */
+  method: string;
   /** Orthonormal basis of col(B̂), d × k (d × d identity for "ols": no representation). */
   B: Mat;
   /** Iterations (rounds, L-BFGS steps, outer steps, operator applications); 0 for closed forms. */
@@ -105,7 +107,7 @@ export interface RepresentationFit {
 
 /** One estimator of B̂ from T source tasks (SPEC §1.3). */
 export interface RepresentationEstimator {
-  id: EstimatorId;
+  id: string;
   name: string;
   description: string;
   /** Whether it needs the ground truth (`ctx.Bstar`): only the oracle. */
@@ -118,5 +120,10 @@ export interface RepresentationEstimator {
   order: number;
   /** The paper whose estimator it is, by family id (as `Experiment.family`); "baseline" for references. */
   family: string;
+  /**
+   * Its own options (zod): what `estimator_options.<id>` may set. Every field has a default (or
+   * is optional), so `{}` parses. Experiments pass the parsed object as `options`.
+   */
+  options: z.ZodType<Record<string, unknown>>;
   fit(data: MultiTaskData, k: number, options: EstimatorOptions, ctx: EstimatorContext): RepresentationFit;
 }

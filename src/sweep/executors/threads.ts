@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
+import { loadedPlugins } from "../../plugins/load.js";
 import type { RunRecord } from "../../record/types.js";
 import { compiledSibling } from "../compiled.js";
 import type { Cell } from "../spec.js";
@@ -12,9 +13,14 @@ import { type CellSink, type Executor, errorMessage } from "./executor.js";
 export class ThreadsExecutor implements Executor {
   readonly name = "threads";
   private readonly pool: Piscina;
-  constructor(readonly workers = availableParallelism()) {
+  constructor(
+    readonly workers = availableParallelism(),
+    /** Plug-in files each thread loads (default: every plug-in this process has loaded). */
+    plugins: readonly string[] = loadedPlugins().map((p) => p.path),
+  ) {
     this.pool = new Piscina({
       filename: compiledSibling(import.meta.url, "../threadWorker.js"),
+      workerData: { plugins },
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 60_000,

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { methods } from "../../algorithms/methods.js";
+import { estimators } from "../../algorithms/representation/estimators.js";
 import { canonicalJson } from "../../experiments/keys.js";
 import { ParamValidationError, parseParams, parseSetValue } from "../../experiments/params.js";
 import { resolveParams } from "../../experiments/resolve.js";
@@ -31,23 +33,38 @@ interface JsonProp {
   items?: JsonProp;
   anyOf?: JsonProp[];
   description?: string;
+  /** An id of this registry's entries (`registeredId`): the choices are its ids. */
+  registry?: string;
 }
 
-/** One field per parameter, in schema order. */
+/** Registries whose ids parameters name (`registeredId` in experiments/params.ts). */
+const REGISTRIES: Record<string, { ids(): string[] }> = { estimator: estimators, method: methods };
+
+function choices(prop: JsonProp): string[] | undefined {
+  if (prop.enum) return prop.enum.map(String);
+  if (prop.registry) return REGISTRIES[prop.registry]?.ids();
+  return undefined;
+}
+
+/**
+ * One field per parameter, in schema order. Object-valued parameters (per-entry option maps such
+ * as `estimator_options`) are the CLI's (`--set`) and the records'; the form leaves them unset.
+ */
 export function fieldSpecs(exp: Experiment): FieldSpec[] {
   const json = z.toJSONSchema(exp.params, { io: "input", unrepresentable: "any" }) as {
     properties?: Record<string, JsonProp>;
   };
-  return Object.entries(json.properties ?? {}).map(([name, prop]) => {
+  return Object.entries(json.properties ?? {}).flatMap(([name, prop]): FieldSpec[] => {
+    if (prop.type === "object") return [];
     const description = prop.description ?? "";
     const base = { name, description, options: [] as string[], infinity: false };
-    if (prop.enum) return { ...base, kind: "select", options: prop.enum.map(String) };
-    if (prop.type === "array" && prop.items?.enum) {
-      return { ...base, kind: "multi", options: prop.items.enum.map(String) };
-    }
-    if (prop.type === "boolean") return { ...base, kind: "checkbox" };
+    const one = choices(prop);
+    if (one) return [{ ...base, kind: "select", options: one }];
+    const many = prop.type === "array" && prop.items ? choices(prop.items) : undefined;
+    if (many) return [{ ...base, kind: "multi", options: many }];
+    if (prop.type === "boolean") return [{ ...base, kind: "checkbox" }];
     const nullable = prop.anyOf?.some((p) => p.type === "null") ?? false;
-    return { ...base, kind: "text", infinity: nullable && /\b(inf|∞)/.test(description) };
+    return [{ ...base, kind: "text", infinity: nullable && /\b(inf|∞)/.test(description) }];
   });
 }
 

@@ -1,0 +1,170 @@
+import { z } from "zod";
+import { methods } from "../algorithms/methods.js";
+import { estimators } from "../algorithms/representation/estimators.js";
+import { experiments } from "../experiments/registry.js";
+import type { Experiment } from "../experiments/types.js";
+import type { Registry, RegistryEntry } from "../registry.js";
+import { adaptEstimator, adaptMethod, type EntrySource, PluginError } from "./adapt.js";
+import type { EstimatorPlugin, MethodPlugin, PluginDefinition } from "./contract.js";
+
+/**
+ * One kind of entry a plug-in may register: the definition's list under `key`, checked and
+ * adapted into `registry`'s entries. Kinds whose registries live above this layer (figure kinds in
+ * report/, dataset loaders in cli/) are added by those layers with `addPluginKind`; a process
+ * without them (a worker thread) skips those lists.
+ */
+export interface PluginKind {
+  key: keyof PluginDefinition & string;
+  /** Singular, for messages and provenance ("estimator"). */
+  kind: string;
+  registry: Registry<RegistryEntry>;
+  adapt(source: EntrySource, raw: unknown, index: number): RegistryEntry;
+}
+
+const experimentShape = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "must be lowercase letters, digits, '.', '_' or '-'"),
+  title: z.string().min(1),
+  paper: z.string(),
+  family: z.string().min(1),
+  description: z.string(),
+  params: z.instanceof(z.ZodType, { message: "must be a zod schema (use the api's z)" }),
+  sizes: z.object({ smoke: z.record(z.string(), z.unknown()), paper: z.record(z.string(), z.unknown()) }),
+  seeds: z.object({ smoke: z.number().int().min(1), paper: z.number().int().min(1) }),
+  runCondition: z.custom<(...a: unknown[]) => unknown>((f) => typeof f === "function", "must be a function"),
+  figures: z.array(z.object({ name: z.string().min(1) }).passthrough()),
+});
+
+function adaptExperiment(s: EntrySource, raw: unknown, index: number): Experiment {
+  const res = experimentShape.safeParse(raw);
+  if (!res.success) {
+    const i = res.error.issues[0];
+    const id =
+      typeof (raw as { id?: unknown })?.id === "string" ? `"${(raw as { id: string }).id}"` : `#${index + 1}`;
+    throw new PluginError(
+      `plug-in ${s.plugin} (${s.file}): experiment ${id}: "${i.path.join(".")}" ${i.message}.`,
+    );
+  }
+  const e = raw as Experiment;
+  for (const size of ["smoke", "paper"] as const) {
+    const p = e.params.safeParse(e.sizes[size]);
+    if (!p.success) {
+      const i = p.error.issues[0];
+      throw new PluginError(
+        `plug-in ${s.plugin} (${s.file}): experiment "${e.id}": its params schema rejects its ${size} size: "${i.path.join(".")}" ${i.message}.`,
+      );
+    }
+  }
+  return e;
+}
+
+const KINDS: PluginKind[] = [
+  {
+    key: "estimators",
+    kind: "estimator",
+    registry: estimators as unknown as Registry<RegistryEntry>,
+    adapt: (s, raw, i) => adaptEstimator(s, raw as EstimatorPlugin, i),
+  },
+  {
+    key: "methods",
+    kind: "method",
+    registry: methods as unknown as Registry<RegistryEntry>,
+    adapt: (s, raw, i) => adaptMethod(s, raw as MethodPlugin, i),
+  },
+  {
+    key: "experiments",
+    kind: "experiment",
+    registry: experiments as unknown as Registry<RegistryEntry>,
+    adapt: adaptExperiment,
+  },
+];
+
+/** Add a kind whose registry lives in a higher layer (report's figure kinds, cli's data sets). */
+export function addPluginKind(kind: PluginKind): void {
+  if (!KINDS.some((k) => k.key === kind.key)) KINDS.push(kind);
+}
+
+/** The keys a definition may use (every kind known anywhere, so no valid list is "unknown"). */
+export const DEFINITION_KEYS = [
+  "id",
+  "estimators",
+  "methods",
+  "taskFamilies",
+  "experiments",
+  "figureKinds",
+  "datasetLoaders",
+] as const;
+
+/** One registered entry, for provenance: which kind, which id. */
+export interface Provided {
+  kind: string;
+  id: string;
+}
+
+/**
+ * Register a plug-in's definition: every entry is checked and adapted first, and every id checked
+ * against its registry, before any is registered — a bad plug-in registers nothing. Returns what
+ * it registered. `registerPlugin` from `metarep` is this, for code (no file, no digest).
+ */
+export function registerDefinition(def: PluginDefinition, source: EntrySource): Provided[] {
+  if (typeof def !== "object" || def === null || Array.isArray(def)) {
+    throw new PluginError(
+      `plug-in ${source.plugin} (${source.file}): must export a definition object (or a function returning one); got ${Array.isArray(def) ? "an array" : String(def)}.`,
+    );
+  }
+  const unknown = Object.keys(def).filter((k) => !(DEFINITION_KEYS as readonly string[]).includes(k));
+  if (unknown.length) {
+    throw new PluginError(
+      `plug-in ${source.plugin} (${source.file}): unknown export${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")}; known: ${DEFINITION_KEYS.join(", ")}.`,
+    );
+  }
+  const staged: { kind: PluginKind; entry: RegistryEntry }[] = [];
+  let listed = 0;
+  for (const key of DEFINITION_KEYS) {
+    if (key === "id") continue;
+    const list = def[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) {
+      throw new PluginError(
+        `plug-in ${source.plugin} (${source.file}): "${key}" must be an array; got ${typeof list}.`,
+      );
+    }
+    listed += list.length;
+    const kind = KINDS.find((k) => k.key === key);
+    if (!kind) continue; // a presentation kind this process does not draw (a worker thread)
+    list.forEach((raw, i) => {
+      staged.push({ kind, entry: kind.adapt(source, raw, i) });
+    });
+  }
+  if (listed === 0) {
+    throw new PluginError(
+      `plug-in ${source.plugin} (${source.file}): exports nothing registrable (give at least one of ${DEFINITION_KEYS.slice(1).join(", ")}).`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const { kind, entry } of staged) {
+    const tag = `${kind.kind}:${entry.id}`;
+    const by = kind.registry.sourceOf(entry.id);
+    if (by !== undefined || seen.has(tag)) {
+      throw new PluginError(
+        `plug-in ${source.plugin} (${source.file}): ${kind.kind} id "${entry.id}" collides with ${by === undefined ? "another entry of the same plug-in" : by === "built-in" ? "a built-in" : by}.`,
+      );
+    }
+    seen.add(tag);
+  }
+  const label = `plug-in ${source.plugin} (${source.file})`;
+  for (const { kind, entry } of staged) kind.registry.register(entry, label);
+  return staged.map(({ kind, entry }) => ({ kind: kind.kind, id: entry.id }));
+}
+
+/** Remove what `registerDefinition` registered (tests; a failed load). */
+export function unregisterProvided(provided: readonly Provided[]): void {
+  for (const p of provided) KINDS.find((k) => k.kind === p.kind)?.registry.unregister(p.id);
+}
+
+/**
+ * Register a plug-in definition from code (the library's `registerPlugin`): the same checks and
+ * adapters as a plug-in file, with `source` naming the caller in messages.
+ */
+export function registerPlugin(def: PluginDefinition, source = "code"): Provided[] {
+  return registerDefinition(def, { plugin: def.id ?? source, file: source });
+}

@@ -1,4 +1,6 @@
-import { MetarepError } from "../errors.js";
+import { PluginError } from "../plugins/adapt.js";
+import { addPluginKind } from "../plugins/register.js";
+import { Registry } from "../registry.js";
 import { cifar10cLoader } from "./datasets/cifar10c.js";
 
 /**
@@ -11,13 +13,38 @@ export interface DatasetLoader {
   load(path: string): Promise<{ data: unknown; digest: string }>;
 }
 
-export const DATASET_LOADERS: Record<string, DatasetLoader> = { cifar10c: cifar10cLoader };
-
-export function getDatasetLoader(kind: string): DatasetLoader {
-  const l = DATASET_LOADERS[kind];
-  if (!l)
-    throw new MetarepError(
-      `no loader for data set kind "${kind}"; known: ${Object.keys(DATASET_LOADERS).join(", ") || "none"}.`,
-    );
-  return l;
+/** A registered loader: the data set kind it reads (its id), and what it is. */
+export interface DatasetLoaderEntry extends DatasetLoader {
+  id: string;
+  description?: string;
 }
+
+/** The data-set loader registry (DESIGN.md "Registries"), by data set kind. */
+export const datasetLoaders = new Registry<DatasetLoaderEntry>("data set loader");
+datasetLoaders.register({
+  id: "cifar10c",
+  description: "CIFAR-10-C (.npy files)",
+  load: (p) => cifar10cLoader.load(p),
+});
+
+/** The loader of a data set kind; unknown kinds list the known ones. */
+export function getDatasetLoader(kind: string): DatasetLoader {
+  return datasetLoaders.get(kind);
+}
+
+// Plug-ins' `datasetLoaders: [{ id, description?, load(path) → { data, digest } }]`.
+addPluginKind({
+  key: "datasetLoaders",
+  kind: "data set loader",
+  registry: datasetLoaders as unknown as Registry<{ id: string }>,
+  adapt(s, raw, i) {
+    const l = raw as Partial<DatasetLoaderEntry>;
+    if (typeof l?.id !== "string" || l.id === "" || typeof l.load !== "function") {
+      throw new PluginError(
+        `plug-in ${s.plugin} (${s.file}): data set loader #${i + 1} must be { id: string, load(path) }.`,
+      );
+    }
+    const load = l.load.bind(l);
+    return { id: l.id, description: l.description, load };
+  },
+});

@@ -9,7 +9,7 @@ import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js"
 import { estimateMemory } from "../experiments/resources.js";
 import { conditionsOf } from "../experiments/runner.js";
 import type { Condition, Experiment, RunResult, SizeName } from "../experiments/types.js";
-import { loadPlugins, pluginsUsed, requirePlugins } from "../plugins/load.js";
+import { loadedPlugins, loadPlugins, pluginsUsed, requirePlugins } from "../plugins/load.js";
 import { compareResults, parseRecord } from "../record/file.js";
 import { mergeByGridPoint } from "../record/merge.js";
 import { assembleRecord, runRecord } from "../record/run.js";
@@ -92,7 +92,10 @@ function plan(
   const command = `metarep run ${id} --size ${size} --seeds ${seeds} --seed ${seed}${sets}${data}`;
   const seedIndices = Array.from({ length: seeds }, (_, i) => i);
   const plugins = pluginsUsed(id, params);
-  const withPlugins = plugins.map((p) => ` --plugin ${p.file}`).join("");
+  const pathOf = (id: string) => loadedPlugins().find((p) => p.id === id)?.path ?? id;
+  const withPlugins = plugins
+    .map((p) => ` --plugin ${JSON.stringify(relative(process.cwd(), pathOf(p.id)))}`)
+    .join("");
   return { exp, size, params, seed, seedIndices, command: command + withPlugins, data: opts.data, plugins };
 }
 

@@ -1,6 +1,8 @@
 import type { TopLevelSpec } from "vega-lite";
-import { UnknownNameError } from "../errors.js";
+import { PluginError } from "../plugins/adapt.js";
+import { addPluginKind } from "../plugins/register.js";
 import type { RunRecord } from "../record/types.js";
+import { Registry } from "../registry.js";
 import { kongProjectionFigure } from "./kongProjectionFigure.js";
 import { liAlignmentFigure } from "./liAlignmentFigure.js";
 
@@ -16,24 +18,44 @@ export interface FigureKindOptions {
 
 export type FigureKindBuilder = (record: RunRecord, options: FigureKindOptions) => TopLevelSpec;
 
-const KINDS = new Map<string, FigureKindBuilder>([
-  ["kong-projection", (r, o) => kongProjectionFigure(r, o)],
-  ["li-alignment", (r, o) => liAlignmentFigure(r, o)],
-]);
+/** A registered figure kind: its id and its builder. */
+export interface FigureKind {
+  id: string;
+  build: FigureKindBuilder;
+}
 
-/** Register a figure kind under an id (a later registration of the same id replaces it). */
-export function registerFigureKind(id: string, build: FigureKindBuilder): void {
-  KINDS.set(id, build);
+/** The figure-kind registry (DESIGN.md "Registries"). */
+export const figureKinds = new Registry<FigureKind>("figure kind");
+figureKinds.register({ id: "kong-projection", build: (r, o) => kongProjectionFigure(r, o) });
+figureKinds.register({ id: "li-alignment", build: (r, o) => liAlignmentFigure(r, o) });
+
+/** Register a figure kind under a new id (a plug-in's, or a library user's). */
+export function registerFigureKind(id: string, build: FigureKindBuilder, source?: string): FigureKind {
+  return figureKinds.register({ id, build }, source);
 }
 
 /** The registered figure kinds' ids. */
 export function listFigureKinds(): string[] {
-  return [...KINDS.keys()];
+  return figureKinds.ids();
 }
 
 /** The builder of a figure kind; unknown ids list the known ones. */
 export function getFigureKind(id: string): FigureKindBuilder {
-  const b = KINDS.get(id);
-  if (!b) throw new UnknownNameError("figure kind", id, listFigureKinds());
-  return b;
+  return figureKinds.get(id).build;
 }
+
+// Plug-ins' `figureKinds: [{ id, build(record, options) → Vega-Lite spec }]`.
+addPluginKind({
+  key: "figureKinds",
+  kind: "figure kind",
+  registry: figureKinds as unknown as Registry<{ id: string }>,
+  adapt(s, raw, i) {
+    const f = raw as Partial<FigureKind>;
+    if (typeof f?.id !== "string" || f.id === "" || typeof f.build !== "function") {
+      throw new PluginError(
+        `plug-in ${s.plugin} (${s.file}): figure kind #${i + 1} must be { id: string, build(record, options) }.`,
+      );
+    }
+    return { id: f.id, build: f.build };
+  },
+});

@@ -3,6 +3,8 @@ import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
+import { methods } from "../algorithms/methods.js";
+import { estimators } from "../algorithms/representation/estimators.js";
 import { MetarepError } from "../errors.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
@@ -15,6 +17,7 @@ import { mergeByGridPoint } from "../record/merge.js";
 import { assembleRecord, runRecord } from "../record/run.js";
 import { theoryRowsOf } from "../record/theory.js";
 import type { PluginRef, RunRecord } from "../record/types.js";
+import type { Registry, RegistryEntry } from "../registry.js";
 import { experimentFigures } from "../report/experimentFigures.js";
 import { writeFigure } from "../report/render.js";
 import { writeReport } from "../report/storeReport.js";
@@ -382,6 +385,20 @@ function program(): Command {
         data: e.dataset ? `--data: ${e.dataset.kind}` : "",
       }));
       process.stdout.write(`${formatTable(rows)}\n`);
+      // The other registries a parameter names (`--set methods=…`), with where each entry is from.
+      const entries = (title: string, r: Registry<RegistryEntry & { name?: string; family?: string }>) =>
+        `\n${title}\n${formatTable(
+          r
+            .list()
+            .map((e) => ({
+              id: e.id,
+              name: e.name ?? "",
+              family: e.family ?? "",
+              from: r.sourceOf(e.id) ?? "",
+            })),
+        )}\n`;
+      process.stdout.write(entries("estimators of B̂ (few-shot experiments: --set methods=…)", estimators));
+      process.stdout.write(entries("meta-learning methods (collins-*: --set methods=…)", methods));
     });
 
   const sizeOpt = () =>

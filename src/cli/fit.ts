@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import {
   adaptModelFile,
   FIT_METHODS,
+  fitMethodIds,
   fitModelFile,
   readModelFile,
 } from "../algorithms/representation/modelFile.js";
@@ -139,7 +140,7 @@ export function fewShotCommands(program: Command): void {
       "multi-task table, long format (CSV or JSONL): task, target and feature columns",
     )
     .requiredOption("--k <K>", "representation dimension k (1 ≤ k < number of features)")
-    .option("--method <m>", `estimator of B̂ (${FIT_METHODS.join("|")})`, "altmin")
+    .option("--method <m>", `estimator of B̂ (${FIT_METHODS.join("|")}, or a plug-in's)`, "altmin")
     .option("--task-column <name>", "task column", "task")
     .option("--target-column <name>", "target column", "y")
     .option("--features <a,b,…>", "feature columns (default: all other columns)")
@@ -160,8 +161,8 @@ export function fewShotCommands(program: Command): void {
       const k = intFlag("fit", "--k", o.k, 1)!;
       const iters = intFlag("fit", "--iters", o.iters, 1);
       const seed = intFlag("fit", "--seed", o.seed, 0)!;
-      if (!(FIT_METHODS as readonly string[]).includes(o.method)) {
-        throw new ParamError("fit", "--method", `must be one of ${FIT_METHODS.join(", ")}`, o.method);
+      if (!fitMethodIds().includes(o.method)) {
+        throw new ParamError("fit", "--method", `must be one of ${fitMethodIds().join(", ")}`, o.method);
       }
       const penalty = penaltyFlags(o);
       const features = o.features?.split(",").map((s) => s.trim());

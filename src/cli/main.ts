@@ -388,14 +388,12 @@ function program(): Command {
       // The other registries a parameter names (`--set methods=…`), with where each entry is from.
       const entries = (title: string, r: Registry<RegistryEntry & { name?: string; family?: string }>) =>
         `\n${title}\n${formatTable(
-          r
-            .list()
-            .map((e) => ({
-              id: e.id,
-              name: e.name ?? "",
-              family: e.family ?? "",
-              from: r.sourceOf(e.id) ?? "",
-            })),
+          r.list().map((e) => ({
+            id: e.id,
+            name: e.name ?? "",
+            family: e.family ?? "",
+            from: r.sourceOf(e.id) ?? "",
+          })),
         )}\n`;
       process.stdout.write(entries("estimators of B̂ (few-shot experiments: --set methods=…)", estimators));
       process.stdout.write(entries("meta-learning methods (collins-*: --set methods=…)", methods));

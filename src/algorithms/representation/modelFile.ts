@@ -3,9 +3,9 @@ import { MetarepError, ParamError } from "../../errors.js";
 import { type Mat, matFrom } from "../../linalg/mat.js";
 import { headDiagnostics } from "../../metrics/conditioning.js";
 import { key } from "../../rng/key.js";
-import { getEstimator } from "./estimators.js";
+import { getEstimator, listEstimators } from "./estimators.js";
 import { fitHead, taskHeads } from "./heads.js";
-import { ESTIMATOR_IDS, type EstimatorId, type EstimatorOptions } from "./types.js";
+import { ESTIMATOR_IDS, type EstimatorOptions } from "./types.js";
 
 /**
  * Few-shot learning on users' own data (SPEC §1.3 on a file): `fitModelFile` learns B̂ and the
@@ -21,10 +21,18 @@ export const MODEL_FORMAT = "metarep-fewshot-model";
 /** Estimators usable on users' data: those that learn a representation without the ground truth. */
 export const FIT_METHODS = ESTIMATOR_IDS.filter((id) => id !== "oracle" && id !== "ols");
 
+/** The estimators `fit` accepts now: every registered one that learns B̂ without the truth. */
+export function fitMethodIds(): string[] {
+  return listEstimators()
+    .filter((e) => e.learns && !e.needsTruth)
+    .map((e) => e.id);
+}
+
 export interface FewShotModelFile {
   format: typeof MODEL_FORMAT;
   version: 1;
-  method: EstimatorId;
+  /** The estimator that learnt it (a built-in or a plug-in's id). */
+  method: string;
   d: number;
   k: number;
   features: string[];
@@ -109,9 +117,9 @@ function linesOf(table: MultiTaskTable, t: number, labelled: boolean): string {
  * Example: `fitModelFile(parseMultiTaskTable(text), { k: 3, method: "altmin" })`.
  */
 export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): FewShotModelFile {
-  const method = (options.method ?? "altmin") as EstimatorId;
-  if (!(FIT_METHODS as readonly string[]).includes(method)) {
-    throw new ParamError("fit", "method", `must be one of ${FIT_METHODS.join(", ")}`, options.method);
+  const method = options.method ?? "altmin";
+  if (!fitMethodIds().includes(method)) {
+    throw new ParamError("fit", "method", `must be one of ${fitMethodIds().join(", ")}`, options.method);
   }
   const d = table.features.length;
   const { k } = options;
@@ -133,7 +141,10 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
     }
   }
   const seed = options.seed ?? 0;
-  const est = options.estimator ?? {};
+  // A plug-in's estimator gets its own options' defaults (its schema); built-ins read the flags.
+  const est = (ESTIMATOR_IDS as readonly string[]).includes(method)
+    ? (options.estimator ?? {})
+    : (getEstimator(method).options.parse({}) as EstimatorOptions);
   const diverged = (why: string): never => {
     const scale = Math.max(maxAbs(data.X), maxAbs(data.y));
     throw new FitDivergedError(

@@ -42,7 +42,7 @@ describe("metarep run: bad input is one line naming parameter, constraint and va
     [
       "an unknown method",
       ["run", "collins-convergence", "--set", "methods=reptile"],
-      /"methods\[0\]" must be one of "anil", "fo-anil", "maml", "fo-maml", "avg-gd"; got "reptile"/,
+      /"methods\[0\]" must be a registered method \(anil, fo-anil, maml, fo-maml, avg-gd\); got "reptile"/,
     ],
     [
       "an unknown size",

@@ -107,7 +107,7 @@ describe("validation and determinism", () => {
   test("bad parameters are one line naming parameter, constraint and value", () => {
     expect(() => resolveParams(duExcessRisk, null, { k: 20 })).toThrow(/"k" must be < d \(= 20\); got 20/);
     expect(() => resolveParams(duExcessRisk, null, { methods: ["pca"] })).toThrow(
-      /"methods\[0\]" must be one of "mom"/,
+      /"methods\[0\]" must be a registered estimator \(mom, altmin, .*\); got "pca"/,
     );
     expect(() => resolveParams(duDiversity, null, { kappas: [0.5] })).toThrow(
       /"kappas\[0\]" must be ≥ 1; got 0.5/,

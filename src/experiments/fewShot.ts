@@ -2,11 +2,7 @@ import { z } from "zod";
 import { estimators, getEstimator } from "../algorithms/representation/estimators.js";
 import { taskHeads } from "../algorithms/representation/heads.js";
 import { targetExcessRisks } from "../algorithms/representation/targetStage.js";
-import {
-  ESTIMATOR_IDS,
-  type EstimatorOptions,
-  type RepresentationFit,
-} from "../algorithms/representation/types.js";
+import type { EstimatorOptions, RepresentationFit } from "../algorithms/representation/types.js";
 import type { Mat } from "../linalg/mat.js";
 import { type HeadDiagnostics, headDiagnostics } from "../metrics/conditioning.js";
 import { meanAndStandardError } from "../metrics/excessRisk.js";
@@ -87,39 +83,42 @@ export function fewShotModel(p: FewShotParams): FewShotModel {
 }
 
 /**
- * Estimator settings of a method: the built-ins' from the experiment's parameters, then the
- * method's `estimator_options` entry (validated under its own schema when the parameters were
- * parsed) on top; a plug-in's options are its schema's defaults plus that entry.
+ * The options of one estimator, under its own schema (DESIGN.md "Registries"): a built-in's from
+ * the experiment's parameters (only the fields its schema declares), then the method's
+ * `estimator_options` entry on top; a plug-in's are its schema's defaults plus that entry.
  */
 export function estimatorOptions(p: FewShotParams, method: string): EstimatorOptions {
-  const given = p.estimator_options?.[method];
-  const entry = getEstimator(method);
-  if (given !== undefined || !BUILT_IN.has(method)) {
-    const base = BUILT_IN.has(method) ? builtInOptions(p, method) : {};
-    return { ...base, ...(entry.options.parse(given ?? {}) as EstimatorOptions) };
-  }
-  return builtInOptions(p, method);
+  const given = p.estimator_options?.[method] ?? {};
+  return getEstimator(method).options.parse({ ...builtInOptions(p, method), ...given }) as EstimatorOptions;
 }
 
-const BUILT_IN = new Set<string>(ESTIMATOR_IDS);
-
-function builtInOptions(p: FewShotParams, method: string): EstimatorOptions {
-  if (method === "bm") return { iters: p.bm_iters, tol: p.bm_tol };
-  return {
-    iters: p.iters,
-    tol: p.tol,
-    eta: p.eta,
-    alpha: p.anil_alpha,
-    beta: p.anil_beta,
-    epochs: p.anil_epochs,
-    ...(p.anil_batch === null ? {} : { batch: p.anil_batch }),
-    split: p.split,
-  };
+/** The experiment parameters each built-in estimator reads (none for a plug-in's). */
+function builtInOptions(p: FewShotParams, method: string): Record<string, unknown> {
+  const rounds = { iters: p.iters, tol: p.tol };
+  switch (method) {
+    case "altmin":
+      return rounds;
+    case "altmin-gd":
+      return { ...rounds, eta: p.eta };
+    case "bm":
+      return { iters: p.bm_iters, tol: p.bm_tol };
+    case "anil":
+    case "fo-anil":
+      return {
+        alpha: p.anil_alpha,
+        beta: p.anil_beta,
+        epochs: p.anil_epochs,
+        ...(p.anil_batch === null ? {} : { batch: p.anil_batch }),
+        split: p.split,
+      };
+    default:
+      return {};
+  }
 }
 
 /**
  * Fit every method of `p.methods` on the same source data. The MoM estimate, when MoM is among the
- * methods, is computed once and handed to the MoM-initialised estimators as `initBasis` (the same
+ * methods, is computed once and handed to the MoM-initialised estimators as `ctx.initBasis` (the same
  * start they would compute themselves).
  */
 export function fitMethods(
@@ -134,11 +133,10 @@ export function fitMethods(
   const ordered = [...p.methods].sort((a, b) => (a === "mom" ? -1 : b === "mom" ? 1 : 0));
   const byMethod = new Map<string, RepresentationFit>();
   for (const m of ordered) {
-    const options = estimatorOptions(p, m);
-    if (mom && (m === "altmin" || m === "altmin-gd" || m === "bm")) options.initBasis = mom.B;
     const estimator = getEstimator(m);
-    const fit = estimator.fit(data, p.k, options, {
+    const fit = estimator.fit(data, p.k, estimatorOptions(p, m), {
       key: foldInString(key, `estimator:${m}`),
+      ...(mom && (m === "altmin" || m === "altmin-gd" || m === "bm") ? { initBasis: mom.B } : {}),
       // Only an estimator that declares it needs the truth sees it (the oracle).
       ...(estimator.needsTruth ? { Bstar } : {}),
       signal: ctx.signal,

@@ -12,7 +12,7 @@ import type { EstimatorContext, EstimatorOptions } from "./types.js";
  * Starting representation of the iterative estimators (AltMin, AltMinGD, Burer–Monteiro):
  * `init: "mom"` (default) the method-of-moments estimate, as in the NumPy reference and
  * Thekumparampil et al.; `"random"` an orthonormal basis of a Gaussian d × k matrix drawn from
- * the key folded with "init"; `initBasis` (checked d × k, re-orthonormalised) overrides both.
+ * the key folded with "init"; `ctx.initBasis` (checked d × k, re-orthonormalised) overrides both.
  */
 export function initialBasis(
   data: MultiTaskData,
@@ -20,8 +20,8 @@ export function initialBasis(
   options: EstimatorOptions,
   ctx: EstimatorContext,
 ): Mat {
-  if (options.initBasis !== undefined) {
-    const B = options.initBasis;
+  if (ctx.initBasis !== undefined) {
+    const B = ctx.initBasis;
     if (B.rows !== data.d || B.cols !== k) {
       throw new ParamError("init", "initBasis", `must be d × k = ${data.d} × ${k}`, `${B.rows} × ${B.cols}`);
     }

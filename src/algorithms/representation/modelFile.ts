@@ -208,13 +208,8 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
       maxHeadNorm: diag.maxNorm,
       info: fit.info,
     },
-    options: { ...withoutBasis(est), seed },
+    options: { ...est, seed },
   };
-}
-
-function withoutBasis(o: EstimatorOptions): EstimatorOptions {
-  const { initBasis: _ignored, ...rest } = o;
-  return rest;
 }
 
 /**

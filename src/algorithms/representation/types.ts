@@ -39,11 +39,6 @@ export interface EstimatorOptions {
   balance?: number;
   /** Burer–Monteiro / AltMin / AltMinGD initialisation: "mom" (default) or "random". */
   init?: "mom" | "random";
-  /**
-   * A starting basis (d × k) that replaces `init`, e.g. a MoM estimate already computed on the same
-   * data (experiments reuse it: same result, one eigen-solve instead of several).
-   */
-  initBasis?: Mat;
   /** ANIL / FO-ANIL: inner step α (default 0.5), outer step β (default 0.5). */
   alpha?: number;
   beta?: number;
@@ -72,6 +67,12 @@ export interface EstimatorContext {
   key: Key;
   /** The ground truth, for the oracle only (generated data). */
   Bstar?: Mat;
+  /**
+   * A starting basis (d × k) that replaces `init` for the iterative estimators, e.g. a MoM
+   * estimate already computed on the same data (experiments reuse it: same result, one
+   * eigen-solve instead of several). An input computed from the data, not an option.
+   */
+  initBasis?: Mat;
   signal?: AbortSignal;
   /**
    * Traces: called after each iteration of an iterative estimator (Burer–Monteiro: each L-BFGS

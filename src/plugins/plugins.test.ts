@@ -349,6 +349,16 @@ describe("a plug-in failing in some cells of a sweep", () => {
           /plug-in flaky \(flaky\.mjs\): estimator "flaky" threw: no good at d = 13/.test(f.error),
       ),
     ).toBe(true);
+    // Resuming the store with a changed plug-in file would mix two versions: refused, nothing run.
+    writeFileSync(file, `${readFileSync(file, "utf8")}// changed\n`);
+    const again = await run("sweep", spec, "--out", store, "--workers", "2", "--no-report");
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(
+      /holds cells made with plug-in "flaky" sha256 [0-9a-f]{64}; the loaded flaky\.mjs has sha256 [0-9a-f]{64}/,
+    );
+    expect(readFileSync(join(store, "records.jsonl"), "utf8").trim().split("\n")).toHaveLength(
+      records.length,
+    );
   });
 });
 

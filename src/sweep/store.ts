@@ -78,7 +78,19 @@ export class SweepStore {
       writeFileAtomic(mpath, `${JSON.stringify(manifest, null, 2)}\n`);
     }
     const store = new SweepStore(dir, manifest);
-    for (const r of readRecords(dir, { repair: true })) store.done.add(r.cellId);
+    // A store holds one version of each plug-in: resuming with a changed file would mix results.
+    const now = new Map(sweep.cells.flatMap((c) => c.plugins ?? []).map((p) => [p.id, p.sha256]));
+    for (const r of readRecords(dir, { repair: true })) {
+      for (const p of r.plugins ?? []) {
+        const sha = now.get(p.id);
+        if (sha !== undefined && sha !== p.sha256) {
+          throw new MetarepError(
+            `--out ${dir} holds cells made with plug-in "${p.id}" sha256 ${p.sha256}; the loaded ${p.file} has sha256 ${sha}: load the same file, or choose another directory.`,
+          );
+        }
+      }
+      store.done.add(r.cellId);
+    }
     return store;
   }
 

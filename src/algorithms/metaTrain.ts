@@ -153,6 +153,12 @@ export function runKeys(key: Key): { truth: Key; init: Key; tasks: Key } {
  * another order (same distribution, other draws). With `diagnostics: true` every trace carries the
  * MetaMTReg diagnostics of W' per iteration (`HeadDiagnosticsTrace`); neither option changes a byte
  * of the unpenalised path.
+ *
+ * Task families (`model.covariates`, `models/taskFamilies.ts`): the direct sampler draws every
+ * task's inner and outer X from the family, and the meta-gradients use the sample moments
+ * Σ̂ = XᵀX/m, ĉ = Xᵀy/m, so they are exact for any law of x. The population sets (m = ∞: Σ̂ = I,
+ * ĉ = θ*) and the projected sampler assume x ~ N(0, I_d), and so do SPEC §1.2's rates; a family with
+ * either is refused (`checkFamilySampling`) rather than run with the isotropic formulas.
  */
 export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHooks = {}): MetaTrainResult {
   const { model, n, alpha, beta, iters, kPrime } = config;

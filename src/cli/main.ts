@@ -11,6 +11,7 @@ import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js"
 import { estimateMemory } from "../experiments/resources.js";
 import { conditionsOf } from "../experiments/runner.js";
 import type { Condition, Experiment, RunResult, SizeName } from "../experiments/types.js";
+import { taskFamilies } from "../models/taskFamilies.js";
 import { loadedPlugins, loadPlugins, pluginsUsed, requirePlugins } from "../plugins/load.js";
 import { compareResults, parseRecord } from "../record/file.js";
 import { mergeByGridPoint } from "../record/merge.js";
@@ -397,6 +398,7 @@ function program(): Command {
         )}\n`;
       process.stdout.write(entries("estimators of B̂ (few-shot experiments: --set methods=…)", estimators));
       process.stdout.write(entries("meta-learning methods (collins-*: --set methods=…)", methods));
+      process.stdout.write(entries("task families (--set family=…)", taskFamilies));
     });
 
   const sizeOpt = () =>

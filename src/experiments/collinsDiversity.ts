@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { predictedRate } from "../theory/collinsRate.js";
 import { collinsFigures } from "./figures/collins.js";
-import { checkDims, gbmlFields, runGbml } from "./gbml.js";
+import { checkDims, checkGbmlFamily, gbmlFields, runGbml } from "./gbml.js";
 import { listOf, nonNegative, positive } from "./params.js";
 import { theoryRows } from "./theoryRows.js";
 import type { Experiment } from "./types.js";
@@ -18,6 +18,7 @@ const schema = z
     rate_hi: positive().default(1e-2).describe("upper end of the rate-fit window of dist"),
   })
   .superRefine(checkDims)
+  .superRefine(checkGbmlFamily)
   .superRefine((p, ctx) => {
     if (p.rate_lo >= p.rate_hi) {
       ctx.addIssue({

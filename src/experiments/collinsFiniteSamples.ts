@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { collinsFigures } from "./figures/collins.js";
-import { checkDims, gbmlFields, runGbml } from "./gbml.js";
+import { checkDims, checkGbmlFamily, gbmlFields, runGbml } from "./gbml.js";
 import { listOf, nonNegative, posInt } from "./params.js";
 import type { Condition, Experiment } from "./types.js";
 
@@ -20,12 +20,24 @@ const schema = z
       .default(true)
       .describe("also run m_in = ∞ and m_out = ∞ at the first (m, n, σ): the exact-vs-FO distinction"),
   })
-  .superRefine((p, ctx) => checkDims({ ...p }, ctx));
+  .superRefine((p, ctx) => checkDims({ ...p }, ctx))
+  .superRefine((p, ctx) => {
+    checkGbmlFamily(p, ctx);
+    if (p.family !== undefined && p.splits) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["splits"],
+        message: `must be false with a task family (family = "${p.family}"): the m_in = ∞ / m_out = ∞ splits use the population loss, which assumes x ~ N(0, I_d)`,
+        input: true,
+      });
+    }
+  });
 
 /**
  * Collins et al. (ICML 2022), finite samples: with m_in = m_out = m the meta-methods settle at a
  * floor that shrinks like 1/√(n·m_out) (SPEC §1.2 [derived]); with m_out = ∞ FO-ANIL still
- * reaches 0 for any m_in while exact ANIL/MAML keep a floor.
+ * reaches 0 for any m_in while exact ANIL/MAML keep a floor. With a task family (`family`, needs
+ * `sampler: "direct"` and `splits: false`) every task's inner and outer X come from the family.
  */
 export const collinsFiniteSamples: Experiment<typeof schema> = {
   id: "collins-finite-samples",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { collinsFigures } from "./figures/collins.js";
-import { checkDims, gbmlFields, runGbml } from "./gbml.js";
+import { checkDims, checkGbmlFamily, gbmlFields, runGbml } from "./gbml.js";
 import { listOf, nonNegative } from "./params.js";
 import { theoryRows } from "./theoryRows.js";
 import type { Experiment } from "./types.js";
@@ -12,7 +12,8 @@ const schema = z
     ...fields,
     w0s: listOf(nonNegative()).default([0, 1, 3]).describe("initial head norms ‖w₀‖"),
   })
-  .superRefine(checkDims);
+  .superRefine(checkDims)
+  .superRefine(checkGbmlFamily);
 
 /**
  * Collins et al. (ICML 2022), head initialisation: the theory starts from w₀ = 0. With w₀ ≠ 0,

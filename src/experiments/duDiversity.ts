@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkFamily, familyFields } from "./familyParams.js";
 import {
   checkFewShot,
   fewShotFields,
@@ -17,6 +18,7 @@ const { heads: _heads, kappa: _kappa, ...fields } = fewShotFields;
 const schema = z
   .strictObject({
     ...fields,
+    ...familyFields,
     methods: fields.methods.default(["mom", "altmin", "oracle"]),
     kappas: listOf(z.number().min(1)).default([1, 2, 4, 8, 16, 32]).describe("condition numbers κ of W*"),
   })
@@ -30,14 +32,16 @@ const schema = z
         input: p.kappas,
       });
     }
-  });
+  })
+  .superRefine(checkFamily);
 
 /**
  * Task diversity (Du et al. 2021's assumption σ_k(W*)² ≳ T/k; Bouniot & Redko's diagnostics): the
  * source heads W* (T × k) have condition number exactly κ (`condition` design: same ‖W*‖_F, the
  * weakest direction shrinks as κ grows) while target heads stay isotropic. Less diverse sources
  * (larger κ) leave a direction of B* poorly learned, so the excess risk at the same T grows with κ.
- * Curves are those of `sweepCurves` with x = κ (the `cond(W*)` curve equals x exactly).
+ * Curves are those of `sweepCurves` with x = κ (the `cond(W*)` curve equals x exactly). Accepts a
+ * task family (`family`, `family_options`) for the inputs of source and target tasks.
  */
 export const duDiversity: Experiment<typeof schema> = {
   id: "du-diversity",

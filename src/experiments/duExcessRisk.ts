@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { duBound, olsLevel, oracleLevel } from "../theory/duBound.js";
+import { checkFamily, familyFields } from "./familyParams.js";
 import {
   checkFewShot,
   fewShotFields,
@@ -18,12 +19,14 @@ const SWEEPS = ["T", "n1", "n2"] as const;
 const schema = z
   .strictObject({
     ...fewShotFields,
+    ...familyFields,
     sweeps: listOf(z.enum(SWEEPS)).default(["T", "n1", "n2"]).describe("which settings to vary"),
     Ts: listOf(posInt()).default([25, 50, 100, 200, 400, 800]).describe("source tasks T (sweep T)"),
     n1s: listOf(posInt()).default([5, 10, 25, 50, 100]).describe("rows per source task (sweep n1)"),
     n2s: listOf(posInt()).default([5, 10, 20, 30, 60, 120]).describe("rows per target task (sweep n2)"),
   })
-  .superRefine(checkFewShot);
+  .superRefine(checkFewShot)
+  .superRefine(checkFamily);
 
 export type DuExcessRiskParams = z.output<typeof schema>;
 
@@ -34,6 +37,12 @@ export type DuExcessRiskParams = z.output<typeof schema>;
  * `Õ(dk/(n1T) + k/n2)`: the excess over the oracle falls like 1/(n1T) (slope −1 in T and in n1), the
  * oracle level is σ²k/(n2 − k − 1), plain OLS σ²d/(n2 − d − 1). Curves: see `sweepCurves`;
  * scalars: `theory[sweep=…,x=…]` (dk/(n1T) + k/n2), `oracleLevel[…]`, `olsLevel[…]`.
+ *
+ * With a task family (`family`, `family_options`; `models/taskFamilies.ts`) source and target
+ * inputs both come from it and the excess risk is ‖Σ^{1/2}(B̂ŵ − B*w*)‖² with its population Σ (a
+ * family without Σ is refused). The reference levels stay valid for Gaussian x ~ N(0, Σ): the
+ * oracle's and OLS's Σ-norm excess risks do not depend on Σ, and with Σ_src = Σ_tgt Du et al.'s
+ * covariance-dominance factor is c = 1.
  */
 export const duExcessRisk: Experiment<typeof schema> = {
   id: "du-excess-risk",

@@ -17,6 +17,7 @@ import {
 } from "../models/fewShotTasks.js";
 import type { MultiTaskData } from "../models/multiTaskData.js";
 import { foldInString, type Key } from "../rng/key.js";
+import { type FamilyParams, familyModel } from "./familyParams.js";
 import { joinAlong } from "./join.js";
 import { entryOptions, listOf, nonNegative, posInt, positive, registeredId } from "./params.js";
 import type { ConditionPart, Curve, Divergence, Labels, RunContext, RunResult } from "./types.js";
@@ -78,8 +79,11 @@ export function headDesign(p: Pick<FewShotParams, "heads" | "head_scale" | "kapp
   return { kind: p.heads, scale: p.head_scale };
 }
 
-export function fewShotModel(p: FewShotParams): FewShotModel {
-  return { d: p.d, k: p.k, sigma: p.sigma, heads: headDesign(p) };
+/** The model of resolved parameters; with `family` (experiments that accept one) its covariates. */
+export function fewShotModel(p: FewShotParams & FamilyParams): FewShotModel {
+  const model: FewShotModel = { d: p.d, k: p.k, sigma: p.sigma, heads: headDesign(p) };
+  const fam = familyModel(p, p.d, "few-shot model");
+  return fam ? { ...model, ...fam } : model;
 }
 
 /**
@@ -172,9 +176,11 @@ export interface SettingOutcome {
  * Du et al.'s two-stage pipeline at one setting (T, n1, n2): draw the source tasks (key layout of
  * `fewShotKeys`, nested in T and n1), fit every method, then evaluate all of them and the oracle on
  * the same `targets` target tasks. The method keys are the run key folded with the method id.
+ * With `p.family` (a task family) source and target inputs come from it and the excess risk uses its
+ * population Σ (`targetExcessRisks`).
  */
 export function runSetting(
-  p: FewShotParams,
+  p: FewShotParams & FamilyParams,
   setting: { T: number; n1: number; n2: number },
   key: Key,
   ctx: RunContext,

@@ -4,12 +4,15 @@ import { METHOD_IDS, methods } from "../algorithms/methods.js";
 import { firstBelow, fitLinearRate } from "../metrics/trace.js";
 import type { LinearRepModel } from "../models/linearRepresentation.js";
 import type { Key } from "../rng/key.js";
+import { checkFamily, type FamilyParams, familyFields, familyModel } from "./familyParams.js";
 import { listOf, nonNegative, posInt, positive, registeredId, sampleCount } from "./params.js";
 import type { Curve, Divergence, Labels, LivePoint, RunContext, RunResult } from "./types.js";
 
 /**
  * Parameters shared by the gradient-based meta-learning experiments (Collins et al. 2022;
  * SPEC §1.2). Names follow the paper's symbols; sample counts take null for ∞ (population).
+ * `family`/`family_options` (a task family for the inputs x) need `sampler: "direct"` and finite
+ * m_in, m_out (`checkGbmlFamily`).
  */
 export const gbmlFields = {
   d: posInt().default(20).describe("ambient dimension d"),
@@ -34,6 +37,7 @@ export const gbmlFields = {
   methods: listOf(registeredId(methods))
     .default([...METHOD_IDS])
     .describe("methods to run (built-in or a plug-in's)"),
+  ...familyFields,
 };
 
 /** Cross-field constraints: k ≤ d, k ≤ k' ≤ d. */
@@ -47,7 +51,39 @@ export function checkDims(p: { d: number; k: number; k_prime: number | null }, c
   }
 }
 
-export const gbmlSchema = z.strictObject(gbmlFields).superRefine(checkDims);
+/**
+ * A task family (`family`) is checked against the registry and its options (`checkFamily`), and
+ * needs the direct sampler and finite m_in, m_out: the projected sampler and the population sets
+ * (Σ̂ = I, ĉ = θ*) assume x ~ N(0, I_d), so with another law they would be silently wrong.
+ */
+export function checkGbmlFamily(
+  p: FamilyParams & { sampler: string; m_in?: number | null; m_out?: number | null },
+  ctx: z.RefinementCtx,
+): void {
+  checkFamily(p, ctx);
+  if (p.family === undefined) return;
+  const why = `with a task family (family = "${p.family}")`;
+  if (p.sampler !== "direct") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["sampler"],
+      message: `must be "direct" ${why}: the projected sampler assumes x ~ N(0, I_d)`,
+      input: p.sampler,
+    });
+  }
+  for (const m of ["m_in", "m_out"] as const) {
+    if (m in p && p[m] === null) {
+      ctx.addIssue({
+        code: "custom",
+        path: [m],
+        message: `must be finite ${why}: the population loss assumes x ~ N(0, I_d)`,
+        input: null,
+      });
+    }
+  }
+}
+
+export const gbmlSchema = z.strictObject(gbmlFields).superRefine(checkDims).superRefine(checkGbmlFamily);
 export type GbmlParams = z.output<typeof gbmlSchema>;
 
 /** The settings of one training run (one condition) from resolved parameters. */
@@ -63,6 +99,7 @@ export function trainConfig(p: GbmlParams): MetaTrainConfig {
     mIn: p.m_in,
     mOut: p.m_out,
     sampler: p.sampler,
+    ...familyModel(p, p.d, "meta-learning model"),
   };
   return {
     model,

@@ -7,6 +7,7 @@ export * from "./covarianceFactor.js";
 export * from "./duCovariance.js";
 export * from "./duDiversity.js";
 export * from "./duExcessRisk.js";
+export * from "./familyParams.js";
 export * from "./fewShot.js";
 export * from "./figureSpec.js";
 export * from "./figures/index.js";

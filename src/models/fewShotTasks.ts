@@ -8,6 +8,7 @@ import { type Stream, stream } from "../rng/stream.js";
 import { checkSpectrum } from "./covariance.js";
 import { sampleGroundTruth } from "./linearRepresentation.js";
 import { equalOffsets, type MultiTaskData } from "./multiTaskData.js";
+import type { Covariates } from "./taskFamilies.js";
 
 /**
  * Source and target tasks of the two-stage few-shot setting of Du et al. (ICLR 2021), SPEC §1.3,
@@ -32,6 +33,15 @@ export interface FewShotModel {
    * largest c with c·Σ_tgt ⪯ Σ_src) is `diagonalCovarianceDominance(covSrc, covTgt)` (theory/).
    */
   covTgt?: readonly number[] | Float64Array;
+  /**
+   * The inputs' law from a task family (`taskFamilies.ts`, made by `familyCovariates`), for source
+   * and target tasks alike; absent = x ~ N(0, I_d). Not together with `covSrc`/`covTgt`. Each row
+   * is then x from `covariates.draw` (one row per call) followed by its z, from the same stream: with
+   * the isotropic family the bytes of no family. The target excess risk needs `covariates.covariance`.
+   */
+  covariates?: Covariates;
+  /** Id of the family of `covariates`, for messages. */
+  family?: string;
 }
 
 /**
@@ -95,6 +105,19 @@ function checkModel(m: FewShotModel): void {
   }
   if (m.covSrc !== undefined) checkSpectrum(ctx, "cov_src", m.covSrc, m.d);
   if (m.covTgt !== undefined) checkSpectrum(ctx, "cov_tgt", m.covTgt, m.d);
+  if (m.covariates !== undefined) {
+    if (m.covSrc !== undefined || m.covTgt !== undefined) {
+      throw new ParamError(
+        ctx,
+        "family",
+        "cannot be combined with cov_src / cov_tgt",
+        m.family ?? "(covariates)",
+      );
+    }
+    if (m.covariates.d !== m.d) {
+      throw new ParamError(ctx, "family", `covariates must have dimension d = ${m.d}`, m.covariates.d);
+    }
+  }
   if (h.kind === "condition") {
     if (!(h.kappa >= 1) || !Number.isFinite(h.kappa)) {
       throw new ParamError(ctx, "kappa", "must be a finite number ≥ 1", h.kappa);
@@ -143,7 +166,8 @@ export function sampleSourceHeads(key: Key, T: number, k: number, heads: HeadDes
 /**
  * Rows of one task from stream `s`: for each row, d normals (x) then one (z); y = ⟨θ, x⟩ + σz.
  * Writes n rows at row offset `row` of X (width d) and y. With `sd` (standard deviations of a
- * diagonal covariance) x_a = sd_a·z_a: the same normals, scaled.
+ * diagonal covariance) x_a = sd_a·z_a: the same normals, scaled. With a task family's `covariates`,
+ * each row's x comes from the family (one row per call), then its z.
  */
 function drawRows(
   s: Stream,
@@ -155,8 +179,21 @@ function drawRows(
   row: number,
   scratch: Float64Array,
   sd: Float64Array | null = null,
+  covariates?: Covariates,
 ): void {
   const d = theta.length;
+  if (covariates) {
+    // Row by row, x then z, as the isotropic layout below: the same stream positions.
+    for (let i = 0; i < n; i++) {
+      const dst = (row + i) * d;
+      covariates.draw(s, 1, X, dst);
+      s.fillNormal(scratch, 0, 1);
+      let acc = 0;
+      for (let a = 0; a < d; a++) acc += X[dst + a] * theta[a];
+      y[row + i] = acc + sigma * scratch[0];
+    }
+    return;
+  }
   const w = d + 1;
   s.fillNormal(scratch, 0, n * w);
   if (sd) {
@@ -222,7 +259,7 @@ export function sampleSourceTasks(model: FewShotModel, T: number, n1: number, ke
   const sd = standardDeviations(model.covSrc);
   for (let t = 0; t < T; t++) {
     regression(Bstar, W.data, t * k, theta);
-    drawRows(stream(foldIn(keys.source, t)), theta, sigma, n1, X, y, t * n1, scratch, sd);
+    drawRows(stream(foldIn(keys.source, t)), theta, sigma, n1, X, y, t * n1, scratch, sd, model.covariates);
   }
   return { Bstar, W, data: { d, tasks: T, start: equalOffsets(T, n1), X, y } };
 }
@@ -285,7 +322,18 @@ export function streamSourceTasks(
     const tasks = Math.min(tasksPerChunk, T - t0);
     for (let t = 0; t < tasks; t++) {
       regression(Bstar, W.data, (t0 + t) * k, theta);
-      drawRows(stream(foldIn(keys.source, t0 + t)), theta, sigma, n1, X, y, t * n1, scratch);
+      drawRows(
+        stream(foldIn(keys.source, t0 + t)),
+        theta,
+        sigma,
+        n1,
+        X,
+        y,
+        t * n1,
+        scratch,
+        null,
+        model.covariates,
+      );
     }
     visit(X, y, tasks * n1, t0);
   }
@@ -321,7 +369,18 @@ export function sampleTargetTask(
   s.fillNormal(out.wStar, 0, k, h.kind === "scaled" ? h.scale / Math.sqrt(k) : h.scale);
   const theta = new Float64Array(model.d);
   regression(Bstar, out.wStar, 0, theta);
-  drawRows(s, theta, sigma, out.n, out.X, out.y, 0, scratch, standardDeviations(model.covTgt));
+  drawRows(
+    s,
+    theta,
+    sigma,
+    out.n,
+    out.X,
+    out.y,
+    0,
+    scratch,
+    standardDeviations(model.covTgt),
+    model.covariates,
+  );
   return out;
 }
 

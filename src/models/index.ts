@@ -7,3 +7,4 @@ export * from "./multiTaskData.js";
 export * from "./patchData.js";
 export * from "./sampleSets.js";
 export * from "./sineMixture.js";
+export * from "./taskFamilies.js";

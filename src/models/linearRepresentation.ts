@@ -1,9 +1,11 @@
+import { ParamError } from "../errors.js";
 import type { Mat } from "../linalg/mat.js";
 import { zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
 import type { Key } from "../rng/key.js";
 import { type NormalSource, type Stream, stream } from "../rng/stream.js";
 import { DenseSet, PopulationSet, ProjectedGaussianSet, type TaskSampleSet } from "./sampleSets.js";
+import type { Covariates } from "./taskFamilies.js";
 
 /**
  * The multi-task linear representation model (SPEC §1; Du et al. 2021, Collins et al. 2022,
@@ -42,6 +44,14 @@ export interface LinearRepModel {
    * draws.
    */
   sampler: Sampler;
+  /**
+   * The inputs' law from a task family (`taskFamilies.ts`, made by `familyCovariates`); absent =
+   * x ~ N(0, I_d). Only with the direct sampler and finite m_in, m_out: the projected sampler's
+   * exactness and the population sets (Σ̂ = I, ĉ = θ*) assume isotropic x, so both are refused.
+   */
+  covariates?: Covariates;
+  /** Id of the family of `covariates`, for messages. */
+  family?: string;
 }
 
 export type Sampler = "direct" | "projected";
@@ -55,7 +65,49 @@ export interface TaskData {
   outer: TaskSampleSet;
 }
 
+/**
+ * Refuse a task family where the isotropic formulas would be used silently: the projected
+ * sampler and the population (m = ∞) sets. Messages name the parameter and the value.
+ */
+export function checkFamilySampling(model: LinearRepModel, context = "linear representation model"): void {
+  if (model.covariates === undefined) return;
+  const fam = `with task family "${model.family ?? "?"}"`;
+  if (model.sampler !== "direct") {
+    throw new ParamError(
+      context,
+      "sampler",
+      `must be "direct" ${fam} (the projected sampler assumes x ~ N(0, I_d))`,
+      model.sampler,
+    );
+  }
+  if (model.mIn === null) {
+    throw new ParamError(
+      context,
+      "m_in",
+      `must be finite ${fam} (the population set assumes x ~ N(0, I_d))`,
+      null,
+    );
+  }
+  if (model.mOut === null) {
+    throw new ParamError(
+      context,
+      "m_out",
+      `must be finite ${fam} (the population set assumes x ~ N(0, I_d))`,
+      null,
+    );
+  }
+  if (model.covariates.d !== model.d) {
+    throw new ParamError(
+      context,
+      "family",
+      `covariates must have dimension d = ${model.d}`,
+      model.covariates.d,
+    );
+  }
+}
+
 function allocSet(model: LinearRepModel, m: number | null): TaskSampleSet {
+  checkFamilySampling(model);
   if (m === null) return new PopulationSet();
   return model.sampler === "direct" ? new DenseSet(m, model.d) : new ProjectedGaussianSet(m, model.d);
 }
@@ -89,7 +141,8 @@ export function headStd(model: LinearRepModel): Float64Array {
 
 /**
  * Draw one task into `out` from stream `s`: the head (k normals) and θ* = B*w*, then, for
- * dense sets, inner X (m_in·d), inner noise (m_in), outer X, outer noise. Population and
+ * dense sets, inner X (m_in·d, from `model.covariates` with a task family), inner noise (m_in),
+ * outer X, outer noise. Population and
  * projected sets draw nothing here (projected ones draw as they are used, after `resetProjected`).
  */
 export function sampleTask(
@@ -109,8 +162,8 @@ export function sampleTask(
     for (let c = 0; c < k; c++) acc += Bs[i * k + c] * wStar[c];
     theta[i] = acc;
   }
-  if (out.inner instanceof DenseSet) out.inner.draw(s, model.sigma);
-  if (out.outer instanceof DenseSet) out.outer.draw(s, model.sigma);
+  if (out.inner instanceof DenseSet) out.inner.draw(s, model.sigma, model.covariates);
+  if (out.outer instanceof DenseSet) out.outer.draw(s, model.sigma, model.covariates);
 }
 
 /** Start fresh projected data sets for a task, drawing from `s` (inner first, then outer). */

@@ -1,5 +1,6 @@
 import { axpyAt, dotAt } from "../linalg/vector.js";
 import type { NormalSource, Stream } from "../rng/stream.js";
+import type { Covariates } from "./taskFamilies.js";
 
 /**
  * A task's data set as the meta-learning algorithms see it: only through the gradient residual
@@ -44,9 +45,14 @@ export class DenseSet implements TaskSampleSet {
     this.delta = new Float64Array(d);
   }
 
-  /** Draw X (m·d normals, row by row) then the noise (m normals, times σ). */
-  draw(s: Stream, sigma: number): void {
-    s.fillNormal(this.X, 0, this.m * this.d);
+  /**
+   * Draw X (m·d normals, row by row) then the noise (m normals, times σ). With a task family's
+   * `covariates` the m rows of X come from it (one call), then the noise: with the isotropic family
+   * the same bytes as without.
+   */
+  draw(s: Stream, sigma: number, covariates?: Covariates): void {
+    if (covariates) covariates.draw(s, this.m, this.X, 0);
+    else s.fillNormal(this.X, 0, this.m * this.d);
     s.fillNormal(this.noise, 0, this.m, sigma);
   }
 

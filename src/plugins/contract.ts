@@ -112,7 +112,8 @@ export interface PluginDefinition {
   id?: string;
   estimators?: EstimatorPlugin[];
   methods?: MethodPlugin[];
-  taskFamilies?: unknown[];
+  // biome-ignore lint/suspicious/noExplicitAny: each family has its own options type
+  taskFamilies?: import("../models/taskFamilies.js").TaskFamily<any>[];
   experiments?: Experiment[];
   figureKinds?: FigureKindPlugin[];
   datasetLoaders?: DatasetLoaderPlugin[];

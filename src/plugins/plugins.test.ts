@@ -27,6 +27,7 @@ afterEach(() => unloadPlugins());
 const EXAMPLES = join(REPO, "examples", "plugins");
 const GRASSMANN = join(EXAMPLES, "grassmann-refine.mjs");
 const NOISE = join(EXAMPLES, "noise-sweep.mjs");
+const ANISOTROPIC = join(EXAMPLES, "anisotropic-covariates.mjs");
 const BUILT_IN = ["mom", "altmin", "oracle", "ols"];
 
 const readRecord = (dir: string, id: string): RunRecord =>
@@ -84,7 +85,7 @@ describe("the example estimator beside the baselines (du-excess-risk)", () => {
       for (const sweep of ["T", "n1"]) {
         const g = dist("grassmann", sweep);
         const mom = dist("mom", sweep);
-        g.forEach((v, i) => expect(v).toBeLessThanOrEqual(mom[i] + 1e-12));
+        for (const [i, v] of g.entries()) expect(v).toBeLessThanOrEqual(mom[i] + 1e-12);
       }
     }
     // Provenance: id, file name and the sha256 of the file's bytes; none without the plug-in.
@@ -145,6 +146,87 @@ describe("the example estimator beside the baselines (du-excess-risk)", () => {
     expect(line).toContain(recorded);
     expect(line).toMatch(/grassmann-refine\.mjs has sha256 [0-9a-f]{64}/);
     expect(line).not.toContain(`has sha256 ${recorded}`);
+  });
+});
+
+describe("the example task family (anisotropic covariates) through the CLI", () => {
+  test("du-excess-risk and collins-finite-samples (direct sampler) run on it, with its provenance; isotropic-equivalent options give the isotropic bytes", async () => {
+    const family = ["--plugin", ANISOTROPIC, "--set", "family=anisotropic-covariates"];
+    const du = join(tmp, "family-du");
+    const a = await run(
+      "run",
+      "du-excess-risk",
+      "--size",
+      "smoke",
+      "--seeds",
+      "1",
+      "--quiet",
+      ...family,
+      "--set",
+      'family_options={"ratio":4}',
+      "--out",
+      du,
+    );
+    expect(a.code, a.err).toBe(0);
+    const rd = readRecord(du, "du-excess-risk");
+    expect(rd.status).toBe("ok");
+    expect(rd.plugins?.map((p) => p.id)).toEqual(["anisotropic-covariates"]);
+    const collins = join(tmp, "family-collins");
+    const direct = ["--set", "sampler=direct", "--set", "splits=false"];
+    const b = await run(
+      "run",
+      "collins-finite-samples",
+      "--size",
+      "smoke",
+      "--seeds",
+      "1",
+      "--quiet",
+      ...family,
+      ...direct,
+      "--set",
+      'family_options={"ratio":4}',
+      "--out",
+      collins,
+    );
+    expect(b.code, b.err).toBe(0);
+    expect(readRecord(collins, "collins-finite-samples").plugins?.map((p) => p.id)).toEqual([
+      "anisotropic-covariates",
+    ]);
+    // Σ = I (ratio 1, no rotation): the same numbers as the built-in isotropic sampler.
+    const iso = join(tmp, "family-iso");
+    const plain = join(tmp, "family-plain");
+    const c = await run(
+      "run",
+      "collins-finite-samples",
+      "--size",
+      "smoke",
+      "--seeds",
+      "1",
+      "--quiet",
+      ...family,
+      ...direct,
+      "--set",
+      'family_options={"ratio":1,"rotate":false}',
+      "--out",
+      iso,
+    );
+    const d = await run(
+      "run",
+      "collins-finite-samples",
+      "--size",
+      "smoke",
+      "--seeds",
+      "1",
+      "--quiet",
+      ...direct,
+      "--out",
+      plain,
+    );
+    expect(c.code, c.err).toBe(0);
+    expect(d.code, d.err).toBe(0);
+    expect(JSON.stringify(readRecord(iso, "collins-finite-samples").result)).toBe(
+      JSON.stringify(readRecord(plain, "collins-finite-samples").result),
+    );
   });
 });
 
@@ -310,7 +392,8 @@ describe("a plug-in method beside ANIL and MAML (collins-convergence)", () => {
       expect(ours).toHaveLength(theirs.length);
       expect(theirs[theirs.length - 1]).toBeLessThan(theirs[0] * 1e-3); // it converged: a real comparison
       // Same iterates up to rounding (summation order differs): within 1e-9 of the problem's scale.
-      ours.forEach((v, i) => expect(Math.abs(v - theirs[i])).toBeLessThanOrEqual(1e-9 * theirs[0]));
+      for (const [i, v] of ours.entries())
+        expect(Math.abs(v - theirs[i])).toBeLessThanOrEqual(1e-9 * theirs[0]);
     }
   });
 });
@@ -411,6 +494,6 @@ console.log(JSON.stringify({ provided, mom: dist("mom"), grassmann: dist("grassm
     const res = JSON.parse(out) as { provided: unknown; mom: number[]; grassmann: number[] };
     expect(res.provided).toEqual([{ kind: "estimator", id: "grassmann" }]);
     expect(res.grassmann).toHaveLength(res.mom.length);
-    res.grassmann.forEach((g, i) => expect(g).toBeLessThanOrEqual(res.mom[i] + 1e-12));
+    for (const [i, g] of res.grassmann.entries()) expect(g).toBeLessThanOrEqual(res.mom[i] + 1e-12);
   });
 });

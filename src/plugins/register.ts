@@ -3,8 +3,16 @@ import { methods } from "../algorithms/methods.js";
 import { estimators } from "../algorithms/representation/estimators.js";
 import { experiments } from "../experiments/registry.js";
 import type { Experiment } from "../experiments/types.js";
+import { type TaskFamily, taskFamilies } from "../models/taskFamilies.js";
 import type { Registry, RegistryEntry } from "../registry.js";
-import { adaptEstimator, adaptMethod, type EntrySource, PluginError } from "./adapt.js";
+import {
+  adaptEstimator,
+  adaptMethod,
+  checkDisplay,
+  checkOptions,
+  type EntrySource,
+  PluginError,
+} from "./adapt.js";
 import type { EstimatorPlugin, MethodPlugin, PluginDefinition } from "./contract.js";
 
 /**
@@ -57,6 +65,27 @@ function adaptExperiment(s: EntrySource, raw: unknown, index: number): Experimen
   return e;
 }
 
+/** A plug-in task family: its metadata and options checked, `covariates` a function. */
+function adaptTaskFamily(s: EntrySource, raw: unknown, index: number): TaskFamily {
+  const d = checkDisplay(s, "task family", raw, index);
+  const f = raw as TaskFamily;
+  if (typeof f.covariates !== "function") {
+    throw new PluginError(
+      `plug-in ${s.plugin} (${s.file}): task family "${d.id}": "covariates" must be a function (d, options) → { d, draw, covariance? }; got ${typeof f.covariates}.`,
+    );
+  }
+  const options = f.options === undefined ? undefined : checkOptions(s, "task family", d.id, f.options);
+  return {
+    id: d.id,
+    name: d.name ?? d.id,
+    description: d.description ?? `plug-in task family from ${s.file}`,
+    order: d.order ?? 1000 + index,
+    family: d.family ?? "plugin",
+    ...(options ? { options } : {}),
+    covariates: (dim, o) => f.covariates(dim, o),
+  };
+}
+
 const KINDS: PluginKind[] = [
   {
     key: "estimators",
@@ -69,6 +98,12 @@ const KINDS: PluginKind[] = [
     kind: "method",
     registry: methods as unknown as Registry<RegistryEntry>,
     adapt: (s, raw, i) => adaptMethod(s, raw as MethodPlugin, i),
+  },
+  {
+    key: "taskFamilies",
+    kind: "task family",
+    registry: taskFamilies as unknown as Registry<RegistryEntry>,
+    adapt: adaptTaskFamily,
   },
   {
     key: "experiments",

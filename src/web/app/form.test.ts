@@ -10,8 +10,14 @@ const run = { seeds: "3", seed: "7" };
 describe("web forms", () => {
   it("have one field per parameter of the schema, with widgets from its types", () => {
     const specs = fieldSpecs(collins);
-    expect(specs.map((s) => s.name)).toEqual(Object.keys(resolveParams(collins, "paper") as object));
+    // Resolved parameters hold every defaulted one; the optional family parameters only when given.
+    expect(specs.map((s) => s.name)).toEqual([
+      ...Object.keys(resolveParams(collins, "paper") as object),
+      "family",
+      "family_options",
+    ]);
     const by = Object.fromEntries(specs.map((s) => [s.name, s]));
+    expect(specs.filter((s) => s.optional).map((s) => s.name)).toEqual(["family", "family_options"]);
     expect(by.methods.kind).toBe("multi");
     expect(by.methods.options).toEqual(["anil", "fo-anil", "maml", "fo-maml", "avg-gd"]);
     expect(by.heads.kind).toBe("select");
@@ -58,6 +64,25 @@ describe("web forms", () => {
   it("attach cross-field rules to the field they name", () => {
     const v = validateForm(collins, "paper", { ...formValues(collins, "paper"), k: "30" }, run);
     expect(!v.ok && v.errors.k).toEqual(['"k" must be ≤ d (= 20); got 30']);
+  });
+
+  it("leave the optional task family unset when empty, and check it against the registry when given", () => {
+    const exp = getExperiment("du-excess-risk");
+    const values = formValues(exp, "smoke");
+    expect([values.family, values.family_options]).toEqual(["", ""]);
+    const unset = validateForm(exp, "smoke", values, run);
+    expect(unset.ok && "family" in unset.params).toBe(false);
+    const named = validateForm(exp, "smoke", { ...values, family: "isotropic", family_options: "{}" }, run);
+    expect(named.ok && [named.params.family, named.params.family_options]).toEqual(["isotropic", {}]);
+    expect(named.ok && named.command).toMatch(/--set family=isotropic --set family_options="\{\}"/);
+    const bad = validateForm(exp, "smoke", { ...values, family: "nope" }, run);
+    expect(!bad.ok && bad.errors.family).toEqual([
+      '"family" must be a registered task family (known: isotropic); got "nope"',
+    ]);
+    const orphan = validateForm(exp, "smoke", { ...values, family_options: '{"ratio": 2}' }, run);
+    expect(!orphan.ok && orphan.errors.family_options).toEqual([
+      '"family_options" needs "family" (the task family whose options these are); got {"ratio":2}',
+    ]);
   });
 
   it("validate the seeds and the root seed", () => {

@@ -22,6 +22,11 @@ export interface FieldSpec {
   options: string[];
   /** A nullable count whose null means ∞ (population): null is shown as "∞". */
   infinity: boolean;
+  /**
+   * An optional parameter without a default (e.g. `family`): absent from resolved parameters
+   * unless given; an empty text field leaves it unset.
+   */
+  optional: boolean;
 }
 
 /** A form value: text for text fields, a choice, a set of choices, or a flag. */
@@ -54,10 +59,16 @@ export function fieldSpecs(exp: Experiment): FieldSpec[] {
   const json = z.toJSONSchema(exp.params, { io: "input", unrepresentable: "any" }) as {
     properties?: Record<string, JsonProp>;
   };
+  // In output terms every defaulted parameter is required: what is not is optional without default.
+  const output = z.toJSONSchema(exp.params, { io: "output", unrepresentable: "any" }) as {
+    required?: string[];
+  };
+  const required = new Set(output.required ?? []);
   return Object.entries(json.properties ?? {}).flatMap(([name, prop]): FieldSpec[] => {
     if (prop.type === "object") return [];
     const description = prop.description ?? "";
-    const base = { name, description, options: [] as string[], infinity: false };
+    const optional = !required.has(name);
+    const base = { name, description, options: [] as string[], infinity: false, optional };
     const one = choices(prop);
     if (one) return [{ ...base, kind: "select", options: one }];
     const many = prop.type === "array" && prop.items ? choices(prop.items) : undefined;
@@ -77,6 +88,7 @@ export function formatField(spec: FieldSpec, value: unknown): FieldValue {
 }
 
 function formatText(value: unknown, infinity: boolean): string {
+  if (value === undefined) return "";
   if (value === null) return infinity ? "∞" : "null";
   if (Array.isArray(value)) {
     // "[]" parses back to an empty list (an empty field would be the empty string).
@@ -146,7 +158,10 @@ export function validateForm(
   };
   const overrides: Record<string, unknown> = {};
   for (const spec of fieldSpecs(exp)) {
-    if (spec.name in values) overrides[spec.name] = parseField(spec, values[spec.name]);
+    if (!(spec.name in values)) continue;
+    const value = values[spec.name];
+    if (spec.optional && spec.kind === "text" && typeof value === "string" && value.trim() === "") continue;
+    overrides[spec.name] = parseField(spec, value);
   }
   let params: Record<string, unknown> | null = null;
   try {
@@ -203,7 +218,14 @@ export function cliCommand(
     .map((name) => {
       const v = params[name];
       const list = (a: unknown[]) => (a.length === 0 ? "[]" : a.map((x) => String(x)).join(","));
-      const text = v === null ? "null" : Array.isArray(v) ? list(v) : String(v);
+      const text =
+        v === null
+          ? "null"
+          : Array.isArray(v)
+            ? list(v)
+            : typeof v === "object"
+              ? JSON.stringify(v)
+              : String(v);
       return ` --set ${name}=${/^[\w.,+-]+$/.test(text) ? text : JSON.stringify(text)}`;
     })
     .join("");

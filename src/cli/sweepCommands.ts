@@ -3,8 +3,9 @@ import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { MetarepError } from "../errors.js";
+import { experiments } from "../experiments/registry.js";
 import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
-import { loadedPlugins, loadPlugins } from "../plugins/load.js";
+import { loadedPlugins, loadPlugins, requirePlugins } from "../plugins/load.js";
 import { writeReport } from "../report/storeReport.js";
 import { exportParquet } from "../sweep/aggregate.js";
 import { DEFAULT_QUEUE, DistributedExecutor } from "../sweep/executors/distributed.js";
@@ -15,7 +16,7 @@ import { startQueueWorker } from "../sweep/queueWorker.js";
 import { redactUrl } from "../sweep/redis.js";
 import { runSweep } from "../sweep/runSweep.js";
 import { expandSweep, parseSweepSpec, sweepJsonSchema } from "../sweep/spec.js";
-import { RUN_RECORD_FILE, readManifest, STORE_FILES } from "../sweep/store.js";
+import { RUN_RECORD_FILE, readManifest, readRecords, STORE_FILES } from "../sweep/store.js";
 import { parseIntFlag, UsageError } from "./flags.js";
 import {
   capWorkers,
@@ -259,7 +260,18 @@ export function sweepCommands(prog: Command): void {
       // A sweep store, a `run` output (DIR/<id>/record.json) or a directory of either, such as
       // `run --out DIR` or `reproduce --out DIR` writes.
       const stores = dirs.flatMap((d) => reportSources(d));
-      for (const d of stores) readManifest(d);
+      for (const d of stores) {
+        const m = readManifest(d);
+        // A plug-in's experiment: name the plug-in (and the digest) the records were made with.
+        if (!experiments.has(m.experiment)) {
+          const refs = new Map(
+            readRecords(d)
+              .flatMap((r) => r.plugins ?? [])
+              .map((p) => [p.id, p]),
+          );
+          requirePlugins([...refs.values()], `store ${rel(d)}`);
+        }
+      }
       const out = prepareOutputDir(opts.out ?? dirs[0]);
       const { path } = await withOutput(out, () => writeReport(stores, out.path));
       process.stdout.write(`Report: ${rel(path)}\n`);

@@ -253,6 +253,36 @@ describe("the example experiment (noise-sweep)", () => {
   });
 });
 
+describe("reproduce and report with a plug-in's experiment", () => {
+  test("reproduce runs it on threads into a store; report names the plug-in it needs, then draws it", async () => {
+    const out = join(tmp, "reproduce");
+    const r = await run(
+      "reproduce",
+      "noise-sweep",
+      "--size",
+      "smoke",
+      "--seeds",
+      "2",
+      "--plugin",
+      NOISE,
+      "--out",
+      out,
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(existsSync(join(out, "report.html"))).toBe(true);
+    const again = join(tmp, "report-again");
+    const without = await run("report", out, "--out", again);
+    expect(without.code).toBe(2);
+    expect(without.err).toMatch(
+      /uses plug-in "noise-sweep" \(noise-sweep\.mjs, sha256 [0-9a-f]{64}\); load it with --plugin/,
+    );
+    expect(existsSync(again)).toBe(false);
+    const withIt = await run("report", out, "--out", again, "--plugin", NOISE);
+    expect(withIt.code, withIt.err).toBe(0);
+    expect(readFileSync(join(again, "report.html"), "utf8")).toContain("Label noise");
+  });
+});
+
 describe("bad plug-ins: exit 2, one line naming the file and the problem, nothing written", () => {
   const bad = (name: string, text: string) => {
     const p = join(tmp, "bad", name);

@@ -301,7 +301,7 @@ describe("metaTrain with the penalty option", () => {
     expect(() =>
       metaTrain(collinsConfig({ methods: ["avg-gd"], penalty: { lambdaCond: 1 } }), key(0)),
     ).toThrow(
-      /metaTrain: "methods" with lambda_cond or lambda_norm > 0 must adapt a head .*; got "avg-gd"\./,
+      /metaTrain: "methods" with lambda_cond or lambda_norm > 0 must be a built-in method that adapts a head .*; got "avg-gd"\./,
     );
     expect(() => metaTrain(collinsConfig({ penalty: { lambdaNorm: -0.5 } }), key(0))).toThrow(
       'metaTrain: "lambda_norm" must be a finite number ≥ 0; got -0.5.',

@@ -500,7 +500,7 @@ describe("the library registers the same plug-ins programmatically", () => {
       script,
       `import * as metarep from "metarep";
 import { z } from "zod";
-import examplePlugin from $JSON.stringify(GRASSMANN);
+import examplePlugin from ${JSON.stringify(GRASSMANN)};
 const provided = metarep.registerPlugin(examplePlugin({ ...metarep, z }));
 const exp = metarep.getExperiment("du-excess-risk");
 const params = metarep.resolveParams(exp, "smoke", { methods: ["mom", "grassmann"] });

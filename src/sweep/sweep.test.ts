@@ -375,7 +375,15 @@ describe("export, report and schema commands", () => {
     const res = await cli(["schema", "sweep"]).done;
     expect(res.code).toBe(0);
     const schema = JSON.parse(res.out);
-    expect(Object.keys(schema.properties)).toEqual(["experiment", "size", "seeds", "seed", "params", "grid"]);
+    expect(Object.keys(schema.properties)).toEqual([
+      "experiment",
+      "size",
+      "seeds",
+      "seed",
+      "params",
+      "grid",
+      "plugins",
+    ]);
     expect(schema.required).toEqual(["experiment", "seeds"]);
   });
 });

@@ -52,8 +52,9 @@ function choices(prop: JsonProp): string[] | undefined {
 }
 
 /**
- * One field per parameter, in schema order. Object-valued parameters (per-entry option maps such
- * as `estimator_options`) are the CLI's (`--set`) and the records'; the form leaves them unset.
+ * One field per parameter, in schema order. Object-valued parameters (`estimator_options`,
+ * `family_options`) are text fields holding JSON, as `--set` takes them; optional ones without a
+ * default stay unset while empty.
  */
 export function fieldSpecs(exp: Experiment): FieldSpec[] {
   const json = z.toJSONSchema(exp.params, { io: "input", unrepresentable: "any" }) as {
@@ -65,7 +66,6 @@ export function fieldSpecs(exp: Experiment): FieldSpec[] {
   };
   const required = new Set(output.required ?? []);
   return Object.entries(json.properties ?? {}).flatMap(([name, prop]): FieldSpec[] => {
-    if (prop.type === "object") return [];
     const description = prop.description ?? "";
     const optional = !required.has(name);
     const base = { name, description, options: [] as string[], infinity: false, optional };

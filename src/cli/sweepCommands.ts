@@ -147,8 +147,12 @@ export function sweepCommands(prog: Command): void {
         try {
           summary = await withOutput(out, async () => {
             // With --redis: say how many workers listen, and keep saying it while cells wait.
-            if (opts.redis)
-              watch = await watchWorkers(opts.redis, opts.queue, (l) => process.stderr.write(`${l}\n`));
+            if (opts.redis) {
+              const w = await watchWorkers(opts.redis, opts.queue, (l) => process.stderr.write(`${l}\n`));
+              watch = w;
+              // Cells using plug-ins wait on their own queues: say so while no worker holds them.
+              if (executor instanceof DistributedExecutor) executor.onRoutes = (r) => w.routes(r);
+            }
             return runSweep({
               sweep,
               dir,

@@ -47,7 +47,8 @@ const PLUGIN = `export default function (api) {
 const good = join(tmp, "firstk.mjs");
 // The same file name and id with other bytes: another digest.
 const changed = join(tmp, "changed", "firstk.mjs");
-const PARAMS = "{ methods: [mom, first-k], sweeps: [T], Ts: [20, 40], d: 8, k: 2, n1: 10, n2: 10, targets: 20 }";
+const PARAMS =
+  "{ methods: [mom, first-k], sweeps: [T], Ts: [20, 40], d: 8, k: 2, n1: 10, n2: 10, targets: 20 }";
 /** 2 conditions × 3 seeds = 6 cells, each a few milliseconds. */
 const SPEC = `experiment: du-excess-risk\nsize: smoke\nseeds: 3\nparams: ${PARAMS}\n`;
 
@@ -196,7 +197,10 @@ describe("plug-ins on BullMQ workers", () => {
       const a = new Redis(redis.url, { maxRetriesPerRequest: null });
       const b = new Redis(redis.url, { maxRetriesPerRequest: null });
       conns.push(a, b);
-      return { queue: new Queue(queue, { connection: a }), events: new QueueEvents(queue, { connection: b }) };
+      return {
+        queue: new Queue(queue, { connection: a }),
+        events: new QueueEvents(queue, { connection: b }),
+      };
     });
     const failed = new Map<string, string>();
     for (const { events } of open) {

@@ -82,7 +82,11 @@ export function sweepCommands(prog: Command): void {
       "--redis <url>",
       "distribute the cells on BullMQ at this Redis URL (run `metarep worker` elsewhere)",
     )
-    .option("--queue <name>", "BullMQ queue name", DEFAULT_QUEUE)
+    .option(
+      "--queue <name>",
+      "BullMQ queue name (cells using plug-ins: <name>@<key of their digests>)",
+      DEFAULT_QUEUE,
+    )
     .option("--no-report", "do not write the HTML report at the end")
     .option(
       "--max-cells <N>",
@@ -199,7 +203,11 @@ export function sweepCommands(prog: Command): void {
       "Redis URL: redis://[user:password@]host:port[/db], or rediss:// for TLS",
     )
     .option("--concurrency <N>", "cells at a time (worker threads; default: the number of cores)")
-    .option("--queue <name>", "BullMQ queue name", DEFAULT_QUEUE)
+    .option(
+      "--queue <name>",
+      "BullMQ queue name (cells using plug-ins: <name>@<key of their digests>)",
+      DEFAULT_QUEUE,
+    )
     .option(
       "--lock-ms <ms>",
       "job lock duration: a crashed worker's job is retried after about this long",

@@ -83,7 +83,11 @@ export function sweepCommands(prog: Command): void {
       "--redis <url>",
       "distribute the cells on BullMQ at this Redis URL (run `metarep worker` elsewhere)",
     )
-    .option("--queue <name>", "BullMQ queue name", DEFAULT_QUEUE)
+    .option(
+      "--queue <name>",
+      "BullMQ queue name (cells using plug-ins: <name>@<key of their digests>)",
+      DEFAULT_QUEUE,
+    )
     .option("--no-report", "do not write the HTML report at the end")
     .option(
       "--max-cells <N>",
@@ -148,8 +152,12 @@ export function sweepCommands(prog: Command): void {
         try {
           summary = await withOutput(out, async () => {
             // With --redis: say how many workers listen, and keep saying it while cells wait.
-            if (opts.redis)
-              watch = await watchWorkers(opts.redis, opts.queue, (l) => process.stderr.write(`${l}\n`));
+            if (opts.redis) {
+              const w = await watchWorkers(opts.redis, opts.queue, (l) => process.stderr.write(`${l}\n`));
+              watch = w;
+              // Cells using plug-ins wait on their own queues: say so while no worker holds them.
+              if (executor instanceof DistributedExecutor) executor.onRoutes = (r) => w.routes(r);
+            }
             return runSweep({
               sweep,
               dir,
@@ -196,7 +204,11 @@ export function sweepCommands(prog: Command): void {
       "Redis URL: redis://[user:password@]host:port[/db], or rediss:// for TLS",
     )
     .option("--concurrency <N>", "cells at a time (worker threads; default: the number of cores)")
-    .option("--queue <name>", "BullMQ queue name", DEFAULT_QUEUE)
+    .option(
+      "--queue <name>",
+      "BullMQ queue name (cells using plug-ins: <name>@<key of their digests>)",
+      DEFAULT_QUEUE,
+    )
     .option(
       "--lock-ms <ms>",
       "job lock duration: a crashed worker's job is retried after about this long",

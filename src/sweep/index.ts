@@ -3,6 +3,7 @@ export * from "./executors/distributed.js";
 export * from "./executors/executor.js";
 export * from "./executors/inline.js";
 export * from "./executors/threads.js";
+export * from "./routing.js";
 export * from "./runSweep.js";
 export * from "./spec.js";
 export * from "./store.js";

@@ -1,13 +1,16 @@
 import { availableParallelism } from "node:os";
-import { UnrecoverableError, Worker } from "bullmq";
+import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { Piscina } from "piscina";
+import { loadPlugins } from "../plugins/load.js";
 import { type InvalidJobError, validateCell } from "./cell.js";
 import { compiledSibling } from "./compiled.js";
 import { DEFAULT_QUEUE } from "./executors/distributed.js";
 import { connectRedis } from "./redis.js";
+import { listeningRoutes, type QueueRoute } from "./routing.js";
 
 export interface QueueWorkerOptions {
   url: string;
+  /** The base queue; cells using plug-ins are routed to queues derived from it (routing.ts). */
   queue?: string;
   concurrency?: number;
   /** How long a job's lock lasts without renewal; a killed worker's job is retried after it. */
@@ -17,52 +20,93 @@ export interface QueueWorkerOptions {
   plugins?: readonly string[];
 }
 
+/** How a route is named in the worker's log: the base queue, or the plug-ins it is keyed by. */
+export function routeText(r: QueueRoute): string {
+  return r.plugins.length === 0
+    ? `queue ${r.queue}`
+    : `queue ${r.queue} (plug-in${r.plugins.length === 1 ? "" : "s"} ${r.plugins.map((p) => `${p.id} sha256 ${p.sha256}`).join(", ")})`;
+}
+
 /**
- * `metarep worker`: takes cells from the queue, validates each (known experiment, parameters
- * valid under its schema, id matching the contents — an invalid job fails at once, without
- * retries) and runs it on a worker thread, so the event loop stays free to renew the job's lock.
- * Returns a handle whose `close()` finishes the running jobs and stops.
+ * `metarep worker`: takes cells from the queues its plug-ins match — the base queue and one per
+ * non-empty subset of the plug-ins it holds (routing.ts) — validates each (the plug-ins it names
+ * held here with the same digests, a known experiment, parameters valid under its schema, an id
+ * matching the contents — an invalid job fails at once, without retries) and runs it on a worker
+ * thread, so the event loop stays free to renew the job's lock.
+ *
+ * One BullMQ Worker per queue, sharing one thread pool of `concurrency` threads: each Worker may
+ * take as many jobs as the pool has free threads plus those it runs already (at least one, so
+ * every queue is watched), so the process holds at most `concurrency` jobs plus one per other
+ * queue; a job waiting for a thread keeps its lock renewed. Returns a handle whose `close()`
+ * finishes the running jobs and stops.
  */
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<{ close(): Promise<void> }> {
   const concurrency = o.concurrency ?? availableParallelism();
   const lockMs = o.lockMs ?? 30_000;
   const log = o.log ?? (() => {});
+  const base = o.queue ?? DEFAULT_QUEUE;
+  // This thread validates jobs against the plug-ins it holds: load them here too (a no-op when
+  // the CLI's --plugin hook has).
+  const held = await loadPlugins(o.plugins ?? []);
+  const routes = listeningRoutes(
+    base,
+    held.map(({ id, file, sha256 }) => ({ id, file, sha256 })),
+  );
   const connection = await connectRedis(o.url);
   const pool = new Piscina({
     filename: compiledSibling(import.meta.url, "./threadWorker.js"),
     minThreads: concurrency,
     maxThreads: concurrency,
-    workerData: { plugins: o.plugins ?? [] },
+    workerData: { plugins: held.map((p) => p.path) },
   });
-  const worker = new Worker(
-    o.queue ?? DEFAULT_QUEUE,
-    async (job) => {
-      let cell: ReturnType<typeof validateCell>;
-      try {
-        cell = validateCell(job.data);
-      } catch (e) {
-        log(`rejected job ${job.id}: ${(e as Error).message}`);
-        throw new UnrecoverableError((e as InvalidJobError).message);
-      }
+
+  const workers: Worker[] = [];
+  const running = new Map<Worker, number>();
+  let total = 0;
+  const rebalance = () => {
+    for (const w of workers) w.concurrency = Math.max(1, concurrency - total + (running.get(w) ?? 0));
+  };
+  const handle = async (w: Worker, job: Job) => {
+    let cell: ReturnType<typeof validateCell>;
+    try {
+      cell = validateCell(job.data);
+    } catch (e) {
+      log(`rejected job ${job.id} on queue ${w.name}: ${(e as Error).message}`);
+      throw new UnrecoverableError((e as InvalidJobError).message);
+    }
+    running.set(w, (running.get(w) ?? 0) + 1);
+    total++;
+    rebalance();
+    try {
       log(`start ${cell.cellId}`);
       const text = (await pool.run(cell)) as string;
       log(`done ${cell.cellId}`);
       return text;
-    },
-    {
+    } finally {
+      running.set(w, (running.get(w) ?? 1) - 1);
+      total--;
+      rebalance();
+    }
+  };
+  for (const r of routes) {
+    const w: Worker = new Worker(r.queue, (job) => handle(w, job), {
       connection,
       concurrency,
       lockDuration: lockMs,
       stalledInterval: Math.max(500, Math.floor(lockMs / 2)),
       maxStalledCount: 3,
-    },
+    });
+    w.on("error", (e) => log(`worker error on queue ${r.queue}: ${e.message}`));
+    workers.push(w);
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  for (const r of routes.slice(1)) log(`listening on ${routeText(r)}`);
+  log(
+    `worker ready on queue ${base}${routes.length > 1 ? ` and ${routes.length - 1} plug-in queue${routes.length === 2 ? "" : "s"}` : ""} (concurrency ${concurrency})`,
   );
-  worker.on("error", (e) => log(`worker error: ${e.message}`));
-  await worker.waitUntilReady();
-  log(`worker ready on queue ${o.queue ?? DEFAULT_QUEUE} (concurrency ${concurrency})`);
   return {
     async close() {
-      await worker.close();
+      await Promise.all(workers.map((w) => w.close()));
       await pool.destroy();
       connection.disconnect();
     },

@@ -2,6 +2,7 @@ import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunRecord } from "../../record/types.js";
 import { connectRedis } from "../redis.js";
+import { type QueueRoute, queueFor } from "../routing.js";
 import type { Cell } from "../spec.js";
 import type { CellSink, Executor } from "./executor.js";
 
@@ -25,14 +26,17 @@ function parseReturn(v: unknown): RunRecord {
  * Distributed executor on BullMQ: enqueues each cell with job id = cell id (so enqueueing is
  * idempotent: re-running a sweep adds nothing that is queued already), and collects results as
  * workers (`metarep worker --redis URL`, on any machine) complete them. Jobs carry data only —
- * the cell: experiment id, validated parameters, seeds — never code. Completed jobs are removed
+ * the cell: experiment id, validated parameters, seeds, the ids and digests of the plug-ins it
+ * uses — never code, never a path. A cell using plug-ins goes to the queue keyed by their digests
+ * (routing.ts), which only workers holding the same files listen on. Completed jobs are removed
  * once their record is delivered; a job that exhausts its attempts is delivered as a failure.
  */
 export class DistributedExecutor implements Executor {
   readonly name = "distributed";
   private conns: Redis[] = [];
-  private queue: Queue | null = null;
-  private events: QueueEvents | null = null;
+  private opened: { queue: Queue; events: QueueEvents }[] = [];
+  /** Told the queues cells went to, once they are enqueued (`sweep` watches the routed ones). */
+  onRoutes?: (routes: (QueueRoute & { cells: number })[]) => void;
 
   constructor(
     readonly url: string,
@@ -40,18 +44,21 @@ export class DistributedExecutor implements Executor {
   ) {}
 
   async prepare(): Promise<void> {
-    if (this.conns.length === 0) this.conns.push(await connectRedis(this.url), await connectRedis(this.url));
+    if (this.conns.length === 0) this.conns.push(await connectRedis(this.url));
   }
 
   async run(cells: Cell[], sink: CellSink, signal?: AbortSignal): Promise<void> {
     if (cells.length === 0) return;
     await this.prepare();
-    const [a, b] = this.conns;
-    const queue = new Queue(this.queueName, { connection: a });
-    const events = new QueueEvents(this.queueName, { connection: b });
-    this.queue = queue;
-    this.events = events;
-    await events.waitUntilReady();
+    const [a] = this.conns;
+    // One queue per set of plug-ins used (most sweeps: one queue).
+    const routes = new Map<string, QueueRoute & { cells: Cell[] }>();
+    for (const c of cells) {
+      const queue = queueFor(this.queueName, c.plugins);
+      const r = routes.get(queue) ?? { queue, plugins: c.plugins ?? [], cells: [] };
+      r.cells.push(c);
+      routes.set(queue, r);
+    }
 
     const pending = new Map(cells.map((c) => [jobIdOf(c.cellId), c]));
     let finish: () => void = () => {};
@@ -62,58 +69,76 @@ export class DistributedExecutor implements Executor {
       pending.delete(jobId);
       if (pending.size === 0) finish();
     };
-    const completed = async (jobId: string, value: unknown) => {
-      const cell = pending.get(jobId);
-      if (!cell) return;
-      const record = parseReturn(value);
-      if (record.cellId !== cell.cellId) {
-        sink.failure(cell, `worker returned the record of ${record.cellId} for ${cell.cellId}`);
-      } else sink.record(cell, record);
-      settle(jobId);
-      await queue.remove(jobId).catch(() => {});
-    };
-    const failed = async (jobId: string, reason: string) => {
-      const cell = pending.get(jobId);
-      if (!cell) return;
-      const job = await queue.getJob(jobId);
-      const final =
-        !job || job.attemptsMade >= (job.opts.attempts ?? 1) || (await job.getState()) === "failed";
-      if (!final) return;
-      sink.failure(cell, reason);
-      settle(jobId);
-      await queue.remove(jobId).catch(() => {});
-    };
-    events.on("completed", ({ jobId, returnvalue }) => void completed(jobId, returnvalue));
-    events.on("failed", ({ jobId, failedReason }) => void failed(jobId, failedReason));
     signal?.addEventListener("abort", () => finish());
 
-    await queue.addBulk(
-      cells.map((c) => ({
-        name: c.experiment,
-        data: c,
-        opts: {
-          jobId: jobIdOf(c.cellId),
-          attempts: JOB_ATTEMPTS,
-          backoff: { type: "fixed", delay: 500 },
-          removeOnComplete: false,
-          removeOnFail: false,
-        },
-      })),
-    );
-    // Catch up on jobs that finished before we listened (e.g. a previous producer's).
-    for (const jobId of [...pending.keys()]) {
-      const job = await queue.getJob(jobId);
-      if (!job) continue;
-      const state = await job.getState();
-      if (state === "completed") await completed(jobId, job.returnvalue);
-      else if (state === "failed") await failed(jobId, job.failedReason);
+    for (const route of routes.values()) {
+      // QueueEvents blocks on its own connection.
+      const b = await connectRedis(this.url);
+      this.conns.push(b);
+      const queue = new Queue(route.queue, { connection: a });
+      const events = new QueueEvents(route.queue, { connection: b });
+      this.opened.push({ queue, events });
+      await events.waitUntilReady();
+      const completed = async (jobId: string, value: unknown) => {
+        const cell = pending.get(jobId);
+        if (!cell) return;
+        const record = parseReturn(value);
+        if (record.cellId !== cell.cellId) {
+          sink.failure(cell, `worker returned the record of ${record.cellId} for ${cell.cellId}`);
+        } else sink.record(cell, record);
+        settle(jobId);
+        await queue.remove(jobId).catch(() => {});
+      };
+      const failed = async (jobId: string, reason: string) => {
+        const cell = pending.get(jobId);
+        if (!cell) return;
+        const job = await queue.getJob(jobId);
+        const final =
+          !job || job.attemptsMade >= (job.opts.attempts ?? 1) || (await job.getState()) === "failed";
+        if (!final) return;
+        sink.failure(cell, reason);
+        settle(jobId);
+        await queue.remove(jobId).catch(() => {});
+      };
+      events.on("completed", ({ jobId, returnvalue }) => void completed(jobId, returnvalue));
+      events.on("failed", ({ jobId, failedReason }) => void failed(jobId, failedReason));
+
+      await queue.addBulk(
+        route.cells.map((c) => ({
+          name: c.experiment,
+          data: c,
+          opts: {
+            jobId: jobIdOf(c.cellId),
+            attempts: JOB_ATTEMPTS,
+            backoff: { type: "fixed", delay: 500 },
+            removeOnComplete: false,
+            removeOnFail: false,
+          },
+        })),
+      );
+      // Catch up on jobs that finished before we listened (e.g. a previous producer's).
+      for (const c of route.cells) {
+        const jobId = jobIdOf(c.cellId);
+        if (!pending.has(jobId)) continue;
+        const job = await queue.getJob(jobId);
+        if (!job) continue;
+        const state = await job.getState();
+        if (state === "completed") await completed(jobId, job.returnvalue);
+        else if (state === "failed") await failed(jobId, job.failedReason);
+      }
     }
+    this.onRoutes?.(
+      [...routes.values()].map((r) => ({ queue: r.queue, plugins: r.plugins, cells: r.cells.length })),
+    );
     await done;
   }
 
   async close(): Promise<void> {
-    await this.events?.close();
-    await this.queue?.close();
+    for (const { events, queue } of this.opened) {
+      await events.close();
+      await queue.close();
+    }
+    this.opened = [];
     for (const c of this.conns) c.disconnect();
     this.conns = [];
   }

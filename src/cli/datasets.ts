@@ -1,5 +1,4 @@
-import { PluginError } from "../plugins/adapt.js";
-import { addPluginKind } from "../plugins/register.js";
+import { addPluginKind, functionKind } from "../plugins/register.js";
 import { Registry } from "../registry.js";
 import { cifar10cLoader } from "./datasets/cifar10c.js";
 
@@ -33,18 +32,12 @@ export function getDatasetLoader(kind: string): DatasetLoader {
 }
 
 // Plug-ins' `datasetLoaders: [{ id, description?, load(path) → { data, digest } }]`.
-addPluginKind({
-  key: "datasetLoaders",
-  kind: "data set loader",
-  registry: datasetLoaders as unknown as Registry<{ id: string }>,
-  adapt(s, raw, i) {
-    const l = raw as Partial<DatasetLoaderEntry>;
-    if (typeof l?.id !== "string" || l.id === "" || typeof l.load !== "function") {
-      throw new PluginError(
-        `plug-in ${s.plugin} (${s.file}): data set loader #${i + 1} must be { id: string, load(path) }.`,
-      );
-    }
-    const load = l.load.bind(l);
-    return { id: l.id, description: l.description, load };
-  },
-});
+addPluginKind(
+  functionKind({
+    key: "datasetLoaders",
+    kind: "data set loader",
+    registry: datasetLoaders as unknown as Registry<{ id: string }>,
+    fn: "load",
+    shape: "{ id: string, load(path) }",
+  }),
+);

@@ -17,14 +17,7 @@ export function excessRisk(
   wStar: Float64Array,
   covDiag: ArrayLike<number> | null = null,
 ): number {
-  if (Bhat.rows !== Bstar.rows) {
-    throw new RangeError(`excessRisk: B̂ and B* must have d rows alike; got ${Bhat.rows} and ${Bstar.rows}`);
-  }
-  if (what.length !== Bhat.cols || wStar.length !== Bstar.cols) {
-    throw new RangeError(
-      `excessRisk: heads must match the representations' widths (${Bhat.cols}, ${Bstar.cols}); got ${what.length}, ${wStar.length}`,
-    );
-  }
+  checkShapes(Bhat, what, Bstar, wStar);
   const d = Bhat.rows;
   const kh = Bhat.cols;
   const ks = Bstar.cols;
@@ -53,14 +46,7 @@ export function excessRiskCovariance(
   cov: Mat,
   scratch: Float64Array = new Float64Array(Bhat.rows),
 ): number {
-  if (Bhat.rows !== Bstar.rows) {
-    throw new RangeError(`excessRisk: B̂ and B* must have d rows alike; got ${Bhat.rows} and ${Bstar.rows}`);
-  }
-  if (what.length !== Bhat.cols || wStar.length !== Bstar.cols) {
-    throw new RangeError(
-      `excessRisk: heads must match the representations' widths (${Bhat.cols}, ${Bstar.cols}); got ${what.length}, ${wStar.length}`,
-    );
-  }
+  checkShapes(Bhat, what, Bstar, wStar);
   const d = Bhat.rows;
   if (cov.rows !== d || cov.cols !== d) {
     throw new RangeError(`excessRisk: Σ must be ${d} × ${d}; got ${cov.rows} × ${cov.cols}`);
@@ -93,4 +79,16 @@ export function meanAndStandardError(values: ArrayLike<number>): { mean: number;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (values[i] - mean) ** 2;
   return { mean, se: Math.sqrt(ss / (n - 1) / n) };
+}
+
+/** B̂ and B* have d rows alike; each head matches its representation's width. */
+function checkShapes(Bhat: Mat, what: Float64Array, Bstar: Mat, wStar: Float64Array): void {
+  if (Bhat.rows !== Bstar.rows) {
+    throw new RangeError(`excessRisk: B̂ and B* must have d rows alike; got ${Bhat.rows} and ${Bstar.rows}`);
+  }
+  if (what.length !== Bhat.cols || wStar.length !== Bstar.cols) {
+    throw new RangeError(
+      `excessRisk: heads must match the representations' widths (${Bhat.cols}, ${Bstar.cols}); got ${what.length}, ${wStar.length}`,
+    );
+  }
 }

@@ -41,6 +41,11 @@ async function run(...args: string[]) {
   return cli(args).done;
 }
 
+/** `metarep run <id> --size smoke --seeds N --quiet …`. */
+function runSmoke(id: string, seeds: number, ...args: string[]) {
+  return run("run", id, "--size", "smoke", "--seeds", String(seeds), "--quiet", ...args);
+}
+
 describe("the example estimator beside the baselines (du-excess-risk)", () => {
   test("the baselines' numbers are the same bytes with and without the plug-in, and it adds its own curves", async () => {
     const without = join(tmp, "without");
@@ -104,14 +109,9 @@ describe("the example estimator beside the baselines (du-excess-risk)", () => {
 
   test("run --record: identical with the same file; a one-line refusal naming both digests after it changes", async () => {
     const out = join(tmp, "record-src");
-    const made = await run(
-      "run",
+    const made = await runSmoke(
       "du-excess-risk",
-      "--size",
-      "smoke",
-      "--seeds",
-      "1",
-      "--quiet",
+      1,
       "--set",
       "methods=mom,grassmann,oracle",
       "--plugin",
@@ -153,14 +153,9 @@ describe("the example task family (anisotropic covariates) through the CLI", () 
   test("du-excess-risk and collins-finite-samples (direct sampler) run on it, with its provenance; isotropic-equivalent options give the isotropic bytes", async () => {
     const family = ["--plugin", ANISOTROPIC, "--set", "family=anisotropic-covariates"];
     const du = join(tmp, "family-du");
-    const a = await run(
-      "run",
+    const a = await runSmoke(
       "du-excess-risk",
-      "--size",
-      "smoke",
-      "--seeds",
-      "1",
-      "--quiet",
+      1,
       ...family,
       "--set",
       'family_options={"ratio":4}',
@@ -173,14 +168,9 @@ describe("the example task family (anisotropic covariates) through the CLI", () 
     expect(rd.plugins?.map((p) => p.id)).toEqual(["anisotropic-covariates"]);
     const collins = join(tmp, "family-collins");
     const direct = ["--set", "sampler=direct", "--set", "splits=false"];
-    const b = await run(
-      "run",
+    const b = await runSmoke(
       "collins-finite-samples",
-      "--size",
-      "smoke",
-      "--seeds",
-      "1",
-      "--quiet",
+      1,
       ...family,
       ...direct,
       "--set",
@@ -195,14 +185,9 @@ describe("the example task family (anisotropic covariates) through the CLI", () 
     // Σ = I (ratio 1, no rotation): the same numbers as the built-in isotropic sampler.
     const iso = join(tmp, "family-iso");
     const plain = join(tmp, "family-plain");
-    const c = await run(
-      "run",
+    const c = await runSmoke(
       "collins-finite-samples",
-      "--size",
-      "smoke",
-      "--seeds",
-      "1",
-      "--quiet",
+      1,
       ...family,
       ...direct,
       "--set",
@@ -210,18 +195,7 @@ describe("the example task family (anisotropic covariates) through the CLI", () 
       "--out",
       iso,
     );
-    const d = await run(
-      "run",
-      "collins-finite-samples",
-      "--size",
-      "smoke",
-      "--seeds",
-      "1",
-      "--quiet",
-      ...direct,
-      "--out",
-      plain,
-    );
+    const d = await runSmoke("collins-finite-samples", 1, ...direct, "--out", plain);
     expect(c.code, c.err).toBe(0);
     expect(d.code, d.err).toBe(0);
     expect(JSON.stringify(readRecord(iso, "collins-finite-samples").result)).toBe(
@@ -356,14 +330,9 @@ describe("a plug-in that fails while running", () => {
     ];
     for (const [id, message] of expected) {
       const out = join(tmp, `broken-${id}`);
-      const r = await run(
-        "run",
+      const r = await runSmoke(
         "du-excess-risk",
-        "--size",
-        "smoke",
-        "--seeds",
-        "1",
-        "--quiet",
+        1,
         "--set",
         `methods=mom,${id}`,
         "--plugin",
@@ -397,14 +366,9 @@ describe("a plug-in method beside ANIL and MAML (collins-convergence)", () => {
         } }] });\n`,
     );
     const out = join(tmp, "method");
-    const r = await run(
-      "run",
+    const r = await runSmoke(
       "collins-convergence",
-      "--size",
-      "smoke",
-      "--seeds",
-      "2",
-      "--quiet",
+      2,
       "--set",
       "methods=fo-anil,my-fo-anil,anil",
       "--plugin",

@@ -113,6 +113,31 @@ const KINDS: PluginKind[] = [
   },
 ];
 
+/**
+ * A kind whose entries are `{ id, <fn>(…), …rest }` taken as they are once `id` is a non-empty
+ * string and `fn` a function (figure kinds: `build`; data set loaders: `load`).
+ */
+export function functionKind(o: {
+  key: PluginKind["key"];
+  kind: string;
+  registry: Registry<RegistryEntry>;
+  fn: string;
+  shape: string;
+}): PluginKind {
+  return {
+    key: o.key,
+    kind: o.kind,
+    registry: o.registry,
+    adapt(s, raw, i) {
+      const e = raw as Record<string, unknown> | null;
+      if (typeof e?.id !== "string" || e.id === "" || typeof e[o.fn] !== "function") {
+        throw new PluginError(`plug-in ${s.plugin} (${s.file}): ${o.kind} #${i + 1} must be ${o.shape}.`);
+      }
+      return { ...e, id: e.id, [o.fn]: (e[o.fn] as (...a: unknown[]) => unknown).bind(e) };
+    },
+  };
+}
+
 /** Add a kind whose registry lives in a higher layer (report's figure kinds, cli's data sets). */
 export function addPluginKind(kind: PluginKind): void {
   if (!KINDS.some((k) => k.key === kind.key)) KINDS.push(kind);

@@ -1,6 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import { PluginError } from "../plugins/adapt.js";
-import { addPluginKind } from "../plugins/register.js";
+import { addPluginKind, functionKind } from "../plugins/register.js";
 import type { RunRecord } from "../record/types.js";
 import { Registry } from "../registry.js";
 import { kongProjectionFigure } from "./kongProjectionFigure.js";
@@ -45,17 +44,12 @@ export function getFigureKind(id: string): FigureKindBuilder {
 }
 
 // Plug-ins' `figureKinds: [{ id, build(record, options) → Vega-Lite spec }]`.
-addPluginKind({
-  key: "figureKinds",
-  kind: "figure kind",
-  registry: figureKinds as unknown as Registry<{ id: string }>,
-  adapt(s, raw, i) {
-    const f = raw as Partial<FigureKind>;
-    if (typeof f?.id !== "string" || f.id === "" || typeof f.build !== "function") {
-      throw new PluginError(
-        `plug-in ${s.plugin} (${s.file}): figure kind #${i + 1} must be { id: string, build(record, options) }.`,
-      );
-    }
-    return { id: f.id, build: f.build };
-  },
-});
+addPluginKind(
+  functionKind({
+    key: "figureKinds",
+    kind: "figure kind",
+    registry: figureKinds as unknown as Registry<{ id: string }>,
+    fn: "build",
+    shape: "{ id: string, build(record, options) }",
+  }),
+);

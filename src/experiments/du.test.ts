@@ -109,6 +109,16 @@ describe("validation and determinism", () => {
     expect(() => resolveParams(duExcessRisk, null, { methods: ["pca"] })).toThrow(
       /"methods\[0\]" must be a registered estimator \(mom, altmin, .*\); got "pca"/,
     );
+    // Per-estimator options, under each estimator's own schema.
+    expect(() => resolveParams(duExcessRisk, null, { estimator_options: { mom: { iters: 3 } } })).toThrow(
+      /"estimator_options\.mom" has unknown option "iters"; estimator "mom" takes eigTol; got \{"iters":3\}/,
+    );
+    expect(() => resolveParams(duExcessRisk, null, { estimator_options: { altmin: { iters: 0 } } })).toThrow(
+      /"estimator_options\.altmin\.iters" must be ≥ 1; got 0/,
+    );
+    expect(() => resolveParams(duExcessRisk, null, { estimator_options: { pca: {} } })).toThrow(
+      /"estimator_options\.pca" must name a registered estimator \(mom, .*\); got \{\}/,
+    );
     expect(() => resolveParams(duDiversity, null, { kappas: [0.5] })).toThrow(
       /"kappas\[0\]" must be ≥ 1; got 0.5/,
     );
@@ -137,5 +147,27 @@ describe("validation and determinism", () => {
       ctx,
     });
     expect(JSON.stringify(one.result.seeds[0])).toBe(JSON.stringify(a.result.seeds[1]));
+  });
+
+  test("estimator_options.<id> sets an estimator's own options: altmin's iters there is the experiment's iters, for altmin alone", () => {
+    const small = {
+      d: 8,
+      k: 2,
+      Ts: [20, 40],
+      n1s: [5, 10],
+      T: 30,
+      targets: 20,
+      methods: ["mom", "altmin", "altmin-gd"],
+    };
+    const method = (r: TestRun, m: string) =>
+      JSON.stringify(r.result.seeds.map((s) => s.curves.filter((c) => c.labels.method === m)));
+    const viaOptions = run(duExcessRisk, { ...small, estimator_options: { altmin: { iters: 2 } } }, 1);
+    const viaParams = run(duExcessRisk, { ...small, iters: 2 }, 1);
+    const plain = run(duExcessRisk, small, 1);
+    expect(method(viaOptions, "altmin")).toBe(method(viaParams, "altmin"));
+    expect(method(viaOptions, "altmin")).not.toBe(method(plain, "altmin"));
+    // The other estimators keep the experiment's iters (50): altmin-gd is as without the option.
+    expect(method(viaOptions, "altmin-gd")).toBe(method(plain, "altmin-gd"));
+    expect(method(viaOptions, "mom")).toBe(method(plain, "mom"));
   });
 });

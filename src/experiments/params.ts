@@ -115,10 +115,21 @@ export const entryOptions = <T extends RegistryEntry & { options: z.ZodType }>(r
           });
           continue;
         }
-        const res = registry.get(id).options.safeParse(value, { reportInput: true });
+        const schema = registry.get(id).options;
+        const res = schema.safeParse(value, { reportInput: true });
         if (!res.success)
-          for (const i of res.error.issues)
-            ctx.issues.push({ ...i, path: [id, ...i.path] } as (typeof ctx.issues)[number]);
+          for (const i of res.error.issues) {
+            if (i.code === "unrecognized_keys") {
+              // Name the entry's own options, not the experiment's parameters.
+              const takes = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+              ctx.issues.push({
+                code: "custom",
+                path: [id, ...i.path],
+                input: value,
+                message: `has unknown option${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}; ${registry.kind} "${id}" takes ${takes.length ? takes.join(", ") : "no options"}`,
+              });
+            } else ctx.issues.push({ ...i, path: [id, ...i.path] } as (typeof ctx.issues)[number]);
+          }
       }
     })
     .optional();

@@ -45,6 +45,11 @@ interface Exports {
     ldc: number,
     work: number,
   ): void;
+  zigTables(): number;
+  rngState(): number;
+  fillNormal(out: number, n: number, scale: number): void;
+  fdlibmExp(x: number): number;
+  fdlibmLog(x: number): number;
 }
 
 /** The loaded module: its exports, the work area and the start of the operand arena (bytes). */
@@ -56,6 +61,7 @@ export interface Kernels {
 
 let loaded: Kernels | null = null;
 let view: Float64Array | null = null;
+let view32: Int32Array | null = null;
 
 function decodeBase64(text: string): Uint8Array {
   // atob exists in Node ≥ 16, browsers and workers; Buffer would tie this file to Node.
@@ -90,6 +96,7 @@ export function reserve(bytes: number): number {
   if (mem.buffer.byteLength < need) {
     mem.grow(Math.ceil((need - mem.buffer.byteLength) / PAGE));
     view = null;
+    view32 = null;
   }
   return k.arena;
 }
@@ -99,6 +106,13 @@ export function f64(): Float64Array {
   const buf = kernels().exports.memory.buffer;
   if (view === null || view.buffer !== buf) view = new Float64Array(buf);
   return view;
+}
+
+/** An int32 view of the whole linear memory (index = byte address / 4). */
+export function i32(): Int32Array {
+  const buf = kernels().exports.memory.buffer;
+  if (view32 === null || view32.buffer !== buf) view32 = new Int32Array(buf);
+  return view32;
 }
 
 /** Bytes of linear memory now (for tests and the bench's copy-cost figures). */

@@ -7,10 +7,13 @@ import { KERNELS_WASM_BASE64 } from "./kernels.generated.js";
  * with `new WebAssembly.Module` / `new WebAssembly.Instance` on first use, so importing this file
  * has no side effects and the same code runs in Node, in worker threads and in a browser worker.
  *
- * Memory: [module data | work (packed panels) | operand arena]. Callers reserve arena space for
- * one call, copy operands in, call a kernel with byte addresses, and copy results out; the arena
- * is reused by the next call (single-threaded: one instance per JS realm, calls never overlap).
- * Growing the memory detaches earlier views, so callers take `f64()` after `reserve()`.
+ * Memory: [module data | work (packed panels) | pinned blocks | operand arena]. Callers reserve
+ * arena space for one call, copy operands in, call a kernel with byte addresses, and copy results
+ * out; the arena is reused by the next call (single-threaded: one instance per JS realm, calls
+ * never overlap). An operand used by many calls (a training set's X) can instead be pinned: it
+ * stays at its address until unpinned (last pinned, first unpinned), and the arena starts above
+ * it. Growing the memory detaches earlier views (never addresses), so callers take `f64()` after
+ * `reserve()` or `pin()`.
  */
 
 interface Exports {
@@ -52,12 +55,15 @@ interface Exports {
   fdlibmLog(x: number): number;
 }
 
-/** The loaded module: its exports, the work area and the start of the operand arena (bytes). */
+/** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */
 export interface Kernels {
   readonly exports: Exports;
   readonly work: number;
   readonly arena: number;
 }
+
+/** First byte above the pinned blocks: where the operand arena starts. */
+let top = -1;
 
 let loaded: Kernels | null = null;
 let view: Float64Array | null = null;
@@ -82,6 +88,7 @@ export function kernels(): Kernels {
   const work = Math.ceil(exports.heapBase() / 64) * 64;
   const arena = Math.ceil((work + exports.workBytes()) / 64) * 64;
   loaded = { exports, work, arena };
+  top = arena;
   return loaded;
 }
 
@@ -90,15 +97,38 @@ export function kernels(): Kernels {
  * `f64()` taken before a call to `reserve` may be detached by it.
  */
 export function reserve(bytes: number): number {
-  const k = kernels();
-  const need = k.arena + bytes;
-  const mem = k.exports.memory;
+  kernels();
+  grow(top + bytes);
+  return top;
+}
+
+function grow(need: number): void {
+  const mem = kernels().exports.memory;
   if (mem.buffer.byteLength < need) {
     mem.grow(Math.ceil((need - mem.buffer.byteLength) / PAGE));
     view = null;
     view32 = null;
   }
-  return k.arena;
+}
+
+/**
+ * Pin `bytes` bytes of the module's memory: returns their first byte address (64-byte aligned),
+ * valid until `unpin` of that address. Blocks are released in the reverse order of pinning (a
+ * stack), so a pass pins at its start and unpins in a `finally`. Views may be detached by it.
+ */
+export function pin(bytes: number): number {
+  kernels();
+  const at = top;
+  top = at + Math.ceil(bytes / 64) * 64;
+  grow(top);
+  return at;
+}
+
+/** Release the block pinned at `at` and every block pinned after it. */
+export function unpin(at: number): void {
+  const k = kernels();
+  if (!(at >= k.arena && at <= top)) throw new RangeError(`unpin: ${at} is not a pinned block`);
+  top = at;
 }
 
 /** A float64 view of the whole linear memory (index = byte address / 8). */

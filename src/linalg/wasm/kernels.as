@@ -633,3 +633,47 @@ export function fdlibmLog(x: f64): f64 {
   if (k == 0) return f - s * (f - R);
   return dk * LN2_HI - (s * (f - R) - dk * LN2_LO - f);
 }
+
+/**
+ * out ← (1/m) Σ_j (⟨x_j, v⟩ − e_j) x_j over the m rows x_j of X (m × d, row-major at `x`), with
+ * e_j = noise[j], or 0 when `noise` = 0: `DenseSet.residual` (v = θ − θ*) and `covApply` of
+ * src/models/sampleSets.ts. The dot product keeps dotAt's four running sums (as two f64x2 pairs)
+ * and its final (s0 + s1) + (s2 + s3); the update is axpyAt's; so the bits are the JS ones.
+ */
+export function rowsResidual(x: usize, m: i32, d: i32, v: usize, noise: usize, out: usize): void {
+  memory.fill(out, 0, <usize>d << 3);
+  const rowBytes = <usize>d << 3;
+  for (let j: i32 = 0; j < m; j++) {
+    const row = x + <usize>j * rowBytes;
+    let a01 = f64x2.splat(0.0);
+    let a23 = f64x2.splat(0.0);
+    let i: i32 = 0;
+    for (; i + 3 < d; i += 4) {
+      const o = <usize>i << 3;
+      a01 = f64x2.add(a01, f64x2.mul(v128.load(row + o), v128.load(v + o)));
+      a23 = f64x2.add(a23, f64x2.mul(v128.load(row + o, 16), v128.load(v + o, 16)));
+    }
+    let s0 = f64x2.extract_lane(a01, 0);
+    for (; i < d; i++) {
+      const o = <usize>i << 3;
+      s0 += load<f64>(row + o) * load<f64>(v + o);
+    }
+    let c = s0 + f64x2.extract_lane(a01, 1) + (f64x2.extract_lane(a23, 0) + f64x2.extract_lane(a23, 1));
+    if (noise != 0) c = c - load<f64>(noise + (<usize>j << 3));
+    const cc = f64x2.splat(c);
+    let k: i32 = 0;
+    for (; k + 1 < d; k += 2) {
+      const o = <usize>k << 3;
+      v128.store(out + o, f64x2.add(v128.load(out + o), f64x2.mul(cc, v128.load(row + o))));
+    }
+    if (k < d) {
+      const o = <usize>k << 3;
+      store<f64>(out + o, load<f64>(out + o) + c * load<f64>(row + o));
+    }
+  }
+  const inv = 1.0 / <f64>m;
+  for (let i: i32 = 0; i < d; i++) {
+    const o = out + (<usize>i << 3);
+    store<f64>(o, load<f64>(o) * inv);
+  }
+}

@@ -53,6 +53,7 @@ interface Exports {
   fillNormal(out: number, n: number, scale: number): void;
   fdlibmExp(x: number): number;
   fdlibmLog(x: number): number;
+  rowsResidual(x: number, m: number, d: number, v: number, noise: number, out: number): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

@@ -19,7 +19,9 @@ export const KERNEL_FILL_MIN = 32;
 let kernelState = -1;
 
 /** The kernel module with the ziggurat tables of this realm written into it (once). */
-function generator(): ReturnType<typeof kernels>["exports"] {
+type KernelExports = ReturnType<typeof kernels>["exports"];
+
+function generator(): KernelExports {
   const K = kernels();
   if (kernelState < 0) {
     const at = K.exports.zigTables() / 8;
@@ -198,6 +200,14 @@ export class Stream {
    * kernels that consume them in place without a copy.
    */
   fillNormalAt(at: number, length: number, scale = 1): void {
+    this.inKernel((g) => g.fillNormal(at, length, scale));
+  }
+
+  /**
+   * Run `draw` on the kernel module with this stream's state handed to it (at `rngState()`) and
+   * taken back after: for kernels that draw from the stream themselves (e.g. `drawRows`).
+   */
+  inKernel(draw: (module: KernelExports) => void): void {
     const g = generator();
     const st = i32();
     const p = kernelState >> 2;
@@ -205,11 +215,12 @@ export class Stream {
     st[p + 1] = this.s1;
     st[p + 2] = this.s2;
     st[p + 3] = this.s3;
-    g.fillNormal(at, length, scale);
-    this.s0 = st[p];
-    this.s1 = st[p + 1];
-    this.s2 = st[p + 2];
-    this.s3 = st[p + 3];
+    draw(g);
+    const after = i32();
+    this.s0 = after[p];
+    this.s1 = after[p + 1];
+    this.s2 = after[p + 2];
+    this.s3 = after[p + 3];
   }
 
   /** The ziggurat's rejection branch: the wedge of a layer, or the tail beyond R. */

@@ -677,3 +677,25 @@ export function rowsResidual(x: usize, m: i32, d: i32, v: usize, noise: usize, o
     store<f64>(o, load<f64>(o) * inv);
   }
 }
+
+/**
+ * n rows of a linear-regression task drawn from the stream at `rngState()`: for each row, d
+ * normals x (written to X's row at `x`, row-major n × d) then one z, and y = ⟨θ, x⟩ + σz (θ at
+ * `theta`, the sum running left to right from 0): `drawRows` of src/models/fewShotTasks.ts, the
+ * same draws and bits, without a pass in JS or a copy of the normals.
+ */
+export function drawRows(x: usize, y: usize, n: i32, d: i32, theta: usize, sigma: f64): void {
+  const rowBytes = <usize>d << 3;
+  for (let i: i32 = 0; i < n; i++) {
+    const row = x + <usize>i * rowBytes;
+    const yi = y + (<usize>i << 3);
+    fillNormal(row, d, 1.0);
+    fillNormal(yi, 1, 1.0);
+    let acc: f64 = 0;
+    for (let a: i32 = 0; a < d; a++) {
+      const o = <usize>a << 3;
+      acc += load<f64>(row + o) * load<f64>(theta + o);
+    }
+    store<f64>(yi, acc + sigma * load<f64>(yi));
+  }
+}

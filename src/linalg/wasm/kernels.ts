@@ -54,6 +54,7 @@ interface Exports {
   fdlibmExp(x: number): number;
   fdlibmLog(x: number): number;
   rowsResidual(x: number, m: number, d: number, v: number, noise: number, out: number): void;
+  drawRows(x: number, y: number, n: number, d: number, theta: number, sigma: number): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

@@ -50,6 +50,8 @@ async function chromiumGflops(repeat: number): Promise<number[] | null> {
   let site: Awaited<ReturnType<typeof serveStatic>> | null = null;
   try {
     cpSync(linalg, join(root, "linalg"), { recursive: true });
+    // linalg/errors.js imports ../errors.js (the package's error classes).
+    cpSync(resolve(here, "..", "src", "errors.js"), join(root, "errors.js"));
     writeFileSync(join(root, "index.html"), "<!doctype html><title>kernels</title>");
     site = await serveStatic(root);
     chromium = await launchChromium();

@@ -8,6 +8,7 @@ import {
   hasProjected,
   headStd,
   type LinearRepModel,
+  releaseTask,
   resetProjected,
   sampleGroundTruth,
   sampleTask,
@@ -166,86 +167,91 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
   const keys = runKeys(key);
   const Bstar = sampleGroundTruth(keys.truth, model.d, model.k);
   const sd = headStd(model);
-  const task = allocTask(model);
-  const projected = hasProjected(task);
-  const distance = kPrime === model.k ? subspaceDistance : captureDistance;
-  const penalty = checkHeadPenalty("metaTrain", config.penalty);
-  const penalised = penaltyActive(penalty);
-  if (penalised) checkPenalisedMethods("metaTrain", config.methods);
-  const withDiagnostics = config.diagnostics === true;
-  // The penalty couples the tasks of a batch: keep all n tasks' data until the batch ends.
-  const batch = penalised ? allocBatchTasks(model, n) : [];
+  // Direct-sampler sets are pinned in the kernel memory for the run (same draws and bits).
+  const task = allocTask(model, undefined, true);
+  try {
+    const projected = hasProjected(task);
+    const distance = kPrime === model.k ? subspaceDistance : captureDistance;
+    const penalty = checkHeadPenalty("metaTrain", config.penalty);
+    const penalised = penaltyActive(penalty);
+    if (penalised) checkPenalisedMethods("metaTrain", config.methods);
+    const withDiagnostics = config.diagnostics === true;
+    // The penalty couples the tasks of a batch: keep all n tasks' data until the batch ends.
+    const batch = penalised ? allocBatchTasks(model, n) : [];
 
-  const runs = config.methods.map((id) => {
-    const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
-    return {
-      method: getMethod(id),
-      /**
-       * Name of this method's data stream under the projected sampler: keyed by the method's id,
-       * never by its position in a list, so adding or reordering methods changes no method's draws.
-       */
-      stream: `method:${id}`,
-      task: projected ? allocTask(model, task) : task,
-      params: init,
-      ws: allocWorkspace(model.d, kPrime),
-      trace: {
-        method: id,
-        dist: [distance(init.B, Bstar)],
-        status: "ok",
+    const runs = config.methods.map((id) => {
+      const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
+      return {
+        method: getMethod(id),
+        /**
+         * Name of this method's data stream under the projected sampler: keyed by the method's id,
+         * never by its position in a list, so adding or reordering methods changes no method's draws.
+         */
+        stream: `method:${id}`,
+        task: projected ? allocTask(model, task) : task,
         params: init,
-        ...(withDiagnostics ? { diagnostics: emptyDiagnostics() } : {}),
-      } as MethodTrace,
-      active: true,
-      batch: penalised && projected ? allocBatchTasks(model, n, batch[0]) : batch,
-      pws: penalised || withDiagnostics ? allocPenaltyWorkspace(n, model.d, kPrime) : null,
-    };
-  });
+        ws: allocWorkspace(model.d, kPrime),
+        trace: {
+          method: id,
+          dist: [distance(init.B, Bstar)],
+          status: "ok",
+          params: init,
+          ...(withDiagnostics ? { diagnostics: emptyDiagnostics() } : {}),
+        } as MethodTrace,
+        active: true,
+        batch: penalised && projected ? allocBatchTasks(model, n, batch[0]) : batch,
+        pws: penalised || withDiagnostics ? allocPenaltyWorkspace(n, model.d, kPrime) : null,
+      };
+    });
 
-  const traces = runs.map((r) => r.trace);
-  for (let t = 1; t <= iters; t++) {
-    if (hooks.signal?.aborted) throw new AbortedError(`metaTrain: stopped at iteration ${t}`);
-    const active = runs.filter((r) => r.active);
-    if (active.length === 0) break;
-    for (const r of active) startMetaGradient(r.params, r.ws);
-    const kt = foldIn(keys.tasks, t);
-    const s = stream(kt);
-    const ms = projected ? active.map((r) => new NormalSource(stream(foldInString(kt, r.stream)))) : [];
-    for (let i = 0; i < n; i++) {
-      if (penalised) {
-        sampleTask(s, model, Bstar, sd, batch[i]);
+    const traces = runs.map((r) => r.trace);
+    for (let t = 1; t <= iters; t++) {
+      if (hooks.signal?.aborted) throw new AbortedError(`metaTrain: stopped at iteration ${t}`);
+      const active = runs.filter((r) => r.active);
+      if (active.length === 0) break;
+      for (const r of active) startMetaGradient(r.params, r.ws);
+      const kt = foldIn(keys.tasks, t);
+      const s = stream(kt);
+      const ms = projected ? active.map((r) => new NormalSource(stream(foldInString(kt, r.stream)))) : [];
+      for (let i = 0; i < n; i++) {
+        if (penalised) {
+          sampleTask(s, model, Bstar, sd, batch[i]);
+          for (let j = 0; j < active.length; j++) {
+            const r = active[j];
+            if (projected) resetProjected(r.batch[i], ms[j], model.sigma);
+            penalisedTaskPhase(r.method.id, r.params, r.batch[i], alpha, r.ws, r.pws!, i);
+          }
+          continue;
+        }
+        sampleTask(s, model, Bstar, sd, task);
         for (let j = 0; j < active.length; j++) {
           const r = active[j];
-          if (projected) resetProjected(r.batch[i], ms[j], model.sigma);
-          penalisedTaskPhase(r.method.id, r.params, r.batch[i], alpha, r.ws, r.pws!, i);
+          if (projected) resetProjected(r.task, ms[j], model.sigma);
+          r.method.taskGradient(r.params, r.task, alpha, r.ws);
+          if (r.pws) r.pws.Wp.set(r.method.id === "avg-gd" ? r.params.w : r.ws.wp, i * kPrime);
         }
-        continue;
       }
-      sampleTask(s, model, Bstar, sd, task);
-      for (let j = 0; j < active.length; j++) {
-        const r = active[j];
-        if (projected) resetProjected(r.task, ms[j], model.sigma);
-        r.method.taskGradient(r.params, r.task, alpha, r.ws);
-        if (r.pws) r.pws.Wp.set(r.method.id === "avg-gd" ? r.params.w : r.ws.wp, i * kPrime);
+      for (const r of active) {
+        if (penalised) {
+          const res = finishPenalisedBatch(r.method.id, r.params, r.batch, alpha, r.ws, r.pws!, penalty);
+          if (withDiagnostics) pushDiagnostics(r.trace.diagnostics!, res.spectrum, res.value);
+        } else if (r.pws) pushDiagnostics(r.trace.diagnostics!, storedHeadSpectrum(r.pws, n), 0);
+        finishMetaGradient(r.params, r.ws, n, alpha);
+        const bad = step(r.params, r.ws.GB, r.ws.Gw, beta, threshold);
+        if (bad) {
+          r.active = false;
+          r.trace.status = "diverged";
+          r.trace.diverged = { iteration: t, ...bad };
+          continue;
+        }
+        r.trace.dist.push(distance(r.params.B, Bstar));
       }
+      hooks.onIteration?.(t, iters, traces);
     }
-    for (const r of active) {
-      if (penalised) {
-        const res = finishPenalisedBatch(r.method.id, r.params, r.batch, alpha, r.ws, r.pws!, penalty);
-        if (withDiagnostics) pushDiagnostics(r.trace.diagnostics!, res.spectrum, res.value);
-      } else if (r.pws) pushDiagnostics(r.trace.diagnostics!, storedHeadSpectrum(r.pws, n), 0);
-      finishMetaGradient(r.params, r.ws, n, alpha);
-      const bad = step(r.params, r.ws.GB, r.ws.Gw, beta, threshold);
-      if (bad) {
-        r.active = false;
-        r.trace.status = "diverged";
-        r.trace.diverged = { iteration: t, ...bad };
-        continue;
-      }
-      r.trace.dist.push(distance(r.params.B, Bstar));
-    }
-    hooks.onIteration?.(t, iters, traces);
+    return { Bstar, traces };
+  } finally {
+    releaseTask(task);
   }
-  return { Bstar, traces };
 }
 
 function emptyDiagnostics(): HeadDiagnosticsTrace {

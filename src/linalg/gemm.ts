@@ -1,6 +1,6 @@
 import { DimensionError, shapeOf } from "./errors.js";
 import { type Mat, zeros } from "./mat.js";
-import { f64, kernels, reserve } from "./wasm/kernels.js";
+import { f64, kernels, pin, reserve, unpin } from "./wasm/kernels.js";
 
 /*
  * Dense products: the entry points for every multiplication of matrices in metarep, backed by one
@@ -20,18 +20,57 @@ export interface StridedMat {
   readonly stride: number;
 }
 
+/**
+ * A row-major matrix pinned in the kernel module's memory (`pinned`): element (i, j) is at byte
+ * address `at + 8·(i·stride + j)` there. Products read it in place, without the copy a `Mat`
+ * operand costs on every call: for an operand many calls share (a training set's X).
+ */
+export interface PinnedMat {
+  readonly rows: number;
+  readonly cols: number;
+  /** Byte address in the kernel module's memory. */
+  readonly at: number;
+  /** Row stride in elements, ≥ cols. */
+  readonly stride: number;
+}
+
+/** An operand of the products: in JS memory, or pinned in the kernel module's memory. */
+export type Operand = StridedMat | PinnedMat;
+
+function isPinned(a: Operand): a is PinnedMat {
+  return (a as PinnedMat).at !== undefined;
+}
+
+/**
+ * Copy `a` into the kernel module's memory, pinned there until `release(result)`; pins are
+ * released last-pinned first, so pin at the start of a pass and release in a `finally`.
+ */
+export function pinned(a: Mat | StridedMat): PinnedMat {
+  const s: StridedMat = "offset" in a ? a : strided(a);
+  checkStrided("pinned", "a", s);
+  const at = pin(8 * span(s));
+  copyIn(f64(), at, s);
+  return { rows: s.rows, cols: s.cols, at, stride: s.stride };
+}
+
+/** Release a pinned matrix (and any pinned after it). */
+export function release(a: PinnedMat): void {
+  unpin(a.at);
+}
+
 /** A `Mat` as a strided matrix (offset 0, stride = cols, or 1 when it has no columns). */
 export function strided(a: Mat): StridedMat {
   return { rows: a.rows, cols: a.cols, data: a.data, offset: 0, stride: Math.max(1, a.cols) };
 }
 
 /** Elements from the first to one past the last entry of `a` (0 when it has no entries). */
-function span(a: StridedMat): number {
+function span(a: Operand): number {
   return a.rows === 0 || a.cols === 0 ? 0 : (a.rows - 1) * a.stride + a.cols;
 }
 
-function checkStrided(op: string, name: string, a: StridedMat): void {
-  const { rows, cols, offset, stride } = a;
+function checkStrided(op: string, name: string, a: Operand): void {
+  const { rows, cols, stride } = a;
+  const offset = isPinned(a) ? 0 : a.offset;
   for (const [field, v] of [
     ["rows", rows],
     ["cols", cols],
@@ -44,6 +83,11 @@ function checkStrided(op: string, name: string, a: StridedMat): void {
   if (!Number.isInteger(stride) || stride < Math.max(1, cols)) {
     throw new RangeError(`${op}: ${name}.stride must be an integer ≥ max(1, cols = ${cols}); got ${stride}`);
   }
+  if (isPinned(a)) {
+    if (!Number.isInteger(a.at) || a.at % 8 !== 0 || a.at < 0)
+      throw new RangeError(`${op}: ${name}.at must be an 8-byte aligned address; got ${a.at}`);
+    return;
+  }
   if (offset + span(a) > a.data.length) {
     throw new RangeError(
       `${op}: ${name} (${rows}×${cols}, offset ${offset}, stride ${stride}) needs ${offset + span(a)} elements; its buffer has ${a.data.length}`,
@@ -51,9 +95,9 @@ function checkStrided(op: string, name: string, a: StridedMat): void {
   }
 }
 
-/** Whether the element ranges that `a` and `b` touch share memory. */
-function overlaps(a: StridedMat, b: StridedMat): boolean {
-  if (a.data.buffer !== b.data.buffer) return false;
+/** Whether the element ranges that `a` and `b` touch share memory (a pinned `b` never does: C is copied). */
+function overlaps(a: StridedMat, b: Operand): boolean {
+  if (isPinned(b) || a.data.buffer !== b.data.buffer) return false;
   const a0 = a.data.byteOffset + 8 * a.offset;
   const b0 = b.data.byteOffset + 8 * b.offset;
   return a0 < b0 + 8 * span(b) && b0 < a0 + 8 * span(a);
@@ -79,8 +123,8 @@ export function gemmStrided(
   transA: boolean,
   transB: boolean,
   alpha: number,
-  A: StridedMat,
-  B: StridedMat,
+  A: Operand,
+  B: Operand,
   beta: number,
   C: StridedMat,
 ): StridedMat {
@@ -101,18 +145,20 @@ export function gemmStrided(
     throw new RangeError("gemm: C must not share memory with A or B (the product is written in place)");
   }
   if (m === 0 || n === 0) return C;
-  const sa = span(A);
-  const sb = span(B);
+  // Pinned operands are read in place; the others are copied into the arena.
+  const sa = isPinned(A) ? 0 : span(A);
+  const sb = isPinned(B) ? 0 : span(B);
   const sc = span(C);
   const base = reserve(align(8 * sa) + align(8 * sb) + align(8 * sc));
-  const pa = base;
-  const pb = pa + align(8 * sa);
-  const pc = pb + align(8 * sb);
+  const pa = isPinned(A) ? A.at : base;
+  const pb = isPinned(B) ? B.at : base + align(8 * sa);
+  const pc = base + align(8 * sa) + align(8 * sb);
   const mem = f64();
-  copyIn(mem, pa, A);
-  copyIn(mem, pb, B);
-  // β = 0: the kernel writes C without reading it; the gaps between rows still come back as they were.
-  copyIn(mem, pc, C);
+  if (!isPinned(A)) copyIn(mem, pa, A);
+  if (!isPinned(B)) copyIn(mem, pb, B);
+  // β = 0: the kernel writes C without reading it, so a C without gaps between its rows (stride =
+  // cols) need not be copied in; with gaps, they come back as they were.
+  if (beta !== 0 || C.stride !== C.cols) copyIn(mem, pc, C);
   const K = kernels();
   K.exports.gemm(
     transA ? 1 : 0,
@@ -186,13 +232,7 @@ export function gemm(
  * Example: the method-of-moments matrix `M̂ = (1/N) Σ_i y_i² x_i x_iᵀ` is
  * `syrkWeighted(1, X, y²/N, 0, M)`, or streamed: `syrkWeighted(1, X_chunk, w_chunk, 1, M)` per chunk.
  */
-export function syrkWeighted(
-  alpha: number,
-  X: StridedMat,
-  w: Float64Array | null,
-  beta: number,
-  C: Mat,
-): Mat {
+export function syrkWeighted(alpha: number, X: Operand, w: Float64Array | null, beta: number, C: Mat): Mat {
   const k = X.rows;
   const n = X.cols;
   if (C.rows !== n || C.cols !== n || C.data.length !== n * n) {
@@ -208,13 +248,13 @@ export function syrkWeighted(
     throw new RangeError("syrkWeighted: C must not share memory with X or w (it is written in place)");
   }
   if (n === 0) return C;
-  const sx = span(X);
+  const sx = isPinned(X) ? 0 : span(X);
   const base = reserve(align(8 * sx) + align(8 * k) + align(8 * n * n));
-  const px = base;
-  const pw = px + align(8 * sx);
+  const px = isPinned(X) ? X.at : base;
+  const pw = base + align(8 * sx);
   const pc = pw + align(8 * k);
   const mem = f64();
-  copyIn(mem, px, X);
+  if (!isPinned(X)) copyIn(mem, px, X);
   if (w) mem.set(w, pw / 8);
   mem.set(C.data, pc / 8);
   const K = kernels();

@@ -1,8 +1,9 @@
 import { ParamError } from "../errors.js";
-import { gemm } from "../linalg/gemm.js";
+import { gemm, type PinnedMat } from "../linalg/gemm.js";
 import { exp, log } from "../linalg/libm.js";
 import { type Mat, zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
+import { f64, pin, unpin } from "../linalg/wasm/kernels.js";
 import { foldIn, type Key, split } from "../rng/key.js";
 import { type Stream, stream } from "../rng/stream.js";
 import { checkSpectrum } from "./covariance.js";
@@ -223,6 +224,35 @@ function drawRows(
   }
 }
 
+/**
+ * A block of `capacity` rows (X, y) and θ pinned in the kernel module's memory, where `drawRows`
+ * of linalg/wasm/kernels.as draws rows exactly as `drawRows` above does without covariance (the
+ * same normals, the same y bits), with no pass in JS over the normals.
+ */
+function pinnedRows(capacity: number, d: number) {
+  const xAt = pin(8 * (capacity * d + capacity + d));
+  const yAt = xAt + 8 * capacity * d;
+  const thetaAt = yAt + 8 * capacity;
+  return {
+    xAt,
+    yAt,
+    /** Draw n rows at row `row` of the block from stream `s`. */
+    draw(s: Stream, theta: Float64Array, sigma: number, n: number, row = 0): void {
+      f64().set(theta, thetaAt / 8);
+      s.inKernel((g) => g.drawRows(xAt + 8 * row * d, yAt + 8 * row, n, d, thetaAt, sigma));
+    },
+    /** Copy the first n rows out to X from element `xOffset` and y from `yOffset`. */
+    copyOut(n: number, X: Float64Array | null, xOffset: number, y: Float64Array, yOffset: number): void {
+      const mem = f64();
+      if (X) X.set(mem.subarray(xAt / 8, xAt / 8 + n * d), xOffset);
+      y.set(mem.subarray(yAt / 8, yAt / 8 + n), yOffset);
+    },
+    release(): void {
+      unpin(xAt);
+    },
+  };
+}
+
 /** θ = B* w (length d). */
 function regression(Bstar: Mat, w: Float64Array, wOffset: number, out: Float64Array): void {
   const { rows: d, cols: k, data } = Bstar;
@@ -257,6 +287,20 @@ export function sampleSourceTasks(model: FewShotModel, T: number, n1: number, ke
   const theta = new Float64Array(d);
   const scratch = new Float64Array(n1 * (d + 1));
   const sd = standardDeviations(model.covSrc);
+  if (sd === null && model.covariates === undefined) {
+    // The same rows drawn by the kernel module (one task at a time in a pinned block), copied out.
+    const rows = pinnedRows(n1, d);
+    try {
+      for (let t = 0; t < T; t++) {
+        regression(Bstar, W.data, t * k, theta);
+        rows.draw(stream(foldIn(keys.source, t)), theta, sigma, n1);
+        rows.copyOut(n1, X, t * n1 * d, y, t * n1);
+      }
+    } finally {
+      rows.release();
+    }
+    return { Bstar, W, data: { d, tasks: T, start: equalOffsets(T, n1), X, y } };
+  }
   for (let t = 0; t < T; t++) {
     regression(Bstar, W.data, t * k, theta);
     drawRows(stream(foldIn(keys.source, t)), theta, sigma, n1, X, y, t * n1, scratch, sd, model.covariates);
@@ -293,6 +337,37 @@ export function streamSourceTasks(
   visit: (X: Float64Array, y: Float64Array, rows: number, firstTask: number) => void,
   options: StreamOptions = {},
 ): { Bstar: Mat; W: Mat } {
+  let X: Float64Array | null = null;
+  return streamSourceTasksPinned(
+    model,
+    T,
+    n1,
+    key,
+    (Xk, y, rows, firstTask) => {
+      if (X === null) {
+        X = new Float64Array(Xk.rows * model.d);
+        options.onAllocate?.(X.length);
+      }
+      X.set(f64().subarray(Xk.at / 8, Xk.at / 8 + rows * model.d));
+      visit(X, y, rows, firstTask);
+    },
+    options,
+  );
+}
+
+/**
+ * `streamSourceTasks` with each chunk's X left pinned in the kernel module's memory (`Xk`: the
+ * chunk's `rows × d` block, row-major, valid during the call), for consumers whose products read it
+ * there in place (the method of moments' weighted rank-k update): no copy of X at all.
+ */
+export function streamSourceTasksPinned(
+  model: FewShotModel,
+  T: number,
+  n1: number,
+  key: Key,
+  visit: (Xk: PinnedMat, y: Float64Array, rows: number, firstTask: number) => void,
+  options: StreamOptions = {},
+): { Bstar: Mat; W: Mat } {
   checkModel(model);
   for (const [name, v] of [
     ["T", T],
@@ -305,6 +380,16 @@ export function streamSourceTasks(
   if (!Number.isInteger(chunkRows) || chunkRows < 1) {
     throw new ParamError("few-shot stream", "chunkRows", "must be an integer ≥ 1", chunkRows);
   }
+  if (model.covariates !== undefined || model.covSrc !== undefined) {
+    // The streamed rows are drawn by the kernel module as x ~ N(0, I_d): say so rather than
+    // stream other data than `sampleSourceTasks` would give.
+    throw new ParamError(
+      "few-shot stream",
+      model.covariates !== undefined ? "family" : "cov_src",
+      "is not supported by the streamed sampler (isotropic x only); use sampleSourceTasks",
+      model.family ?? "cov_src",
+    );
+  }
   const { d, k, sigma } = model;
   const keys = fewShotKeys(key);
   const Bstar = sampleGroundTruth(keys.truth, d, k);
@@ -314,28 +399,22 @@ export function streamSourceTasks(
     options.onAllocate?.(length);
     return new Float64Array(length);
   };
-  const X = alloc(tasksPerChunk * n1 * d);
   const y = alloc(tasksPerChunk * n1);
   const theta = alloc(d);
-  const scratch = alloc(n1 * (d + 1));
-  for (let t0 = 0; t0 < T; t0 += tasksPerChunk) {
-    const tasks = Math.min(tasksPerChunk, T - t0);
-    for (let t = 0; t < tasks; t++) {
-      regression(Bstar, W.data, (t0 + t) * k, theta);
-      drawRows(
-        stream(foldIn(keys.source, t0 + t)),
-        theta,
-        sigma,
-        n1,
-        X,
-        y,
-        t * n1,
-        scratch,
-        null,
-        model.covariates,
-      );
+  options.onAllocate?.(tasksPerChunk * n1 * d); // the pinned chunk
+  const rows = pinnedRows(tasksPerChunk * n1, d);
+  try {
+    for (let t0 = 0; t0 < T; t0 += tasksPerChunk) {
+      const tasks = Math.min(tasksPerChunk, T - t0);
+      for (let t = 0; t < tasks; t++) {
+        regression(Bstar, W.data, (t0 + t) * k, theta);
+        rows.draw(stream(foldIn(keys.source, t0 + t)), theta, sigma, n1, t * n1);
+      }
+      rows.copyOut(tasks * n1, null, 0, y, 0);
+      visit({ rows: tasks * n1, cols: d, at: rows.xAt, stride: d }, y, tasks * n1, t0);
     }
-    visit(X, y, tasks * n1, t0);
+  } finally {
+    rows.release();
   }
   return { Bstar, W };
 }

@@ -4,7 +4,13 @@ import { zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
 import type { Key } from "../rng/key.js";
 import { type NormalSource, type Stream, stream } from "../rng/stream.js";
-import { DenseSet, PopulationSet, ProjectedGaussianSet, type TaskSampleSet } from "./sampleSets.js";
+import {
+  DenseSet,
+  PinnedDenseSet,
+  PopulationSet,
+  ProjectedGaussianSet,
+  type TaskSampleSet,
+} from "./sampleSets.js";
 import type { Covariates } from "./taskFamilies.js";
 
 /**
@@ -106,20 +112,37 @@ export function checkFamilySampling(model: LinearRepModel, context = "linear rep
   }
 }
 
-function allocSet(model: LinearRepModel, m: number | null): TaskSampleSet {
+function allocSet(model: LinearRepModel, m: number | null, pinned: boolean): TaskSampleSet {
   checkFamilySampling(model);
   if (m === null) return new PopulationSet();
-  return model.sampler === "direct" ? new DenseSet(m, model.d) : new ProjectedGaussianSet(m, model.d);
+  if (model.sampler !== "direct") return new ProjectedGaussianSet(m, model.d);
+  return pinned ? new PinnedDenseSet(m, model.d) : new DenseSet(m, model.d);
 }
 
-/** Task buffers sized for the model; `shared` reuses another task's head buffers (w*, θ*). */
-export function allocTask(model: LinearRepModel, shared?: TaskData): TaskData {
+/**
+ * Task buffers sized for the model; `shared` reuses another task's head buffers (w*, θ*).
+ * `pinned`: direct-sampler sets live in the kernel module's memory (`PinnedDenseSet`, same draws
+ * and bits, faster); the caller must `releaseTask` it, in a `finally`, before any block pinned
+ * earlier is released.
+ */
+export function allocTask(model: LinearRepModel, shared?: TaskData, pinned = false): TaskData {
   return {
     wStar: shared?.wStar ?? new Float64Array(model.k),
     theta: shared?.theta ?? new Float64Array(model.d),
-    inner: allocSet(model, model.mIn),
-    outer: allocSet(model, model.mOut),
+    inner: allocSet(model, model.mIn, pinned),
+    outer: allocSet(model, model.mOut, pinned),
   };
+}
+
+/** Unpin a task's pinned sets (no-op for the others). */
+export function releaseTask(task: TaskData): void {
+  // The inner set was pinned first: releasing it releases the outer one too.
+  for (const set of [task.inner, task.outer]) {
+    if (set instanceof PinnedDenseSet) {
+      set.release();
+      return;
+    }
+  }
 }
 
 /** Ground truth B*: orthonormal basis of a Gaussian d × k matrix (thin QR). */
@@ -162,8 +185,8 @@ export function sampleTask(
     for (let c = 0; c < k; c++) acc += Bs[i * k + c] * wStar[c];
     theta[i] = acc;
   }
-  if (out.inner instanceof DenseSet) out.inner.draw(s, model.sigma, model.covariates);
-  if (out.outer instanceof DenseSet) out.outer.draw(s, model.sigma, model.covariates);
+  for (const set of [out.inner, out.outer])
+    if (set instanceof DenseSet || set instanceof PinnedDenseSet) set.draw(s, model.sigma, model.covariates);
 }
 
 /** Start fresh projected data sets for a task, drawing from `s` (inner first, then outer). */

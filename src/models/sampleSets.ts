@@ -1,4 +1,5 @@
 import { axpyAt, dotAt } from "../linalg/vector.js";
+import { f64, kernels, pin, reserve, unpin } from "../linalg/wasm/kernels.js";
 import type { NormalSource, Stream } from "../rng/stream.js";
 import type { Covariates } from "./taskFamilies.js";
 
@@ -90,6 +91,73 @@ export class DenseSet implements TaskSampleSet {
     }
     const inv = 1 / m;
     for (let i = 0; i < d; i++) out[i] *= inv;
+  }
+}
+
+/**
+ * `DenseSet` with X and the noise pinned in the kernel module's memory: drawn there in place
+ * (`Stream.fillNormalAt`, no copy out) and read there by the residual and covariance products
+ * (`rowsResidual` of linalg/wasm/kernels.as, SIMD with the JS loops' summation order). The same
+ * draws and the same bits as `DenseSet`; about 3× faster per product at m = 20, d = 100. Pinned
+ * blocks are a stack: `release()` the first set pinned when done (it releases the later ones).
+ */
+export class PinnedDenseSet implements TaskSampleSet {
+  /** Byte address of X (m × d, row-major), followed by the noise σz (m). */
+  readonly at: number;
+  constructor(
+    readonly m: number,
+    readonly d: number,
+  ) {
+    this.at = pin(8 * (m * d + m));
+  }
+
+  /** Unpin X (and every block pinned after it). */
+  release(): void {
+    unpin(this.at);
+  }
+
+  /**
+   * Draw X (m·d normals, row by row) then the noise (m normals, times σ): `DenseSet.draw`, with a
+   * task family's `covariates` drawing the rows (into a JS buffer, then copied in) as it does.
+   */
+  draw(s: Stream, sigma: number, covariates?: Covariates): void {
+    if (covariates) {
+      const X = new Float64Array(this.m * this.d);
+      covariates.draw(s, this.m, X, 0);
+      f64().set(X, this.at / 8);
+    } else s.fillNormalAt(this.at, this.m * this.d);
+    s.fillNormalAt(this.at + 8 * this.m * this.d, this.m, sigma);
+  }
+
+  /** X as a JS array (a copy; for tests and diagnostics). */
+  X(): Float64Array {
+    return f64().slice(this.at / 8, this.at / 8 + this.m * this.d);
+  }
+
+  private apply(v: Float64Array, vOffset: number, noise: boolean, out: Float64Array): void {
+    const d = this.d;
+    const base = reserve(16 * d);
+    const mem = f64();
+    mem.set(v.subarray(vOffset, vOffset + d), base / 8);
+    kernels().exports.rowsResidual(
+      this.at,
+      this.m,
+      d,
+      base,
+      noise ? this.at + 8 * this.m * d : 0,
+      base + 8 * d,
+    );
+    out.set(mem.subarray(base / 8 + d, base / 8 + 2 * d));
+  }
+
+  residual(thetaStar: Float64Array, theta: Float64Array, out: Float64Array): void {
+    // v = θ − θ* computed in place of `out`'s first use, then the product overwrites it.
+    for (let i = 0; i < this.d; i++) out[i] = theta[i] - thetaStar[i];
+    this.apply(out, 0, true, out);
+  }
+
+  covApply(v: Float64Array, out: Float64Array): void {
+    this.apply(v, 0, false, out);
   }
 }
 

@@ -1,10 +1,38 @@
 import { exp, log } from "../linalg/libm.js";
+import { f64, i32, kernels, reserve } from "../linalg/wasm/kernels.js";
 import type { Key } from "./key.js";
 import { threefry2x32 } from "./threefry.js";
-import { ZIG_F, ZIG_R, ZIG_RATIO, ZIG_X } from "./ziggurat.js";
+import { ZIG_F, ZIG_LAYERS, ZIG_R, ZIG_RATIO, ZIG_X } from "./ziggurat.js";
 
 const TWO_M53 = 1 / 9007199254740992;
 const TWO_24 = 16777216;
+
+/**
+ * Fills of at least this many normals run in the kernel module (`fillNormal` of
+ * linalg/wasm/kernels.as: the same generator, the same tables, the same slow paths, so the same
+ * bits and the same final state); shorter ones stay in JS, where the call and the copy-out would
+ * cost more than they save.
+ */
+export const KERNEL_FILL_MIN = 32;
+
+/** Byte address of the stream state in the kernel module; -1 until the tables are written there. */
+let kernelState = -1;
+
+/** The kernel module with the ziggurat tables of this realm written into it (once). */
+type KernelExports = ReturnType<typeof kernels>["exports"];
+
+function generator(): KernelExports {
+  const K = kernels();
+  if (kernelState < 0) {
+    const at = K.exports.zigTables() / 8;
+    const mem = f64();
+    mem.set(ZIG_X, at);
+    mem.set(ZIG_RATIO, at + ZIG_LAYERS + 1);
+    mem.set(ZIG_F, at + 2 * ZIG_LAYERS + 1);
+    kernelState = K.exports.rngState();
+  }
+  return K.exports;
+}
 
 /**
  * A sequential stream of draws seeded from a key: xoshiro128** (Blackman & Vigna 2018; 32-bit
@@ -112,6 +140,12 @@ export class Stream {
    */
   fillNormal(out: Float64Array, offset = 0, length = out.length - offset, scale = 1): Float64Array {
     checkRange(out, offset, length);
+    if (length >= KERNEL_FILL_MIN) {
+      const at = reserve(8 * length);
+      this.fillNormalAt(at, length, scale);
+      out.set(f64().subarray(at / 8, at / 8 + length), offset);
+      return out;
+    }
     let s0 = this.s0;
     let s1 = this.s1;
     let s2 = this.s2;
@@ -158,6 +192,35 @@ export class Stream {
     this.s2 = s2;
     this.s3 = s3;
     return out;
+  }
+
+  /**
+   * Draw `length` normals times `scale` into the kernel module's memory at byte address `at`
+   * (8-byte aligned, inside space the caller reserved there): the same draws as `fillNormal`, for
+   * kernels that consume them in place without a copy.
+   */
+  fillNormalAt(at: number, length: number, scale = 1): void {
+    this.inKernel((g) => g.fillNormal(at, length, scale));
+  }
+
+  /**
+   * Run `draw` on the kernel module with this stream's state handed to it (at `rngState()`) and
+   * taken back after: for kernels that draw from the stream themselves (e.g. `drawRows`).
+   */
+  inKernel(draw: (module: KernelExports) => void): void {
+    const g = generator();
+    const st = i32();
+    const p = kernelState >> 2;
+    st[p] = this.s0;
+    st[p + 1] = this.s1;
+    st[p + 2] = this.s2;
+    st[p + 3] = this.s3;
+    draw(g);
+    const after = i32();
+    this.s0 = after[p];
+    this.s1 = after[p + 1];
+    this.s2 = after[p + 2];
+    this.s3 = after[p + 3];
   }
 
   /** The ziggurat's rejection branch: the wedge of a layer, or the tail beyond R. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { ParamError } from "../../errors.js";
+import { pinned, release } from "../../linalg/gemm.js";
 import type { Mat } from "../../linalg/mat.js";
 import type { PatchDataset } from "../../models/patchData.js";
 import { key, split } from "../../rng/key.js";
@@ -278,6 +279,24 @@ describe("gradient descent", () => {
     expect(losses.length).toBe(31);
     for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThan(losses[i - 1]);
     expect(fitted).toBe(20);
+  });
+
+  test("X pinned in the kernel memory gives the same loss, gradient and outputs bit for bit as X copied per product", () => {
+    const data = randomData(15, 37, 3, 23);
+    const c = exampleWeights(data, "task-mean");
+    const W0 = initWeights(key(16), { m: 4, d: 23 }, 0.5);
+    const copied = allocCnnWorkspace(37, 3, { m: 4, d: 23 });
+    const inPlace = allocCnnWorkspace(37, 3, { m: 4, d: 23 });
+    inPlace.pinnedX = { source: data.X.data, mat: pinned(data.X) };
+    try {
+      const l1 = lossAndGradient(W0, a, 0.1, data, c, copied);
+      const l2 = lossAndGradient(W0, a, 0.1, data, c, inPlace);
+      expect(l2).toBe(l1);
+      expect(Array.from(inPlace.grad.data)).toEqual(Array.from(copied.grad.data));
+      expect(Array.from(inPlace.out)).toEqual(Array.from(copied.out));
+    } finally {
+      release(inPlace.pinnedX.mat);
+    }
   });
 
   test("a step size far too large is recorded as a divergence with its step, not thrown", () => {

@@ -1,9 +1,9 @@
-import { gemm } from "../../linalg/gemm.js";
+import { gemmStrided, strided } from "../../linalg/gemm.js";
 import type { Mat } from "../../linalg/mat.js";
 import type { PatchDataset } from "../../models/patchData.js";
 import type { Activation } from "./activation.js";
 import { logisticLoss, logisticLossDerivative } from "./loss.js";
-import { blockExamples, type CnnWorkspace, checkFits, forwardRange, rowsOf } from "./network.js";
+import { blockExamples, type CnnWorkspace, checkFits, forwardRange, rowsOf, xRows } from "./network.js";
 
 /**
  * The training objective and its analytic gradient (SPEC §3, [derived]; checked against central
@@ -53,14 +53,14 @@ export function lossAndGradient(
       }
     }
     if (withGradient) {
-      gemm(
+      gemmStrided(
         true,
         false,
         1,
-        rowsOf(ws.S, i0 * P, i1 * P),
-        rowsOf(data.X, i0 * P, i1 * P),
+        strided(rowsOf(ws.S, i0 * P, i1 * P)),
+        xRows(data, ws, i0 * P, i1 * P),
         i0 === 0 ? 0 : 1,
-        ws.grad,
+        strided(ws.grad),
       );
     }
   }

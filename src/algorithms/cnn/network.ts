@@ -1,5 +1,5 @@
 import { ParamError } from "../../errors.js";
-import { gemm } from "../../linalg/gemm.js";
+import { gemmStrided, type Operand, type PinnedMat, strided } from "../../linalg/gemm.js";
 import type { Mat } from "../../linalg/mat.js";
 import type { PatchDataset } from "../../models/patchData.js";
 import type { Key } from "../../rng/key.js";
@@ -51,6 +51,12 @@ export interface CnnWorkspace {
   out: Float64Array;
   /** ∇_W L. */
   grad: Mat;
+  /**
+   * The training set's X pinned in the kernel module's memory for a whole run (`trainCnn` sets it
+   * and releases it), so the two products of every step read it in place instead of copying it in;
+   * used only while `source` is the X of the data passed in.
+   */
+  pinnedX: { source: Float64Array; mat: PinnedMat } | null;
 }
 
 export function allocCnnWorkspace(count: number, P: number, shape: CnnShape): CnnWorkspace {
@@ -66,6 +72,7 @@ export function allocCnnWorkspace(count: number, P: number, shape: CnnShape): Cn
     S: { rows, cols, data: new Float64Array(rows * cols) },
     out: new Float64Array(count),
     grad: { rows: cols, cols: shape.d, data: new Float64Array(cols * shape.d) },
+    pinnedX: null,
   };
 }
 
@@ -96,6 +103,16 @@ export function blockExamples(P: number, d: number): number {
   return Math.max(1, Math.floor(BLOCK_DOUBLES / (P * d)));
 }
 
+/** Rows [r0, r1) of the data's X as a product operand: in place if pinned, else a view. */
+export function xRows(data: PatchDataset, ws: CnnWorkspace, r0: number, r1: number): Operand {
+  const p = ws.pinnedX;
+  const d = data.d;
+  if (p !== null && p.source === data.X.data) {
+    return { rows: r1 - r0, cols: d, at: p.mat.at + 8 * r0 * d, stride: d };
+  }
+  return { rows: r1 - r0, cols: d, data: data.X.data, offset: r0 * d, stride: d };
+}
+
 /** Row-range view of a row-major matrix (no copy). */
 export function rowsOf(A: Mat, r0: number, r1: number): Mat {
   return { rows: r1 - r0, cols: A.cols, data: A.data.subarray(r0 * A.cols, r1 * A.cols) };
@@ -117,7 +134,7 @@ export function forwardRange(
   const cols = 2 * m;
   const r0 = i0 * P;
   const r1 = i1 * P;
-  gemm(false, true, 1, rowsOf(data.X, r0, r1), W, 0, rowsOf(ws.Z, r0, r1));
+  gemmStrided(false, true, 1, xRows(data, ws, r0, r1), strided(W), 0, strided(rowsOf(ws.Z, r0, r1)));
   const len = (r1 - r0) * cols;
   const off = r0 * cols;
   activateInto(

@@ -1,9 +1,17 @@
 import { AbortedError, ParamError } from "../../errors.js";
+import { pinned, release } from "../../linalg/gemm.js";
 import type { Mat } from "../../linalg/mat.js";
 import type { PatchDataset } from "../../models/patchData.js";
 import { type Activation, checkActivation } from "./activation.js";
 import { lossAndGradient } from "./gradient.js";
 import { allocCnnWorkspace, type CnnWorkspace } from "./network.js";
+
+/**
+ * Training sets of at most this many doubles (32 MiB) are pinned in the kernel module's memory for
+ * the run: each step's two products then read X in place instead of copying it in twice (about
+ * 15% of a step at d=400, 100 rows); larger ones are copied block by block as before.
+ */
+export const PIN_MAX_DOUBLES = 1 << 22;
 
 /** Settings of full-batch gradient descent on the CNN (SPEC §3). */
 export interface CnnTrainConfig {
@@ -84,10 +92,30 @@ export function trainCnn(
   if (weights.length !== data.count) {
     throw new RangeError(`trainCnn: ${weights.length} weights for ${data.count} examples`);
   }
+  const ws = allocCnnWorkspace(data.count, data.P, { m: W0.rows / 2, d: W0.cols });
+  const X = data.X;
+  if (X.data.length > 0 && X.data.length <= PIN_MAX_DOUBLES) {
+    ws.pinnedX = { source: X.data, mat: pinned(X) };
+  }
+  try {
+    return descend(config, data, weights, W0, ws, hooks);
+  } finally {
+    if (ws.pinnedX) release(ws.pinnedX.mat);
+    ws.pinnedX = null;
+  }
+}
+
+function descend(
+  config: CnnTrainConfig,
+  data: PatchDataset,
+  weights: Float64Array,
+  W0: Mat,
+  ws: CnnWorkspace,
+  hooks: CnnTrainHooks,
+): CnnTrainResult {
   const { activation: act, eta, lambda, iters } = config;
   const every = config.recordEvery ?? 1;
   const threshold = config.divergenceThreshold ?? 1e8;
-  const ws = allocCnnWorkspace(data.count, data.P, { m: W0.rows / 2, d: W0.cols });
   const W: Mat = { rows: W0.rows, cols: W0.cols, data: W0.data.slice() };
   const next = new Float64Array(W.data.length);
   const g = ws.grad.data;

@@ -1,11 +1,11 @@
 import { eighSym, topKEigh } from "../../linalg/eigh.js";
-import { gemm, syrkWeighted } from "../../linalg/gemm.js";
+import { gemm, type Operand, type PinnedMat, syrkWeighted } from "../../linalg/gemm.js";
 import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import {
   type FewShotModel,
   STREAM_CHUNK_ROWS,
   type StreamOptions,
-  streamSourceTasks,
+  streamSourceTasksPinned,
 } from "../../models/fewShotTasks.js";
 import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
 import type { Key } from "../../rng/key.js";
@@ -85,6 +85,15 @@ export class MomAccumulator {
 
   /** Add `rows` rows: X row-major `rows × d` from element `offset`, labels y from `yOffset`. */
   add(X: Float64Array, y: Float64Array, rows: number, offset = 0, yOffset = 0): void {
+    this.addRows({ rows, cols: this.d, data: X, offset, stride: this.d }, y, rows, yOffset);
+  }
+
+  /** `add` with X pinned in the kernel module's memory (read there in place). */
+  addPinned(X: PinnedMat, y: Float64Array, rows: number): void {
+    this.addRows({ rows, cols: this.d, at: X.at, stride: X.stride }, y, rows, 0);
+  }
+
+  private addRows(X: Operand, y: Float64Array, rows: number, yOffset: number): void {
     if (rows === 0) return;
     if (this.w.length < rows) this.w = new Float64Array(rows);
     const w = this.w.subarray(0, rows);
@@ -93,7 +102,7 @@ export class MomAccumulator {
       this.sumY2 += v * v;
       w[i] = (v * v) / this.N;
     }
-    syrkWeighted(1, { rows, cols: this.d, data: X, offset, stride: this.d }, w, 1, this.M);
+    syrkWeighted(1, X, w, 1, this.M);
     this.seen += rows;
   }
 
@@ -211,6 +220,13 @@ export function momStreamed(
   options: StreamOptions = {},
 ): { fit: RepresentationFit; Bstar: Mat; W: Mat } {
   const acc = new MomAccumulator(model.d, T * n1);
-  const { Bstar, W } = streamSourceTasks(model, T, n1, key, (X, y, rows) => acc.add(X, y, rows), options);
+  const { Bstar, W } = streamSourceTasksPinned(
+    model,
+    T,
+    n1,
+    key,
+    (X, y, rows) => acc.addPinned(X, y, rows),
+    options,
+  );
   return { fit: acc.estimate(model.k), Bstar, W };
 }

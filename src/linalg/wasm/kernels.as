@@ -347,3 +347,355 @@ export function syrkw(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Random normals: the exact generator of src/rng/stream.ts (xoshiro128** words, the 256-layer
+// ziggurat of src/rng/ziggurat.ts, the same slow paths with fdlibm's exp and log as in
+// src/linalg/libm.ts), so a fill here gives the same bits as the JS fill and leaves the same state.
+// The tables are written by the JS side (built there with the repository's libm) at `zigTables()`;
+// the stream state (four 32-bit words s0 … s3) is exchanged at `rngState()`.
+// ---------------------------------------------------------------------------------------------------
+
+const ZIG_LAYERS: i32 = 256;
+// X[0 … 256], RATIO[0 … 255], F[0 … 256], contiguous.
+const ZIG: usize = memory.data(8 * (3 * ZIG_LAYERS + 2), 16);
+const ZIG_RATIO_AT: usize = ZIG + 8 * (ZIG_LAYERS + 1);
+const ZIG_F_AT: usize = ZIG_RATIO_AT + 8 * ZIG_LAYERS;
+const RNG: usize = memory.data(16, 16);
+
+/** Byte address of the ziggurat tables: X (257 doubles), RATIO (256), F (257). */
+export function zigTables(): usize {
+  return ZIG;
+}
+
+/** Byte address of the stream state: four 32-bit words s0, s1, s2, s3. */
+export function rngState(): usize {
+  return RNG;
+}
+
+// The state of the slow paths (the fast loop keeps it in locals and stores it around them).
+let r0: u32 = 0;
+let r1: u32 = 0;
+let r2: u32 = 0;
+let r3: u32 = 0;
+
+// @ts-ignore: decorator
+@inline
+function zx(i: i32): f64 {
+  return load<f64>(ZIG + (<usize>i << 3));
+}
+// @ts-ignore: decorator
+@inline
+function zratio(i: i32): f64 {
+  return load<f64>(ZIG_RATIO_AT + (<usize>i << 3));
+}
+// @ts-ignore: decorator
+@inline
+function zf(i: i32): f64 {
+  return load<f64>(ZIG_F_AT + (<usize>i << 3));
+}
+
+// Stream.nextUint32 on the globals.
+function nextWord(): u32 {
+  const s0 = r0;
+  let s1 = r1;
+  let s2 = r2;
+  let s3 = r3;
+  const m = s1 * 5;
+  const r = rotl<u32>(m, 7) * 9;
+  const t = s1 << 9;
+  s2 ^= s0;
+  s3 ^= s1;
+  s1 ^= s2;
+  r0 = s0 ^ s3;
+  r2 = s2 ^ t;
+  r3 = rotl<u32>(s3, 11);
+  r1 = s1;
+  return r;
+}
+
+const TWO_M53: f64 = 1.0 / 9007199254740992.0;
+const TWO_24: f64 = 16777216.0;
+
+// Stream.uniform: 53 random bits in [0, 1).
+function uniform53(): f64 {
+  const a = nextWord();
+  const b = nextWord();
+  return (<f64>(a >> 5) * 67108864.0 + <f64>(b >> 6)) * TWO_M53;
+}
+
+// Stream.slowNormal: the wedge of a layer, or the tail beyond R (= X[1]).
+function slowNormal(u: f64, layer: i32): f64 {
+  const R = zx(1);
+  for (;;) {
+    if (layer == 0) {
+      // Marsaglia's tail method: x = -ln(U1)/R, accept if -2 ln(U2) > x².
+      let x: f64 = 0;
+      let y: f64 = 0;
+      do {
+        x = fdlibmLog(1.0 - uniform53()) / R;
+        y = fdlibmLog(1.0 - uniform53());
+      } while (-2.0 * y < x * x);
+      return u < 0 ? x - R : R - x;
+    }
+    const x = u * zx(layer);
+    const fx = fdlibmExp(-0.5 * x * x);
+    if (zf(layer) + uniform53() * (zf(layer + 1) - zf(layer)) < fx) return x;
+    const a = nextWord();
+    const b = nextWord();
+    u = (<f64>(a >> 3) * TWO_24 + <f64>(b >> 8)) * (2.0 * TWO_M53) - 1.0;
+    layer = <i32>(b & 0xff);
+    if (abs<f64>(u) < zratio(layer)) return u * zx(layer);
+  }
+  return 0; // not reached
+}
+
+/**
+ * Stream.fillNormal: n standard normals times `scale` at byte address `out`, from the state at
+ * `rngState()`, which is advanced.
+ */
+export function fillNormal(out: usize, n: i32, scale: f64): void {
+  let s0 = load<u32>(RNG);
+  let s1 = load<u32>(RNG, 4);
+  let s2 = load<u32>(RNG, 8);
+  let s3 = load<u32>(RNG, 12);
+  const end = out + (<usize>n << 3);
+  for (let p = out; p < end; p += 8) {
+    let m = s1 * 5;
+    const a = rotl<u32>(m, 7) * 9;
+    let t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl<u32>(s3, 11);
+    m = s1 * 5;
+    const b = rotl<u32>(m, 7) * 9;
+    t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl<u32>(s3, 11);
+    // 29 + 24 = 53 bits for u, the low 8 bits of b for the layer: disjoint bits.
+    const u = (<f64>(a >> 3) * TWO_24 + <f64>(b >> 8)) * (2.0 * TWO_M53) - 1.0;
+    const layer = <i32>(b & 0xff);
+    if (abs<f64>(u) < zratio(layer)) {
+      store<f64>(p, u * zx(layer) * scale);
+      continue;
+    }
+    r0 = s0;
+    r1 = s1;
+    r2 = s2;
+    r3 = s3;
+    store<f64>(p, slowNormal(u, layer) * scale);
+    s0 = r0;
+    s1 = r1;
+    s2 = r2;
+    s3 = r3;
+  }
+  store<u32>(RNG, s0);
+  store<u32>(RNG, s1, 4);
+  store<u32>(RNG, s2, 8);
+  store<u32>(RNG, s3, 12);
+}
+
+// fdlibm's exp (e_exp.c) and log (e_log.c), as ported in src/linalg/libm.ts: the same operations
+// in the same order, so the same bits.
+
+const LN2_HI: f64 = reinterpret<f64>(0x3FE62E42FEE00000); // 0x3FE62E42, 0xFEE00000
+const LN2_LO: f64 = reinterpret<f64>(0x3DEA39EF35793C76); // 0x3DEA39EF, 0x35793C76
+const HUGE: f64 = 1.0e300;
+const O_THRESHOLD: f64 = reinterpret<f64>(0x40862E42FEFA39EF); // 0x40862E42, 0xFEFA39EF
+const U_THRESHOLD: f64 = reinterpret<f64>(0xC0874910D52D3051); // 0xC0874910, 0xD52D3051
+const INVLN2: f64 = reinterpret<f64>(0x3FF71547652B82FE); // 0x3FF71547, 0x652B82FE
+const P1: f64 = reinterpret<f64>(0x3FC555555555553E); // 0x3FC55555, 0x5555553E
+const P2: f64 = reinterpret<f64>(0xBF66C16C16BEBD93); // 0xBF66C16C, 0x16BEBD93
+const P3: f64 = reinterpret<f64>(0x3F11566AAF25DE2C); // 0x3F11566A, 0xAF25DE2C
+const P4: f64 = reinterpret<f64>(0xBEBBBD41C5D26BF1); // 0xBEBBBD41, 0xC5D26BF1
+const P5: f64 = reinterpret<f64>(0x3E66376972BEA4D0); // 0x3E663769, 0x72BEA4D0
+const E: f64 = reinterpret<f64>(0x4005BF0A8B145769); // 0x4005BF0A, 0x8B145769
+const TWOM1000: f64 = reinterpret<f64>(0x0170000000000000); // 2**-1000
+const TWO1023: f64 = reinterpret<f64>(0x7FE0000000000000); // 2**1023
+const TWO54: f64 = reinterpret<f64>(0x4350000000000000); // 0x43500000, 0x00000000
+
+// 2^k for k in [−1022, 1023], exactly.
+// @ts-ignore: decorator
+@inline
+function pow2(k: i32): f64 {
+  return reinterpret<f64>(<u64>(0x3ff + k) << 52);
+}
+
+/** e^x (libm.ts `exp`). */
+export function fdlibmExp(x: f64): f64 {
+  let hx = <i32>(reinterpret<u64>(x) >> 32);
+  const xsb = (hx >>> 31) & 1;
+  hx &= 0x7fffffff;
+  if (hx >= 0x40862e42) {
+    if (hx >= 0x7ff00000) {
+      if (((hx & 0xfffff) | <i32>(<u32>reinterpret<u64>(x))) != 0) return x + x;
+      return xsb == 0 ? x : 0.0;
+    }
+    if (x > O_THRESHOLD) return HUGE * HUGE;
+    if (x < U_THRESHOLD) return TWOM1000 * TWOM1000;
+  }
+  let hi: f64 = 0;
+  let lo: f64 = 0;
+  let k: i32 = 0;
+  if (hx > 0x3fd62e42) {
+    if (hx < 0x3ff0a2b2) {
+      if (x == 1.0) return E;
+      hi = x - (xsb == 0 ? LN2_HI : -LN2_HI);
+      lo = xsb == 0 ? LN2_LO : -LN2_LO;
+      k = 1 - xsb - xsb;
+    } else {
+      k = <i32>(INVLN2 * x + (xsb == 0 ? 0.5 : -0.5));
+      const t = <f64>k;
+      hi = x - t * LN2_HI;
+      lo = t * LN2_LO;
+    }
+    x = hi - lo;
+  } else if (hx < 0x3e300000) {
+    if (HUGE + x > 1.0) return 1.0 + x;
+  } else {
+    k = 0;
+  }
+  const t = x * x;
+  const twopk: f64 = k >= -1021 ? (k == 1024 ? 0.0 : pow2(k)) : pow2(k + 1000);
+  const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  if (k == 0) return 1.0 - ((x * c) / (c - 2.0) - x);
+  const y = 1.0 - (lo - (x * c) / (2.0 - c) - hi);
+  if (k >= -1021) {
+    if (k == 1024) return y * 2.0 * TWO1023;
+    return y * twopk;
+  }
+  return y * twopk * TWOM1000;
+}
+
+const LG1: f64 = reinterpret<f64>(0x3FE5555555555593); // 0x3FE55555, 0x55555593
+const LG2: f64 = reinterpret<f64>(0x3FD999999997FA04); // 0x3FD99999, 0x9997FA04
+const LG3: f64 = reinterpret<f64>(0x3FD2492494229359); // 0x3FD24924, 0x94229359
+const LG4: f64 = reinterpret<f64>(0x3FCC71C51D8E78AF); // 0x3FCC71C5, 0x1D8E78AF
+const LG5: f64 = reinterpret<f64>(0x3FC7466496CB03DE); // 0x3FC74664, 0x96CB03DE
+const LG6: f64 = reinterpret<f64>(0x3FC39A09D078C69F); // 0x3FC39A09, 0xD078C69F
+const LG7: f64 = reinterpret<f64>(0x3FC2F112DF3E5244); // 0x3FC2F112, 0xDF3E5244
+
+/** Natural logarithm (libm.ts `log`). */
+export function fdlibmLog(x: f64): f64 {
+  let bits = reinterpret<u64>(x);
+  let hx = <i32>(bits >> 32);
+  const lx = <u32>bits;
+  let k: i32 = 0;
+  if (hx < 0x00100000) {
+    if (((hx & 0x7fffffff) | <i32>lx) == 0) return -Infinity;
+    if (hx < 0) return NaN;
+    k -= 54;
+    x *= TWO54;
+    bits = reinterpret<u64>(x);
+    hx = <i32>(bits >> 32);
+  }
+  if (hx >= 0x7ff00000) return x + x;
+  k += (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  let i = (hx + 0x95f64) & 0x100000;
+  // SET_HIGH_WORD(x, hx | (i ^ 0x3ff00000)): normalise x or x/2.
+  x = reinterpret<f64>((<u64>(<u32>(hx | (i ^ 0x3ff00000))) << 32) | (reinterpret<u64>(x) & 0xffffffff));
+  k += i >> 20;
+  const f = x - 1.0;
+  if ((0x000fffff & (2 + hx)) < 3) {
+    if (f == 0.0) {
+      if (k == 0) return 0.0;
+      const dk = <f64>k;
+      return dk * LN2_HI + dk * LN2_LO;
+    }
+    const R = f * f * (0.5 - 0.3333333333333333 * f);
+    if (k == 0) return f - R;
+    const dk = <f64>k;
+    return dk * LN2_HI - (R - dk * LN2_LO - f);
+  }
+  const s = f / (2.0 + f);
+  const dk = <f64>k;
+  const z = s * s;
+  i = hx - 0x6147a;
+  const w = z * z;
+  const j = 0x6b851 - hx;
+  const t1 = w * (LG2 + w * (LG4 + w * LG6));
+  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+  i |= j;
+  const R = t2 + t1;
+  if (i > 0) {
+    const hfsq = 0.5 * f * f;
+    if (k == 0) return f - (hfsq - s * (hfsq + R));
+    return dk * LN2_HI - (hfsq - (s * (hfsq + R) + dk * LN2_LO) - f);
+  }
+  if (k == 0) return f - s * (f - R);
+  return dk * LN2_HI - (s * (f - R) - dk * LN2_LO - f);
+}
+
+/**
+ * out ← (1/m) Σ_j (⟨x_j, v⟩ − e_j) x_j over the m rows x_j of X (m × d, row-major at `x`), with
+ * e_j = noise[j], or 0 when `noise` = 0: `DenseSet.residual` (v = θ − θ*) and `covApply` of
+ * src/models/sampleSets.ts. The dot product keeps dotAt's four running sums (as two f64x2 pairs)
+ * and its final (s0 + s1) + (s2 + s3); the update is axpyAt's; so the bits are the JS ones.
+ */
+export function rowsResidual(x: usize, m: i32, d: i32, v: usize, noise: usize, out: usize): void {
+  memory.fill(out, 0, <usize>d << 3);
+  const rowBytes = <usize>d << 3;
+  for (let j: i32 = 0; j < m; j++) {
+    const row = x + <usize>j * rowBytes;
+    let a01 = f64x2.splat(0.0);
+    let a23 = f64x2.splat(0.0);
+    let i: i32 = 0;
+    for (; i + 3 < d; i += 4) {
+      const o = <usize>i << 3;
+      a01 = f64x2.add(a01, f64x2.mul(v128.load(row + o), v128.load(v + o)));
+      a23 = f64x2.add(a23, f64x2.mul(v128.load(row + o, 16), v128.load(v + o, 16)));
+    }
+    let s0 = f64x2.extract_lane(a01, 0);
+    for (; i < d; i++) {
+      const o = <usize>i << 3;
+      s0 += load<f64>(row + o) * load<f64>(v + o);
+    }
+    let c = s0 + f64x2.extract_lane(a01, 1) + (f64x2.extract_lane(a23, 0) + f64x2.extract_lane(a23, 1));
+    if (noise != 0) c = c - load<f64>(noise + (<usize>j << 3));
+    const cc = f64x2.splat(c);
+    let k: i32 = 0;
+    for (; k + 1 < d; k += 2) {
+      const o = <usize>k << 3;
+      v128.store(out + o, f64x2.add(v128.load(out + o), f64x2.mul(cc, v128.load(row + o))));
+    }
+    if (k < d) {
+      const o = <usize>k << 3;
+      store<f64>(out + o, load<f64>(out + o) + c * load<f64>(row + o));
+    }
+  }
+  const inv = 1.0 / <f64>m;
+  for (let i: i32 = 0; i < d; i++) {
+    const o = out + (<usize>i << 3);
+    store<f64>(o, load<f64>(o) * inv);
+  }
+}
+
+/**
+ * n rows of a linear-regression task drawn from the stream at `rngState()`: for each row, d
+ * normals x (written to X's row at `x`, row-major n × d) then one z, and y = ⟨θ, x⟩ + σz (θ at
+ * `theta`, the sum running left to right from 0): `drawRows` of src/models/fewShotTasks.ts, the
+ * same draws and bits, without a pass in JS or a copy of the normals.
+ */
+export function drawRows(x: usize, y: usize, n: i32, d: i32, theta: usize, sigma: f64): void {
+  const rowBytes = <usize>d << 3;
+  for (let i: i32 = 0; i < n; i++) {
+    const row = x + <usize>i * rowBytes;
+    const yi = y + (<usize>i << 3);
+    fillNormal(row, d, 1.0);
+    fillNormal(yi, 1, 1.0);
+    let acc: f64 = 0;
+    for (let a: i32 = 0; a < d; a++) {
+      const o = <usize>a << 3;
+      acc += load<f64>(row + o) * load<f64>(theta + o);
+    }
+    store<f64>(yi, acc + sigma * load<f64>(yi));
+  }
+}

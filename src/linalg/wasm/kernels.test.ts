@@ -3,11 +3,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Matrix } from "ml-matrix";
 import { describe, expect, it } from "vitest";
-import { gemm, gemmStrided, type StridedMat, strided, syrkWeighted } from "../gemm.js";
+import { gemm, gemmStrided, pinned, release, type StridedMat, strided, syrkWeighted } from "../gemm.js";
 import { gemmJs } from "../gemmJs.js";
 import { fromRows, type Mat, matFrom, toRows, zeros } from "../mat.js";
 import { EPS, naiveGemm, randn, TestRng } from "../testing.js";
-import { memoryBytes } from "./kernels.js";
+import { memoryBytes, pin, reserve, unpin } from "./kernels.js";
 
 const combos = [
   [false, false],
@@ -226,6 +226,53 @@ describe("the weighted symmetric rank-k update", () => {
     expect(() => syrkWeighted(1, strided(X), new Float64Array(3), 0, zeros(20, 20))).toThrow(
       /w must have length 1000 \(the rows of X\); got 3/,
     );
+  });
+});
+
+describe("operands pinned in the kernel memory", () => {
+  it("give the same bits as the same operands copied per call, in every transpose case, and survive memory growth", () => {
+    const rng = new TestRng(23);
+    for (const [transA, transB] of combos) {
+      const A = transA ? randn(37, 19, rng) : randn(19, 37, rng);
+      const B = transB ? randn(11, 37, rng) : randn(37, 11, rng);
+      const pa = pinned(A);
+      const pb = pinned(embedded(B, 3, B.cols + 2, rng));
+      try {
+        const C1 = randn(19, 11, rng);
+        const C2 = matFrom(19, 11, C1.data.slice());
+        gemm(transA, transB, -0.5, A, B, 1, C1);
+        reserve(64 << 20); // grow the memory: addresses of pinned blocks stay valid
+        gemmStrided(transA, transB, -0.5, pa, pb, 1, strided(C2));
+        expect(Array.from(C2.data)).toEqual(Array.from(C1.data));
+      } finally {
+        release(pb);
+        release(pa);
+      }
+    }
+  });
+
+  it("serve the weighted rank-k update in place", () => {
+    const rng = new TestRng(29);
+    const X = randn(301, 13, rng);
+    const w = randn(1, 301, rng).data;
+    const M1 = syrkWeighted(1, strided(X), w, 0, zeros(13, 13));
+    const px = pinned(X);
+    try {
+      const M2 = syrkWeighted(1, px, w, 0, zeros(13, 13));
+      expect(Array.from(M2.data)).toEqual(Array.from(M1.data));
+    } finally {
+      release(px);
+    }
+  });
+
+  it("are released last-pinned first, and the arena starts above them", () => {
+    const a = pin(100);
+    const b = pin(8);
+    expect(b).toBeGreaterThanOrEqual(a + 100);
+    expect(reserve(8)).toBeGreaterThanOrEqual(b + 8);
+    unpin(a); // releases b too
+    expect(reserve(8)).toBe(a);
+    expect(() => unpin(a + 1e9)).toThrow(/not a pinned block/);
   });
 });
 

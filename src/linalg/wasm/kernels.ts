@@ -7,10 +7,13 @@ import { KERNELS_WASM_BASE64 } from "./kernels.generated.js";
  * with `new WebAssembly.Module` / `new WebAssembly.Instance` on first use, so importing this file
  * has no side effects and the same code runs in Node, in worker threads and in a browser worker.
  *
- * Memory: [module data | work (packed panels) | operand arena]. Callers reserve arena space for
- * one call, copy operands in, call a kernel with byte addresses, and copy results out; the arena
- * is reused by the next call (single-threaded: one instance per JS realm, calls never overlap).
- * Growing the memory detaches earlier views, so callers take `f64()` after `reserve()`.
+ * Memory: [module data | work (packed panels) | pinned blocks | operand arena]. Callers reserve
+ * arena space for one call, copy operands in, call a kernel with byte addresses, and copy results
+ * out; the arena is reused by the next call (single-threaded: one instance per JS realm, calls
+ * never overlap). An operand used by many calls (a training set's X) can instead be pinned: it
+ * stays at its address until unpinned (last pinned, first unpinned), and the arena starts above
+ * it. Growing the memory detaches earlier views (never addresses), so callers take `f64()` after
+ * `reserve()` or `pin()`.
  */
 
 interface Exports {
@@ -45,17 +48,28 @@ interface Exports {
     ldc: number,
     work: number,
   ): void;
+  zigTables(): number;
+  rngState(): number;
+  fillNormal(out: number, n: number, scale: number): void;
+  fdlibmExp(x: number): number;
+  fdlibmLog(x: number): number;
+  rowsResidual(x: number, m: number, d: number, v: number, noise: number, out: number): void;
+  drawRows(x: number, y: number, n: number, d: number, theta: number, sigma: number): void;
 }
 
-/** The loaded module: its exports, the work area and the start of the operand arena (bytes). */
+/** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */
 export interface Kernels {
   readonly exports: Exports;
   readonly work: number;
   readonly arena: number;
 }
 
+/** First byte above the pinned blocks: where the operand arena starts. */
+let top = -1;
+
 let loaded: Kernels | null = null;
 let view: Float64Array | null = null;
+let view32: Int32Array | null = null;
 
 function decodeBase64(text: string): Uint8Array {
   // atob exists in Node ≥ 16, browsers and workers; Buffer would tie this file to Node.
@@ -76,6 +90,7 @@ export function kernels(): Kernels {
   const work = Math.ceil(exports.heapBase() / 64) * 64;
   const arena = Math.ceil((work + exports.workBytes()) / 64) * 64;
   loaded = { exports, work, arena };
+  top = arena;
   return loaded;
 }
 
@@ -84,14 +99,38 @@ export function kernels(): Kernels {
  * `f64()` taken before a call to `reserve` may be detached by it.
  */
 export function reserve(bytes: number): number {
-  const k = kernels();
-  const need = k.arena + bytes;
-  const mem = k.exports.memory;
+  kernels();
+  grow(top + bytes);
+  return top;
+}
+
+function grow(need: number): void {
+  const mem = kernels().exports.memory;
   if (mem.buffer.byteLength < need) {
     mem.grow(Math.ceil((need - mem.buffer.byteLength) / PAGE));
     view = null;
+    view32 = null;
   }
-  return k.arena;
+}
+
+/**
+ * Pin `bytes` bytes of the module's memory: returns their first byte address (64-byte aligned),
+ * valid until `unpin` of that address. Blocks are released in the reverse order of pinning (a
+ * stack), so a pass pins at its start and unpins in a `finally`. Views may be detached by it.
+ */
+export function pin(bytes: number): number {
+  kernels();
+  const at = top;
+  top = at + Math.ceil(bytes / 64) * 64;
+  grow(top);
+  return at;
+}
+
+/** Release the block pinned at `at` and every block pinned after it. */
+export function unpin(at: number): void {
+  const k = kernels();
+  if (!(at >= k.arena && at <= top)) throw new RangeError(`unpin: ${at} is not a pinned block`);
+  top = at;
 }
 
 /** A float64 view of the whole linear memory (index = byte address / 8). */
@@ -99,6 +138,13 @@ export function f64(): Float64Array {
   const buf = kernels().exports.memory.buffer;
   if (view === null || view.buffer !== buf) view = new Float64Array(buf);
   return view;
+}
+
+/** An int32 view of the whole linear memory (index = byte address / 4). */
+export function i32(): Int32Array {
+  const buf = kernels().exports.memory.buffer;
+  if (view32 === null || view32.buffer !== buf) view32 = new Int32Array(buf);
+  return view32;
 }
 
 /** Bytes of linear memory now (for tests and the bench's copy-cost figures). */

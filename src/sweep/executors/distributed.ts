@@ -16,10 +16,10 @@ export function jobIdOf(cellId: string): string {
 }
 
 /** A job's return value (the record's JSON text), however BullMQ hands it back. */
-function parseReturn(v: unknown): RunRecord {
+function parseReturn(v: unknown): RunRecord | null {
   let x = v;
   while (typeof x === "string") x = JSON.parse(x);
-  return x as RunRecord;
+  return (x ?? null) as RunRecord | null;
 }
 
 /**
@@ -83,6 +83,8 @@ export class DistributedExecutor implements Executor {
         const cell = pending.get(jobId);
         if (!cell) return;
         const record = parseReturn(value);
+        // A job read before its completion was stored carries no value yet: its event brings it.
+        if (record === null || typeof record !== "object") return;
         if (record.cellId !== cell.cellId) {
           sink.failure(cell, `worker returned the record of ${record.cellId} for ${cell.cellId}`);
         } else sink.record(cell, record);
@@ -120,11 +122,15 @@ export class DistributedExecutor implements Executor {
       for (const c of route.cells) {
         const jobId = jobIdOf(c.cellId);
         if (!pending.has(jobId)) continue;
+        // The state first, then the job: a job fetched before it completed would carry no return
+        // value while its state already reads "completed" (the value and the state are stored
+        // together, so a job fetched after the state was read has both).
+        const state = await queue.getJobState(jobId);
+        if (state !== "completed" && state !== "failed") continue;
         const job = await queue.getJob(jobId);
         if (!job) continue;
-        const state = await job.getState();
         if (state === "completed") await completed(jobId, job.returnvalue);
-        else if (state === "failed") await failed(jobId, job.failedReason);
+        else await failed(jobId, job.failedReason);
       }
     }
     this.onRoutes?.(

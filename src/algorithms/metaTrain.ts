@@ -177,7 +177,8 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
     if (penalised) checkPenalisedMethods("metaTrain", config.methods);
     const withDiagnostics = config.diagnostics === true;
     // The penalty couples the tasks of a batch: keep all n tasks' data until the batch ends.
-    const batch = penalised ? allocBatchTasks(model, n) : [];
+    // Pinned after `task`, so releasing `task` (finally) releases them too (a stack).
+    const batch = penalised ? allocBatchTasks(model, n, undefined, true) : [];
 
     const runs = config.methods.map((id) => {
       const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);

@@ -1,6 +1,11 @@
 import { ParamError } from "../errors.js";
 import { dotAt } from "../linalg/vector.js";
-import { allocTask, type LinearRepModel, type TaskData } from "../models/linearRepresentation.js";
+import {
+  allocInnerSet,
+  allocTask,
+  type LinearRepModel,
+  type TaskData,
+} from "../models/linearRepresentation.js";
 import { type HeadPenalty, type HeadSpectrum, headPenalty, headSpectrum } from "./headPenalty.js";
 import type { MethodId } from "./methods.js";
 import { addOuterT, btv, bv, type MetaParams, type MetaWorkspace } from "./workspace.js";
@@ -77,11 +82,18 @@ export function allocPenaltyWorkspace(n: number, d: number, kp: number): Penalty
  * Task buffers for a batch of n tasks kept until `finishPenalisedBatch`: phase 2 needs only each
  * task's inner data, so the n tasks own their inner sets and share one outer set and one
  * (w*, θ*) pair (with `shared`'s, if given) — half the memory, and the working set stays in cache.
+ * `pinned`: direct-sampler sets in the kernel memory (as `allocTask`; released with the block
+ * pinned before them).
  */
-export function allocBatchTasks(model: LinearRepModel, n: number, shared?: TaskData): TaskData[] {
-  const base = allocTask(model, shared);
+export function allocBatchTasks(
+  model: LinearRepModel,
+  n: number,
+  shared?: TaskData,
+  pinned = false,
+): TaskData[] {
+  const base = allocTask(model, shared, pinned);
   return Array.from({ length: n }, (_, i) =>
-    i === 0 ? base : { ...base, inner: allocTask(model, base).inner },
+    i === 0 ? base : { ...base, inner: allocInnerSet(model, pinned) },
   );
 }
 

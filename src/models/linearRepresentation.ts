@@ -134,6 +134,11 @@ export function allocTask(model: LinearRepModel, shared?: TaskData, pinned = fal
   };
 }
 
+/** An inner (adaptation) set sized for the model, e.g. one more task's of a batch. */
+export function allocInnerSet(model: LinearRepModel, pinned = false): TaskSampleSet {
+  return allocSet(model, model.mIn, pinned);
+}
+
 /** Unpin a task's pinned sets (no-op for the others). */
 export function releaseTask(task: TaskData): void {
   // The inner set was pinned first: releasing it releases the outer one too.

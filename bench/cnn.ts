@@ -7,7 +7,9 @@
  * steps and must end at the same weights (relative difference printed). The reference times its
  * loop alone (interpreter start-up and loading excluded) after one warm-up step; it runs once with
  * NumPy's default BLAS threads and once with one thread (metarep is single-threaded). Each metarep
- * timing is the best of `--repeat` runs after a warm-up.
+ * timing is the best of `--repeat` runs after a warm-up. metarep runs the path `trainCnn` takes by
+ * itself (`auto`: primal or dual by multiply-adds, printed); the single-task step is also run with
+ * the primal path forced, the same algorithm as the reference's, for comparison.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exampleWeights } from "../src/algorithms/cnn/gradient.js";
 import { initWeights } from "../src/algorithms/cnn/network.js";
-import { trainCnn } from "../src/algorithms/cnn/train.js";
+import { type CnnPath, cnnPath, trainCnn } from "../src/algorithms/cnn/train.js";
 import { parseNpy, writeNpy } from "../src/data/npy.js";
 import { samplePatchTasks } from "../src/models/patchData.js";
 import { key } from "../src/rng/key.js";
@@ -29,6 +31,8 @@ interface Setting {
   m: number;
   P: number;
   steps: number;
+  /** Forced path (default: the one `auto` takes, printed). */
+  path?: CnnPath;
 }
 
 const SETTINGS: Setting[] = [
@@ -42,6 +46,16 @@ const SETTINGS: Setting[] = [
     steps: 50,
   },
   { name: "single-task step (d=400, n=50, K=1, m=20, P=2)", d: 400, n: 50, K: 1, m: 20, P: 2, steps: 200 },
+  {
+    name: "single-task step, primal path forced (d=400, n=50, K=1, m=20, P=2)",
+    d: 400,
+    n: 50,
+    K: 1,
+    m: 20,
+    P: 2,
+    steps: 200,
+    path: "primal",
+  },
 ];
 
 /** `bench/reference/cnn_step_ref.py` beside the sources (compiled file: dist/bench/cnn.js). */
@@ -77,7 +91,8 @@ export function benchCnn({ only, repeat }: BenchOptions): void {
     const data = samplePatchTasks(model, s.n, key(1));
     const c = exampleWeights(data, "task-mean");
     const W0 = initWeights(key(2), { m: s.m, d: s.d }, 0.02);
-    const config = { activation: act, eta, lambda: 0, iters: s.steps };
+    const config = { activation: act, eta, lambda: 0, iters: s.steps, path: s.path ?? ("auto" as const) };
+    const path = cnnPath(config, data, 2 * s.m, false);
     const flops = 8 * data.count * s.P * s.d * s.m;
 
     trainCnn({ ...config, iters: 5 }, data, c, W0); // warm-up: JIT
@@ -124,6 +139,7 @@ export function benchCnn({ only, repeat }: BenchOptions): void {
       : [{ threads: "(no reference)", perStep: Number.NaN, diff: Number.NaN }]) {
       rows.push([
         s.name,
+        path,
         r.threads,
         fmt(1e3 * ours, 3),
         fmt(flops / ours / 1e9),
@@ -136,6 +152,7 @@ export function benchCnn({ only, repeat }: BenchOptions): void {
   }
   const head = [
     "setting",
+    "metarep path",
     "numpy threads",
     "metarep ms/step",
     "metarep GFLOP/s",
@@ -148,5 +165,10 @@ export function benchCnn({ only, repeat }: BenchOptions): void {
   const line = (xs: string[]) => xs.map((x, j) => x.padEnd(widths[j])).join("  ");
   console.log(line(head));
   for (const r of rows) console.log(line(r));
-  console.log("ratio > 1: metarep is faster. GFLOP/s counts the step's two GEMMs (8·N·P·d·m flops).");
+  console.log(
+    "ratio > 1: metarep is faster. GFLOP/s counts the step's two GEMMs (8·N·P·d·m flops) on both sides, whatever",
+  );
+  console.log(
+    "metarep's path computes: `dual` (W_t = a_t W_0 + C_tᵀ X, one R×R×2m product a step, R = N·P rows; src/algorithms/cnn/train.ts) does fewer.",
+  );
 }

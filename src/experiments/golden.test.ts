@@ -31,7 +31,7 @@ const GOLDEN: Record<string, string> = {
   "kong-robust-pca": "01708afe9837f998",
   "kong-scaling": "eb5fa60c0e88aa4a",
   "li-multitask-cnn": "6ed6384bb9b960c8",
-  "li-dynamics": "8f1e92ac0c35bab8",
+  "li-dynamics": "a56080d1fba9188e",
   "li-cifar10c": "845b92ff6e9ce753",
   "sweep-probe": "c64b70d0486b3aec",
 };

@@ -15,7 +15,7 @@ import {
 import { exampleWeights, lossAndGradient } from "./gradient.js";
 import { logisticLoss, logisticLossDerivative } from "./loss.js";
 import { allocCnnWorkspace, blockExamples, cnnOutputs, initWeights } from "./network.js";
-import { trainCnn } from "./train.js";
+import { type CnnState, type CnnTrainConfig, cnnPath, cnnPathCosts, trainCnn } from "./train.js";
 
 const ACTS: Activation[] = [
   { kind: "relu-power", q: 3 },
@@ -264,7 +264,7 @@ describe("gradient descent", () => {
     const W0 = initWeights(key(12), { m: 5, d: 40 }, 0.3);
     const ws = allocCnnWorkspace(20, 2, { m: 5, d: 40 });
     lossAndGradient(W0, a, 0, data, c, ws);
-    const one = trainCnn({ activation: a, eta: 0.05, lambda: 0, iters: 1 }, data, c, W0);
+    const one = trainCnn({ activation: a, eta: 0.05, lambda: 0, iters: 1, path: "primal" }, data, c, W0);
     W0.data.forEach((w, k) => {
       expect(one.W.data[k]).toBe(w - 0.05 * ws.grad.data[k]);
     });
@@ -316,6 +316,7 @@ describe("gradient descent", () => {
   });
 
   test.each([
+    [{ path: "kernel" }, /"path" must be auto, primal or dual; got "kernel"/],
     [{ eta: 0 }, /"eta" must be > 0; got 0/],
     [{ eta: -1 }, /"eta" must be > 0; got -1/],
     [{ lambda: -0.1 }, /"lambda" must be ≥ 0; got -0.1/],
@@ -328,5 +329,143 @@ describe("gradient descent", () => {
       trainCnn(cfg as never, data, new Float64Array(2), initWeights(split(key(1), 1)[0], { m: 1, d: 3 }, 1));
     expect(run).toThrow(ParamError);
     expect(run).toThrow(msg);
+  });
+});
+
+describe("the dual path (W_t = a_t W_0 + C_tᵀ X)", () => {
+  /** Every record of a run: t, loss, outputs, preactivations and W. */
+  function traced(cfg: CnnTrainConfig, data: PatchDataset, c: Float64Array, W0: Mat) {
+    const records: { t: number; loss: number; out: number[]; Z: number[]; W: number[] }[] = [];
+    const res = trainCnn(cfg, data, c, W0, {
+      onRecord: (s: CnnState) =>
+        records.push({
+          t: s.t,
+          loss: s.loss,
+          out: Array.from(s.ws.out),
+          Z: Array.from(s.ws.Z.data),
+          W: Array.from(s.W.data),
+        }),
+    });
+    return { res, records };
+  }
+
+  function relDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
+    let diff = 0;
+    let scale = 0;
+    for (let k = 0; k < x.length; k++) {
+      diff = Math.max(diff, Math.abs(x[k] - y[k]));
+      scale = Math.max(scale, Math.abs(x[k]));
+    }
+    return diff / scale;
+  }
+
+  test.each(ACTS.map((act, i) => [act, i % 2 === 0 ? 0 : 0.05] as const))(
+    "%j, λ = %s: the same iterates, losses, outputs and preactivations as the primal path at every record",
+    (act, lambda) => {
+      const data = randomData(21, 12, 3, 50);
+      const c = exampleWeights(data, "task-mean");
+      const W0 = initWeights(key(22), { m: 4, d: 50 }, 0.1);
+      const cfg = { activation: act, eta: 0.02, lambda, iters: 60, recordEvery: 7 };
+      const primal = traced({ ...cfg, path: "primal" }, data, c, W0);
+      const dual = traced({ ...cfg, path: "dual" }, data, c, W0);
+      expect(dual.res.status).toBe("ok");
+      expect(dual.res.steps).toBe(60);
+      expect(dual.records.map((r) => r.t)).toEqual([0, 7, 14, 21, 28, 35, 42, 49, 56, 60]);
+      expect(dual.records.map((r) => r.t)).toEqual(primal.records.map((r) => r.t));
+      // t = 0 is the same computation on both paths: the same bits.
+      expect(dual.records[0]).toEqual(primal.records[0]);
+      // Training moved W (the comparison below is not of two copies of W_0).
+      expect(relDiff(primal.res.W.data, W0.data)).toBeGreaterThan(1e-3);
+      primal.records.forEach((p, i) => {
+        const q = dual.records[i];
+        expect(Math.abs(q.loss - p.loss)).toBeLessThan(1e-12 * Math.abs(p.loss));
+        expect(relDiff(p.out, q.out)).toBeLessThan(1e-11);
+        expect(relDiff(p.Z, q.Z)).toBeLessThan(1e-11);
+        expect(relDiff(p.W, q.W)).toBeLessThan(1e-12);
+      });
+      expect(relDiff(primal.res.W.data, dual.res.W.data)).toBeLessThan(1e-12);
+    },
+  );
+
+  test("with every example weight 0, W_t = (1 − ηλ)^t W_0 on the dual path too", () => {
+    const data = randomData(9, 4, 2, 5);
+    const W0 = initWeights(key(10), { m: 2, d: 5 }, 1);
+    const cfg = { activation: { kind: "relu-power", q: 3 } as Activation, eta: 0.1, lambda: 0.5, iters: 20 };
+    const res = trainCnn({ ...cfg, path: "dual" }, data, new Float64Array(4), W0);
+    expect(res.status).toBe("ok");
+    W0.data.forEach((w, k) => {
+      expect(res.W.data[k]).toBeCloseTo(0.95 ** 20 * w, 13);
+    });
+  });
+
+  test.each([1e6, 3e3])(
+    "a step size of %s diverges at the same step, with the same quantity and last iterate, as on the primal path",
+    (eta) => {
+      const data = randomData(13, 10, 2, 30);
+      const W0 = initWeights(key(14), { m: 3, d: 30 }, 1);
+      const c = exampleWeights(data, "mean");
+      const cfg = { activation: { kind: "relu-power", q: 3 } as Activation, eta, lambda: 0, iters: 50 };
+      const primal = trainCnn({ ...cfg, path: "primal" }, data, c, W0);
+      const dual = trainCnn({ ...cfg, path: "dual" }, data, c, W0);
+      expect(primal.status).toBe("diverged");
+      expect(dual.status).toBe("diverged");
+      expect(dual.diverged?.iteration).toBe(primal.diverged?.iteration);
+      expect(dual.diverged?.quantity).toBe(primal.diverged?.quantity);
+      expect(dual.steps).toBe(primal.steps);
+      expect(dual.W.data.every(Number.isFinite)).toBe(true);
+      expect(relDiff(primal.W.data, dual.W.data)).toBeLessThan(1e-9);
+    },
+  );
+
+  test("a threshold the cheap bound passes but W does not reach: the dual path forms W, checks it and goes on", () => {
+    const data = randomData(23, 10, 2, 30);
+    const W0 = initWeights(key(24), { m: 3, d: 30 }, 0.1);
+    const c = exampleWeights(data, "mean");
+    const cfg = { activation: { kind: "relu-power", q: 3 } as Activation, eta: 0.02, lambda: 0, iters: 40 };
+    const free = trainCnn({ ...cfg, path: "primal" }, data, c, W0);
+    let peak = 0;
+    trainCnn({ ...cfg, path: "primal" }, data, c, W0, {
+      onRecord: (s) => {
+        for (const w of s.W.data) peak = Math.max(peak, Math.abs(w));
+      },
+    });
+    // Just above every |W_t| entry: no divergence, though the bound |a|·max|W_0| + max|X|·Σ_r|C|
+    // exceeds it from the first step on (max|X| ≈ 4 on these Gaussian patches, and W moves).
+    expect(relDiff(free.W.data, W0.data)).toBeGreaterThan(0.05);
+    const above = trainCnn({ ...cfg, path: "dual", divergenceThreshold: peak * (1 + 1e-9) }, data, c, W0);
+    expect(above.status).toBe("ok");
+    expect(relDiff(free.W.data, above.W.data)).toBeLessThan(1e-12);
+    // Just below: both paths stop at the same step.
+    const below = { ...cfg, divergenceThreshold: peak * (1 - 1e-6) };
+    const p = trainCnn({ ...below, path: "primal" }, data, c, W0);
+    const q = trainCnn({ ...below, path: "dual" }, data, c, W0);
+    expect(p.status).toBe("diverged");
+    expect(q.diverged).toEqual({ ...p.diverged, value: q.diverged?.value });
+    expect(Math.abs((q.diverged?.value ?? 0) - (p.diverged?.value ?? 0))).toBeLessThan(1e-12 * peak);
+  });
+
+  test("auto takes the path with fewer multiply-adds, and runs it bit for bit", () => {
+    const act: Activation = { kind: "relu-power", q: 3 };
+    // 100 rows of X in d = 400 (a single task): dual; 1000 rows: primal.
+    const few = randomData(31, 50, 2, 400);
+    const many = randomData(32, 500, 2, 400);
+    const middle = randomData(34, 250, 2, 400);
+    const cfg = { activation: act, eta: 0.5, lambda: 0, iters: 20 };
+    expect(cnnPath(cfg, few, 40, false)).toBe("dual");
+    expect(cnnPath(cfg, many, 40, false)).toBe("primal");
+    expect(cnnPath({ ...cfg, path: "primal" }, few, 40, false)).toBe("primal");
+    // 500 rows < 2d over 100 steps: dual, unless W is formed at every step (a record every step);
+    // over 20 steps forming G (R²·d) does not pay.
+    expect(cnnPath({ ...cfg, iters: 100, recordEvery: 10 }, middle, 40, true)).toBe("dual");
+    expect(cnnPath({ ...cfg, iters: 100, recordEvery: 1 }, middle, 40, true)).toBe("primal");
+    expect(cnnPath({ ...cfg, iters: 20, recordEvery: 10 }, middle, 40, true)).toBe("primal");
+    const costs = cnnPathCosts(100, 400, 40, 20, 0);
+    expect(costs.primal).toBe(20 * 2 * 100 * 400 * 40 + 100 * 400 * 40);
+    expect(costs.dual).toBe(100 * 100 * 400 + 100 * 400 * 40 + 20 * 100 * 100 * 40 + 100 * 400 * 40);
+    const W0 = initWeights(key(33), { m: 20, d: 400 }, 0.02);
+    const c = exampleWeights(few, "mean");
+    const auto = trainCnn(cfg, few, c, W0);
+    const dual = trainCnn({ ...cfg, path: "dual" }, few, c, W0);
+    expect(Array.from(auto.W.data)).toEqual(Array.from(dual.W.data));
   });
 });

@@ -27,31 +27,14 @@ export function lossAndGradient(
   withGradient = true,
 ): number {
   checkFits(W, data, ws);
-  const { m, P, count } = ws;
-  const cols = 2 * m;
-  const out = ws.out;
-  const D = ws.S.data; // σ'(Z), turned into ∂L/∂Z in place
+  const { P, count } = ws;
   let loss = 0;
-  const inv = 1 / m;
   // Block by block, so a block of X is still in cache for its backward product.
   const B = blockExamples(P, ws.d);
   for (let i0 = 0; i0 < count; i0 += B) {
     const i1 = Math.min(count, i0 + B);
     forwardRange(W, act, data, ws, i0, i1);
-    for (let i = i0; i < i1; i++) {
-      const margin = data.y[i] * out[i];
-      loss += weights[i] * logisticLoss(margin);
-      if (!withGradient) continue;
-      const g = weights[i] * logisticLossDerivative(margin) * data.y[i] * inv;
-      const start = i * P * cols;
-      for (let p = 0; p < P; p++) {
-        const row = start + p * cols;
-        for (let r = 0; r < m; r++) {
-          D[row + r] *= g;
-          D[row + m + r] *= -g;
-        }
-      }
-    }
+    loss = lossAndSlopes(data, weights, ws, i0, i1, withGradient, loss);
     if (withGradient) {
       gemmStrided(
         true,
@@ -75,6 +58,44 @@ export function lossAndGradient(
   if (lambda !== 0) {
     const gr = ws.grad.data;
     for (let k = 0; k < w.length; k++) gr[k] += lambda * w[k];
+  }
+  return loss;
+}
+
+/**
+ * `acc` plus the data term Σ_i c_i ℓ(y_i f_i) over examples [i0, i1) (added in order, so blocks
+ * sum as one loop would) from their outputs `ws.out`, and (if
+ * `withGradient`) σ'(Z) in `ws.S` turned into ∂L/∂Z in place on their rows:
+ * ∂L/∂Z[i·P + p, (j, r)] = c_i ℓ'(y_i f_i) y_i · j · σ'(Z[i·P + p, (j, r)]) / m.
+ */
+export function lossAndSlopes(
+  data: PatchDataset,
+  weights: Float64Array,
+  ws: CnnWorkspace,
+  i0: number,
+  i1: number,
+  withGradient: boolean,
+  acc = 0,
+): number {
+  const { m, P } = ws;
+  const cols = 2 * m;
+  const out = ws.out;
+  const D = ws.S.data;
+  const inv = 1 / m;
+  let loss = acc;
+  for (let i = i0; i < i1; i++) {
+    const margin = data.y[i] * out[i];
+    loss += weights[i] * logisticLoss(margin);
+    if (!withGradient) continue;
+    const g = weights[i] * logisticLossDerivative(margin) * data.y[i] * inv;
+    const start = i * P * cols;
+    for (let p = 0; p < P; p++) {
+      const row = start + p * cols;
+      for (let r = 0; r < m; r++) {
+        D[row + r] *= g;
+        D[row + m + r] *= -g;
+      }
+    }
   }
   return loss;
 }

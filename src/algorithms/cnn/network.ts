@@ -120,7 +120,7 @@ export function rowsOf(A: Mat, r0: number, r1: number): Mat {
 
 /**
  * Forward pass over examples [i0, i1): `ws.Z` rows of those examples = X rows · Wᵀ (one GEMM),
- * σ(Z) and σ'(Z) there, and `ws.out[i]` = f(W, x_i).
+ * then `activateRows`.
  */
 export function forwardRange(
   W: Mat,
@@ -130,13 +130,21 @@ export function forwardRange(
   i0: number,
   i1: number,
 ): void {
+  const r0 = i0 * ws.P;
+  const r1 = i1 * ws.P;
+  gemmStrided(false, true, 1, xRows(data, ws, r0, r1), strided(W), 0, strided(rowsOf(ws.Z, r0, r1)));
+  activateRows(act, ws, i0, i1);
+}
+
+/**
+ * From the preactivations `ws.Z` of examples [i0, i1): σ(Z) and σ'(Z) there, and
+ * `ws.out[i]` = f(W, x_i) = (1/m) Σ_p Σ_r [σ(Z[i·P + p, r]) − σ(Z[i·P + p, m + r])].
+ */
+export function activateRows(act: Activation, ws: CnnWorkspace, i0: number, i1: number): void {
   const { m, P } = ws;
   const cols = 2 * m;
-  const r0 = i0 * P;
-  const r1 = i1 * P;
-  gemmStrided(false, true, 1, xRows(data, ws, r0, r1), strided(W), 0, strided(rowsOf(ws.Z, r0, r1)));
-  const len = (r1 - r0) * cols;
-  const off = r0 * cols;
+  const len = (i1 - i0) * P * cols;
+  const off = i0 * P * cols;
   activateInto(
     act,
     ws.Z.data.subarray(off, off + len),

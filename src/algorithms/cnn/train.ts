@@ -1,10 +1,10 @@
 import { AbortedError, ParamError } from "../../errors.js";
-import { pinned, release } from "../../linalg/gemm.js";
+import { gemmStrided, type Operand, pinned, release, strided } from "../../linalg/gemm.js";
 import type { Mat } from "../../linalg/mat.js";
 import type { PatchDataset } from "../../models/patchData.js";
 import { type Activation, checkActivation } from "./activation.js";
-import { lossAndGradient } from "./gradient.js";
-import { allocCnnWorkspace, type CnnWorkspace } from "./network.js";
+import { lossAndGradient, lossAndSlopes } from "./gradient.js";
+import { activateRows, allocCnnWorkspace, type CnnWorkspace, xRows } from "./network.js";
 
 /**
  * Training sets of at most this many doubles (32 MiB) are pinned in the kernel module's memory for
@@ -26,6 +26,66 @@ export interface CnnTrainConfig {
   recordEvery?: number;
   /** An entry of W beyond this in absolute value (or non-finite) is a divergence. Default 1e8. */
   divergenceThreshold?: number;
+  /**
+   * How the steps are computed (`cnnPath`): `primal` updates W, `dual` the coefficients C of
+   * W_t = a_t W_0 + Cᵀ X. The same iterates up to rounding; `auto` (the default) takes the one
+   * with fewer multiply-adds for this run.
+   */
+  path?: "auto" | CnnPath;
+}
+
+/**
+ * The two ways to run full-batch gradient descent on the CNN; both give W_t up to rounding.
+ *
+ * - `primal`: each step forms Z = X Wᵀ and ∇L = (∂L/∂Z)ᵀ X + λW, then W ← W − η∇L: two products
+ *   of R·d·2m multiply-adds (R = N·P rows of X).
+ * - `dual`: every gradient of L lies in the row space of X (∇L − λW = Dᵀ X, D = ∂L/∂Z), so
+ *   W_t = a_t W_0 + C_tᵀ X with a_t = (1 − ηλ)^t and an R × 2m matrix C_t, updated as
+ *   C ← (1 − ηλ) C − η D. The preactivations follow without touching X:
+ *   Z_t = X W_tᵀ = a_t Z_0 + G C_t, with the Gram matrix G = X Xᵀ (R × R) and Z_0 = X W_0ᵀ formed
+ *   once. A step costs one product of R²·2m multiply-adds instead of two of R·d·2m: fewer when
+ *   R < 2d, i.e. when there are fewer patches than twice their dimension (a single task's few
+ *   examples). W is formed (a product of R·d·2m) only when the recorder or the caller needs it,
+ *   and λ‖W‖² comes from a_t²‖W_0‖² + a_t⟨C, Z_0⟩ + ⟨C, Z_t⟩. The divergence check bounds
+ *   |W_{t+1}| entrywise by |a_{t+1}|·max|W_0| + max|X|·Σ_r |C_{t+1}[r, j]| and forms W_{t+1} to
+ *   check it exactly only when that bound passes the threshold.
+ */
+export type CnnPath = "primal" | "dual";
+
+/**
+ * Multiply-adds of a run on each path (products only; the elementwise work is the same): R rows of
+ * X (examples × patches), patch dimension d, F = 2m filters, `iters` steps, W formed `records`
+ * times by the recorder.
+ *   primal: iters·2·R·d·F + R·d·F (the forward pass at the last step);
+ *   dual:   R²·d + R·d·F (G and Z_0) + iters·R²·F + (records + 1)·R·d·F (W formed; +1: at the end).
+ */
+export function cnnPathCosts(
+  R: number,
+  d: number,
+  F: number,
+  iters: number,
+  records: number,
+): Record<CnnPath, number> {
+  return {
+    primal: iters * 2 * R * d * F + R * d * F,
+    dual: R * R * d + R * d * F + iters * R * R * F + (records + 1) * R * d * F,
+  };
+}
+
+/** The path `auto` takes for a run of `config` on `data` with W of `filters` rows (see `cnnPathCosts`). */
+export function cnnPath(
+  config: CnnTrainConfig,
+  data: PatchDataset,
+  filters: number,
+  recording: boolean,
+): CnnPath {
+  if (config.path !== undefined && config.path !== "auto") return config.path;
+  const R = data.count * data.P;
+  if (R === 0) return "primal";
+  const every = config.recordEvery ?? 1;
+  const records = recording ? Math.floor(config.iters / every) + 1 + (config.iters % every === 0 ? 0 : 1) : 0;
+  const cost = cnnPathCosts(R, data.d, filters, config.iters, records);
+  return cost.dual < cost.primal ? "dual" : "primal";
 }
 
 /** What the recorder sees at step t: W_t, and its preactivations and outputs on the training data. */
@@ -73,6 +133,8 @@ export function checkTrainConfig(c: CnnTrainConfig): void {
   const every = c.recordEvery ?? 1;
   if (!Number.isInteger(every) || every < 1)
     throw new ParamError("cnn", "recordEvery", "must be an integer ≥ 1", every);
+  if (c.path !== undefined && !["auto", "primal", "dual"].includes(c.path))
+    throw new ParamError("cnn", "path", "must be auto, primal or dual", c.path);
 }
 
 /**
@@ -98,7 +160,9 @@ export function trainCnn(
     ws.pinnedX = { source: X.data, mat: pinned(X) };
   }
   try {
-    return descend(config, data, weights, W0, ws, hooks);
+    return cnnPath(config, data, W0.rows, hooks.onRecord !== undefined) === "dual"
+      ? descendDual(config, data, weights, W0, ws, hooks)
+      : descend(config, data, weights, W0, ws, hooks);
   } finally {
     if (ws.pinnedX) release(ws.pinnedX.mat);
     ws.pinnedX = null;
@@ -129,12 +193,8 @@ function descend(
     if (record) hooks.onRecord?.({ t, W, loss, ws });
     if (t === iters) return { W, steps: t, status: "ok" };
     const w = W.data;
-    let bad = -1;
-    for (let k = 0; k < w.length; k++) {
-      const v = w[k] - eta * g[k];
-      next[k] = v;
-      if (!(Math.abs(v) <= threshold)) bad = k; // also true for NaN
-    }
+    for (let k = 0; k < w.length; k++) next[k] = w[k] - eta * g[k];
+    const bad = lastBeyond(next, threshold);
     if (bad >= 0) {
       return {
         W,
@@ -145,5 +205,122 @@ function descend(
     }
     w.set(next);
     hooks.onStep?.(t + 1, iters);
+  }
+}
+
+/** The last index whose entry is beyond `threshold` in absolute value or not a number; −1 if none. */
+function lastBeyond(v: Float64Array, threshold: number): number {
+  let bad = -1;
+  for (let k = 0; k < v.length; k++) if (!(Math.abs(v[k]) <= threshold)) bad = k; // also true for NaN
+  return bad;
+}
+
+function maxAbs(v: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k < v.length; k++) m = Math.max(m, Math.abs(v[k]));
+  return m;
+}
+
+/** Gradient descent on the dual path (see `CnnPath`): same results as `descend` up to rounding. */
+function descendDual(
+  config: CnnTrainConfig,
+  data: PatchDataset,
+  weights: Float64Array,
+  W0: Mat,
+  ws: CnnWorkspace,
+  hooks: CnnTrainHooks,
+): CnnTrainResult {
+  const { activation: act, eta, lambda, iters } = config;
+  const every = config.recordEvery ?? 1;
+  const threshold = config.divergenceThreshold ?? 1e8;
+  const { count } = ws;
+  const R = count * ws.P;
+  const F = W0.rows;
+  const X = xRows(data, ws, 0, R);
+  const rowsOfF = (data: Float64Array) => ({ rows: R, cols: F, data, offset: 0, stride: F });
+  // Once: Z_0 = X W_0ᵀ (the primal path's first forward product, same bits) and G = X Xᵀ.
+  const Z0 = new Float64Array(R * F);
+  gemmStrided(false, true, 1, X, strided(W0), 0, rowsOfF(Z0));
+  const gram = { rows: R, cols: R, data: new Float64Array(R * R) };
+  gemmStrided(false, true, 1, X, X, 0, strided(gram));
+  const G: Operand = gram.data.length <= PIN_MAX_DOUBLES ? pinned(gram) : strided(gram);
+  try {
+    let a = 1;
+    let C = new Float64Array(R * F);
+    let next = new Float64Array(R * F);
+    const decay = 1 - eta * lambda;
+    const w0Max = maxAbs(W0.data);
+    const xMax = maxAbs(data.X.data);
+    let w0Sq = 0;
+    for (let k = 0; k < W0.data.length; k++) w0Sq += W0.data[k] * W0.data[k];
+    const W: Mat = { rows: F, cols: W0.cols, data: W0.data.slice() };
+    const Wnext: Mat = { rows: F, cols: W0.cols, data: new Float64Array(W.data.length) };
+    /** into ← a W_0 + Cᵀ X. */
+    const form = (into: Mat, a: number, C: Float64Array): Mat => {
+      into.data.set(W0.data);
+      gemmStrided(true, false, 1, rowsOfF(C), X, a, strided(into));
+      return into;
+    };
+    const Z = ws.Z.data;
+    const D = ws.S.data;
+    for (let t = 0; ; t++) {
+      if (hooks.signal?.aborted) throw new AbortedError("cnn training aborted");
+      const record = hooks.onRecord !== undefined && (t % every === 0 || t === iters);
+      Z.set(Z0);
+      if (t > 0) gemmStrided(false, false, 1, G, rowsOfF(C), a, strided(ws.Z));
+      activateRows(act, ws, 0, count);
+      let loss = lossAndSlopes(data, weights, ws, 0, count, t < iters);
+      if (lambda !== 0) {
+        let cz0 = 0;
+        let cz = 0;
+        for (let k = 0; k < C.length; k++) {
+          cz0 += C[k] * Z0[k];
+          cz += C[k] * Z[k];
+        }
+        loss += 0.5 * lambda * (a * a * w0Sq + a * cz0 + cz);
+      }
+      if (!Number.isFinite(loss)) {
+        return {
+          W: t > 0 ? form(W, a, C) : W,
+          steps: t,
+          status: "diverged",
+          diverged: { iteration: t, quantity: "loss", value: loss },
+        };
+      }
+      if (record) hooks.onRecord?.({ t, W: t > 0 ? form(W, a, C) : W, loss, ws });
+      if (t === iters) return { W: t > 0 ? form(W, a, C) : W, steps: t, status: "ok" };
+      // C_{t+1} = (1 − ηλ) C_t − η D_t, and a bound on every |W_{t+1}| entry.
+      const aNext = decay * a;
+      let colMax = 0;
+      for (let j = 0; j < F; j++) {
+        let s = 0;
+        for (let r = 0; r < R; r++) {
+          const k = r * F + j;
+          const v = decay * C[k] - eta * D[k];
+          next[k] = v;
+          s += Math.abs(v);
+        }
+        colMax = Math.max(colMax, s);
+      }
+      const bound = Math.abs(aNext) * w0Max + xMax * colMax;
+      if (!(bound <= threshold)) {
+        // The bound does not rule a divergence out: form W_{t+1} and check it as the primal path does.
+        form(Wnext, aNext, next);
+        const bad = lastBeyond(Wnext.data, threshold);
+        if (bad >= 0) {
+          return {
+            W: t > 0 ? form(W, a, C) : W,
+            steps: t,
+            status: "diverged",
+            diverged: { iteration: t + 1, quantity: "W", value: Wnext.data[bad] },
+          };
+        }
+      }
+      [C, next] = [next, C];
+      a = aNext;
+      hooks.onStep?.(t + 1, iters);
+    }
+  } finally {
+    if ("at" in G) release(G);
   }
 }

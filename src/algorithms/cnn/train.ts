@@ -159,51 +159,54 @@ export function trainCnn(
   if (X.data.length > 0 && X.data.length <= PIN_MAX_DOUBLES) {
     ws.pinnedX = { source: X.data, mat: pinned(X) };
   }
+  let path: Path | null = null;
   try {
-    return cnnPath(config, data, W0.rows, hooks.onRecord !== undefined) === "dual"
-      ? descendDual(config, data, weights, W0, ws, hooks)
-      : descend(config, data, weights, W0, ws, hooks);
+    path =
+      cnnPath(config, data, W0.rows, hooks.onRecord !== undefined) === "dual"
+        ? dualPath(config, data, weights, W0, ws)
+        : primalPath(config, data, weights, W0, ws);
+    return descend(config, ws, path, hooks);
   } finally {
+    path?.dispose();
     if (ws.pinnedX) release(ws.pinnedX.mat);
     ws.pinnedX = null;
   }
 }
 
-function descend(
-  config: CnnTrainConfig,
-  data: PatchDataset,
-  weights: Float64Array,
-  W0: Mat,
-  ws: CnnWorkspace,
-  hooks: CnnTrainHooks,
-): CnnTrainResult {
-  const { activation: act, eta, lambda, iters } = config;
+/**
+ * One way of computing the iterates W_t (see `CnnPath`), driven by `descend`. At every t, `loss`
+ * evaluates L(W_t) and leaves the forward pass in the workspace; `propose` computes W_{t+1} and
+ * returns an entry of it beyond the divergence threshold (or NaN), or null; `accept` moves to it.
+ */
+interface Path {
+  loss(withGradient: boolean): number;
+  /** W_t (formed on demand by a path that does not hold it). */
+  weights(): Mat;
+  propose(): { value: number } | null;
+  accept(): void;
+  dispose(): void;
+}
+
+/** The gradient-descent loop, the same for every path: records, divergence, abort, progress. */
+function descend(config: CnnTrainConfig, ws: CnnWorkspace, path: Path, hooks: CnnTrainHooks): CnnTrainResult {
+  const { iters } = config;
   const every = config.recordEvery ?? 1;
-  const threshold = config.divergenceThreshold ?? 1e8;
-  const W: Mat = { rows: W0.rows, cols: W0.cols, data: W0.data.slice() };
-  const next = new Float64Array(W.data.length);
-  const g = ws.grad.data;
   for (let t = 0; ; t++) {
     if (hooks.signal?.aborted) throw new AbortedError("cnn training aborted");
     const record = hooks.onRecord !== undefined && (t % every === 0 || t === iters);
-    const loss = lossAndGradient(W, act, lambda, data, weights, ws, t < iters);
+    const loss = path.loss(t < iters);
     if (!Number.isFinite(loss)) {
-      return { W, steps: t, status: "diverged", diverged: { iteration: t, quantity: "loss", value: loss } };
+      const diverged = { iteration: t, quantity: "loss" as const, value: loss };
+      return { W: path.weights(), steps: t, status: "diverged", diverged };
     }
-    if (record) hooks.onRecord?.({ t, W, loss, ws });
-    if (t === iters) return { W, steps: t, status: "ok" };
-    const w = W.data;
-    for (let k = 0; k < w.length; k++) next[k] = w[k] - eta * g[k];
-    const bad = lastBeyond(next, threshold);
-    if (bad >= 0) {
-      return {
-        W,
-        steps: t,
-        status: "diverged",
-        diverged: { iteration: t + 1, quantity: "W", value: next[bad] },
-      };
+    if (record) hooks.onRecord?.({ t, W: path.weights(), loss, ws });
+    if (t === iters) return { W: path.weights(), steps: t, status: "ok" };
+    const bad = path.propose();
+    if (bad !== null) {
+      const diverged = { iteration: t + 1, quantity: "W" as const, value: bad.value };
+      return { W: path.weights(), steps: t, status: "diverged", diverged };
     }
-    w.set(next);
+    path.accept();
     hooks.onStep?.(t + 1, iters);
   }
 }
@@ -221,17 +224,42 @@ function maxAbs(v: Float64Array): number {
   return m;
 }
 
-/** Gradient descent on the dual path (see `CnnPath`): same results as `descend` up to rounding. */
-function descendDual(
+/** The primal path: W ← W − η ∇L(W), with ∇L from `lossAndGradient`. */
+function primalPath(
   config: CnnTrainConfig,
   data: PatchDataset,
   weights: Float64Array,
   W0: Mat,
   ws: CnnWorkspace,
-  hooks: CnnTrainHooks,
-): CnnTrainResult {
-  const { activation: act, eta, lambda, iters } = config;
-  const every = config.recordEvery ?? 1;
+): Path {
+  const { activation: act, eta, lambda } = config;
+  const threshold = config.divergenceThreshold ?? 1e8;
+  const W: Mat = { rows: W0.rows, cols: W0.cols, data: W0.data.slice() };
+  const next = new Float64Array(W.data.length);
+  const g = ws.grad.data;
+  return {
+    loss: (withGradient) => lossAndGradient(W, act, lambda, data, weights, ws, withGradient),
+    weights: () => W,
+    propose() {
+      const w = W.data;
+      for (let k = 0; k < w.length; k++) next[k] = w[k] - eta * g[k];
+      const bad = lastBeyond(next, threshold);
+      return bad >= 0 ? { value: next[bad] } : null;
+    },
+    accept: () => W.data.set(next),
+    dispose() {},
+  };
+}
+
+/** The dual path (see `CnnPath`): the same iterates as the primal path up to rounding. */
+function dualPath(
+  config: CnnTrainConfig,
+  data: PatchDataset,
+  weights: Float64Array,
+  W0: Mat,
+  ws: CnnWorkspace,
+): Path {
+  const { activation: act, eta, lambda } = config;
   const threshold = config.divergenceThreshold ?? 1e8;
   const { count } = ws;
   const R = count * ws.P;
@@ -244,33 +272,35 @@ function descendDual(
   const gram = { rows: R, cols: R, data: new Float64Array(R * R) };
   gemmStrided(false, true, 1, X, X, 0, strided(gram));
   const G: Operand = gram.data.length <= PIN_MAX_DOUBLES ? pinned(gram) : strided(gram);
-  try {
-    let a = 1;
-    let C = new Float64Array(R * F);
-    let next = new Float64Array(R * F);
-    const decay = 1 - eta * lambda;
-    const w0Max = maxAbs(W0.data);
-    const xMax = maxAbs(data.X.data);
-    let w0Sq = 0;
-    for (let k = 0; k < W0.data.length; k++) w0Sq += W0.data[k] * W0.data[k];
-    const W: Mat = { rows: F, cols: W0.cols, data: W0.data.slice() };
-    const Wnext: Mat = { rows: F, cols: W0.cols, data: new Float64Array(W.data.length) };
-    /** into ← a W_0 + Cᵀ X. */
-    const form = (into: Mat, a: number, C: Float64Array): Mat => {
-      into.data.set(W0.data);
-      gemmStrided(true, false, 1, rowsOfF(C), X, a, strided(into));
-      return into;
-    };
-    const Z = ws.Z.data;
-    const D = ws.S.data;
-    for (let t = 0; ; t++) {
-      if (hooks.signal?.aborted) throw new AbortedError("cnn training aborted");
-      const record = hooks.onRecord !== undefined && (t % every === 0 || t === iters);
+  let t = 0;
+  let a = 1;
+  let aNext = 1;
+  let C = new Float64Array(R * F);
+  let next = new Float64Array(R * F);
+  const decay = 1 - eta * lambda;
+  const w0Max = maxAbs(W0.data);
+  const xMax = maxAbs(data.X.data);
+  let w0Sq = 0;
+  for (let k = 0; k < W0.data.length; k++) w0Sq += W0.data[k] * W0.data[k];
+  // W_t, formed from (a_t, C_t) when asked for; at t = 0 it is W_0 itself.
+  const W: Mat = { rows: F, cols: W0.cols, data: W0.data.slice() };
+  let formed = true;
+  const Wnext: Mat = { rows: F, cols: W0.cols, data: new Float64Array(W.data.length) };
+  /** into ← a W_0 + Cᵀ X. */
+  const form = (into: Mat, a: number, C: Float64Array): void => {
+    into.data.set(W0.data);
+    gemmStrided(true, false, 1, rowsOfF(C), X, a, strided(into));
+  };
+  const Z = ws.Z.data;
+  const D = ws.S.data;
+  return {
+    loss(withGradient) {
       Z.set(Z0);
       if (t > 0) gemmStrided(false, false, 1, G, rowsOfF(C), a, strided(ws.Z));
       activateRows(act, ws, 0, count);
-      let loss = lossAndSlopes(data, weights, ws, 0, count, t < iters);
+      let loss = lossAndSlopes(data, weights, ws, 0, count, withGradient);
       if (lambda !== 0) {
+        // ‖W_t‖² = a²‖W_0‖² + 2a⟨C, Z_0⟩ + ⟨C, G C⟩ = a²‖W_0‖² + a⟨C, Z_0⟩ + ⟨C, Z_t⟩.
         let cz0 = 0;
         let cz = 0;
         for (let k = 0; k < C.length; k++) {
@@ -279,18 +309,16 @@ function descendDual(
         }
         loss += 0.5 * lambda * (a * a * w0Sq + a * cz0 + cz);
       }
-      if (!Number.isFinite(loss)) {
-        return {
-          W: t > 0 ? form(W, a, C) : W,
-          steps: t,
-          status: "diverged",
-          diverged: { iteration: t, quantity: "loss", value: loss },
-        };
-      }
-      if (record) hooks.onRecord?.({ t, W: t > 0 ? form(W, a, C) : W, loss, ws });
-      if (t === iters) return { W: t > 0 ? form(W, a, C) : W, steps: t, status: "ok" };
+      return loss;
+    },
+    weights() {
+      if (!formed) form(W, a, C);
+      formed = true;
+      return W;
+    },
+    propose() {
       // C_{t+1} = (1 − ηλ) C_t − η D_t, and a bound on every |W_{t+1}| entry.
-      const aNext = decay * a;
+      aNext = decay * a;
       let colMax = 0;
       for (let j = 0; j < F; j++) {
         let s = 0;
@@ -303,24 +331,20 @@ function descendDual(
         colMax = Math.max(colMax, s);
       }
       const bound = Math.abs(aNext) * w0Max + xMax * colMax;
-      if (!(bound <= threshold)) {
-        // The bound does not rule a divergence out: form W_{t+1} and check it as the primal path does.
-        form(Wnext, aNext, next);
-        const bad = lastBeyond(Wnext.data, threshold);
-        if (bad >= 0) {
-          return {
-            W: t > 0 ? form(W, a, C) : W,
-            steps: t,
-            status: "diverged",
-            diverged: { iteration: t + 1, quantity: "W", value: Wnext.data[bad] },
-          };
-        }
-      }
+      if (bound <= threshold) return null;
+      // The bound does not rule a divergence out: form W_{t+1} and check it as the primal path does.
+      form(Wnext, aNext, next);
+      const bad = lastBeyond(Wnext.data, threshold);
+      return bad >= 0 ? { value: Wnext.data[bad] } : null;
+    },
+    accept() {
       [C, next] = [next, C];
       a = aNext;
-      hooks.onStep?.(t + 1, iters);
-    }
-  } finally {
-    if ("at" in G) release(G);
-  }
+      t++;
+      formed = false;
+    },
+    dispose() {
+      if ("at" in G) release(G);
+    },
+  };
 }

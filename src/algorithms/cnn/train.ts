@@ -161,10 +161,11 @@ export function trainCnn(
   }
   let path: Path | null = null;
   try {
+    const inputs = { config, data, weights, W0, ws };
     path =
       cnnPath(config, data, W0.rows, hooks.onRecord !== undefined) === "dual"
-        ? dualPath(config, data, weights, W0, ws)
-        : primalPath(config, data, weights, W0, ws);
+        ? dualPath(inputs)
+        : primalPath(inputs);
     return descend(config, ws, path, hooks);
   } finally {
     path?.dispose();
@@ -185,6 +186,15 @@ interface Path {
   propose(): { value: number } | null;
   accept(): void;
   dispose(): void;
+}
+
+/** What a path starts from: the run's settings, data, example weights, W_0 and workspace. */
+interface PathInputs {
+  config: CnnTrainConfig;
+  data: PatchDataset;
+  weights: Float64Array;
+  W0: Mat;
+  ws: CnnWorkspace;
 }
 
 /** The gradient-descent loop, the same for every path: records, divergence, abort, progress. */
@@ -225,13 +235,7 @@ function maxAbs(v: Float64Array): number {
 }
 
 /** The primal path: W ← W − η ∇L(W), with ∇L from `lossAndGradient`. */
-function primalPath(
-  config: CnnTrainConfig,
-  data: PatchDataset,
-  weights: Float64Array,
-  W0: Mat,
-  ws: CnnWorkspace,
-): Path {
+function primalPath({ config, data, weights, W0, ws }: PathInputs): Path {
   const { activation: act, eta, lambda } = config;
   const threshold = config.divergenceThreshold ?? 1e8;
   const W: Mat = { rows: W0.rows, cols: W0.cols, data: W0.data.slice() };
@@ -252,20 +256,14 @@ function primalPath(
 }
 
 /** The dual path (see `CnnPath`): the same iterates as the primal path up to rounding. */
-function dualPath(
-  config: CnnTrainConfig,
-  data: PatchDataset,
-  weights: Float64Array,
-  W0: Mat,
-  ws: CnnWorkspace,
-): Path {
+function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
   const { activation: act, eta, lambda } = config;
   const threshold = config.divergenceThreshold ?? 1e8;
   const { count } = ws;
   const R = count * ws.P;
   const F = W0.rows;
   const X = xRows(data, ws, 0, R);
-  const rowsOfF = (data: Float64Array) => ({ rows: R, cols: F, data, offset: 0, stride: F });
+  const rowsOfF = (data: Float64Array) => strided({ rows: R, cols: F, data });
   // Once: Z_0 = X W_0ᵀ (the primal path's first forward product, same bits) and G = X Xᵀ.
   const Z0 = new Float64Array(R * F);
   gemmStrided(false, true, 1, X, strided(W0), 0, rowsOfF(Z0));

@@ -194,3 +194,6 @@ export function paramNumber(params: Record<string, unknown>, name: string): numb
   }
   return v;
 }
+
+/** Colour by the estimator of B̂, from the estimator registry (the few-shot figures share it). */
+export const ESTIMATOR_COLOUR = { title: "estimator of B̂", registry: "estimators", names: true } as const;

@@ -3,7 +3,7 @@ import { fitLinearRate } from "../metrics/trace.js";
 import { predictedRateOf } from "../theory/collinsRate.js";
 import { oracleLevel } from "../theory/duBound.js";
 import { KONG_LAW_SLOPES, type KongLaw } from "../theory/kong.js";
-import { CAPTURED_Y } from "./kongQuantities.js";
+import { CAPTURED_Y } from "./kong/quantities.js";
 import type { Curve, LabelValue, RunResult, TheoryRow } from "./types.js";
 
 /**

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { describe, expect, it } from "vitest";
-import { DIST_AXIS_TITLE, rateFigure as RATE, traceFigure as TRACE } from "../experiments/figures/collins.js";
+import { DIST_AXIS_TITLE, rateFigure as RATE, traceFigure as TRACE } from "../experiments/collins/figures.js";
 import type { Curve, Labels } from "../experiments/types.js";
 import type { RunRecord } from "../record/types.js";
 import { buildFigure, type FigureOptions } from "./buildFigure.js";

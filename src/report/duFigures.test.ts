@@ -1,15 +1,15 @@
 import type { TopLevelSpec } from "vega-lite";
 import { describe, expect, it } from "vitest";
-import { duDiversity } from "../experiments/duDiversity.js";
-import { duExcessRisk } from "../experiments/duExcessRisk.js";
+import { duDiversity } from "../experiments/du/diversity.js";
+import { duExcessRisk } from "../experiments/du/excessRisk.js";
 import {
   diversityFigure,
   excessOverOracleFigure,
   excessRiskFigure,
   sinThetaFigure as SIN_THETA,
-} from "../experiments/figures/du.js";
+} from "../experiments/du/figures.js";
+import { tripuraneniMom } from "../experiments/du/tripuraneniMom.js";
 import { resolveParams } from "../experiments/resolve.js";
-import { tripuraneniMom } from "../experiments/tripuraneniMom.js";
 import type { Experiment } from "../experiments/types.js";
 import { runRecord } from "../record/run.js";
 import type { RunRecord } from "../record/types.js";

@@ -2,7 +2,7 @@ import { compile } from "vega-lite";
 import { describe, expect, test } from "vitest";
 import { FigureError } from "../errors.js";
 import type { SeriesFigureSpec } from "../experiments/figureSpec.js";
-import { kongFigures, testMseFigure, thresholdsFigure } from "../experiments/figures/kong.js";
+import { kongFigures, testMseFigure, thresholdsFigure } from "../experiments/kong/figures.js";
 import type { Curve } from "../experiments/types.js";
 import type { RunRecord } from "../record/types.js";
 import { buildFigure, type FigureOptions } from "./buildFigure.js";

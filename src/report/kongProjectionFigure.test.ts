@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { FigureError } from "../errors.js";
-import { kongProjection } from "../experiments/kongProjection.js";
-import { COMPONENT_POINTS, TASK_POINTS } from "../experiments/kongQuantities.js";
+import { kongProjection } from "../experiments/kong/projection.js";
+import { COMPONENT_POINTS, TASK_POINTS } from "../experiments/kong/quantities.js";
 import { recordOf } from "../record/testing.js";
 import type { RunRecord } from "../record/types.js";
 import { experimentFigures } from "./experimentFigures.js";

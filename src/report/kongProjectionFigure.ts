@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { FigureError } from "../errors.js";
-import { COMPONENT_POINTS, PROJECTION_X, PROJECTION_Y, TASK_POINTS } from "../experiments/kongQuantities.js";
+import { COMPONENT_POINTS, PROJECTION_X, PROJECTION_Y, TASK_POINTS } from "../experiments/kong/quantities.js";
 import type { RunRecord } from "../record/types.js";
 import { paramsText } from "./figureText.js";
 import { assembleFigure, PALETTE } from "./theme.js";

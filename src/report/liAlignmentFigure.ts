@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { FigureError } from "../errors.js";
-import { LI_PARAMS } from "../experiments/figures/li.js";
+import { LI_PARAMS } from "../experiments/li/figures.js";
 import type { RunRecord } from "../record/types.js";
 import { aggregateRecord } from "./aggregate.js";
 import { bandText, conditionTitle, paramsText, plural } from "./figureText.js";

@@ -1,10 +1,10 @@
 import type { TopLevelSpec } from "vega-lite";
 import { beforeAll, describe, expect, test } from "vitest";
 import { fakeCifar10c } from "../data/testing.js";
-import { errorFigure, gapFigure, tasksFigure } from "../experiments/figures/li.js";
-import { liCifar10c } from "../experiments/liCifar10c.js";
-import { liDynamics } from "../experiments/liDynamics.js";
-import { liMultitaskCnn } from "../experiments/liMultitaskCnn.js";
+import { liCifar10c } from "../experiments/li/cifar10c.js";
+import { liDynamics } from "../experiments/li/dynamics.js";
+import { errorFigure, gapFigure, tasksFigure } from "../experiments/li/figures.js";
+import { liMultitaskCnn } from "../experiments/li/multitaskCnn.js";
 import { resolveParams } from "../experiments/resolve.js";
 import type { Experiment } from "../experiments/types.js";
 import { runRecord } from "../record/run.js";

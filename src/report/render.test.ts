@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
 import { afterAll, describe, expect, it } from "vitest";
-import { traceFigure as TRACE } from "../experiments/figures/collins.js";
+import { traceFigure as TRACE } from "../experiments/collins/figures.js";
 import type { Curve } from "../experiments/types.js";
 import type { RunRecord } from "../record/types.js";
 import { buildFigure } from "./buildFigure.js";

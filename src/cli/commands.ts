@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { claimsCommand } from "./claims.js";
 import { fewShotCommands } from "./fit.js";
 
 /**
@@ -8,4 +9,4 @@ import { fewShotCommands } from "./fit.js";
  */
 export type CommandModule = (program: Command) => void;
 
-export const COMMAND_MODULES: CommandModule[] = [fewShotCommands];
+export const COMMAND_MODULES: CommandModule[] = [fewShotCommands, claimsCommand];

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { methods } from "../algorithms/methods.js";
 import { estimators } from "../algorithms/representation/estimators.js";
 import { MetarepError } from "../errors.js";
+import { checkFailures } from "../experiments/claims.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { checkSize, resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
 import { estimateMemory } from "../experiments/resources.js";
@@ -16,13 +17,14 @@ import { loadedPlugins, loadPlugins, pluginsUsed, requirePlugins } from "../plug
 import { compareResults, parseRecord } from "../record/file.js";
 import { mergeByGridPoint } from "../record/merge.js";
 import { assembleRecord, runRecord } from "../record/run.js";
-import { theoryRowsOf } from "../record/theory.js";
 import type { PluginRef, RunRecord } from "../record/types.js";
+import { verdictsOf } from "../record/verdicts.js";
 import type { Registry, RegistryEntry } from "../registry.js";
 import { experimentFigures } from "../report/experimentFigures.js";
 import { writeFigure } from "../report/render.js";
-import { writeReport } from "../report/storeReport.js";
+import { reportVerdicts, writeReport } from "../report/storeReport.js";
 import { formatTable, summaryRows } from "../report/summaryTable.js";
+import { verdictLines } from "../report/verdicts.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
 import { InlineExecutor } from "../sweep/executors/inline.js";
 import { ThreadsExecutor } from "../sweep/executors/threads.js";
@@ -30,6 +32,7 @@ import { acquireStoreLock, type StoreLock } from "../sweep/lock.js";
 import { runSweep } from "../sweep/runSweep.js";
 import { byCost, type Cell, cellsOf, expandSweep, sweepSpecSchema } from "../sweep/spec.js";
 import { METAREP_VERSION } from "../version.js";
+import { ClaimsCheckError } from "./claims.js";
 import { COMMAND_MODULES } from "./commands.js";
 import { getDatasetLoader } from "./datasets.js";
 import { collect, parseIntFlag, parseSets, UsageError } from "./flags.js";
@@ -47,7 +50,7 @@ import {
 import { fsErrorLine, isUserFsError, prepareOutputDir, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
 import { CellsFailedError, sweepCommands } from "./sweepCommands.js";
-import { theoryLines } from "./theoryLines.js";
+import { terminalWidth } from "./terminal.js";
 
 /** A validated run: from flags (`plan`) or from a stored record (`planFromRecord`). */
 interface RunPlan {
@@ -458,14 +461,16 @@ Examples:
       const workers = workersOf(opts.workers);
       // The output directory is checked and created before anything is computed.
       const prepared = prepareOutputDir(opts.out, "--out", p.exp.id);
-      const record = await withOutput(prepared, () => execute(p, Boolean(opts.json || opts.quiet), workers));
+      const ran = await withOutput(prepared, () => execute(p, Boolean(opts.json || opts.quiet), workers));
+      const record = { ...ran, verdicts: verdictsOf(ran) };
       const figs = await writeOutputs(p.exp, record, resolve(opts.out));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(record)}\n`);
         return;
       }
       process.stdout.write(`${p.exp.title}\n${p.command}\n\n${formatTable(summaryRows(record))}\n`);
-      for (const l of theoryLines(theoryRowsOf(record))) process.stdout.write(`${l}\n`);
+      const verdicts = record.verdicts.map((v) => ({ ...v, experiment: p.exp.id }));
+      for (const l of verdictLines(verdicts, terminalWidth())) process.stdout.write(`${l}\n`);
       process.stdout.write(
         `\nrecord: ${rel(join(resolve(opts.out), p.exp.id, "record.json"))}\nfigures: ${figs.map(rel).join(", ")}\n`,
       );
@@ -490,6 +495,10 @@ Examples:
       "--max-memory <size>",
       `refuse an estimated memory above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
     )
+    .option(
+      "--check",
+      "exit 1 when a claim is not reproduced at the size where it counts (inconclusive does not fail; a known disagreement fails only if it turns reproduced)",
+    )
     .action(
       async (
         ids: string[],
@@ -501,6 +510,7 @@ Examples:
           workers?: string;
           maxCells?: string;
           maxMemory?: string;
+          check?: boolean;
         },
       ) => {
         const chosen = ids.length
@@ -591,14 +601,28 @@ Examples:
         for (const s of sections) {
           for (const pt of s.points) {
             process.stdout.write(`\n== ${s.manifest.experiment}: ${s.title}\n${formatTable(pt.rows)}\n`);
-            for (const l of theoryLines(pt.theory)) process.stdout.write(`${l}\n`);
           }
         }
+        const verdicts = reportVerdicts(sections);
+        writeFileAtomic(join(out, "verdicts.json"), `${JSON.stringify(verdicts, null, 1)}\n`);
+        process.stdout.write(`\n${verdictLines(verdicts, terminalWidth()).join("\n")}\n`);
         process.stdout.write(
-          `\nDone in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${workers} worker threads. Report: ${rel(path)} (figures and records under ${rel(out)}/<experiment>/)\n`,
+          `\nDone in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${workers} worker threads. Report: ${rel(path)} (figures and records under ${rel(out)}/<experiment>/; verdicts in ${rel(join(out, "verdicts.json"))})\n`,
         );
         if (failures > 0)
           throw new CellsFailedError(`${failures} cells failed; see the report's failure tables.`);
+        if (opts.check) {
+          const failing = checkFailures(verdicts);
+          if (failing.length > 0)
+            throw new ClaimsCheckError(
+              `--check: ${failing.length} claim${failing.length === 1 ? "" : "s"} failed: ${failing
+                .map(
+                  (v) =>
+                    `${v.experiment}/${v.claim} (${v.verdict}${v.knownDisagreement ? ", a known disagreement that no longer holds" : ""})`,
+                )
+                .join(", ")}.`,
+            );
+        }
       },
     );
 

@@ -1,13 +1,14 @@
 import { Queue } from "bullmq";
 import { mergeByGridPoint } from "../record/merge.js";
-import { theoryRowsOf } from "../record/theory.js";
 import type { PluginRef } from "../record/types.js";
+import { verdictsOf } from "../record/verdicts.js";
 import { formatTable, summaryRows } from "../report/summaryTable.js";
+import { verdictLines } from "../report/verdicts.js";
 import { DEFAULT_QUEUE } from "../sweep/executors/distributed.js";
 import { connectRedis, redactUrl } from "../sweep/redis.js";
 import type { QueueRoute } from "../sweep/routing.js";
 import { readRecords } from "../sweep/store.js";
-import { theoryLines } from "./theoryLines.js";
+import { terminalWidth } from "./terminal.js";
 
 /**
  * What `sweep` tells its user beyond the progress bar (issue 14, item 7): with `--redis`, how many
@@ -116,7 +117,12 @@ export function sweepSummary(dir: string): string {
   for (const rec of merged) {
     const title = rec.gridPoint ? `grid point ${rec.gridPoint}` : "all cells";
     const lines = [`== ${title} (${rec.seedIndices.length} seeds)`, formatTable(summaryRows(rec))];
-    lines.push(...theoryLines(theoryRowsOf(rec)));
+    lines.push(
+      ...verdictLines(
+        verdictsOf(rec).map((v) => ({ ...v, experiment: rec.experiment })),
+        terminalWidth(),
+      ),
+    );
     parts.push(lines.join("\n"));
   }
   return parts.join("\n\n");

@@ -22,6 +22,8 @@ export interface CustomFigureSpec {
   kind: "custom";
   /** File name the figure is written under, e.g. "projection". */
   name: string;
+  /** The paper's figure this one mirrors, as read in its text (e.g. "Collins et al., Figure 1"). */
+  mirrors?: string;
   /** Registered figure kind, e.g. "kong-projection". */
   builder: string;
 }
@@ -156,6 +158,11 @@ export interface SeriesFigureSpec {
   kind?: "series";
   /** File name the figure is written under, e.g. "dist". */
   name: string;
+  /**
+   * The paper's figure this one mirrors, as read in its text (e.g. "Collins et al., Figure 1");
+   * absent where no figure number was verified, and the caption then says it is metarep's own view.
+   */
+  mirrors?: string;
   select: CurveSelection;
   /** Default: `{ kind: "band" }`. */
   stat?: StatSpec;

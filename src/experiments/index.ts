@@ -1,4 +1,5 @@
 export * from "./bouniot/index.js";
+export * from "./claims.js";
 export * from "./collins/index.js";
 export * from "./du/index.js";
 export * from "./familyParams.js";
@@ -13,5 +14,4 @@ export * from "./registry.js";
 export * from "./resolve.js";
 export * from "./runner.js";
 export * from "./sweepProbe.js";
-export * from "./theoryRows.js";
 export * from "./types.js";

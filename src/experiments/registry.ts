@@ -1,5 +1,6 @@
 import { UnknownNameError } from "../errors.js";
 import { Registry } from "../registry.js";
+import { checkClaims } from "./claims.js";
 import { bouniotRegularisation } from "./bouniot/regularisation.js";
 import { collinsConvergence } from "./collins/convergence.js";
 import { collinsDiversity } from "./collins/diversity.js";
@@ -48,10 +49,11 @@ for (const e of [
   liCifar10c,
   sweepProbe,
 ] as unknown as Experiment[])
-  experiments.register(e);
+  registerExperiment(e);
 
 /** Add an experiment (a plug-in's, or a library user's); its id must be new. */
 export function registerExperiment(e: Experiment, source?: string): Experiment {
+  checkClaims(e.id, e.claims ?? []);
   return experiments.register(e, source);
 }
 

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Key } from "../rng/key.js";
+import type { Claim } from "./claims.js";
 import type { FigureSpec } from "./figureSpec.js";
 
 /** Label values that identify a curve: method name, condition values (µ, m_in, …). */
@@ -140,15 +141,10 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
    * the scalars together, diverged if any part diverged.
    */
   combine?(params: z.output<S>, parts: readonly ConditionPart[]): RunResult;
-  /** Measured-vs-theory rows of a (multi-seed) result, for summaries and the report. */
-  compare?(params: z.output<S>, seeds: readonly RunResult[]): TheoryRow[];
-}
-
-/** One measured quantity beside its theoretical value. */
-export interface TheoryRow {
-  quantity: string;
-  measured: number | null;
-  theory: number;
-  /** How "measured" was obtained, e.g. "median over 10 seeds of the fitted rate". */
-  note: string;
+  /**
+   * The claims of its paper that it tests (DESIGN.md `Claim`): each with its statement, where it
+   * stands in the paper, what is measured and the test. `run`, `reproduce`, the report, the page
+   * and `reproduce --check` judge them over seeds (src/experiments/claims.ts).
+   */
+  claims?: readonly Claim[];
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { methods } from "../algorithms/methods.js";
 import { estimators } from "../algorithms/representation/estimators.js";
+import { checkClaims } from "../experiments/claims.js";
 import { experiments } from "../experiments/registry.js";
 import type { Experiment } from "../experiments/types.js";
 import { type TaskFamily, taskFamilies } from "../models/taskFamilies.js";
@@ -53,6 +54,11 @@ function adaptExperiment(s: EntrySource, raw: unknown, index: number): Experimen
     );
   }
   const e = raw as Experiment;
+  try {
+    checkClaims(e.id, e.claims ?? []);
+  } catch (err) {
+    throw new PluginError(`plug-in ${s.plugin} (${s.file}): experiment "${e.id}": claims: ${(err as Error).message}.`);
+  }
   for (const size of ["smoke", "paper"] as const) {
     const p = e.params.safeParse(e.sizes[size]);
     if (!p.success) {

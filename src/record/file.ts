@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { formatValue, MetarepError } from "../errors.js";
+import { VERDICT_WORDS, type VerdictWord } from "../experiments/claims.js";
 import { canonicalJson } from "../experiments/keys.js";
 import { describeIssue, issuePath, ParamValidationError, parseParams } from "../experiments/params.js";
 import { getExperiment } from "../experiments/registry.js";
@@ -82,6 +83,21 @@ const recordSchema = z.strictObject({
         id: z.string().min(1),
         file: z.string().min(1),
         sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
+      }),
+    )
+    .optional(),
+  verdicts: z
+    .array(
+      z.strictObject({
+        claim: z.string().min(1),
+        verdict: z.enum(VERDICT_WORDS as [VerdictWord, ...VerdictWord[]]),
+        measured: z.number().nullable(),
+        interval: z.tuple([z.number(), z.number()]).nullable(),
+        expected: z.string(),
+        seeds: z.number().int().min(0),
+        note: z.string().optional(),
+        indicative: z.boolean().optional(),
+        knownDisagreement: z.boolean().optional(),
       }),
     )
     .optional(),

@@ -1,3 +1,4 @@
+import type { Verdict } from "../experiments/claims.js";
 import type { Condition, RunResult, SizeName, Status } from "../experiments/types.js";
 
 /**
@@ -35,6 +36,11 @@ export interface RunRecord {
   dataset?: { kind: string; path: string; digest: string };
   /** The plug-ins the run used (by id in its experiment or parameters); absent when none. */
   plugins?: PluginRef[];
+  /**
+   * A `run` record's verdicts: each claim of its experiment judged over the record's seeds
+   * (src/experiments/claims.ts). Recomputable from the record; stored so a reader needs no code.
+   */
+  verdicts?: Verdict[];
   /** The command line that reproduces this record. */
   command: string;
   startedAt: string;

@@ -2,11 +2,10 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { fakeCifar10c } from "../data/testing.js";
 import { listExperiments } from "../experiments/registry.js";
 import { resolveParams } from "../experiments/resolve.js";
-import { theoryRows } from "../experiments/theoryRows.js";
 import type { Experiment } from "../experiments/types.js";
 import { runRecord } from "../record/run.js";
-import { theoryRowsOf } from "../record/theory.js";
 import type { RunRecord } from "../record/types.js";
+import { verdictsOf } from "../record/verdicts.js";
 import { buildFigure } from "./buildFigure.js";
 import { figureSpecsOf } from "./experimentFigures.js";
 import { summaryRows } from "./summaryTable.js";
@@ -15,7 +14,7 @@ import { compileStrict, figureRows } from "./testing.js";
 /**
  * Every registered experiment at smoke size with one seed: each figure it declares compiles
  * without warnings and carries its series, its summary table names only quantities it holds, and
- * its measured-vs-theory rows exist where it has a theory value.
+ * every claim it declares gets a verdict from its record.
  */
 
 const experiments = listExperiments();
@@ -99,20 +98,32 @@ describe("every experiment at smoke size", () => {
     }
   });
 
-  test.each(ids.filter(([id]) => theoryRows[id] !== undefined))(
-    "%s: measured vs theory rows come from the experiment's declaration",
+  test.each(ids)(
+    "%s: declares at least one claim with a source, and each gets a verdict from the record",
     (_id, e) => {
-      const rows = theoryRowsOf(records.get(e.id)!);
-      expect(rows.length).toBeGreaterThan(0);
-      for (const r of rows) expect(Number.isFinite(r.theory)).toBe(true);
-      expect(rows.some((r) => r.measured !== null)).toBe(true);
+      expect(e.claims?.length ?? 0).toBeGreaterThan(0);
+      for (const c of e.claims ?? []) {
+        expect(c.source.paper.length).toBeGreaterThan(0);
+        expect(c.source.where.length).toBeGreaterThan(0);
+      }
+      const verdicts = verdictsOf(records.get(e.id)!);
+      expect(verdicts.map((v) => v.claim)).toEqual(e.claims!.map((c) => c.id));
+      // One seed at smoke size: every verdict is indicative, and none is "reproduced" from one seed
+      // of a value, slope or band test (no spread to judge it by).
+      for (const v of verdicts) {
+        expect(v.indicative).toBe(true);
+        const kind = e.claims!.find((c) => c.id === v.claim)!.test.kind;
+        if (kind === "value" || kind === "slope" || kind === "band") expect(v.verdict).not.toBe("reproduced");
+      }
     },
   );
 
-  test("Collins et al.'s contraction per iteration is within 10% of αβµ² at smoke size", () => {
-    const e = experiments.find((x) => x.id === "collins-diversity")!;
-    const rows = theoryRowsOf(records.get(e.id)!);
-    expect(rows.map((r) => r.quantity)).toContain("anil contraction 1 − rate at µ=1");
-    for (const r of rows) expect(Math.abs(r.measured! - r.theory) / r.theory).toBeLessThan(0.1);
+  test("Collins et al.'s contraction per iteration is measured within 10% of αβµ² at smoke size", () => {
+    const rec = records.get("collins-diversity")!;
+    const v = verdictsOf(rec).find((x) => x.claim === "rate-mu-1")!;
+    const alpha = rec.params.alpha as number;
+    const beta = rec.params.beta as number;
+    expect(v.measured).not.toBeNull();
+    expect(Math.abs(v.measured! - alpha * beta) / (alpha * beta)).toBeLessThan(0.1);
   });
 });

@@ -14,9 +14,17 @@ export function experimentFigures(
   exp: Experiment,
   record: RunRecord,
   options: FigureOptions = {},
-): { name: string; spec: TopLevelSpec }[] {
+): { name: string; spec: TopLevelSpec; caption: string }[] {
   return figureSpecsOf(exp).map((s) => ({
     name: s.name,
     spec: buildFigure(s, record, { title: exp.title, ...options }),
+    caption: figureCaption(s),
   }));
+}
+
+/** What a figure's caption says of its source: the paper's figure it mirrors, or that it is our own view. */
+export function figureCaption(s: FigureSpec): string {
+  return s.mirrors
+    ? `Mirrors ${s.mirrors}.`
+    : "metarep's own view of the claims below (no figure of the paper was matched to it in the paper's text).";
 }

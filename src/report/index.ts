@@ -11,3 +11,4 @@ export * from "./seriesStyle.js";
 export * from "./storeReport.js";
 export * from "./summaryTable.js";
 export * from "./theme.js";
+export * from "./verdicts.js";

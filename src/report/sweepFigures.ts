@@ -1,7 +1,10 @@
 import type { TopLevelSpec } from "vega-lite";
+import { acceptanceRegion } from "../experiments/claims.js";
 import { canonicalJson } from "../experiments/keys.js";
-import type { Labels, TheoryRow } from "../experiments/types.js";
+import { getExperiment } from "../experiments/registry.js";
+import type { Labels } from "../experiments/types.js";
 import type { RunRecord } from "../record/types.js";
+import { verdictsOf } from "../record/verdicts.js";
 import { metricColumn } from "./summaryTable.js";
 import { FIGURE_CONFIG, OPAQUE_SYMBOLS, OVERLAY_COLOR, PALETTE } from "./theme.js";
 
@@ -9,7 +12,7 @@ import { FIGURE_CONFIG, OPAQUE_SYMBOLS, OVERLAY_COLOR, PALETTE } from "./theme.j
  * Figures of a sweep as a whole (what a sweep is for): each summary metric of the curves (median
  * over seeds with its 10–90 % band) against each numeric grid axis, one series per curve (method
  * and condition), one panel per value of the other grid coordinates; and, where the experiment
- * has a theory value (`compare`), measured against predicted along each axis.
+ * declares numeric claims, each claim's measurement against the region it accepts along each axis.
  */
 
 export interface SweepFigure {
@@ -168,70 +171,98 @@ export function metricAxisFigures(records: readonly RunRecord[], axes: readonly 
 }
 
 /**
- * Measured against the experiment's theory value along each numeric axis: one figure per axis,
- * one panel per theory quantity (as `compare` names it), measured (points, solid) and theory
- * (black, dashed), one series per value of the other grid coordinates.
+ * The experiment's numeric claims (value, slope, band tests) along each numeric grid axis: one
+ * figure per axis, one panel per claim; the median over seeds with its 95 % bootstrap interval
+ * (points and bars), the accepted region (grey band), one series per value of the other grid
+ * coordinates. The verdicts are the same as the report's tables (src/record/verdicts.ts).
  */
-export function theoryAxisFigures(
-  records: readonly RunRecord[],
-  axes: readonly string[],
-  theoryOf: (r: RunRecord) => TheoryRow[],
-): SweepFigure[] {
+export function claimAxisFigures(records: readonly RunRecord[], axes: readonly string[]): SweepFigure[] {
   const out: SweepFigure[] = [];
-  const rowsOf = records.map((r) => ({ r, theory: theoryOf(r) }));
-  if (rowsOf.every((x) => x.theory.length === 0)) return out;
+  const rowsOf = records.map((r) => {
+    const exp = getExperiment(r.experiment);
+    return { r, exp, verdicts: verdictsOf(r) };
+  });
+  const numericClaims = (e: (typeof rowsOf)[number]) =>
+    (e.exp.claims ?? []).filter(
+      (c) => c.test.kind === "value" || c.test.kind === "slope" || c.test.kind === "band",
+    );
+  if (rowsOf.every((x) => numericClaims(x).length === 0)) return out;
   for (const axis of numericAxes(records, axes)) {
     const others = axes.filter((a) => a !== axis);
     const values: Record<string, unknown>[] = [];
-    for (const { r, theory } of rowsOf) {
-      const rest = readableLabels(Object.fromEntries(others.map((a) => [a, r.grid?.[a]])));
-      for (const t of theory) {
-        const x = r.grid?.[axis] as number;
-        values.push({ x, quantity: t.quantity, series: `theory (${rest})`, y: t.theory, kind: "theory" });
-        if (t.measured !== null)
+    for (const row of rowsOf) {
+      const rest = readableLabels(Object.fromEntries(others.map((a) => [a, row.r.grid?.[a]]))) || "all";
+      const x = row.r.grid?.[axis] as number;
+      for (const c of numericClaims(row)) {
+        const v = row.verdicts.find((w) => w.claim === c.id);
+        const region = acceptanceRegion(c.test, row.r.params);
+        if (region)
+          values.push({ x, claim: c.id, series: rest, kind: "expected", lo: region.lo, hi: region.hi });
+        if (v && v.measured !== null)
           values.push({
             x,
-            quantity: t.quantity,
-            series: `measured (${rest})`,
-            y: t.measured,
+            claim: c.id,
+            series: rest,
             kind: "measured",
+            y: v.measured,
+            lo: v.interval?.[0] ?? v.measured,
+            hi: v.interval?.[1] ?? v.measured,
+            verdict: v.verdict,
           });
       }
     }
-    const quantities = [...new Set(values.map((v) => String(v.quantity)))];
+    const claims = [...new Set(values.map((v) => String(v.claim)))];
     out.push({
-      name: `theory-vs-${axis}`.replace(/[^A-Za-z0-9_.=-]+/g, "_"),
+      name: `claims-vs-${axis}`.replace(/[^A-Za-z0-9_.=-]+/g, "_"),
       spec: {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         config: FIGURE_CONFIG,
         title: {
-          text: `Measured vs theory against ${axis}`,
-          subtitle: ["theory rows of the experiment's compare(); medians over seeds as it defines them"],
+          text: `The experiment's claims against ${axis}`,
+          subtitle: [
+            "median over seeds with its 95 % bootstrap interval; grey: the region the claim accepts",
+          ],
         },
         data: { values },
-        facet: { field: "quantity", type: "nominal", title: null, sort: quantities },
-        columns: Math.min(3, quantities.length),
+        facet: { field: "claim", type: "nominal", title: null, sort: claims },
+        columns: Math.min(3, claims.length),
         resolve: { scale: { y: "independent" } },
         spec: {
           width: 240,
           height: 160,
           layer: [
             {
-              transform: [{ filter: "datum.kind === 'theory'" }],
-              mark: { type: "line", color: OVERLAY_COLOR, strokeDash: [4, 3] },
+              transform: [{ filter: "datum.kind === 'expected'" }],
+              mark: { type: "area", color: OVERLAY_COLOR, opacity: 0.15 },
               encoding: {
                 x: { field: "x", type: "quantitative", title: axis },
-                y: { field: "y", type: "quantitative", title: null, scale: { zero: false } },
+                y: {
+                  field: "lo",
+                  type: "quantitative",
+                  title: "measured (median over seeds)",
+                  scale: { zero: false },
+                },
+                y2: { field: "hi" },
                 detail: { field: "series" },
+              },
+            },
+            {
+              transform: [{ filter: "datum.kind === 'measured'" }],
+              mark: { type: "rule" },
+              encoding: {
+                x: { field: "x", type: "quantitative" },
+                y: { field: "lo", type: "quantitative" },
+                y2: { field: "hi" },
+                color: { field: "series", type: "nominal", title: "other coordinates" },
               },
             },
             {
               transform: [{ filter: "datum.kind === 'measured'" }],
               mark: { type: "line", point: true },
               encoding: {
-                x: { field: "x", type: "quantitative", title: axis },
-                y: { field: "y", type: "quantitative", title: null, scale: { zero: false } },
-                color: { field: "series", type: "nominal", title: "measured at" },
+                x: { field: "x", type: "quantitative" },
+                y: { field: "y", type: "quantitative" },
+                color: { field: "series", type: "nominal", title: "other coordinates" },
               },
             },
           ],

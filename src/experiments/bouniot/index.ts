@@ -1,2 +1,3 @@
+export * from "./claims.js";
 export * from "./figures.js";
 export * from "./regularisation.js";

@@ -6,14 +6,14 @@ import { getEstimator } from "../../algorithms/representation/estimators.js";
 import { targetExcessRisks } from "../../algorithms/representation/targetStage.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { conditionNumber } from "../../metrics/conditioning.js";
-import { finiteMedian } from "../../metrics/median.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { fewShotKeys, sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { foldInString, type Key } from "../../rng/key.js";
 import { estimatorOptions, fewShotFields, fewShotModel, joinSettings, pairedExcess } from "../fewShot.js";
 import { trainConfig } from "../gbml.js";
 import { listOf, nonNegative, posInt, positive } from "../params.js";
-import type { Condition, Curve, Experiment, RunContext, RunResult, TheoryRow } from "../types.js";
+import type { Condition, Curve, Experiment, RunContext, RunResult } from "../types.js";
+import { bouniotClaims } from "./claims.js";
 import { bouniotFigures } from "./figures.js";
 
 const PARTS = ["collins", "du"] as const;
@@ -207,6 +207,7 @@ export const bouniotRegularisation: Experiment<typeof schema> = {
   description:
     "dist, W′ diagnostics and few-shot excess risk without and with λ1κ(W)² + λ2‖WWᵀ‖_F, vs µ and κ(W*)",
   figures: bouniotFigures,
+  claims: bouniotClaims,
   params: schema,
   sizes: {
     smoke: {
@@ -233,43 +234,4 @@ export const bouniotRegularisation: Experiment<typeof schema> = {
     return runDu(p, c.kappa as number, foldInString(key, "du"), ctx);
   },
   combine: (_p, parts) => joinSettings(parts, "kappa"),
-  compare(p, seeds) {
-    // What the penalty did, seed by seed at the same data: the median ratio penalised / plain of
-    // the final dist (Collins part) and of the few-shot excess over the oracle (Du part). The
-    // "theory" is 1, no effect: below 1 the penalty helped, above it hurt.
-    const rows: TheoryRow[] = [];
-    const ratio = (pick: (on: boolean, r: RunResult) => number | undefined) =>
-      finiteMedian(
-        seeds
-          .map((r) => [pick(true, r), pick(false, r)])
-          .filter((v): v is [number, number] => v.every((x) => typeof x === "number" && x > 0))
-          .map(([on, off]) => on / off),
-      );
-    const find = (r: RunResult, labels: Record<string, unknown>, yName: string) =>
-      r.curves.find((c) => c.yName === yName && Object.entries(labels).every(([k, v]) => c.labels[k] === v));
-    const note = `median over ${seeds.length} seeds of penalised / plain at the same data (λ1 = ${p.lambda_cond}, λ2 = ${p.lambda_norm}); 1 = no effect`;
-    if (p.parts.includes("collins"))
-      for (const mu of p.mus)
-        rows.push({
-          quantity: `ANIL final dist, penalised / plain, µ=${mu}`,
-          measured: ratio((on, r) =>
-            find(r, { part: "collins", mu, penalty: on ? "on" : "off" }, "dist")?.y.at(-1),
-          ),
-          theory: 1,
-          note,
-        });
-    if (p.parts.includes("du"))
-      for (const m of p.erm_methods)
-        p.kappas.forEach((kappa, i) => {
-          rows.push({
-            quantity: `${m} excess over oracle, penalised / plain, κ(W*)=${kappa}`,
-            measured: ratio(
-              (on, r) => find(r, { method: m, penalty: on ? "on" : "off" }, "excess over oracle")?.y[i],
-            ),
-            theory: 1,
-            note,
-          });
-        });
-    return rows;
-  },
 };

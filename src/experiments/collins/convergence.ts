@@ -1,6 +1,6 @@
 import { gbmlSchema, runGbml } from "../gbml.js";
-import { theoryRows } from "../theoryRows.js";
 import type { Experiment } from "../types.js";
+import { collinsConvergenceClaims } from "./claims.js";
 import { collinsFigures } from "./figures.js";
 
 /**
@@ -15,7 +15,7 @@ export const collinsConvergence: Experiment<typeof gbmlSchema> = {
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist(B, B*) per iteration for the five methods, population loss (m = ∞)",
   figures: collinsFigures["collins-convergence"],
-  compare: theoryRows["collins-convergence"],
+  claims: collinsConvergenceClaims,
   params: gbmlSchema,
   sizes: { smoke: { iters: 150 }, paper: { iters: 400 } },
   seeds: { smoke: 3, paper: 10 },

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { predictedRate } from "../../theory/collinsRate.js";
 import { checkDims, checkGbmlFamily, gbmlFields, runGbml } from "../gbml.js";
 import { listOf, nonNegative, positive } from "../params.js";
-import { theoryRows } from "../theoryRows.js";
 import type { Experiment } from "../types.js";
+import { collinsDiversityClaims } from "./claims.js";
 import { collinsFigures } from "./figures.js";
 
 const { mu: _mu, ...fields } = gbmlFields;
@@ -42,7 +42,7 @@ export const collinsDiversity: Experiment<typeof schema> = {
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "fitted linear rate of dist vs µ, against 1 − αβµ²",
   figures: collinsFigures["collins-diversity"],
-  compare: theoryRows["collins-diversity"],
+  claims: collinsDiversityClaims,
   params: schema,
   sizes: { smoke: { mus: [1, 0.5], iters: 400 }, paper: { iters: 4000 } },
   seeds: { smoke: 3, paper: 10 },

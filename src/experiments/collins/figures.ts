@@ -70,7 +70,13 @@ export const rateFigure: SeriesFigureSpec = {
 
 /** The figures of each Collins et al. experiment, by experiment id. */
 export const collinsFigures: Record<string, readonly FigureSpec[]> = {
-  "collins-convergence": [traceFigure],
+  "collins-convergence": [
+    {
+      ...traceFigure,
+      mirrors:
+        "Collins et al. (ICML 2022), Figure 1: dist per iteration of the four meta-methods and average-loss GD",
+    },
+  ],
   "collins-diversity": [rateFigure, traceFigure],
   "collins-finite-samples": [traceFigure],
   "collins-head-init": [traceFigure],

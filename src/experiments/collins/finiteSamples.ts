@@ -2,6 +2,7 @@ import { z } from "zod";
 import { checkDims, checkGbmlFamily, gbmlFields, runGbml } from "../gbml.js";
 import { listOf, nonNegative, posInt } from "../params.js";
 import type { Condition, Experiment } from "../types.js";
+import { collinsFiniteSamplesClaims } from "./claims.js";
 import { collinsFigures } from "./figures.js";
 
 const { m_in: _mi, m_out: _mo, n: _n, sigma: _s, ...fields } = gbmlFields;
@@ -46,6 +47,7 @@ export const collinsFiniteSamples: Experiment<typeof schema> = {
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist per iteration for m ∈ ms, n ∈ ns, σ ∈ sigmas, and the m_in = ∞ / m_out = ∞ splits",
   figures: collinsFigures["collins-finite-samples"],
+  claims: collinsFiniteSamplesClaims,
   params: schema,
   sizes: {
     smoke: { ms: [10], ns: [20], sigmas: [0], iters: 300 },

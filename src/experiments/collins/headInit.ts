@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { checkDims, checkGbmlFamily, gbmlFields, runGbml } from "../gbml.js";
 import { listOf, nonNegative } from "../params.js";
-import { theoryRows } from "../theoryRows.js";
 import type { Experiment } from "../types.js";
+import { collinsHeadInitClaims } from "./claims.js";
 import { collinsFigures } from "./figures.js";
 
 const { w0: _w0, ...fields } = gbmlFields;
@@ -27,7 +27,7 @@ export const collinsHeadInit: Experiment<typeof schema> = {
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist per iteration for ‖w₀‖ ∈ w0s; divergence is reported with its iteration",
   figures: collinsFigures["collins-head-init"],
-  compare: theoryRows["collins-head-init"],
+  claims: collinsHeadInitClaims,
   params: schema,
   sizes: { smoke: { iters: 200 }, paper: { iters: 400 } },
   seeds: { smoke: 3, paper: 10 },

@@ -1,3 +1,4 @@
+export * from "./claims.js";
 export * from "./convergence.js";
 export * from "./diversity.js";
 export * from "./figures.js";

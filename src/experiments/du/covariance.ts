@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duBound, fitConstant, oracleLevel } from "../../theory/duBound.js";
+import { duBound, oracleLevel } from "../../theory/duBound.js";
 import {
   checkFewShot,
   fewShotFields,
@@ -10,7 +10,8 @@ import {
   sweepCurves,
 } from "../fewShot.js";
 import { listOf } from "../params.js";
-import type { Experiment, RunResult, TheoryRow } from "../types.js";
+import type { Experiment, RunResult } from "../types.js";
+import { duCovarianceClaims } from "./claims.js";
 import { factorOf, sourceVariances, targetVariances } from "./covarianceFactor.js";
 import { duFigures } from "./figures.js";
 
@@ -49,6 +50,7 @@ export const duCovariance: Experiment<typeof schema> = {
   description:
     "excess risk vs the covariance-dominance factor c, with the c-corrected bound dk/(c·n1T) + k/n2",
   figures: duFigures["du-covariance"],
+  claims: duCovarianceClaims,
   params: schema,
   sizes: { smoke: { leans: [0, 1, 2], targets: 200 }, paper: { targets: 1000 } },
   seeds: { smoke: 2, paper: 10 },
@@ -77,41 +79,4 @@ export const duCovariance: Experiment<typeof schema> = {
     };
   },
   combine: (_p, parts) => joinSettings(parts, "lean"),
-  compare(p, seeds) {
-    // Per method: the paired excess over the oracle at each lean (mean over seeds) beside the
-    // c-corrected first term and the average-factor term, each with the constant C fitted at
-    // c = 1 (lean 0), so the rows show how far 1/c and 1/c̄ follow the measurement.
-    const rows: TheoryRow[] = [];
-    const i0 = p.leans.indexOf(0);
-    for (const method of p.methods.filter((m) => m !== "oracle")) {
-      const means = p.leans.map((_, i) => {
-        const ys = seeds
-          .map(
-            (r) =>
-              r.curves.find((cv) => cv.labels.method === method && cv.yName === "excess over oracle")?.y[i],
-          )
-          .filter((v): v is number => typeof v === "number" && Number.isFinite(v));
-        return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : null;
-      });
-      const m0 = i0 >= 0 ? means[i0] : null;
-      const C = m0 === null ? null : fitConstant([m0], [factorOf(p, 0).term]);
-      p.leans.forEach((lean, i) => {
-        const f = factorOf(p, lean);
-        const fitted =
-          C === null ? "C = 1 (no lean 0 to fit it at)" : `C = ${C.toPrecision(3)} fitted at c = 1`;
-        for (const [what, term, factor] of [
-          ["C·dk/(c·n1T)", f.term, `c = ${f.c.toPrecision(3)}`],
-          ["C·dk/(c̄·n1T)", f.averageTerm, `c̄ = ${f.cAverage.toPrecision(3)}`],
-        ] as const) {
-          rows.push({
-            quantity: `${method} excess over oracle at lean ${lean} (${factor})`,
-            measured: means[i],
-            theory: (C ?? 1) * term,
-            note: `mean over ${seeds.length} seeds of the paired excess; theory ${what}, ${fitted}`,
-          });
-        }
-      });
-    }
-    return rows;
-  },
 };

@@ -9,8 +9,8 @@ import {
   sweepCurves,
 } from "../fewShot.js";
 import { listOf } from "../params.js";
-import { theoryRows } from "../theoryRows.js";
 import type { Experiment } from "../types.js";
+import { duDiversityClaims } from "./claims.js";
 import { duFigures } from "./figures.js";
 
 const { heads: _heads, kappa: _kappa, ...fields } = fewShotFields;
@@ -50,7 +50,7 @@ export const duDiversity: Experiment<typeof schema> = {
   paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
   description: "excess risk vs the condition number κ of the source heads W*, at fixed T, n1, n2",
   figures: duFigures["du-diversity"],
-  compare: theoryRows["du-diversity"],
+  claims: duDiversityClaims,
   params: schema,
   sizes: { smoke: { kappas: [1, 4, 16], targets: 200 }, paper: { targets: 1000 } },
   seeds: { smoke: 2, paper: 10 },

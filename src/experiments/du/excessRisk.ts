@@ -10,8 +10,8 @@ import {
   sweepCurves,
 } from "../fewShot.js";
 import { listOf, posInt } from "../params.js";
-import { theoryRows } from "../theoryRows.js";
 import type { Experiment } from "../types.js";
+import { duExcessRiskClaims } from "./claims.js";
 import { duFigures } from "./figures.js";
 
 const SWEEPS = ["T", "n1", "n2"] as const;
@@ -51,7 +51,7 @@ export const duExcessRisk: Experiment<typeof schema> = {
   paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
   description: "excess risk vs T, n1 and n2 per estimator of B̂ (MoM, AltMin, BM, ANIL), oracle and OLS",
   figures: duFigures["du-excess-risk"],
-  compare: theoryRows["du-excess-risk"],
+  claims: duExcessRiskClaims,
   params: schema,
   sizes: {
     smoke: {

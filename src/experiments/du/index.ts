@@ -1,3 +1,4 @@
+export * from "./claims.js";
 export * from "./covariance.js";
 export * from "./covarianceFactor.js";
 export * from "./diversity.js";

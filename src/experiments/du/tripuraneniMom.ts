@@ -17,8 +17,8 @@ import {
   joinSettings,
 } from "../fewShot.js";
 import { listOf, posInt } from "../params.js";
-import { theoryRows } from "../theoryRows.js";
 import type { Curve, Experiment, RunResult } from "../types.js";
+import { tripuraneniClaims } from "./claims.js";
 import { duFigures } from "./figures.js";
 
 const { T: _T, n1: _n1, n2: _n2, targets: _t, ridge: _r, ...fields } = fewShotFields;
@@ -60,7 +60,7 @@ export const tripuraneniMom: Experiment<typeof schema> = {
   paper: "Tripuraneni, Jin, Jordan. Provable Meta-Learning of Linear Representations. ICML 2021",
   description: "sin θ(B̂, B*) of MoM and Burer–Monteiro vs T, for n1 ∈ {5, 25, 300}, d=100, k=5",
   figures: duFigures["tripuraneni-mom"],
-  compare: theoryRows["tripuraneni-mom"],
+  claims: tripuraneniClaims,
   params: schema,
   sizes: { smoke: { d: 30, k: 3, Ts: [100, 400, 1600], n1s: [5, 25] }, paper: {} },
   seeds: { smoke: 1, paper: 3 },

@@ -9,6 +9,7 @@ import { type HeavyStage, stageOneSubspace, stageThree, stageTwo } from "../../a
 import { foldIn, foldInString, type Key } from "../../rng/key.js";
 import { listOf } from "../params.js";
 import type { Curve, Experiment } from "../types.js";
+import { kongClassificationClaims } from "./claims.js";
 import { kongFigures } from "./figures.js";
 import {
   buildKongMixture,
@@ -83,6 +84,7 @@ export const kongClassification: Experiment<typeof schema> = {
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "classification accuracy and final w error vs t₃",
   figures: kongFigures["kong-classification"],
+  claims: kongClassificationClaims,
   params: schema,
   sizes: {
     smoke: { n1: 4096, n3: 2048, t3s: [2, 4, 16] },

@@ -12,6 +12,7 @@ import { foldIn, foldInString } from "../../rng/key.js";
 import { seedScalars } from "../join.js";
 import { listOf, posInt } from "../params.js";
 import type { Curve, Experiment } from "../types.js";
+import { kongClusteringClaims } from "./claims.js";
 import { kongFigures } from "./figures.js";
 import {
   buildKongMixture,
@@ -60,6 +61,7 @@ export const kongClustering: Experiment<typeof schema> = {
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "clustering accuracy vs t₂ for L and linkage",
   figures: kongFigures["kong-clustering"],
+  claims: kongClusteringClaims,
   params: schema,
   sizes: {
     smoke: { n1: 4096, t2s: [4, 16, 64], Ls: [1] },

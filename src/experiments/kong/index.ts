@@ -1,3 +1,4 @@
+export * from "./claims.js";
 export * from "./classification.js";
 export * from "./clustering.js";
 export * from "./figures.js";

@@ -6,6 +6,7 @@ import type { MixtureTaskBatch } from "../../models/mixedLinearRegression.js";
 import { foldIn, foldInString, type Key } from "../../rng/key.js";
 import { listOf, posInt } from "../params.js";
 import type { Curve, Experiment, RunContext } from "../types.js";
+import { kongPredictionClaims } from "./claims.js";
 import { runKongHeavyStage } from "./classification.js";
 import { kongFigures } from "./figures.js";
 import {
@@ -111,6 +112,7 @@ export const kongPrediction: Experiment<typeof schema> = {
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "test MSE vs τ for PM, MAP, LS, oracle",
   figures: kongFigures["kong-prediction"],
+  claims: kongPredictionClaims,
   params: schema,
   sizes: {
     smoke: { n1: 4096, n3: 4096, n_test: 256, taus: [1, 4, 16, 32, 64] },

@@ -12,6 +12,7 @@ import { subspaceResidualError } from "../../algorithms/mlr/subspace.js";
 import { type Mat, matFrom } from "../../linalg/mat.js";
 import { foldInString } from "../../rng/key.js";
 import type { Curve, Experiment } from "../types.js";
+import { kongProjectionClaims } from "./claims.js";
 import { kongFigures } from "./figures.js";
 import { buildKongMixture, checkKongMixture, checkKongStages, mixtureFields, stageFields } from "./params.js";
 import { COMPONENT_POINTS, PROJECTION_X, PROJECTION_Y, TASK_POINTS } from "./quantities.js";
@@ -138,6 +139,7 @@ export const kongProjection: Experiment<typeof schema> = {
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "scatter of the heavy tasks' Ûᵀβ̂ in a plane of col(Û), by component and cluster",
   figures: kongFigures["kong-projection"],
+  claims: kongProjectionClaims,
   params: schema,
   sizes: {
     smoke: { n1: 4096 },

@@ -10,8 +10,8 @@ import { hrpca } from "../../algorithms/robust/hrpca.js";
 import { principalDirections } from "../../algorithms/robust/pca.js";
 import { foldIn, foldInString } from "../../rng/key.js";
 import { listOf, posInt, positive } from "../params.js";
-import { theoryRows } from "../theoryRows.js";
 import type { Curve, Experiment } from "../types.js";
+import { kongRobustPcaClaims } from "./claims.js";
 import { kongFigures } from "./figures.js";
 import { joinKongPoints, kongCurve } from "./params.js";
 import { CAPTURED_Y, CORRUPTED_Y, REMOVED_Y, X_ALPHA } from "./quantities.js";
@@ -75,7 +75,7 @@ export const kongRobustPca: Experiment<typeof schema> = {
     "Kong, Somani, Kakade, Oh. Robust Meta-learning for Mixed Linear Regression with Small Batches. NeurIPS 2020",
   description: "captured variance and corrupted points left vs α",
   figures: kongFigures["kong-robust-pca"],
-  compare: theoryRows["kong-robust-pca"],
+  claims: kongRobustPcaClaims,
   params: schema,
   sizes: {
     smoke: { n: 4000, alphas: [0.005, 0.015, 0.025], hrpca_steps: 400 },

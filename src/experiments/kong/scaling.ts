@@ -16,8 +16,8 @@ import {
 import { foldIn, foldInString, type Key } from "../../rng/key.js";
 import { KONG_LAW_SLOPES, KONG_LAWS, type KongLaw } from "../../theory/kong.js";
 import { listOf, nonNegative, posInt, positive } from "../params.js";
-import { theoryRows } from "../theoryRows.js";
 import type { Experiment } from "../types.js";
+import { kongScalingClaims } from "./claims.js";
 import { kongFigures } from "./figures.js";
 import { joinKongPoints, kongCurve } from "./params.js";
 import { THRESHOLD_Y } from "./quantities.js";
@@ -155,7 +155,7 @@ export const kongScaling: Experiment<typeof schema> = {
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "thresholds vs d, k with fitted log-log slopes vs theory",
   figures: kongFigures["kong-scaling"],
-  compare: theoryRows["kong-scaling"],
+  claims: kongScalingClaims,
   params: schema,
   sizes: {
     smoke: { ds: [8, 16, 32], ks_light: [2, 4], ks_heavy: [4, 8, 16, 32] },

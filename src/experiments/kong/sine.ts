@@ -9,6 +9,7 @@ import {
 import { foldInString } from "../../rng/key.js";
 import { positive } from "../params.js";
 import type { Experiment } from "../types.js";
+import { kongSineClaims } from "./claims.js";
 import { kongFigures } from "./figures.js";
 import {
   checkKongMixture,
@@ -61,6 +62,7 @@ export const kongSine: Experiment<typeof schema> = {
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "sine-wave mixture: test MSE vs τ for PM, MAP, LS, oracle",
   figures: kongFigures["kong-sine"],
+  claims: kongSineClaims,
   params: schema,
   sizes: {
     smoke: { n1: 4096, n3: 4096, n_test: 256, taus: [2, 8, 16, 32] },

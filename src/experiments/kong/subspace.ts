@@ -5,6 +5,7 @@ import { foldIn, foldInString } from "../../rng/key.js";
 import { seedScalars } from "../join.js";
 import { listOf, posInt } from "../params.js";
 import type { Experiment } from "../types.js";
+import { kongSubspaceClaims } from "./claims.js";
 import { kongFigures } from "./figures.js";
 import {
   buildKongMixture,
@@ -58,6 +59,7 @@ export const kongSubspace: Experiment<typeof schema> = {
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "subspace error vs t at fixed n·t, and vs n",
   figures: kongFigures["kong-subspace"],
+  claims: kongSubspaceClaims,
   params: schema,
   sizes: {
     smoke: { total: 16384, ts: [2, 4, 8, 16], ns: [256, 1024, 4096] },

@@ -4,6 +4,7 @@ import { checkCifar10cData, cifar10cTasks } from "../../data/cifar10c.js";
 import { foldInString } from "../../rng/key.js";
 import { posInt } from "../params.js";
 import type { Curve, Experiment } from "../types.js";
+import { liCifar10cClaims } from "./claims.js";
 import {
   checkLi,
   errorCurves,
@@ -80,6 +81,7 @@ export const liCifar10c: Experiment<typeof schema> = {
       "a directory of the CIFAR-10-C release: labels.npy and <corruption>.npy files (uint8 N×32×32×3), e.g. from https://zenodo.org/records/2535967",
   },
   figures: liFigures["li-cifar10c"],
+  claims: liCifar10cClaims,
   params: schema,
   sizes: { smoke: { n: 20, n_test: 50, iters: 30, record_every: 10 }, paper: {} },
   seeds: { smoke: 1, paper: 3 },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Experiment } from "../types.js";
+import { liDynamicsClaims } from "./claims.js";
 import { alignmentCurves, checkLi, errorCurves, liFields, raceRatios, runLiCondition } from "./common.js";
 import { liFigures } from "./figures.js";
 
@@ -23,6 +24,7 @@ export const liDynamics: Experiment<typeof schema> = {
     "Li, Chen, Deng, Kou, Cao, Gu. On the Power of Multitask Representation Learning with Gradient Descent. AISTATS 2025",
   description: "max filter alignment with u, v_t and the training noise vs iteration, single vs multi",
   figures: liFigures["li-dynamics"],
+  claims: liDynamicsClaims,
   params: schema,
   sizes: { smoke: { K: 10, n: 20, iters: 100, n_test: 100, record_every: 10 }, paper: {} },
   seeds: { smoke: 2, paper: 3 },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { nonNegative, posInt } from "../params.js";
 import type { Experiment } from "../types.js";
+import { liMultitaskCnnClaims } from "./claims.js";
 import {
   checkLi,
   errorCurves,
@@ -61,6 +62,7 @@ export const liMultitaskCnn: Experiment<typeof schema> = {
     "Li, Chen, Deng, Kou, Cao, Gu. On the Power of Multitask Representation Learning with Gradient Descent. AISTATS 2025",
   description: "test error of single- vs multi-task CNN training vs K, n and SNR; training curves",
   figures: liFigures["li-multitask-cnn"],
+  claims: liMultitaskCnnClaims,
   params: schema,
   sizes: {
     smoke: { K: 10, n: 20, iters: 100, record_every: 20, n_test: 100, Ks: [1, 10], ns: [], snrs: [] },

@@ -1,8 +1,9 @@
 import { useMemo, useState } from "preact/hooks";
 import { getExperiment } from "../../experiments/registry.js";
 import { parseRecord } from "../../record/file.js";
-import { theoryRowsOf } from "../../record/theory.js";
 import type { RunRecord } from "../../record/types.js";
+import { verdictsOf } from "../../record/verdicts.js";
+import { measuredText } from "../../report/verdicts.js";
 import { Chart } from "./Chart.js";
 import { pageFigures } from "./figures.js";
 import { divergenceLines } from "./records.js";
@@ -36,7 +37,7 @@ export function Records() {
   const view = useMemo(() => {
     if (!record) return null;
     const exp = getExperiment(record.experiment);
-    return { exp, figures: pageFigures(exp, record, null), rows: theoryRowsOf(record) };
+    return { exp, figures: pageFigures(exp, record, null), rows: verdictsOf(record) };
   }, [record]);
 
   return (
@@ -93,22 +94,31 @@ export function Records() {
             </p>
           ))}
           {view.rows.length > 0 && (
-            <table class="theory">
+            <table class="verdicts">
               <thead>
                 <tr>
-                  <th>quantity</th>
-                  <th>measured</th>
-                  <th>theory</th>
-                  <th>how</th>
+                  <th>verdict</th>
+                  <th>claim</th>
+                  <th>measured [95 % interval]</th>
+                  <th>expected</th>
+                  <th>note</th>
                 </tr>
               </thead>
               <tbody>
                 {view.rows.map((r) => (
-                  <tr key={r.quantity}>
-                    <td>{r.quantity}</td>
-                    <td>{r.measured === null ? "—" : r.measured.toPrecision(5)}</td>
-                    <td>{r.theory.toPrecision(5)}</td>
-                    <td>{r.note}</td>
+                  <tr key={r.claim} class={`v-${r.verdict.replace(" ", "-")}`}>
+                    <td>
+                      {r.verdict}
+                      {r.indicative ? " (indicative)" : ""}
+                    </td>
+                    <td>
+                      {r.claim}
+                      <br />
+                      <small>{view.exp.claims?.find((c) => c.id === r.claim)?.statement}</small>
+                    </td>
+                    <td>{measuredText(r)}</td>
+                    <td>{r.expected}</td>
+                    <td>{r.note ?? ""}</td>
                   </tr>
                 ))}
               </tbody>

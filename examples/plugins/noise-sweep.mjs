@@ -109,8 +109,13 @@ export default function plugin(metarep) {
         claims: [
           {
             id: "least-squares-error-proportional-to-noise",
-            statement: "The least-squares ERM (AltMin) is consistent: its subspace error grows in proportion to σ.",
-            source: { paper: "Tripuraneni et al., ICML 2021", where: "ERM guarantee (error ∝ σ)", verified: false },
+            statement:
+              "The least-squares ERM (AltMin) is consistent: its subspace error grows in proportion to σ.",
+            source: {
+              paper: "Tripuraneni et al., ICML 2021",
+              where: "ERM guarantee (error ∝ σ)",
+              verified: false,
+            },
             test: {
               kind: "slope",
               measure: loglogSlopeOf(
@@ -122,8 +127,13 @@ export default function plugin(metarep) {
           },
           {
             id: "moments-have-a-noise-free-floor",
-            statement: "The method of moments has a noise-free error floor: at the smallest σ, AltMin is below MoM.",
-            source: { paper: "Tripuraneni et al., ICML 2021", where: "method-of-moments guarantee", verified: false },
+            statement:
+              "The method of moments has a noise-free error floor: at the smallest σ, AltMin is below MoM.",
+            source: {
+              paper: "Tripuraneni et al., ICML 2021",
+              where: "method-of-moments guarantee",
+              verified: false,
+            },
             test: {
               kind: "paired order",
               below: {

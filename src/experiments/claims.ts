@@ -143,6 +143,28 @@ export function curveOf(seed: RunResult, sel: CurveSelector): Curve | null {
   return seed.curves.find((c) => matches(c, sel)) ?? null;
 }
 
+const SUPERSCRIPT: Record<string, string> = {
+  "-": "⁻",
+  "0": "⁰",
+  "1": "¹",
+  "2": "²",
+  "3": "³",
+  "4": "⁴",
+  "5": "⁵",
+  "6": "⁶",
+  "7": "⁷",
+  "8": "⁸",
+  "9": "⁹",
+};
+
+/** A threshold as a reader writes it: 10⁻⁶ for a power of ten, else 3 significant digits. */
+export function thresholdText(v: number): string {
+  const [mantissa, exponent] = v.toExponential().split("e");
+  const e = Number(exponent);
+  if (mantissa === "1" && Math.abs(e) >= 3) return `10${String(e).replace(/./g, (c) => SUPERSCRIPT[c] ?? c)}`;
+  return String(Number(v.toPrecision(3)));
+}
+
 const finiteOrNull = (v: number | null | undefined): number | null =>
   typeof v === "number" && Number.isFinite(v) ? v : null;
 
@@ -215,7 +237,7 @@ export function divergedOf(sel: CurveSelector): Measure {
 /** 1 when the selected curve ever goes below `threshold`, else 0. */
 export function reachesBelow(sel: CurveSelector, threshold: number): Measure {
   return {
-    describe: `${selectorText(sel)} goes below ${threshold}`,
+    describe: `${selectorText(sel)} goes below ${thresholdText(threshold)}`,
     of: (seed) => {
       const c = curveOf(seed, sel);
       return c ? (c.y.some((y) => Number.isFinite(y) && y < threshold) ? 1 : 0) : null;
@@ -474,7 +496,9 @@ const TEST_KINDS: readonly ClaimTestKind[] = ["value", "slope", "paired order", 
 function checkMeasure(where: string, m: unknown): void {
   const x = m as Partial<Measure> | null;
   if (typeof x?.describe !== "string" || typeof x.of !== "function")
-    throw new TypeError(`${where} must be a measure { describe: string, of(seed, params) }; got ${m === null ? "null" : typeof m}`);
+    throw new TypeError(
+      `${where} must be a measure { describe: string, of(seed, params) }; got ${m === null ? "null" : typeof m}`,
+    );
 }
 
 /**
@@ -482,7 +506,8 @@ function checkMeasure(where: string, m: unknown): void {
  * and kebab-case, a statement and a source, a known test kind with its measures and bounds.
  */
 export function checkClaims(experiment: string, claims: readonly Claim[]): void {
-  if (!Array.isArray(claims)) throw new TypeError(`${experiment}: "claims" must be an array; got ${typeof claims}`);
+  if (!Array.isArray(claims))
+    throw new TypeError(`${experiment}: "claims" must be an array; got ${typeof claims}`);
   const seen = new Set<string>();
   for (const c of claims) {
     if (typeof c?.id !== "string") throw new TypeError(`${experiment}: every claim needs a string "id"`);
@@ -495,7 +520,9 @@ export function checkClaims(experiment: string, claims: readonly Claim[]): void 
       throw new TypeError(`${experiment}/${c.id}: "source" must name the paper and where in it`);
     const kind = (c.test as { kind?: unknown } | undefined)?.kind;
     if (!TEST_KINDS.includes(kind as ClaimTestKind))
-      throw new TypeError(`${experiment}/${c.id}: "test.kind" must be one of ${TEST_KINDS.map((k) => `"${k}"`).join(", ")}; got ${JSON.stringify(kind)}`);
+      throw new TypeError(
+        `${experiment}/${c.id}: "test.kind" must be one of ${TEST_KINDS.map((k) => `"${k}"`).join(", ")}; got ${JSON.stringify(kind)}`,
+      );
     if (c.test.kind === "paired order") {
       checkMeasure(`${experiment}/${c.id}: "test.below"`, c.test.below);
       checkMeasure(`${experiment}/${c.id}: "test.above"`, c.test.above);

@@ -1,7 +1,7 @@
 import { UnknownNameError } from "../errors.js";
 import { Registry } from "../registry.js";
-import { checkClaims } from "./claims.js";
 import { bouniotRegularisation } from "./bouniot/regularisation.js";
+import { checkClaims } from "./claims.js";
 import { collinsConvergence } from "./collins/convergence.js";
 import { collinsDiversity } from "./collins/diversity.js";
 import { collinsFiniteSamples } from "./collins/finiteSamples.js";

@@ -57,7 +57,9 @@ function adaptExperiment(s: EntrySource, raw: unknown, index: number): Experimen
   try {
     checkClaims(e.id, e.claims ?? []);
   } catch (err) {
-    throw new PluginError(`plug-in ${s.plugin} (${s.file}): experiment "${e.id}": claims: ${(err as Error).message}.`);
+    throw new PluginError(
+      `plug-in ${s.plugin} (${s.file}): experiment "${e.id}": claims: ${(err as Error).message}.`,
+    );
   }
   for (const size of ["smoke", "paper"] as const) {
     const p = e.params.safeParse(e.sizes[size]);

@@ -230,7 +230,7 @@ export async function writeReport(
 img{max-width:100%;border:1px solid #eee;margin:.5em 0}figure{margin:1em 0}figcaption{color:#555;font-size:.9em}
 table{border-collapse:collapse;font-size:.85em;margin:.4em 0;display:block;overflow-x:auto;max-width:100%}
 td,th{border:1px solid #ddd;padding:.2em .45em;text-align:right}th{background:#f5f5f5}code{background:#f5f5f5;padding:0 .2em}
-table.verdicts td{text-align:left;vertical-align:top}table.verdicts td.verdict{white-space:nowrap;font-weight:600}
+table.verdicts td,table.verdicts th{text-align:left;vertical-align:top}table.verdicts td.verdict{white-space:nowrap;font-weight:600}
 .v-reproduced .verdict{color:#1a7f37}.v-not-reproduced .verdict{color:#b00}.v-inconclusive .verdict{color:#9a6700}.v-not-run .verdict{color:#777}
 .statement{color:#333}.reason{color:#b00}.expected,.note{color:#555}
 .banner{padding:.6em .8em;border-radius:4px}.banner.indicative{background:#fff8c5;border:1px solid #d4a72c}.banner.paper{background:#dafbe1;border:1px solid #4ac26b}

@@ -94,7 +94,8 @@ export function verdictLines(rows: readonly ExperimentVerdict[], width = 100): s
     if (rest.length) lines.push("Other claims:");
   }
   rest.forEach(one);
-  if (rows.some((r) => r.indicative) && !allIndicative) lines.push("* indicative: not at the size where the claim counts");
+  if (rows.some((r) => r.indicative) && !allIndicative)
+    lines.push("* indicative: not at the size where the claim counts");
   return lines;
 }
 
@@ -111,11 +112,12 @@ export function verdictTableHtml(
   reasons: (r: ExperimentVerdict) => string | undefined = () => undefined,
 ): string {
   if (rows.length === 0) return `<p class="note">No claims were judged in this run.</p>`;
+  const allIndicative = rows.every((r) => r.indicative);
   const table = (rs: readonly ExperimentVerdict[]) =>
     `<table class="verdicts"><thead><tr><th>verdict</th><th>claim</th><th>measured [95 % interval]</th><th>expected</th><th>seeds</th><th>note</th></tr></thead><tbody>${rs
       .map(
         (r) =>
-          `<tr class="v-${r.verdict.replace(" ", "-")}"><td class="verdict">${MARK[r.verdict]} ${esc(r.verdict)}${r.indicative ? " <small>(indicative)</small>" : ""}</td><td class="claim"><a href="${esc(href(r.experiment))}">${esc(r.experiment)}/${esc(r.claim)}</a>${r.statement ? `<br><span class="statement">${esc(r.statement)}</span>` : ""}${reasons(r) ? `<br><span class="reason">${esc(reasons(r)!)}</span>` : ""}</td><td>${esc(measuredText(r))}</td><td class="expected">${esc(r.expected)}</td><td>${r.seeds}</td><td class="note">${esc(r.note ?? "")}</td></tr>`,
+          `<tr class="v-${r.verdict.replace(" ", "-")}"><td class="verdict">${MARK[r.verdict]} ${esc(r.verdict)}${r.indicative && !allIndicative ? " <small>(indicative)</small>" : ""}</td><td class="claim"><a href="${esc(href(r.experiment))}">${esc(r.experiment)}/${esc(r.claim)}</a>${r.statement ? `<br><span class="statement">${esc(r.statement)}</span>` : ""}${reasons(r) ? `<br><span class="reason">${esc(reasons(r)!)}</span>` : ""}</td><td>${esc(measuredText(r))}</td><td class="expected">${esc(r.expected)}</td><td>${r.seeds}</td><td class="note">${esc(r.note ?? "")}</td></tr>`,
       )
       .join("")}</tbody></table>`;
   const { known, rest } = orderVerdicts(rows);

@@ -41,7 +41,7 @@ afterAll(async () => {
 
 describe("the report's top: banner, verdicts, contents", () => {
   it("says the size, and that smoke-size verdicts are only indicative", async () => {
-    const banner = await page.locator(".banner").innerText();
+    const banner = await page.locator(".banner").textContent();
     expect(banner).toContain("smoke");
     expect(banner).toContain("indicative");
   });
@@ -57,7 +57,7 @@ describe("the report's top: banner, verdicts, contents", () => {
       .count();
     expect(json.length).toBeGreaterThan(3);
     expect(rows).toBeGreaterThanOrEqual(json.length);
-    const text = await page.locator("body").innerText();
+    const text = await page.locator("body").textContent();
     for (const v of json) expect(text).toContain(`${v.experiment}/${v.claim}`);
   });
 
@@ -86,10 +86,10 @@ describe("the report's top: banner, verdicts, contents", () => {
     const captions = await page.locator("figure figcaption").count();
     expect(figures).toBeGreaterThan(0);
     expect(captions).toBe(figures);
-    expect(await page.locator("figcaption").first().innerText()).toMatch(
+    expect(await page.locator("figcaption").first().textContent()).toMatch(
       /Collins et al\. \(ICML 2022\), Figure 1/,
     );
-    const footer = await page.locator("footer").innerText();
+    const footer = await page.locator("footer").textContent();
     expect(footer).toMatch(/metarep \d+\.\d+\.\d+/);
     expect(footer).toMatch(/generated \d{4}-\d{2}-\d{2}/);
   });

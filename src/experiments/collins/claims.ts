@@ -8,6 +8,7 @@ import {
   type Measure,
   metricOf,
   reachesBelow,
+  thresholdText,
 } from "../claims.js";
 import type { LabelValue } from "../types.js";
 
@@ -45,7 +46,7 @@ function contraction(method: string, at: Record<string, LabelValue> = {}): Measu
     .map(([k, v]) => ` at ${k === "mu" ? "µ" : k === "w0" ? "‖w₀‖" : k} = ${String(v)}`)
     .join("");
   return customMeasure(
-    `${method}'s contraction 1 − dist(t+1)/dist(t), fitted where ${RATE_WINDOW.lo} < dist < ${RATE_WINDOW.hi}${where}`,
+    `${method}'s contraction 1 − dist(t+1)/dist(t), fitted where ${thresholdText(RATE_WINDOW.lo)} < dist < ${thresholdText(RATE_WINDOW.hi)}${where}`,
     (seed) => {
       const c = seed.curves.find(
         (x) =>
@@ -70,7 +71,7 @@ const theoryContraction =
 
 /** 1 when every meta-method that ran goes below `threshold` (in these conditions), else 0. */
 function allMetaMethodsBelow(threshold: number, at: Record<string, LabelValue> = {}): Measure {
-  return customMeasure(`dist of every meta-method run goes below ${threshold}`, (seed) => {
+  return customMeasure(`dist of every meta-method run goes below ${thresholdText(threshold)}`, (seed) => {
     const curves = seed.curves.filter(
       (c) =>
         c.yName === "dist" &&

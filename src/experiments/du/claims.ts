@@ -25,12 +25,12 @@ const DU_BOUND: ClaimSource = {
 };
 const DU_DIVERSITY: ClaimSource = {
   paper: DU,
-  where: "task-diversity assumption (σ_k(W*)² ≳ T/k)",
+  where: "task-diversity assumption (σₖ(W*)² ≳ T/k)",
   verified: false,
 };
 const DU_SHIFT: ClaimSource = {
   paper: DU,
-  where: "covariance-dominance assumption (c·Σ_target ⪯ Σ_source)",
+  where: "covariance-dominance assumption (c·Σ(target) ⪯ Σ(source))",
   verified: false,
 };
 const ORACLE_LEVEL: ClaimSource = {
@@ -104,7 +104,7 @@ export const duExcessRiskClaims: readonly Claim[] = [
   {
     id: "representation-beats-ols",
     statement:
-      "A learned representation beats learning in R^d: AltMin's excess risk at the largest T is below plain least squares' (O(d/n2)).",
+      "A learned representation beats learning in ℝᵈ: AltMin's excess risk at the largest T is below plain least squares' (O(d/n2)).",
     source: DU_BOUND,
     test: {
       kind: "paired order",
@@ -233,7 +233,7 @@ export const tripuraneniClaims: readonly Claim[] = [
   {
     id: "mom-slope-n1-5",
     statement:
-      "At n1 = 5 (= k), MoM's sin θ still falls like T^(−1/2) once it leaves its saturation (sin θ < 1/2).",
+      "At n1 = 5 (= k), MoM's sin θ still falls like 1/√T once it leaves its saturation (sin θ < 1/2).",
     source: MOM_RATE,
     test: {
       kind: "slope",

@@ -12,8 +12,8 @@ import {
 
 /**
  * What of Kong, Somani, Song, Kakade, Oh (ICML 2020) and of the robust sequel (NeurIPS 2020) the
- * `kong-*` experiments test. The heavy-task law (Ω̃(k^{1/2}) examples per medium task) was read in
- * the ICML paper's abstract; the light-task law n_L·t_L = Ω̃(dk²) and the stages' behaviour are as
+ * `kong-*` experiments test. The heavy-task law (Ω̃(√k) examples per medium task) was read in
+ * the ICML paper's abstract; the light-task law (light tasks)·(examples each) = Ω̃(dk²) and the stages' behaviour are as
  * SPEC §2 states them, their theorem numbers unverified.
  */
 const KONG = "Kong et al., Meta-learning for Mixed Linear Regression, ICML 2020";
@@ -22,7 +22,7 @@ const ROBUST =
 const ABSTRACT: ClaimSource = { paper: KONG, where: "Abstract", verified: true };
 const LIGHT_LAW: ClaimSource = {
   paper: KONG,
-  where: "main theorem: light tasks n_L·t_L = Ω̃(dk²)",
+  where: "main theorem: (light tasks)·(examples each) = Ω̃(dk²)",
   verified: false,
 };
 const SUBSPACE: ClaimSource = {
@@ -74,7 +74,7 @@ export const kongSubspaceClaims: readonly Claim[] = [
   {
     id: "error-falls-with-tasks",
     statement:
-      "The moment estimator's subspace error falls like (n·t)^(−1/2) in the number of light tasks n at fixed examples per task t.",
+      "The moment estimator's subspace error falls like 1/√(n·t) in the number of light tasks n at fixed examples per task t.",
     source: SUBSPACE,
     test: {
       kind: "slope",
@@ -95,7 +95,7 @@ export const kongSubspaceClaims: readonly Claim[] = [
 export const kongScalingClaims: readonly Claim[] = [
   {
     id: "light-tasks-d",
-    statement: "The light tasks needed grow linearly in the dimension d (n_L ∝ d at fixed k).",
+    statement: "The light tasks needed grow linearly in the dimension d (∝ d at fixed k).",
     source: LIGHT_LAW,
     test: {
       kind: "slope",
@@ -116,7 +116,7 @@ export const kongScalingClaims: readonly Claim[] = [
   {
     id: "heavy-examples-sqrt-k",
     statement:
-      "Medium (heavy) tasks need Ω̃(k^{1/2}) examples each: the examples needed per heavy task grow like √k.",
+      "Medium (heavy) tasks need Ω̃(√k) examples each: the examples needed per heavy task grow like √k.",
     source: ABSTRACT,
     test: {
       kind: "slope",

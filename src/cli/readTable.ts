@@ -1,7 +1,12 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import {
+  type DuckDBConnection,
+  DuckDBDoubleVector,
+  DuckDBInstance,
+  type DuckDBVector,
+} from "@duckdb/node-api";
 import { DataError, type RowChunk, type TaskRows } from "../data/taskTable.js";
 import { MetarepError } from "../errors.js";
 
@@ -165,6 +170,29 @@ function readError(source: string, format: TableFormat, e: unknown): DataError {
   return new DataError(
     `${source}: not readable as ${format === "jsonl" ? "JSON lines" : format.toUpperCase()} (${duckMessage(e)})`,
   );
+}
+
+/**
+ * The float64 storage of a DOUBLE vector, read in place. @duckdb/node-api offers values one at a
+ * time (`getItem`, which reads this same array after a validity check); a feature column has no
+ * NULL once validated, so the array is read directly — 50 M calls fewer per 1 M × 50 rows. Null
+ * when the vector is not laid out as expected (the caller then uses `getItem`).
+ */
+function doubles(v: DuckDBVector): Float64Array | null {
+  const items = (v as unknown as { items?: unknown }).items;
+  return v instanceof DuckDBDoubleVector && items instanceof Float64Array && items.length === v.itemCount
+    ? items
+    : null;
+}
+
+function chunkBuffers(rows: number, d: number): RowChunk {
+  return {
+    rows: 0,
+    task: new Int32Array(rows),
+    row: new Float64Array(rows),
+    y: new Float64Array(rows),
+    X: new Float64Array(rows * d),
+  };
 }
 
 /** Column types DuckDB casts to DOUBLE as numbers (anything textual is cast value by value). */
@@ -342,7 +370,7 @@ export async function openTaskTable(path: string, options: ReadTableOptions = {}
         throw readError(source, format, e);
       }
       names = types.map((t) => t.name);
-      reader = `read_parquet(${P})`;
+      reader = `read_parquet(${P}, file_row_number=true)`;
       for (const { name, type } of types) {
         columnOf.set(name, {
           name,
@@ -381,18 +409,20 @@ export async function openTaskTable(path: string, options: ReadTableOptions = {}
     }
     const target = columnOf.get(o.targetColumn)!;
     const feats = features.map((f) => columnOf.get(f)!);
+    // isfinite(NULL) is NULL: coalesce makes "not a number" and "not finite" one test.
     const badValue = (col: Column, required: boolean) =>
       required
-        ? `(${col.num} IS NULL OR NOT isfinite(${col.num}))`
-        : `(${col.raw} IS NOT NULL AND (${col.num} IS NULL OR NOT isfinite(${col.num})))`;
+        ? `NOT coalesce(isfinite(${col.num}), false)`
+        : `(${col.raw} IS NOT NULL AND NOT coalesce(isfinite(${col.num}), false))`;
     const bad = [
       `(${taskSql}) IS NULL`,
       badValue(target, o.targets === "required"),
       ...feats.map((f) => badValue(f, true)),
     ].join(" OR ");
-    // row_number() OVER () streams in file order (DuckDB's streaming window; insertion order is
-    // preserved), so r is the 1-based data row.
-    await c.run(`CREATE TEMP VIEW src AS SELECT row_number() OVER () AS r, ${taskSql} AS t, ${target.num} AS y,
+    // r is the 1-based data row: Parquet's file_row_number (read in parallel), else
+    // row_number() OVER (), which DuckDB streams in file order (its streaming window).
+    const rowSql = format === "parquet" ? "file_row_number + 1" : "row_number() OVER ()";
+    await c.run(`CREATE TEMP VIEW src AS SELECT ${rowSql} AS r, ${taskSql} AS t, ${target.num} AS y,
       ${target.raw} AS y_raw, ${target.raw} IS NOT NULL AS lab,
       ${feats.map((f, j) => `${f.num} AS f${j}, ${f.raw} AS f${j}_raw`).join(", ")}, ${bad} AS bad FROM ${reader}`);
     let profile: {
@@ -477,17 +507,14 @@ export async function openTaskTable(path: string, options: ReadTableOptions = {}
         let task = 0;
         let inTask = 0;
         let prev = 0;
+        // One set of buffers for the whole pass (DuckDB's chunks are 2048 rows): consumers copy.
+        let out = chunkBuffers(2048, d);
         for (;;) {
           const chunk = await result.fetchChunk();
           if (chunk === null || chunk.rowCount === 0) break;
           const rows = chunk.rowCount;
-          const out: RowChunk = {
-            rows,
-            task: new Int32Array(rows),
-            row: new Float64Array(rows),
-            y: new Float64Array(rows),
-            X: new Float64Array(rows * d),
-          };
+          if (out.task.length < rows) out = chunkBuffers(rows, d);
+          out.rows = rows;
           const rv = chunk.getColumnVector(0);
           const yv = chunk.getColumnVector(1);
           for (let i = 0; i < rows; i++) {
@@ -511,7 +538,9 @@ export async function openTaskTable(path: string, options: ReadTableOptions = {}
           }
           for (let j = 0; j < d; j++) {
             const v = chunk.getColumnVector(2 + j);
-            for (let i = 0; i < rows; i++) out.X[i * d + j] = v.getItem(i) as number;
+            const items = doubles(v);
+            if (items) for (let i = 0; i < rows; i++) out.X[i * d + j] = items[i];
+            else for (let i = 0; i < rows; i++) out.X[i * d + j] = v.getItem(i) as number;
           }
           yield out;
         }

@@ -14,7 +14,11 @@ export class DataError extends MetarepError {
   override name = "DataError";
 }
 
-/** A block of consecutive rows of the task-ordered stream (it may span several tasks). */
+/**
+ * A block of consecutive rows of the task-ordered stream (it may span several tasks). Its arrays
+ * may be longer than `rows` and are reused by the next block: read or copy them before asking for
+ * the next one.
+ */
 export interface RowChunk {
   rows: number;
   /** Task index (into `TaskRows.taskIds`) of each row; non-decreasing along the stream. */
@@ -74,6 +78,7 @@ export async function holdTaskRows(rows: TaskRows): Promise<TaskTable> {
   const row = new Float64Array(N);
   let at = 0;
   for await (const c of rows.chunks()) {
+    if (at + c.rows > N) throw new Error(`holdTaskRows: the stream gave more rows than the ${N} counted`);
     X.set(c.X.subarray(0, c.rows * d), at * d);
     y.set(c.y.subarray(0, c.rows), at);
     row.set(c.row.subarray(0, c.rows), at);

@@ -163,13 +163,15 @@ function addSquaredResiduals(
 ): number {
   const d = B.rows;
   const k = B.cols;
+  const th = new Float64Array(d);
+  for (let a = 0; a < d; a++) {
+    let s = 0;
+    for (let c = 0; c < k; c++) s += B.data[a * k + c] * W.data[t * k + c];
+    th[a] = s;
+  }
   for (let i = from; i < to; i++) {
     let pred = 0;
-    for (let a = 0; a < d; a++) {
-      let th = 0;
-      for (let c = 0; c < k; c++) th += B.data[a * k + c] * W.data[t * k + c];
-      pred += X[i * d + a] * th;
-    }
+    for (let a = 0; a < d; a++) pred += X[i * d + a] * th[a];
     sse += (y[i] - pred) ** 2;
   }
   return sse;

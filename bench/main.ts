@@ -17,6 +17,7 @@ import { benchMlr } from "./mlr.js";
 import { benchScale } from "./scale.js";
 import { benchSweep } from "./sweep.js";
 import { benchTripuraneni } from "./tripuraneni.js";
+import { benchUserData } from "./userdata.js";
 import { benchWeb } from "./web.js";
 
 const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
@@ -27,6 +28,10 @@ const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   { name: "mlr (Kong et al.: mixed linear regression, robust PCA)", run: benchMlr },
   { name: "cnn (Li et al.: two-layer CNN gradient step)", run: benchCnn },
   { name: "tripuraneni (MoM over the paper's whole grid: wall time, peak memory)", run: benchTripuraneni },
+  {
+    name: "userdata (fit --method mom on a 10 M × 50 Parquet file through DuckDB: rows/s, peak memory)",
+    run: benchUserData,
+  },
   { name: "sweep (executors: threads vs inline, per-cell overhead, BullMQ)", run: benchSweep },
   { name: "scale (a paper-size experiment's cells on threads and BullMQ)", run: benchScale },
   { name: "web (the page's worker in Chromium vs the Node CLI)", run: benchWeb },

@@ -80,16 +80,16 @@ describe("metarep fit, then adapt, on a file generated from the model (d=10, k=2
       /adapt: 3 tasks \(labelled rows: new0 \(4\), new1 \(4\), new2 \(4\)\); 120 predictions/,
     );
     const lines = readFileSync(predPath, "utf8").trim().split("\n");
-    expect(lines[0]).toBe("task,line,prediction");
+    expect(lines[0]).toBe("task,row,prediction");
     expect(lines).toHaveLength(121);
     let ours = 0;
     let ols = 0;
     targets.forEach((t, j) => {
       const fit = lstsq(matFrom(4, 10, t.X.slice(0, 40)), t.y.slice(0, 4)).x; // min-norm OLS in R^10
       for (let i = 4; i < 44; i++) {
-        const [task, line, pred] = lines[1 + j * 40 + (i - 4)].split(",");
+        const [task, row, pred] = lines[1 + j * 40 + (i - 4)].split(",");
         expect(task).toBe(`new${j}`);
-        expect(Number(line)).toBe(2 + j * 44 + i);
+        expect(Number(row)).toBe(1 + j * 44 + i);
         let truth = 0;
         let base = 0;
         for (let a = 0; a < 10; a++) {
@@ -144,7 +144,7 @@ describe("fit with Bouniot et al.'s head penalty (--lambda-cond, --lambda-norm)"
   });
 });
 
-describe("bad input: one line naming the file, line, column or parameter; exit 2; nothing written", () => {
+describe("bad input: one line naming the file, row, column or parameter; exit 2; nothing written", () => {
   const dir = join(tmp, "bad");
   const write = (name: string, text: string) => {
     const p = join(tmp, name);
@@ -160,14 +160,14 @@ describe("bad input: one line naming the file, line, column or parameter; exit 2
       /m.csv: missing column "y" \(the target column\)/,
     ],
     [
-      "a non-numeric value (with its line)",
+      "a non-numeric value (with its row)",
       () => ["fit", "--data", write("n.csv", good.replace("t2,2,3", "t2,2,x")), "--k", "1"],
-      /n.csv:4: column "a" must be a number; got "x"/,
+      /n.csv: row 3: column "a" must be a number; got "x"/,
     ],
     [
-      "a NaN (with its line)",
+      "a NaN (with its row)",
       () => ["fit", "--data", write("nan.csv", good.replace("t1,1,2", "t1,NaN,2")), "--k", "1"],
-      /nan.csv:3: column "y" must be a finite number; got "NaN"/,
+      /nan.csv: row 2: column "y" must be a finite number; got "NaN"/,
     ],
     [
       "a ragged row",
@@ -177,7 +177,7 @@ describe("bad input: one line naming the file, line, column or parameter; exit 2
     [
       "a task with fewer rows than k",
       () => ["fit", "--data", write("f.csv", `${good}t3,1,2,3,4\n`), "--k", "2"],
-      /task "t3" has 1 row \(line 6\); fitting needs at least k = 2 per task/,
+      /task "t3" has 1 row \(row 5\); fitting needs at least k = 2 per task/,
     ],
     [
       "k ≥ d",
@@ -234,7 +234,7 @@ describe("bad input: one line naming the file, line, column or parameter; exit 2
         "--data",
         write("l.csv", "task,y,a,b,c\nq,,1,2,3\nq,1,1,0,0\n"),
       ],
-      /task "q" has 1 labelled row \(line 3\); adapting a head needs at least k = 2 \(or --ridge > 0\)/,
+      /task "q" has 1 labelled row \(row 2\); adapting a head needs at least k = 2 \(or --ridge > 0\)/,
     ],
     [
       "a model file that is not one",

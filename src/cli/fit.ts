@@ -2,17 +2,25 @@ import { readFileSync } from "node:fs";
 import { extname, relative } from "node:path";
 import type { Command } from "commander";
 import {
+  type AdaptResult,
   adaptModelFile,
+  type FewShotModelFile,
   FIT_METHODS,
   fitMethodIds,
-  fitModelFile,
+  fitModelRows,
   readModelFile,
 } from "../algorithms/representation/modelFile.js";
 import type { EstimatorOptions } from "../algorithms/representation/types.js";
-import { parseMultiTaskTable, type TableOptions } from "../data/multiTaskTable.js";
 import { MetarepError, ParamError } from "../errors.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
 import { type PreparedOutput, prepareOutputFile } from "./outputPath.js";
+import {
+  type OpenedTable,
+  openTaskTable,
+  type ReadTableOptions,
+  TABLE_FORMATS,
+  type TableFormat,
+} from "./readTable.js";
 
 /**
  * `metarep fit` and `metarep adapt`: few-shot learning via a learned representation on users' own
@@ -56,16 +64,25 @@ function numberFlag(command: string, flag: string, text: string | undefined): nu
   return v;
 }
 
-function formatFlag(command: string, text: string | undefined, path: string): TableOptions["format"] {
-  if (text !== undefined) {
-    if (text !== "csv" && text !== "jsonl")
-      throw new ParamError(command, "--format", 'must be "csv" or "jsonl"', text);
-    return text;
+function formatFlag(command: string, text: string | undefined): TableFormat | undefined {
+  if (text === undefined) return undefined;
+  if (!(TABLE_FORMATS as readonly string[]).includes(text))
+    throw new ParamError(command, "--format", `must be one of ${TABLE_FORMATS.join(", ")}`, text);
+  return text as TableFormat;
+}
+
+/** Open the data file through DuckDB, run `use` on its validated rows, and release DuckDB. */
+async function withTable<T>(
+  path: string,
+  options: ReadTableOptions,
+  use: (t: OpenedTable) => Promise<T>,
+): Promise<T> {
+  const table = await openTaskTable(path, options);
+  try {
+    return await use(table);
+  } finally {
+    table.close();
   }
-  const ext = extname(path).toLowerCase();
-  if (ext === ".csv") return "csv";
-  if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
-  return undefined; // sniffed from the content
 }
 
 function fmt(v: number | null): string {
@@ -123,11 +140,11 @@ interface AdaptFlags {
   json?: boolean;
 }
 
-/** Predictions as CSV (task,line,prediction) or, for a .jsonl path, one JSON object per line. */
-function predictionsText(path: string, rows: { task: string; line: number; prediction: number }[]): string {
+/** Predictions as CSV (task,row,prediction) or, for a .jsonl path, one JSON object per line. */
+function predictionsText(path: string, rows: { task: string; row: number; prediction: number }[]): string {
   if (extname(path).toLowerCase() === ".jsonl") return rows.map((r) => `${JSON.stringify(r)}\n`).join("");
   const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return `task,line,prediction\n${rows.map((r) => `${q(r.task)},${r.line},${r.prediction}`).join("\n")}${rows.length ? "\n" : ""}`;
+  return `task,row,prediction\n${rows.map((r) => `${q(r.task)},${r.row},${r.prediction}`).join("\n")}${rows.length ? "\n" : ""}`;
 }
 
 /** Adds `fit` and `adapt` to the program (a `CommandModule` for `src/cli/commands.ts`). */
@@ -137,14 +154,14 @@ export function fewShotCommands(program: Command): void {
     .description("learn a k-dimensional representation and per-task heads from a multi-task regression file")
     .requiredOption(
       "--data <file>",
-      "multi-task table, long format (CSV or JSONL): task, target and feature columns",
+      "multi-task table, long format (CSV, TSV, gzipped or not, Parquet or JSON lines): task, target and feature columns",
     )
     .requiredOption("--k <K>", "representation dimension k (1 ≤ k < number of features)")
     .option("--method <m>", `estimator of B̂ (${FIT_METHODS.join("|")}, or a plug-in's)`, "altmin")
     .option("--task-column <name>", "task column", "task")
     .option("--target-column <name>", "target column", "y")
     .option("--features <a,b,…>", "feature columns (default: all other columns)")
-    .option("--format <csv|jsonl>", "file format (default: from the extension, else the content)")
+    .option("--format <csv|tsv|parquet|jsonl>", "file format (default: from the extension, else the content)")
     .option("--iters <N>", "rounds (altmin, altmin-gd) or L-BFGS iterations (bm)")
     .option(
       "--lambda-cond <λ1>",
@@ -157,7 +174,7 @@ export function fewShotCommands(program: Command): void {
     .option("--seed <S>", "seed for estimators with randomness (anil order, random starts)", "0")
     .option("--out <file>", "model file to write (with --json: only when given)", "model.json")
     .option("--json", "print the model as JSON on stdout (writes no file unless --out is given)")
-    .action((o: FitFlags, cmd: Command) => {
+    .action(async (o: FitFlags, cmd: Command) => {
       const k = intFlag("fit", "--k", o.k, 1)!;
       const iters = intFlag("fit", "--iters", o.iters, 1);
       const seed = intFlag("fit", "--seed", o.seed, 0)!;
@@ -172,26 +189,30 @@ export function fewShotCommands(program: Command): void {
           throw new ParamError("fit", "--features", "must be distinct, non-empty column names", o.features);
       }
       const prepared = outputOf(o, cmd);
-      let model: ReturnType<typeof fitModelFile>;
+      let model: FewShotModelFile;
       try {
-        const table = parseMultiTaskTable(readText(o.data, "data file"), {
-          format: formatFlag("fit", o.format, o.data),
-          taskColumn: o.taskColumn,
-          targetColumn: o.targetColumn,
-          // --features picks and orders a subset: the file's other columns are not read.
-          ...(features ? { features, otherColumns: "ignore" as const } : {}),
-          targets: "required",
-          source: o.data,
-        });
         const estimator: EstimatorOptions = { ...(iters === undefined ? {} : { iters }), ...penalty };
-        model = fitModelFile(table, {
-          k,
-          method: o.method,
-          estimator,
-          seed,
-          taskColumn: o.taskColumn,
-          targetColumn: o.targetColumn,
-        });
+        model = await withTable(
+          o.data,
+          {
+            format: formatFlag("fit", o.format),
+            taskColumn: o.taskColumn,
+            targetColumn: o.targetColumn,
+            // --features picks and orders a subset: the file's other columns are not read.
+            ...(features ? { features, otherColumns: "ignore" as const } : {}),
+            targets: "required",
+            source: o.data,
+          },
+          (rows) =>
+            fitModelRows(rows, {
+              k,
+              method: o.method,
+              estimator,
+              seed,
+              taskColumn: o.taskColumn,
+              targetColumn: o.targetColumn,
+            }),
+        );
         if (features) model.otherColumns = "ignore";
         if (prepared) writeFileAtomic(prepared.path, `${JSON.stringify(model, null, 1)}\n`);
       } catch (e) {
@@ -230,20 +251,20 @@ export function fewShotCommands(program: Command): void {
       "ridge penalty λ on the head (0: least squares, needs ≥ k labelled rows per task)",
       "0",
     )
-    .option("--format <csv|jsonl>", "file format (default: from the extension, else the content)")
+    .option("--format <csv|tsv|parquet|jsonl>", "file format (default: from the extension, else the content)")
     .option(
       "--out <file>",
-      "predictions to write (CSV: task,line,prediction; .jsonl for JSON lines; with --json: only when given)",
+      "predictions to write (CSV: task,row,prediction; .jsonl for JSON lines; with --json: only when given)",
       "predictions.csv",
     )
     .option(
       "--json",
       "print the heads and predictions as JSON on stdout (writes no file unless --out is given)",
     )
-    .action((o: AdaptFlags, cmd: Command) => {
+    .action(async (o: AdaptFlags, cmd: Command) => {
       const ridge = numberFlag("adapt", "--ridge", o.ridge)!;
       const prepared = outputOf(o, cmd);
-      let res: ReturnType<typeof adaptModelFile>;
+      let res: AdaptResult;
       try {
         let json: unknown;
         try {
@@ -253,17 +274,20 @@ export function fewShotCommands(program: Command): void {
           throw new MetarepError(`${o.model}: not valid JSON (${(e as Error).message}).`);
         }
         const { model, B } = readModelFile(json, o.model);
-        const table = parseMultiTaskTable(readText(o.data, "data file"), {
-          format: formatFlag("adapt", o.format, o.data),
-          taskColumn: model.taskColumn,
-          targetColumn: model.targetColumn,
-          features: model.features,
-          // A model fitted on chosen features reads only those columns, as fit did.
-          ...(model.otherColumns === "ignore" ? { otherColumns: "ignore" as const } : {}),
-          targets: "optional",
-          source: o.data,
-        });
-        res = adaptModelFile(model, B, table, ridge);
+        res = await withTable(
+          o.data,
+          {
+            format: formatFlag("adapt", o.format),
+            taskColumn: model.taskColumn,
+            targetColumn: model.targetColumn,
+            features: model.features,
+            // A model fitted on chosen features reads only those columns, as fit did.
+            ...(model.otherColumns === "ignore" ? { otherColumns: "ignore" as const } : {}),
+            targets: "optional",
+            source: o.data,
+          },
+          (rows) => adaptModelFile(model, B, rows, ridge),
+        );
         if (prepared) writeFileAtomic(prepared.path, predictionsText(prepared.path, res.predictions));
       } catch (e) {
         prepared?.cleanup();

@@ -46,24 +46,24 @@ const write = (name: string, text: string) => {
 /** Files in a directory (hidden and temporary ones included). */
 const files = (dir: string) => readdirSync(dir).sort();
 
-describe("non-finite values anywhere in the data: exit 2 with file:line and column, nothing written", () => {
+describe("non-finite values anywhere in the data: exit 2 with file, row and column, nothing written", () => {
   const good = table();
   const cases: [string, () => string, RegExp][] = [
     [
       "1e999 in a feature (CSV)",
       () =>
         write("inf.csv", good.replace("\nt1,", "\nt1,").replace(/\nt2,([^,]+),([^,]+),/, "\nt2,$1,1e999,")),
-      /inf\.csv:18: column "x0" must be a finite number; got "1e999" \(beyond float64's range/,
+      /inf\.csv: row 17: column "x0" must be a finite number; got "1e999" \(beyond float64's range/,
     ],
     [
       "-1e999 in the target (CSV)",
       () => write("ninf.csv", good.replace(/\nt0,[^,]+,/, "\nt0,-1e999,")),
-      /ninf\.csv:2: column "y" must be a finite number; got "-1e999"/,
+      /ninf\.csv: row 1: column "y" must be a finite number; got "-1e999"/,
     ],
     [
       "Infinity spelled out (CSV)",
       () => write("infw.csv", good.replace(/\nt3,([^,]+),([^,]+),([^,]+),/, "\nt3,$1,$2,Infinity,")),
-      /infw\.csv:26: column "x1" must be a finite number; got "Infinity"/,
+      /infw\.csv: row 25: column "x1" must be a finite number; got "Infinity"/,
     ],
     [
       "1e999 in JSONL",
@@ -72,7 +72,7 @@ describe("non-finite values anywhere in the data: exit 2 with file:line and colu
           "inf.jsonl",
           '{"task":"a","y":1,"x0":1,"x1":2}\n{"task":"a","y":2,"x0":1e999,"x1":2}\n{"task":"b","y":1,"x0":1,"x1":0}\n',
         ),
-      /inf\.jsonl:2: column "x0" must be a finite number; got a number beyond float64's range/,
+      /inf\.jsonl: row 2: column "x0" must be a finite number; got 1e999 \(beyond float64's range/,
     ],
   ];
   test.each(cases)("%s", async (_name, file, message) => {

@@ -6,8 +6,9 @@ import { MetarepError } from "../errors.js";
 import { experiments } from "../experiments/registry.js";
 import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
 import { loadedPlugins, loadPlugins, requirePlugins } from "../plugins/load.js";
+import { exportFigureData } from "../report/figureData.js";
 import { writeReport } from "../report/storeReport.js";
-import { exportParquet } from "../sweep/aggregate.js";
+import { exportTables } from "../sweep/aggregate.js";
 import { DEFAULT_QUEUE, DistributedExecutor } from "../sweep/executors/distributed.js";
 import type { Executor } from "../sweep/executors/executor.js";
 import { InlineExecutor } from "../sweep/executors/inline.js";
@@ -251,15 +252,25 @@ export function sweepCommands(prog: Command): void {
 
   prog
     .command("export")
-    .description("export a results store's metrics and curves as Parquet (via DuckDB)")
+    .description(
+      "export a results store's metrics, curves and the data behind each figure as Parquet or CSV (via DuckDB)",
+    )
     .argument("<dir>", "results store directory")
-    .option("--parquet", "write metrics.parquet and curves.parquet (the only format so far)")
+    .option(
+      "--parquet",
+      "write metrics.parquet, curves.parquet and figure-<name>.parquet (the rows each figure draws)",
+    )
+    .option("--csv", "the same as CSV (curves in long format: one line per point)")
     .option("--out <dir>", "where to write (default: the store directory)")
-    .action(async (dir: string, opts: { parquet?: boolean; out?: string }) => {
-      if (!opts.parquet) throw new UsageError(`"export" needs a format: --parquet.`);
+    .action(async (dir: string, opts: { parquet?: boolean; csv?: boolean; out?: string }) => {
+      if (opts.parquet === opts.csv) throw new UsageError(`"export" needs one format: --parquet or --csv.`);
+      const format = opts.parquet ? "parquet" : "csv";
       readManifest(dir);
       const out = prepareOutputDir(opts.out ?? dir);
-      const files = await withOutput(out, () => exportParquet(dir, out.path));
+      const files = await withOutput(out, async () => [
+        ...(await exportTables(dir, out.path, format)),
+        ...(await exportFigureData(dir, out.path, format)),
+      ]);
       process.stdout.write(`${files.map(rel).join("\n")}\n`);
     });
 

@@ -1,3 +1,3 @@
 export * from "./cifar10c.js";
-export * from "./multiTaskTable.js";
 export * from "./npy.js";
+export * from "./taskTable.js";

@@ -136,6 +136,18 @@ export async function aggregateStore(dir: string) {
  * `curves.parquet` (one row per cell × curve, with the x and y lists) into `outDir`.
  */
 export async function exportParquet(dir: string, outDir = dir): Promise<string[]> {
+  return exportTables(dir, outDir, "parquet");
+}
+
+/**
+ * `metrics` and `curves` of a store as Parquet (curves hold x and y as lists) or CSV (curves in
+ * long format, one line per point): `metrics.<ext>`, `curves.<ext>` in `outDir`.
+ */
+export async function exportTables(
+  dir: string,
+  outDir: string,
+  format: "parquet" | "csv",
+): Promise<string[]> {
   const records = readRecords(dir);
   const { db, con } = await loadMetrics(records);
   try {
@@ -162,9 +174,17 @@ export async function exportParquet(dir: string, outDir = dir): Promise<string[]
         }
       }
     }
-    const files = [join(resolve(outDir), "metrics.parquet"), join(resolve(outDir), "curves.parquet")];
-    await con.run(`COPY metrics TO '${files[0].replaceAll("'", "''")}' (FORMAT parquet)`);
-    await con.run(`COPY curves TO '${files[1].replaceAll("'", "''")}' (FORMAT parquet)`);
+    const files = [join(resolve(outDir), `metrics.${format}`), join(resolve(outDir), `curves.${format}`)];
+    const q = (p: string) => `'${p.replaceAll("'", "''")}'`;
+    if (format === "parquet") {
+      await con.run(`COPY metrics TO ${q(files[0])} (FORMAT parquet)`);
+      await con.run(`COPY curves TO ${q(files[1])} (FORMAT parquet)`);
+    } else {
+      await con.run(`COPY metrics TO ${q(files[0])} (FORMAT csv, HEADER)`);
+      await con.run(
+        `COPY (SELECT cell_id, grid_point, seed_index, labels, x_name, y_name, unnest(x) AS x, unnest(y) AS y, status FROM curves) TO ${q(files[1])} (FORMAT csv, HEADER)`,
+      );
+    }
     return files;
   } finally {
     con.closeSync();

@@ -1,11 +1,14 @@
-import { DataError, groupByTask, type MultiTaskTable } from "../../data/multiTaskTable.js";
+import { DataError, forEachTask, holdTaskRows, type TaskRows, type TaskTable } from "../../data/taskTable.js";
 import { MetarepError, ParamError } from "../../errors.js";
-import { type Mat, matFrom } from "../../linalg/mat.js";
+import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { headDiagnostics } from "../../metrics/conditioning.js";
+import { STREAM_CHUNK_ROWS } from "../../models/fewShotTasks.js";
+import type { MultiTaskData } from "../../models/multiTaskData.js";
 import { key } from "../../rng/key.js";
 import { getEstimator, listEstimators } from "./estimators.js";
 import { fitHead, taskHeads } from "./heads.js";
-import { ESTIMATOR_IDS, type EstimatorOptions } from "./types.js";
+import { MomAccumulator, momFormsMatrix } from "./mom.js";
+import { ESTIMATOR_IDS, type EstimatorOptions, type RepresentationFit } from "./types.js";
 
 /**
  * Few-shot learning on users' own data (SPEC §1.3 on a file): `fitModelFile` learns B̂ and the
@@ -98,30 +101,27 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-/** Line numbers of a task's rows, for messages: "lines 4, 9, 12" (at most 5 shown). */
-function linesOf(table: MultiTaskTable, t: number, labelled: boolean): string {
-  const ls: number[] = [];
-  for (let i = 0; i < table.rows; i++) {
-    if (table.task[i] === t && (!labelled || !Number.isNaN(table.y[i]))) ls.push(table.line[i]);
-  }
-  if (ls.length === 0) return "none";
-  const shown = ls.slice(0, 5).join(", ");
-  return `line${ls.length > 1 ? "s" : ""} ${shown}${ls.length > 5 ? ", …" : ""}`;
+/** Row numbers for messages: "rows 4, 9, 12" (the first 5 of a task's rows, then "…"). */
+function rowsText(rows: number[]): string {
+  if (rows.length === 0) return "none";
+  const shown = rows.slice(0, 5).join(", ");
+  return `row${rows.length > 1 ? "s" : ""} ${shown}${rows.length > 5 ? ", …" : ""}`;
 }
 
-/**
- * Learn a representation from a table (every row labelled): checks 1 ≤ k < d and at least k rows
- * per task (one-line errors naming the task and its lines), runs the estimator, and returns the
- * model with the heads Ŵ (least squares on B̂) and the diagnostics of Bouniot & Redko.
- *
- * Example: `fitModelFile(parseMultiTaskTable(text), { k: 3, method: "altmin" })`.
- */
-export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): FewShotModelFile {
+/** The method, k and estimator options of a fit, checked against d. */
+interface FitPlan {
+  method: string;
+  d: number;
+  k: number;
+  seed: number;
+  est: EstimatorOptions;
+}
+
+function planFit(d: number, options: FitModelOptions): FitPlan {
   const method = options.method ?? "altmin";
   if (!fitMethodIds().includes(method)) {
     throw new ParamError("fit", "method", `must be one of ${fitMethodIds().join(", ")}`, options.method);
   }
-  const d = table.features.length;
   const { k } = options;
   if (!Number.isInteger(k) || k < 1 || k >= d) {
     throw new ParamError(
@@ -131,54 +131,73 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
       k,
     );
   }
-  const { data } = groupByTask(table);
-  for (let t = 0; t < data.tasks; t++) {
-    const n = data.start[t + 1] - data.start[t];
-    if (n < k) {
-      throw new DataError(
-        `task ${JSON.stringify(table.taskIds[t])} has ${n} row${n === 1 ? "" : "s"} (${linesOf(table, t, false)}); fitting needs at least k = ${k} per task`,
-      );
-    }
-  }
-  const seed = options.seed ?? 0;
   // A plug-in's estimator gets its own options' defaults (its schema); built-ins read the flags.
   const est = (ESTIMATOR_IDS as readonly string[]).includes(method)
     ? (options.estimator ?? {})
     : (getEstimator(method).options.parse({}) as EstimatorOptions);
-  const diverged = (why: string): never => {
-    const scale = Math.max(maxAbs(data.X), maxAbs(data.y));
-    throw new FitDivergedError(
-      `fit ${method} diverged: ${why}; no model written (the data's largest |value| is ${scale.toExponential(2)}: rescale the columns, or try another --method).`,
-    );
-  };
-  let fit: ReturnType<ReturnType<typeof getEstimator>["fit"]>;
-  try {
-    fit = getEstimator(method).fit(data, k, est, { key: key(seed) });
-  } catch (e) {
-    // Bad options are the caller's; anything else thrown from the numerics is a blow-up.
-    if (e instanceof MetarepError) throw e;
-    return diverged(e instanceof Error ? e.message : String(e));
+  return { method, d, k, seed: options.seed ?? 0, est };
+}
+
+function tooFewRows(id: string, n: number, rows: number[], k: number): DataError {
+  return new DataError(
+    `task ${JSON.stringify(id)} has ${n} row${n === 1 ? "" : "s"} (${rowsText(rows)}); fitting needs at least k = ${k} per task`,
+  );
+}
+
+function divergedError(method: string, why: string, scale: number): FitDivergedError {
+  return new FitDivergedError(
+    `fit ${method} diverged: ${why}; no model written (the data's largest |value| is ${scale.toExponential(2)}: rescale the columns, or try another --method).`,
+  );
+}
+
+/** Add task t's squared training residuals Σ (y − x·B̂ŵ_t)² to `sse`, row by row (file order). */
+function addSquaredResiduals(
+  sse: number,
+  X: Float64Array,
+  y: Float64Array,
+  from: number,
+  to: number,
+  B: Mat,
+  W: Mat,
+  t: number,
+): number {
+  const d = B.rows;
+  const k = B.cols;
+  const th = new Float64Array(d);
+  for (let a = 0; a < d; a++) {
+    let s = 0;
+    for (let c = 0; c < k; c++) s += B.data[a * k + c] * W.data[t * k + c];
+    th[a] = s;
   }
+  for (let i = from; i < to; i++) {
+    let pred = 0;
+    for (let a = 0; a < d; a++) pred += X[i * d + a] * th[a];
+    sse += (y[i] - pred) ** 2;
+  }
+  return sse;
+}
+
+/** The model from B̂, the heads Ŵ and the training SSE: checks they are finite, adds diagnostics. */
+function assembleModel(
+  plan: FitPlan,
+  fit: RepresentationFit,
+  W: Mat,
+  sse: number,
+  table: { features: readonly string[]; taskIds: readonly string[]; counts: ArrayLike<number>; rows: number },
+  scale: () => number,
+  options: FitModelOptions,
+): FewShotModelFile {
+  const { method } = plan;
+  const diverged = (why: string): never => {
+    throw divergedError(method, why, scale());
+  };
   if (fit.status === "diverged") {
     const dv = fit.diverged;
     diverged(dv ? `${dv.quantity} became ${dv.value} at iteration ${dv.iteration}` : "status diverged");
   }
   if (!allFinite(fit.B.data)) diverged("B̂ has non-finite entries");
-  const W = taskHeads(data, fit.B);
   if (!allFinite(W.data)) diverged("the task heads have non-finite entries");
   const diag = headDiagnostics(W);
-  let sse = 0;
-  for (let t = 0; t < data.tasks; t++) {
-    for (let i = data.start[t]; i < data.start[t + 1]; i++) {
-      let pred = 0;
-      for (let a = 0; a < d; a++) {
-        let th = 0;
-        for (let c = 0; c < k; c++) th += fit.B.data[a * k + c] * W.data[t * k + c];
-        pred += data.X[i * d + a] * th;
-      }
-      sse += (data.y[i] - pred) ** 2;
-    }
-  }
   if (!Number.isFinite(sse)) diverged(`the training MSE is ${sse / table.rows}`);
   const rowsOf = (M: Mat) =>
     Array.from({ length: M.rows }, (_, i) => Array.from(M.data.subarray(i * M.cols, (i + 1) * M.cols)));
@@ -187,15 +206,15 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
     format: MODEL_FORMAT,
     version: 1,
     method,
-    d,
-    k,
+    d: plan.d,
+    k: plan.k,
     features: [...table.features],
     taskColumn: options.taskColumn ?? "task",
     targetColumn: options.targetColumn ?? "y",
     B: rowsOf(fit.B),
-    heads: table.taskIds.map((task, t) => ({ task, rows: data.start[t + 1] - data.start[t], w: Wrows[t] })),
+    heads: table.taskIds.map((task, t) => ({ task, rows: table.counts[t], w: Wrows[t] })),
     diagnostics: {
-      tasks: data.tasks,
+      tasks: table.taskIds.length,
       rows: table.rows,
       iterations: fit.iterations,
       converged: fit.converged,
@@ -208,8 +227,112 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
       maxHeadNorm: diag.maxNorm,
       info: fit.info,
     },
-    options: { ...est, seed },
+    options: { ...plan.est, seed: plan.seed },
   };
+}
+
+/**
+ * Learn a representation from a held table (every row labelled): checks 1 ≤ k < d and at least k
+ * rows per task (one-line errors naming the task and its rows), runs the estimator, and returns the
+ * model with the heads Ŵ (least squares on B̂) and the diagnostics of Bouniot & Redko.
+ *
+ * Example: `fitModelFile(await holdTaskRows(rows), { k: 3, method: "altmin" })`.
+ */
+export function fitModelFile(table: TaskTable, options: FitModelOptions): FewShotModelFile {
+  const plan = planFit(table.features.length, options);
+  const { data } = table;
+  const counts = new Int32Array(data.tasks);
+  for (let t = 0; t < data.tasks; t++) {
+    counts[t] = data.start[t + 1] - data.start[t];
+    if (counts[t] < plan.k) {
+      const rows = Array.from(
+        table.row.subarray(data.start[t], Math.min(data.start[t + 1], data.start[t] + 6)),
+      );
+      throw tooFewRows(table.taskIds[t], counts[t], rows, plan.k);
+    }
+  }
+  const scale = () => Math.max(maxAbs(data.X), maxAbs(data.y));
+  let fit: RepresentationFit;
+  try {
+    fit = getEstimator(plan.method).fit(data, plan.k, plan.est, { key: key(plan.seed) });
+  } catch (e) {
+    // Bad options are the caller's; anything else thrown from the numerics is a blow-up.
+    if (e instanceof MetarepError) throw e;
+    throw divergedError(plan.method, e instanceof Error ? e.message : String(e), scale());
+  }
+  // Heads only on a usable B̂: assembleModel reports a diverged fit before reading them.
+  const usable = fit.status !== "diverged" && allFinite(fit.B.data);
+  const W = usable ? taskHeads(data, fit.B) : zeros(data.tasks, plan.k);
+  let sse = 0;
+  for (let t = 0; t < data.tasks; t++)
+    sse = addSquaredResiduals(sse, data.X, data.y, data.start[t], data.start[t + 1], fit.B, W, t);
+  const N = data.start[data.tasks];
+  return assembleModel(
+    plan,
+    fit,
+    W,
+    sse,
+    { features: table.features, taskIds: table.taskIds, counts, rows: N },
+    scale,
+    options,
+  );
+}
+
+/**
+ * `fitModelFile` on streamed rows. The method of moments, when it forms M̂ (`momFormsMatrix`: many
+ * rows next to d), streams: one pass adds the rows to M̂ = (1/N) Σ y² x xᵀ in blocks of
+ * `STREAM_CHUNK_ROWS` (the blocks `momMatrix` uses on held data, so the model is the same to the
+ * bit), a second pass fits each task's head holding only that task's rows; memory is d² plus the
+ * largest task. Every other estimator iterates over all of X: the rows are held in one N × d
+ * `Float64Array` (`holdTaskRows`) and `fitModelFile` runs on it.
+ */
+export async function fitModelRows(rows: TaskRows, options: FitModelOptions): Promise<FewShotModelFile> {
+  const plan = planFit(rows.features.length, options);
+  for (let t = 0; t < rows.taskIds.length; t++) {
+    if (rows.counts[t] < plan.k)
+      throw tooFewRows(rows.taskIds[t], rows.counts[t], await rows.rowsOf(t, false, 6), plan.k);
+  }
+  if (plan.method !== "mom" || !momFormsMatrix(rows.rows, plan.d, plan.k))
+    return fitModelFile(await holdTaskRows(rows), options);
+  const { d, k } = plan;
+  const acc = new MomAccumulator(d, rows.rows);
+  const Xb = new Float64Array(STREAM_CHUNK_ROWS * d);
+  const yb = new Float64Array(STREAM_CHUNK_ROWS);
+  let nb = 0;
+  let largest = 0;
+  for await (const c of rows.chunks()) {
+    largest = Math.max(largest, maxAbs(c.X.subarray(0, c.rows * d)), maxAbs(c.y.subarray(0, c.rows)));
+    for (let i = 0; i < c.rows; ) {
+      const take = Math.min(c.rows - i, STREAM_CHUNK_ROWS - nb);
+      Xb.set(c.X.subarray(i * d, (i + take) * d), nb * d);
+      yb.set(c.y.subarray(i, i + take), nb);
+      nb += take;
+      i += take;
+      if (nb === STREAM_CHUNK_ROWS) {
+        acc.add(Xb, yb, nb);
+        nb = 0;
+      }
+    }
+  }
+  if (nb > 0) acc.add(Xb, yb, nb);
+  let fit: RepresentationFit;
+  try {
+    fit = acc.estimate(k);
+  } catch (e) {
+    if (e instanceof MetarepError) throw e;
+    throw divergedError(plan.method, e instanceof Error ? e.message : String(e), largest);
+  }
+  const T = rows.taskIds.length;
+  const W = zeros(T, k);
+  let sse = 0;
+  if (fit.status !== "diverged" && allFinite(fit.B.data)) {
+    await forEachTask(rows, (b) => {
+      const one: MultiTaskData = { d, tasks: 1, start: Int32Array.of(0, b.rows), X: b.X, y: b.y };
+      W.data.set(taskHeads(one, fit.B).data, b.task * k);
+      sse = addSquaredResiduals(sse, b.X, b.y, 0, b.rows, fit.B, W, b.task);
+    });
+  }
+  return assembleModel(plan, fit, W, sse, rows, () => largest, options);
 }
 
 /**
@@ -258,8 +381,8 @@ export function readModelFile(json: unknown, source = "model"): { model: FewShot
 
 export interface Prediction {
   task: string;
-  /** 1-based line of the row in the data file. */
-  line: number;
+  /** 1-based data row of the file (the header is not a row). */
+  row: number;
   prediction: number;
 }
 
@@ -273,49 +396,55 @@ export interface AdaptResult {
 /**
  * The target stage on a file of new tasks: for each task, `ŵ = argmin_w ‖y − X B̂ w‖² + ridge‖w‖²`
  * on its labelled rows, then `ŷ = x·B̂ŵ` for its rows without a target. Each task needs at least
- * k labelled rows (one with ridge > 0). The table must be parsed with the model's features.
+ * k labelled rows (one with ridge > 0). The rows must carry the model's features. Tasks are
+ * visited one at a time (memory is the largest task).
  */
-export function adaptModelFile(
+export async function adaptModelFile(
   model: FewShotModelFile,
   B: Mat,
-  table: MultiTaskTable,
+  rows: TaskRows,
   ridge = 0,
-): AdaptResult {
+): Promise<AdaptResult> {
   if (!(ridge >= 0) || !Number.isFinite(ridge))
     throw new ParamError("adapt", "ridge", "must be a finite number ≥ 0", ridge);
   const { d, k } = model;
-  if (table.features.length !== d || table.features.some((f, i) => f !== model.features[i])) {
+  if (rows.features.length !== d || rows.features.some((f, i) => f !== model.features[i])) {
     throw new DataError(`the data's features must be the model's: ${model.features.join(", ")}`);
   }
-  const { data } = groupByTask(table, (i) => !Number.isNaN(table.y[i]));
   const need = ridge > 0 ? 1 : k;
-  const heads: AdaptResult["heads"] = [];
-  const W: Float64Array[] = [];
-  for (let t = 0; t < data.tasks; t++) {
-    const n = data.start[t + 1] - data.start[t];
+  for (let t = 0; t < rows.taskIds.length; t++) {
+    const n = rows.labelled[t];
     if (n < need) {
+      const at = rowsText(await rows.rowsOf(t, true, 6));
       throw new DataError(
-        `task ${JSON.stringify(table.taskIds[t])} has ${n} labelled row${n === 1 ? "" : "s"} (${linesOf(table, t, true)}); adapting a head needs at least ${need === k ? `k = ${k}` : "1"}${ridge > 0 ? "" : " (or --ridge > 0)"}`,
+        `task ${JSON.stringify(rows.taskIds[t])} has ${n} labelled row${n === 1 ? "" : "s"} (${at}); adapting a head needs at least ${need === k ? `k = ${k}` : "1"}${ridge > 0 ? "" : " (or --ridge > 0)"}`,
       );
     }
-    const X = data.X.subarray(data.start[t] * d, data.start[t + 1] * d);
-    const y = data.y.subarray(data.start[t], data.start[t + 1]);
-    const w = fitHead(X, y, n, B, ridge);
-    W.push(w);
-    heads.push({ task: table.taskIds[t], labelled: n, w: Array.from(w) });
   }
+  const heads: AdaptResult["heads"] = [];
   const predictions: Prediction[] = [];
-  const theta = W.map((w) => {
-    const th = new Float64Array(d);
+  const th = new Float64Array(d);
+  await forEachTask(rows, (b) => {
+    const n = rows.labelled[b.task];
+    const X = new Float64Array(n * d);
+    const y = new Float64Array(n);
+    for (let i = 0, j = 0; i < b.rows; i++) {
+      if (Number.isNaN(b.y[i])) continue;
+      X.set(b.X.subarray(i * d, (i + 1) * d), j * d);
+      y[j++] = b.y[i];
+    }
+    const w = fitHead(X, y, n, B, ridge);
+    const task = rows.taskIds[b.task];
+    heads.push({ task, labelled: n, w: Array.from(w) });
+    th.fill(0);
     for (let a = 0; a < d; a++) for (let c = 0; c < k; c++) th[a] += B.data[a * k + c] * w[c];
-    return th;
+    for (let i = 0; i < b.rows; i++) {
+      if (!Number.isNaN(b.y[i])) continue;
+      let p = 0;
+      for (let a = 0; a < d; a++) p += b.X[i * d + a] * th[a];
+      predictions.push({ task, row: b.row[i], prediction: p });
+    }
   });
-  for (let i = 0; i < table.rows; i++) {
-    if (!Number.isNaN(table.y[i])) continue;
-    const th = theta[table.task[i]];
-    let p = 0;
-    for (let a = 0; a < d; a++) p += table.X[i * d + a] * th[a];
-    predictions.push({ task: table.taskIds[table.task[i]], line: table.line[i], prediction: p });
-  }
+  predictions.sort((a, b) => a.row - b.row);
   return { heads, predictions };
 }

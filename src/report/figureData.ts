@@ -3,10 +3,9 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { TopLevelSpec } from "vega-lite";
 import { getExperiment } from "../experiments/registry.js";
 import { mergeByGridPoint } from "../record/merge.js";
-import { theoryRowsOf } from "../record/theory.js";
 import { readManifest, readRecords } from "../sweep/store.js";
 import { experimentFigures } from "./experimentFigures.js";
-import { metricAxisFigures, sortByGrid, theoryAxisFigures } from "./sweepFigures.js";
+import { claimAxisFigures, metricAxisFigures, sortByGrid } from "./sweepFigures.js";
 
 /**
  * The data behind a store's figures, for a researcher to replot in their own tool: the rows each
@@ -51,7 +50,7 @@ export function storeFigureRows(dir: string): Map<string, FigureRow[]> {
   for (const rec of merged) {
     for (const fig of experimentFigures(exp, rec)) add(fig.name, rec.gridPoint ?? "", figureRows(fig.spec));
   }
-  for (const fig of [...metricAxisFigures(merged, axes), ...theoryAxisFigures(merged, axes, theoryRowsOf)])
+  for (const fig of [...metricAxisFigures(merged, axes), ...claimAxisFigures(merged, axes)])
     add(`grid-${fig.name}`, "", figureRows(fig.spec));
   return files;
 }

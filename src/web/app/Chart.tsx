@@ -4,7 +4,10 @@ import embed, { type Result } from "vega-embed";
 import type { TopLevelSpec } from "vega-lite";
 import { type Fit, fitSpec, nextFit, readableSpec } from "./pageSpec.js";
 
-/** A drawn figure's element; `vegaView` is its live Vega view (for the tests and the console). */
+/**
+ * A drawn figure's element; `vegaView` is its live Vega view (for the tests and the console). The
+ * element has `aria-busy="true"` from the moment its spec changes until that spec is drawn.
+ */
 export type ChartElement = HTMLElement & { vegaView?: View };
 
 /** Re-layouts tried before a figure that still does not fit is left to scroll in its box. */
@@ -40,6 +43,8 @@ export function Chart({
   const ref = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [room, setRoom] = useState<number | null>(null);
+  /** The spec last drawn (or failed): the figure is busy while it is not the current one. */
+  const [drawn, setDrawn] = useState<TopLevelSpec | null>(null);
   const fitted = useRef<{ room: number; fit: Fit }>({ room: -1, fit: {} });
 
   useEffect(() => {
@@ -95,10 +100,13 @@ export function Chart({
       fitted.current = { room, fit };
       figure.vegaView = result.view;
       setError(null);
+      setDrawn(spec);
       onRendered?.(performance.now() - t0);
     };
     draw().catch((e: unknown) => {
-      if (!cancelled) setError(e instanceof Error ? e.message : String(e));
+      if (cancelled) return;
+      setError(e instanceof Error ? e.message : String(e));
+      setDrawn(spec);
     });
     return () => {
       cancelled = true;
@@ -108,7 +116,7 @@ export function Chart({
   }, [spec, name, room]);
 
   return (
-    <figure class="chart" data-figure={name} ref={box}>
+    <figure class="chart" data-figure={name} ref={box} aria-busy={drawn !== spec ? "true" : undefined}>
       <div ref={ref} />
       {error && (
         <p class="error">

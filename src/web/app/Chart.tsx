@@ -6,7 +6,8 @@ import { type Fit, fitSpec, nextFit, readableSpec } from "./pageSpec.js";
 
 /**
  * A drawn figure's element; `vegaView` is its live Vega view (for the tests and the console). The
- * element has `aria-busy="true"` from the moment its spec changes until that spec is drawn.
+ * element has `aria-busy="true"` from the moment its spec or its width changes until it is drawn,
+ * and `data-room` is the width (px) it was last drawn for.
  */
 export type ChartElement = HTMLElement & { vegaView?: View };
 
@@ -43,8 +44,9 @@ export function Chart({
   const ref = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [room, setRoom] = useState<number | null>(null);
-  /** The spec last drawn (or failed): the figure is busy while it is not the current one. */
-  const [drawn, setDrawn] = useState<TopLevelSpec | null>(null);
+  /** The spec and room last drawn (or failed): the figure is busy until they are the current ones. */
+  const [drawn, setDrawn] = useState<{ spec: TopLevelSpec; room: number } | null>(null);
+  const busy = drawn === null || drawn.spec !== spec || drawn.room !== room;
   const fitted = useRef<{ room: number; fit: Fit }>({ room: -1, fit: {} });
 
   useEffect(() => {
@@ -100,13 +102,13 @@ export function Chart({
       fitted.current = { room, fit };
       figure.vegaView = result.view;
       setError(null);
-      setDrawn(spec);
+      setDrawn({ spec, room });
       onRendered?.(performance.now() - t0);
     };
     draw().catch((e: unknown) => {
       if (cancelled) return;
       setError(e instanceof Error ? e.message : String(e));
-      setDrawn(spec);
+      setDrawn({ spec, room });
     });
     return () => {
       cancelled = true;
@@ -116,7 +118,13 @@ export function Chart({
   }, [spec, name, room]);
 
   return (
-    <figure class="chart" data-figure={name} ref={box} aria-busy={drawn !== spec ? "true" : undefined}>
+    <figure
+      class="chart"
+      data-figure={name}
+      ref={box}
+      aria-busy={busy ? "true" : undefined}
+      data-room={drawn?.room}
+    >
       <div ref={ref} />
       {error && (
         <p class="error">

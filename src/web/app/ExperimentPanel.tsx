@@ -322,7 +322,11 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
           </div>
           <div class="status" aria-live="polite">
             <progress id="progress" max={100} value={pct} aria-label="progress" />
-            <output id="status" data-phase={phase}>
+            <output
+              id="status"
+              data-phase={phase}
+              data-seeds-done={record ? record.seedIndices.length : (live?.finishedSeeds ?? 0)}
+            >
               {statusText(phase, pct, live, record, stopped)}
             </output>
           </div>

@@ -2,8 +2,9 @@ import { defineConfig } from "vite";
 
 /**
  * The web page (src/web/app): `npm run web` serves it, `npm run build:web` writes a static site
- * to dist/web. Cross-origin isolation headers give the page SharedArrayBuffer, which the
- * playground's pause uses; static hosts should send the same two headers (README).
+ * to dist/web and `npm run serve:web` (vite preview) serves that site. Cross-origin isolation
+ * headers give the page SharedArrayBuffer, which the playground's pause uses; both servers send
+ * them, and static hosts should send the same two headers (README).
  */
 const isolation = {
   "Cross-Origin-Opener-Policy": "same-origin",

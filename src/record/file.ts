@@ -73,6 +73,7 @@ const recordSchema = z.strictObject({
   condition: z.record(z.string(), labelValue).optional(),
   conditionPoint: z.string().optional(),
   status: statusSchema,
+  stopped: z.literal(true).optional(),
   result: z.strictObject({ seeds: z.array(resultSchema) }),
   dataset: z
     .strictObject({ kind: z.string().min(1), path: z.string().min(1), digest: z.string().min(1) })

@@ -31,6 +31,12 @@ export interface RunRecord {
   condition?: Condition;
   conditionPoint?: string;
   status: Status;
+  /**
+   * A run stopped before all its seeds finished (the web page's Stop, then Export): the record
+   * holds the seeds finished before the stop, complete and re-runnable, and `command` asks for
+   * just those. Absent for a run that finished.
+   */
+  stopped?: true;
   result: { seeds: RunResult[] };
   /** The real data set the run read, if any: loader kind, path and digest of the bytes read. */
   dataset?: { kind: string; path: string; digest: string };

@@ -8,6 +8,7 @@ import { runCli } from "../cli/testing.js";
 import type { RunRecord } from "../record/types.js";
 import { projectRoot } from "../sweep/compiled.js";
 import { launchChromium } from "./browser.js";
+import { coveredControls, figuresSettled, figureTextSizes, horizontalOverflow } from "./pageChecks.js";
 import { serveStatic, WEB_DIST } from "./staticServer.js";
 
 /**
@@ -176,6 +177,7 @@ describe("the web page", () => {
     }
   });
 
+  // Every experiment runs in the browser, then re-runs in Node: minutes on a loaded machine.
   it("draws every registered experiment in the gallery at smoke size, each bit-identical to the CLI", async () => {
     const { page, errors, close } = await open("#gallery");
     try {
@@ -184,7 +186,7 @@ describe("the web page", () => {
       await page.waitForFunction(
         (n) => document.querySelector("#gallery-status")?.getAttribute("data-done") === String(n),
         total,
-        { timeout: 110_000, polling: 250 },
+        { timeout: 280_000, polling: 250 },
       );
       expect(await page.locator('article[data-phase="error"]').count()).toBe(0);
       // Each run experiment has each of its figures drawn.
@@ -196,6 +198,16 @@ describe("the web page", () => {
           els.filter((e) => e.querySelectorAll("figure svg").length === 0).map((e) => e.id),
         );
       expect(empty).toEqual([]);
+      // Every figure fits the window, with text large enough to read, from 800 to 1920 px.
+      for (const width of [800, 1400, 1920]) {
+        await page.setViewportSize({ width, height: 850 });
+        await figuresSettled(page);
+        expect(`${width} px: ${await horizontalOverflow(page)}`).toBe(`${width} px: 0`);
+        expect((await figureTextSizes(page)).filter((t) => t.px < 11)).toEqual([]);
+        if (width === 800) expect(await coveredControls(page)).toEqual([]);
+      }
+      await page.setViewportSize({ width: 1366, height: 850 });
+      await figuresSettled(page);
       await page.locator("#gallery-kong-projection").scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SHOTS, "gallery.png") });
       await page.screenshot({ path: join(SHOTS, "gallery-full.png"), fullPage: true });
@@ -217,7 +229,7 @@ describe("the web page", () => {
     } finally {
       await close();
     }
-  });
+  }, 400_000);
 
   it("imports a record written by the CLI and draws it; a broken record gets a message naming the field", async () => {
     const out = join(tmp, "import");

@@ -2,9 +2,17 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { getExperiment } from "../../experiments/registry.js";
 import type { SizeName } from "../../experiments/types.js";
 import type { RunRecord } from "../../record/types.js";
+import { plural } from "../../report/figureText.js";
 import { Chart } from "./Chart.js";
 import { pageFigures } from "./figures.js";
-import { type FieldValue, fieldSpecs, formValues, problemsByField, validateForm } from "./form.js";
+import {
+  cliCommand,
+  type FieldValue,
+  fieldSpecs,
+  formValues,
+  problemsByField,
+  validateForm,
+} from "./form.js";
 import { LiveRun } from "./liveRecord.js";
 import { ParamForm, TextField } from "./ParamForm.js";
 import type { WorkerMessage } from "./protocol.js";
@@ -47,6 +55,8 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [live, setLive] = useState<LiveRun | null>(null);
   const [record, setRecord] = useState<RunRecord | null>(null);
+  /** What a stopped run exports: its finished seeds, marked `stopped` (null before the first). */
+  const [stopped, setStopped] = useState<RunRecord | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [warnings, setWarnings] = useState<string[]>([]);
   const [workerErrors, setWorkerErrors] = useState<Record<string, string[]>>({});
@@ -112,6 +122,7 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
     const lr = new LiveRun(exp.id, check.params, size, check.seed, check.command);
     setLive(lr);
     setRecord(null);
+    setStopped(null);
     setPhase("running");
     setProgress(null);
     setWarnings([]);
@@ -174,6 +185,8 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
   const stop = () => {
     client.stop();
     cancelFrame();
+    // The seeds finished before the stop are a run of their own: exportable, marked stopped.
+    setStopped(live?.stoppedRecord((n) => cliCommand(exp, live.size, n, live.seed, live.params)) ?? null);
     setPhase("stopped");
     setVersion((v) => v + 1);
   };
@@ -190,11 +203,13 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
     };
   }, [exp, live, record, version]);
   const divergences = shown ? divergenceLines(shown) : [];
+  const exportable = record ?? (phase === "stopped" ? stopped : null);
   const pct = progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 0;
 
   return (
     <div class="panel">
       <form
+        id="run-form"
         class="controls"
         aria-label="experiment settings"
         onSubmit={(e) => {
@@ -275,31 +290,48 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
             {check.general.join("; ")}
           </p>
         )}
-        <div class="buttons">
-          <button type="submit" id="run" disabled={active}>
-            Run
-          </button>
-          <button
-            type="button"
-            id="pause"
-            disabled={!active || !CAN_PAUSE}
-            title={CAN_PAUSE ? "" : "pausing needs a cross-origin isolated page (see the README)"}
-            onClick={() => (phase === "paused" ? client.resume() : client.pause())}
-          >
-            {phase === "paused" ? "Resume" : "Pause"}
-          </button>
-          <button type="button" id="stop" disabled={!active} onClick={stop}>
-            Stop
-          </button>
-        </div>
       </form>
 
       <section class="results" aria-label="results">
-        <div class="status" aria-live="polite">
-          <progress id="progress" max={100} value={pct} aria-label="progress" />
-          <output id="status" data-phase={phase}>
-            {statusText(phase, pct, live, record)}
-          </output>
+        <div class="runbar">
+          <div class="buttons">
+            <button type="submit" form="run-form" id="run" disabled={active}>
+              Run
+            </button>
+            <button
+              type="button"
+              id="pause"
+              disabled={!active || !CAN_PAUSE}
+              title={CAN_PAUSE ? "" : "pausing needs a cross-origin isolated page (see the README)"}
+              onClick={() => (phase === "paused" ? client.resume() : client.pause())}
+            >
+              {phase === "paused" ? "Resume" : "Pause"}
+            </button>
+            <button type="button" id="stop" disabled={!active} onClick={stop}>
+              Stop
+            </button>
+            <button
+              type="button"
+              id="export"
+              disabled={!exportable}
+              title={exportTitle(phase, exportable)}
+              onClick={() => exportable && downloadRecord(exportable)}
+            >
+              Export record
+            </button>
+          </div>
+          <div class="status" aria-live="polite">
+            <progress id="progress" max={100} value={pct} aria-label="progress" />
+            <output
+              id="status"
+              data-phase={phase}
+              data-seeds-done={record ? record.seedIndices.length : (live?.finishedSeeds ?? 0)}
+            >
+              {statusText(phase, pct, live, record, stopped)}
+            </output>
+          </div>
+        </div>
+        <div class="messages">
           {message && (
             <p class="error" role="alert" id="run-message">
               {message}
@@ -320,7 +352,14 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
         </div>
         {figures.map((f) =>
           f.spec ? (
-            <Chart key={f.name} spec={f.spec} name={`${exp.id}-${f.name}`} onRendered={rendered} />
+            <div key={f.name}>
+              <Chart spec={f.spec} name={`${exp.id}-${f.name}`} onRendered={rendered} />
+              {f.notes?.map((n) => (
+                <p class="note figure-note" key={n}>
+                  {n}
+                </p>
+              ))}
+            </div>
           ) : (
             <p class="note" key={f.name}>
               {f.name}: {f.error}
@@ -330,12 +369,12 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
         <div class="command">
           <span>CLI:</span> <code id="command">{check.ok ? check.command : "—"}</code>
         </div>
-        <button type="button" id="export" disabled={!record} onClick={() => record && downloadRecord(record)}>
-          Export record (JSON)
-        </button>
-        {record && (
+        {exportable && (
           <p class="note">
-            Re-run it from the command line, bit for bit: <code>metarep run --record FILE</code>
+            {exportable.stopped
+              ? `The exported record holds the ${plural(exportable.seedIndices.length, "seed")} finished before the stop (marked "stopped": true); re-run it from the command line, bit for bit: `
+              : "Export record saves this run as JSON; re-run it from the command line, bit for bit: "}
+            <code>metarep run --record FILE</code>
           </p>
         )}
       </section>
@@ -343,20 +382,32 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
   );
 }
 
-function statusText(phase: Phase, pct: number, live: LiveRun | null, record: RunRecord | null): string {
+function exportTitle(phase: Phase, exportable: RunRecord | null): string {
+  if (exportable) return "save the run as a record (JSON) that `metarep run --record FILE` re-runs";
+  if (phase === "stopped") return "stopped before the first seed finished: no complete seed to export";
+  return "available when a run finishes or is stopped after its first seed";
+}
+
+function statusText(
+  phase: Phase,
+  pct: number,
+  live: LiveRun | null,
+  record: RunRecord | null,
+  stopped: RunRecord | null,
+): string {
   switch (phase) {
     case "idle":
       return "ready: press Run (or Enter)";
     case "running":
-      return `running: ${pct}% · ${live?.finishedSeeds ?? 0} seeds done`;
+      return `running: ${pct}% · ${plural(live?.finishedSeeds ?? 0, "seed")} done`;
     case "paused":
       return `paused at ${pct}%`;
     case "done":
       return record
-        ? `done: ${record.seedIndices.length} seeds in ${record.seconds.toFixed(2)} s (${record.status})`
+        ? `done: ${plural(record.seedIndices.length, "seed")} in ${record.seconds.toFixed(2)} s (${record.status})`
         : "done";
     case "stopped":
-      return `stopped at ${pct}%: the worker was terminated`;
+      return `stopped at ${pct}%: ${plural(stopped?.seedIndices.length ?? 0, "seed")} finished`;
     case "error":
       return "failed";
   }

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { getExperiment } from "../../experiments/registry.js";
 import { resolveParams } from "../../experiments/resolve.js";
 import type { LivePoint, RunResult } from "../../experiments/types.js";
+import { parseRecord } from "../../record/file.js";
 import { runRecord } from "../../record/run.js";
 import { LiveRun } from "./liveRecord.js";
+import { recordText } from "./records.js";
 
 /** Run an experiment as the worker does, feeding a LiveRun; return it and the final record. */
 function stream(id: string, overrides: Record<string, unknown>, seeds: number) {
@@ -111,5 +113,51 @@ describe("thinning live curves for display", () => {
     for (const x of shared) expect(a.x).toContain(x);
     // The full record is untouched by thinning.
     expect(live.record(true).result.seeds[0].curves[0].x).toHaveLength(1001);
+  });
+});
+
+describe("a stopped run", () => {
+  it("exports the seeds finished before the stop as a valid, re-runnable record marked stopped", () => {
+    const exp = getExperiment("collins-convergence");
+    const params = resolveParams(exp, "smoke", { iters: 30 }) as Record<string, unknown>;
+    const ctx = { progress: () => {}, warn: () => {} };
+    const full = runRecord({
+      experiment: exp,
+      params,
+      size: "smoke",
+      seed: 5,
+      seedIndices: [0, 1, 2],
+      command: "x",
+      ctx,
+    });
+    const live = new LiveRun(exp.id, params, "smoke", 5, "metarep run … --seeds 3");
+    expect(live.stoppedRecord((n) => `seeds ${n}`)).toBeNull();
+    live.addSeed(0, full.result.seeds[0]);
+    live.addSeed(1, full.result.seeds[1]);
+    // Seed 2 is under way when Stop is pressed: its partial curves are not exported.
+    live.addLive(2, [{ labels: { method: "anil" }, x: 0, y: 1 }]);
+    const stopped = live.stoppedRecord((n) => `metarep run collins-convergence --seeds ${n}`)!;
+    expect(stopped.stopped).toBe(true);
+    expect(stopped.seedIndices).toEqual([0, 1]);
+    expect(stopped.command).toBe("metarep run collins-convergence --seeds 2");
+    expect(stopped.result.seeds).toEqual(full.result.seeds.slice(0, 2));
+    // The record of a run of those two seeds, but for the mark.
+    const two = runRecord({
+      experiment: exp,
+      params,
+      size: "smoke",
+      seed: 5,
+      seedIndices: [0, 1],
+      command: "x",
+      ctx,
+    });
+    expect(stopped.cellId).toBe(two.cellId);
+    expect(stopped.status).toBe(two.status);
+    // It reads back as a record (as `metarep run --record` and the page's import read it).
+    const text = JSON.parse(recordText(stopped)) as unknown;
+    expect(parseRecord(text, "stopped.json").stopped).toBe(true);
+    expect(() => parseRecord({ ...(text as object), stopped: false }, "bad.json")).toThrow(
+      'bad.json: "stopped" must be one of true; got false.',
+    );
   });
 });

@@ -64,6 +64,29 @@ export class LiveRun {
   }
 
   /**
+   * What a stopped run exports: the seeds finished before the stop (at full resolution), as
+   * the record of a run of just those seeds (`command(n)` reproduces a run of n seeds), marked
+   * `stopped: true`. Null when no seed finished: a seed's partial curves are not a result.
+   */
+  stoppedRecord(command: (seeds: number) => string): RunRecord | null {
+    if (this.results.length === 0) return null;
+    return {
+      ...assembleRecord({
+        experiment: this.experiment,
+        params: this.params,
+        size: this.size,
+        seed: this.seed,
+        seedIndices: this.results.map((_, i) => i),
+        results: [...this.results],
+        command: command(this.results.length),
+        startedAt: this.startedAt.toISOString(),
+        seconds: (Date.now() - this.startedAt.getTime()) / 1000,
+      }),
+      stopped: true,
+    };
+  }
+
+  /**
    * The run so far as a record: the finished seeds, then (with `inProgress`) the live curves of
    * the seed being computed. With `maxPoints`, every curve is thinned for display to at most
    * about that many points (every s-th point, s a power of two, and the last one), the same

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { extname, relative } from "node:path";
+import { extname } from "node:path";
 import type { Command } from "commander";
 import {
   adaptModelFile,
@@ -12,7 +12,7 @@ import type { EstimatorOptions } from "../algorithms/representation/types.js";
 import { parseMultiTaskTable, type TableOptions } from "../data/multiTaskTable.js";
 import { MetarepError, ParamError } from "../errors.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
-import { type PreparedOutput, prepareOutputFile } from "./outputPath.js";
+import { type PreparedOutput, prepareOutputFile, shownPath } from "./outputPath.js";
 
 /**
  * `metarep fit` and `metarep adapt`: few-shot learning via a learned representation on users' own
@@ -209,7 +209,7 @@ export function fewShotCommands(program: Command): void {
           `fit ${model.method}: d=${model.d}, k=${model.k}, ${g.tasks} tasks, ${g.rows} rows`,
           `iterations ${g.iterations}${g.converged === null ? "" : g.converged ? " (converged)" : " (not converged)"}, status ${g.status}`,
           `training MSE ${fmt(g.trainingMse)}; learned heads: cond(Ŵ) ${fmt(g.headCondition)}, diversity σ_k²k/T ${fmt(g.headDiversity)}, ‖ŵ‖ mean ${fmt(g.meanHeadNorm)} (min ${fmt(g.minHeadNorm)}, max ${fmt(g.maxHeadNorm)})`,
-          `model: ${relative(process.cwd(), out!)}`,
+          `model: ${shownPath(out!, o.out)}`,
           "",
         ].join("\n"),
       );
@@ -276,7 +276,7 @@ export function fewShotCommands(program: Command): void {
       }
       const labelled = res.heads.map((h) => `${h.task} (${h.labelled})`).join(", ");
       process.stdout.write(
-        `adapt: ${res.heads.length} task${res.heads.length === 1 ? "" : "s"} (labelled rows: ${labelled}); ${res.predictions.length} predictions\npredictions: ${relative(process.cwd(), out!)}\n`,
+        `adapt: ${res.heads.length} task${res.heads.length === 1 ? "" : "s"} (labelled rows: ${labelled}); ${res.predictions.length} predictions\npredictions: ${shownPath(out!, o.out)}\n`,
       );
     });
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { Command } from "commander";
+import { getEstimator } from "../algorithms/representation/estimators.js";
 import {
   adaptModelFile,
   FIT_METHODS,
@@ -11,7 +12,11 @@ import {
 import type { EstimatorOptions } from "../algorithms/representation/types.js";
 import { parseMultiTaskTable, type TableOptions } from "../data/multiTaskTable.js";
 import { MetarepError, ParamError } from "../errors.js";
+import { parseParams } from "../experiments/params.js";
+import { pluginsUsed } from "../plugins/load.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
+import { METAREP_VERSION } from "../version.js";
+import { collect, parseSets } from "./flags.js";
 import { type PreparedOutput, prepareOutputFile, shownPath } from "./outputPath.js";
 
 /**
@@ -87,6 +92,38 @@ interface FitFlags {
   seed: string;
   out: string;
   json?: boolean;
+  options?: string;
+  set: string[];
+}
+
+/**
+ * The estimator's own options (`--options JSON`, `--set name=value`, and the shorthand flags
+ * `--iters`, `--lambda-cond`, `--lambda-norm`), checked by its registry entry's schema: an unknown
+ * or invalid option is one line naming it, with the estimator's known options.
+ */
+function estimatorOptions(o: FitFlags, shorthand: Record<string, unknown>): EstimatorOptions {
+  let given: Record<string, unknown> = {};
+  if (o.options !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(o.options);
+    } catch (e) {
+      throw new ParamError("fit", "--options", `must be a JSON object (${(e as Error).message})`, o.options);
+    }
+    if (typeof json !== "object" || json === null || Array.isArray(json))
+      throw new ParamError("fit", "--options", "must be a JSON object", o.options);
+    given = json as Record<string, unknown>;
+  }
+  const sets = parseSets(o.set);
+  const merged: Record<string, unknown> = { ...given };
+  for (const [name, v] of [...Object.entries(sets), ...Object.entries(shorthand)]) {
+    if (Object.hasOwn(merged, name))
+      throw new ParamError("fit", name, "is given twice (--options, --set or its own flag); give it once", v);
+    merged[name] = v;
+  }
+  // Only what was given is recorded (defaults stay the estimator's), so a plain fit's bytes do not change.
+  parseParams(`fit --method ${o.method} options`, getEstimator(o.method).options, merged);
+  return merged as EstimatorOptions;
 }
 
 /** Estimators with an objective that Bouniot et al.'s head penalty enters (headPenalty.ts). */
@@ -154,6 +191,11 @@ export function fewShotCommands(program: Command): void {
       "--lambda-norm <λ2>",
       "weight of Bouniot et al.'s penalty λ2·‖ŴŴᵀ‖_F on the learned heads (bm, altmin-gd, anil, fo-anil; default 0)",
     )
+    .option(
+      "--options <json>",
+      `the estimator's own options as a JSON object, checked by its schema (see docs/cli.md), e.g. '{"iters": 100, "init": "random"}'`,
+    )
+    .option("--set <name=value>", "one estimator option (repeatable; as in --options)", collect, [])
     .option("--seed <S>", "seed for estimators with randomness (anil order, random starts)", "0")
     .option("--out <file>", "model file to write (with --json: only when given)", "model.json")
     .option("--json", "print the model as JSON on stdout (writes no file unless --out is given)")
@@ -165,6 +207,7 @@ export function fewShotCommands(program: Command): void {
         throw new ParamError("fit", "--method", `must be one of ${fitMethodIds().join(", ")}`, o.method);
       }
       const penalty = penaltyFlags(o);
+      const estimator = estimatorOptions(o, { ...(iters === undefined ? {} : { iters }), ...penalty });
       const features = o.features?.split(",").map((s) => s.trim());
       if (features) {
         const bad = features.find((f, i) => f === "" || features.indexOf(f) !== i);
@@ -183,7 +226,6 @@ export function fewShotCommands(program: Command): void {
           targets: "required",
           source: o.data,
         });
-        const estimator: EstimatorOptions = { ...(iters === undefined ? {} : { iters }), ...penalty };
         model = fitModelFile(table, {
           k,
           method: o.method,
@@ -193,6 +235,10 @@ export function fewShotCommands(program: Command): void {
           targetColumn: o.targetColumn,
         });
         if (features) model.otherColumns = "ignore";
+        // Provenance: which metarep and which plug-ins (file and digest) made this model.
+        model.metarepVersion = METAREP_VERSION;
+        const plugins = pluginsUsed(o.method, {});
+        if (plugins.length) model.plugins = plugins;
         if (prepared) writeFileAtomic(prepared.path, `${JSON.stringify(model, null, 1)}\n`);
       } catch (e) {
         prepared?.cleanup();

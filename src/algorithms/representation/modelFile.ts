@@ -64,7 +64,12 @@ export interface FewShotModelFile {
     maxHeadNorm: number;
     info: Record<string, number | null>;
   };
+  /** The estimator's options as given (its schema's defaults apply to the rest), and the seed. */
   options: EstimatorOptions & { seed: number };
+  /** The metarep version that wrote the model (absent in models written before 0.1.0's provenance). */
+  metarepVersion?: string;
+  /** The plug-ins whose entries made it (the estimator's): id, file and sha256 of its bytes. */
+  plugins?: { id: string; file: string; sha256: string }[];
 }
 
 export interface FitModelOptions {
@@ -141,10 +146,18 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
     }
   }
   const seed = options.seed ?? 0;
-  // A plug-in's estimator gets its own options' defaults (its schema); built-ins read the flags.
+  // Every estimator's options go through its own schema (a plug-in's gets its defaults there);
+  // what was given is recorded, so a fit without options writes no options.
+  const given = options.estimator ?? {};
+  const schema = getEstimator(method).options;
+  const parsed = schema.safeParse(given);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new ParamError(`fit ${method}`, `options.${i.path.join(".")}`, i.message, given);
+  }
   const est = (ESTIMATOR_IDS as readonly string[]).includes(method)
-    ? (options.estimator ?? {})
-    : (getEstimator(method).options.parse({}) as EstimatorOptions);
+    ? given
+    : (parsed.data as EstimatorOptions);
   const diverged = (why: string): never => {
     const scale = Math.max(maxAbs(data.X), maxAbs(data.y));
     throw new FitDivergedError(

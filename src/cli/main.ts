@@ -266,7 +266,7 @@ async function executeCells(
 
 /**
  * Write the record and its figures in the one layout of an experiment's output, whether from
- * `run` or `reproduce` (README "Output layout"): `dir/<id>/record.json` (every seed) and
+ * `run` or `reproduce` (docs/cli.md "Output layout"): `dir/<id>/record.json` (every seed) and
  * `dir/<id>/figures/<figure>.{svg,png,vl.json}`. Returns the PNG paths.
  */
 async function writeOutputs(exp: Experiment, record: RunRecord, dir: string): Promise<string[]> {
@@ -651,7 +651,7 @@ Examples:
   for (const c of prog.commands)
     c.option(
       "--plugin <file>",
-      'load a plug-in (an ES module; repeatable; see README "Plug-ins")',
+      "load a plug-in (an ES module; repeatable; see docs/plugins.md)",
       collect,
       [],
     );

@@ -7,7 +7,7 @@ import type { MultiTaskData } from "../models/multiTaskData.js";
 import type { Key } from "../rng/key.js";
 
 /*
- * The plug-in contracts (README "Plug-ins"): what a plug-in module returns, typed here and shipped
+ * The plug-in contracts (docs/plugins.md): what a plug-in module returns, typed here and shipped
  * in the package's .d.ts. A plug-in is an ES module whose default export is a function receiving
  * the library (`PluginApi`: everything `metarep` exports, plus `z` from zod) and returning a
  * `PluginDefinition`, or the definition itself. Entries are checked when loaded (one line naming

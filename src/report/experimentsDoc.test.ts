@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { listExperiments } from "../experiments/registry.js";
-import { experimentsMarkdown } from "./experimentsDoc.js";
+import { experimentsGuide, experimentsMarkdown, withGuide } from "./experimentsDoc.js";
 
 /**
  * docs/experiments.md is generated from the experiments' declarations (`npm run docs`): the
@@ -17,6 +17,15 @@ describe("docs/experiments.md", () => {
     expect(committed === generated, "docs/experiments.md is stale: run `npm run docs` and commit it").toBe(
       true,
     );
+  });
+
+  test("the README's experiments guide is what `npm run docs` generates", () => {
+    const readme = readFileSync(join(process.cwd(), "README.md"), "utf8");
+    const fresh = withGuide(readme, experimentsGuide(listExperiments()));
+    expect(readme === fresh, "README.md's experiments guide is stale: run `npm run docs` and commit it").toBe(
+      true,
+    );
+    for (const e of listExperiments()) expect(readme).toContain(`docs/experiments.md#`);
   });
 
   test("names every experiment and every parameter of its schema, with the schema's description", () => {

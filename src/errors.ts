@@ -1,3 +1,5 @@
+import { didYouMean } from "./suggest.js";
+
 /**
  * Typed errors of the library. Messages name the parameter, the constraint and the value got
  * (STYLE.md §4), so the CLI can print them as one line.
@@ -19,7 +21,7 @@ export class ParamError extends MetarepError {
   }
 }
 
-/** A name that is not in a registry; the message lists the valid names. */
+/** A name that is not in a registry; the message lists the valid names and the closest ones. */
 export class UnknownNameError extends MetarepError {
   override name = "UnknownNameError";
   constructor(
@@ -27,7 +29,7 @@ export class UnknownNameError extends MetarepError {
     readonly value: string,
     readonly known: readonly string[],
   ) {
-    super(`unknown ${kind} "${value}"; known: ${known.join(", ")}.`);
+    super(`unknown ${kind} "${value}"; known: ${known.join(", ")}.${didYouMean(value, known)}`);
   }
 }
 

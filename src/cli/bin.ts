@@ -9,6 +9,17 @@ function exitSoon(): void {
   setTimeout(() => process.exit(), 5000).unref();
 }
 
+/**
+ * A reader that closes the pipe early (`metarep help run | head`) ends the process quietly, as
+ * it ends any Unix tool: a write to a closed pipe fails with EPIPE, which is no error of ours.
+ */
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -119,7 +119,7 @@ describe("metarep run and list", () => {
     );
     expect(r.out).toMatch(/avg-gd\s+never\s+never/);
     const dir = join(out, "collins-convergence");
-    for (const f of ["record.json", "dist.svg", "dist.png", "dist.vl.json"])
+    for (const f of ["record.json", "figures/dist.svg", "figures/dist.png", "figures/dist.vl.json"])
       expect(existsSync(join(dir, f))).toBe(true);
     const rec = JSON.parse(readFileSync(join(dir, "record.json"), "utf8"));
     expect(rec.command).toBe(

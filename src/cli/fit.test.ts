@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import {
   sampleTargetTask,
 } from "../models/fewShotTasks.js";
 import { key } from "../rng/key.js";
+import { cli as spawnCli } from "../sweep/testing.js";
 import { runCli } from "./testing.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "metarep-fit-"));
@@ -141,6 +143,137 @@ describe("fit with Bouniot et al.'s head penalty (--lambda-cond, --lambda-norm)"
     expect(m.options).toMatchObject({ lambdaCond: 0.5, lambdaNorm: 0.01 });
     expect(m.diagnostics.info.headCondition).toBeGreaterThanOrEqual(1);
     expect(readFileSync(c, "utf8")).not.toBe(readFileSync(a, "utf8"));
+  });
+});
+
+describe("fit --options / --set: the estimator's own options, checked by its schema; the model's provenance", () => {
+  const train = join(tmp, "train-opt.csv");
+  beforeAll(() => writeFileSync(train, csv(sourceRows.slice(0, 40 * 30))));
+  const common = () => ["--data", train, "--k", "2"];
+  const read = (p: string) => JSON.parse(readFileSync(p, "utf8"));
+
+  test("--options and --set reach the estimator (and are recorded); the same options by either path give the same bytes", async () => {
+    const [a, b, c, d] = ["o-a.json", "o-b.json", "o-c.json", "o-d.json"].map((f) => join(tmp, f));
+    const r1 = await cli(
+      "fit",
+      ...common(),
+      "--method",
+      "altmin",
+      "--options",
+      '{"iters": 3, "init": "random"}',
+      "--out",
+      a,
+    );
+    expect(r1.code, r1.err).toBe(0);
+    const r2 = await cli(
+      "fit",
+      ...common(),
+      "--method",
+      "altmin",
+      "--set",
+      "iters=3",
+      "--set",
+      "init=random",
+      "--out",
+      b,
+    );
+    expect(r2.code, r2.err).toBe(0);
+    expect(readFileSync(b, "utf8")).toBe(readFileSync(a, "utf8"));
+    expect(read(a).options).toEqual({ iters: 3, init: "random", seed: 0 });
+    expect(read(a).diagnostics.iterations).toBe(3);
+    // The options change the fit: a MoM start instead of a random one gives another B̂.
+    const r3 = await cli("fit", ...common(), "--method", "altmin", "--options", '{"iters": 3}', "--out", c);
+    expect(r3.code, r3.err).toBe(0);
+    expect(read(c).B).not.toEqual(read(a).B);
+    // --iters is the same option as {"iters": …}.
+    const r4 = await cli("fit", ...common(), "--method", "altmin", "--iters", "3", "--out", d);
+    expect(r4.code, r4.err).toBe(0);
+    expect(readFileSync(d, "utf8")).toBe(readFileSync(c, "utf8"));
+    // Provenance: metarep's version, and no plug-in.
+    expect(read(a).metarepVersion).toBe(JSON.parse(readFileSync("package.json", "utf8")).version);
+    expect(read(a).plugins).toBeUndefined();
+  });
+
+  test.each([
+    [
+      "an option the estimator does not have",
+      ["--method", "mom", "--options", '{"iters": 3}'],
+      /^metarep: fit --method mom options: unknown parameter "iters"; known: eigTol\.\n$/,
+    ],
+    [
+      "a value outside its constraint",
+      ["--method", "altmin", "--options", '{"iters": 0}'],
+      /^metarep: fit --method altmin options: "iters" must be ≥ 1; got 0\.\n$/,
+    ],
+    [
+      "a wrong enum value, by --set",
+      ["--method", "bm", "--set", "init=best"],
+      /^metarep: fit --method bm options: "init" must be one of "mom", "random"; got "best"\.\n$/,
+    ],
+    [
+      "a mistyped option name (with a suggestion)",
+      ["--method", "altmin", "--set", "itres=3"],
+      /unknown parameter "itres" \(did you mean "iters"\?\); known: iters, tol, init/,
+    ],
+    [
+      "JSON that does not parse",
+      ["--options", "{iters: 3}"],
+      /^metarep: fit: "--options" must be a JSON object \(.*\); got "\{iters: 3\}"\.\n$/,
+    ],
+    [
+      "JSON that is not an object",
+      ["--options", "[3]"],
+      /^metarep: fit: "--options" must be a JSON object; got "\[3\]"\.\n$/,
+    ],
+    [
+      "an option given twice",
+      ["--method", "altmin", "--options", '{"iters": 3}', "--iters", "4"],
+      /^metarep: fit: "iters" is given twice \(--options, --set or its own flag\); give it once; got 4\.\n$/,
+    ],
+  ])("%s: one line, exit 2, no model written", async (_what, args, message) => {
+    const out = join(tmp, "bad-opt.json");
+    const r = await cli("fit", ...common(), ...args, "--out", out);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test("a plug-in estimator: its options through its schema (defaults for the rest), and the model records the plug-in", async () => {
+    const out = join(tmp, "o-plugin.json");
+    const plugin = join(process.cwd(), "examples", "plugins", "grassmann-refine.mjs");
+    const r = await spawnCli([
+      "fit",
+      ...common(),
+      "--method",
+      "grassmann",
+      "--plugin",
+      plugin,
+      "--options",
+      '{"steps": 2}',
+      "--out",
+      out,
+    ]).done;
+    expect(r.code, r.err).toBe(0);
+    const m = read(out);
+    expect(m.method).toBe("grassmann");
+    expect(m.options.steps).toBe(2);
+    expect(m.diagnostics.iterations).toBe(2);
+    const sha = createHash("sha256").update(readFileSync(plugin)).digest("hex");
+    expect(m.plugins).toEqual([{ id: "grassmann-refine", file: "grassmann-refine.mjs", sha256: sha }]);
+    const bad = await spawnCli([
+      "fit",
+      ...common(),
+      "--method",
+      "grassmann",
+      "--plugin",
+      plugin,
+      "--options",
+      '{"steps": -1}',
+      "--out",
+      out,
+    ]).done;
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^metarep: fit --method grassmann options: "steps" must be ≥ 0; got -1\.\n$/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { extname, relative } from "node:path";
+import { extname } from "node:path";
 import type { Command } from "commander";
+import { getEstimator } from "../algorithms/representation/estimators.js";
 import {
   type AdaptResult,
   adaptModelFile,
@@ -12,8 +13,12 @@ import {
 } from "../algorithms/representation/modelFile.js";
 import type { EstimatorOptions } from "../algorithms/representation/types.js";
 import { MetarepError, ParamError } from "../errors.js";
+import { parseParams } from "../experiments/params.js";
+import { pluginsUsed } from "../plugins/load.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
-import { type PreparedOutput, prepareOutputFile } from "./outputPath.js";
+import { METAREP_VERSION } from "../version.js";
+import { collect, parseSets } from "./flags.js";
+import { type PreparedOutput, prepareOutputFile, shownPath } from "./outputPath.js";
 import {
   type OpenedTable,
   openTaskTable,
@@ -104,6 +109,38 @@ interface FitFlags {
   seed: string;
   out: string;
   json?: boolean;
+  options?: string;
+  set: string[];
+}
+
+/**
+ * The estimator's own options (`--options JSON`, `--set name=value`, and the shorthand flags
+ * `--iters`, `--lambda-cond`, `--lambda-norm`), checked by its registry entry's schema: an unknown
+ * or invalid option is one line naming it, with the estimator's known options.
+ */
+function estimatorOptions(o: FitFlags, shorthand: Record<string, unknown>): EstimatorOptions {
+  let given: Record<string, unknown> = {};
+  if (o.options !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(o.options);
+    } catch (e) {
+      throw new ParamError("fit", "--options", `must be a JSON object (${(e as Error).message})`, o.options);
+    }
+    if (typeof json !== "object" || json === null || Array.isArray(json))
+      throw new ParamError("fit", "--options", "must be a JSON object", o.options);
+    given = json as Record<string, unknown>;
+  }
+  const sets = parseSets(o.set);
+  const merged: Record<string, unknown> = { ...given };
+  for (const [name, v] of [...Object.entries(sets), ...Object.entries(shorthand)]) {
+    if (Object.hasOwn(merged, name))
+      throw new ParamError("fit", name, "is given twice (--options, --set or its own flag); give it once", v);
+    merged[name] = v;
+  }
+  // Only what was given is recorded (defaults stay the estimator's), so a plain fit's bytes do not change.
+  parseParams(`fit --method ${o.method} options`, getEstimator(o.method).options, merged);
+  return merged as EstimatorOptions;
 }
 
 /** Estimators with an objective that Bouniot et al.'s head penalty enters (headPenalty.ts). */
@@ -171,6 +208,11 @@ export function fewShotCommands(program: Command): void {
       "--lambda-norm <λ2>",
       "weight of Bouniot et al.'s penalty λ2·‖ŴŴᵀ‖_F on the learned heads (bm, altmin-gd, anil, fo-anil; default 0)",
     )
+    .option(
+      "--options <json>",
+      `the estimator's own options as a JSON object, checked by its schema (see docs/cli.md), e.g. '{"iters": 100, "init": "random"}'`,
+    )
+    .option("--set <name=value>", "one estimator option (repeatable; as in --options)", collect, [])
     .option("--seed <S>", "seed for estimators with randomness (anil order, random starts)", "0")
     .option("--out <file>", "model file to write (with --json: only when given)", "model.json")
     .option("--json", "print the model as JSON on stdout (writes no file unless --out is given)")
@@ -182,6 +224,7 @@ export function fewShotCommands(program: Command): void {
         throw new ParamError("fit", "--method", `must be one of ${fitMethodIds().join(", ")}`, o.method);
       }
       const penalty = penaltyFlags(o);
+      const estimator = estimatorOptions(o, { ...(iters === undefined ? {} : { iters }), ...penalty });
       const features = o.features?.split(",").map((s) => s.trim());
       if (features) {
         const bad = features.find((f, i) => f === "" || features.indexOf(f) !== i);
@@ -191,7 +234,6 @@ export function fewShotCommands(program: Command): void {
       const prepared = outputOf(o, cmd);
       let model: FewShotModelFile;
       try {
-        const estimator: EstimatorOptions = { ...(iters === undefined ? {} : { iters }), ...penalty };
         model = await withTable(
           o.data,
           {
@@ -214,6 +256,10 @@ export function fewShotCommands(program: Command): void {
             }),
         );
         if (features) model.otherColumns = "ignore";
+        // Provenance: which metarep and which plug-ins (file and digest) made this model.
+        model.metarepVersion = METAREP_VERSION;
+        const plugins = pluginsUsed(o.method, {});
+        if (plugins.length) model.plugins = plugins;
         if (prepared) writeFileAtomic(prepared.path, `${JSON.stringify(model, null, 1)}\n`);
       } catch (e) {
         prepared?.cleanup();
@@ -230,7 +276,7 @@ export function fewShotCommands(program: Command): void {
           `fit ${model.method}: d=${model.d}, k=${model.k}, ${g.tasks} tasks, ${g.rows} rows`,
           `iterations ${g.iterations}${g.converged === null ? "" : g.converged ? " (converged)" : " (not converged)"}, status ${g.status}`,
           `training MSE ${fmt(g.trainingMse)}; learned heads: cond(Ŵ) ${fmt(g.headCondition)}, diversity σ_k²k/T ${fmt(g.headDiversity)}, ‖ŵ‖ mean ${fmt(g.meanHeadNorm)} (min ${fmt(g.minHeadNorm)}, max ${fmt(g.maxHeadNorm)})`,
-          `model: ${relative(process.cwd(), out!)}`,
+          `model: ${shownPath(out!, o.out)}`,
           "",
         ].join("\n"),
       );
@@ -300,7 +346,7 @@ export function fewShotCommands(program: Command): void {
       }
       const labelled = res.heads.map((h) => `${h.task} (${h.labelled})`).join(", ");
       process.stdout.write(
-        `adapt: ${res.heads.length} task${res.heads.length === 1 ? "" : "s"} (labelled rows: ${labelled}); ${res.predictions.length} predictions\npredictions: ${relative(process.cwd(), out!)}\n`,
+        `adapt: ${res.heads.length} task${res.heads.length === 1 ? "" : "s"} (labelled rows: ${labelled}); ${res.predictions.length} predictions\npredictions: ${shownPath(out!, o.out)}\n`,
       );
     });
 }

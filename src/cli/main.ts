@@ -31,10 +31,12 @@ import { ThreadsExecutor } from "../sweep/executors/threads.js";
 import { acquireStoreLock, type StoreLock } from "../sweep/lock.js";
 import { runSweep } from "../sweep/runSweep.js";
 import { byCost, type Cell, cellsOf, expandSweep, sweepSpecSchema } from "../sweep/spec.js";
+import { RUN_RECORD_FILE, readRecords } from "../sweep/store.js";
 import { METAREP_VERSION } from "../version.js";
 import { ClaimsCheckError } from "./claims.js";
 import { COMMAND_MODULES } from "./commands.js";
 import { getDatasetLoader } from "./datasets.js";
+import { describeExperiment } from "./describe.js";
 import { collect, parseIntFlag, parseSets, UsageError } from "./flags.js";
 import {
   capWorkers,
@@ -47,7 +49,7 @@ import {
   type Limits,
   parseLimits,
 } from "./guards.js";
-import { fsErrorLine, isUserFsError, prepareOutputDir, withOutput } from "./outputPath.js";
+import { fsErrorLine, isUserFsError, prepareOutputDir, shownPath, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
 import { CellsFailedError, sweepCommands } from "./sweepCommands.js";
 import { terminalWidth } from "./terminal.js";
@@ -265,17 +267,25 @@ async function executeCells(
   });
 }
 
-/** Write the record and its figures under `dir/<id>/`; returns the figure paths. */
+/**
+ * Write the record and its figures in the one layout of an experiment's output, whether from
+ * `run` or `reproduce` (docs/cli.md "Output layout"): `dir/<id>/record.json` (every seed) and
+ * `dir/<id>/figures/<figure>.{svg,png,vl.json}`. Returns the PNG paths.
+ */
 async function writeOutputs(exp: Experiment, record: RunRecord, dir: string): Promise<string[]> {
   const sub = join(dir, exp.id);
   writeFileAtomic(join(sub, "record.json"), `${JSON.stringify(record)}\n`);
   const paths: string[] = [];
   for (const fig of experimentFigures(exp, record))
-    paths.push((await writeFigure(fig.spec, sub, fig.name)).png);
+    paths.push((await writeFigure(fig.spec, join(sub, "figures"), fig.name)).png);
   return paths;
 }
 
-const rel = (p: string) => relative(process.cwd(), p) || ".";
+/** The record and figure lines `run` ends with, paths shown as `--out` was given. */
+function outputLines(record: string, figs: string[], given: string): string {
+  const show = (p: string) => shownPath(p, given);
+  return `record: ${show(record)}\nfigures: ${figs.map(show).join(", ")}\n`;
+}
 
 interface RunOptions {
   maxCells?: string;
@@ -290,6 +300,7 @@ interface RunOptions {
   record?: string;
   quiet?: boolean;
   workers?: string;
+  help?: boolean;
 }
 
 /** `--workers N` (default: the number of cores, and capped there with a warning): threads for cells. */
@@ -340,11 +351,8 @@ async function rerun(file: string, id: string | undefined, opts: RunOptions, cmd
   const n = p.seedIndices.length;
   const what = `re-ran ${p.exp.id} (${n} seed${n === 1 ? "" : "s"}, seed ${p.seed})`;
   if (diff === null) process.stdout.write(`${what}: results identical to ${file}\n`);
-  if (out !== undefined) {
-    process.stdout.write(
-      `record: ${rel(join(out, p.exp.id, "record.json"))}\nfigures: ${figs.map(rel).join(", ")}\n`,
-    );
-  }
+  if (out !== undefined)
+    process.stdout.write(outputLines(join(out, p.exp.id, "record.json"), figs, opts.out));
   if (diff !== null) {
     const versions =
       stored.metarepVersion === METAREP_VERSION
@@ -359,15 +367,34 @@ function program(): Command {
     .description("A lab bench for the theory of multi-task representation learning and meta-learning")
     .version(METAREP_VERSION)
     .exitOverride()
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // One error prefix for every error, commander's included (copied to every subcommand).
+    .configureOutput({ outputError: (str, write) => write(errorLine(str)) });
+
+  prog
+    .command("describe")
+    .description(
+      "describe one experiment: its paper, what to look for, parameters with defaults, sizes, conditions, figures and estimated cost",
+    )
+    .argument("<id>", "experiment id (see `metarep list`)")
+    .action((id: string) => {
+      process.stdout.write(describeExperiment(getExperiment(id)));
+    });
 
   prog
     .command("list")
-    .description("list the registered experiments")
+    .description(
+      "list the registered experiments (with an id: describe that one, as `metarep describe <id>`)",
+    )
+    .argument("[id]", "an experiment to describe")
     .option("--json", "print as JSON (with sizes, parameters' defaults and descriptions)")
-    .action((opts: { json?: boolean }) => {
+    .action((id: string | undefined, opts: { json?: boolean }) => {
+      if (id !== undefined && !opts.json) {
+        process.stdout.write(describeExperiment(getExperiment(id)));
+        return;
+      }
       if (opts.json) {
-        const full = listExperiments().map((e) => ({
+        const full = (id === undefined ? listExperiments() : [getExperiment(id)]).map((e) => ({
           id: e.id,
           family: e.family,
           title: e.title,
@@ -441,6 +468,9 @@ function program(): Command {
       "--workers <N>",
       "worker threads for the run's cells (conditions × seeds; default: the number of cores)",
     )
+    // Help of its own: with an id, the experiment's description and parameters come first.
+    .helpOption(false)
+    .option("-h, --help", "display help for command (with an id: the experiment's parameters too)")
     .addHelpText(
       "after",
       `
@@ -448,9 +478,16 @@ Examples:
   metarep run collins-convergence --size smoke --seeds 3 --seed 7
   metarep run li-cifar10c --data ~/data/CIFAR-10-C --size smoke
   metarep run --record results/collins-convergence/record.json      (re-run; compare every number)
-  metarep run --record record.json --out rerun                        (and write the new record and figures)`,
+  metarep run --record record.json --out rerun                        (and write the new record and figures)
+  metarep run collins-convergence --help                              (its parameters, sizes, figures and cost)`,
     )
     .action(async (id: string | undefined, opts: RunOptions, cmd: Command) => {
+      if (opts.help) {
+        const exp = id === undefined ? undefined : getExperiment(id);
+        if (exp) process.stdout.write(`${describeExperiment(exp)}\n`);
+        cmd.outputHelp();
+        return;
+      }
       if (opts.record !== undefined) return rerun(opts.record, id, opts, cmd);
       if (id === undefined) {
         throw new UsageError(
@@ -472,7 +509,7 @@ Examples:
       const verdicts = record.verdicts.map((v) => ({ ...v, experiment: p.exp.id }));
       for (const l of verdictLines(verdicts, terminalWidth())) process.stdout.write(`${l}\n`);
       process.stdout.write(
-        `\nrecord: ${rel(join(resolve(opts.out), p.exp.id, "record.json"))}\nfigures: ${figs.map(rel).join(", ")}\n`,
+        `\n${outputLines(join(resolve(opts.out), p.exp.id, "record.json"), figs, opts.out)}`,
       );
     });
 
@@ -597,6 +634,13 @@ Examples:
           await executor.close();
           for (const l of locks) l.release();
         }
+        // The one layout of an experiment's output (as `run` writes it): its record of every seed
+        // beside the store's cell records, so `run --record DIR/<id>/record.json` re-runs either.
+        for (const d of dirs) {
+          const cells = readRecords(d);
+          if (cells.length)
+            writeFileAtomic(join(d, RUN_RECORD_FILE), `${JSON.stringify(mergeByGridPoint(cells)[0])}\n`);
+        }
         const { path, sections } = await writeReport(dirs, out);
         for (const s of sections) {
           for (const pt of s.points) {
@@ -607,7 +651,7 @@ Examples:
         writeFileAtomic(join(out, "verdicts.json"), `${JSON.stringify(verdicts, null, 1)}\n`);
         process.stdout.write(`\n${verdictLines(verdicts, terminalWidth()).join("\n")}\n`);
         process.stdout.write(
-          `\nDone in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${workers} worker threads. Report: ${rel(path)} (figures and records under ${rel(out)}/<experiment>/; verdicts in ${rel(join(out, "verdicts.json"))})\n`,
+          `\nDone in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${workers} worker threads. Report: ${shownPath(path, opts.out)} (per experiment: ${join(shownPath(out, opts.out), "<id>")}/record.json and figures/; verdicts: ${shownPath(join(out, "verdicts.json"), opts.out)})\n`,
         );
         if (failures > 0)
           throw new CellsFailedError(`${failures} cells failed; see the report's failure tables.`);
@@ -631,7 +675,7 @@ Examples:
   for (const c of prog.commands)
     c.option(
       "--plugin <file>",
-      'load a plug-in (an ES module; repeatable; see README "Plug-ins")',
+      "load a plug-in (an ES module; repeatable; see docs/plugins.md)",
       collect,
       [],
     );
@@ -640,6 +684,18 @@ Examples:
     if (files.length) await loadPlugins(files);
   });
   return prog;
+}
+
+/**
+ * Commander's error text as our one-line error: the `metarep:` prefix every error has, and its
+ * suggestion ("(Did you mean --seed?)" on a line of its own) on the same line.
+ */
+export function errorLine(str: string): string {
+  const body = str
+    .replace(/^error:\s*/, "")
+    .replace(/\s*\n\(Did you mean (.*)\?\)\s*$/s, " (did you mean $1?)")
+    .trimEnd();
+  return `metarep: ${body}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, rmdirSync, statSync, unlinkSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { MetarepError } from "../errors.js";
 
 /**
@@ -36,6 +36,15 @@ export function isUserFsError(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && typeof code === "string" && code in REASONS;
 }
 
+/**
+ * A path as the user gave its root: absolute when the flag's value (`given`) was absolute,
+ * relative to the working directory otherwise (`results/x/record.json`, `.` for the directory itself).
+ */
+export function shownPath(p: string, given: string): string {
+  if (isAbsolute(given)) return resolve(p);
+  return relative(process.cwd(), resolve(p)) || ".";
+}
+
 const show = (p: string) => {
   const r = relative(process.cwd(), p);
   return r === "" ? "." : r.startsWith("..") ? p : r;
@@ -65,14 +74,14 @@ function firstExisting(p: string): { path: string; dir: boolean } {
 }
 
 /** Probe that `dir` (an existing directory) accepts new files: create and remove one. */
-function probeWritable(dir: string, flag: string, target: string): void {
+function probeWritable(dir: string, flag: string, target: string, given: string): void {
   const probe = join(dir, `.metarep-probe-${process.pid}`);
   try {
     closeSync(openSync(probe, "wx"));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return;
     throw new PathError(
-      `"${flag}" ${show(target)}: cannot write in ${show(dir)} (${REASONS[(e as NodeJS.ErrnoException).code ?? ""] ?? (e as Error).message}).`,
+      `"${flag}" ${shownPath(target, given)}: cannot write in ${shownPath(dir, given)} (${REASONS[(e as NodeJS.ErrnoException).code ?? ""] ?? (e as Error).message}).`,
     );
   }
   unlinkSync(probe);
@@ -91,11 +100,12 @@ export interface PreparedOutput {
  */
 export function prepareOutputDir(dir: string, flag = "--out", sub?: string): PreparedOutput {
   const top = resolve(dir);
-  return prepareDir(sub === undefined ? top : join(top, sub), top, flag);
+  return prepareDir(sub === undefined ? top : join(top, sub), top, flag, dir);
 }
 
-/** Create directory `abs` for the path `top` the user gave (named in messages). */
-function prepareDir(abs: string, top: string, flag: string): PreparedOutput {
+/** Create directory `abs` for the path `top` the user gave as `given` (named in messages as given). */
+function prepareDir(abs: string, top: string, flag: string, given: string): PreparedOutput {
+  const show = (p: string) => shownPath(p, given);
   const found = firstExisting(abs);
   if (!found.dir) {
     throw new PathError(
@@ -104,7 +114,7 @@ function prepareDir(abs: string, top: string, flag: string): PreparedOutput {
         : `"${flag}" ${show(top)}: ${show(found.path)} is a file, not a directory.`,
     );
   }
-  probeWritable(found.path, flag, top);
+  probeWritable(found.path, flag, top, given);
   let created: string | undefined;
   try {
     created = mkdirSync(abs, { recursive: true });
@@ -140,8 +150,8 @@ export function prepareOutputFile(file: string, flag = "--out"): PreparedOutput 
   try {
     isDir = statSync(abs).isDirectory();
   } catch {}
-  if (isDir) throw new PathError(`"${flag}" ${show(abs)} is a directory; give a file path.`);
-  const parent = prepareDir(dirname(abs), abs, flag);
+  if (isDir) throw new PathError(`"${flag}" ${shownPath(abs, file)} is a directory; give a file path.`);
+  const parent = prepareDir(dirname(abs), abs, flag, file);
   return { path: abs, cleanup: parent.cleanup };
 }
 

@@ -68,7 +68,7 @@ describe("metarep run --record FILE", () => {
       /results identical to .*\nrecord: .*rerun\/collins-convergence\/record\.json\nfigures: /,
     );
     const dir = join(out, "collins-convergence");
-    for (const f of ["record.json", "dist.svg", "dist.png", "dist.vl.json"])
+    for (const f of ["record.json", "figures/dist.svg", "figures/dist.png", "figures/dist.vl.json"])
       expect(existsSync(join(dir, f))).toBe(true);
     const [a, b] = [read(original), read(join(dir, "record.json"))];
     expect(b.result).toEqual(a.result);

@@ -29,7 +29,7 @@ import {
   parseLimits,
   sweepCellCount,
 } from "./guards.js";
-import { fsErrorLine, PathError, prepareOutputDir, withOutput } from "./outputPath.js";
+import { fsErrorLine, PathError, prepareOutputDir, shownPath, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
 import { sweepSummary, type WorkerWatch, watchWorkers } from "./sweepWatch.js";
 
@@ -178,11 +178,11 @@ export function sweepCommands(prog: Command): void {
         const table = sweepSummary(dir);
         if (table) process.stdout.write(`${sweep.experiment.title}\n${command}\n\n${table}\n\n`);
         process.stdout.write(
-          `${summary.done}/${summary.total} cells stored in ${rel(dir)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
+          `${summary.done}/${summary.total} cells stored in ${shownPath(dir, opts.out)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
         );
         if (opts.report) {
           const { path } = await writeReport([dir], dir);
-          process.stdout.write(`Report: ${rel(path)}\n`);
+          process.stdout.write(`Report: ${shownPath(path, opts.out)}\n`);
         }
         if (summary.failed.length > 0) {
           for (const f of summary.failed) {
@@ -191,7 +191,7 @@ export function sweepCommands(prog: Command): void {
             );
           }
           throw new CellsFailedError(
-            `${summary.failed.length} of ${summary.total} cells failed (listed above, and in ${rel(dir)}/failures.jsonl); re-run the same command to retry them.`,
+            `${summary.failed.length} of ${summary.total} cells failed (listed above, and in ${join(shownPath(dir, opts.out), "failures.jsonl")}); re-run the same command to retry them.`,
           );
         }
       },
@@ -271,7 +271,7 @@ export function sweepCommands(prog: Command): void {
         ...(await exportTables(dir, out.path, format)),
         ...(await exportFigureData(dir, out.path, format)),
       ]);
-      process.stdout.write(`${files.map(rel).join("\n")}\n`);
+      process.stdout.write(`${files.map((f) => shownPath(f, opts.out ?? dir)).join("\n")}\n`);
     });
 
   prog
@@ -297,7 +297,7 @@ export function sweepCommands(prog: Command): void {
       }
       const out = prepareOutputDir(opts.out ?? dirs[0]);
       const { path } = await withOutput(out, () => writeReport(stores, out.path));
-      process.stdout.write(`Report: ${rel(path)}\n`);
+      process.stdout.write(`Report: ${shownPath(path, opts.out ?? dirs[0])}\n`);
     });
 
   prog

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { formatValue, MetarepError } from "../errors.js";
 import type { Registry, RegistryEntry } from "../registry.js";
+import { closestNames } from "../suggest.js";
 
 /**
  * Validation of experiment parameters at the boundary (CLI flags, records, web forms, queued
@@ -30,10 +31,14 @@ export function describeIssue(issue: z.core.$ZodIssue, known: readonly string[])
   const path = issuePath(issue);
   const got = "input" in issue && issue.input !== undefined ? `; got ${formatValue(issue.input)}` : "";
   switch (issue.code) {
-    case "unrecognized_keys":
-      return `unknown parameter${issue.keys.length > 1 ? "s" : ""} ${issue.keys
-        .map((k) => `"${k}"`)
-        .join(", ")}; known: ${known.join(", ")}`;
+    case "unrecognized_keys": {
+      // Each mistyped name with the known names closest to it.
+      const named = issue.keys.map((k) => {
+        const near = closestNames(k, known).map((c) => `"${c}"`);
+        return near.length ? `"${k}" (did you mean ${near.join(" or ")}?)` : `"${k}"`;
+      });
+      return `unknown parameter${issue.keys.length > 1 ? "s" : ""} ${named.join(", ")}; known: ${known.join(", ")}`;
+    }
     case "invalid_type": {
       const e = issue.expected === "int" ? "integer" : String(issue.expected);
       const expected = `${/^[aeiou]/.test(e) ? "an" : "a"} ${e}`;
@@ -51,8 +56,12 @@ export function describeIssue(issue: z.core.$ZodIssue, known: readonly string[])
     }
     case "invalid_value":
       return `"${path}" must be one of ${issue.values.map((v) => formatValue(v)).join(", ")}${got}`;
-    default:
-      return `"${path}" ${issue.message}${got}`;
+    default: {
+      // A mistyped registry id (`registeredId`): the ids closest to it.
+      const closest = (issue as { params?: { closest?: string[] } }).params?.closest ?? [];
+      const hint = closest.length ? ` (did you mean ${closest.map((c) => `"${c}"`).join(" or ")}?)` : "";
+      return `"${path}" ${issue.message}${got}${hint}`;
+    }
   }
 }
 
@@ -92,6 +101,7 @@ export const registeredId = <T extends RegistryEntry>(registry: Registry<T>) =>
           code: "custom",
           message: `must be a registered ${registry.kind} (${registry.ids().join(", ")})`,
           input: ctx.value,
+          params: { closest: closestNames(ctx.value, registry.ids()) },
         });
     })
     .meta({ registry: registry.kind });

@@ -100,6 +100,11 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
   /** Which paper family it belongs to (menus, the report's sections). */
   family: ExperimentFamily;
   description: string;
+  /**
+   * What to look for in its figures: the paper's claim as it shows on the page, and how a result
+   * that contradicts it would look (printed by `metarep describe`, docs/experiments.md).
+   */
+  lookFor?: string;
   params: S;
   sizes: Record<SizeName, Partial<z.input<S>>>;
   /** Default number of seeds per size. */

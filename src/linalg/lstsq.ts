@@ -3,6 +3,7 @@ import { gemm } from "./gemm.js";
 import { type Mat, matFrom, zeros } from "./mat.js";
 import { svdThin } from "./svd.js";
 
+/** Options of `lstsq`: the pseudo-inverse cut-off, or a ridge penalty. */
 export interface LstsqOptions {
   /**
    * Singular values s_i ≤ rcond·s_max are treated as zero (the pseudo-inverse cut-off).
@@ -13,6 +14,7 @@ export interface LstsqOptions {
   ridge?: number;
 }
 
+/** What `lstsq` returns: the solution, A's numerical rank, the residual norm and A's singular values. */
 export interface LstsqResult<T> {
   /** n-vector (or n×p for a matrix right-hand side). */
   x: T;

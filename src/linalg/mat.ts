@@ -3,8 +3,14 @@
  * Kernels take output buffers so hot loops allocate nothing; the helpers here allocate.
  */
 export interface Mat {
+  /** Number of rows m. */
   readonly rows: number;
+  /** Number of columns n. */
   readonly cols: number;
+  /**
+   * The m·n entries, row-major and contiguous: (i, j) at `data[i * cols + j]`, so row i is
+   * `data.subarray(i * cols, (i + 1) * cols)` (row stride `cols`, column stride 1).
+   */
   readonly data: Float64Array;
 }
 
@@ -41,16 +47,19 @@ export function toRows(a: Mat): number[][] {
   return out;
 }
 
+/** The n × n identity matrix. */
 export function identity(n: number): Mat {
   const out = zeros(n, n);
   for (let i = 0; i < n; i++) out.data[i * n + i] = 1;
   return out;
 }
 
+/** A copy of `a` with its own `data` (same shape). */
 export function clone(a: Mat): Mat {
   return { rows: a.rows, cols: a.cols, data: a.data.slice() };
 }
 
+/** Aᵀ, allocated: an n × m matrix for an m × n `a`. */
 export function transpose(a: Mat): Mat {
   const out = zeros(a.cols, a.rows);
   const { rows, cols, data } = a;

@@ -7,7 +7,7 @@ import type { MultiTaskData } from "../models/multiTaskData.js";
 import type { Key } from "../rng/key.js";
 
 /*
- * The plug-in contracts (README "Plug-ins"): what a plug-in module returns, typed here and shipped
+ * The plug-in contracts (docs/plugins.md): what a plug-in module returns, typed here and shipped
  * in the package's .d.ts. A plug-in is an ES module whose default export is a function receiving
  * the library (`PluginApi`: everything `metarep` exports, plus `z` from zod) and returning a
  * `PluginDefinition`, or the definition itself. Entries are checked when loaded (one line naming
@@ -16,13 +16,18 @@ import type { Key } from "../rng/key.js";
  */
 
 /** What a plug-in module receives: the library's exports and zod's `z` (the same instance). */
-export type PluginApi = typeof import("../index.js") & { z: typeof z };
+export type PluginApi = typeof import("../index.js") & {
+  /** zod's `z`: the instance metarep's schemas use, for the entries' `options` schemas. */
+  z: typeof z;
+};
 
 /** Display metadata every entry may carry (defaults: its id, a grey, after the built-ins). */
 export interface EntryDisplay {
+  /** The entry's id: what `--set methods=…`, records and keys name (must be new in its registry). */
   id: string;
   /** Display name in figures, tables and menus (default: the id). */
   name?: string;
+  /** One line on what it is (listings, `metarep list`). */
   description?: string;
   /** CSS colour in every figure (default: a colour derived from the id). */
   color?: string;
@@ -34,7 +39,12 @@ export interface EntryDisplay {
 
 /** The context an estimator receives: its own key (derived from its id), and an abort signal. */
 export interface EstimatorPluginContext {
+  /**
+   * The estimator's own key: derived from the run's key and the estimator's id, so its random
+   * numbers do not depend on which other estimators run: `stream(key)` draws them.
+   */
   key: Key;
+  /** Aborted when the run is stopped (the web page's Stop): check it in long loops. */
   signal?: AbortSignal;
 }
 
@@ -48,7 +58,9 @@ export interface EstimatorPluginFit {
   iterations?: number;
   /** "diverged" with `diverged` is a result, not a crash (default "ok"). */
   status?: "ok" | "diverged";
+  /** Where it blew up, with `status: "diverged"`: iteration, quantity and value. */
   diverged?: EstimatorDivergence;
+  /** Whether its stopping rule was met; null when it has none (default null). */
   converged?: boolean | null;
   /** Named numbers (final objective, …); null for undefined. */
   info?: Record<string, number | null>;
@@ -60,7 +72,17 @@ export interface EstimatorPluginFit {
  * `options` schema's parse of the experiment's `estimator_options.<id>` (defaults when absent).
  */
 export interface EstimatorPlugin extends EntryDisplay {
+  /**
+   * Its options' zod schema (default: none, `{}`): every field needs a default, since `{}` must
+   * parse. `--set 'estimator_options={"<id>": {…}}'` and `fit --options` are checked against it.
+   */
   options?: z.ZodType<Record<string, unknown>>;
+  /**
+   * Estimate B̂ from the source tasks. `data` is the layout every built-in sees (`MultiTaskData`:
+   * T tasks' rows of one row-major X, offsets `start`); `k` the representation dimension
+   * (1 ≤ k < d, checked before the call); `options` its schema's parse. Must return `B` of
+   * d × k with finite entries (any basis: metarep orthonormalises it).
+   */
   fit(
     data: MultiTaskData,
     k: number,
@@ -78,9 +100,16 @@ export interface EstimatorPlugin extends EntryDisplay {
 export interface MethodPlugin extends EntryDisplay {
   /** What its inner step adapts (informational; default "head"). */
   adapts?: "head" | "head and representation" | "nothing";
+  /** Whether it drops the second-order terms of the meta-gradient (informational; default false). */
   firstOrder?: boolean;
   /** Drawn dashed (default: `firstOrder`). */
   dashed?: boolean;
+  /**
+   * Add task t's gradient of its meta-objective at (B, w) into `grad.GB` (d × k′, row-major) and
+   * `grad.Gw` (k′): add, never overwrite (the trainer sums the batch, then averages). `task.inner`
+   * and `task.outer` give the set's squared-loss gradient (`residual`) and covariance products
+   * (`covApply`); `alpha` is the inner step α.
+   */
   taskGradient(
     params: { B: Mat; w: Float64Array },
     task: MethodTask,
@@ -91,15 +120,29 @@ export interface MethodPlugin extends EntryDisplay {
 
 /** A figure kind of its own: a Vega-Lite spec from a record (`{ kind: "custom", builder: id }`). */
 export interface FigureKindPlugin {
+  /** The kind's id, named by a figure spec's `builder`. */
   id: string;
+  /** The figure's Vega-Lite spec from a record (all its seeds); `options.title` overrides the title. */
   build(record: import("../record/types.js").RunRecord, options: { title?: string }): object;
 }
 
 /** A loader of a real data set kind, for experiments that declare `dataset: {kind}`. */
 export interface DatasetLoaderPlugin {
+  /** The data set kind, named by an experiment's `dataset.kind`. */
   id: string;
+  /** What `--data PATH` must hold (shown by `metarep list` and errors). */
   description?: string;
-  load(path: string): Promise<{ data: unknown; digest: string }>;
+  /**
+   * Read and check the data set at `path` (one-line errors for bad files). Returns what the
+   * experiment receives as `ctx.dataset`, and a digest of every byte read (recorded, and checked
+   * when a record is re-run).
+   */
+  load(path: string): Promise<{
+    /** The loaded data, handed to the experiment's `runCondition` as `ctx.dataset`. */
+    data: unknown;
+    /** A digest (e.g. sha256, hex) of every byte read. */
+    digest: string;
+  }>;
 }
 
 /**
@@ -110,12 +153,18 @@ export interface DatasetLoaderPlugin {
 export interface PluginDefinition {
   /** The plug-in's id in records and job routing (default: the file's base name). */
   id?: string;
+  /** Estimators of B̂ (few-shot experiments, `fit --method`). */
   estimators?: EstimatorPlugin[];
+  /** Collins-style meta-learning methods (`collins-*` experiments). */
   methods?: MethodPlugin[];
+  /** Laws of the inputs x (`--set family=…`): `TaskFamily` in models/taskFamilies.ts. */
   // biome-ignore lint/suspicious/noExplicitAny: each family has its own options type
   taskFamilies?: import("../models/taskFamilies.js").TaskFamily<any>[];
+  /** Experiments of their own (`metarep run <id>`), in the declared-grid shape. */
   experiments?: Experiment[];
+  /** Figure kinds of their own (`{ kind: "custom", builder: id }` in a figure spec). */
   figureKinds?: FigureKindPlugin[];
+  /** Loaders of real data sets (`--data PATH`). */
   datasetLoaders?: DatasetLoaderPlugin[];
 }
 

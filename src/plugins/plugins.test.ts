@@ -212,7 +212,7 @@ describe("the example experiment (noise-sweep)", () => {
     const out = join(tmp, "noise");
     const r = await run("run", "noise-sweep", "--size", "smoke", "--quiet", "--plugin", NOISE, "--out", out);
     expect(r.code, r.err).toBe(0);
-    expect(existsSync(join(out, "noise-sweep", "dist-vs-noise.png"))).toBe(true);
+    expect(existsSync(join(out, "noise-sweep", "figures", "dist-vs-noise.png"))).toBe(true);
     const rec = readRecord(out, "noise-sweep");
     expect(rec.plugins?.map((p) => p.id)).toEqual(["noise-sweep"]);
     // Least squares is consistent: with common random numbers its error scales with σ while the

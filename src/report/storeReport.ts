@@ -51,7 +51,7 @@ function gridAxesOf(manifest: Manifest): string[] {
   return Object.keys(spec?.grid ?? {});
 }
 
-const slug = (s: string) => (s === "" ? "all" : s.replace(/[^A-Za-z0-9_.=-]+/g, "_").slice(0, 80));
+const slug = (s: string) => s.replace(/[^A-Za-z0-9_.=-]+/g, "_").slice(0, 80);
 
 /** Read a store, render its figures (SVG, PNG) into `<dir>/figures/`, and summarise it. */
 export async function buildStoreSection(dir: string, reportDir: string): Promise<StoreSection> {
@@ -65,7 +65,9 @@ export async function buildStoreSection(dir: string, reportDir: string): Promise
     const images: PointSection["images"] = [];
     if (i < MAX_FIGURE_POINTS) {
       for (const fig of experimentFigures(exp, rec)) {
-        const base = `${slug(rec.gridPoint ?? "")}-${fig.name}`;
+        // A grid point's figures are prefixed by its coordinates; without a grid (reproduce), the
+        // figure's own name, as `run` writes it.
+        const base = rec.gridPoint ? `${slug(rec.gridPoint)}-${fig.name}` : fig.name;
         const out = await writeFigure(fig.spec, join(dir, "figures"), base);
         images.push({ src: relative(reportDir, out.png), caption: fig.caption });
       }

@@ -364,8 +364,8 @@ describe("export, report and schema commands", () => {
     const res = await cli(["report", dir]).done;
     expect(res.code).toBe(0);
     const html = readFileSync(join(dir, "report.html"), "utf8");
-    expect(html).toMatch(/<img src="figures\/all-rate\.png"/);
-    expect(existsSync(join(dir, "figures", "all-rate.png"))).toBe(true);
+    expect(html).toMatch(/<img src="figures\/rate\.png"/);
+    expect(existsSync(join(dir, "figures", "rate.png"))).toBe(true);
     expect(html).toMatch(/Measured vs theory/);
     expect(html).toMatch(/anil contraction 1 − rate at µ=1/);
     expect(html).toMatch(/Every number above: <code>test<\/code> — seed 0, seed indices 0–1/);

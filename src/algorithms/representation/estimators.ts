@@ -177,7 +177,13 @@ export function listEstimators(): readonly RepresentationEstimator[] {
   return estimators.list();
 }
 
-/** The estimator with this id; unknown ids list the known ones. */
+/**
+ * The estimator with this id; unknown ids list the known ones (and the closest). Its
+ * `fit(data, k, options, ctx)` returns `B` with orthonormal columns (d × k; the built-ins
+ * orthonormalise, plug-ins' bases are orthonormalised when they return), the iterations, status
+ * and `info`. Example: `getEstimator("mom").fit(data, k, {}, { key })` — MoM's B̂ is the top-k
+ * eigenvectors of (1/N) Σ y² x xᵀ, orthonormal.
+ */
 export function getEstimator(id: string): RepresentationEstimator {
   return estimators.get(id);
 }

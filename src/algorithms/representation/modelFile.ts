@@ -67,7 +67,12 @@ export interface FewShotModelFile {
     maxHeadNorm: number;
     info: Record<string, number | null>;
   };
+  /** The estimator's options as given (its schema's defaults apply to the rest), and the seed. */
   options: EstimatorOptions & { seed: number };
+  /** The metarep version that wrote the model (absent in models written before 0.1.0's provenance). */
+  metarepVersion?: string;
+  /** The plug-ins whose entries made it (the estimator's): id, file and sha256 of its bytes. */
+  plugins?: { id: string; file: string; sha256: string }[];
 }
 
 export interface FitModelOptions {
@@ -131,10 +136,15 @@ function planFit(d: number, options: FitModelOptions): FitPlan {
       k,
     );
   }
-  // A plug-in's estimator gets its own options' defaults (its schema); built-ins read the flags.
-  const est = (ESTIMATOR_IDS as readonly string[]).includes(method)
-    ? (options.estimator ?? {})
-    : (getEstimator(method).options.parse({}) as EstimatorOptions);
+  // Every estimator's options go through its own schema (a plug-in's gets its defaults there);
+  // what was given is recorded, so a fit without options writes no options.
+  const given = options.estimator ?? {};
+  const parsed = getEstimator(method).options.safeParse(given);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new ParamError(`fit ${method}`, `options.${i.path.join(".")}`, i.message, given);
+  }
+  const est = (ESTIMATOR_IDS as readonly string[]).includes(method) ? given : (parsed.data as EstimatorOptions);
   return { method, d, k, seed: options.seed ?? 0, est };
 }
 

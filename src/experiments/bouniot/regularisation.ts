@@ -202,6 +202,8 @@ export const bouniotRegularisation: Experiment<typeof schema> = {
   id: "bouniot-regularisation",
   title: "Bouniot et al.'s head penalties vs task diversity: meta-learning (ANIL) and ERM (Burer–Monteiro)",
   family: "du",
+  lookFor:
+    "Bouniot et al.'s claim: penalising the heads' condition number and norm helps when the tasks are not diverse. Compare each pair (without/with the penalty): at small µ or large κ(W*) the penalised run should keep κ of the heads smaller and end with a lower dist or excess over the oracle; with diverse tasks (µ = 1, κ = 1) the pair should coincide.",
   paper:
     "Bouniot, Redko, Audiffren, Habrard. Improving Few-Shot Learning through Multi-task Representation Learning Theory. ECCV 2022",
   description:

@@ -12,6 +12,8 @@ export const collinsConvergence: Experiment<typeof gbmlSchema> = {
   id: "collins-convergence",
   title: "MAML and ANIL learn the representation; average-loss GD does not",
   family: "collins",
+  lookFor:
+    "ANIL, FO-ANIL, MAML and FO-MAML drive dist(B, B*) to 0 linearly, a straight line on the log axis, while average-loss GD stays near where it started: the inner adaptation step is what makes the shared representation learnable (Collins et al.). At the population loss the four meta-learning methods' curves nearly coincide.",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist(B, B*) per iteration for the five methods, population loss (m = ∞)",
   figures: collinsFigures["collins-convergence"],

@@ -39,6 +39,8 @@ export const collinsDiversity: Experiment<typeof schema> = {
   id: "collins-diversity",
   title: "Task diversity sets the rate: dist contracts like (1 − αβµ²)^t",
   family: "collins",
+  lookFor:
+    "Each method's fitted per-iteration contraction rate against µ, beside the 1 − αβµ² line: the less diverse the heads (smaller µ), the slower dist contracts, as Collins et al.'s rate says. Points above the line would contradict the rate.",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "fitted linear rate of dist vs µ, against 1 − αβµ²",
   figures: collinsFigures["collins-diversity"],

@@ -44,6 +44,8 @@ export const collinsFiniteSamples: Experiment<typeof schema> = {
   id: "collins-finite-samples",
   title: "Finite samples: floors, and the exact vs first-order distinction",
   family: "collins",
+  lookFor:
+    "With finitely many samples per task dist stops at a floor instead of reaching 0; the floor falls as m and n grow and rises with the label noise σ. The splits (m_in = ∞ or m_out = ∞) show which of the two sample sets causes the floor, and where exact and first-order methods part.",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist per iteration for m ∈ ms, n ∈ ns, σ ∈ sigmas, and the m_in = ∞ / m_out = ∞ splits",
   figures: collinsFigures["collins-finite-samples"],

@@ -24,6 +24,8 @@ export const collinsHeadInit: Experiment<typeof schema> = {
   id: "collins-head-init",
   title: "Head initialisation: w₀ ≠ 0 stalls MAML and can make FO-MAML diverge",
   family: "collins",
+  lookFor:
+    "With ‖w₀‖ = 0 every method converges as in collins-convergence; as ‖w₀‖ grows MAML slows down (stalls) and FO-MAML can diverge, marked × at the iteration it blew up.",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "dist per iteration for ‖w₀‖ ∈ w0s; divergence is reported with its iteration",
   figures: collinsFigures["collins-head-init"],

@@ -46,6 +46,8 @@ export const duCovariance: Experiment<typeof schema> = {
   id: "du-covariance",
   title: "Target inputs the source saw least (smaller c) raise the few-shot excess risk",
   family: "du",
+  lookFor:
+    "As the target inputs lean towards the directions the source sees least (the covariance-dominance factor c falls), the excess risk rises, as in the c-corrected bound dk/(c·n1T) + k/n2 (fitted constant); the average factor c̄ shows how pessimistic the worst-case c is.",
   paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
   description:
     "excess risk vs the covariance-dominance factor c, with the c-corrected bound dk/(c·n1T) + k/n2",

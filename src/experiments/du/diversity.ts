@@ -47,6 +47,8 @@ export const duDiversity: Experiment<typeof schema> = {
   id: "du-diversity",
   title: "Less diverse source tasks (larger κ(W*)) give larger few-shot excess risk",
   family: "du",
+  lookFor:
+    "Excess risk grows with κ(W*), the condition number of the source heads: the less diverse the source tasks, the worse the learned representation transfers (Du et al.'s diversity assumption). The oracle's curve stays flat.",
   paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
   description: "excess risk vs the condition number κ of the source heads W*, at fixed T, n1, n2",
   figures: duFigures["du-diversity"],

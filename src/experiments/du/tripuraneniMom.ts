@@ -57,6 +57,8 @@ export const tripuraneniMom: Experiment<typeof schema> = {
   id: "tripuraneni-mom",
   title: "Subspace error of the method of moments and Burer–Monteiro vs the number of tasks",
   family: "du",
+  lookFor:
+    "The subspace error sin θ(B̂, B*) of the method of moments falls as the number of tasks T grows, faster with more rows per task n1; Burer–Monteiro, started from MoM, reaches a lower error at the same T.",
   paper: "Tripuraneni, Jin, Jordan. Provable Meta-Learning of Linear Representations. ICML 2021",
   description: "sin θ(B̂, B*) of MoM and Burer–Monteiro vs T, for n1 ∈ {5, 25, 300}, d=100, k=5",
   figures: duFigures["tripuraneni-mom"],

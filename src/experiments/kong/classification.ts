@@ -81,6 +81,8 @@ export const kongClassification: Experiment<typeof schema> = {
   id: "kong-classification",
   title: "Classifying light tasks: accuracy and final error vs light-task size",
   family: "kong",
+  lookFor:
+    "The light tasks' classification accuracy rises to 1 as t₃ grows, and the final error of the refined ŵ falls with it.",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "classification accuracy and final w error vs t₃",
   figures: kongFigures["kong-classification"],

@@ -58,6 +58,8 @@ export const kongClustering: Experiment<typeof schema> = {
   id: "kong-clustering",
   title: "Clustering heavy tasks in the estimated subspace: accuracy vs heavy-task size and L",
   family: "kong",
+  lookFor:
+    "The heavy tasks' clustering accuracy jumps to 1 once t₂, the examples per heavy task, passes a threshold; more parts L make the distance estimates more reliable. An accuracy of 0 means the clusters could not be matched one-to-one to the components.",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "clustering accuracy vs t₂ for L and linkage",
   figures: kongFigures["kong-clustering"],

@@ -109,6 +109,8 @@ export const kongPrediction: Experiment<typeof schema> = {
   id: "kong-prediction",
   title: "Prediction on new tasks: test MSE vs τ (posterior mean, MAP, least squares, oracle)",
   family: "kong",
+  lookFor:
+    "Posterior-mean and MAP prediction approach the oracle's test MSE after a few examples τ per new task, while per-task least squares needs τ ≥ d and spikes at τ = d (its interpolation peak).",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "test MSE vs τ for PM, MAP, LS, oracle",
   figures: kongFigures["kong-prediction"],

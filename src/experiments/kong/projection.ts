@@ -136,6 +136,8 @@ export const kongProjection: Experiment<typeof schema> = {
   id: "kong-projection",
   title: "Heavy tasks in the estimated subspace: projected estimates by component and cluster",
   family: "kong",
+  lookFor:
+    "The heavy tasks' projected estimates form k separated clouds around the components' projections (◆), each cloud one shape (assigned cluster) and one colour (true component); lowering t2 makes the clouds merge and the assignments mix.",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "scatter of the heavy tasks' Ûᵀβ̂ in a plane of col(Û), by component and cluster",
   figures: kongFigures["kong-projection"],

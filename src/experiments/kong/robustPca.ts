@@ -71,6 +71,8 @@ export const kongRobustPca: Experiment<typeof schema> = {
   id: "kong-robust-pca",
   title: "Robust subspace estimation: captured variance and remaining corruption vs α",
   family: "kong",
+  lookFor:
+    "As the corrupted fraction α grows, double filtering keeps the captured variance near the oracle's and removes most corrupted points, while naive PCA's captured variance drops.",
   paper:
     "Kong, Somani, Kakade, Oh. Robust Meta-learning for Mixed Linear Regression with Small Batches. NeurIPS 2020",
   description: "captured variance and corrupted points left vs α",

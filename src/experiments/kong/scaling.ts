@@ -152,6 +152,8 @@ export const kongScaling: Experiment<typeof schema> = {
   id: "kong-scaling",
   title: "Sample-complexity laws: success thresholds vs d and k (slopes against dk² and √k)",
   family: "kong",
+  lookFor:
+    "The fitted log-log slopes of the success thresholds against the laws: n_L grows like d (slope 1) and like k² (slope 2), t_H like √k (slope ½). A slope far from its law would contradict the sample-complexity analysis.",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "thresholds vs d, k with fitted log-log slopes vs theory",
   figures: kongFigures["kong-scaling"],

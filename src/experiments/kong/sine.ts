@@ -59,6 +59,8 @@ export const kongSine: Experiment<typeof schema> = {
   id: "kong-sine",
   title: "Mixture of sine waves on Chebyshev features: test MSE vs τ",
   family: "kong",
+  lookFor:
+    "On a mixture of sine waves the same pipeline predicts a new task's curve from a few points: the posterior mean's test MSE falls well below per-task least squares at small τ.",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "sine-wave mixture: test MSE vs τ for PM, MAP, LS, oracle",
   figures: kongFigures["kong-sine"],

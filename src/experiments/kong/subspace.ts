@@ -56,6 +56,8 @@ export const kongSubspace: Experiment<typeof schema> = {
   id: "kong-subspace",
   title: "Subspace from light tasks: error vs examples per task (fixed total) and vs tasks",
   family: "kong",
+  lookFor:
+    "At a fixed total number of examples n·t, the subspace error of the light-task moment estimator depends little on how the examples are split into tasks (it needs only two per task), and it falls with the number of tasks.",
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "subspace error vs t at fixed n·t, and vs n",
   figures: kongFigures["kong-subspace"],

@@ -71,6 +71,8 @@ export const liCifar10c: Experiment<typeof schema> = {
   id: "li-cifar10c",
   title: "CIFAR-10-C: one corruption per task, single- vs multi-task CNN training",
   family: "li",
+  lookFor:
+    "Per corruption, multi-task training over all the corruptions should reach a lower test error than training on that corruption alone.",
   paper:
     "Li, Chen, Deng, Kou, Cao, Gu. On the Power of Multitask Representation Learning with Gradient Descent. AISTATS 2025",
   description:

@@ -20,6 +20,8 @@ export const liDynamics: Experiment<typeof schema> = {
   id: "li-dynamics",
   title: "Alignment with the shared feature, the task features and the noise during training",
   family: "li",
+  lookFor:
+    "In multi-task training the filters' alignment with the shared feature u grows and dominates; single-task filters align with their own feature v_t and with the training noise instead (memorisation).",
   paper:
     "Li, Chen, Deng, Kou, Cao, Gu. On the Power of Multitask Representation Learning with Gradient Descent. AISTATS 2025",
   description: "max filter alignment with u, v_t and the training noise vs iteration, single vs multi",

@@ -58,6 +58,8 @@ export const liMultitaskCnn: Experiment<typeof schema> = {
   id: "li-multitask-cnn",
   title: "Multi-task training learns the shared feature; single-task training memorises noise",
   family: "li",
+  lookFor:
+    "Multi-task training reaches a lower test error than single-task training, and the gap widens with more tasks K and a lower SNR; at K = 1 the two coincide.",
   paper:
     "Li, Chen, Deng, Kou, Cao, Gu. On the Power of Multitask Representation Learning with Gradient Descent. AISTATS 2025",
   description: "test error of single- vs multi-task CNN training vs K, n and SNR; training curves",

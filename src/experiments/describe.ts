@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Claim, expectedText } from "./claims.js";
 import { resolveParams, SIZE_NAMES } from "./resolve.js";
 import { estimateMemory, type MemoryEstimate } from "./resources.js";
 import { conditionsOf, conditionText } from "./runner.js";
@@ -141,8 +142,7 @@ export function experimentInfo(exp: Experiment): ExperimentInfo {
     const x = f.x?.title ?? f.select.xName ?? "";
     return { name: f.name, shows: x ? `${y} vs ${x}` : String(y) };
   });
-  // The claims field arrives with the verdicts issue; read loosely until then.
-  const claims = (exp as { claims?: readonly unknown[] }).claims ?? [];
+  const paperParams = resolveParamsQuiet(exp);
   return {
     id: exp.id,
     title: exp.title,
@@ -150,7 +150,7 @@ export function experimentInfo(exp: Experiment): ExperimentInfo {
     family: exp.family,
     description: exp.description,
     ...(exp.lookFor ? { lookFor: exp.lookFor } : {}),
-    claims: claims.map(claimText),
+    claims: (exp.claims ?? []).map((c) => claimText(c, paperParams)),
     ...(exp.dataset ? { dataset: exp.dataset } : {}),
     params,
     sizes,
@@ -158,12 +158,20 @@ export function experimentInfo(exp: Experiment): ExperimentInfo {
   };
 }
 
-/** A claim as one line: its statement (or text, or id), whatever shape claims take. */
-function claimText(c: unknown): string {
-  if (typeof c === "string") return c;
-  const o = c as { id?: string; statement?: string; text?: string; description?: string } | null;
-  const t = o?.statement ?? o?.text ?? o?.description;
-  return t ? (o?.id ? `${o.id}: ${t}` : t) : (o?.id ?? JSON.stringify(c));
+/**
+ * A claim as one line: `id` — its statement (source, where in the paper, "unverified" where the
+ * number was not read in its text; the test and what it expects at paper size).
+ */
+function claimText(c: Claim, params: Record<string, unknown>): string {
+  const where = `${c.source.paper}, ${c.source.where}${c.source.verified ? "" : ", unverified"}`;
+  const known = c.knownDisagreement ? ` Known disagreement: ${c.knownDisagreement}` : "";
+  return `\`${c.id}\` — ${c.statement} (${where}; ${c.test.kind}: ${expectedText(c.test, params)}).${known}`;
+}
+
+/** The paper-size parameters, or the defaults when the paper size does not parse (a plug-in's). */
+function resolveParamsQuiet(exp: Experiment): Record<string, unknown> {
+  const r = exp.params.safeParse(exp.sizes.paper);
+  return r.success ? (r.data as Record<string, unknown>) : {};
 }
 
 /** Bytes in a readable unit (512 MB, 6.1 GB). */

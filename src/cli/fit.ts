@@ -152,7 +152,7 @@ export function fewShotCommands(program: Command): void {
     )
     .option(
       "--lambda-norm <λ2>",
-      "weight of Bouniot et al.'s penalty λ2·‖ŴŴᵀ‖_F on the learned heads (bm, altmin-gd, anil, fo-anil; default 0)",
+      "weight of Bouniot et al.'s penalty λ2·‖W̃W̃ᵀ‖_F, W̃ = Ŵ/√(rows), on the learned heads (bm, altmin-gd, anil, fo-anil; default 0)",
     )
     .option("--seed <S>", "seed for estimators with randomness (anil order, random starts)", "0")
     .option("--out <file>", "model file to write (with --json: only when given)", "model.json")

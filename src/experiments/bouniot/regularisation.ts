@@ -459,7 +459,7 @@ export const bouniotRegularisation: Experiment<typeof schema> = {
   paper:
     "Bouniot, Redko, Audiffren, Habrard. Improving Few-Shot Learning through Multi-task Representation Learning Theory. ECCV 2022",
   description:
-    "λ1κ(W̃)² + λ2‖W̃W̃ᵀ‖_F (W̃ = W/√rows) over a λ grid chosen on validation tasks, then paired without/with per seed: ANIL's dist vs µ, the few-shot excess over the oracle vs κ(W*), κ of the penalised heads. In the linear model the penalty's κ term pulls the learned heads towards isotropy that ill-conditioned true heads do not have (a bias, not a regulariser of a misspecified model as on images), so it need not help where diversity is poor.",
+    "λ1κ(W̃)² + λ2‖W̃W̃ᵀ‖_F (W̃ = W/√rows) over a λ grid, λ chosen per seed on validation tasks, then paired without/with: ANIL's dist vs µ, the few-shot excess over the oracle vs κ(W*), κ of the penalised heads. Bouniot et al.'s gains are on images with deep networks, where the penalty regularises a misspecified model; in the linear model the true heads' ill-conditioning is the truth, and the κ term biases the learned heads towards an isotropy they do not have, so its gain where diversity is poor may be small or negative.",
   figures: bouniotFigures,
   params: schema,
   sizes: {

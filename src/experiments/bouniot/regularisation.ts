@@ -446,7 +446,9 @@ function runDu(p: Params, kappa: number, key: Key, ctx: RunContext): RunResult {
  * linear model for µ ∈ mus, and (du) Du et al.'s two-stage pipeline with source heads of condition
  * number κ ∈ kappas. In each, per seed, every point of the grid lambda_conds × lambda_norms is
  * trained on the same data from the same start, λ is chosen by the few-shot excess over the oracle
- * on `validation` fresh tasks (own key, never the test targets), and the run at the chosen λ is
+ * on `validation` fresh tasks (own key, never the test targets) among the penalised points ((0, 0)
+ * is the "off" arm, not a candidate, so "on" always carries a penalty; compare the arms' `validation`
+ * metrics to see whether validation preferred it to none), and the run at the chosen λ is
  * compared with the run without the penalty, seed by seed: ANIL's final dist and test excess
  * (collins), the test excess over the oracle (du), and κ of the heads the penalty acts on
  * (metrics `final`, `excess`, `dist`, `kappa`, `validation`, `lambda_cond`, `lambda_norm` of the

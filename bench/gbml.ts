@@ -117,7 +117,7 @@ export function benchGbml({ only, repeat }: BenchOptions): void {
 }
 
 /**
- * Bouniot et al.'s head penalty (λ1·κ(W')² + λ2·‖W'W'ᵀ‖_F on the adapted heads of each batch):
+ * Bouniot et al.'s head penalty (λ1·κ(W̃)² + λ2·‖W̃W̃ᵀ‖_F, W̃ = W'/√n, on the adapted heads of each batch):
  * ANIL with and without it at the Collins finite-sample setting, same seeds, best of `repeat`.
  * Goal: ≤ 1.2× the unregularised time (the penalty adds O(n·k²) per outer step plus keeping the
  * batch's data; the Σ_in products are shared with the meta-gradient). Small weights, so no run

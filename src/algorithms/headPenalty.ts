@@ -7,18 +7,23 @@ import { singularValues, svdThin } from "../linalg/svd.js";
  * through multi-task representation learning theory"; code CEA-LIST/MetaMTReg, `mini_maml.py`),
  * read from Du et al.'s assumptions by Bouniot & Redko (ICLR 2022 blog track), SPEC §1.3:
  *
- *   R(W) = λ1 · κ(W)² + λ2 · ‖WWᵀ‖_F,   κ(W) = σ_max(W)/σ_min(W),
+ *   R(W) = λ1 · κ(W̃)² + λ2 · ‖W̃W̃ᵀ‖_F,   W̃ = W/√n,   κ(W) = σ_max(W)/σ_min(W),
  *
- * for a head matrix W (n × k, row i = the predictor of task i). λ1 (`lambdaCond`) pushes towards
- * Assumption 2.3 (diverse tasks: a bounded condition number), λ2 (`lambdaNorm`) towards
- * Assumption 2.2 (normalised predictors). `mini_maml.py` computes both through the singular values
- * s of WWᵀ: κ² = s_max/s_min and ‖WWᵀ‖_F = ‖s‖₂; here σ_min is σ_r(W) with r = min(n, k) (the
- * smallest singular value of WWᵀ is 0 when n > k, so the public code's literal s[-1] would be 0 for
- * stacked regression heads; with r = min(n, k) it is the same as theirs when n ≤ k).
+ * for a head matrix W (n × k, row i = the predictor of task i): the stacked adapted heads of an
+ * outer batch, or the learned heads of an ERM. The rows are normalised by √n (SPEC §1.3) so that
+ * W̃ᵀW̃ is the heads' empirical second moment and a weight means the same at every batch size:
+ * κ(W̃) = κ(W), and ‖W̃W̃ᵀ‖_F = ‖WWᵀ‖_F/n stays O(1) as n grows (unnormalised it grows like n and,
+ * at 400 tasks, swamps the loss). λ1 (`lambdaCond`) pushes towards Assumption 2.3 (diverse tasks:
+ * a bounded condition number), λ2 (`lambdaNorm`) towards Assumption 2.2 (normalised predictors).
+ * `mini_maml.py` computes both through the singular values s of WWᵀ: κ² = s_max/s_min and
+ * ‖WWᵀ‖_F = ‖s‖₂; here σ_min is σ_r(W) with r = min(n, k) (the smallest singular value of WWᵀ is 0
+ * when n > k, so the public code's literal s[-1] would be 0 for stacked regression heads; with
+ * r = min(n, k) it is the same as theirs when n ≤ k).
  *
  * Gradients (SPEC §1.3 [derived], checked by central differences in headPenalty.test.ts): with
- * σ_1 > σ_2 and σ_{r−1} > σ_r simple, ∂σ_j/∂W = u_j v_jᵀ, so
- *   ∂κ²/∂W = 2κ (u_1v_1ᵀ − κ u_r v_rᵀ)/σ_r,   ∂‖WWᵀ‖_F/∂W = 2 WWᵀW/‖WWᵀ‖_F = 2 W G/‖G‖_F,
+ * σ_1 > σ_2 and σ_{r−1} > σ_r simple, ∂σ_j/∂W = u_j v_jᵀ, so (κ is scale-free, the chain through
+ * W̃ = W/√n leaves its gradient unchanged)
+ *   ∂κ²/∂W = 2κ (u_1v_1ᵀ − κ u_r v_rᵀ)/σ_r,   ∂‖W̃W̃ᵀ‖_F/∂W = 2 WWᵀW/(n‖WWᵀ‖_F) = 2 W G/(n‖G‖_F),
  * with G = WᵀW (k × k; ‖WWᵀ‖_F = ‖WᵀW‖_F, so no n × n matrix is formed). Cost O(n·k²).
  */
 export interface HeadPenalty {
@@ -42,7 +47,7 @@ export interface HeadSpectrum {
   sigmaMin: number;
   /** κ(W) = σ_max/σ_min (+∞ when σ_min = 0). */
   condition: number;
-  /** ‖WWᵀ‖_F = (Σ σ_j⁴)^{1/2}. */
+  /** ‖WWᵀ‖_F = (Σ σ_j⁴)^{1/2}, of W itself (the penalty's term is this over n). */
   gramNorm: number;
   /** Mean row norm, (1/n) Σ_i ‖w_i‖. */
   meanNorm: number;
@@ -109,8 +114,8 @@ function gram(W: Mat, g: Float64Array): number {
 }
 
 /**
- * R(W) and, when `grad` is given (length n·k), `grad ← ∂R/∂W` (overwritten). Also returns the
- * diagnostics of W. When σ_min = 0 the condition term is +∞ and its gradient non-finite, and a W
+ * R(W) = λ1 κ(W̃)² + λ2 ‖W̃W̃ᵀ‖_F with W̃ = W/√n and, when `grad` is given (length n·k),
+ * `grad ← ∂R/∂W` (overwritten; the chain through W̃ included). Also returns the diagnostics of W. When σ_min = 0 the condition term is +∞ and its gradient non-finite, and a W
  * with a non-finite entry gives NaN (a training loop then reports a divergence; no throw). Example:
  * `headPenalty(W, { lambdaCond: 1, lambdaNorm: 1 }, grad).value`.
  */
@@ -151,9 +156,10 @@ export function headPenalty(
   if (l2 > 0) {
     const g = new Float64Array(k * k);
     const norm = gram(W, g);
-    value += l2 * norm;
+    // ‖W̃W̃ᵀ‖_F = ‖WWᵀ‖_F / n.
+    value += n === 0 ? 0 : (l2 * norm) / n;
     if (grad && norm > 0) {
-      const f = (2 * l2) / norm;
+      const f = (2 * l2) / (n * norm);
       const { data } = W;
       for (let i = 0; i < n; i++) {
         const o = i * k;

@@ -47,8 +47,8 @@ export interface MetaTrainConfig {
   /** An entry of B or w beyond this (or non-finite) is a divergence. Default 1e8. */
   divergenceThreshold?: number;
   /**
-   * Bouniot et al.'s head penalty `λ1·κ(W')² + λ2·‖W'W'ᵀ‖_F` on the stacked adapted heads W' (n × k')
-   * of each outer batch, added once to the mean outer loss (`penalisedMetaGradient.ts`). Default
+   * Bouniot et al.'s head penalty `λ1·κ(W̃)² + λ2·‖W̃W̃ᵀ‖_F`, W̃ = W'/√n, on the stacked adapted heads
+   * W' (n × k') of each outer batch, added once to the mean outer loss (`penalisedMetaGradient.ts`). Default
    * none (λ1 = λ2 = 0: the unpenalised code path, bit for bit). Needs methods that adapt a head.
    */
   penalty?: Partial<HeadPenalty>;

@@ -14,9 +14,11 @@ import { addOuterT, btv, bv, type MetaParams, type MetaWorkspace } from "./works
  * Meta-gradients of Collins et al.'s outer objective plus Bouniot et al.'s head penalty (ECCV 2022;
  * SPEC §1.2–1.3) in the linear representation model:
  *
- *   F(B, w) = (1/n) Σ_i L_out,i(B'_i, w'_i) + R(W'),   R(W') = λ1 κ(W')² + λ2 ‖W'W'ᵀ‖_F,
+ *   F(B, w) = (1/n) Σ_i L_out,i(B'_i, w'_i) + R(W'),   R(W') = λ1 κ(W̃)² + λ2 ‖W̃W̃ᵀ‖_F,
  *
- * where W' (n × k', row i = w'_i) stacks the adapted heads of the outer batch. `mini_maml.py` adds
+ * where W' (n × k', row i = w'_i) stacks the adapted heads of the outer batch and W̃ = W'/√n
+ * (SPEC §1.3: normalised by the batch size, so λ means the same at every n; `headPenalty` returns
+ * ∂R/∂W' with the chain through W̃ included, so nothing below depends on the normalisation). `mini_maml.py` adds
  * the penalty to the outer loss once per task of the batch and divides the sum by the batch size;
  * with one W' per batch that is R(W') added once to the mean outer loss, as here. (The public code
  * penalises the classifier's meta-parameters, N-way × features, the same matrix for every task;

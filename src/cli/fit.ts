@@ -206,7 +206,7 @@ export function fewShotCommands(program: Command): void {
     )
     .option(
       "--lambda-norm <λ2>",
-      "weight of Bouniot et al.'s penalty λ2·‖ŴŴᵀ‖_F on the learned heads (bm, altmin-gd, anil, fo-anil; default 0)",
+      "weight of Bouniot et al.'s penalty λ2·‖W̃W̃ᵀ‖_F, W̃ = Ŵ/√(rows), on the learned heads (bm, altmin-gd, anil, fo-anil; default 0)",
     )
     .option(
       "--options <json>",

@@ -20,7 +20,9 @@ const GOLDEN: Record<string, string> = {
   "du-excess-risk": "dc43de8ce7c99e9a",
   "du-diversity": "7c1ccf92de156db3",
   "du-covariance": "cf019c646f11d0af",
-  "bouniot-regularisation": "e2d3a02dbcb8bdbb",
+  // Re-pinned (issue 20): the penalty normalised by the rows (W̃ = W/√n, SPEC §1.3), λ swept over a
+  // grid and chosen on validation tasks, paired curves at the chosen λ.
+  "bouniot-regularisation": "686c7a41388b9f02",
   "tripuraneni-mom": "299b97ebe51ff502",
   "kong-subspace": "6c8f8f5d57888a57",
   "kong-clustering": "9be9f477f49f6961",

@@ -127,8 +127,8 @@ export function balancedStart(B0: Mat, V0: Mat): Float64Array {
  * tasks. The term is 0 at every balanced factorisation, so the global minimiser's col(B) — the
  * rank-k least-squares fit — is the same for any λ > 0; `balance: 1` gives SPEC's literal weight.
  *
- * `lambdaCond`, `lambdaNorm` > 0 add Bouniot et al.'s R(V) = λ1 κ(V)² + λ2 ‖VVᵀ‖_F on the head
- * factor V (the learned heads; ECCV 2022) to f (`penalisedFactoredObjective`).
+ * `lambdaCond`, `lambdaNorm` > 0 add Bouniot et al.'s R(V) = λ1 κ(Ṽ)² + λ2 ‖ṼṼᵀ‖_F, Ṽ = V/√T, on
+ * the head factor V (the learned heads; ECCV 2022; SPEC §1.3) to f (`penalisedFactoredObjective`).
  */
 export function burerMonteiroEstimate(
   data: MultiTaskData,

@@ -37,7 +37,9 @@ const pos = () => z.number().gt(0);
 const init = z.enum(["mom", "random"]).optional().describe('initialisation: "mom" (default) or "random"');
 const penalty = {
   lambdaCond: nonNeg().optional().describe("Bouniot et al.'s weight λ1 of κ(Ŵ)² (default 0)"),
-  lambdaNorm: nonNeg().optional().describe("Bouniot et al.'s weight λ2 of ‖ŴŴᵀ‖_F (default 0)"),
+  lambdaNorm: nonNeg()
+    .optional()
+    .describe("Bouniot et al.'s weight λ2 of ‖W̃W̃ᵀ‖_F, W̃ = Ŵ/√(rows) (default 0)"),
 };
 
 /**

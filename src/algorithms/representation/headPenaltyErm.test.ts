@@ -6,8 +6,7 @@ import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { key } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
-import { headPenalty } from "../headPenalty.js";
-import { centralDifference, relativeError } from "../testing.js";
+import { centralDifference, naiveHeadPenalty, relativeError } from "../testing.js";
 import { altMinGdEstimate, averageLossGradient } from "./altMinGd.js";
 import { anilEstimate } from "./anil.js";
 import { burerMonteiroEstimate, burerMonteiroFactors, burerMonteiroObjective } from "./burerMonteiro.js";
@@ -32,9 +31,13 @@ describe("the head penalty in the ERM estimators of Du et al.'s source stage", (
     const x = new Float64Array(7 * 2 + 9 * 2);
     stream(key(4)).fillNormal(x);
     for (const pen of pens) {
-      const f = penalisedFactoredObjective(burerMonteiroObjective(src.data, 2, 0.1), 7, 2, 9, pen);
+      const plain = burerMonteiroObjective(src.data, 2, 0.1);
+      const f = penalisedFactoredObjective(plain, 7, 2, 9, pen);
       const g = new Float64Array(x.length);
-      f(x, g);
+      // The added value is R(V) of SPEC §1.3 with Ṽ = V/√T, T = 9 tasks.
+      const V = Array.from({ length: 9 }, (_, t) => Array.from(x.subarray(14 + 2 * t, 16 + 2 * t)));
+      const added = f(x, g) - plain(x, new Float64Array(x.length));
+      expect(Math.abs(added - naiveHeadPenalty(V, pen))).toBeLessThan(1e-10 * added);
       const scratch = new Float64Array(x.length);
       expect(
         relativeError(
@@ -53,7 +56,10 @@ describe("the head penalty in the ERM estimators of Du et al.'s source stage", (
         const F = (b: Float64Array) => {
           const Bm = matFrom(7, 2, b);
           const W = taskHeads(src.data, Bm);
-          return averageLossGradient(src.data, Bm, W, zeros(7, 2)) + headPenalty(W, pen).value;
+          const rows = Array.from({ length: W.rows }, (_, t) =>
+            Array.from(W.data.subarray(t * 2, t * 2 + 2)),
+          );
+          return averageLossGradient(src.data, Bm, W, zeros(7, 2)) + naiveHeadPenalty(rows, pen);
         };
         const W = taskHeads(src.data, B);
         const grad = zeros(7, 2);

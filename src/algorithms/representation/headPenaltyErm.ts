@@ -5,8 +5,9 @@ import { type HeadPenalty, headPenalty } from "../headPenalty.js";
 import { headScratch, projectRows, smallSpdSolve, transposeBasis } from "./heads.js";
 
 /**
- * Bouniot et al.'s head penalty R(Ŵ) = λ1 κ(Ŵ)² + λ2 ‖ŴŴᵀ‖_F (ECCV 2022; `headPenalty.ts`) on
- * the learned heads Ŵ (T × k) of the ERM estimators of Du et al.'s source stage (SPEC §1.3).
+ * Bouniot et al.'s head penalty R(Ŵ) = λ1 κ(W̃)² + λ2 ‖W̃W̃ᵀ‖_F with W̃ = Ŵ/√T (ECCV 2022;
+ * `headPenalty.ts`, normalised by the number of tasks as SPEC §1.3 states) on the learned heads Ŵ
+ * (T × k) of the ERM estimators of Du et al.'s source stage.
  */
 
 /**

@@ -144,7 +144,9 @@ function planFit(d: number, options: FitModelOptions): FitPlan {
     const i = parsed.error.issues[0];
     throw new ParamError(`fit ${method}`, `options.${i.path.join(".")}`, i.message, given);
   }
-  const est = (ESTIMATOR_IDS as readonly string[]).includes(method) ? given : (parsed.data as EstimatorOptions);
+  const est = (ESTIMATOR_IDS as readonly string[]).includes(method)
+    ? given
+    : (parsed.data as EstimatorOptions);
   return { method, d, k, seed: options.seed ?? 0, est };
 }
 

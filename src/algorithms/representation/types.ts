@@ -52,7 +52,7 @@ export interface EstimatorOptions {
    */
   split?: "halves" | "shared";
   /**
-   * Bouniot et al.'s head penalty (ECCV 2022) `λ1·κ(Ŵ)² + λ2·‖ŴŴᵀ‖_F` on the learned heads
+   * Bouniot et al.'s head penalty (ECCV 2022) `λ1·κ(W̃)² + λ2·‖W̃W̃ᵀ‖_F`, W̃ = Ŵ/√(rows), on the learned heads
    * (Burer–Monteiro: V, T × k; AltMinGD: the least-squares heads; ANIL / FO-ANIL: the adapted heads
    * W' of each outer batch). Both default 0 (no penalty, the unpenalised code path). See
    * `algorithms/headPenalty.ts`.

@@ -1,18 +1,42 @@
 import { ESTIMATOR_COLOUR, type FigureSpec, type SeriesFigureSpec } from "../figureSpec.js";
 
 /**
- * Figures of `bouniot-regularisation` (Bouniot et al., ECCV 2022): the head penalty off and on
- * (dashed), in Collins et al.'s model (ANIL's dist and κ(W′) per iteration) and in Du et al.'s
- * two-stage setting (excess over the oracle and κ of the learned heads against κ(W*)).
+ * Figures of `bouniot-regularisation` (Bouniot et al., ECCV 2022): the validation excess over the
+ * λ grid with each seed's chosen λ marked; then, at that λ, the head penalty off and on (dashed):
+ * ANIL's dist and κ(W′) per iteration and its final dist per seed (Collins et al.'s model), the
+ * few-shot excess over the oracle and κ of the learned heads per seed (Du et al.'s two-stage setting).
  */
 const PENALTY_DASH = {
   label: "penalty",
-  title: "head penalty λ1κ(W)² + λ2‖WWᵀ‖_F",
+  title: "head penalty at the validated λ",
   domain: ["off", "on"],
 } as const;
-const BOUNIOT_PARAMS = ["lambda_cond", "lambda_norm", "d", "k"] as const;
+const BOUNIOT_PARAMS = ["d", "k"] as const;
+const ON = "λ validated per seed";
 
-/** `bouniot-regularisation`, Collins part: dist per iteration for each µ, without/with the penalty. */
+/** Both parts: validation excess at every grid point (λ1, λ2), each seed's chosen λ marked. */
+export const validationFigure: SeriesFigureSpec = {
+  name: "validation-lambda",
+  select: { yName: "validation excess over the oracle" },
+  stat: { kind: "metric", metric: "λ=(*)", what: "grid point (λ1, λ2)" },
+  x: { title: "(λ1, λ2)" },
+  y: { title: "validation excess over the oracle", log: true, floor: "drop" },
+  panel: { by: "condition", except: ["quantity"] },
+  colour: {
+    title: "validation",
+    fixed: [
+      { id: "all λ", color: "#4c78a8" },
+      { id: "chosen λ", color: "#e45756" },
+    ],
+  },
+  subtitle: {
+    params: [...BOUNIOT_PARAMS, "validation", "n2"],
+    note: "Choosing λ on fresh validation tasks: λ1 weighs κ(W̃)², λ2 ‖W̃W̃ᵀ‖_F, (0, 0) is no penalty; red: each seed's choice",
+  },
+  columns: 3,
+};
+
+/** Collins part: dist per iteration for each µ, without and with the penalty at the chosen λ. */
 export const penaltyTraceFigure: SeriesFigureSpec = {
   name: "anil-dist",
   select: { yName: "dist", xName: "iteration" },
@@ -22,7 +46,10 @@ export const penaltyTraceFigure: SeriesFigureSpec = {
   colour: { title: "method", registry: "methods" },
   dash: PENALTY_DASH,
   divergence: true,
-  subtitle: { params: [...BOUNIOT_PARAMS, "n", "alpha", "beta"], note: "ANIL in Collins et al.'s model" },
+  subtitle: {
+    params: [...BOUNIOT_PARAMS, "n", "alpha", "beta"],
+    note: `ANIL's dist per iteration in Collins et al.'s model; ${ON}`,
+  },
 };
 
 /** Collins part: κ(W′) of the batch's adapted heads per iteration (MetaMTReg's diagnostic). */
@@ -34,39 +61,88 @@ export const penaltyDiagnosticsFigure: SeriesFigureSpec = {
   panel: { by: "condition", except: ["penalty", "quantity", "part"] },
   colour: { title: "method", registry: "methods" },
   dash: PENALTY_DASH,
-  subtitle: { params: [...BOUNIOT_PARAMS, "n"] },
+  subtitle: { params: [...BOUNIOT_PARAMS, "n"], note: `κ(W′) per iteration; ${ON}` },
 };
 
-/** Du part: few-shot excess over the oracle vs κ(W*), ANIL and Burer–Monteiro without/with. */
-export const penaltyExcessFigure: SeriesFigureSpec = {
-  name: "erm-excess",
-  select: { yName: "excess over oracle", xName: "κ(W*)" },
-  stat: { kind: "band", points: true },
-  x: { title: "condition number κ(W*) of the source heads", log: true },
-  y: { title: "excess over the oracle", log: true, floor: "drop" },
-  colour: ESTIMATOR_COLOUR,
-  dash: PENALTY_DASH,
+/** "No effect": the paired figures' reference, penalised / plain = 1. */
+const NO_EFFECT = { kind: "line", label: "no effect (ratio 1)", f: () => 1 } as const;
+const PAIRED_NOTE = "below 1 it helped";
+
+/** Collins part: ANIL's final dist, penalised / plain per seed, vs µ. */
+export const pairedDistFigure: SeriesFigureSpec = {
+  name: "anil-paired-dist",
+  select: { yName: "penalised / plain", xName: "µ" },
+  stat: { kind: "metric", metric: "dist", what: "final dist, penalised / plain", x: "mu", line: true },
+  x: { title: "head diversity µ (λ_min of the head covariance is µ²)", log: true },
+  // Linear: the ratios sit near 1, where a log axis's decades flatten them.
+  y: { title: "final dist(B, B*): with / without" },
+  colour: { title: "method", registry: "methods" },
+  overlays: [NO_EFFECT],
   subtitle: {
-    params: [...BOUNIOT_PARAMS, "T", "n1", "n2"],
-    note: "same source data and targets with and without",
+    params: [...BOUNIOT_PARAMS, "n", "meta_iters"],
+    note: `Paired seeds, Collins et al.'s model: ANIL's final dist with / without the penalty (${PAIRED_NOTE}); ${ON}`,
   },
 };
 
-/** Du part: κ of Burer–Monteiro's learned heads V (what the penalty acts on) vs κ(W*). */
-export const penaltyHeadsFigure: SeriesFigureSpec = {
-  name: "erm-head-condition",
-  select: { yName: "κ(V) of the learned heads" },
-  stat: { kind: "band", points: true },
+/** Collins part: ANIL's few-shot excess on test tasks, penalised / plain per seed, vs µ. */
+export const pairedCollinsExcessFigure: SeriesFigureSpec = {
+  name: "anil-paired-excess",
+  select: { yName: "penalised / plain", xName: "µ" },
+  stat: { kind: "metric", metric: "excess", what: "test excess, penalised / plain", x: "mu", line: true },
+  x: { title: "head diversity µ (λ_min of the head covariance is µ²)", log: true },
+  y: { title: "few-shot excess over the oracle: with / without" },
+  colour: { title: "method", registry: "methods" },
+  overlays: [NO_EFFECT],
+  subtitle: {
+    params: [...BOUNIOT_PARAMS, "n", "n2", "targets"],
+    note: `Paired seeds, Collins et al.'s model: ANIL's few-shot excess on test tasks with / without the penalty (${PAIRED_NOTE}); ${ON}`,
+  },
+};
+
+/** Du part: few-shot excess over the oracle, penalised / plain per seed, vs κ(W*). */
+export const pairedExcessFigure: SeriesFigureSpec = {
+  name: "erm-paired-excess",
+  select: { yName: "penalised / plain", xName: "κ(W*)" },
+  stat: { kind: "metric", metric: "excess", what: "test excess, penalised / plain", x: "kappa", line: true },
   x: { title: "condition number κ(W*) of the source heads", log: true },
-  y: { title: "κ(V) of Burer–Monteiro's heads", log: true, floor: "drop" },
+  // Linear: the ratios sit near 1, where a log axis's decades flatten them.
+  y: { title: "excess over the oracle: with / without" },
   colour: ESTIMATOR_COLOUR,
-  dash: PENALTY_DASH,
-  subtitle: { params: [...BOUNIOT_PARAMS, "T", "n1"] },
+  overlays: [NO_EFFECT],
+  subtitle: {
+    params: [...BOUNIOT_PARAMS, "T", "n1", "n2", "targets"],
+    note: `Paired seeds, two-stage setting: test excess with / without the penalty (${PAIRED_NOTE}); ${ON}`,
+  },
+};
+
+/** Du part: κ of the learned heads (Burer–Monteiro's V), penalised / plain per seed, vs κ(W*). */
+export const pairedHeadsFigure: SeriesFigureSpec = {
+  name: "erm-head-condition",
+  select: { yName: "penalised / plain", xName: "κ(W*)" },
+  stat: {
+    kind: "metric",
+    metric: "kappa",
+    what: "κ of the learned heads, penalised / plain",
+    x: "kappa",
+    line: true,
+  },
+  x: { title: "condition number κ(W*) of the source heads", log: true },
+  // Linear: the ratios sit near 1, where a log axis's decades flatten them.
+  y: { title: "κ of the learned heads: with / without" },
+  colour: ESTIMATOR_COLOUR,
+  overlays: [NO_EFFECT],
+  subtitle: {
+    params: [...BOUNIOT_PARAMS, "T", "n1"],
+    note: `What the penalty acts on, paired seeds: κ of the learned heads with / without it; ${ON}`,
+  },
 };
 
 export const bouniotFigures: readonly FigureSpec[] = [
+  validationFigure,
   penaltyTraceFigure,
   penaltyDiagnosticsFigure,
-  penaltyExcessFigure,
-  penaltyHeadsFigure,
+  pairedDistFigure,
+  pairedCollinsExcessFigure,
+  pairedExcessFigure,
+  pairedHeadsFigure,
 ];

@@ -103,7 +103,7 @@ describe("the example estimator beside the baselines (du-excess-risk)", () => {
     ]);
     expect(ra.plugins).toBeUndefined();
     // Its figure names it with its own name.
-    const svg = readFileSync(join(withIt, "du-excess-risk", "excess-over-oracle.svg"), "utf8");
+    const svg = readFileSync(join(withIt, "du-excess-risk", "figures", "excess-over-oracle.svg"), "utf8");
     expect(svg).toContain("MoM + Grassmann RGD");
   });
 

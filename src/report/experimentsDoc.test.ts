@@ -25,7 +25,7 @@ describe("docs/experiments.md", () => {
     expect(readme === fresh, "README.md's experiments guide is stale: run `npm run docs` and commit it").toBe(
       true,
     );
-    for (const e of listExperiments()) expect(readme).toContain(`[\`${e.id}\`](docs/experiments.md#`);
+    for (const e of listExperiments()) expect(readme).toContain(`**[\`${e.id}\`](docs/experiments.md#`);
   });
 
   test("names every experiment and every parameter of its schema, with the schema's description", () => {

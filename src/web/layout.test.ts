@@ -179,6 +179,11 @@ describe("a run on the page", () => {
       expect(rerun.err).toBe("");
       expect(rerun.out).toMatch(/results identical/);
       expect(rerun.code).toBe(0);
+      // The page's record view reads it back and says it was stopped.
+      await page.goto(`${site.url}#records`);
+      await page.setInputFiles("#import", file);
+      await page.waitForSelector("#imported figure svg");
+      expect(await page.textContent("#imported")).toContain("stopped: the seeds that finished before Stop");
       expect(errors).toEqual([]);
     } finally {
       await close();

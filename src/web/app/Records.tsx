@@ -74,7 +74,10 @@ export function Records() {
               root seed {record.seed}, indices {record.seedIndices.join(", ")}
             </dd>
             <dt>status</dt>
-            <dd>{record.status}</dd>
+            <dd>
+              {record.status}
+              {record.stopped ? " · stopped: the seeds that finished before Stop was pressed" : ""}
+            </dd>
             <dt>made by</dt>
             <dd>
               metarep {record.metarepVersion} at {record.startedAt}, {record.seconds.toFixed(2)} s

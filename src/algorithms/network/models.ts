@@ -55,6 +55,12 @@ const mlpOptions = z.strictObject({
     .describe("hidden widths, input side first (default [40, 40], Finn et al.'s sinusoid network)"),
   activation: z.enum(ACTIVATIONS).default("relu").describe("hidden activation (default relu)"),
   bias: z.boolean().default(true).describe("a bias row per layer (default true)"),
+  init_std: z
+    .number()
+    .gt(0)
+    .nullable()
+    .default(null)
+    .describe("weights ~ N(0, init_std²) (Finn et al.'s code: 0.01); null: N(0, g²/fan_in), He for relu"),
 });
 export type MlpOptions = z.output<typeof mlpOptions>;
 
@@ -64,7 +70,9 @@ const ACT: Record<NetworkActivation, ((t: Tensor) => Tensor) | null> = { relu, t
  * A multilayer perceptron: h₀ = X, h_l = σ(h_{l−1} W_l + 1 b_lᵀ) for the hidden layers, f = h_{L−1}
  * W_L + 1 b_Lᵀ (no activation on the output). Parameters W_l (fan_in × fan_out) then b_l (1 ×
  * fan_out) per layer; the head is the last layer (W_L, b_L). Initialisation: W_l ~ N(0, g²/fan_in)
- * with g² = 2 for relu (He et al. 2015) and 1 otherwise, biases 0. With activation "identity" and no
+ * with g² = 2 for relu (He et al. 2015) and 1 otherwise, or N(0, init_std²) when given (Finn et
+ * al.'s sinusoid code draws a normal truncated at 2σ with σ = 0.01; this one is not truncated);
+ * biases 0. With activation "identity" and no
  * bias, one hidden width k gives the linear "network" X B w of the linear representation model
  * (SPEC §1.2), B = W₁ (d × k) and w = W₂ (k × 1).
  */
@@ -88,7 +96,7 @@ export function mlp(options: MlpOptions, dims: { inputs: number; outputs: number
       const s = stream(k);
       return shapes.map(([r, c], i) => {
         const a = new Float64Array(r * c);
-        if (i % per === 0) s.fillNormal(a, 0, a.length, Math.sqrt(gain2 / r));
+        if (i % per === 0) s.fillNormal(a, 0, a.length, options.init_std ?? Math.sqrt(gain2 / r));
         return a;
       });
     },

@@ -14,7 +14,7 @@ const mseSteps: SeriesFigureSpec = {
   stat: { kind: "band", points: true },
   x: { title: "gradient steps at test time (step α)" },
   y: { title: "MSE on the query points (mean over test tasks)", log: true, floor: "drop" },
-  panel: { by: "condition" },
+  panel: { by: "condition", except: ["quantity"] },
   colour: COLOUR,
   subtitle: {
     params: ["alpha", "beta", "meta_batch", "iters"],
@@ -28,7 +28,7 @@ const metaLoss: SeriesFigureSpec = {
   select: { yName: "meta-loss" },
   x: { title: "outer iteration" },
   y: { title: "meta-training loss (outer MSE after the inner steps)", log: true, floor: "drop" },
-  panel: { by: "condition" },
+  panel: { by: "condition", except: ["quantity"] },
   colour: COLOUR,
   divergence: true,
   subtitle: { params: ["alpha", "beta", "meta_batch", "inner_steps"] },

@@ -65,7 +65,7 @@ function features(X: Float64Array, m: number, d: number, Bstar: Mat, F: Float64A
     for (let c = 0; c < k; c++) {
       let acc = 0;
       for (let i = 0; i < d; i++) acc += X[j * d + i] * B[i * k + c];
-      F[j * k + c] = acc > 0 ? acc : 0;
+      F[j * k + c] = Math.max(acc, 0);
     }
 }
 

@@ -131,8 +131,9 @@ export function runFinnSinusoid(p: FinnSinusoidParams, shots: number, key: Key, 
       },
       ctx.signal,
     );
+    // `quantity` keeps the two curves of a method apart (records group curves by their labels).
     const train: Curve = {
-      labels: { method: id },
+      labels: { method: id, quantity: "meta-loss" },
       xName: "iteration",
       yName: "meta-loss",
       x: xs,
@@ -154,7 +155,7 @@ export function runFinnSinusoid(p: FinnSinusoidParams, shots: number, key: Key, 
     }
     const mse = sum.map((v) => v / tests.length);
     curves.push({
-      labels: { method: id },
+      labels: { method: id, quantity: "mse" },
       xName: "gradient steps",
       yName: "mse",
       x: mse.map((_, s) => s),

@@ -72,7 +72,13 @@ function familyOf(p: FinnSinusoidParams): SinusoidFamily {
  * The meta-training tasks of iteration t: one stream per iteration (keyed by t, so every method
  * sees the same tasks), each task a sine, K inner points and K outer points (Finn et al.: D and D′).
  */
-function trainTasks(key: Key, f: SinusoidFamily, n: number, shots: number, t: number): RegressionTask[] {
+export function sinusoidTrainTasks(
+  key: Key,
+  f: SinusoidFamily,
+  n: number,
+  shots: number,
+  t: number,
+): RegressionTask[] {
   const s = stream(foldIn(foldInString(key, "train"), t));
   const tasks: RegressionTask[] = [];
   for (let i = 0; i < n; i++) {
@@ -121,7 +127,7 @@ export function runFinnSinusoid(p: FinnSinusoidParams, shots: number, key: Key, 
         optimizer: p.optimizer === "adam" ? ADAM : { kind: "sgd" },
       },
       copyParams(init),
-      (t) => trainTasks(key, f, p.meta_batch, shots, t),
+      (t) => sinusoidTrainTasks(key, f, p.meta_batch, shots, t),
       (t, _params, loss) => {
         if (loss !== null && (t % p.record_every === 0 || t === 1 || t === p.iters)) {
           xs.push(t);

@@ -1,6 +1,6 @@
 import { gemm } from "../linalg/gemm.js";
 import { cos as cosf, exp as expf, log as logf, sin as sinf, tanh as tanhf } from "../linalg/libm.js";
-import { AutodiffError, type Tensor } from "./tape.js";
+import { AutodiffError, type Backward, type Tensor } from "./tape.js";
 
 /*
  * The closed set of differentiable operations. Each computes its output into a pooled buffer and
@@ -35,10 +35,10 @@ export function matmul(a: Tensor, b: Tensor, ta = false, tb = false): Tensor {
     );
   const data = a.tape.alloc(m * n);
   gemm(ta, tb, 1, a, b, 0, { rows: m, cols: n, data });
-  return a.tape.push(m, n, data, [a, b], matmulBackward(ta, tb), "matmul");
+  return a.tape.push(m, n, data, [a, b], MATMUL_BACKWARD[(ta ? 2 : 0) + (tb ? 1 : 0)], "matmul");
 }
 
-function matmulBackward(ta: boolean, tb: boolean) {
+function matmulBackward(ta: boolean, tb: boolean): Backward {
   return (g: Tensor, out: Tensor, need: readonly boolean[]): (Tensor | null)[] => {
     const [a, b] = out.inputs;
     const ga = need[0] ? (ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb)) : null;
@@ -47,64 +47,72 @@ function matmulBackward(ta: boolean, tb: boolean) {
   };
 }
 
-type Binary = (x: number, y: number) => number;
+/** The four backward rules (by transposes), made once: no closure per product. */
+const MATMUL_BACKWARD = [
+  matmulBackward(false, false),
+  matmulBackward(false, true),
+  matmulBackward(true, false),
+  matmulBackward(true, true),
+];
 
-function elementwise(op: string, a: Tensor, b: Tensor, f: Binary, backward: Tensor["backward"]): Tensor {
+/** An output buffer for an element-wise operation on a and b (checked to have the same shape). */
+function binaryOut(op: string, a: Tensor, b: Tensor): Float64Array {
   sameShape(op, a, b);
-  const n = a.size;
-  const data = a.tape.alloc(n);
-  const x = a.data;
-  const y = b.data;
-  for (let i = 0; i < n; i++) data[i] = f(x[i], y[i]);
-  return a.tape.push(a.rows, a.cols, data, [a, b], backward, op);
+  return a.tape.alloc(a.size);
 }
+
+// Each element-wise loop is written out (no per-element callback): a shared loop calling a
+// closure per entry is megamorphic and several times slower.
 
 /** a + b (same shapes). */
 export function add(a: Tensor, b: Tensor): Tensor {
-  return elementwise(
-    "add",
-    a,
-    b,
-    (x, y) => x + y,
-    (g, _o, need) => [need[0] ? g : null, need[1] ? g : null],
-  );
+  const data = binaryOut("add", a, b);
+  const x = a.data;
+  const y = b.data;
+  for (let i = 0; i < data.length; i++) data[i] = x[i] + y[i];
+  return a.tape.push(a.rows, a.cols, data, [a, b], addBackward, "add");
 }
+
+const addBackward: Backward = (g, _o, need) => [need[0] ? g : null, need[1] ? g : null];
 
 /** a − b (same shapes). */
 export function sub(a: Tensor, b: Tensor): Tensor {
-  return elementwise(
-    "sub",
-    a,
-    b,
-    (x, y) => x - y,
-    (g, _o, need) => [need[0] ? g : null, need[1] ? scale(g, -1) : null],
-  );
+  const data = binaryOut("sub", a, b);
+  const x = a.data;
+  const y = b.data;
+  for (let i = 0; i < data.length; i++) data[i] = x[i] - y[i];
+  return a.tape.push(a.rows, a.cols, data, [a, b], subBackward, "sub");
 }
+
+const subBackward: Backward = (g, _o, need) => [need[0] ? g : null, need[1] ? scale(g, -1) : null];
 
 /** a ⊙ b, entry by entry (same shapes). */
 export function mul(a: Tensor, b: Tensor): Tensor {
-  return elementwise(
-    "mul",
-    a,
-    b,
-    (x, y) => x * y,
-    (g, o, need) => [need[0] ? mul(g, o.inputs[1]) : null, need[1] ? mul(g, o.inputs[0]) : null],
-  );
+  const data = binaryOut("mul", a, b);
+  const x = a.data;
+  const y = b.data;
+  for (let i = 0; i < data.length; i++) data[i] = x[i] * y[i];
+  return a.tape.push(a.rows, a.cols, data, [a, b], mulBackward, "mul");
 }
+
+const mulBackward: Backward = (g, o, need) => [
+  need[0] ? mul(g, o.inputs[1]) : null,
+  need[1] ? mul(g, o.inputs[0]) : null,
+];
 
 /** a ⊘ b, entry by entry (same shapes). Backward: g ⊘ b and −g ⊙ (a ⊘ b) ⊘ b. */
 export function div(a: Tensor, b: Tensor): Tensor {
-  return elementwise(
-    "div",
-    a,
-    b,
-    (x, y) => x / y,
-    (g, o, need) => [
-      need[0] ? div(g, o.inputs[1]) : null,
-      need[1] ? scale(div(mul(g, o), o.inputs[1]), -1) : null,
-    ],
-  );
+  const data = binaryOut("div", a, b);
+  const x = a.data;
+  const y = b.data;
+  for (let i = 0; i < data.length; i++) data[i] = x[i] / y[i];
+  return a.tape.push(a.rows, a.cols, data, [a, b], divBackward, "div");
 }
+
+const divBackward: Backward = (g, o, need) => [
+  need[0] ? div(g, o.inputs[1]) : null,
+  need[1] ? scale(div(mul(g, o), o.inputs[1]), -1) : null,
+];
 
 /** c · a for a constant number c. */
 export function scale(a: Tensor, c: number): Tensor {
@@ -112,8 +120,12 @@ export function scale(a: Tensor, c: number): Tensor {
   const data = a.tape.alloc(n);
   const x = a.data;
   for (let i = 0; i < n; i++) data[i] = c * x[i];
-  return a.tape.push(a.rows, a.cols, data, [a], (g) => [scale(g, c)], "scale");
+  const t = a.tape.push(a.rows, a.cols, data, [a], scaleBackward, "scale");
+  t.aux = c;
+  return t;
 }
+
+const scaleBackward: Backward = (g, o) => [scale(g, o.aux)];
 
 /** a + 1 rᵀ: the row vector r (1 × n) added to every row of a (m × n), e.g. a layer's bias. */
 export function addRow(a: Tensor, r: Tensor): Tensor {
@@ -196,13 +208,13 @@ function unary(op: string, a: Tensor, f: Unary, backward: Tensor["backward"]): T
 
 /** max(a, 0) entry by entry (NaN stays NaN). Backward: g where a > 0, else 0 (the derivative at 0 taken as 0). */
 export function relu(a: Tensor): Tensor {
-  return unary(
-    "relu",
-    a,
-    (x) => Math.max(x, 0), // NaN stays NaN, so a divergence is not masked
-    (g, o) => [maskPositive(g, o.inputs[0])],
-  );
+  const data = a.tape.alloc(a.size);
+  const x = a.data;
+  for (let i = 0; i < data.length; i++) data[i] = Math.max(x[i], 0); // NaN stays NaN: a divergence is not masked
+  return a.tape.push(a.rows, a.cols, data, [a], reluBackward, "relu");
 }
+
+const reluBackward: Backward = (g, o) => [maskPositive(g, o.inputs[0])];
 
 /**
  * g where `by` > 0, else 0: the derivative of relu applied to g. Linear in g (its backward masks

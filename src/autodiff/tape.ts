@@ -50,6 +50,9 @@ export class Tensor {
     readonly op: string,
   ) {}
 
+  /** A constant of the operation that made it (e.g. scale's factor), read by its backward rule. */
+  aux = 0;
+
   get size(): number {
     return this.rows * this.cols;
   }

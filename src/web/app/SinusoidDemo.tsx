@@ -73,7 +73,11 @@ export function SinusoidDemo() {
 
   const truth = result ? [...sinusoidAt(result.truth, Float64Array.from(result.grid))] : [];
   return (
-    <section class="panel sinusoid-demo">
+    // A column of its own (the page's .panel is a form-and-figure grid).
+    <section
+      class="sinusoid-demo"
+      style={{ display: "flex", flexDirection: "column", gap: "0.5rem", alignItems: "flex-start" }}
+    >
       {phase === "idle" && (
         <button type="button" onClick={train}>
           Meta-train (MAML and a pretrained network, in this tab)

@@ -57,7 +57,7 @@ const PAGES: Page[] = [
     id: "sinusoid",
     label: "Sinusoid demo",
     intro:
-      "Finn et al. (ICML 2017): a network meta-trained by MAML on many sines y = A sin(x + φ) adapts to a new one from K = 10 points in a few gradient steps; a network pretrained on all the sines learned their mean (≈ 0) and barely moves. Both are trained here, in a worker (about 20 s at this size: 1500 outer iterations of 10 tasks, a 40-40 ReLU network, exact second-order meta-gradients).",
+      "Finn et al. (ICML 2017): a network meta-trained by MAML on many sines y = A sin(x + φ) adapts to a new one from K = 10 points in a few gradient steps; a network pretrained on all the sines learned their mean (≈ 0) and barely moves. Both are trained here, in a worker (10–20 s at this size: 1500 outer iterations of 10 tasks, a 40-40 ReLU network, exact second-order meta-gradients).",
   },
   {
     id: "gallery",

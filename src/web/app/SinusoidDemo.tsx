@@ -102,6 +102,7 @@ export function SinusoidDemo() {
             height={H}
             role="img"
             aria-label="sine, K points, both networks"
+            data-mse={JSON.stringify({ maml: result.maml.mse, pretrained: result.pretrained.mse })}
           >
             <line x1={0} x2={W} y1={sy(0)} y2={sy(0)} stroke="#ccc" />
             <path

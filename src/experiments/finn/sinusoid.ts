@@ -166,7 +166,7 @@ export function runFinnSinusoid(p: FinnSinusoidParams, shots: number, key: Key, 
       yName: "mse",
       x: mse.map((_, s) => s),
       y: mse,
-      metrics: { before: mse[0], "after 1 step": mse[Math.min(1, p.test_steps)], final: mse[p.test_steps] },
+      metrics: { "step 0": mse[0], "step 1": mse[Math.min(1, p.test_steps)], final: mse[p.test_steps] },
       status: "ok",
     });
   });

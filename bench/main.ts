@@ -13,6 +13,7 @@ import { type BenchOptions, describeAnchor, referenceDir } from "./common.js";
 import { benchFewShot } from "./fewshot.js";
 import { benchGbml, benchPenalty } from "./gbml.js";
 import { benchKernels } from "./kernels.js";
+import { benchMaml } from "./maml.js";
 import { benchMlr } from "./mlr.js";
 import { benchScale } from "./scale.js";
 import { benchSweep } from "./sweep.js";
@@ -23,6 +24,7 @@ import { benchWeb } from "./web.js";
 const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   { name: "kernels (WebAssembly SIMD GEMM in Node and Chromium vs NumPy)", run: benchKernels },
   { name: "gbml (Collins et al.: MAML, ANIL, …)", run: benchGbml },
+  { name: "maml (Finn et al.'s sinusoids: MAML through the autodiff vs JAX)", run: benchMaml },
   { name: "penalty (Bouniot et al.'s head penalties: ANIL with / without, ratio)", run: benchPenalty },
   { name: "fewshot (Du et al.: AltMin, MoM)", run: benchFewShot },
   { name: "mlr (Kong et al.: mixed linear regression, robust PCA)", run: benchMlr },

@@ -1,4 +1,6 @@
 export * from "./algorithms/index.js";
+/** The autodiff operations, as a namespace (their names, e.g. `matmul`, are linalg's too). */
+export * as ad from "./autodiff/index.js";
 export * from "./data/index.js";
 export * from "./errors.js";
 export * from "./experiments/index.js";

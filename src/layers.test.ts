@@ -14,6 +14,8 @@ const RANK: Record<string, number> = {
   rng: 0,
   models: 1,
   data: 1,
+  // Below algorithms/ (networks' meta-gradients), above linalg/ (its products and libm).
+  autodiff: 1.5,
   algorithms: 2,
   metrics: 2,
   theory: 2,

@@ -4,6 +4,7 @@ export * from "./metaGradient.js";
 export * from "./metaTrain.js";
 export * from "./methods.js";
 export * from "./mlr/index.js";
+export * from "./network/index.js";
 export * from "./penalisedMetaGradient.js";
 export * from "./representation/index.js";
 export * from "./robust/index.js";

@@ -35,6 +35,8 @@ const GOLDEN: Record<string, string> = {
   "li-multitask-cnn": "6ed6384bb9b960c8",
   "li-dynamics": "a56080d1fba9188e",
   "li-cifar10c": "845b92ff6e9ce753",
+  "finn-sinusoid": "705b8926539be9eb",
+  "nonlinear-representation": "ba94b39adf5a745b",
   "sweep-probe": "c64b70d0486b3aec",
 };
 

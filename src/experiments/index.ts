@@ -5,6 +5,7 @@ export * from "./du/index.js";
 export * from "./familyParams.js";
 export * from "./fewShot.js";
 export * from "./figureSpec.js";
+export * from "./finn/index.js";
 export * from "./gbml.js";
 export * from "./keys.js";
 export * from "./kong/index.js";

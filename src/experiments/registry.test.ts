@@ -10,7 +10,7 @@ describe("the experiment registry", () => {
         expect(() => resolveParams(e, size)).not.toThrow();
         expect(e.seeds[size]).toBeGreaterThanOrEqual(1);
       }
-      expect(["collins", "du", "kong", "li", "internal"]).toContain(e.family);
+      expect(["collins", "du", "kong", "li", "finn", "internal"]).toContain(e.family);
       expect(e.family === "internal").toBe(e.internal === true);
       expect(getExperiment(e.id)).toBe(e);
     },

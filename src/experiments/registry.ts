@@ -10,6 +10,8 @@ import { duCovariance } from "./du/covariance.js";
 import { duDiversity } from "./du/diversity.js";
 import { duExcessRisk } from "./du/excessRisk.js";
 import { tripuraneniMom } from "./du/tripuraneniMom.js";
+import { nonlinearRepresentation } from "./finn/nonlinearRepresentation.js";
+import { finnSinusoid } from "./finn/sinusoid.js";
 import { kongClassification } from "./kong/classification.js";
 import { kongClustering } from "./kong/clustering.js";
 import { kongPrediction } from "./kong/prediction.js";
@@ -47,6 +49,8 @@ for (const e of [
   liMultitaskCnn,
   liDynamics,
   liCifar10c,
+  finnSinusoid,
+  nonlinearRepresentation,
   sweepProbe,
 ] as unknown as Experiment[])
   registerExperiment(e);

@@ -132,11 +132,14 @@ export function gemmStrided(
   const k = transA ? A.rows : A.cols;
   const kB = transB ? B.cols : B.rows;
   const n = transB ? B.rows : B.cols;
-  const opA = `op(A) = ${transA ? "Aᵀ" : "A"} is ${m}×${k} (A ${A.rows}×${A.cols})`;
-  const opB = `op(B) = ${transB ? "Bᵀ" : "B"} is ${kB}×${n} (B ${B.rows}×${B.cols})`;
-  if (k !== kB) throw new DimensionError(`gemm: inner dimensions differ: ${opA} but ${opB}`);
+  // The messages are built only on error: small products are called often.
+  const opA = () => `op(A) = ${transA ? "Aᵀ" : "A"} is ${m}×${k} (A ${A.rows}×${A.cols})`;
+  const opB = () => `op(B) = ${transB ? "Bᵀ" : "B"} is ${kB}×${n} (B ${B.rows}×${B.cols})`;
+  if (k !== kB) throw new DimensionError(`gemm: inner dimensions differ: ${opA()} but ${opB()}`);
   if (C.rows !== m || C.cols !== n) {
-    throw new DimensionError(`gemm: C must be ${m}×${n} for ${opA} and ${opB}; got C ${C.rows}×${C.cols}`);
+    throw new DimensionError(
+      `gemm: C must be ${m}×${n} for ${opA()} and ${opB()}; got C ${C.rows}×${C.cols}`,
+    );
   }
   checkStrided("gemm", "A", A);
   checkStrided("gemm", "B", B);
@@ -201,11 +204,11 @@ export function gemm(
   const k = transA ? A.rows : A.cols;
   const kB = transB ? B.cols : B.rows;
   const n = transB ? B.rows : B.cols;
-  const opA = `op(A) = ${transA ? "Aᵀ" : "A"} is ${m}×${k} (A ${shapeOf(A)})`;
-  const opB = `op(B) = ${transB ? "Bᵀ" : "B"} is ${kB}×${n} (B ${shapeOf(B)})`;
-  if (k !== kB) throw new DimensionError(`gemm: inner dimensions differ: ${opA} but ${opB}`);
+  const opA = () => `op(A) = ${transA ? "Aᵀ" : "A"} is ${m}×${k} (A ${shapeOf(A)})`;
+  const opB = () => `op(B) = ${transB ? "Bᵀ" : "B"} is ${kB}×${n} (B ${shapeOf(B)})`;
+  if (k !== kB) throw new DimensionError(`gemm: inner dimensions differ: ${opA()} but ${opB()}`);
   if (C.rows !== m || C.cols !== n) {
-    throw new DimensionError(`gemm: C must be ${m}×${n} for ${opA} and ${opB}; got C ${shapeOf(C)}`);
+    throw new DimensionError(`gemm: C must be ${m}×${n} for ${opA()} and ${opB()}; got C ${shapeOf(C)}`);
   }
   for (const [name, X] of [
     ["A", A],

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { acos, atan, atan2, cos, exp, log, log1p, powi, scalbn, sin } from "./libm.js";
+import { acos, atan, atan2, cos, exp, expm1, log, log1p, powi, scalbn, sin, tanh } from "./libm.js";
 
 // ------------------------------------------------------------------------------------------------
 // Helpers: a deterministic generator, bit-level construction of doubles and an ulp distance.
@@ -231,6 +231,28 @@ describe("agreement with Node's Math.* on at least 200 000 deterministic inputs 
       [5_000, uniform(-3, 3)],
     ]);
     expectAgreement(agreement(acos, Math.acos, xs));
+  });
+
+  it("expm1 agrees on [−60, 710], near 0, on tiny arguments and on every k of the reduction", () => {
+    const xs = sample(14, [
+      [200_000, uniform(-60, 710)],
+      [30_000, uniform(-1.5, 1.5)],
+      [20_000, binades(0x3a0, 0x3fd, 0)],
+      [20_000, uniform(-40, 40)],
+      [10_000, anyBits],
+    ]);
+    expectAgreement(agreement(expm1, Math.expm1, xs));
+  });
+
+  it("tanh agrees on [−25, 25], near 0, on tiny and on huge arguments", () => {
+    const xs = sample(15, [
+      [200_000, uniform(-25, 25)],
+      [30_000, uniform(-1.2, 1.2)],
+      [20_000, binades(0x3a0, 0x3fe, 0)],
+      [10_000, binades(0x403, 0x7fe, 0)],
+      [10_000, anyBits],
+    ]);
+    expectAgreement(agreement(tanh, Math.tanh, xs));
   });
 });
 

@@ -1085,3 +1085,149 @@ export function powi(x: number, n: number): number {
   }
   return result;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// expm1 (s_expm1.c) and tanh (s_tanh.c)
+// ---------------------------------------------------------------------------------------------------
+
+const EXPM1_Q1 = -0.03333333333333313; // 0xBFA11111, 0x111110F4
+const EXPM1_Q2 = 0.0015873015872548146; // 0x3F5A01A0, 0x19FE5585
+const EXPM1_Q3 = -7.93650757867488e-5; // 0xBF14CE19, 0x9EAADBB7
+const EXPM1_Q4 = 4.008217827329362e-6; // 0x3ED0CFCA, 0x86E65239
+const EXPM1_Q5 = -2.0109921818362437e-7; // 0xBE8AFDB7, 0x6E09C32D
+
+/**
+ * e^x − 1, accurate also for tiny x, error < 1 ulp, identical bits in every engine.
+ *
+ * Method (fdlibm): reduce x = k·ln2 + r (|r| ≤ ln2/2, with a correction c for the rounding of r),
+ * approximate expm1(r) by r + r²/2 + r³·(a rational function of r² of degree 5), then scale:
+ * expm1(x) = 2^k·(expm1(r) + 1 − 2^−k), arranged by k to avoid cancellation. expm1(+∞) = +∞,
+ * expm1(−∞) = −1, expm1(NaN) = NaN; overflows to +∞ for x > 709.782712893384.
+ * Example: `expm1(1e-20)` → 1e-20.
+ */
+export function expm1(x: number): number {
+  let hx = highWord(x);
+  const xsb = hx & 0x80000000; // sign bit of x
+  hx &= 0x7fffffff; // high word of |x|
+
+  // filter out huge and non-finite argument
+  if (hx >= 0x4043687a) {
+    // |x| >= 56*ln2
+    if (hx >= 0x40862e42) {
+      // |x| >= 709.78...
+      if (hx >= 0x7ff00000) {
+        if (((hx & 0xfffff) | lowWord(x)) !== 0) return x + x; // NaN
+        return xsb === 0 ? x : -1; // expm1(+-inf) = {inf, -1}
+      }
+      if (x > O_THRESHOLD) return HUGE * HUGE; // overflow
+    }
+    if (xsb !== 0) {
+      // x < -56*ln2, return -1.0 with inexact
+      if (x + TINY < 0) return TINY - 1;
+    }
+  }
+
+  // argument reduction
+  let k = 0;
+  let c = 0;
+  if (hx > 0x3fd62e42) {
+    // |x| > 0.5 ln2
+    let hi: number;
+    let lo: number;
+    if (hx < 0x3ff0a2b2) {
+      // and |x| < 1.5 ln2
+      if (xsb === 0) {
+        hi = x - LN2_HI;
+        lo = LN2_LO;
+        k = 1;
+      } else {
+        hi = x + LN2_HI;
+        lo = -LN2_LO;
+        k = -1;
+      }
+    } else {
+      k = (INVLN2 * x + (xsb === 0 ? 0.5 : -0.5)) | 0;
+      const t = k;
+      hi = x - t * LN2_HI; // t*ln2_hi is exact here
+      lo = t * LN2_LO;
+    }
+    x = hi - lo;
+    c = hi - x - lo;
+  } else if (hx < 0x3c900000) {
+    // |x| < 2**-54, return x
+    const t = HUGE + x; // return x with inexact flags when x != 0
+    return x - (t - (HUGE + x));
+  }
+
+  // x is now in primary range
+  const hfx = 0.5 * x;
+  const hxs = x * hfx;
+  const r1 = 1 + hxs * (EXPM1_Q1 + hxs * (EXPM1_Q2 + hxs * (EXPM1_Q3 + hxs * (EXPM1_Q4 + hxs * EXPM1_Q5))));
+  let t = 3.0 - r1 * hfx;
+  let e = hxs * ((r1 - t) / (6.0 - x * t));
+  if (k === 0) return x - (x * e - hxs); // c is 0
+  // twopk = 2^k (INSERT_WORDS(twopk, 0x3ff00000 + (k << 20), 0)); k = 1024 is scaled in two steps.
+  const twopk = k === 1024 ? 0 : POW2[POW2_BIAS + k];
+  e = x * (e - c) - c;
+  e -= hxs;
+  if (k === -1) return 0.5 * (x - e) - 0.5;
+  if (k === 1) {
+    if (x < -0.25) return -2.0 * (e - (x + 0.5));
+    return 1 + 2.0 * (x - e);
+  }
+  if (k <= -2 || k > 56) {
+    // suffice to return exp(x)-1
+    let y = 1 - (e - x);
+    if (k === 1024) y = y * 2.0 * TWO1023;
+    else y = y * twopk;
+    return y - 1;
+  }
+  if (k < 20) {
+    t = 1 - POW2[POW2_BIAS - k]; // t = 1 - 2^-k (SET_HIGH_WORD(t, 0x3ff00000 - (0x200000 >> k)))
+    const y = t - (e - x);
+    return y * twopk;
+  }
+  t = POW2[POW2_BIAS - k]; // 2^-k (SET_HIGH_WORD(t, (0x3ff - k) << 20))
+  let y = x - (e + t);
+  y += 1;
+  return y * twopk;
+}
+
+/**
+ * Hyperbolic tangent, error < 1 ulp (fdlibm's bound: < 2 ulp), identical bits in every engine.
+ *
+ * Method (fdlibm): for 1 ≤ |x| < 22, tanh|x| = 1 − 2/(expm1(2|x|) + 2); for |x| < 1,
+ * tanh|x| = −t/(t + 2) with t = expm1(−2|x|); |x| < 2^−28 returns x; |x| ≥ 22 returns ±1
+ * (inexact); then the sign of x. tanh(±∞) = ±1, tanh(NaN) = NaN. Example: `tanh(1)` → 0.7615941559557649.
+ */
+export function tanh(x: number): number {
+  const jx = highWord(x);
+  const ix = jx & 0x7fffffff;
+
+  // x is INF or NaN
+  if (ix >= 0x7ff00000) {
+    if (jx >= 0) return 1 / x + 1; // tanh(+-inf)=+-1
+    return 1 / x - 1; // tanh(NaN) = NaN
+  }
+
+  let z: number;
+  if (ix < 0x40360000) {
+    // |x| < 22
+    if (ix < 0x3e300000) {
+      // |x| < 2**-28
+      if (HUGE + x > 1) return x; // tanh(tiny) = tiny with inexact
+    }
+    if (ix >= 0x3ff00000) {
+      // |x| >= 1
+      const t = expm1(2 * Math.abs(x));
+      z = 1 - 2 / (t + 2);
+    } else {
+      const t = expm1(-2 * Math.abs(x));
+      z = -t / (t + 2);
+    }
+  } else {
+    // |x| >= 22, return +-1
+    z = 1 - TINY; // raise inexact flag
+  }
+  return jx >= 0 ? z : -z;
+}

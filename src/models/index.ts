@@ -7,4 +7,5 @@ export * from "./multiTaskData.js";
 export * from "./patchData.js";
 export * from "./sampleSets.js";
 export * from "./sineMixture.js";
+export * from "./sinusoid.js";
 export * from "./taskFamilies.js";

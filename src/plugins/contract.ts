@@ -118,6 +118,23 @@ export interface MethodPlugin extends EntryDisplay {
   ): void;
 }
 
+/**
+ * A differentiable network for the network methods (MAML, FO-MAML, ANIL, FO-ANIL, Avg-GD on
+ * `finn-sinusoid`, `nonlinear-representation`, …), registered beside the built-in `mlp`: `build`
+ * returns its parameter shapes, how many trailing ones form the head (the last layer, which ANIL
+ * adapts), an initialisation from a key, and `forward(params, x)` written with the library's
+ * autodiff operations (`api.ad.matmul`, `api.ad.tanh`, …) on the tensors it is given. A forward
+ * that returns anything but a tensor of that tape, or one that does not depend on the parameters,
+ * fails the run with one line naming the model.
+ */
+export interface ModelPlugin extends EntryDisplay {
+  options?: z.ZodType<Record<string, unknown>>;
+  build(
+    options: Record<string, unknown>,
+    dims: { inputs: number; outputs: number },
+  ): import("../algorithms/network/models.js").NetworkModel;
+}
+
 /** A figure kind of its own: a Vega-Lite spec from a record (`{ kind: "custom", builder: id }`). */
 export interface FigureKindPlugin {
   /** The kind's id, named by a figure spec's `builder`. */
@@ -157,6 +174,8 @@ export interface PluginDefinition {
   estimators?: EstimatorPlugin[];
   /** Collins-style meta-learning methods (`collins-*` experiments). */
   methods?: MethodPlugin[];
+  /** Differentiable networks (the network meta-learning experiments: `--set model=…`). */
+  models?: ModelPlugin[];
   /** Laws of the inputs x (`--set family=…`): `TaskFamily` in models/taskFamilies.ts. */
   // biome-ignore lint/suspicious/noExplicitAny: each family has its own options type
   taskFamilies?: import("../models/taskFamilies.js").TaskFamily<any>[];

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { methods } from "../algorithms/methods.js";
+import { type ModelKind, networkModels } from "../algorithms/network/models.js";
 import { estimators } from "../algorithms/representation/estimators.js";
 import { checkClaims } from "../experiments/claims.js";
 import { experiments } from "../experiments/registry.js";
@@ -14,7 +15,7 @@ import {
   type EntrySource,
   PluginError,
 } from "./adapt.js";
-import type { EstimatorPlugin, MethodPlugin, PluginDefinition } from "./contract.js";
+import type { EstimatorPlugin, MethodPlugin, ModelPlugin, PluginDefinition } from "./contract.js";
 
 /**
  * One kind of entry a plug-in may register: the definition's list under `key`, checked and
@@ -94,6 +95,27 @@ function adaptTaskFamily(s: EntrySource, raw: unknown, index: number): TaskFamil
   };
 }
 
+/** A plug-in network model: metadata and options checked, `build` a function (outputs checked when run). */
+function adaptModel(s: EntrySource, raw: unknown, index: number): ModelKind {
+  const d = checkDisplay(s, "model", raw, index);
+  const f = raw as ModelPlugin;
+  if (typeof f.build !== "function") {
+    throw new PluginError(
+      `plug-in ${s.plugin} (${s.file}): model "${d.id}": "build" must be a function (options, { inputs, outputs }) → { shapes, headSize, inputs, outputs, init, forward }; got ${typeof f.build}.`,
+    );
+  }
+  const options = checkOptions(s, "model", d.id, f.options);
+  return {
+    id: d.id,
+    name: d.name ?? d.id,
+    description: d.description ?? `plug-in model from ${s.file}`,
+    order: d.order ?? 1000 + index,
+    family: d.family ?? "plugin",
+    options,
+    build: (o, dims) => f.build(o, dims),
+  };
+}
+
 const KINDS: PluginKind[] = [
   {
     key: "estimators",
@@ -106,6 +128,12 @@ const KINDS: PluginKind[] = [
     kind: "method",
     registry: methods as unknown as Registry<RegistryEntry>,
     adapt: (s, raw, i) => adaptMethod(s, raw as MethodPlugin, i),
+  },
+  {
+    key: "models",
+    kind: "model",
+    registry: networkModels as unknown as Registry<RegistryEntry>,
+    adapt: adaptModel,
   },
   {
     key: "taskFamilies",
@@ -156,6 +184,7 @@ export const DEFINITION_KEYS = [
   "id",
   "estimators",
   "methods",
+  "models",
   "taskFamilies",
   "experiments",
   "figureKinds",

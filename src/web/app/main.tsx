@@ -6,6 +6,7 @@ import { METAREP_VERSION } from "../../version.js";
 import { ExperimentPanel } from "./ExperimentPanel.js";
 import { Gallery } from "./Gallery.js";
 import { Records } from "./Records.js";
+import { SinusoidDemo } from "./SinusoidDemo.js";
 import "./style.css";
 
 /** Experiments of the registry of a paper family (without a real data set), with `lead` first. */
@@ -51,6 +52,12 @@ const PAGES: Page[] = [
     intro:
       "Li et al. (AISTATS 2025): gradient descent on a two-layer CNN trained on several tasks at once learns the shared features that single-task training misses, and generalises where single-task training fails.",
     panel: { ids: family("li"), size: "smoke" },
+  },
+  {
+    id: "sinusoid",
+    label: "Sinusoid demo",
+    intro:
+      "Finn et al. (ICML 2017): a network meta-trained by MAML on many sines y = A sin(x + φ) adapts to a new one from K = 10 points in a few gradient steps; a network pretrained on all the sines learned their mean (≈ 0) and barely moves. Both are trained here, in a worker (10–20 s at this size: 1500 outer iterations of 10 tasks, a 40-40 ReLU network, exact second-order meta-gradients).",
   },
   {
     id: "gallery",
@@ -103,6 +110,7 @@ function App() {
         {current.panel && (
           <ExperimentPanel key={current.id} ids={current.panel.ids} size={current.panel.size} />
         )}
+        {current.id === "sinusoid" && <SinusoidDemo />}
         {current.id === "gallery" && <Gallery />}
         {current.id === "records" && <Records />}
       </main>

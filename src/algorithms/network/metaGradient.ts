@@ -1,0 +1,173 @@
+import { grad } from "../../autodiff/grad.js";
+import { mul, scale, sub, sum } from "../../autodiff/ops.js";
+import type { Tape, Tensor } from "../../autodiff/tape.js";
+import { ParamError } from "../../errors.js";
+import type { Mat } from "../../linalg/mat.js";
+import type { NetworkMethod } from "./methods.js";
+import { type NetworkModel, predict } from "./models.js";
+
+/**
+ * A labelled set: X (m × inputs) and Y (m × outputs); its loss is `weight · Σ (f(θ, X) − Y)²`,
+ * weight 1/m (mean squared error, Finn et al.) or 1/(2m) (half of it, SPEC §1's L̂) by the loss
+ * named in the config, unless `weight` is given — e.g. the population of the linear model
+ * (x ~ N(0, I_d), no noise) is X = I_d, Y = θ*, weight ½: ½‖Bw − θ*‖² exactly.
+ */
+export interface LabelledSet {
+  x: Mat;
+  y: Mat;
+  weight?: number;
+}
+
+/** A regression task: inner (support, adaptation) and outer (query, evaluation) sets. */
+export interface RegressionTask {
+  inner: LabelledSet;
+  outer: LabelledSet;
+}
+
+export type NetworkLoss = "mse" | "half-mse";
+
+/** Inner loop: `steps` GD steps of size α on the task's inner loss; `loss` weighs the sets. */
+export interface InnerLoop {
+  alpha: number;
+  steps: number;
+  loss: NetworkLoss;
+}
+
+/** The model as the methods need it: its registry id (for messages) and the network. */
+export interface ModelRef {
+  id: string;
+  model: NetworkModel;
+}
+
+/** The set's loss as a 1 × 1 tensor: weight · Σ (f(θ, X) − Y)². */
+export function setLoss(
+  tape: Tape,
+  m: ModelRef,
+  params: readonly Tensor[],
+  set: LabelledSet,
+  loss: NetworkLoss,
+): Tensor {
+  const x = tape.constant(set.x.data, set.x.rows, set.x.cols);
+  const y = tape.constant(set.y.data, set.y.rows, set.y.cols);
+  const d = sub(predict(m.id, m.model, params, x), y);
+  const w = set.weight ?? (loss === "mse" ? 1 / set.x.rows : 1 / (2 * set.x.rows));
+  return scale(sum(mul(d, d)), w);
+}
+
+/** Indices of the parameters a method's inner loop adapts. */
+export function adaptedIndices(method: NetworkMethod, model: NetworkModel): number[] {
+  const n = model.shapes.length;
+  if (method.inner === "none") return [];
+  if (method.inner === "head")
+    return Array.from({ length: model.headSize }, (_, i) => n - model.headSize + i);
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/**
+ * The inner loop from θ (tensors of the tape): φ₀ = θ, φ_{s+1} = φ_s − α ∇L_in(φ_s) on the adapted
+ * parameters. Exact methods keep each step's gradient as a differentiable tensor (so the outer
+ * gradient runs through it: Hessian-vector products); first-order methods detach it.
+ */
+export function innerLoop(
+  tape: Tape,
+  method: NetworkMethod,
+  m: ModelRef,
+  theta: readonly Tensor[],
+  task: RegressionTask,
+  inner: InnerLoop,
+): Tensor[] {
+  const phi = theta.slice();
+  const adapted = adaptedIndices(method, m.model);
+  if (adapted.length === 0) return phi;
+  for (let s = 0; s < inner.steps; s++) {
+    const L = setLoss(tape, m, phi, task.inner, inner.loss);
+    const g = grad(
+      L,
+      adapted.map((i) => phi[i]),
+    );
+    adapted.forEach((i, j) => {
+      const gj = method.firstOrder ? tape.detach(g[j]) : g[j];
+      phi[i] = sub(phi[i], scale(gj, inner.alpha));
+    });
+  }
+  return phi;
+}
+
+/**
+ * One batch's meta-gradient: for each task, the gradient with respect to θ of its outer loss at the
+ * adapted parameters, L_out(φ(θ)), averaged over the tasks (added in task order, then scaled by
+ * 1/n). Writes `out[i]` (one array per parameter, the shapes of `params`); returns the mean outer
+ * loss. The tape is reset before each task; `params` are read, not written.
+ */
+export function networkMetaGradient(
+  tape: Tape,
+  method: NetworkMethod,
+  m: ModelRef,
+  params: readonly Float64Array[],
+  tasks: readonly RegressionTask[],
+  inner: InnerLoop,
+  out: Float64Array[],
+): number {
+  if (tasks.length === 0) throw new ParamError(method.id, "tasks", "must hold at least one task", 0);
+  const shapes = m.model.shapes;
+  for (const o of out) o.fill(0);
+  let loss = 0;
+  for (const task of tasks) {
+    tape.reset();
+    const theta = shapes.map(([r, c], i) => tape.variable(params[i], r, c));
+    const phi = innerLoop(tape, method, m, theta, task, inner);
+    const L = setLoss(tape, m, phi, task.outer, inner.loss);
+    loss += L.data[0];
+    const g = grad(L, theta);
+    for (let i = 0; i < g.length; i++) {
+      const gi = g[i].data;
+      const o = out[i];
+      for (let j = 0; j < o.length; j++) o[j] += gi[j];
+    }
+  }
+  const inv = 1 / tasks.length;
+  for (const o of out) for (let j = 0; j < o.length; j++) o[j] *= inv;
+  tape.reset();
+  return loss * inv;
+}
+
+/**
+ * Test-time adaptation (Finn et al.'s evaluation): from θ, `steps` plain GD steps of size α on the
+ * inner set over the parameters `which` names ("all": fine-tune everything, "head": the last layer),
+ * and the outer loss after each: `losses[s]` is the loss after s steps (losses[0] before any).
+ */
+export function adaptAndEvaluate(
+  tape: Tape,
+  m: ModelRef,
+  params: readonly Float64Array[],
+  task: RegressionTask,
+  which: "all" | "head",
+  inner: InnerLoop,
+): number[] {
+  const shapes = m.model.shapes;
+  const cur = params.map((p) => Float64Array.from(p));
+  const n = shapes.length;
+  const adapted =
+    which === "all"
+      ? shapes.map((_, i) => i)
+      : Array.from({ length: m.model.headSize }, (_, i) => n - m.model.headSize + i);
+  const losses: number[] = [];
+  for (let s = 0; ; s++) {
+    tape.reset();
+    const theta = shapes.map(([r, c], i) => tape.constant(cur[i], r, c));
+    losses.push(setLoss(tape, m, theta, task.outer, inner.loss).data[0]);
+    if (s === inner.steps) break;
+    const vars = shapes.map(([r, c], i) => tape.variable(cur[i], r, c));
+    const g = grad(
+      setLoss(tape, m, vars, task.inner, inner.loss),
+      adapted.map((i) => vars[i]),
+    );
+    adapted.forEach((i, j) => {
+      const gi = g[j].data;
+      const p = cur[i];
+      for (let e = 0; e < p.length; e++) p[e] -= inner.alpha * gi[e];
+    });
+  }
+  tape.reset();
+  return losses;
+}

@@ -1,0 +1,242 @@
+import { describe, expect, it } from "vitest";
+import { key } from "../rng/key.js";
+import { stream } from "../rng/stream.js";
+import { grad } from "./grad.js";
+import {
+  add,
+  addRow,
+  cos,
+  div,
+  exp,
+  log,
+  matmul,
+  mean,
+  mse,
+  mul,
+  relu,
+  scale,
+  sin,
+  sub,
+  sum,
+  sumRows,
+  tanh,
+} from "./ops.js";
+import { AutodiffError, Tape, type Tensor } from "./tape.js";
+
+/** A function of some shaped inputs to a scalar, written with the tape's operations. */
+type Scalar = (tape: Tape, xs: Tensor[]) => Tensor;
+type Shape = readonly [number, number];
+
+function randomInputs(seed: number, shapes: readonly Shape[], positive = false): Float64Array[] {
+  const s = stream(key(seed));
+  return shapes.map(([r, c]) => {
+    const a = s.fillNormal(new Float64Array(r * c));
+    if (positive) for (let i = 0; i < a.length; i++) a[i] = 0.5 + Math.abs(a[i]);
+    return a;
+  });
+}
+
+function value(f: Scalar, shapes: readonly Shape[], xs: Float64Array[]): number {
+  const tape = new Tape();
+  return f(
+    tape,
+    xs.map((x, i) => tape.constant(x, shapes[i][0], shapes[i][1])),
+  ).item();
+}
+
+/** Central differences of f at xs, entry by entry (step h). */
+function fdGradient(f: Scalar, shapes: readonly Shape[], xs: Float64Array[], h = 1e-6): Float64Array[] {
+  return xs.map((x) => {
+    const g = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      x[i] = v + h;
+      const up = value(f, shapes, xs);
+      x[i] = v - h;
+      const down = value(f, shapes, xs);
+      x[i] = v;
+      g[i] = (up - down) / (2 * h);
+    }
+    return g;
+  });
+}
+
+function adGradient(f: Scalar, shapes: readonly Shape[], xs: Float64Array[]): Float64Array[] {
+  const tape = new Tape();
+  const vars = xs.map((x, i) => tape.variable(x, shapes[i][0], shapes[i][1]));
+  return grad(f(tape, vars), vars).map((g) => Float64Array.from(g.data));
+}
+
+function relErr(a: Float64Array[], b: Float64Array[]): number {
+  let num = 0;
+  let den = 0;
+  for (let k = 0; k < a.length; k++)
+    for (let i = 0; i < a[k].length; i++) {
+      num = Math.max(num, Math.abs(a[k][i] - b[k][i]));
+      den = Math.max(den, Math.abs(b[k][i]));
+    }
+  return num / Math.max(den, 1e-12);
+}
+
+/** f's gradient, dotted with fixed directions v: a scalar whose gradient is the Hessian times v. */
+function gradDot(f: Scalar, vs: Float64Array[], shapes: readonly Shape[]): Scalar {
+  return (tape, xs) => {
+    const g = grad(f(tape, xs), xs);
+    let acc: Tensor | null = null;
+    for (let k = 0; k < g.length; k++) {
+      const term = sum(mul(g[k], tape.constant(vs[k], shapes[k][0], shapes[k][1])));
+      acc = acc ? add(acc, term) : term;
+    }
+    return acc!;
+  };
+}
+
+const cases: { name: string; shapes: Shape[]; f: Scalar; positive?: boolean }[] = [
+  {
+    name: "matmul",
+    shapes: [
+      [3, 4],
+      [4, 2],
+    ],
+    f: (_t, [a, b]) => sum(mul(matmul(a, b), matmul(a, b))),
+  },
+  {
+    name: "matmul aᵀb",
+    shapes: [
+      [4, 3],
+      [4, 2],
+    ],
+    f: (_t, [a, b]) => sum(sin(matmul(a, b, true, false))),
+  },
+  {
+    name: "matmul abᵀ",
+    shapes: [
+      [3, 4],
+      [2, 4],
+    ],
+    f: (_t, [a, b]) => sum(sin(matmul(a, b, false, true))),
+  },
+  {
+    name: "matmul aᵀbᵀ",
+    shapes: [
+      [4, 3],
+      [2, 4],
+    ],
+    f: (_t, [a, b]) => sum(tanh(matmul(a, b, true, true))),
+  },
+  {
+    name: "add, sub, mul",
+    shapes: [
+      [2, 3],
+      [2, 3],
+    ],
+    f: (_t, [a, b]) => sum(mul(sub(a, b), add(a, mul(a, b)))),
+  },
+  {
+    name: "div",
+    shapes: [
+      [2, 3],
+      [2, 3],
+    ],
+    f: (_t, [a, b]) => sum(div(sin(a), b)),
+    positive: true,
+  },
+  {
+    name: "addRow and sumRows",
+    shapes: [
+      [3, 4],
+      [1, 4],
+    ],
+    f: (_t, [a, r]) => sum(tanh(sumRows(tanh(addRow(a, r))))),
+  },
+  { name: "relu (away from 0)", shapes: [[3, 3]], f: (_t, [a]) => sum(mul(relu(a), a)) },
+  { name: "tanh", shapes: [[2, 3]], f: (_t, [a]) => sum(mul(tanh(a), a)) },
+  { name: "sin, cos", shapes: [[2, 3]], f: (_t, [a]) => sum(mul(sin(a), cos(a))) },
+  {
+    name: "exp, log",
+    shapes: [[2, 3]],
+    f: (_t, [a]) => sum(mul(exp(scale(a, 0.3)), log(a))),
+    positive: true,
+  },
+  {
+    name: "mean and mse",
+    shapes: [
+      [4, 1],
+      [4, 1],
+    ],
+    f: (_t, [p, y]) => add(mse(tanh(p), y), mean(mul(p, p))),
+  },
+];
+
+describe("autodiff gradients agree with central differences", () => {
+  for (const c of cases) {
+    it(`first order: ${c.name}`, () => {
+      const xs = randomInputs(1, c.shapes, c.positive);
+      expect(relErr(adGradient(c.f, c.shapes, xs), fdGradient(c.f, c.shapes, xs))).toBeLessThan(1e-7);
+    });
+    it(`second order (gradient of the gradient dotted with a vector): ${c.name}`, () => {
+      const xs = randomInputs(2, c.shapes, c.positive);
+      const vs = randomInputs(3, c.shapes);
+      const h = gradDot(c.f, vs, c.shapes);
+      expect(relErr(adGradient(h, c.shapes, xs), fdGradient(h, c.shapes, xs))).toBeLessThan(1e-6);
+    });
+  }
+
+  it("third order through a tanh network: the gradient of a Hessian-vector product", () => {
+    const shapes: Shape[] = [
+      [5, 3],
+      [3, 1],
+    ];
+    const f: Scalar = (t, [W, v]) =>
+      mse(matmul(tanh(matmul(t.constant(X, 4, 5), W)), v), t.constant(y, 4, 1));
+    const X = randomInputs(7, [[4, 5]])[0];
+    const y = randomInputs(8, [[4, 1]])[0];
+    const xs = randomInputs(4, shapes);
+    const v1 = randomInputs(5, shapes);
+    const v2 = randomInputs(6, shapes);
+    const h = gradDot(gradDot(f, v1, shapes), v2, shapes);
+    expect(relErr(adGradient(h, shapes, xs), fdGradient(h, shapes, xs))).toBeLessThan(1e-5);
+  });
+});
+
+describe("the tape", () => {
+  it("a reset returns the buffers, and the next pass reuses them and computes the same bits", () => {
+    const tape = new Tape();
+    const run = () => {
+      const a = tape.variable(Float64Array.of(0.3, -1.2, 2.5, 0.7), 2, 2);
+      const [g] = grad(sum(tanh(matmul(a, a))), [a]);
+      return Float64Array.from(g.data);
+    };
+    const first = run();
+    const buffers = new Set(tape.nodes.map((n) => n.data.buffer));
+    tape.reset();
+    const second = run();
+    const reused = tape.nodes.filter((n) => buffers.has(n.data.buffer)).length;
+    expect(reused).toBeGreaterThan(tape.nodes.length / 2);
+    expect(second).toEqual(first);
+  });
+
+  it("a variable that does not reach the output gets zeros; detach stops the gradient", () => {
+    const tape = new Tape();
+    const a = tape.variable(Float64Array.of(1, 2), 1, 2);
+    const b = tape.variable(Float64Array.of(3, 4), 1, 2);
+    const [ga, gb] = grad(sum(mul(a, tape.detach(a))), [a, b]);
+    expect([...ga.data]).toEqual([1, 2]);
+    expect([...gb.data]).toEqual([0, 0]);
+  });
+
+  it("shape mismatches, foreign tensors and non-scalar outputs are one-line errors", () => {
+    const tape = new Tape();
+    const other = new Tape();
+    const a = tape.variable(new Float64Array(6), 2, 3);
+    expect(() => matmul(a, a)).toThrow(/^matmul: inner dimensions differ: op\(a\) is 2×3/);
+    expect(() => add(a, tape.variable(new Float64Array(6), 3, 2))).toThrow(
+      "add: operands must have the same shape; got 2×3 and 3×2",
+    );
+    expect(() => add(a, other.variable(new Float64Array(6), 2, 3))).toThrow(AutodiffError);
+    expect(() => grad(a, [a])).toThrow(
+      "grad: the differentiated tensor must be 1×1; got 2×3 (from variable)",
+    );
+    expect(() => tape.variable(new Float64Array(5), 2, 3)).toThrow(/rows · cols = 6 entries; got 5/);
+  });
+});

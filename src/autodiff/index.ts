@@ -1,0 +1,3 @@
+export * from "./grad.js";
+export * from "./ops.js";
+export * from "./tape.js";

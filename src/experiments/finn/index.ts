@@ -1,0 +1,4 @@
+export * from "./common.js";
+export * from "./figures.js";
+export * from "./nonlinearRepresentation.js";
+export * from "./sinusoid.js";

@@ -518,7 +518,10 @@ Examples:
     .description(
       "run every registered experiment (or the given ones) on worker threads; write figures and an HTML report",
     )
-    .argument("[ids...]", "experiment ids (default: all that need no --data)")
+    .argument(
+      "[ids...]",
+      "experiment ids (default: all that need no --data and are not opt-in, e.g. finn-sinusoid; see `metarep describe`)",
+    )
     .addOption(sizeOpt())
     .option("--seeds <N>", "number of seeds per experiment (default: each size's)")
     .option("--seed <S>", "root seed", "0")
@@ -553,7 +556,7 @@ Examples:
         const chosen = ids.length
           ? ids
           : listExperiments()
-              .filter((e) => !e.dataset)
+              .filter((e) => !e.dataset && !e.optIn)
               .map((e) => e.id);
         const limits = parseLimits(opts);
         const plans = chosen.map((id) => plan(id, { ...opts, set: [] }, limits));

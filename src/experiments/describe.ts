@@ -51,6 +51,8 @@ export interface ExperimentInfo {
   /** The experiment's claims (what of the paper it tests), once experiments declare them. */
   claims: string[];
   dataset?: { kind: string; description: string };
+  /** Why a plain `reproduce` leaves it out (see `Experiment.optIn`). */
+  optIn?: string;
   params: ParamInfo[];
   sizes: SizeInfo[];
   figures: FigureInfo[];
@@ -152,6 +154,7 @@ export function experimentInfo(exp: Experiment): ExperimentInfo {
     ...(exp.lookFor ? { lookFor: exp.lookFor } : {}),
     claims: (exp.claims ?? []).map((c) => claimText(c, paperParams)),
     ...(exp.dataset ? { dataset: exp.dataset } : {}),
+    ...(exp.optIn ? { optIn: exp.optIn } : {}),
     params,
     sizes,
     figures,

@@ -111,6 +111,11 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
   seeds: Record<SizeName, number>;
   /** An engineering probe (e.g. for sweep-executor tests and benches): not listed, not reproduced. */
   internal?: boolean;
+  /**
+   * Why a plain `metarep reproduce` (no ids) leaves it out — e.g. its paper size takes CPU-hours.
+   * It still runs by name (`run <id>`, `reproduce <id>`); absent: reproduced with the rest.
+   */
+  optIn?: string;
   /** A real data set the experiment needs (`metarep run <id> --data PATH`), by loader kind. */
   dataset?: { kind: string; description: string };
   /**

@@ -20,6 +20,7 @@ function section(info: ExperimentInfo): string {
   ];
   if (info.lookFor) out.push("", `**What to look for:** ${info.lookFor}`);
   if (info.claims.length) out.push("", "**Claims:**", "", ...info.claims.map((c) => `- ${c}`));
+  if (info.optIn) out.push("", `**Not in a plain \`reproduce\`:** ${info.optIn}.`);
   if (info.dataset)
     out.push(
       "",

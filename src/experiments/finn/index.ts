@@ -1,3 +1,4 @@
+export * from "./claims.js";
 export * from "./common.js";
 export * from "./figures.js";
 export * from "./nonlinearRepresentation.js";

@@ -11,6 +11,7 @@ import { foldIn, foldInString, type Key } from "../../rng/key.js";
 import { type Stream, stream } from "../../rng/stream.js";
 import { listOf, nonNegative, posInt, positive, registeredId } from "../params.js";
 import type { Curve, Experiment, RunContext, RunResult } from "../types.js";
+import { nonlinearRepresentationClaims } from "./claims.js";
 import { copyParams, storedDivergence } from "./common.js";
 import { finnFigures } from "./figures.js";
 
@@ -189,6 +190,5 @@ export const nonlinearRepresentation: Experiment<typeof schema> = {
   conditions: (p) => p.mus.map((mu) => ({ mu })),
   cost: (p) => p.iters * p.n * (p.m_in + p.m_out) * p.d * p.methods.length,
   runCondition: (p, c, key, ctx) => runNonlinearRepresentation(p, c.mu as number, key, ctx),
-  // Claims (issue 20's engine) go here: ANIL's final dist below Avg-GD's (paired order over seeds),
-  // and ANIL's fitted rate increasing in 1/µ (slower learning with less diverse heads).
+  claims: nonlinearRepresentationClaims,
 };

@@ -15,6 +15,7 @@ import { foldIn, foldInString, type Key } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
 import { listOf, posInt, positive, registeredId } from "../params.js";
 import type { Curve, Experiment, RunContext, RunResult } from "../types.js";
+import { finnSinusoidClaims } from "./claims.js";
 import { checkModelOptions, copyParams, modelFields, storedDivergence } from "./common.js";
 import { finnFigures } from "./figures.js";
 
@@ -210,9 +211,10 @@ export const finnSinusoid: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 2, paper: 3 },
+  optIn:
+    "its paper size (Finn et al.'s 70,000 meta-iterations per method, K and seed) takes about 8 CPU-hours; run it by name",
   conditions: (p) => p.shots.map((shots) => ({ shots })),
   cost: (p, c) => p.iters * p.meta_batch * (c.shots as number) * p.methods.length,
   runCondition: (p, c, key, ctx) => runFinnSinusoid(p, c.shots as number, key, ctx),
-  // Claims (issue 20's engine) go here: MAML's post-adaptation MSE below the pretrained network's
-  // at every step count ≥ 1 (paired order over seeds), and MAML's MSE decreasing in the steps.
+  claims: finnSinusoidClaims,
 };

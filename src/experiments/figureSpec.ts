@@ -24,6 +24,8 @@ export interface CustomFigureSpec {
   name: string;
   /** Registered figure kind, e.g. "kong-projection". */
   builder: string;
+  /** The figure's own title (its finding); default the experiment's title. See `SeriesFigureSpec.title`. */
+  title?: string;
 }
 
 /** Which curves of a record a figure draws. */
@@ -70,6 +72,11 @@ export interface AxisSpec {
   log?: boolean;
   /** Fixed domain, e.g. [0, 1] for accuracies. */
   domain?: readonly [number, number];
+  /**
+   * Largest value the quantity can take (sin θ ≤ 1): the axis never runs past it, whatever the
+   * bands and overlays reach.
+   */
+  max?: number;
 }
 
 /**
@@ -87,7 +94,14 @@ export type PanelSpec =
    * One panel per value of a label; `title` is a template with `{value}` (e.g. "n1 = {value}");
    * `xTitles` gives a panel its own x title (then each panel has its own x axis).
    */
-  | { by: "label"; label: string; title: string; xTitles?: Readonly<Record<string, string>> }
+  | {
+      by: "label";
+      label: string;
+      title: string;
+      /** A title per value, instead of the template (e.g. `light-d` → "light tasks needed vs d"). */
+      titles?: Readonly<Record<string, string>>;
+      xTitles?: Readonly<Record<string, string>>;
+    }
   /**
    * One panel per axis, each through the base point: the curves whose other axes' labels equal
    * the params of the same name (Li et al.'s final error vs K, vs n, vs SNR).
@@ -103,7 +117,12 @@ export interface ColourSpec {
   /** Legend title. */
   title: string;
   registry?: "methods" | "estimators";
-  fixed?: readonly { id: string; color: string }[];
+  /**
+   * Series outside the registries, in order: id (the `method` label), colour, display name;
+   * `prefix` matches every method that starts with the id (a label that carries a parameter,
+   * e.g. "single linkage (H < 0.5Δ²)"), drawn under its own text.
+   */
+  fixed?: readonly { id: string; color: string; name?: string; prefix?: boolean }[];
   /** Show the registry's display names (e.g. "AltMin") instead of the ids. */
   names?: boolean;
 }
@@ -136,7 +155,17 @@ export type OverlaySpec =
    * (least squares in log space: a fitted constant, not the paper's; the subtitle says so).
    * `label` may hold `{method}`, replaced by that method's display name.
    */
-  | { kind: "fitted"; label: string; f: TheoryFn; fitTo: readonly string[] }
+  | {
+      kind: "fitted";
+      label: string;
+      f: TheoryFn;
+      fitTo: readonly string[];
+      /**
+       * What the constant multiplies, for the subtitle's "C = 0.508 (c-corrected term)" when a
+       * figure fits several; default the label up to its first comma.
+       */
+      constant?: string;
+    }
   /**
    * A geometric decay of rate r(params, panel) per unit of x, through the first method's median
    * where it first reaches `anchor` (or through its start): an asymptotic rate line. Left out
@@ -156,6 +185,12 @@ export interface SeriesFigureSpec {
   kind?: "series";
   /** File name the figure is written under, e.g. "dist". */
   name: string;
+  /**
+   * The figure's own title, stating what it shows (its finding where the experiment declares one);
+   * default the experiment's title. An experiment with several figures gives each but one its
+   * own, so that no two figures of a report share a title.
+   */
+  title?: string;
   select: CurveSelection;
   /** Default: `{ kind: "band" }`. */
   stat?: StatSpec;

@@ -94,7 +94,7 @@ describe("the figure grammar", () => {
     ]);
     expect(line[0].method).toBe("C/x fitted to MoM");
     expect((spec as unknown as Spec).title.subtitle).toContain(
-      "theory constant fitted (least squares in log space), not from the paper: T: C = 40.0, n: C = 40.0",
+      "theory constant fitted (least squares in log space), not from the paper: T: C = 40.0 (C/x fitted to MoM), n: C = 40.0 (C/x fitted to MoM)",
     );
   });
 

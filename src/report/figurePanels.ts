@@ -38,7 +38,7 @@ export function panelsOf(
     } else if (spec?.by === "label") {
       const v = group.condition[spec.label] ?? null;
       labels = { [spec.label]: v };
-      title = spec.title.replace("{value}", formatLabelValue(v));
+      title = spec.titles?.[String(v)] ?? spec.title.replace("{value}", formatLabelValue(v));
       xTitle = spec.xTitles?.[String(v)];
     }
     const key = labelsKey(labels);

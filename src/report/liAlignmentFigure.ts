@@ -7,7 +7,7 @@ import { bandText, conditionTitle, paramsText, plural } from "./figureText.js";
 import { assembleFigure } from "./theme.js";
 
 /**
- * Li et al. (AISTATS 2025; SPEC §3), feature learning: the alignment max_r ⟨w_{j,r}, j·x⟩ of the
+ * Li et al. (AISTATS 2025; SPEC §3), feature learning: the alignment maxᵣ ⟨wⱼ,ᵣ, j·x⟩ of the
  * filters with the shared feature u, the task features v_t and the training noise vs iteration
  * (log scale), one panel per kind of training — single-task training learns the noise, multi-task
  * training the shared feature. Median over seeds and band. Values below `ALIGNMENT_FLOOR` are
@@ -29,8 +29,8 @@ const TRAINING = [
 ];
 const FEATURES = [
   { id: "u", title: "shared feature u", color: "#1f77b4" },
-  { id: "v", title: "task features v_t (mean)", color: "#2ca02c" },
-  { id: "noise", title: "training noise ξ_i (mean)", color: "#7f7f7f" },
+  { id: "v", title: "task features vₜ (mean)", color: "#2ca02c" },
+  { id: "noise", title: "training noise ξᵢ (mean)", color: "#7f7f7f" },
 ];
 
 export function liAlignmentFigure(record: RunRecord, options: LiAlignmentFigureOptions = {}): TopLevelSpec {
@@ -63,7 +63,7 @@ export function liAlignmentFigure(record: RunRecord, options: LiAlignmentFigureO
   const x = { field: "x", type: "quantitative", title: "gradient-descent step" };
   const y = {
     type: "quantitative",
-    title: "max_r ⟨w_{j,r}, j·x⟩ (mean over classes)",
+    title: "alignment maxᵣ ⟨wⱼ,ᵣ, j·x⟩ (mean over classes j)",
     scale: { type: "log" },
     axis: { format: "~g" },
   };

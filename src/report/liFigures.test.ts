@@ -63,8 +63,11 @@ describe("figures of the Li et al. experiments", () => {
       "K=3, n=3, SNR=0.3",
       "K=3, n=6, SNR=0.6",
     ]);
+    // At K = 1 multi-task training is single-task training: the legend says the curves coincide there.
+    const multi = "multi (= single at K=1, n=6, SNR=0.3)";
+    expect(new Set(rows(spec).map((x) => x.method))).toEqual(new Set(["single", multi]));
     const r = rows(spec).filter(
-      (x) => x.panel === "K=3, n=6, SNR=0.3" && x.method === "multi" && x.set === "test",
+      (x) => x.panel === "K=3, n=6, SNR=0.3" && x.method === multi && x.set === "test",
     );
     expect(r.map((x) => x.x)).toEqual([0, 5, 10]);
     // The median over the three seeds of the recorded mean test error at step 10.

@@ -34,7 +34,7 @@ function registryStyles(spec: ColourSpec): SeriesStyle[] {
       .sort((a, b) => a.order - b.order)
       .map((e) => ({ id: e.id, label: named(e.id, e.name), color: e.color, dash: SOLID }));
   }
-  return (spec.fixed ?? []).map((f) => ({ id: f.id, label: f.id, color: f.color, dash: SOLID }));
+  return (spec.fixed ?? []).map((f) => ({ id: f.id, label: f.name ?? f.id, color: f.color, dash: SOLID }));
 }
 
 /**
@@ -44,9 +44,16 @@ function registryStyles(spec: ColourSpec): SeriesStyle[] {
 export function seriesStyles(spec: ColourSpec, methods: readonly string[]): SeriesStyle[] {
   const declared = registryStyles(spec);
   const known = declared.filter((s) => methods.includes(s.id));
+  // Fixed entries that match by prefix style each method they match, under its own text.
+  for (const f of spec.fixed ?? []) {
+    if (!f.prefix) continue;
+    for (const m of methods)
+      if (m !== f.id && m.startsWith(f.id) && !known.some((s) => s.id === m))
+        known.push({ id: m, label: m, color: f.color, dash: SOLID });
+  }
   let extra = 0;
   const others = methods
-    .filter((m) => !declared.some((s) => s.id === m))
+    .filter((m) => !known.some((s) => s.id === m) && !declared.some((s) => s.id === m))
     .map((m) => ({ id: m, label: m, color: PALETTE[extra++ % PALETTE.length], dash: SOLID }));
   return [...known, ...others];
 }

@@ -37,7 +37,7 @@ const schema = z
  */
 export const collinsDiversity: Experiment<typeof schema> = {
   id: "collins-diversity",
-  title: "Task diversity sets the rate: dist contracts like (1 − αβµ²)^t",
+  title: "Task diversity sets the rate: dist contracts like (1 − αβµ²)ᵗ",
   family: "collins",
   paper: "Collins, Mokhtari, Oh, Shakkottai. MAML and ANIL Provably Learn Representations. ICML 2022",
   description: "fitted linear rate of dist vs µ, against 1 − αβµ²",

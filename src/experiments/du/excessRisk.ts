@@ -46,7 +46,7 @@ export type DuExcessRiskParams = z.output<typeof schema>;
  */
 export const duExcessRisk: Experiment<typeof schema> = {
   id: "du-excess-risk",
-  title: "Few-shot excess risk falls like dk/(n1T) + k/n2 with a learned representation",
+  title: "Few-shot excess risk falls like dk/(n₁T) + k/n₂ with a learned representation",
   family: "du",
   paper: "Du, Hu, Kakade, Lee, Lei. Few-Shot Learning via Learning the Representation, Provably. ICLR 2021",
   description: "excess risk vs T, n1 and n2 per estimator of B̂ (MoM, AltMin, BM, ANIL), oracle and OLS",

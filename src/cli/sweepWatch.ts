@@ -2,11 +2,11 @@ import { Queue } from "bullmq";
 import { mergeByGridPoint } from "../record/merge.js";
 import { theoryRowsOf } from "../record/theory.js";
 import type { PluginRef } from "../record/types.js";
-import { formatTable, summaryRows } from "../report/summaryTable.js";
 import { DEFAULT_QUEUE } from "../sweep/executors/distributed.js";
 import { connectRedis, redactUrl } from "../sweep/redis.js";
 import type { QueueRoute } from "../sweep/routing.js";
 import { readRecords } from "../sweep/store.js";
+import { printedTables } from "./tables.js";
 import { theoryLines } from "./theoryLines.js";
 
 /**
@@ -115,7 +115,8 @@ export function sweepSummary(dir: string): string {
   const parts: string[] = [];
   for (const rec of merged) {
     const title = rec.gridPoint ? `grid point ${rec.gridPoint}` : "all cells";
-    const lines = [`== ${title} (${rec.seedIndices.length} seeds)`, formatTable(summaryRows(rec))];
+    const seeds = rec.seedIndices.length;
+    const lines = [`== ${title} (${seeds} seed${seeds === 1 ? "" : "s"})`, printedTables(rec)];
     lines.push(...theoryLines(theoryRowsOf(rec)));
     parts.push(lines.join("\n"));
   }

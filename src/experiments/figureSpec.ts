@@ -232,3 +232,18 @@ export function paramNumber(params: Record<string, unknown>, name: string): numb
 
 /** Colour by the estimator of B̂, from the estimator registry (the few-shot figures share it). */
 export const ESTIMATOR_COLOUR = { title: "estimator of B̂", registry: "estimators", names: true } as const;
+
+/**
+ * A table of an experiment's own (beside the summary table): a `confusion` matrix counts the
+ * points of the curves of one quantity by two of their labels — rows the truth (e.g. `component`),
+ * columns the assignment (e.g. `assigned`) — summed over seeds.
+ */
+export interface TableSpec {
+  kind: "confusion";
+  /** The curves counted: their `quantity` label. */
+  quantity: string;
+  /** Label of the rows (the truth) and of the columns (the assignment), and how each is named. */
+  rows: { label: string; name: string };
+  columns: { label: string; name: string };
+  title: string;
+}

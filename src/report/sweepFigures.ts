@@ -159,7 +159,7 @@ export function metricAxisFigures(records: readonly RunRecord[], axes: readonly 
       out.push({
         name: `${metric}-${yName}-vs-${axis}`.replace(/[^A-Za-z0-9_.=-]+/g, "_"),
         spec: axisSpec(axis, rows, title, [
-          `median and 10–90 % band over ${seeds} seeds per grid point${others.length ? "; one panel per value of the other grid axes" : ""}`,
+          `median and 10–90 % band over ${seeds === 1 ? "1 seed" : `${seeds} seeds`} per grid point${others.length ? "; one panel per value of the other grid axes" : ""}`,
         ]),
       });
     }

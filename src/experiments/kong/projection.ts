@@ -138,6 +138,16 @@ export const kongProjection: Experiment<typeof schema> = {
   paper: "Kong, Somani, Song, Kakade, Oh. Meta-learning for Mixed Linear Regression. ICML 2020",
   description: "scatter of the heavy tasks' Ûᵀβ̂ in a plane of col(Û), by component and cluster",
   figures: kongFigures["kong-projection"],
+  tables: [
+    {
+      kind: "confusion",
+      quantity: TASK_POINTS,
+      rows: { label: "component", name: "component" },
+      columns: { label: "assigned", name: "cluster" },
+      title:
+        "heavy tasks by true component (rows) and assigned cluster (columns; cluster ℓ is the one matched to component ℓ)",
+    },
+  ],
   params: schema,
   sizes: {
     smoke: { n1: 4096 },

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { getExperiment } from "../../experiments/registry.js";
 import type { SizeName } from "../../experiments/types.js";
 import type { RunRecord } from "../../record/types.js";
+import { plural } from "../../report/figureText.js";
 import { Chart } from "./Chart.js";
 import { pageFigures } from "./figures.js";
 import { type FieldValue, fieldSpecs, formValues, problemsByField, validateForm } from "./form.js";
@@ -348,12 +349,12 @@ function statusText(phase: Phase, pct: number, live: LiveRun | null, record: Run
     case "idle":
       return "ready: press Run (or Enter)";
     case "running":
-      return `running: ${pct}% · ${live?.finishedSeeds ?? 0} seeds done`;
+      return `running: ${pct}% · ${plural(live?.finishedSeeds ?? 0, "seed")} done`;
     case "paused":
       return `paused at ${pct}%`;
     case "done":
       return record
-        ? `done: ${record.seedIndices.length} seeds in ${record.seconds.toFixed(2)} s (${record.status})`
+        ? `done: ${plural(record.seedIndices.length, "seed")} in ${record.seconds.toFixed(2)} s (${record.status})`
         : "done";
     case "stopped":
       return `stopped at ${pct}%: the worker was terminated`;

@@ -90,11 +90,11 @@ describe("figures of the Li et al. experiments", () => {
   test("gap figure: final test error against K, n and SNR, each panel through the base point", () => {
     const spec = liGapFigure(sweep);
     expect(compileStrict(spec).messages).toEqual([]);
-    expect((spec as { facet: { sort: string[] } }).facet.sort).toEqual([
-      "number of tasks K",
-      "examples per task n",
-      "shared-feature SNR",
-    ]);
+    // One panel per axis, each with its own x axis titled by it.
+    const panels = (spec as { concat: { title: { text: string } }[] }).concat;
+    const titles = ["number of tasks K", "examples per task n", "shared-feature SNR"];
+    expect(panels.map((p) => p.title.text)).toEqual(titles);
+    for (const t of titles) expect(JSON.stringify(spec)).toContain(`"title":"${t}"`);
     const onK = rows(spec).filter(
       (x) => x.panel === "number of tasks K" && x.kind === "median" && x.method === "single",
     );

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { getExperiment } from "../../experiments/registry.js";
+import { figureTitle } from "../../report/experimentFigures.js";
 import { testCurve, testRecord } from "../../report/testing.js";
 import { pageFigures } from "./figures.js";
 
@@ -24,7 +25,9 @@ describe("the page's figures", () => {
     const live = testRecord(exp.id, [seed(5)], params);
     const figs = pageFigures(exp, null, live);
     expect(figs.map((f) => f.name)).toEqual(["dist"]);
-    expect((figs[0].spec as { title: { text: string } }).title.text).toBe(exp.title);
+    // The trace's own title, as the report draws it.
+    const trace = exp.figures.find((f) => f.name === "dist")!;
+    expect((figs[0].spec as { title: { text: string } }).title.text).toBe(figureTitle(exp, trace));
   });
 
   test("a finished record draws every declared figure, the trace first; a failing one says why", () => {

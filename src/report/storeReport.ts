@@ -81,7 +81,12 @@ export async function buildStoreSection(dir: string, reportDir: string): Promise
     });
   }
   const axisImages: string[] = [];
-  for (const fig of [...metricAxisFigures(merged, axes), ...theoryAxisFigures(merged, axes, theoryRowsOf)]) {
+  // The grid figures colour methods as the experiment's own figures do.
+  const colour = exp.figures.find((f) => f.kind !== "custom" && "colour" in f)?.colour;
+  for (const fig of [
+    ...metricAxisFigures(merged, axes, colour),
+    ...theoryAxisFigures(merged, axes, theoryRowsOf),
+  ]) {
     const out = await writeFigure(fig.spec, join(dir, "figures"), `grid-${fig.name}`);
     axisImages.push(relative(reportDir, out.png));
   }

@@ -1,9 +1,12 @@
 import type { TopLevelSpec } from "vega-lite";
+import type { ColourSpec } from "../experiments/figureSpec.js";
 import { canonicalJson } from "../experiments/keys.js";
 import type { Labels, TheoryRow } from "../experiments/types.js";
 import type { RunRecord } from "../record/types.js";
+import { conditionTitle } from "./figureText.js";
+import { seriesStyles } from "./seriesStyle.js";
 import { metricColumn } from "./summaryTable.js";
-import { FIGURE_CONFIG, OPAQUE_SYMBOLS, OVERLAY_COLOR, PALETTE } from "./theme.js";
+import { FIGURE_CONFIG, OPAQUE_SYMBOLS, OVERLAY_COLOR, SERIES_DASHES, SYMBOLS } from "./theme.js";
 
 /**
  * Figures of a sweep as a whole (what a sweep is for): each summary metric of the curves (median
@@ -59,26 +62,52 @@ export function numericAxes(records: readonly RunRecord[], axes: readonly string
 interface Row {
   x: number;
   series: string;
+  /** The curve's method id (colour) and its other labels (dash). */
+  method: string;
+  rest: string;
   panel: string;
   median: number;
   lo: number;
   hi: number;
 }
 
-function axisSpec(title: string, rows: readonly Row[], yTitle: string, subtitle: string[]): TopLevelSpec {
+function axisSpec(
+  axis: string,
+  rows: Row[],
+  yTitle: string,
+  subtitle: string[],
+  colour: ColourSpec,
+): TopLevelSpec {
+  const title = SYMBOLS[axis] ?? axis;
   const positive = rows.every((r) => r.lo > 0);
   const ys = rows.map((r) => r.median);
   const logY = positive && ys.length > 0 && Math.max(...ys) / Math.min(...ys) > 50;
   const xs = rows.map((r) => r.x);
   const logX = xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) > 20;
-  const series = [...new Set(rows.map((r) => r.series))];
+  // One colour per method, from the registry entry the experiment's figures use (as in its
+  // other figures); the curve's other labels are told apart by dashes.
+  const styles = seriesStyles(colour, [...new Set(rows.map((r) => r.method))]);
+  const labelOf = new Map(styles.map((s) => [s.id, s.label]));
+  for (const r of rows) r.method = labelOf.get(r.method) ?? r.method;
   const color = {
-    field: "series",
+    field: "method",
     type: "nominal" as const,
-    title: "curve",
+    title: colour.title,
     legend: OPAQUE_SYMBOLS,
-    scale: { domain: series, range: series.map((_, i) => PALETTE[i % PALETTE.length]) },
+    scale: { domain: styles.map((s) => s.label), range: styles.map((s) => s.color) },
   };
+  const rests = [...new Set(rows.map((r) => r.rest))];
+  const dash =
+    rests.length > 1
+      ? {
+          strokeDash: {
+            field: "rest",
+            type: "nominal" as const,
+            title: "condition",
+            scale: { domain: rests, range: rests.map((_, i) => SERIES_DASHES[i % SERIES_DASHES.length]) },
+          },
+        }
+      : {};
   const x = {
     field: "x",
     type: "quantitative" as const,
@@ -95,9 +124,12 @@ function axisSpec(title: string, rows: readonly Row[], yTitle: string, subtitle:
     layer: [
       {
         mark: { type: "area", opacity: 0.18 },
-        encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color },
+        encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color, detail: { field: "series" } },
       },
-      { mark: { type: "line", point: true }, encoding: { x, y: { ...y, field: "median" }, color } },
+      {
+        mark: { type: "line", point: true },
+        encoding: { x, y: { ...y, field: "median" }, color, ...dash, detail: { field: "series" } },
+      },
     ],
   };
   const spec: Record<string, unknown> = {
@@ -115,7 +147,11 @@ function axisSpec(title: string, rows: readonly Row[], yTitle: string, subtitle:
 }
 
 /** Each summary metric against each numeric grid axis, medians and 10–90 % bands over seeds. */
-export function metricAxisFigures(records: readonly RunRecord[], axes: readonly string[]): SweepFigure[] {
+export function metricAxisFigures(
+  records: readonly RunRecord[],
+  axes: readonly string[],
+  colour: ColourSpec = { title: "method" },
+): SweepFigure[] {
   const out: SweepFigure[] = [];
   const metrics = new Map<string, string>(); // "yName|metric" → title
   for (const r of records)
@@ -127,7 +163,10 @@ export function metricAxisFigures(records: readonly RunRecord[], axes: readonly 
     const others = axes.filter((a) => a !== axis);
     for (const [key, title] of metrics) {
       const [yName, metric] = key.split("|");
-      const groups = new Map<string, { x: number; series: string; panel: string; values: number[] }>();
+      const groups = new Map<
+        string,
+        { x: number; series: string; method: string; rest: string; panel: string; values: number[] }
+      >();
       for (const r of records) {
         const panel = readableLabels(Object.fromEntries(others.map((a) => [a, r.grid?.[a]])));
         for (const s of r.result.seeds)
@@ -135,10 +174,19 @@ export function metricAxisFigures(records: readonly RunRecord[], axes: readonly 
             if (c.yName !== yName) continue;
             const v = c.metrics[metric];
             if (typeof v !== "number" || !Number.isFinite(v)) continue;
+            const { method, quantity: _, ...others } = c.labels as Labels;
+            const rest = conditionTitle(others);
             const series = readableLabels(c.labels as Labels);
             const x = r.grid?.[axis] as number;
             const id = JSON.stringify([x, series, panel]);
-            const g = groups.get(id) ?? { x, series, panel, values: [] };
+            const g = groups.get(id) ?? {
+              x,
+              series,
+              method: String(method ?? "(none)"),
+              rest,
+              panel,
+              values: [],
+            };
             g.values.push(v);
             groups.set(id, g);
           }
@@ -148,6 +196,8 @@ export function metricAxisFigures(records: readonly RunRecord[], axes: readonly 
         return {
           x: g.x,
           series: g.series,
+          method: g.method,
+          rest: g.rest,
           panel: g.panel,
           median: quantile(v, 0.5),
           lo: quantile(v, 0.1),
@@ -158,9 +208,15 @@ export function metricAxisFigures(records: readonly RunRecord[], axes: readonly 
       const seeds = Math.max(...records.map((r) => r.seedIndices.length));
       out.push({
         name: `${metric}-${yName}-vs-${axis}`.replace(/[^A-Za-z0-9_.=-]+/g, "_"),
-        spec: axisSpec(axis, rows, title, [
-          `median and 10–90 % band over ${seeds === 1 ? "1 seed" : `${seeds} seeds`} per grid point${others.length ? "; one panel per value of the other grid axes" : ""}`,
-        ]),
+        spec: axisSpec(
+          axis,
+          rows,
+          title,
+          [
+            `median and 10–90 % band over ${seeds === 1 ? "1 seed" : `${seeds} seeds`} per grid point${others.length ? "; one panel per value of the other grid axes" : ""}`,
+          ],
+          colour,
+        ),
       });
     }
   }

@@ -231,7 +231,10 @@ function buildSeriesFigure(spec: SeriesFigureSpec, record: RunRecord, options: F
     const y = typeof spec.select.yName === "string" ? spec.select.yName : spec.select.yName.join('", "');
     throw new FigureError(`the record has no "${y}" curves to draw.`);
   }
-  const styles = seriesStyles(spec.colour, [...new Set(chosen.map((g) => g.method ?? "(none)"))]);
+  const recorded = (record.plugins ?? []).flatMap((p) => p.entries ?? []);
+  const styles = seriesStyles(spec.colour, [...new Set(chosen.map((g) => g.method ?? "(none)"))], recorded);
+  // Said once, in the subtitle: which series are named and coloured from the record.
+  const fromRecord = styles.filter((s) => s.fromRecord).map((s) => s.label);
   const styleOf = new Map(styles.map((s) => [s.id, s]));
   const rank = (g: CurveGroup) => styles.findIndex((s) => s.id === (g.method ?? "(none)"));
   const panels = panelsOf(spec.panel, chosen, record.params).map((p) => ({
@@ -303,7 +306,12 @@ function buildSeriesFigure(spec: SeriesFigureSpec, record: RunRecord, options: F
     seriesLayers(spec, stat, styles, overlayLabels, notes, xTitleOf(spec, panels, i, chosen), axes);
   const title = {
     text: options.title ?? record.experiment,
-    subtitle: subtitle(spec, record, agg, panels, notes, constants),
+    subtitle: [
+      ...subtitle(spec, record, agg, panels, notes, constants),
+      ...(fromRecord.length
+        ? [`${fromRecord.join(", ")}: name and colour from the record (its plug-in is not loaded)`]
+        : []),
+    ],
   };
   const nominal = stat.kind === "metric" && stat.metric.includes("*");
   const size = {

@@ -2,7 +2,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { ColourSpec } from "../experiments/figureSpec.js";
 import { canonicalJson } from "../experiments/keys.js";
 import type { Labels, TheoryRow } from "../experiments/types.js";
-import type { RunRecord } from "../record/types.js";
+import type { RecordedEntry, RunRecord } from "../record/types.js";
 import { conditionTitle } from "./figureText.js";
 import { seriesStyles } from "./seriesStyle.js";
 import { metricColumn } from "./summaryTable.js";
@@ -77,6 +77,7 @@ function axisSpec(
   yTitle: string,
   subtitle: string[],
   colour: ColourSpec,
+  recorded: readonly RecordedEntry[],
 ): TopLevelSpec {
   const title = SYMBOLS[axis] ?? axis;
   const positive = rows.every((r) => r.lo > 0);
@@ -86,7 +87,7 @@ function axisSpec(
   const logX = xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) > 20;
   // One colour per method, from the registry entry the experiment's figures use (as in its
   // other figures); the curve's other labels are told apart by dashes.
-  const styles = seriesStyles(colour, [...new Set(rows.map((r) => r.method))]);
+  const styles = seriesStyles(colour, [...new Set(rows.map((r) => r.method))], recorded);
   const labelOf = new Map(styles.map((s) => [s.id, s.label]));
   for (const r of rows) r.method = labelOf.get(r.method) ?? r.method;
   const color = {
@@ -216,6 +217,7 @@ export function metricAxisFigures(
             `median and 10–90 % band over ${seeds === 1 ? "1 seed" : `${seeds} seeds`} per grid point${others.length ? "; one panel per value of the other grid axes" : ""}`,
           ],
           colour,
+          records.flatMap((r) => (r.plugins ?? []).flatMap((p) => p.entries ?? [])),
         ),
       });
     }

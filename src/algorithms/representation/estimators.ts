@@ -116,7 +116,7 @@ export const estimators = new Registry<RepresentationEstimator>("estimator");
 for (const e of [
   estimator(
     "mom",
-    { name: "MoM", color: "#8c564b", family: "tripuraneni" },
+    { name: "MoM", color: "#bcbd22", family: "tripuraneni" },
     "method of moments: top-k eigenvectors of (1/N) Σ y² x xᵀ (Tripuraneni et al. 2021)",
     (d, k, o) => momEstimate(d, k, o),
   ),

@@ -181,7 +181,7 @@ function axesOf(spec: SeriesFigureSpec, rows: Row[], panels: number, notes: Note
         ...rows
           .filter((r) => r.method === outlier && numeric(r.median ?? r.y))
           .map((r) => (r.median ?? r.y) as number)
-          .filter((v) => v <= 10 * sorted[1][1]),
+          .filter((v) => v <= OUTLIER_RATIO * sorted[1][1]),
       );
       const top = ladderCeil(reach * 2);
       const over = rows.filter(

@@ -4,6 +4,7 @@ import { LI_PARAMS } from "../experiments/li/figures.js";
 import type { RunRecord } from "../record/types.js";
 import { aggregateRecord } from "./aggregate.js";
 import { bandText, conditionTitle, paramsText, plural } from "./figureText.js";
+import { logValueAxis } from "./logAxis.js";
 import { assembleFigure } from "./theme.js";
 
 /**
@@ -61,11 +62,13 @@ export function liAlignmentFigure(record: RunRecord, options: LiAlignmentFigureO
     legend: { labelExpr: `${JSON.stringify(titles)}[datum.label] || datum.label` },
   };
   const x = { field: "x", type: "quantitative", title: "gradient-descent step" };
+  const values = rows.flatMap((r) => [r.lo, r.hi, r.median] as number[]);
+  const axis = values.length > 0 ? logValueAxis(Math.min(...values), Math.max(...values)) : null;
   const y = {
     type: "quantitative",
-    title: "alignment maxᵣ ⟨wⱼ,ᵣ, j·x⟩ (mean over classes j)",
-    scale: { type: "log" },
-    axis: { format: "~g" },
+    title: "maxᵣ ⟨wⱼ,ᵣ, j·x⟩, mean over j",
+    scale: { type: "log", ...(axis ? { domain: axis.domain, nice: false } : {}) },
+    ...(axis ? { axis: { values: axis.values, labelExpr: axis.labelExpr } } : {}),
   };
   const layers = [
     {

@@ -3,7 +3,7 @@ import { MetarepError } from "../errors.js";
 import { claimListing, expectedText, measureText } from "../experiments/claims.js";
 import { getExperiment, listExperiments } from "../experiments/registry.js";
 import { resolveParams } from "../experiments/resolve.js";
-import { terminalWidth } from "./terminal.js";
+import { terminalWidth } from "./tables.js";
 
 /** `reproduce --check` found a claim not reproduced where it counts: exit code 1, like failed cells. */
 export class ClaimsCheckError extends MetarepError {

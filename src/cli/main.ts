@@ -23,7 +23,7 @@ import type { Registry, RegistryEntry } from "../registry.js";
 import { experimentFigures } from "../report/experimentFigures.js";
 import { writeFigure } from "../report/render.js";
 import { reportVerdicts, writeReport } from "../report/storeReport.js";
-import { formatTable, summaryRows } from "../report/summaryTable.js";
+import { formatTable, formatTables } from "../report/summaryTable.js";
 import { verdictLines } from "../report/verdicts.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
 import { InlineExecutor } from "../sweep/executors/inline.js";
@@ -52,7 +52,7 @@ import {
 import { fsErrorLine, isUserFsError, prepareOutputDir, shownPath, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
 import { CellsFailedError, sweepCommands } from "./sweepCommands.js";
-import { terminalWidth } from "./terminal.js";
+import { printedTables, terminalWidth } from "./tables.js";
 
 /** A validated run: from flags (`plan`) or from a stored record (`planFromRecord`). */
 interface RunPlan {
@@ -189,7 +189,8 @@ async function execute(p: RunPlan, quiet: boolean, workers = 1): Promise<RunReco
   );
   if (p.condition || (workers > 1 && cells.length > 1 && !dataset))
     return executeCells(p, cells, quiet, workers);
-  const progress = makeProgress(`${p.exp.id} (${p.seedIndices.length} seeds)`, quiet);
+  const n = p.seedIndices.length;
+  const progress = makeProgress(`${p.exp.id} (${n} seed${n === 1 ? "" : "s"})`, quiet);
   try {
     return runRecord({
       experiment: p.exp,
@@ -415,7 +416,7 @@ function program(): Command {
         "seeds (smoke/paper)": `${e.seeds.smoke}/${e.seeds.paper}`,
         data: e.dataset ? `--data: ${e.dataset.kind}` : "",
       }));
-      process.stdout.write(`${formatTable(rows)}\n`);
+      process.stdout.write(`${formatTable(rows, { width: terminalWidth() })}\n`);
       // The other registries a parameter names (`--set methods=…`), with where each entry is from.
       const entries = (title: string, r: Registry<RegistryEntry & { name?: string; family?: string }>) =>
         `\n${title}\n${formatTable(
@@ -425,6 +426,7 @@ function program(): Command {
             family: e.family ?? "",
             from: r.sourceOf(e.id) ?? "",
           })),
+          { width: terminalWidth() },
         )}\n`;
       process.stdout.write(entries("estimators of B̂ (few-shot experiments: --set methods=…)", estimators));
       process.stdout.write(entries("meta-learning methods (collins-*: --set methods=…)", methods));
@@ -505,7 +507,7 @@ Examples:
         process.stdout.write(`${JSON.stringify(record)}\n`);
         return;
       }
-      process.stdout.write(`${p.exp.title}\n${p.command}\n\n${formatTable(summaryRows(record))}\n`);
+      process.stdout.write(`${p.exp.title}\n${p.command}\n\n${printedTables(record)}\n`);
       const verdicts = record.verdicts.map((v) => ({ ...v, experiment: p.exp.id }));
       for (const l of verdictLines(verdicts, terminalWidth())) process.stdout.write(`${l}\n`);
       process.stdout.write(
@@ -647,7 +649,9 @@ Examples:
         const { path, sections } = await writeReport(dirs, out);
         for (const s of sections) {
           for (const pt of s.points) {
-            process.stdout.write(`\n== ${s.manifest.experiment}: ${s.title}\n${formatTable(pt.rows)}\n`);
+            process.stdout.write(
+              `\n== ${s.manifest.experiment}: ${s.title}\n${formatTables(pt.tables, { width: terminalWidth() })}\n`,
+            );
           }
         }
         const verdicts = reportVerdicts(sections);

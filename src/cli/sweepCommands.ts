@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { methods } from "../algorithms/methods.js";
+import { estimators } from "../algorithms/representation/estimators.js";
 import { MetarepError } from "../errors.js";
 import { experiments } from "../experiments/registry.js";
 import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
@@ -283,6 +285,19 @@ export function sweepCommands(prog: Command): void {
       // A sweep store, a `run` output (DIR/<id>/record.json) or a directory of either, such as
       // `run --out DIR` or `reproduce --out DIR` writes.
       const stores = dirs.flatMap((d) => reportSources(d));
+      // Plug-in entries the records name that no loaded plug-in registers: drawn from the names
+      // and colours the records keep, and said once.
+      const unloaded = new Map<string, Set<string>>();
+      for (const d of stores)
+        for (const r of readRecords(d))
+          for (const p of r.plugins ?? [])
+            for (const e of p.entries ?? [])
+              if (!(e.kind === "estimator" ? estimators : e.kind === "method" ? methods : null)?.has(e.id))
+                unloaded.set(p.id, (unloaded.get(p.id) ?? new Set()).add(e.name));
+      for (const [plugin, names] of unloaded)
+        process.stderr.write(
+          `metarep: plug-in "${plugin}" is not loaded: drawing ${[...names].join(", ")} with the name and colour the records keep.\n`,
+        );
       for (const d of stores) {
         const m = readManifest(d);
         // A plug-in's experiment: name the plug-in (and the digest) the records were made with.

@@ -2,13 +2,12 @@ import { Queue } from "bullmq";
 import { mergeByGridPoint } from "../record/merge.js";
 import type { PluginRef } from "../record/types.js";
 import { verdictsOf } from "../record/verdicts.js";
-import { formatTable, summaryRows } from "../report/summaryTable.js";
 import { verdictLines } from "../report/verdicts.js";
 import { DEFAULT_QUEUE } from "../sweep/executors/distributed.js";
 import { connectRedis, redactUrl } from "../sweep/redis.js";
 import type { QueueRoute } from "../sweep/routing.js";
 import { readRecords } from "../sweep/store.js";
-import { terminalWidth } from "./terminal.js";
+import { printedTables, terminalWidth } from "./tables.js";
 
 /**
  * What `sweep` tells its user beyond the progress bar (issue 14, item 7): with `--redis`, how many
@@ -116,7 +115,8 @@ export function sweepSummary(dir: string): string {
   const parts: string[] = [];
   for (const rec of merged) {
     const title = rec.gridPoint ? `grid point ${rec.gridPoint}` : "all cells";
-    const lines = [`== ${title} (${rec.seedIndices.length} seeds)`, formatTable(summaryRows(rec))];
+    const seeds = rec.seedIndices.length;
+    const lines = [`== ${title} (${seeds} seed${seeds === 1 ? "" : "s"})`, printedTables(rec)];
     lines.push(
       ...verdictLines(
         verdictsOf(rec).map((v) => ({ ...v, experiment: rec.experiment })),

@@ -26,6 +26,8 @@ export interface CustomFigureSpec {
   mirrors?: string;
   /** Registered figure kind, e.g. "kong-projection". */
   builder: string;
+  /** The figure's own title (its finding); default the experiment's title. See `SeriesFigureSpec.title`. */
+  title?: string;
 }
 
 /** Which curves of a record a figure draws. */
@@ -72,6 +74,11 @@ export interface AxisSpec {
   log?: boolean;
   /** Fixed domain, e.g. [0, 1] for accuracies. */
   domain?: readonly [number, number];
+  /**
+   * Largest value the quantity can take (sin θ ≤ 1): the axis never runs past it, whatever the
+   * bands and overlays reach.
+   */
+  max?: number;
 }
 
 /**
@@ -89,7 +96,14 @@ export type PanelSpec =
    * One panel per value of a label; `title` is a template with `{value}` (e.g. "n1 = {value}");
    * `xTitles` gives a panel its own x title (then each panel has its own x axis).
    */
-  | { by: "label"; label: string; title: string; xTitles?: Readonly<Record<string, string>> }
+  | {
+      by: "label";
+      label: string;
+      title: string;
+      /** A title per value, instead of the template (e.g. `light-d` → "light tasks needed vs d"). */
+      titles?: Readonly<Record<string, string>>;
+      xTitles?: Readonly<Record<string, string>>;
+    }
   /**
    * One panel per axis, each through the base point: the curves whose other axes' labels equal
    * the params of the same name (Li et al.'s final error vs K, vs n, vs SNR).
@@ -105,7 +119,12 @@ export interface ColourSpec {
   /** Legend title. */
   title: string;
   registry?: "methods" | "estimators";
-  fixed?: readonly { id: string; color: string }[];
+  /**
+   * Series outside the registries, in order: id (the `method` label), colour, display name;
+   * `prefix` matches every method that starts with the id (a label that carries a parameter,
+   * e.g. "single linkage (H < 0.5Δ²)"), drawn under its own text.
+   */
+  fixed?: readonly { id: string; color: string; name?: string; prefix?: boolean }[];
   /** Show the registry's display names (e.g. "AltMin") instead of the ids. */
   names?: boolean;
 }
@@ -138,7 +157,17 @@ export type OverlaySpec =
    * (least squares in log space: a fitted constant, not the paper's; the subtitle says so).
    * `label` may hold `{method}`, replaced by that method's display name.
    */
-  | { kind: "fitted"; label: string; f: TheoryFn; fitTo: readonly string[] }
+  | {
+      kind: "fitted";
+      label: string;
+      f: TheoryFn;
+      fitTo: readonly string[];
+      /**
+       * What the constant multiplies, for the subtitle's "C = 0.508 (c-corrected term)" when a
+       * figure fits several; default the label up to its first comma.
+       */
+      constant?: string;
+    }
   /**
    * A geometric decay of rate r(params, panel) per unit of x, through the first method's median
    * where it first reaches `anchor` (or through its start): an asymptotic rate line. Left out
@@ -163,6 +192,12 @@ export interface SeriesFigureSpec {
    * absent where no figure number was verified, and the caption then says it is metarep's own view.
    */
   mirrors?: string;
+  /**
+   * The figure's own title, stating what it shows (its finding where the experiment declares one);
+   * default the experiment's title. An experiment with several figures gives each but one its
+   * own, so that no two figures of a report share a title.
+   */
+  title?: string;
   select: CurveSelection;
   /** Default: `{ kind: "band" }`. */
   stat?: StatSpec;
@@ -204,3 +239,18 @@ export function paramNumber(params: Record<string, unknown>, name: string): numb
 
 /** Colour by the estimator of B̂, from the estimator registry (the few-shot figures share it). */
 export const ESTIMATOR_COLOUR = { title: "estimator of B̂", registry: "estimators", names: true } as const;
+
+/**
+ * A table of an experiment's own (beside the summary table): a `confusion` matrix counts the
+ * points of the curves of one quantity by two of their labels — rows the truth (e.g. `component`),
+ * columns the assignment (e.g. `assigned`) — summed over seeds.
+ */
+export interface TableSpec {
+  kind: "confusion";
+  /** The curves counted: their `quantity` label. */
+  quantity: string;
+  /** Label of the rows (the truth) and of the columns (the assignment), and how each is named. */
+  rows: { label: string; name: string };
+  columns: { label: string; name: string };
+  title: string;
+}

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Key } from "../rng/key.js";
 import type { Claim } from "./claims.js";
-import type { FigureSpec } from "./figureSpec.js";
+import type { FigureSpec, TableSpec } from "./figureSpec.js";
 
 /** Label values that identify a curve: method name, condition values (µ, m_in, …). */
 export type LabelValue = string | number | boolean | null;
@@ -123,6 +123,11 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
    * its Vega-Lite builder (e.g. `trace`: dist per iteration; `rate`: fitted rate vs µ).
    */
   figures: readonly FigureSpec[];
+  /**
+   * Tables of its own beside the summary (`src/report/summaryTable.ts`), e.g. a k × k confusion
+   * matrix of cluster assignments; the curves they draw leave the summary table.
+   */
+  tables?: readonly TableSpec[];
   /**
    * The condition points of these parameters, in display order (default: one empty condition).
    * Each becomes its own cell in `run`, `reproduce` and `sweep`, so conditions spread over

@@ -3,7 +3,9 @@ import { readFileSync, statSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import type { PluginRef } from "../record/types.js";
+import { methods } from "../algorithms/methods.js";
+import { estimators } from "../algorithms/representation/estimators.js";
+import type { PluginRef, RecordedEntry } from "../record/types.js";
 import { PluginError } from "./adapt.js";
 import type { PluginApi, PluginDefinition } from "./contract.js";
 import { DEFINITION_KEYS, type Provided, registerDefinition, unregisterProvided } from "./register.js";
@@ -150,5 +152,24 @@ export function pluginsUsed(experiment: string, params: Record<string, unknown>)
   visit(params);
   return loadedPlugins()
     .filter((p) => p.provides.some((e) => words.has(e.id)))
-    .map(({ id, file, sha256 }) => ({ id, file, sha256 }));
+    .map(({ id, file, sha256, provides }) => {
+      const entries = provides.filter((e) => words.has(e.id)).flatMap((e) => recordedEntry(e.kind, e.id));
+      return { id, file, sha256, ...(entries.length ? { entries } : {}) };
+    });
+}
+
+/**
+ * The display name and colour of a plug-in's estimator or meta-learning method, as a record keeps
+ * them (other kinds have neither).
+ */
+function recordedEntry(kind: string, id: string): RecordedEntry[] {
+  if (kind === "estimator" && estimators.has(id)) {
+    const e = estimators.get(id);
+    return [{ kind, id, name: e.name, color: e.color }];
+  }
+  if (kind === "method" && methods.has(id)) {
+    const m = methods.get(id);
+    return [{ kind, id, name: m.name, color: m.color }];
+  }
+  return [];
 }

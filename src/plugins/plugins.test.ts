@@ -94,17 +94,33 @@ describe("the example estimator beside the baselines (du-excess-risk)", () => {
       }
     }
     // Provenance: id, file name and the sha256 of the file's bytes; none without the plug-in.
+    // With the name and colour of the entry it used, for figures drawn without the plug-in.
+    const entry = { kind: "estimator", id: "grassmann", name: "MoM + Grassmann RGD", color: "#8c564b" };
     expect(rb.plugins).toEqual([
       {
         id: "grassmann-refine",
         file: "grassmann-refine.mjs",
         sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        entries: [entry],
       },
     ]);
     expect(ra.plugins).toBeUndefined();
     // Its figure names it with its own name.
     const svg = readFileSync(join(withIt, "du-excess-risk", "figures", "excess-over-oracle.svg"), "utf8");
     expect(svg).toContain("MoM + Grassmann RGD");
+    // `report` without the plug-in draws it from the record, and says so once.
+    const redrawn = join(tmp, "redrawn");
+    const r = await run("report", withIt, "--out", redrawn);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err.match(/is not loaded/g)).toHaveLength(1);
+    expect(r.err).toContain('plug-in "grassmann-refine" is not loaded: drawing MoM + Grassmann RGD');
+    const again = readFileSync(
+      join(withIt, "du-excess-risk", "figures", "all-excess-over-oracle.vl.json"),
+      "utf8",
+    );
+    expect(again).toContain('"MoM + Grassmann RGD');
+    expect(again).toContain(entry.color);
+    expect(again).toContain("name and colour from the record (its plug-in is not loaded)");
   });
 
   test("run --record: identical with the same file; a one-line refusal naming both digests after it changes", async () => {
@@ -445,7 +461,12 @@ describe("provenance in-process", () => {
     expect(p.provides).toEqual([{ kind: "estimator", id: "grassmann" }]);
     expect(pluginsUsed("du-excess-risk", { methods: ["mom", "altmin"] })).toEqual([]);
     expect(pluginsUsed("du-excess-risk", { methods: ["mom", "grassmann"] })).toEqual([
-      { id: "grassmann-refine", file: "grassmann-refine.mjs", sha256: p.sha256 },
+      {
+        id: "grassmann-refine",
+        file: "grassmann-refine.mjs",
+        sha256: p.sha256,
+        entries: [{ kind: "estimator", id: "grassmann", name: "MoM + Grassmann RGD", color: "#8c564b" }],
+      },
     ]);
     expect(pluginsUsed("du-excess-risk", { estimator_options: { grassmann: { steps: 2 } } })).toHaveLength(1);
     // Loading the same bytes again is a no-op.

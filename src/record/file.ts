@@ -84,6 +84,16 @@ const recordSchema = z.strictObject({
         id: z.string().min(1),
         file: z.string().min(1),
         sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
+        entries: z
+          .array(
+            z.strictObject({
+              kind: z.string().min(1),
+              id: z.string().min(1),
+              name: z.string(),
+              color: z.string(),
+            }),
+          )
+          .optional(),
       }),
     )
     .optional(),

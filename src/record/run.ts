@@ -102,7 +102,14 @@ export function assembleRecord(p: {
     result: { seeds: p.results },
     ...(p.dataset ? { dataset: p.dataset } : {}),
     ...(p.plugins?.length
-      ? { plugins: p.plugins.map((x) => ({ id: x.id, file: x.file, sha256: x.sha256 })) }
+      ? {
+          plugins: p.plugins.map((x) => ({
+            id: x.id,
+            file: x.file,
+            sha256: x.sha256,
+            ...(x.entries?.length ? { entries: x.entries.map((e) => ({ ...e })) } : {}),
+          })),
+        }
       : {}),
     command: p.command,
     startedAt: p.startedAt,

@@ -9,6 +9,19 @@ export interface PluginRef {
   id: string;
   file: string;
   sha256: string;
+  /**
+   * The display name and colour of the plug-in's entries the run used (estimators, methods), so
+   * a figure drawn without the plug-in loaded still names and colours them as the plug-in did.
+   */
+  entries?: RecordedEntry[];
+}
+
+/** A registry entry as a record keeps it: its kind and id, display name and colour. */
+export interface RecordedEntry {
+  kind: string;
+  id: string;
+  name: string;
+  color: string;
 }
 
 /** What is stored: enough to reproduce the run from the command line (DESIGN.md `RunRecord`). */

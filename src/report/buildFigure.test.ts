@@ -94,7 +94,7 @@ describe("the figure grammar", () => {
     ]);
     expect(line[0].method).toBe("C/x fitted to MoM");
     expect((spec as unknown as Spec).title.subtitle).toContain(
-      "theory constant fitted (least squares in log space), not from the paper: T: C = 40.0, n: C = 40.0",
+      "theory constant fitted (least squares in log space), not from the paper: T: C = 40.0 (C/x fitted to MoM), n: C = 40.0 (C/x fitted to MoM)",
     );
   });
 
@@ -182,7 +182,10 @@ describe("the figure grammar", () => {
       n: 5,
     });
     const fig = buildFigure(spec, swept);
-    expect((fig as unknown as Spec).facet?.sort).toEqual(["vs K", "vs n"]);
+    // One panel per axis, its x axis titled by it.
+    const panels = (fig as unknown as { concat: { title: { text: string }; layer: unknown[] }[] }).concat;
+    expect(panels.map((p) => p.title.text)).toEqual(["vs K", "vs n"]);
+    expect(JSON.stringify(panels[1].layer)).toContain('"title":"vs n"');
     const rows = figureRows(fig).filter((r) => r.kind === "median");
     expect(rows.filter((r) => r.panel === "vs K").map((r) => r.x)).toEqual([1, 3]);
     expect(rows.filter((r) => r.panel === "vs n").map((r) => r.x)).toEqual([5, 9]);

@@ -7,6 +7,8 @@ import { aggregateRecord, type Band, type CurveGroup } from "./aggregate.js";
 import { getFigureKind } from "./figureKinds.js";
 import { type Panel, panelsOf } from "./figurePanels.js";
 import { bandText, conditionTitle, paramsText, plural } from "./figureText.js";
+import { ladderCeil, logPositionAxis, logValueAxis, tickLabels } from "./logAxis.js";
+import { type OverlapPanel, overlapSuffixes } from "./overlaps.js";
 import { overlayRows } from "./overlays.js";
 import { type SeriesStyle, seriesStyles } from "./seriesStyle.js";
 import {
@@ -86,6 +88,138 @@ interface Notes {
   missing: number;
   divergedEntries: string[];
   tasks: string[];
+  /** Series drawn partly above the y axis's top (an outlier clipped), with where and how high. */
+  clipped: string[];
+}
+
+/** Scales and axes of a figure, from its rows (ticks, domains, the clipped top). */
+interface Axes {
+  yTitle: string | null;
+  yScale: Record<string, unknown>;
+  yAxis: Record<string, unknown>;
+  x: Record<string, unknown> | null;
+  /** Marks are clipped to the plot (the y domain is narrower than the data). */
+  clip: boolean;
+}
+
+/** What each panel draws per series (medians per x), for `overlapSuffixes`. */
+function overlapPanels(
+  spec: SeriesFigureSpec,
+  stat: NonNullable<SeriesFigureSpec["stat"]>,
+  panels: Panel[],
+): OverlapPanel[] {
+  if (stat.kind === "metric" && stat.metric.includes("*")) return [];
+  return panels.map((p) => {
+    const members = new Map<string, OverlapPanel["members"][number]>();
+    for (const { group: g, x: axisX } of p.members) {
+      const series = g.method ?? "(none)";
+      const key = spec.dash ? String(g.condition[spec.dash.label] ?? "") : "";
+      const id = JSON.stringify([series, key]);
+      const m = members.get(id) ?? { series, group: g, key, values: new Map<number, number>() };
+      members.set(id, m);
+      if (stat.kind === "band") {
+        for (const pt of g.points) if (Number.isFinite(pt.median)) m.values.set(pt.x, pt.median);
+      } else {
+        const x = stat.x === undefined ? axisX : g.condition[stat.x];
+        const v = g.metrics[stat.metric]?.median;
+        if (typeof x === "number" && typeof v === "number" && Number.isFinite(v)) m.values.set(x, v);
+      }
+    }
+    return { title: p.title, members: [...members.values()] };
+  });
+}
+
+/** A series is an outlier when its top is this many times above every other series' band. */
+const OUTLIER_RATIO = 100;
+
+const numeric = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/**
+ * Axes of a figure: its y title (the spec's, else the quantity drawn); on log axes, ticks in one
+ * format with the data's ends labelled (`logAxis.ts`), and — when one series rises more than
+ * OUTLIER_RATIO times above every other one's band (least squares' spike at τ = d) — a top at
+ * the other series' reach, with the outlier's points above it marked ▲ and listed in the subtitle.
+ */
+function axesOf(spec: SeriesFigureSpec, rows: Row[], panels: number, notes: Notes): Axes {
+  const yNames = typeof spec.select.yName === "string" ? [spec.select.yName] : spec.select.yName;
+  const axes: Axes = {
+    yTitle: spec.y?.title ?? yNames.join(" / "),
+    yScale: {},
+    yAxis: {},
+    x: null,
+    clip: false,
+  };
+  const ys = (r: Row) => [r.median, r.lo, r.hi, r.y].filter(numeric).filter((v) => v > 0);
+  if (spec.x?.log) {
+    const xs = rows.filter((r) => r.kind !== "theory" && numeric(r.x)).map((r) => r.x as number);
+    if (xs.length > 0) {
+      const { values, labelExpr } = logPositionAxis(xs);
+      axes.x = { values, labelExpr };
+    }
+  }
+  if (spec.y?.log !== true || spec.y.domain) return axes;
+  const values = rows.flatMap(ys);
+  if (values.length === 0) return axes;
+  let hi = Math.max(...values);
+  const lo = Math.min(...values);
+  const shared = panels <= 1 || !spec.independent?.includes("y");
+  if (shared) {
+    // The top of each series' band (its medians for point statistics).
+    const tops = new Map<string, number>();
+    for (const r of rows)
+      if (r.kind !== "theory" && r.kind !== "diverged")
+        for (const v of ys(r)) tops.set(String(r.method), Math.max(tops.get(String(r.method)) ?? 0, v));
+    const sorted = [...tops.entries()].sort((a, b) => b[1] - a[1]);
+    if (sorted.length >= 2 && sorted[0][1] > OUTLIER_RATIO * sorted[1][1]) {
+      const [outlier] = sorted[0];
+      const reach = Math.max(
+        sorted[1][1],
+        ...rows
+          .filter((r) => r.kind === "theory" || (r.kind !== "diverged" && r.method !== outlier))
+          .flatMap(ys),
+        // The outlier's own points within reach of the others stay readable.
+        ...rows
+          .filter((r) => r.method === outlier && numeric(r.median ?? r.y))
+          .map((r) => (r.median ?? r.y) as number)
+          .filter((v) => v <= OUTLIER_RATIO * sorted[1][1]),
+      );
+      const top = ladderCeil(reach * 2);
+      const over = rows.filter(
+        (r) =>
+          r.method === outlier &&
+          (r.kind === "series" || r.kind === "median") &&
+          ((r.median ?? r.y) as number) > top,
+      );
+      if (over.length > 0) {
+        hi = top;
+        const at = over.map((r) => `${r.x} (${tickLabels([(r.median ?? r.y) as number])[0]})`).join(", ");
+        notes.clipped.push(`${outlier}: medians above the axis at x = ${at}, drawn as ▲ on its top edge`);
+        for (const r of over)
+          rows.push({
+            kind: "clipped",
+            panel: r.panel,
+            method: r.method,
+            x: r.x,
+            y: top,
+            value: r.median ?? r.y,
+          });
+        axes.clip = true;
+      }
+    }
+  }
+  // Panels with their own y scale get Vega's decade-rounded domains: ticks cover those decades.
+  const axis = shared
+    ? logValueAxis(lo, hi, spec.y.max)
+    : logValueAxis(10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi)), spec.y.max);
+  axes.yAxis = { values: axis.values, labelExpr: axis.labelExpr };
+  if (shared) {
+    axes.yScale = { domain: axis.domain, nice: false };
+    axes.clip ||= lo < axis.domain[0] || hi > axis.domain[1];
+  } else if (spec.y.max !== undefined) {
+    axes.yScale = { domainMax: spec.y.max };
+    axes.clip = true;
+  }
+  return axes;
 }
 
 function buildSeriesFigure(spec: SeriesFigureSpec, record: RunRecord, options: FigureOptions): TopLevelSpec {
@@ -97,7 +231,10 @@ function buildSeriesFigure(spec: SeriesFigureSpec, record: RunRecord, options: F
     const y = typeof spec.select.yName === "string" ? spec.select.yName : spec.select.yName.join('", "');
     throw new FigureError(`the record has no "${y}" curves to draw.`);
   }
-  const styles = seriesStyles(spec.colour, [...new Set(chosen.map((g) => g.method ?? "(none)"))]);
+  const recorded = (record.plugins ?? []).flatMap((p) => p.entries ?? []);
+  const styles = seriesStyles(spec.colour, [...new Set(chosen.map((g) => g.method ?? "(none)"))], recorded);
+  // Said once, in the subtitle: which series are named and coloured from the record.
+  const fromRecord = styles.filter((s) => s.fromRecord).map((s) => s.label);
   const styleOf = new Map(styles.map((s) => [s.id, s]));
   const rank = (g: CurveGroup) => styles.findIndex((s) => s.id === (g.method ?? "(none)"));
   const panels = panelsOf(spec.panel, chosen, record.params).map((p) => ({
@@ -116,7 +253,22 @@ function buildSeriesFigure(spec: SeriesFigureSpec, record: RunRecord, options: F
   const multi = panels.length > 1;
   const stat = spec.stat ?? { kind: "band" };
   const logY = spec.y?.log === true;
-  const notes: Notes = { clamped: false, dropped: 0, missing: 0, divergedEntries: [], tasks: [] };
+  // Curves hidden under an earlier one say so in the legend.
+  const suffixes = overlapSuffixes(
+    overlapPanels(spec, stat, panels),
+    styles.map((s) => s.id),
+    (id) => styleOf.get(id)!.label,
+    logY,
+  );
+  for (const s of styles) s.label += suffixes.get(s.id) ?? "";
+  const notes: Notes = {
+    clamped: false,
+    dropped: 0,
+    missing: 0,
+    divergedEntries: [],
+    tasks: [],
+    clipped: [],
+  };
   const rows: Row[] =
     stat.kind === "band"
       ? bandRows(spec, panels, styleOf, notes, multi)
@@ -148,12 +300,18 @@ function buildSeriesFigure(spec: SeriesFigureSpec, record: RunRecord, options: F
     }
   }
   const overlayLabels = [...new Set(rows.filter((r) => r.kind === "theory").map((r) => String(r.method)))];
+  const axes = axesOf(spec, rows, panels.length, notes);
 
   const layers = (i: number) =>
-    seriesLayers(spec, stat, styles, overlayLabels, notes, xTitleOf(spec, panels, i, chosen));
+    seriesLayers(spec, stat, styles, overlayLabels, notes, xTitleOf(spec, panels, i, chosen), axes);
   const title = {
     text: options.title ?? record.experiment,
-    subtitle: subtitle(spec, record, agg, panels, notes, constants),
+    subtitle: [
+      ...subtitle(spec, record, agg, panels, notes, constants),
+      ...(fromRecord.length
+        ? [`${fromRecord.join(", ")}: name and colour from the record (its plug-in is not loaded)`]
+        : []),
+    ],
   };
   const nominal = stat.kind === "metric" && stat.metric.includes("*");
   const size = {
@@ -250,8 +408,8 @@ function divergedRows(
 ): Row[] {
   const ts = g.diverged.map((dv) => dv.divergence.iteration).filter((t) => Number.isFinite(t));
   const at = ts.length === 0 ? "?" : rangeText(Math.min(...ts), Math.max(...ts));
-  const where = multi ? `${method}, ${panel}` : method;
-  const entry = `${where}: at t=${at} (${g.diverged.length}/${g.seedIndices.length} seeds)`;
+  const where = multi ? `${method} (${panel})` : method;
+  const entry = `${where}: t = ${at}, ${g.diverged.length}/${g.seedIndices.length} seeds`;
   notes.divergedEntries.push(entry);
   const rows: Row[] = [];
   for (const dv of g.diverged) {
@@ -353,6 +511,7 @@ function seriesLayers(
   overlays: string[],
   notes: Notes,
   xTitle: string | null,
+  axes: Axes,
 ): unknown[] {
   const logX = spec.x?.log === true;
   const logY = spec.y?.log === true;
@@ -389,14 +548,15 @@ function seriesLayers(
         type: "quantitative",
         title: xTitle,
         scale: logX ? { type: "log", nice: false } : { zero: false },
-        ...(logX ? { axis: { format: "~g" } } : {}),
+        ...(axes.x ? { axis: axes.x } : {}),
       };
   const yScale: Record<string, unknown> = logY
     ? // Padding keeps divergence crosses (drawn at the extremes) inside the plot.
       { type: "log", ...(spec.divergence ? { padding: 8 } : {}) }
     : { zero: false };
   if (spec.y?.domain) yScale.domain = [...spec.y.domain];
-  const yAxis = { title: spec.y?.title ?? null, ...(logY ? { format: "~g" } : {}) };
+  Object.assign(yScale, axes.yScale);
+  const yAxis = { title: axes.yTitle, ...axes.yAxis };
   const y = (field: string) => ({ field, type: "quantitative", scale: yScale, axis: yAxis });
   const only = (kind: string) => [{ filter: `datum.kind === '${kind}'` }];
   const layers: unknown[] = [];
@@ -540,6 +700,26 @@ function seriesLayers(
       },
     });
   }
+  if (notes.clipped.length > 0) {
+    layers.push({
+      transform: only("clipped"),
+      mark: { type: "point", shape: "triangle-up", filled: true, size: 90, opacity: 1 },
+      encoding: {
+        x,
+        y: y("y"),
+        color,
+        tooltip: [
+          { field: "method", type: "nominal" },
+          { field: "x", type: "quantitative", title: xTitle ?? "x" },
+          { field: "value", type: "quantitative", format: ".4g", title: "median (off the axis)" },
+        ],
+      },
+    });
+  }
+  // The ▲ of clipped points sit on the plot's top edge, whole.
+  if (axes.clip)
+    for (const l of layers as { mark: Record<string, unknown>; transform?: unknown[] }[])
+      if (JSON.stringify(l.transform) !== JSON.stringify(only("clipped"))) l.mark.clip = true;
   return layers;
 }
 
@@ -603,6 +783,7 @@ function subtitle(
       `${notes.dropped} median points ≤ 0 not drawn (log axis; e.g. a paired excess within noise of 0)`,
     );
   }
+  lines.push(...notes.clipped);
   if (notes.clamped)
     lines.push(`values below ${LOG_FLOOR.toExponential()} drawn at ${LOG_FLOOR.toExponential()}`);
   return lines;

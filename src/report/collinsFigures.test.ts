@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { describe, expect, it } from "vitest";
+import { getMethod } from "../algorithms/methods.js";
 import { DIST_AXIS_TITLE, rateFigure as RATE, traceFigure as TRACE } from "../experiments/collins/figures.js";
 import type { Curve, Labels } from "../experiments/types.js";
 import type { RunRecord } from "../record/types.js";
@@ -63,10 +64,10 @@ describe("traceFigure", () => {
     const s = spec as { facet?: { field: string; sort: string[] }; columns?: number };
     expect(s.facet?.field).toBe("panel");
     expect(s.facet?.sort).toEqual([
-      "m_in=10, n=20, σ=0",
-      "m_in=10, n=20, σ=0.5",
-      "m_in=50, n=20, σ=0",
-      "m_in=50, n=20, σ=0.5",
+      "mᵢₙ=10, n=20, σ=0",
+      "mᵢₙ=10, n=20, σ=0.5",
+      "mᵢₙ=50, n=20, σ=0",
+      "mᵢₙ=50, n=20, σ=0.5",
     ]);
     const panels = new Set(rows(spec).map((r) => r.panel));
     expect(panels.size).toBe(conditions.length);
@@ -100,7 +101,7 @@ describe("traceFigure", () => {
     expect(orderMethods(["zeta", "maml", "avg-gd", "anil"])).toEqual(["anil", "maml", "avg-gd", "zeta"]);
     const spec = traceFigure(finiteSamplesRecord());
     const json = JSON.stringify(spec);
-    expect(json).toContain('"domain":["anil","fo-anil","maml","fo-maml","avg-gd"]');
+    expect(json).toContain('"domain":["ANIL","FO-ANIL","MAML","FO-MAML","Avg-GD"]');
     expect(json).toContain('"range":["#1f77b4","#17becf","#d62728","#ff7f0e","#555555"]');
   });
 
@@ -116,9 +117,9 @@ describe("traceFigure", () => {
     const spec = traceFigure(rec);
     expect(compileStrict(spec).messages).toEqual([]);
     const marks = rows(spec).filter((r) => r.kind === "diverged");
-    const entry = "fo-maml: at t=3 (1/2 seeds)";
+    const entry = "FO-MAML: t = 3, 1/2 seeds";
     expect(marks).toEqual([
-      expect.objectContaining({ method: "fo-maml", x: 2, y: 40, seed: 1, note: "diverged at t=3", entry }),
+      expect.objectContaining({ method: "FO-MAML", x: 2, y: 40, seed: 1, note: "diverged at t=3", entry }),
     ]);
     const json = JSON.stringify(spec);
     expect(json).toContain('"title":"diverged (× at last finite value)"');
@@ -143,7 +144,7 @@ describe("traceFigure", () => {
         .filter((r) => r.kind === "diverged")
         .map((r) => r.entry),
     );
-    expect([...entries]).toEqual(["maml, w0=3: at t=2 (2/2 seeds)"]);
+    expect([...entries]).toEqual(["MAML (w0=3): t = 2, 2/2 seeds"]);
   });
 
   it("clamps values at or below zero to the log floor and says so", () => {
@@ -157,7 +158,7 @@ describe("traceFigure", () => {
   });
 
   it("writes condition titles with symbols, e.g. m_in=10, n=20, σ=0", () => {
-    expect(conditionTitle({ m_in: 10, n: 20, sigma: 0 })).toBe("m_in=10, n=20, σ=0");
+    expect(conditionTitle({ m_in: 10, n: 20, sigma: 0 })).toBe("mᵢₙ=10, n=20, σ=0");
     expect(conditionTitle({ mu: 0.5 })).toBe("µ=0.5");
   });
 });
@@ -199,7 +200,7 @@ describe("rateFigure", () => {
     const spec = rateFigure(diversityRecord(0.5, 0.5));
     const medians = rows(spec).filter((r) => r.kind === "median");
     expect(medians).toHaveLength(mus.length * 2);
-    const m = medians.find((r) => r.method === "anil" && r.x === 0.5);
+    const m = medians.find((r) => r.method === "ANIL" && r.x === 0.5);
     expect(m?.y).toBeCloseTo(1 - 0.2 * 0.25 + 1e-3, 14);
     expect(rows(spec).filter((r) => r.kind === "seed")).toHaveLength(3 * mus.length * 2 - 2);
     expect((spec as { title: { subtitle: string[] } }).title.subtitle.at(-1)).toBe(
@@ -233,7 +234,7 @@ describe("traceFigure's theory rate line", () => {
     // One legend: the theory line is its last entry, after the methods (colour and dash merged).
     expect(vg.legends.length).toBe(1);
     expect(vg.scales.find((sc: { name: string }) => sc.name === "color").domain).toEqual([
-      ...orderMethods(methods),
+      ...orderMethods(methods).map((id) => getMethod(id).name),
       "theory rate 1 − αβµ² per iteration",
     ]);
     const line = theory(spec);
@@ -279,7 +280,7 @@ describe("traceFigure's theory rate line", () => {
       [null, null],
     ].flatMap(([m_in, m_out]) => methods.map((m) => curve({ method: m, m_in, m_out }, geometric(0.5, 30))));
     const spec = traceFigure(record("collins-finite-samples", [panels], { mu: 1 }));
-    expect(new Set(theory(spec).map((r) => r.panel))).toEqual(new Set(["m_in=∞, m_out=∞"]));
+    expect(new Set(theory(spec).map((r) => r.panel))).toEqual(new Set(["mᵢₙ=∞, mₒᵤₜ=∞"]));
   });
 
   it("is drawn only where the spec declares it", () => {

@@ -54,8 +54,8 @@ describe("few-shot figures", () => {
     expect(compileStrict(spec).messages).toEqual([]);
     expect((spec as { concat: { title: { text: string } }[] }).concat.map((c) => c.title.text)).toEqual([
       "vs T",
-      "vs n1",
-      "vs n2",
+      "vs n₁",
+      "vs n₂",
     ]);
     const theory = rows(spec).filter((r) => r.kind === "theory" && String(r.method).startsWith("C·"));
     // The curve is C × the bound at every x: the ratio is one constant per panel.
@@ -67,7 +67,7 @@ describe("few-shot figures", () => {
     expect(String(inT[0].method)).toContain("C fitted to AltMin");
     expect(subtitle(spec)).toMatch(/fitted \(least squares in log space\), not from the paper/);
     expect(subtitle(spec)).toMatch(/fitted log-log slopes of the medians vs T: MoM -?\d\.\d\d, AltMin/);
-    expect(rows(spec).some((r) => r.method === "oracle level σ²k/(n2−k−1)")).toBe(true);
+    expect(rows(spec).some((r) => r.method === "oracle level σ²k/(n₂−k−1)")).toBe(true);
     expect(JSON.stringify(spec)).toContain('"type":"log"');
   });
 
@@ -79,9 +79,9 @@ describe("few-shot figures", () => {
         .filter((r) => r.kind === "series")
         .map((r) => r.method),
     );
-    expect(methods.has("OLS in R^d (no representation)")).toBe(false);
+    expect(methods.has("OLS in ℝᵈ (no representation)")).toBe(false);
     expect(methods.has("AltMin")).toBe(true);
-    expect(rows(spec).some((r) => String(r.method).startsWith("C·dk/(n1T)"))).toBe(true);
+    expect(rows(spec).some((r) => String(r.method).startsWith("C·dk/(n₁T)"))).toBe(true);
   });
 
   it("diversity and sin θ figures compile and carry their series", () => {
@@ -97,7 +97,7 @@ describe("few-shot figures", () => {
     const sin = sinThetaFigure(record(tripuraneniMom, { d: 12, k: 2, Ts: [20, 40], n1s: [5, 10] }));
     expect(compileStrict(sin).messages).toEqual([]);
     // Panels share the x axis (source tasks T): a facet over n1.
-    expect((sin as { facet: { sort: string[] } }).facet.sort).toEqual(["n1 = 5", "n1 = 10"]);
+    expect((sin as { facet: { sort: string[] } }).facet.sort).toEqual(["n₁ = 5", "n₁ = 10"]);
     expect(rows(sin).some((r) => r.method === "C/√T (slope −1/2), C fitted to MoM")).toBe(true);
   });
 });

@@ -7,8 +7,8 @@ import { runRecord } from "../record/run.js";
 import type { RunRecord } from "../record/types.js";
 import { verdictsOf } from "../record/verdicts.js";
 import { buildFigure } from "./buildFigure.js";
-import { figureSpecsOf } from "./experimentFigures.js";
-import { summaryRows } from "./summaryTable.js";
+import { figureSpecsOf, figureTitle } from "./experimentFigures.js";
+import { formatTables, summaryRows, summaryTables } from "./summaryTable.js";
 import { compileStrict, figureRows } from "./testing.js";
 
 /**
@@ -34,6 +34,53 @@ beforeAll(() => {
 }, 300_000);
 
 const ids = experiments.map((e) => [e.id, e] as const);
+
+/**
+ * Every text a reader meets in a figure: titles and subtitles (of the figure, its panels, axes and
+ * legends), legend entries and panel names in the data, and the tick labels its expressions write.
+ */
+function figureTexts(spec: unknown): string[] {
+  const out: string[] = [];
+  const visit = (v: unknown, key: string | null): void => {
+    if (typeof v === "string") {
+      if (
+        key !== null &&
+        ["text", "title", "subtitle", "method", "panel", "entry", "labelExpr"].includes(key)
+      )
+        out.push(v);
+      return;
+    }
+    if (Array.isArray(v)) {
+      const textual = key !== null && ["subtitle", "text", "sort", "domain"].includes(key);
+      for (const x of v) visit(x, textual ? "text" : key === "values" ? null : key);
+      return;
+    }
+    if (typeof v === "object" && v !== null) for (const [k, x] of Object.entries(v)) visit(x, k);
+  };
+  visit(spec, null);
+  return out;
+}
+
+/** The x and y channels of every layer of a figure (each must carry a title). */
+function positionChannels(spec: unknown): { channel: string; def: Record<string, unknown> }[] {
+  const out: { channel: string; def: Record<string, unknown> }[] = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (typeof v === "object" && v !== null) {
+      const enc = (v as { encoding?: Record<string, unknown> }).encoding;
+      if (enc)
+        for (const c of ["x", "y"])
+          if (typeof enc[c] === "object" && enc[c] !== null && "field" in (enc[c] as object))
+            out.push({ channel: c, def: enc[c] as Record<string, unknown> });
+      for (const [k, x] of Object.entries(v)) if (k !== "data") visit(x);
+    }
+  };
+  visit(spec);
+  return out;
+}
+
+/** TeX source that must not reach a reader: `_{`, `^{`, `^t`, `R^d`, `Σ_src`, `n_L`, … */
+const TEX = /_\{|\^\{|\^[A-Za-z0-9]|\\[a-z]+|[A-Za-zΣσθ]_[A-Za-z]/;
 
 describe("every experiment at smoke size", () => {
   test.each(ids)("%s: every declared figure compiles and carries its series", (_id, e) => {
@@ -64,6 +111,49 @@ describe("every experiment at smoke size", () => {
       for (const r of drawn) expect(Number.isFinite((r.median ?? r.y) as number)).toBe(true);
     }
   });
+
+  test.each(ids)("%s: figures carry no TeX source, and every axis has a title", (_id, e) => {
+    const rec = records.get(e.id)!;
+    // Parameter names the subtitles print as they are typed (`src_ratio=10`) are not TeX.
+    const names = new Set(Object.keys(rec.params));
+    for (const spec of figureSpecsOf(e)) {
+      const fig = buildFigure(spec, rec, { title: figureTitle(e, spec) });
+      for (const text of figureTexts(fig)) {
+        const words = text.split(/[\s,;·()=]+/).filter((w) => !names.has(w));
+        expect(words.join(" "), `${spec.name}: ${text}`).not.toMatch(TEX);
+      }
+      const channels = positionChannels(fig);
+      expect(channels.length).toBeGreaterThan(0);
+      for (const { channel, def } of channels) {
+        const title = (def.axis as { title?: unknown } | undefined)?.title ?? def.title;
+        expect(typeof title === "string" && title.length > 0, `${spec.name} ${channel}: ${title}`).toBe(true);
+      }
+    }
+  });
+
+  test("no two figures of a report share a title", () => {
+    const titles = experiments.flatMap((e) => figureSpecsOf(e).map((s) => figureTitle(e, s)));
+    const seen = new Set<string>();
+    for (const t of titles) {
+      expect(seen.has(t), t).toBe(false);
+      seen.add(t);
+    }
+  });
+
+  test.each(ids)(
+    "%s: its tables have no doubled word, no '1 seeds', no line over 100 characters",
+    (_id, e) => {
+      const rec = records.get(e.id)!;
+      const text = formatTables(summaryTables(rec, e.tables), { width: 100 });
+      for (const line of text.split("\n")) expect(line.length, line).toBeLessThanOrEqual(100);
+      // A doubled word ("final final w error") in a header or a title.
+      expect(text).not.toMatch(/\b([A-Za-z]{2,}) \1\b/);
+      // A plural after a lone 1 ("1 seeds", "1 grid points").
+      expect(text).not.toMatch(/(^|[^\d.])1 (seeds|grid points|cells|tasks|points)\b/);
+      // One seed here: the statistics name it in the singular.
+      expect(text).not.toMatch(/over 1 seeds/);
+    },
+  );
 
   test.each(ids)("%s: the summary table has no column named after a quantity it does not hold", (_id, e) => {
     const rec = records.get(e.id)!;

@@ -9,6 +9,11 @@ export function figureSpecsOf(exp: Experiment): readonly FigureSpec[] {
   return exp.figures;
 }
 
+/** The title a figure is drawn under: its own, else its experiment's. */
+export function figureTitle(exp: Pick<Experiment, "title">, spec: FigureSpec): string {
+  return spec.title ?? exp.title;
+}
+
 /** The figures of a record, by the specs its experiment declares: file name → Vega-Lite spec. */
 export function experimentFigures(
   exp: Experiment,
@@ -17,7 +22,7 @@ export function experimentFigures(
 ): { name: string; spec: TopLevelSpec; caption: string }[] {
   return figureSpecsOf(exp).map((s) => ({
     name: s.name,
-    spec: buildFigure(s, record, { title: exp.title, ...options }),
+    spec: buildFigure(s, record, { title: figureTitle(exp, s), ...options }),
     caption: figureCaption(s),
   }));
 }

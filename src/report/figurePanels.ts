@@ -38,7 +38,7 @@ export function panelsOf(
     } else if (spec?.by === "label") {
       const v = group.condition[spec.label] ?? null;
       labels = { [spec.label]: v };
-      title = spec.title.replace("{value}", formatLabelValue(v));
+      title = spec.titles?.[String(v)] ?? spec.title.replace("{value}", formatLabelValue(v));
       xTitle = spec.xTitles?.[String(v)];
     }
     const key = labelsKey(labels);
@@ -77,6 +77,8 @@ function axesPanels(
     if (new Set(on.map((g) => g.condition[a.label])).size < 2) continue;
     panels.push({
       title: a.title,
+      // Each panel's x axis is titled by its axis.
+      xTitle: a.title,
       labels: { [a.label]: null },
       members: on.map((group) => ({ group, x: group.condition[a.label] ?? null })),
     });
@@ -86,6 +88,7 @@ function axesPanels(
   return [
     {
       title: first.title,
+      xTitle: first.title,
       labels: {},
       members: groups.map((group) => ({ group, x: group.condition[first.label] ?? null })),
     },

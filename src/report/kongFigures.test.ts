@@ -78,7 +78,9 @@ describe("Kong figures", () => {
       ],
     ]);
     const spec = kongFigure("kong-scaling", s);
-    const theory = rows(spec).filter((r) => r.kind === "theory" && r.panel === "law=heavy-k");
+    const theory = rows(spec).filter(
+      (r) => r.kind === "theory" && r.panel === "examples per heavy task vs k",
+    );
     expect(theory).toHaveLength(2);
     const slope = Math.log((theory[1].y as number) / (theory[0].y as number)) / Math.log(16 / 4);
     expect(slope).toBeCloseTo(0.5, 12);
@@ -86,8 +88,11 @@ describe("Kong figures", () => {
     expect(Math.sqrt((theory[0].y as number) * (theory[1].y as number))).toBeCloseTo(Math.sqrt(20 * 41), 9);
     // One panel per law; the laws sweep different variables (d, k), so each panel has its own x title.
     const panels = (spec as { concat: { title: { text: string } }[] }).concat;
-    expect(panels.map((p) => p.title.text)).toEqual(["law=light-d", "law=heavy-k"]);
-    expect(JSON.stringify(spec)).toContain('"title":"d"');
+    expect(panels.map((p) => p.title.text)).toEqual([
+      "light tasks needed vs d",
+      "examples per heavy task vs k",
+    ]);
+    expect(JSON.stringify(spec)).toContain('"title":"dimension d"');
     expect(() => compile(spec)).not.toThrow();
   });
 

@@ -4,10 +4,11 @@ import { LI_PARAMS } from "../experiments/li/figures.js";
 import type { RunRecord } from "../record/types.js";
 import { aggregateRecord } from "./aggregate.js";
 import { bandText, conditionTitle, paramsText, plural } from "./figureText.js";
+import { logValueAxis } from "./logAxis.js";
 import { assembleFigure } from "./theme.js";
 
 /**
- * Li et al. (AISTATS 2025; SPEC §3), feature learning: the alignment max_r ⟨w_{j,r}, j·x⟩ of the
+ * Li et al. (AISTATS 2025; SPEC §3), feature learning: the alignment maxᵣ ⟨wⱼ,ᵣ, j·x⟩ of the
  * filters with the shared feature u, the task features v_t and the training noise vs iteration
  * (log scale), one panel per kind of training — single-task training learns the noise, multi-task
  * training the shared feature. Median over seeds and band. Values below `ALIGNMENT_FLOOR` are
@@ -29,8 +30,8 @@ const TRAINING = [
 ];
 const FEATURES = [
   { id: "u", title: "shared feature u", color: "#1f77b4" },
-  { id: "v", title: "task features v_t (mean)", color: "#2ca02c" },
-  { id: "noise", title: "training noise ξ_i (mean)", color: "#7f7f7f" },
+  { id: "v", title: "task features vₜ (mean)", color: "#2ca02c" },
+  { id: "noise", title: "training noise ξᵢ (mean)", color: "#7f7f7f" },
 ];
 
 export function liAlignmentFigure(record: RunRecord, options: LiAlignmentFigureOptions = {}): TopLevelSpec {
@@ -61,11 +62,13 @@ export function liAlignmentFigure(record: RunRecord, options: LiAlignmentFigureO
     legend: { labelExpr: `${JSON.stringify(titles)}[datum.label] || datum.label` },
   };
   const x = { field: "x", type: "quantitative", title: "gradient-descent step" };
+  const values = rows.flatMap((r) => [r.lo, r.hi, r.median] as number[]);
+  const axis = values.length > 0 ? logValueAxis(Math.min(...values), Math.max(...values)) : null;
   const y = {
     type: "quantitative",
-    title: "max_r ⟨w_{j,r}, j·x⟩ (mean over classes)",
-    scale: { type: "log" },
-    axis: { format: "~g" },
+    title: "maxᵣ ⟨wⱼ,ᵣ, j·x⟩, mean over j",
+    scale: { type: "log", ...(axis ? { domain: axis.domain, nice: false } : {}) },
+    ...(axis ? { axis: { values: axis.values, labelExpr: axis.labelExpr } } : {}),
   };
   const layers = [
     {

@@ -63,8 +63,11 @@ describe("figures of the Li et al. experiments", () => {
       "K=3, n=3, SNR=0.3",
       "K=3, n=6, SNR=0.6",
     ]);
+    // At K = 1 multi-task training is single-task training: the legend says the curves coincide there.
+    const multi = "multi (= single at K=1, n=6, SNR=0.3)";
+    expect(new Set(rows(spec).map((x) => x.method))).toEqual(new Set(["single", multi]));
     const r = rows(spec).filter(
-      (x) => x.panel === "K=3, n=6, SNR=0.3" && x.method === "multi" && x.set === "test",
+      (x) => x.panel === "K=3, n=6, SNR=0.3" && x.method === multi && x.set === "test",
     );
     expect(r.map((x) => x.x)).toEqual([0, 5, 10]);
     // The median over the three seeds of the recorded mean test error at step 10.
@@ -87,11 +90,11 @@ describe("figures of the Li et al. experiments", () => {
   test("gap figure: final test error against K, n and SNR, each panel through the base point", () => {
     const spec = liGapFigure(sweep);
     expect(compileStrict(spec).messages).toEqual([]);
-    expect((spec as { facet: { sort: string[] } }).facet.sort).toEqual([
-      "number of tasks K",
-      "examples per task n",
-      "shared-feature SNR",
-    ]);
+    // One panel per axis, each with its own x axis titled by it.
+    const panels = (spec as { concat: { title: { text: string } }[] }).concat;
+    const titles = ["number of tasks K", "examples per task n", "shared-feature SNR"];
+    expect(panels.map((p) => p.title.text)).toEqual(titles);
+    for (const t of titles) expect(JSON.stringify(spec)).toContain(`"title":"${t}"`);
     const onK = rows(spec).filter(
       (x) => x.panel === "number of tasks K" && x.kind === "median" && x.method === "single",
     );

@@ -77,7 +77,8 @@ export function overlayRows(o: OverlaySpec, ctx: PanelContext): OverlayResult {
         const f = o.f(at(x));
         push(label, x, f === null ? null : C * f);
       }
-      constants.push(`${ctx.title ? `${ctx.title}: ` : ""}C = ${C.toPrecision(3)}`);
+      const what = o.constant ?? label.split(",")[0];
+      constants.push(`${ctx.title ? `${ctx.title}: ` : ""}C = ${C.toPrecision(3)} (${what})`);
       break;
     }
     case "geometric": {

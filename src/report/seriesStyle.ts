@@ -1,6 +1,7 @@
 import { listMethods } from "../algorithms/methods.js";
 import { listEstimators } from "../algorithms/representation/estimators.js";
 import type { ColourSpec } from "../experiments/figureSpec.js";
+import type { RecordedEntry } from "../record/types.js";
 import { PALETTE, SOLID } from "./theme.js";
 
 /**
@@ -14,6 +15,8 @@ export interface SeriesStyle {
   label: string;
   color: string;
   dash: number[];
+  /** Drawn from the name and colour a record keeps (its plug-in is not loaded). */
+  fromRecord?: boolean;
 }
 
 /** A registry's entries as styles, in their declared order. */
@@ -34,19 +37,41 @@ function registryStyles(spec: ColourSpec): SeriesStyle[] {
       .sort((a, b) => a.order - b.order)
       .map((e) => ({ id: e.id, label: named(e.id, e.name), color: e.color, dash: SOLID }));
   }
-  return (spec.fixed ?? []).map((f) => ({ id: f.id, label: f.id, color: f.color, dash: SOLID }));
+  return (spec.fixed ?? []).map((f) => ({ id: f.id, label: f.name ?? f.id, color: f.color, dash: SOLID }));
 }
 
 /**
  * Styles of the series present (`methods`, first-seen order): the declared ones in their order,
  * then the others in first-seen order with the theme's palette.
  */
-export function seriesStyles(spec: ColourSpec, methods: readonly string[]): SeriesStyle[] {
+export function seriesStyles(
+  spec: ColourSpec,
+  methods: readonly string[],
+  recorded: readonly RecordedEntry[] = [],
+): SeriesStyle[] {
   const declared = registryStyles(spec);
   const known = declared.filter((s) => methods.includes(s.id));
+  // A plug-in's entry that is not registered now: the name and colour its record keeps.
+  const kind = spec.registry === "methods" ? "method" : spec.registry === "estimators" ? "estimator" : null;
+  for (const e of recorded)
+    if (e.kind === kind && methods.includes(e.id) && !known.some((s) => s.id === e.id))
+      known.push({
+        id: e.id,
+        label: spec.names ? e.name : e.id,
+        color: e.color,
+        dash: SOLID,
+        fromRecord: true,
+      });
+  // Fixed entries that match by prefix style each method they match, under its own text.
+  for (const f of spec.fixed ?? []) {
+    if (!f.prefix) continue;
+    for (const m of methods)
+      if (m !== f.id && m.startsWith(f.id) && !known.some((s) => s.id === m))
+        known.push({ id: m, label: m, color: f.color, dash: SOLID });
+  }
   let extra = 0;
   const others = methods
-    .filter((m) => !declared.some((s) => s.id === m))
+    .filter((m) => !known.some((s) => s.id === m) && !declared.some((s) => s.id === m))
     .map((m) => ({ id: m, label: m, color: PALETTE[extra++ % PALETTE.length], dash: SOLID }));
   return [...known, ...others];
 }

@@ -8,9 +8,10 @@ import { type AggregateRow, aggregateRecords, type SlopeRow } from "../sweep/agg
 import { writeFileAtomic } from "../sweep/atomic.js";
 import { type FailureLine, type Manifest, readFailures, readManifest, readRecords } from "../sweep/store.js";
 import { experimentFigures } from "./experimentFigures.js";
+import { plural } from "./figureText.js";
 import { reportFooter } from "./provenance.js";
 import { writeFigure } from "./render.js";
-import { isThresholdColumn, type SummaryRow, summaryRows } from "./summaryTable.js";
+import { type SummaryRow, summaryRows, summaryTables, type Table, tableCells } from "./summaryTable.js";
 import { claimAxisFigures, metricAxisFigures, readableLabels, sortByGrid } from "./sweepFigures.js";
 import { type ExperimentVerdict, verdictSummary, verdictTableHtml } from "./verdicts.js";
 
@@ -25,6 +26,8 @@ export interface PointSection {
   gridPoint: string;
   record: RunRecord;
   rows: SummaryRow[];
+  /** The summary as tables: split where rows share no column, plus the experiment's own. */
+  tables: Table[];
   verdicts: Verdict[];
   images: { src: string; caption: string }[];
 }
@@ -76,12 +79,15 @@ export async function buildStoreSection(dir: string, reportDir: string): Promise
       gridPoint: rec.gridPoint ?? "",
       record: rec,
       rows: summaryRows(rec),
+      tables: summaryTables(rec, exp.tables),
       verdicts: verdictsOf(rec),
       images,
     });
   }
   const axisImages: string[] = [];
-  for (const fig of [...metricAxisFigures(merged, axes), ...claimAxisFigures(merged, axes)]) {
+  // The grid figures colour methods as the experiment's own figures do.
+  const colour = exp.figures.find((f) => f.kind !== "custom" && "colour" in f)?.colour;
+  for (const fig of [...metricAxisFigures(merged, axes, colour), ...claimAxisFigures(merged, axes)]) {
     const out = await writeFigure(fig.spec, join(dir, "figures"), `grid-${fig.name}`);
     axisImages.push(relative(reportDir, out.png));
   }
@@ -106,26 +112,12 @@ export async function buildStoreSection(dir: string, reportDir: string): Promise
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-function cell(v: unknown): string {
-  if (v === null || v === undefined) return "—";
-  if (typeof v === "number") {
-    if (Number.isInteger(v)) return String(v);
-    return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toFixed(4) : v.toExponential(3);
-  }
-  return String(v);
-}
-
+/** An HTML table, each column in one number format (`tableCells`, as the CLI prints it). */
 function table(rows: readonly Record<string, unknown>[]): string {
   if (rows.length === 0) return "";
-  const cols: string[] = [];
-  for (const r of rows) for (const c of Object.keys(r)) if (!cols.includes(c)) cols.push(c);
-  const head = cols.map((c) => `<th>${esc(c)}</th>`).join("");
-  const body = rows
-    .map(
-      (r) =>
-        `<tr>${cols.map((c) => `<td>${esc(cell(r[c] ?? (isThresholdColumn(c) ? "never" : null)))}</td>`).join("")}</tr>`,
-    )
-    .join("");
+  const { columns, cells } = tableCells(rows);
+  const head = columns.map((c) => `<th>${esc(c)}</th>`).join("");
+  const body = cells.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
@@ -170,7 +162,7 @@ function sectionHtml(s: StoreSection, reportDir: string): string {
       return `<div class="point"><h3>${p.gridPoint ? `Grid point ${esc(readableLabels(p.record.grid ?? {}))}` : "Results"}</h3>
 ${p.images.map((im) => `<figure><img src="${esc(im.src)}" alt="${esc(s.title)} ${esc(p.gridPoint)}"><figcaption>${esc(im.caption)}</figcaption></figure>`).join("\n")}
 ${claims}
-<h4>Summary (medians over seeds)</h4>${table(p.rows)}
+<h4>Summary (medians over seeds)</h4>${p.tables.map((t) => (t.title ? `<p class="note">${esc(t.title)}</p>` : "") + table(t.rows)).join("\n")}
 <p class="cmd">Every number above: <code>${esc(p.record.command)}</code> — ${esc(seeds(p.record))}; records in <code>${esc(relative(reportDir, join(s.dir, "records.jsonl")))}</code> (cell ids <code>${esc(p.record.cellId.split(":").slice(0, 3).join(":"))}:…</code>).</p></div>`;
     })
     .join("\n");
@@ -196,7 +188,7 @@ ${claims}
     ? `<p class="note">The last ${s.withoutFigures} of ${s.points.length} grid points have tables but no figures of their own (over ${MAX_FIGURE_POINTS}); the figures against the grid axes show every point.</p>`
     : "";
   return `<section id="${sectionAnchor(s.manifest.experiment)}"><h2>${esc(s.title)}</h2>
-<p class="paper">In the setting of: ${esc(s.paper)}. Experiment <code>${esc(s.manifest.experiment)}</code>: ${s.cells} cells (${s.points.length} grid points, in numeric order); sweep command <code>${esc(s.manifest.command)}</code>.</p>
+<p class="paper">In the setting of: ${esc(s.paper)}. Experiment <code>${esc(s.manifest.experiment)}</code>: ${plural(s.cells, "cell")} (${plural(s.points.length, "grid point")}, in numeric order); sweep command <code>${esc(s.manifest.command)}</code>.</p>
 ${axis}${missing}${pts}${slopes}${failures}</section>`;
 }
 

@@ -1,12 +1,15 @@
 import type { TopLevelSpec } from "vega-lite";
 import { acceptanceRegion } from "../experiments/claims.js";
+import type { ColourSpec } from "../experiments/figureSpec.js";
 import { canonicalJson } from "../experiments/keys.js";
 import { getExperiment } from "../experiments/registry.js";
 import type { Labels } from "../experiments/types.js";
-import type { RunRecord } from "../record/types.js";
+import type { RecordedEntry, RunRecord } from "../record/types.js";
 import { verdictsOf } from "../record/verdicts.js";
+import { conditionTitle } from "./figureText.js";
+import { seriesStyles } from "./seriesStyle.js";
 import { metricColumn } from "./summaryTable.js";
-import { FIGURE_CONFIG, OPAQUE_SYMBOLS, OVERLAY_COLOR, PALETTE } from "./theme.js";
+import { FIGURE_CONFIG, OPAQUE_SYMBOLS, OVERLAY_COLOR, SERIES_DASHES, SYMBOLS } from "./theme.js";
 
 /**
  * Figures of a sweep as a whole (what a sweep is for): each summary metric of the curves (median
@@ -62,26 +65,53 @@ export function numericAxes(records: readonly RunRecord[], axes: readonly string
 interface Row {
   x: number;
   series: string;
+  /** The curve's method id (colour) and its other labels (dash). */
+  method: string;
+  rest: string;
   panel: string;
   median: number;
   lo: number;
   hi: number;
 }
 
-function axisSpec(title: string, rows: readonly Row[], yTitle: string, subtitle: string[]): TopLevelSpec {
+function axisSpec(
+  axis: string,
+  rows: Row[],
+  yTitle: string,
+  subtitle: string[],
+  colour: ColourSpec,
+  recorded: readonly RecordedEntry[],
+): TopLevelSpec {
+  const title = SYMBOLS[axis] ?? axis;
   const positive = rows.every((r) => r.lo > 0);
   const ys = rows.map((r) => r.median);
   const logY = positive && ys.length > 0 && Math.max(...ys) / Math.min(...ys) > 50;
   const xs = rows.map((r) => r.x);
   const logX = xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) > 20;
-  const series = [...new Set(rows.map((r) => r.series))];
+  // One colour per method, from the registry entry the experiment's figures use (as in its
+  // other figures); the curve's other labels are told apart by dashes.
+  const styles = seriesStyles(colour, [...new Set(rows.map((r) => r.method))], recorded);
+  const labelOf = new Map(styles.map((s) => [s.id, s.label]));
+  for (const r of rows) r.method = labelOf.get(r.method) ?? r.method;
   const color = {
-    field: "series",
+    field: "method",
     type: "nominal" as const,
-    title: "curve",
+    title: colour.title,
     legend: OPAQUE_SYMBOLS,
-    scale: { domain: series, range: series.map((_, i) => PALETTE[i % PALETTE.length]) },
+    scale: { domain: styles.map((s) => s.label), range: styles.map((s) => s.color) },
   };
+  const rests = [...new Set(rows.map((r) => r.rest))];
+  const dash =
+    rests.length > 1
+      ? {
+          strokeDash: {
+            field: "rest",
+            type: "nominal" as const,
+            title: "condition",
+            scale: { domain: rests, range: rests.map((_, i) => SERIES_DASHES[i % SERIES_DASHES.length]) },
+          },
+        }
+      : {};
   const x = {
     field: "x",
     type: "quantitative" as const,
@@ -98,9 +128,12 @@ function axisSpec(title: string, rows: readonly Row[], yTitle: string, subtitle:
     layer: [
       {
         mark: { type: "area", opacity: 0.18 },
-        encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color },
+        encoding: { x, y: { ...y, field: "lo" }, y2: { field: "hi" }, color, detail: { field: "series" } },
       },
-      { mark: { type: "line", point: true }, encoding: { x, y: { ...y, field: "median" }, color } },
+      {
+        mark: { type: "line", point: true },
+        encoding: { x, y: { ...y, field: "median" }, color, ...dash, detail: { field: "series" } },
+      },
     ],
   };
   const spec: Record<string, unknown> = {
@@ -118,7 +151,11 @@ function axisSpec(title: string, rows: readonly Row[], yTitle: string, subtitle:
 }
 
 /** Each summary metric against each numeric grid axis, medians and 10–90 % bands over seeds. */
-export function metricAxisFigures(records: readonly RunRecord[], axes: readonly string[]): SweepFigure[] {
+export function metricAxisFigures(
+  records: readonly RunRecord[],
+  axes: readonly string[],
+  colour: ColourSpec = { title: "method" },
+): SweepFigure[] {
   const out: SweepFigure[] = [];
   const metrics = new Map<string, string>(); // "yName|metric" → title
   for (const r of records)
@@ -130,7 +167,10 @@ export function metricAxisFigures(records: readonly RunRecord[], axes: readonly 
     const others = axes.filter((a) => a !== axis);
     for (const [key, title] of metrics) {
       const [yName, metric] = key.split("|");
-      const groups = new Map<string, { x: number; series: string; panel: string; values: number[] }>();
+      const groups = new Map<
+        string,
+        { x: number; series: string; method: string; rest: string; panel: string; values: number[] }
+      >();
       for (const r of records) {
         const panel = readableLabels(Object.fromEntries(others.map((a) => [a, r.grid?.[a]])));
         for (const s of r.result.seeds)
@@ -138,10 +178,19 @@ export function metricAxisFigures(records: readonly RunRecord[], axes: readonly 
             if (c.yName !== yName) continue;
             const v = c.metrics[metric];
             if (typeof v !== "number" || !Number.isFinite(v)) continue;
+            const { method, quantity: _, ...others } = c.labels as Labels;
+            const rest = conditionTitle(others);
             const series = readableLabels(c.labels as Labels);
             const x = r.grid?.[axis] as number;
             const id = JSON.stringify([x, series, panel]);
-            const g = groups.get(id) ?? { x, series, panel, values: [] };
+            const g = groups.get(id) ?? {
+              x,
+              series,
+              method: String(method ?? "(none)"),
+              rest,
+              panel,
+              values: [],
+            };
             g.values.push(v);
             groups.set(id, g);
           }
@@ -151,6 +200,8 @@ export function metricAxisFigures(records: readonly RunRecord[], axes: readonly 
         return {
           x: g.x,
           series: g.series,
+          method: g.method,
+          rest: g.rest,
           panel: g.panel,
           median: quantile(v, 0.5),
           lo: quantile(v, 0.1),
@@ -161,9 +212,16 @@ export function metricAxisFigures(records: readonly RunRecord[], axes: readonly 
       const seeds = Math.max(...records.map((r) => r.seedIndices.length));
       out.push({
         name: `${metric}-${yName}-vs-${axis}`.replace(/[^A-Za-z0-9_.=-]+/g, "_"),
-        spec: axisSpec(axis, rows, title, [
-          `median and 10–90 % band over ${seeds} seeds per grid point${others.length ? "; one panel per value of the other grid axes" : ""}`,
-        ]),
+        spec: axisSpec(
+          axis,
+          rows,
+          title,
+          [
+            `median and 10–90 % band over ${seeds === 1 ? "1 seed" : `${seeds} seeds`} per grid point${others.length ? "; one panel per value of the other grid axes" : ""}`,
+          ],
+          colour,
+          records.flatMap((r) => (r.plugins ?? []).flatMap((p) => p.entries ?? [])),
+        ),
       });
     }
   }

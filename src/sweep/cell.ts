@@ -33,6 +33,16 @@ const cellShape = z.strictObject({
         id: z.string().min(1),
         file: z.string().min(1),
         sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        entries: z
+          .array(
+            z.strictObject({
+              kind: z.string().min(1),
+              id: z.string().min(1),
+              name: z.string(),
+              color: z.string(),
+            }),
+          )
+          .optional(),
       }),
     )
     .optional(),

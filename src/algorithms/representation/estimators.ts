@@ -118,19 +118,19 @@ export const estimators = new Registry<RepresentationEstimator>("estimator");
 for (const e of [
   estimator(
     "mom",
-    { name: "MoM", color: "#ff7f0e", family: "tripuraneni" },
+    { name: "MoM", color: "#bcbd22", family: "tripuraneni" },
     "method of moments: top-k eigenvectors of (1/N) Σ y² x xᵀ (Tripuraneni et al. 2021)",
     (d, k, o) => momEstimate(d, k, o),
   ),
   estimator(
     "altmin",
-    { name: "AltMin", color: "#1f77b4", family: "du" },
+    { name: "AltMin", color: "#9467bd", family: "du" },
     "alternating exact least squares for heads and B, from MoM (Du et al.'s ERM; Thekumparampil et al.)",
     altMinEstimate,
   ),
   estimator(
     "altmin-gd",
-    { name: "AltMinGD", color: "#17becf", family: "thekumparampil" },
+    { name: "AltMinGD", color: "#e377c2", family: "thekumparampil" },
     "least-squares heads, one gradient step on B, QR; from MoM (Thekumparampil et al. 2021)",
     altMinGdEstimate,
   ),
@@ -142,13 +142,13 @@ for (const e of [
   ),
   estimator(
     "anil",
-    { name: "ANIL", color: "#d62728", family: "collins" },
+    { name: "ANIL", color: "#1f77b4", family: "collins" },
     "ANIL with exact meta-gradients for epochs over the source tasks (Collins et al. 2022)",
     (d, k, o, c) => anilEstimate(d, k, o, c, false),
   ),
   estimator(
     "fo-anil",
-    { name: "FO-ANIL", color: "#e377c2", family: "collins" },
+    { name: "FO-ANIL", color: "#17becf", family: "collins" },
     "first-order ANIL for epochs over the source tasks (Collins et al. 2022)",
     (d, k, o, c) => anilEstimate(d, k, o, c, true),
   ),
@@ -161,8 +161,8 @@ for (const e of [
   ),
   estimator(
     "ols",
-    { name: "OLS in R^d (no representation)", color: "#7f7f7f", family: "baseline" },
-    "no representation: the target head is least squares in R^d",
+    { name: "OLS in ℝᵈ (no representation)", color: "#7f7f7f", family: "baseline" },
+    "no representation: the target head is least squares in ℝᵈ",
     (d) => olsEstimate(d),
     { learns: false },
   ),

@@ -39,11 +39,12 @@ export const validationFigure: SeriesFigureSpec = {
 /** Collins part: dist per iteration for each µ, without and with the penalty at the chosen λ. */
 export const penaltyTraceFigure: SeriesFigureSpec = {
   name: "anil-dist",
+  title: "ANIL's distance to B* per iteration, with and without the head penalty",
   select: { yName: "dist", xName: "iteration" },
   x: { title: "iteration" },
-  y: { title: "dist = sin θ_max (unsquared)", log: true, floor: "clamp" },
+  y: { title: "dist = sin θₘₐₓ (unsquared)", log: true, floor: "clamp", max: 1 },
   panel: { by: "condition", except: ["penalty", "quantity", "part"] },
-  colour: { title: "method", registry: "methods" },
+  colour: { title: "method", registry: "methods", names: true },
   dash: PENALTY_DASH,
   divergence: true,
   subtitle: {
@@ -55,11 +56,12 @@ export const penaltyTraceFigure: SeriesFigureSpec = {
 /** Collins part: κ(W′) of the batch's adapted heads per iteration (MetaMTReg's diagnostic). */
 export const penaltyDiagnosticsFigure: SeriesFigureSpec = {
   name: "anil-head-condition",
+  title: "The penalty's target: κ(W′) of ANIL's adapted heads per iteration",
   select: { yName: "κ(W′)" },
   x: { title: "iteration" },
   y: { title: "κ(W′) of the adapted heads of the batch", log: true, floor: "clamp" },
   panel: { by: "condition", except: ["penalty", "quantity", "part"] },
-  colour: { title: "method", registry: "methods" },
+  colour: { title: "method", registry: "methods", names: true },
   dash: PENALTY_DASH,
   subtitle: { params: [...BOUNIOT_PARAMS, "n"], note: `κ(W′) per iteration; ${ON}` },
 };

@@ -37,7 +37,7 @@ const schema = z
  */
 export const collinsDiversity: Experiment<typeof schema> = {
   id: "collins-diversity",
-  title: "Task diversity sets the rate: dist contracts like (1 − αβµ²)^t",
+  title: "Task diversity sets the rate: dist contracts like (1 − αβµ²)ᵗ",
   family: "collins",
   lookFor:
     "Each method's fitted per-iteration contraction rate against µ, beside the 1 − αβµ² line: the less diverse the heads (smaller µ), the slower dist contracts, as Collins et al.'s rate says. Points above the line would contradict the rate.",

@@ -8,14 +8,14 @@ import { type FigureSpec, paramNumber, type SeriesFigureSpec } from "../figureSp
  */
 
 /** Axis title for the principal-angle distance (SPEC §1.1): always say it is not squared. */
-export const DIST_AXIS_TITLE = "dist = sin θ_max (unsquared)";
+export const DIST_AXIS_TITLE = "dist = sin θₘₐₓ (unsquared)";
 export const THEORY_TRACE_LABEL = "theory rate 1 − αβµ² per iteration";
 export const THEORY_RATE_LABEL = "theory 1 − αβµ²";
 /** Where the rate line meets the measured curve: well inside the asymptotic regime. */
 export const THEORY_ANCHOR = 1e-3;
 
 const PARAMS = ["d", "k", "n", "alpha", "beta"] as const;
-const COLOUR = { title: "method", registry: "methods" } as const;
+const COLOUR = { title: "method", registry: "methods", names: true } as const;
 
 /**
  * dist vs iteration on a log axis, with the rate line `1 − αβµ²` (SPEC §1.2 [derived], population
@@ -27,7 +27,7 @@ export const traceFigure: SeriesFigureSpec = {
   name: "dist",
   select: { yName: "dist" },
   x: { title: "iteration" },
-  y: { title: DIST_AXIS_TITLE, log: true, floor: "clamp" },
+  y: { title: DIST_AXIS_TITLE, log: true, floor: "clamp", max: 1 },
   panel: { by: "condition" },
   colour: COLOUR,
   divergence: true,
@@ -43,7 +43,7 @@ export const traceFigure: SeriesFigureSpec = {
 };
 
 /**
- * The fitted linear rate dist_{t+1}/dist_t against µ (each seed faint, the median solid, methods
+ * The fitted linear rate distₜ₊₁/distₜ against µ (each seed faint, the median solid, methods
  * shifted sideways), with 1 − αβµ² drawn over a fine µ grid. Curves with other condition labels
  * besides µ get one panel per such condition.
  */
@@ -52,7 +52,7 @@ export const rateFigure: SeriesFigureSpec = {
   select: { yName: "dist" },
   stat: { kind: "metric", metric: "rate", what: "fitted rate", x: "mu", shift: true },
   x: { title: "µ (task diversity)" },
-  y: { title: "fitted rate dist_{t+1} / dist_t" },
+  y: { title: "fitted rate distₜ₊₁ / distₜ per iteration" },
   panel: { by: "condition", except: ["mu"] },
   colour: COLOUR,
   overlays: [
@@ -77,7 +77,13 @@ export const collinsFigures: Record<string, readonly FigureSpec[]> = {
         "Collins et al. (ICML 2022), Figure 1: dist per iteration of the four meta-methods and average-loss GD",
     },
   ],
-  "collins-diversity": [rateFigure, traceFigure],
+  "collins-diversity": [
+    rateFigure,
+    {
+      ...traceFigure,
+      title: "dist per iteration at each µ: less diverse tasks (smaller µ) contract more slowly",
+    },
+  ],
   "collins-finite-samples": [traceFigure],
   "collins-head-init": [traceFigure],
 };

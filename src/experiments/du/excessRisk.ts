@@ -46,7 +46,7 @@ export type DuExcessRiskParams = z.output<typeof schema>;
  */
 export const duExcessRisk: Experiment<typeof schema> = {
   id: "du-excess-risk",
-  title: "Few-shot excess risk falls like dk/(n1T) + k/n2 with a learned representation",
+  title: "Few-shot excess risk falls like dk/(n₁T) + k/n₂ with a learned representation",
   family: "du",
   lookFor:
     "The excess risk of every learned representation falls with T and n1 along the fitted C·(dk/(n1T) + k/n2) until the k/n2 term, set by the target sample size n2, dominates; the oracle (B*) has only the k/n2 part and least squares without a representation (OLS) stays far above. Where dk/(n1T) dominates, the fitted log-log slopes are close to −1.",

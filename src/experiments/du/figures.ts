@@ -25,7 +25,8 @@ const SWEEP_PANELS = {
   by: "label",
   label: "sweep",
   title: "vs {value}",
-  xTitles: { T: "source tasks T", n1: "rows per source task n1", n2: "rows per target task n2" },
+  titles: { T: "vs T", n1: "vs n₁", n2: "vs n₂" },
+  xTitles: { T: "source tasks T", n1: "rows per source task n₁", n2: "rows per target task n₂" },
 } as const;
 
 /** The setting at one point of a sweep: the params, with the panel's swept variable set to x. */
@@ -67,14 +68,15 @@ export const excessRiskFigure: SeriesFigureSpec = {
   overlays: [
     {
       kind: "fitted",
-      label: "C·(dk/(n1T) + k/n2), C fitted to {method}",
+      label: "C·(dk/(n₁T) + k/n₂), C fitted to {method}",
+      constant: "bound dk/(n₁T) + k/n₂",
       f: (at) => duBound(setting(at)),
       fitTo: FIT_TO,
     },
-    { kind: "line", label: "oracle level σ²k/(n2−k−1)", f: oracle },
+    { kind: "line", label: "oracle level σ²k/(n₂−k−1)", f: oracle },
     {
       kind: "line",
-      label: "OLS level σ²d/(n2−d−1)",
+      label: "OLS level σ²d/(n₂−d−1)",
       f: (at) => {
         const s = setting(at);
         return olsLevel(paramNumber(at.params, "sigma"), s.d, s.n2);
@@ -91,16 +93,18 @@ export const excessRiskFigure: SeriesFigureSpec = {
  */
 export const excessOverOracleFigure: SeriesFigureSpec = {
   name: "excess-over-oracle",
+  title: "The representation term: the excess over the oracle falls like dk/(n₁T)",
   select: { yName: "excess over oracle", exceptMethods: ["ols"] },
   stat: { kind: "band", points: true },
   x: { log: true },
-  y: { title: "excess over the oracle", log: true, floor: "drop" },
+  y: { title: "ER − ER(oracle)", log: true, floor: "drop" },
   panel: SWEEP_PANELS,
   colour: ESTIMATOR_COLOUR,
   overlays: [
     {
       kind: "fitted",
-      label: "C·dk/(n1T), C fitted to {method}",
+      label: "C·dk/(n₁T), C fitted to {method}",
+      constant: "representation term dk/(n₁T)",
       f: (at) => {
         const s = setting(at);
         return duRepresentationTerm(s.d, s.k, s.n1, s.T);
@@ -123,7 +127,7 @@ export const diversityFigure: SeriesFigureSpec = {
   x: { title: "condition number κ(W*) of the source heads", log: true },
   y: { title: ER_TITLE, log: true, floor: "drop" },
   colour: ESTIMATOR_COLOUR,
-  overlays: [{ kind: "line", label: "oracle level σ²k/(n2−k−1)", f: oracle }],
+  overlays: [{ kind: "line", label: "oracle level σ²k/(n₂−k−1)", f: oracle }],
   slopes: true,
   subtitle: { params: ["d", "k", "T", "n1", "n2"] },
 };
@@ -137,8 +141,8 @@ export const sinThetaFigure: SeriesFigureSpec = {
   select: { yName: "sin θ" },
   stat: { kind: "band", points: true },
   x: { title: "source tasks T", log: true },
-  y: { title: "sin θ(B̂, B*) (unsquared)", log: true, floor: "drop" },
-  panel: { by: "label", label: "n1", title: "n1 = {value}" },
+  y: { title: "sin θ(B̂, B*) (unsquared)", log: true, floor: "drop", max: 1 },
+  panel: { by: "label", label: "n1", title: "n₁ = {value}" },
   colour: ESTIMATOR_COLOUR,
   overlays: [
     {
@@ -181,19 +185,21 @@ export const covarianceFigure: SeriesFigureSpec = {
   name: "excess-vs-c",
   select: { yName: "excess over oracle", exceptMethods: ["ols"] },
   stat: { kind: "band", points: true },
-  x: { title: "covariance dominance c (largest c with c·Σ_tgt ⪯ Σ_src)", log: true },
-  y: { title: "excess over the oracle", log: true, floor: "drop" },
+  x: { title: "covariance dominance c (largest c with c·Σₜ ⪯ Σₛ)", log: true },
+  y: { title: "ER − ER(oracle)", log: true, floor: "drop" },
   colour: ESTIMATOR_COLOUR,
   overlays: [
     {
       kind: "fitted",
-      label: "C·dk/(c·n1T) (Du et al., c-corrected), C fitted to {method}",
+      label: "C·dk/(c·n₁T) (Du et al., c-corrected), C fitted to {method}",
+      constant: "c-corrected term",
       f: (at) => covarianceFactorAt(at)?.term ?? null,
       fitTo: FIT_TO,
     },
     {
       kind: "fitted",
-      label: "C·dk/(c̄·n1T), c̄ = d/tr(Σ_src⁻¹Σ_tgt), C fitted to {method}",
+      label: "C·dk/(c̄·n₁T), c̄ = d/tr(Σₛ⁻¹Σₜ), C fitted to {method}",
+      constant: "average-factor term",
       f: (at) => covarianceFactorAt(at)?.averageTerm ?? null,
       fitTo: FIT_TO,
     },
@@ -201,7 +207,7 @@ export const covarianceFigure: SeriesFigureSpec = {
   slopes: true,
   subtitle: {
     params: ["d", "k", "T", "n1", "n2", "sigma", "src_ratio"],
-    note: "ER − ER(oracle) on the same target tasks; the same source tasks at every c",
+    note: "ER − ER(oracle) on the same target tasks; the same source tasks at every c; Σₛ, Σₜ: source and target input covariances",
   },
 };
 

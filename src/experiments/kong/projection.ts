@@ -142,6 +142,16 @@ export const kongProjection: Experiment<typeof schema> = {
   description: "scatter of the heavy tasks' Ûᵀβ̂ in a plane of col(Û), by component and cluster",
   figures: kongFigures["kong-projection"],
   claims: kongProjectionClaims,
+  tables: [
+    {
+      kind: "confusion",
+      quantity: TASK_POINTS,
+      rows: { label: "component", name: "component" },
+      columns: { label: "assigned", name: "cluster" },
+      title:
+        "heavy tasks by true component (rows) and assigned cluster (columns; cluster ℓ is the one matched to component ℓ)",
+    },
+  ],
   params: schema,
   sizes: {
     smoke: { n1: 4096 },

@@ -82,7 +82,20 @@ const alignment: FigureSpec = { kind: "custom", name: "alignment", builder: "li-
 
 /** The figures of each Li et al. experiment, by experiment id. */
 export const liFigures: Record<string, readonly FigureSpec[]> = {
-  "li-multitask-cnn": [gapFigure, errorFigure],
-  "li-dynamics": [alignment, errorFigure],
-  "li-cifar10c": [errorFigure, tasksFigure],
+  "li-multitask-cnn": [
+    gapFigure,
+    {
+      ...errorFigure,
+      title:
+        "Error per step at each K, n and SNR: single-task training fits its data, multi-task training generalises",
+    },
+  ],
+  "li-dynamics": [
+    alignment,
+    { ...errorFigure, title: "Test and training error of the runs whose alignment is shown" },
+  ],
+  "li-cifar10c": [
+    errorFigure,
+    { ...tasksFigure, title: "Final test error per corruption, single- vs multi-task training" },
+  ],
 };

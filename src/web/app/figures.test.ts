@@ -3,7 +3,7 @@ import { THEORY_ANCHOR, THEORY_TRACE_LABEL } from "../../experiments/collins/fig
 import { getExperiment } from "../../experiments/registry.js";
 import { resolveParams } from "../../experiments/resolve.js";
 import { buildFigure } from "../../report/buildFigure.js";
-import { figureSpecsOf } from "../../report/experimentFigures.js";
+import { figureSpecsOf, figureTitle } from "../../report/experimentFigures.js";
 import { testCurve, testRecord } from "../../report/testing.js";
 import { type PageFigure, pageFigures } from "./figures.js";
 
@@ -28,7 +28,9 @@ describe("the page's figures", () => {
     const live = testRecord(exp.id, [seed(5)], params);
     const figs = pageFigures(exp, null, live);
     expect(figs.map((f) => f.name)).toEqual(["dist"]);
-    expect((figs[0].spec as { title: { text: string } }).title.text).toBe(exp.title);
+    // The trace's own title, as the report draws it.
+    const trace = exp.figures.find((f) => f.name === "dist")!;
+    expect((figs[0].spec as { title: { text: string } }).title.text).toBe(figureTitle(exp, trace));
   });
 
   test("a finished record draws every declared figure, the trace first; a failing one says why", () => {

@@ -3,7 +3,7 @@ import type { FigureSpec } from "../../experiments/figureSpec.js";
 import type { Experiment } from "../../experiments/types.js";
 import type { RunRecord } from "../../record/types.js";
 import { buildFigure } from "../../report/buildFigure.js";
-import { figureSpecsOf } from "../../report/experimentFigures.js";
+import { figureSpecsOf, figureTitle } from "../../report/experimentFigures.js";
 
 export interface PageFigure {
   name: string;
@@ -89,7 +89,7 @@ export function pageFigures(
     if (!current || current.result.seeds.length === 0) continue;
     const fig = safely(spec.name, () =>
       buildFigure(spec, current, {
-        title: exp.title,
+        title: figureTitle(exp, spec),
         // One big panel for the playground's main view; facets keep the CLI's size.
         ...(current.result.seeds[0]?.curves.some((c) => Object.keys(c.labels).length > 1)
           ? {}
@@ -106,7 +106,7 @@ export function pageFigures(
   if (finished && finished.result.seeds.length > 0) {
     for (const spec of specs) {
       if (isLive(spec)) continue;
-      out.push(safely(spec.name, () => buildFigure(spec, finished, { title: exp.title })));
+      out.push(safely(spec.name, () => buildFigure(spec, finished, { title: figureTitle(exp, spec) })));
     }
   }
   return out;

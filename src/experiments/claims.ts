@@ -3,6 +3,7 @@ import { fitLogLogLine } from "../metrics/loglogSlope.js";
 import { finiteMedian } from "../metrics/median.js";
 import { pairsToSettle, signTestP } from "../metrics/signTest.js";
 import { foldInString, key } from "../rng/key.js";
+import { powerOfTen } from "./notation.js";
 import type { Curve, LabelValue, RunResult, SizeName } from "./types.js";
 
 /**
@@ -143,25 +144,11 @@ export function curveOf(seed: RunResult, sel: CurveSelector): Curve | null {
   return seed.curves.find((c) => matches(c, sel)) ?? null;
 }
 
-const SUPERSCRIPT: Record<string, string> = {
-  "-": "⁻",
-  "0": "⁰",
-  "1": "¹",
-  "2": "²",
-  "3": "³",
-  "4": "⁴",
-  "5": "⁵",
-  "6": "⁶",
-  "7": "⁷",
-  "8": "⁸",
-  "9": "⁹",
-};
-
 /** A threshold as a reader writes it: 10⁻⁶ for a power of ten, else 3 significant digits. */
 export function thresholdText(v: number): string {
   const [mantissa, exponent] = v.toExponential().split("e");
   const e = Number(exponent);
-  if (mantissa === "1" && Math.abs(e) >= 3) return `10${String(e).replace(/./g, (c) => SUPERSCRIPT[c] ?? c)}`;
+  if (mantissa === "1" && Math.abs(e) >= 3) return powerOfTen(e);
   return String(Number(v.toPrecision(3)));
 }
 

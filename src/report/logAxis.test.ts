@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { ladderCeil, ladderFloor, logPositionAxis, logValueAxis, powerOfTen, tickLabels } from "./logAxis.js";
+import { powerOfTen } from "../experiments/notation.js";
+import { ladderCeil, ladderFloor, logPositionAxis, logValueAxis, tickLabels } from "./logAxis.js";
 
 describe("log axes", () => {
   test("labels are in one format per axis: plain decimals, or powers of ten written 10⁻⁶", () => {

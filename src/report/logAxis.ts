@@ -1,3 +1,5 @@
+import { powerOfTen } from "../experiments/notation.js";
+
 const log10 = Math.log10;
 
 /**
@@ -6,25 +8,6 @@ const log10 = Math.log10;
  * ticks where the data start and end, so no axis mixes `0.01` with `1e-8` or writes `10000000`.
  * Vega draws the ticks given and labels them through a `labelExpr` over their exact values.
  */
-
-const SUPERSCRIPT: Readonly<Record<string, string>> = {
-  "0": "⁰",
-  "1": "¹",
-  "2": "²",
-  "3": "³",
-  "4": "⁴",
-  "5": "⁵",
-  "6": "⁶",
-  "7": "⁷",
-  "8": "⁸",
-  "9": "⁹",
-  "-": "⁻",
-};
-
-/** `10⁻⁶` for an integer power. */
-export function powerOfTen(p: number): string {
-  return `10${[...String(p)].map((c) => SUPERSCRIPT[c] ?? c).join("")}`;
-}
 
 /** Decimal exponent and mantissa of v > 0, the mantissa rounded to 3 significant digits. */
 function split(v: number): { mantissa: number; exponent: number } {

@@ -17,6 +17,7 @@ const ON = "λ validated per seed";
 /** Both parts: validation excess at every grid point (λ1, λ2), each seed's chosen λ marked. */
 export const validationFigure: SeriesFigureSpec = {
   name: "validation-lambda",
+  title: "Choosing λ on validation tasks: validation excess over the (λ1, λ2) grid",
   select: { yName: "validation excess over the oracle" },
   stat: { kind: "metric", metric: "λ=(*)", what: "grid point (λ1, λ2)" },
   x: { title: "(λ1, λ2)" },
@@ -73,9 +74,10 @@ const PAIRED_NOTE = "below 1 it helped";
 /** Collins part: ANIL's final dist, penalised / plain per seed, vs µ. */
 export const pairedDistFigure: SeriesFigureSpec = {
   name: "anil-paired-dist",
+  title: "ANIL's final distance to B*, with the penalty over without, per seed",
   select: { yName: "penalised / plain", xName: "µ" },
   stat: { kind: "metric", metric: "dist", what: "final dist, penalised / plain", x: "mu", line: true },
-  x: { title: "head diversity µ (λ_min of the head covariance is µ²)", log: true },
+  x: { title: "head diversity µ (the head covariance's smallest eigenvalue is µ²)", log: true },
   // Linear: the ratios sit near 1, where a log axis's decades flatten them.
   y: { title: "final dist(B, B*): with / without" },
   colour: { title: "method", registry: "methods" },
@@ -89,9 +91,10 @@ export const pairedDistFigure: SeriesFigureSpec = {
 /** Collins part: ANIL's few-shot excess on test tasks, penalised / plain per seed, vs µ. */
 export const pairedCollinsExcessFigure: SeriesFigureSpec = {
   name: "anil-paired-excess",
+  title: "ANIL's few-shot excess on new tasks, with the penalty over without, per seed",
   select: { yName: "penalised / plain", xName: "µ" },
   stat: { kind: "metric", metric: "excess", what: "test excess, penalised / plain", x: "mu", line: true },
-  x: { title: "head diversity µ (λ_min of the head covariance is µ²)", log: true },
+  x: { title: "head diversity µ (the head covariance's smallest eigenvalue is µ²)", log: true },
   y: { title: "few-shot excess over the oracle: with / without" },
   colour: { title: "method", registry: "methods" },
   overlays: [NO_EFFECT],
@@ -104,6 +107,7 @@ export const pairedCollinsExcessFigure: SeriesFigureSpec = {
 /** Du part: few-shot excess over the oracle, penalised / plain per seed, vs κ(W*). */
 export const pairedExcessFigure: SeriesFigureSpec = {
   name: "erm-paired-excess",
+  title: "Burer–Monteiro's few-shot excess over the oracle, with the penalty over without, per seed",
   select: { yName: "penalised / plain", xName: "κ(W*)" },
   stat: { kind: "metric", metric: "excess", what: "test excess, penalised / plain", x: "kappa", line: true },
   x: { title: "condition number κ(W*) of the source heads", log: true },
@@ -120,6 +124,7 @@ export const pairedExcessFigure: SeriesFigureSpec = {
 /** Du part: κ of the learned heads (Burer–Monteiro's V), penalised / plain per seed, vs κ(W*). */
 export const pairedHeadsFigure: SeriesFigureSpec = {
   name: "erm-head-condition",
+  title: "κ of Burer–Monteiro's learned heads, with the penalty over without, per seed",
   select: { yName: "penalised / plain", xName: "κ(W*)" },
   stat: {
     kind: "metric",

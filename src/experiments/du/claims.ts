@@ -174,6 +174,16 @@ export const duDiversityClaims: readonly Claim[] = [
   },
 ];
 
+/** AltMin's excess over the oracle at the largest or smallest dominance factor c of the run. */
+function altminExcessAtC(which: "largest" | "smallest", describe: string): Measure {
+  return customMeasure(describe, (seed) => {
+    const c = seed.curves.find((x) => x.yName === "excess over oracle" && x.labels.method === "altmin");
+    if (!c || c.x.length === 0) return null;
+    const at = which === "largest" ? Math.max(...c.x) : Math.min(...c.x);
+    return c.y[c.x.indexOf(at)];
+  });
+}
+
 export const duCovarianceClaims: readonly Claim[] = [
   {
     id: "shift-costs",
@@ -182,18 +192,8 @@ export const duCovarianceClaims: readonly Claim[] = [
     source: DU_SHIFT,
     test: {
       kind: "paired order",
-      below: customMeasure("AltMin's excess over the oracle at c = 1 (no shift)", (seed) => {
-        const c = seed.curves.find((x) => x.yName === "excess over oracle" && x.labels.method === "altmin");
-        if (!c || c.x.length === 0) return null;
-        const i = c.x.indexOf(Math.max(...c.x));
-        return c.y[i];
-      }),
-      above: customMeasure("AltMin's excess over the oracle at the smallest c", (seed) => {
-        const c = seed.curves.find((x) => x.yName === "excess over oracle" && x.labels.method === "altmin");
-        if (!c || c.x.length === 0) return null;
-        const i = c.x.indexOf(Math.min(...c.x));
-        return c.y[i];
-      }),
+      below: altminExcessAtC("largest", "AltMin's excess over the oracle at c = 1 (no shift)"),
+      above: altminExcessAtC("smallest", "AltMin's excess over the oracle at the smallest c"),
     },
   },
   {

@@ -25,6 +25,7 @@ const mseSteps: SeriesFigureSpec = {
 /** The meta-training loss (the mean outer loss of each batch) along training. */
 const metaLoss: SeriesFigureSpec = {
   name: "meta-loss",
+  title: "Meta-training: the outer loss after the inner steps, per outer iteration",
   select: { yName: "meta-loss" },
   x: { title: "outer iteration" },
   y: { title: "meta-training loss (outer MSE after the inner steps)", log: true, floor: "drop" },
@@ -39,7 +40,7 @@ const distTrace: SeriesFigureSpec = {
   name: "dist",
   select: { yName: "dist" },
   x: { title: "iteration" },
-  y: { title: "dist(col W₁, col B*) = sin θ_max (unsquared)", log: true, floor: "clamp" },
+  y: { title: "dist(col W₁, col B*) = sin θₘₐₓ (unsquared)", log: true, floor: "clamp" },
   panel: { by: "condition" },
   colour: COLOUR,
   divergence: true,
@@ -49,17 +50,19 @@ const distTrace: SeriesFigureSpec = {
 /** The fitted rate of representation learning against µ (no theory line: none is derived for ReLU). */
 const rateVsMu: SeriesFigureSpec = {
   name: "rate",
-  select: { yName: "dist" },
+  title: "The rate of representation learning against the head diversity µ",
+  // Avg-GD's dist never enters the fit window, so it has no rate to draw.
+  select: { yName: "dist", exceptMethods: ["avg-gd"] },
   stat: {
     kind: "metric",
     metric: "rate",
-    what: "fitted rate dist_{t+1}/dist_t",
+    what: "fitted rate dist(t+1)/dist(t)",
     x: "mu",
     shift: true,
     line: true,
   },
   x: { title: "µ (task diversity)" },
-  y: { title: "fitted rate dist_{t+1} / dist_t" },
+  y: { title: "fitted rate dist(t+1) / dist(t)" },
   panel: { by: "condition", except: ["mu"] },
   colour: COLOUR,
   subtitle: {

@@ -10,6 +10,7 @@ import { finiteMedian } from "../../metrics/median.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { fewShotKeys, sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { foldInString, type Key } from "../../rng/key.js";
+import { fewShotCost, metaTrainCost } from "../cost.js";
 import { estimatorOptions, fewShotFields, fewShotModel, joinSettings, pairedExcess } from "../fewShot.js";
 import { trainConfig } from "../gbml.js";
 import { listOf, nonNegative, posInt, positive } from "../params.js";
@@ -226,6 +227,11 @@ export const bouniotRegularisation: Experiment<typeof schema> = {
     ...(p.parts.includes("collins") ? p.mus.map((mu): Condition => ({ part: "collins", mu })) : []),
     ...(p.parts.includes("du") ? p.kappas.map((kappa): Condition => ({ part: "du", kappa })) : []),
   ],
+  // Collins part: ANIL without and with the penalty; du part: each ERM method twice on T·n1 rows.
+  cost: (p, c) =>
+    c.part === "collins"
+      ? metaTrainCost({ ...p, methods: ["off", "on"], iters: p.meta_iters, m_in: p.m, m_out: p.m })
+      : 2 * fewShotCost({ ...p, methods: p.erm_methods }, p),
   runCondition(p, c, key, ctx) {
     // Each part keys its own streams (the key is the seed's, shared by the conditions).
     if (c.part === "collins")

@@ -1,3 +1,4 @@
+import { metaTrainCost } from "../cost.js";
 import { gbmlSchema, runGbml } from "../gbml.js";
 import { theoryRows } from "../theoryRows.js";
 import type { Experiment } from "../types.js";

@@ -20,5 +20,6 @@ export const collinsConvergence: Experiment<typeof gbmlSchema> = {
   params: gbmlSchema,
   sizes: { smoke: { iters: 150 }, paper: { iters: 400 } },
   seeds: { smoke: 3, paper: 10 },
+  cost: (p) => metaTrainCost(p),
   runCondition: (p, _c, key, ctx) => runGbml(p, key, ctx),
 };

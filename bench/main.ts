@@ -15,6 +15,7 @@ import { benchGbml, benchPenalty } from "./gbml.js";
 import { benchKernels } from "./kernels.js";
 import { benchMaml } from "./maml.js";
 import { benchMlr } from "./mlr.js";
+import { benchReproduce } from "./reproduce.js";
 import { benchScale } from "./scale.js";
 import { benchSweep } from "./sweep.js";
 import { benchTripuraneni } from "./tripuraneni.js";
@@ -37,6 +38,10 @@ const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   { name: "sweep (executors: threads vs inline, per-cell overhead, BullMQ)", run: benchSweep },
   { name: "scale (a paper-size experiment's cells on threads and BullMQ)", run: benchScale },
   { name: "web (the page's worker in Chromium vs the Node CLI)", run: benchWeb },
+  {
+    name: "reproduce (metarep reproduce, full seed counts and smoke: wall, CPU %, peak RSS, per experiment)",
+    run: benchReproduce,
+  },
 ];
 
 async function main(): Promise<void> {

@@ -2,11 +2,10 @@
  * Bench suite "scale": how far a paper-size experiment spreads once its conditions are cells.
  * `li-multitask-cnn --size paper` is 10 conditions × 3 seeds = 30 cells: timed on 1 and 2 worker
  * threads (goal ≥ 1.8× on 2 cores), then on BullMQ with 4 worker processes on this machine
- * (how many cells ran at once, from the workers' start/done lines). With the filter `reproduce`
- * (not run by default: minutes), the wall time of `metarep reproduce` at full seed counts.
+ * (how many cells ran at once, from the workers' start/done lines). The whole `metarep reproduce`
+ * is the suite "reproduce" (bench/reproduce.ts).
  * No NumPy counterpart: the ratios are between executors.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,20 +81,6 @@ export async function benchScale({ only }: BenchOptions): Promise<void> {
       for (const w of workers) w.proc.kill("SIGTERM");
       await Promise.all(workers.map((w) => w.done));
       await redis.stop();
-    }
-  }
-  if (only.includes("reproduce")) {
-    const out = mkdtempSync(join(tmpdir(), "metarep-reproduce-"));
-    try {
-      const t0 = performance.now();
-      const r = spawnSync(process.execPath, ["dist/src/cli/bin.js", "reproduce", "--out", out], {
-        stdio: ["ignore", "ignore", "inherit"],
-      });
-      console.log(
-        `metarep reproduce (full seed counts, all cores) | ${((performance.now() - t0) / 1000).toFixed(0)} | | exit ${r.status}`,
-      );
-    } finally {
-      rmSync(out, { recursive: true, force: true });
     }
   }
 }

@@ -342,7 +342,7 @@ describe("bad input: one line naming the file, row, column or parameter; exit 2;
     [
       "a penalty with an estimator that has no objective",
       () => ["fit", "--data", write("g.csv", good), "--k", "1", "--method", "altmin", "--lambda-norm", "0.5"],
-      /fit: "--lambda-norm" > 0 needs --method bm, altmin-gd, anil, fo-anil .*--method altmin\); got "0.5"/,
+      /fit: "--lambda-norm" > 0 needs --method bm, bm-mom, altmin-gd, anil, fo-anil .*--method altmin\); got "0.5"/,
     ],
     [
       "a missing file",

@@ -144,7 +144,7 @@ function estimatorOptions(o: FitFlags, shorthand: Record<string, unknown>): Esti
 }
 
 /** Estimators with an objective that Bouniot et al.'s head penalty enters (headPenalty.ts). */
-const PENALISED_FIT_METHODS = ["bm", "altmin-gd", "anil", "fo-anil"];
+const PENALISED_FIT_METHODS = ["bm", "bm-mom", "altmin-gd", "anil", "fo-anil"];
 
 /** `--lambda-cond`, `--lambda-norm` (≥ 0) as estimator options; > 0 only with a penalised method. */
 function penaltyFlags(o: FitFlags): Pick<EstimatorOptions, "lambdaCond" | "lambdaNorm"> {
@@ -199,7 +199,7 @@ export function fewShotCommands(program: Command): void {
     .option("--target-column <name>", "target column", "y")
     .option("--features <a,b,…>", "feature columns (default: all other columns)")
     .option("--format <csv|tsv|parquet|jsonl>", "file format (default: from the extension, else the content)")
-    .option("--iters <N>", "rounds (altmin, altmin-gd) or L-BFGS iterations (bm)")
+    .option("--iters <N>", "rounds (altmin, altmin-gd) or L-BFGS iterations (bm, bm-mom)")
     .option(
       "--lambda-cond <λ1>",
       "weight of Bouniot et al.'s penalty λ1·κ(Ŵ)² on the learned heads (bm, altmin-gd, anil, fo-anil; default 0)",

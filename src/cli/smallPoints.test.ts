@@ -93,8 +93,8 @@ describe("smaller points", () => {
     const rows = lines.slice(head + 2, head + 7).map((l) => l.split(/\s{2,}/));
     expect(rows).toHaveLength(5);
     for (const row of rows) {
+      // Integers or halves, in one format per column: "36.0" beside "36.5".
       for (const c of ["median iters to dist < 1e-3", "median iters to dist < 1e-6"])
-        // Integers or halves, in one format per column: "36.0" beside "36.5".
         expect(row[cols.indexOf(c)]).toMatch(/^(\d+(\.[05])?|never)$/);
       // Converged methods sit at float64 noise (~1e-16), printed as 0 (one format per column).
       expect(row[cols.indexOf("final dist")]).toMatch(/^(\d\.\d{4}|0)$|e[-+]\d+$/);

@@ -105,6 +105,7 @@ function builtInOptions(p: FewShotParams, method: string): Record<string, unknow
     case "altmin-gd":
       return { ...rounds, eta: p.eta };
     case "bm":
+    case "bm-mom":
       return { iters: p.bm_iters, tol: p.bm_tol };
     case "anil":
     case "fo-anil":
@@ -120,10 +121,18 @@ function builtInOptions(p: FewShotParams, method: string): Record<string, unknow
   }
 }
 
+/** The built-in estimators that start from the MoM estimate under these options. */
+function startsFromMom(method: string, options: EstimatorOptions): boolean {
+  if (method === "bm-mom") return true;
+  if (method === "bm") return options.init === "mom";
+  return (method === "altmin" || method === "altmin-gd") && (options.init ?? "mom") === "mom";
+}
+
 /**
  * Fit every method of `p.methods` on the same source data. The MoM estimate, when MoM is among the
- * methods, is computed once and handed to the MoM-initialised estimators as `ctx.initBasis` (the same
- * start they would compute themselves).
+ * methods, is computed once and handed to the estimators that start from it as `ctx.initBasis` (the
+ * same start they would compute themselves); an estimator set to start at random (`init: "random"`,
+ * Burer–Monteiro's default) starts at random whatever else runs.
  */
 export function fitMethods(
   p: FewShotParams,
@@ -138,9 +147,10 @@ export function fitMethods(
   const byMethod = new Map<string, RepresentationFit>();
   for (const m of ordered) {
     const estimator = getEstimator(m);
-    const fit = estimator.fit(data, p.k, estimatorOptions(p, m), {
+    const options = estimatorOptions(p, m);
+    const fit = estimator.fit(data, p.k, options, {
       key: foldInString(key, `estimator:${m}`),
-      ...(mom && (m === "altmin" || m === "altmin-gd" || m === "bm") ? { initBasis: mom.B } : {}),
+      ...(mom && startsFromMom(m, options) ? { initBasis: mom.B } : {}),
       // Only an estimator that declares it needs the truth sees it (the oracle).
       ...(estimator.needsTruth ? { Bstar } : {}),
       signal: ctx.signal,

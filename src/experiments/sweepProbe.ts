@@ -31,6 +31,7 @@ export const sweepProbe: Experiment<typeof schema> = {
   params: schema,
   sizes: { smoke: {}, paper: {} },
   seeds: { smoke: 1, paper: 1 },
+  cost: () => 1,
   runCondition(p, _c, key, ctx) {
     if (p.fail_seed !== null && ctx.seedIndex === p.fail_seed) {
       throw new ProbeFailure(

@@ -143,9 +143,12 @@ export interface Experiment<S extends z.ZodType = z.ZodType> {
    */
   commonRandomNumbers?: boolean;
   /**
-   * A relative cost estimate of one condition (e.g. (K + 1)·n for Li et al.'s K + 1 trainings of
-   * n examples): executors start the costliest cells first, so a long cell does not start last
-   * and leave the other workers idle. Order only; no number depends on it. Default: all equal.
+   * The estimated cost of one condition (one cell), from the parameters, in core-milliseconds (a
+   * work count — multiply-adds, rows, steps — times a per-experiment constant measured once on a
+   * two-core machine; see `experiments/cost.ts`). One unit for every experiment, so `reproduce`
+   * can order all its experiments' cells together: costliest first (longest processing time),
+   * so a long cell does not start last and leave the other workers idle. Order only; no number
+   * depends on it. Default: 1 (a short cell).
    */
   cost?(params: z.output<S>, condition: Condition): number;
   /** One condition for one seed: curves (labelled without the condition; the runner adds it). */

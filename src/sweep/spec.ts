@@ -171,6 +171,20 @@ export function expandSweep(spec: SweepSpec): ExpandedSweep {
 }
 
 /**
+ * A cell's estimated cost (`Experiment.cost`, core-milliseconds; 1 when undeclared or unknown):
+ * the executors' queue starts the costliest first.
+ */
+export function cellCost(cell: Cell): number {
+  let experiment: Experiment;
+  try {
+    experiment = getExperiment(cell.experiment);
+  } catch {
+    return 1;
+  }
+  return experiment.cost ? experiment.cost(cell.params as never, cell.condition) : 1;
+}
+
+/**
  * Cells in the order to start them: the costliest first by the experiment's `cost` (longest
  * processing time first, so the last cells to start are short ones), ties in declared order.
  * Scheduling only: a cell's key and record do not depend on it.

@@ -116,8 +116,15 @@ export function balancedStart(B0: Mat, V0: Mat): Float64Array {
 /**
  * Burer–Monteiro factored ERM (Tripuraneni et al. 2021; SPEC §1.3): minimise
  * `burerMonteiroObjective` over (B, V) by L-BFGS (`iters` iterations, default 500; stop when
- * ‖∇f‖ ≤ tol·‖∇f₀‖, tol default 1e-6), from a balanced start on the MoM estimate (`init`), and
- * return `B̂` = the top-k left singular vectors of B (an orthonormal basis of col(B)).
+ * ‖∇f‖ ≤ tol·‖∇f₀‖, tol default 1e-6), from a balanced start (`balancedStart`) on B₀ and its
+ * least-squares heads V₀, and return `B̂` = the top-k left singular vectors of B (an orthonormal
+ * basis of col(B)).
+ *
+ * Start [paper; SPEC §1.3]: as Tripuraneni et al., B₀ is a random orthonormal basis (`init:
+ * "random"`, the default; drawn from the key folded with "init"), V₀ the least-squares heads on it.
+ * With n1 ≤ k each task's head fits its rows exactly for any B, the loss is flat and BM stays at its
+ * start (sin θ ≈ 1). `init: "mom"` starts from the MoM estimate instead: a different method,
+ * registered as the estimator "bm-mom" ("BM (MoM start)").
  *
  * Balance weight [reconstructed]: SPEC writes the loss averaged over all n1·T rows with weight 1/8
  * on ‖BᵀB − VᵀV‖²_F. At a balanced factorisation of the fit, BᵀB has eigenvalues of order √T
@@ -135,10 +142,11 @@ export function burerMonteiroEstimate(
   k: number,
   options: EstimatorOptions,
   ctx: EstimatorContext,
+  method = "bm",
 ): RepresentationFit {
   const { B, V, res, penalised } = burerMonteiroFactors(data, k, options, ctx);
   return {
-    method: "bm",
+    method,
     B: orthonormalize(B),
     iterations: res.iterations,
     converged: res.converged,
@@ -163,7 +171,7 @@ export function burerMonteiroFactors(
   options: EstimatorOptions,
   ctx: EstimatorContext,
 ): { B: Mat; V: Mat; res: ReturnType<typeof lbfgs>; penalised: boolean } {
-  const B0 = initialBasis(data, k, options, ctx);
+  const B0 = initialBasis(data, k, { ...options, init: options.init ?? "random" }, ctx);
   const x0 = balancedStart(B0, taskHeads(data, B0));
   const penalty = checkHeadPenalty("bm", options);
   const penalised = penaltyActive(penalty);

@@ -22,7 +22,7 @@ describe("the estimator registry", () => {
 
   test("unknown ids list the known ones", () => {
     expect(() => getEstimator("pca")).toThrow(
-      /unknown estimator "pca"; known: mom, altmin, altmin-gd, bm, anil/,
+      /unknown estimator "pca"; known: mom, altmin, altmin-gd, bm, bm-mom, anil/,
     );
   });
 

@@ -42,6 +42,13 @@ const penalty = {
     .describe("Bouniot et al.'s weight λ2 of ‖W̃W̃ᵀ‖_F, W̃ = Ŵ/√(rows) (default 0)"),
 };
 
+const bmOptions = {
+  iters: count().optional().describe("L-BFGS iterations (default 500)"),
+  tol: pos().optional().describe("stop when ‖∇f‖ ≤ tol·‖∇f₀‖ (default 1e-6)"),
+  balance: nonNeg().optional().describe("weight λ of (λ/8)‖BᵀB − VᵀV‖²_F (default 1/T)"),
+  ...penalty,
+};
+
 /**
  * Each built-in's own options (DESIGN.md "Registries"): the fields it reads, all optional (the
  * estimator's documented default applies), so `estimator_options.<id>` overrides validate per
@@ -64,12 +71,13 @@ const OPTIONS = {
     ...penalty,
   }),
   bm: z.strictObject({
-    iters: count().optional().describe("L-BFGS iterations (default 500)"),
-    tol: pos().optional().describe("stop when ‖∇f‖ ≤ tol·‖∇f₀‖ (default 1e-6)"),
-    balance: nonNeg().optional().describe("weight λ of (λ/8)‖BᵀB − VᵀV‖²_F (default 1/T)"),
-    init,
-    ...penalty,
+    ...bmOptions,
+    init: z
+      .enum(["mom", "random"])
+      .optional()
+      .describe('initialisation: "random" (default, as Tripuraneni et al.) or "mom" (the estimator bm-mom)'),
   }),
+  "bm-mom": z.strictObject(bmOptions),
   anil: anilOptions(),
   "fo-anil": anilOptions(),
   oracle: z.strictObject({}),
@@ -137,8 +145,14 @@ for (const e of [
   estimator(
     "bm",
     { name: "Burer–Monteiro", color: "#2ca02c", family: "tripuraneni" },
-    "factored ERM with the balance term (1/8)‖BᵀB − VᵀV‖², by L-BFGS from MoM (Tripuraneni et al.)",
+    "factored ERM with the balance term (1/8)‖BᵀB − VᵀV‖², by L-BFGS from a random orthonormal B and its least-squares heads (Tripuraneni et al.)",
     burerMonteiroEstimate,
+  ),
+  estimator(
+    "bm-mom",
+    { name: "BM (MoM start)", color: "#98df8a", family: "tripuraneni" },
+    "Burer–Monteiro started from the MoM estimate instead of at random (not Tripuraneni et al.'s start)",
+    (d, k, o, c) => burerMonteiroEstimate(d, k, { ...o, init: "mom" }, c, "bm-mom"),
   ),
   estimator(
     "anil",

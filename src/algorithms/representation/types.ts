@@ -9,6 +9,7 @@ export const ESTIMATOR_IDS = [
   "altmin",
   "altmin-gd",
   "bm",
+  "bm-mom",
   "anil",
   "fo-anil",
   "oracle",
@@ -37,7 +38,11 @@ export interface EstimatorOptions {
    * literal weight — same minimiser, slower L-BFGS; see `burerMonteiroEstimate`).
    */
   balance?: number;
-  /** Burer–Monteiro / AltMin / AltMinGD initialisation: "mom" (default) or "random". */
+  /**
+   * Initialisation of the iterative estimators: "mom" or "random" (a random orthonormal basis).
+   * Default "mom" for AltMin / AltMinGD (Thekumparampil et al.), "random" for Burer–Monteiro (as
+   * Tripuraneni et al. start it; its MoM-started variant is the estimator "bm-mom").
+   */
   init?: "mom" | "random";
   /** ANIL / FO-ANIL: inner step α (default 0.5), outer step β (default 0.5). */
   alpha?: number;

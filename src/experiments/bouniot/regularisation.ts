@@ -12,6 +12,7 @@ import { subspaceDistance } from "../../metrics/subspace.js";
 import { type FewShotModel, fewShotKeys, sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { headStd } from "../../models/linearRepresentation.js";
 import { foldInString, type Key } from "../../rng/key.js";
+import { fewShotCost, metaTrainCost } from "../cost.js";
 import { estimatorOptions, fewShotFields, fewShotModel, pairedExcess } from "../fewShot.js";
 import { trainConfig } from "../gbml.js";
 import { listOf, nonNegative, posInt, positive } from "../params.js";
@@ -488,8 +489,13 @@ export const bouniotRegularisation: Experiment<typeof schema> = {
     ...(p.parts.includes("collins") ? p.mus.map((mu): Condition => ({ part: "collins", mu })) : []),
     ...(p.parts.includes("du") ? p.kappas.map((kappa): Condition => ({ part: "du", kappa })) : []),
   ],
+  // Every (λ1, λ2) of the grid and the unpenalised run train on the same data: Collins part, ANIL
+  // once per grid point; du part, each ERM method once per grid point on T·n1 rows.
   cost: (p, c) =>
-    (lambdaGrid(p).length + 1) * (c.part === "collins" ? p.meta_iters * p.n : p.T * p.erm_methods.length * 4),
+    (lambdaGrid(p).length + 1) *
+    (c.part === "collins"
+      ? metaTrainCost({ ...p, methods: ["anil"], iters: p.meta_iters, m_in: p.m, m_out: p.m })
+      : fewShotCost({ ...p, methods: p.erm_methods }, p)),
   runCondition(p, c, key, ctx) {
     // Each part keys its own streams (the key is the seed's, shared by the conditions).
     if (c.part === "collins")

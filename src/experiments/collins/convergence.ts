@@ -1,3 +1,4 @@
+import { metaTrainCost } from "../cost.js";
 import { gbmlSchema, runGbml } from "../gbml.js";
 import type { Experiment } from "../types.js";
 import { collinsConvergenceClaims } from "./claims.js";
@@ -21,5 +22,6 @@ export const collinsConvergence: Experiment<typeof gbmlSchema> = {
   params: gbmlSchema,
   sizes: { smoke: { iters: 150 }, paper: { iters: 400 } },
   seeds: { smoke: 3, paper: 10 },
+  cost: (p) => metaTrainCost(p),
   runCondition: (p, _c, key, ctx) => runGbml(p, key, ctx),
 };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { predictedRate } from "../../theory/collinsRate.js";
+import { metaTrainCost } from "../cost.js";
 import { checkDims, checkGbmlFamily, gbmlFields, runGbml } from "../gbml.js";
 import { listOf, nonNegative, positive } from "../params.js";
 import type { Experiment } from "../types.js";
@@ -49,6 +50,7 @@ export const collinsDiversity: Experiment<typeof schema> = {
   sizes: { smoke: { mus: [1, 0.5], iters: 400 }, paper: { iters: 4000 } },
   seeds: { smoke: 3, paper: 10 },
   conditions: (p) => p.mus.map((mu) => ({ mu })),
+  cost: (p) => metaTrainCost(p),
   runCondition(p, c, key, ctx) {
     const { mus: _m, rate_lo, rate_hi, ...rest } = p;
     const mu = c.mu as number;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { metaTrainCost } from "../cost.js";
 import { checkDims, checkGbmlFamily, gbmlFields, runGbml } from "../gbml.js";
 import { listOf, nonNegative, posInt } from "../params.js";
 import type { Condition, Experiment } from "../types.js";
@@ -67,6 +68,13 @@ export const collinsFiniteSamples: Experiment<typeof schema> = {
     }
     return conds;
   },
+  cost: (p, c) =>
+    metaTrainCost({
+      ...p,
+      m_in: c.m_in as number | null,
+      m_out: c.m_out as number | null,
+      n: c.n as number,
+    }),
   runCondition(p, c, key, ctx) {
     const { ms: _m, ns: _n, sigmas: _s, splits: _sp, ...rest } = p;
     const { m_in, m_out, n, sigma } = c as {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { metaTrainCost } from "../cost.js";
 import { checkDims, checkGbmlFamily, gbmlFields, runGbml } from "../gbml.js";
 import { listOf, nonNegative } from "../params.js";
 import type { Experiment } from "../types.js";
@@ -34,6 +35,7 @@ export const collinsHeadInit: Experiment<typeof schema> = {
   sizes: { smoke: { iters: 200 }, paper: { iters: 400 } },
   seeds: { smoke: 3, paper: 10 },
   conditions: (p) => p.w0s.map((w0) => ({ w0 })),
+  cost: (p) => metaTrainCost(p),
   runCondition(p, c, key, ctx) {
     const { w0s: _w, ...rest } = p;
     return runGbml({ ...rest, w0: c.w0 as number }, key, ctx);

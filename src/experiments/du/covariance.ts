@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { duBound, oracleLevel } from "../../theory/duBound.js";
+import { fewShotCost } from "../cost.js";
 import {
   checkFewShot,
   fewShotFields,
@@ -58,6 +59,7 @@ export const duCovariance: Experiment<typeof schema> = {
   seeds: { smoke: 2, paper: 10 },
   commonRandomNumbers: true,
   conditions: (p) => p.leans.map((lean) => ({ lean })),
+  cost: (p) => fewShotCost(p, p),
   runCondition(p, cond, key, ctx): RunResult {
     const lean = cond.lean as number;
     const covSrc = sourceVariances(p);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fewShotCost } from "../cost.js";
 import { checkFamily, familyFields } from "../familyParams.js";
 import {
   checkFewShot,
@@ -58,6 +59,7 @@ export const duDiversity: Experiment<typeof schema> = {
   seeds: { smoke: 2, paper: 10 },
   commonRandomNumbers: true,
   conditions: (p) => p.kappas.map((kappa) => ({ kappa })),
+  cost: (p) => fewShotCost(p, p),
   runCondition(p, c, key, ctx) {
     const kappa = c.kappa as number;
     const params = { ...p, heads: "condition" as const, kappa };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { duBound, olsLevel, oracleLevel } from "../../theory/duBound.js";
+import { fewShotCost } from "../cost.js";
 import { checkFamily, familyFields } from "../familyParams.js";
 import {
   checkFewShot,
@@ -68,11 +69,7 @@ export const duExcessRisk: Experiment<typeof schema> = {
   },
   seeds: { smoke: 2, paper: 10 },
   commonRandomNumbers: true,
-  // Source rows of the setting (the estimators' cost) plus the targets' rows.
-  cost: (p, c) => {
-    const s = { T: p.T, n1: p.n1, n2: p.n2, [c.sweep as string]: c.x as number };
-    return s.T * s.n1 + p.targets * s.n2;
-  },
+  cost: (p, c) => fewShotCost(p, { T: p.T, n1: p.n1, n2: p.n2, [c.sweep as string]: c.x as number }),
   conditions(p) {
     const grid: Record<(typeof SWEEPS)[number], number[]> = { T: p.Ts, n1: p.n1s, n2: p.n2s };
     return p.sweeps.flatMap((sweep) => grid[sweep].map((x) => ({ sweep, x })));

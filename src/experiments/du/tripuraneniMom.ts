@@ -8,6 +8,7 @@ import { subspaceDistance } from "../../metrics/subspace.js";
 import { type FewShotModel, sampleSourceTasks, streamSourceTasks } from "../../models/fewShotTasks.js";
 import { equalOffsets } from "../../models/multiTaskData.js";
 import type { Key } from "../../rng/key.js";
+import { tripuraneniCost } from "../cost.js";
 import {
   checkFewShot,
   fewShotFields,
@@ -67,8 +68,7 @@ export const tripuraneniMom: Experiment<typeof schema> = {
   sizes: { smoke: { d: 30, k: 3, Ts: [100, 400, 1600], n1s: [5, 25] }, paper: {} },
   seeds: { smoke: 1, paper: 3 },
   commonRandomNumbers: true,
-  // Source rows drawn and read: n1·T.
-  cost: (_p, c) => (c.n1 as number) * (c.T as number),
+  cost: (p, c) => tripuraneniCost(p, c.n1 as number, c.T as number),
   conditions: (p) => p.n1s.flatMap((n1) => p.Ts.map((T) => ({ n1, T }))),
   runCondition(p, c, key, ctx): RunResult {
     const n1 = c.n1 as number;

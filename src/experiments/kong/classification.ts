@@ -7,6 +7,7 @@ import {
 } from "../../algorithms/mlr/matching.js";
 import { type HeavyStage, stageOneSubspace, stageThree, stageTwo } from "../../algorithms/mlr/pipeline.js";
 import { foldIn, foldInString, type Key } from "../../rng/key.js";
+import { kongPipelineCost } from "../cost.js";
 import { listOf } from "../params.js";
 import type { Curve, Experiment } from "../types.js";
 import { kongClassificationClaims } from "./claims.js";
@@ -93,6 +94,8 @@ export const kongClassification: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 3, paper: 10 },
+  // Stages 1–2 once, then classification at every t3.
+  cost: (p) => kongPipelineCost({ ...p, t3: p.t3s.reduce((a, b) => a + b, 0) }),
   runCondition(p, _c, key, ctx) {
     const setting = buildKongMixture(p, key);
     const stage = runKongHeavyStage(p, setting, key);

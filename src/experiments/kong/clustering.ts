@@ -9,6 +9,7 @@ import {
 } from "../../algorithms/mlr/projectedDistances.js";
 import { transpose } from "../../linalg/mat.js";
 import { foldIn, foldInString } from "../../rng/key.js";
+import { kongPipelineCost } from "../cost.js";
 import { seedScalars } from "../join.js";
 import { listOf, posInt } from "../params.js";
 import type { Curve, Experiment } from "../types.js";
@@ -72,6 +73,7 @@ export const kongClustering: Experiment<typeof schema> = {
   seeds: { smoke: 3, paper: 10 },
   commonRandomNumbers: true,
   conditions: (p) => p.Ls.flatMap((L) => p.t2s.map((t2) => ({ L, t2 }))),
+  cost: (p, c) => kongPipelineCost({ ...p, L: c.L as number, t2: c.t2 as number }),
   runCondition(p, c, key, ctx) {
     const L = c.L as number;
     const t2 = c.t2 as number;

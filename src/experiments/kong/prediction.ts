@@ -4,6 +4,7 @@ import { matchedAccuracy, matchedComponentError } from "../../algorithms/mlr/mat
 import { type MlrModel, stageFour, stageThree } from "../../algorithms/mlr/pipeline.js";
 import type { MixtureTaskBatch } from "../../models/mixedLinearRegression.js";
 import { foldIn, foldInString, type Key } from "../../rng/key.js";
+import { kongPipelineCost } from "../cost.js";
 import { listOf, posInt } from "../params.js";
 import type { Curve, Experiment, RunContext } from "../types.js";
 import { kongPredictionClaims } from "./claims.js";
@@ -121,6 +122,8 @@ export const kongPrediction: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 3, paper: 10 },
+  // Stages 1–3 once, then n_test new tasks of τ + τ examples at every τ.
+  cost: (p) => kongPipelineCost({ ...p, tests: 2 * p.n_test * p.taus.reduce((a, b) => a + b, 0) }),
   runCondition(p, _c, key, ctx) {
     const setting = buildKongMixture(p, key);
     const { final, scalars } = fitKongMixture(p, setting, key);

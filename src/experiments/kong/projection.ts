@@ -11,6 +11,7 @@ import {
 import { subspaceResidualError } from "../../algorithms/mlr/subspace.js";
 import { type Mat, matFrom } from "../../linalg/mat.js";
 import { foldInString } from "../../rng/key.js";
+import { kongPipelineCost } from "../cost.js";
 import type { Curve, Experiment } from "../types.js";
 import { kongProjectionClaims } from "./claims.js";
 import { kongFigures } from "./figures.js";
@@ -158,6 +159,7 @@ export const kongProjection: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 2, paper: 4 },
+  cost: (p) => kongPipelineCost(p),
   runCondition(p, _c, key, ctx) {
     const setting = buildKongMixture(p, key);
     const { truth } = setting;

@@ -7,6 +7,7 @@ import {
   sineOracleMse,
 } from "../../models/sineMixture.js";
 import { foldInString } from "../../rng/key.js";
+import { kongPipelineCost } from "../cost.js";
 import { positive } from "../params.js";
 import type { Experiment } from "../types.js";
 import { kongSineClaims } from "./claims.js";
@@ -71,6 +72,7 @@ export const kongSine: Experiment<typeof schema> = {
     paper: {},
   },
   seeds: { smoke: 3, paper: 10 },
+  cost: (p) => kongPipelineCost({ ...p, tests: 2 * p.n_test * p.taus.reduce((a, b) => a + b, 0) }),
   runCondition(p, _c, key, ctx) {
     const comps = sampleSineComponents(foldInString(key, "components"), p.k, p.freq_min, p.freq_max);
     const sine = makeSineMixture(p.d, comps, p.noise.length === 1 ? p.noise[0] : p.noise, p.p ?? undefined);

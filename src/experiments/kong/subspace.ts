@@ -2,6 +2,7 @@ import { z } from "zod";
 import { stageOneSubspace } from "../../algorithms/mlr/pipeline.js";
 import { subspaceResidualError } from "../../algorithms/mlr/subspace.js";
 import { foldIn, foldInString } from "../../rng/key.js";
+import { kongPipelineCost } from "../cost.js";
 import { seedScalars } from "../join.js";
 import { listOf, posInt } from "../params.js";
 import type { Experiment } from "../types.js";
@@ -74,6 +75,12 @@ export const kongSubspace: Experiment<typeof schema> = {
       ...p.ts.map((x) => ({ order, sweep: `n·t = ${p.total}`, x })),
       ...p.ns.map((x) => ({ order, sweep: `t = ${p.t}`, x })),
     ]),
+  // Sweep "n·t = total": t = x examples per task, total/x tasks; sweep "t = …": x tasks of t.
+  cost: (p, c) => {
+    const fixedTotal = String(c.sweep).startsWith("n·t");
+    const t = fixedTotal ? (c.x as number) : p.t;
+    return kongPipelineCost({ ...p, n1: fixedTotal ? p.total / t : (c.x as number), t1: t });
+  },
   runCondition(p, c, key, ctx) {
     const order = c.order as "magnitude" | "algebraic";
     const x = c.x as number;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { initWeights } from "../../algorithms/cnn/network.js";
 import { checkCifar10cData, cifar10cTasks } from "../../data/cifar10c.js";
 import { foldInString } from "../../rng/key.js";
+import { cnnCost } from "../cost.js";
 import { posInt } from "../params.js";
 import type { Curve, Experiment } from "../types.js";
 import { liCifar10cClaims } from "./claims.js";
@@ -86,6 +87,8 @@ export const liCifar10c: Experiment<typeof schema> = {
   claims: liCifar10cClaims,
   params: schema,
   sizes: { smoke: { n: 20, n_test: 50, iters: 30, record_every: 10 }, paper: {} },
+  // Its trainings on 3·size²-dimensional patches (d = 192 at size 8, about twice the synthetic d).
+  cost: (p) => 2 * cnnCost(p, 2, p.n),
   seeds: { smoke: 1, paper: 3 },
   runCondition(p, _c, key, ctx) {
     const data = checkCifar10cData(ctx.dataset);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cnnCost } from "../cost.js";
 import type { Experiment } from "../types.js";
 import { liDynamicsClaims } from "./claims.js";
 import { alignmentCurves, checkLi, errorCurves, liFields, raceRatios, runLiCondition } from "./common.js";
@@ -30,6 +31,7 @@ export const liDynamics: Experiment<typeof schema> = {
   params: schema,
   sizes: { smoke: { K: 10, n: 20, iters: 100, n_test: 100, record_every: 10 }, paper: {} },
   seeds: { smoke: 2, paper: 3 },
+  cost: (p) => cnnCost(p, p.K, p.n),
   runCondition(p, _c, key, ctx) {
     const c = { K: p.K, n: p.n, snr: p.snr };
     const total = (c.K + 1) * p.iters;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cnnCost } from "../cost.js";
 import { nonNegative, posInt } from "../params.js";
 import type { Experiment } from "../types.js";
 import { liMultitaskCnnClaims } from "./claims.js";
@@ -73,7 +74,7 @@ export const liMultitaskCnn: Experiment<typeof schema> = {
   seeds: { smoke: 2, paper: 3 },
   commonRandomNumbers: true,
   // K single-task trainings of n examples and one multi-task training of K·n.
-  cost: (p, c) => 2 * (c.K as number) * (c.n as number) * p.iters,
+  cost: (p, c) => cnnCost(p, c.K as number, c.n as number),
   conditions: (p) => sweepConditions(p).map((c) => ({ K: c.K, n: c.n, snr: c.snr })),
   runCondition(p, cond, key, ctx) {
     const c: LiCondition = { K: cond.K as number, n: cond.n as number, snr: cond.snr as number };

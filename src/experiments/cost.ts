@@ -1,0 +1,98 @@
+/**
+ * Cost models of experiments' cells (`Experiment.cost`), in estimated core-milliseconds: a work
+ * count from the parameters times a constant measured once per kind of work (paper size, one core,
+ * Node 20, the machine of issue 22). Only their order matters: the scheduler starts the costliest
+ * cells first across every experiment of a `reproduce`. `cost.test.ts` checks each model's order
+ * against operation counts of the work it models.
+ */
+
+/**
+ * Gradient-based meta-learning (Collins et al.; `metaTrain`): iters × methods × n tasks, each
+ * O(d·k') for the head and the population residual, plus O((m_in + m_out)·d) with samples (the
+ * direct sampler's rows; the projected sampler's reveals are within a small factor of it).
+ */
+export function metaTrainCost(p: {
+  iters: number;
+  methods: readonly string[];
+  n: number;
+  d: number;
+  k: number;
+  k_prime?: number | null;
+  m_in: number | null;
+  m_out: number | null;
+}): number {
+  const kp = p.k_prime ?? p.k;
+  // Nanoseconds per task and method: 2.8 µs at d = 20, k = 3 in population (the head, the
+  // residuals, the task's draws), 2.5 ns per row entry with samples (7.8 µs at m = 50).
+  const perTask = 47 * p.d * kp + 2.5 * ((p.m_in ?? 0) + (p.m_out ?? 0)) * p.d;
+  return (p.iters * p.methods.length * p.n * perTask) / 1e6;
+}
+
+/**
+ * Du et al.'s two-stage pipeline (`runSetting`): each estimator's passes over the source rows
+ * (T·n1 rows of d) — MoM one, AltMin / AltMinGD one per round, Burer–Monteiro about 100
+ * (L-BFGS evaluations), ANIL two per epoch — then every method's least-squares head and excess
+ * risk on the target tasks' rows. 6.8 ns per row entry and pass.
+ */
+export function fewShotCost(
+  p: { d: number; methods: readonly string[]; iters: number; anil_epochs: number; targets: number },
+  s: { T: number; n1: number; n2: number },
+): number {
+  let passes = 0;
+  for (const m of p.methods) {
+    if (m === "mom") passes += 1;
+    else if (m === "altmin" || m === "altmin-gd") passes += p.iters;
+    else if (m === "bm" || m === "bm-mom") passes += 100;
+    else if (m === "anil" || m === "fo-anil") passes += 2 * p.anil_epochs;
+  }
+  const source = s.T * s.n1 * p.d * passes;
+  const target = p.targets * s.n2 * p.d * (p.methods.length + 1);
+  return (6.8 * (source + target)) / 1e6;
+}
+
+/**
+ * `tripuraneni-mom` at one (n1, T): MoM's pass over the n1·T rows of d (34 ns per row entry,
+ * streamed or held), and where X is held (n1·T ≤ max_rows) each Burer–Monteiro fit: about 100
+ * L-BFGS evaluations over the rows (150 ns per row entry in all) plus its per-task work
+ * (heads, balance term: 260 ns per d·k² and task).
+ */
+export function tripuraneniCost(
+  p: { d: number; k: number; methods: readonly string[]; max_rows: number },
+  n1: number,
+  T: number,
+): number {
+  const entries = n1 * T * p.d;
+  let ns = p.methods.includes("mom") ? 34 * entries : 0;
+  if (n1 * T <= p.max_rows) {
+    for (const m of p.methods)
+      if (m === "bm" || m === "bm-mom") ns += 150 * entries + 260 * T * p.d * p.k * p.k;
+  }
+  return ns / 1e6;
+}
+
+/**
+ * Kong et al.'s pipeline (subspace, clustering, classification, prediction): the examples each
+ * stage reads, times d (subspace: n1·t1; clustering: n2 heavy tasks of (2L + 2)·t2; classification
+ * n3·t3 against k components; prediction `tests` new-task examples against k), 3 ns per entry.
+ */
+export function kongPipelineCost(p: {
+  d: number;
+  k: number;
+  n1: number;
+  t1: number;
+  n2?: number;
+  t2?: number;
+  L?: number;
+  n3?: number;
+  t3?: number;
+  tests?: number;
+}): number {
+  const heavy = (p.n2 ?? 0) * (p.t2 ?? 0) * (2 * (p.L ?? 1) + 2);
+  const examples = p.n1 * p.t1 + heavy + ((p.n3 ?? 0) * (p.t3 ?? 0) + (p.tests ?? 0)) * p.k;
+  return (3 * examples * p.d) / 1e6;
+}
+
+/** Li et al.'s CNN: K single-task trainings of n examples and one of K·n, `iters` steps (4.7 µs each). */
+export function cnnCost(p: { iters: number }, K: number, n: number): number {
+  return (4.7 * 2 * K * n * p.iters) / 1e3;
+}

@@ -24,7 +24,7 @@ const GOLDEN: Record<string, string> = {
   "du-covariance": "f620f3ed1d1dbd40",
   // Re-pinned (issue 20): the penalty normalised by the rows (W̃ = W/√n, SPEC §1.3), λ swept over a
   // grid and chosen on validation tasks, paired curves at the chosen λ; and BM's random start.
-  "bouniot-regularisation": "686c7a41388b9f02",
+  "bouniot-regularisation": "e3a5e9b02a76be33",
   "tripuraneni-mom": "0e69427580eb55eb",
   "kong-subspace": "6c8f8f5d57888a57",
   "kong-clustering": "9be9f477f49f6961",

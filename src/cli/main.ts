@@ -37,7 +37,7 @@ import {
   capWorkers,
   checkCells,
   checkMemory,
-  checkRunMemory,
+  checkRun,
   DEFAULT_MAX_CELLS,
   DEFAULT_MAX_MEMORY,
   formatBytes,
@@ -89,8 +89,7 @@ function plan(
   const seeds = opts.seeds === undefined ? exp.seeds[size] : parseIntFlag("--seeds", opts.seeds, 1);
   const seed = parseIntFlag("--seed", opts.seed, 0);
   // Resource guards before anything is allocated: seeds are cells; the estimate is per seed.
-  checkCells(`run ${id}`, seeds, limits);
-  checkRunMemory(id, params, seeds, limits);
+  checkRun(`run ${id}`, id, params, seeds, limits);
   const sets = opts.set.map((s) => ` --set ${s}`).join("");
   const data = opts.data === undefined ? "" : ` --data ${JSON.stringify(opts.data)}`;
   const command = `metarep run ${id} --size ${size} --seeds ${seeds} --seed ${seed}${sets}${data}`;
@@ -316,6 +315,9 @@ async function rerun(file: string, id: string | undefined, opts: RunOptions, cmd
   }
   const stored = readRecord(file);
   const p = planFromRecord(stored);
+  // The same guards as \`run\`: an edited record (d=100000, a million seed indices) is refused
+  // before anything is allocated.
+  checkRun(`run --record ${file}`, p.exp.id, p.params, p.seedIndices.length, parseLimits(opts));
   const out = cmd.getOptionValueSource("out") === "cli" ? resolve(opts.out) : undefined;
   if (out !== undefined && join(out, p.exp.id, "record.json") === resolve(file)) {
     throw new UsageError(

@@ -4,7 +4,6 @@ import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { MetarepError } from "../errors.js";
 import { experiments } from "../experiments/registry.js";
-import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
 import { loadedPlugins, loadPlugins, requirePlugins } from "../plugins/load.js";
 import { writeReport } from "../report/storeReport.js";
 import { exportParquet } from "../sweep/aggregate.js";
@@ -15,7 +14,7 @@ import { ThreadsExecutor } from "../sweep/executors/threads.js";
 import { startQueueWorker } from "../sweep/queueWorker.js";
 import { redactUrl } from "../sweep/redis.js";
 import { runSweep } from "../sweep/runSweep.js";
-import { expandSweep, parseSweepSpec, sweepJsonSchema } from "../sweep/spec.js";
+import { expandSweep, parseSweepSpec, sweepCellBound, sweepJsonSchema } from "../sweep/spec.js";
 import { RUN_RECORD_FILE, readManifest, readRecords, STORE_FILES } from "../sweep/store.js";
 import { parseIntFlag, UsageError } from "./flags.js";
 import {
@@ -26,7 +25,6 @@ import {
   DEFAULT_MAX_MEMORY,
   formatBytes,
   parseLimits,
-  sweepCellCount,
 } from "./guards.js";
 import { fsErrorLine, PathError, prepareOutputDir, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
@@ -118,26 +116,28 @@ export function sweepCommands(prog: Command): void {
             spec.plugins.map((p) => resolve(dirname(specPath), p)),
             `sweep spec ${specPath}: "plugins"`,
           );
-        // Count before expanding: a grid of 10¹⁵ cells is refused without building it.
-        checkCells(`sweep ${specPath}`, sweepCellCount(spec), limits);
+        // Count before expanding: a grid of 10¹⁵ cells is refused without enumerating it, and a
+        // count no store can hold is refused whatever --max-cells says.
+        checkCells(`sweep ${specPath}`, sweepCellBound(spec), limits, true);
         const sweep = expandSweep(spec);
+        // Exactly, with the experiment's conditions at every grid point.
+        checkCells(`sweep ${specPath}`, sweep.cellCount, limits, true);
         const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
         const workers = Math.min(
           opts.workers === undefined
             ? availableParallelism()
             : capWorkers("--workers", parseIntFlag("--workers", opts.workers, 0), warn),
-          sweep.cells.length,
+          sweep.cellCount,
         );
         // The heaviest grid point, on as many threads as run at once here (with --redis: one cell
-        // at a time per worker thread, wherever the workers are).
-        let heaviest: MemoryEstimate | null = null;
-        for (const p of sweep.points) {
-          const e = estimateMemory(sweep.experiment.id, p.params);
-          if (e && (heaviest === null || e.working + e.result > heaviest.working + heaviest.result))
-            heaviest = e;
-        }
+        // at a time per worker thread, wherever the workers are), and the store's index of cells.
         const at = opts.redis ? 1 : Math.max(1, workers);
-        checkMemory(`sweep ${specPath}`, heaviest, { concurrent: at, held: at }, limits);
+        checkMemory(
+          `sweep ${specPath}`,
+          sweep.heaviest,
+          { concurrent: at, held: at, indexed: sweep.cellCount },
+          limits,
+        );
         const out = prepareOutputDir(opts.out);
         const dir = out.path;
         const executor: Executor = opts.redis
@@ -210,6 +210,10 @@ export function sweepCommands(prog: Command): void {
       DEFAULT_QUEUE,
     )
     .option(
+      "--max-memory <size>",
+      `refuse (fail at once, without retries) a job whose estimated memory is above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
+    )
+    .option(
       "--lock-ms <ms>",
       "job lock duration: a crashed worker's job is retried after about this long",
       "30000",
@@ -220,8 +224,10 @@ export function sweepCommands(prog: Command): void {
         concurrency?: string;
         queue: string;
         lockMs: string;
+        maxMemory?: string;
         plugin: string[];
       }) => {
+        const limits = parseLimits({ maxMemory: opts.maxMemory });
         const concurrency =
           opts.concurrency === undefined
             ? availableParallelism()
@@ -234,6 +240,7 @@ export function sweepCommands(prog: Command): void {
           queue: opts.queue,
           concurrency,
           lockMs,
+          limits,
           // Loaded already (the --plugin hook): the worker's threads load the same files.
           plugins: loadedPlugins().map((p) => p.path),
           log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),

@@ -71,7 +71,7 @@ export class SweepStore {
         specHash: sweep.specHash,
         spec: sweep.spec,
         experiment: sweep.experiment.id,
-        cells: sweep.cells.length,
+        cells: sweep.cellCount,
         command,
         createdAt: new Date().toISOString(),
       };
@@ -79,7 +79,7 @@ export class SweepStore {
     }
     const store = new SweepStore(dir, manifest);
     // A store holds one version of each plug-in: resuming with a changed file would mix results.
-    const now = new Map(sweep.cells.flatMap((c) => c.plugins ?? []).map((p) => [p.id, p.sha256]));
+    const now = new Map(sweep.plugins.map((p) => [p.id, p.sha256]));
     for (const r of readRecords(dir, { repair: true })) {
       for (const p of r.plugins ?? []) {
         const sha = now.get(p.id);

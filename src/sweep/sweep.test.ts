@@ -91,22 +91,24 @@ describe("sweep specs", () => {
 
   test("grids expand to the cartesian product; keys depend on the grid point and seed index only", () => {
     const a = expandSweep(parseSweepSpec(FINITE_SPEC));
-    expect(a.points.map((p) => p.gridPoint)).toEqual([
+    expect([...a.points()].map((p) => p.gridPoint)).toEqual([
       "alpha=0.25,n=4",
       "alpha=0.25,n=16",
       "alpha=0.5,n=4",
       "alpha=0.5,n=16",
     ]);
-    expect(a.cells).toHaveLength(16);
+    expect([...a.cells()]).toHaveLength(16);
+    expect(a.cellCount).toBe(16);
     // Adding a grid value and a seed leaves every existing cell id (hence key and record) unchanged.
     const b = expandSweep(
       parseSweepSpec(
         FINITE_SPEC.replace("alpha: [0.25, 0.5]", "alpha: [0.25, 0.5, 1]").replace("seeds: 2", "seeds: 3"),
       ),
     );
-    const ids = new Set(b.cells.map((c) => c.cellId));
-    for (const c of a.cells) expect(ids.has(c.cellId)).toBe(true);
-    expect(b.cells).toHaveLength(36);
+    const ids = new Set([...b.cells()].map((c) => c.cellId));
+    for (const c of a.cells()) expect(ids.has(c.cellId)).toBe(true);
+    expect([...b.cells()]).toHaveLength(36);
+    expect(b.cellCount).toBe(36);
   });
 });
 
@@ -219,7 +221,7 @@ describe("executors give the same records", () => {
     const conn2 = new Redis(redis.url, { maxRetriesPerRequest: null });
     const events = new QueueEvents("q-bad", { connection: conn2 });
     await events.waitUntilReady();
-    const good = expandSweep(parseSweepSpec("experiment: sweep-probe\nseeds: 1\n")).cells[0];
+    const good = expandSweep(parseSweepSpec("experiment: sweep-probe\nseeds: 1\n")).cells().next().value!;
     const jobs = [
       { ...good, experiment: "rm-rf" },
       { ...good, params: { ...good.params, work: -5 } },
@@ -315,7 +317,7 @@ describe("resuming and failures", () => {
   });
 
   test("a job is validated: shape, experiment, params and id", () => {
-    const good = expandSweep(parseSweepSpec("experiment: sweep-probe\nseeds: 1\n")).cells[0];
+    const good = expandSweep(parseSweepSpec("experiment: sweep-probe\nseeds: 1\n")).cells().next().value!;
     expect(validateCell(good).cellId).toBe(good.cellId);
     expect(() => validateCell({ ...good, seedIndex: "0" })).toThrow(/invalid job: "seedIndex"/);
   });

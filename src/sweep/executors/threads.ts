@@ -27,18 +27,25 @@ export class ThreadsExecutor implements Executor {
     });
   }
 
-  async run(cells: Cell[], sink: CellSink, signal?: AbortSignal): Promise<void> {
-    await Promise.all(
-      cells.map(async (cell) => {
-        try {
-          const text = (await this.pool.run(cell, { signal: signal ?? null })) as string;
-          sink.record(cell, JSON.parse(text) as RunRecord);
-        } catch (e) {
-          if (signal?.aborted) return;
-          sink.failure(cell, errorMessage(e));
-        }
-      }),
-    );
+  async run(cells: Iterable<Cell>, sink: CellSink, signal?: AbortSignal): Promise<void> {
+    const one = async (cell: Cell) => {
+      try {
+        const text = (await this.pool.run(cell, { signal: signal ?? null })) as string;
+        sink.record(cell, JSON.parse(text) as RunRecord);
+      } catch (e) {
+        if (signal?.aborted) return;
+        sink.failure(cell, errorMessage(e));
+      }
+    };
+    // Two cells queued per thread keep every thread busy; drawing more would only hold memory.
+    const inflight = new Set<Promise<void>>();
+    for (const cell of cells) {
+      if (signal?.aborted) break;
+      const p: Promise<void> = one(cell).finally(() => inflight.delete(p));
+      inflight.add(p);
+      if (inflight.size >= 2 * this.workers) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
   }
 
   async close(): Promise<void> {

@@ -73,6 +73,8 @@ describe("sizes in sensible units", () => {
   test("a 1-byte --max-memory is printed as 1 byte", async () => {
     const r = await runCli("run", "sweep-probe", "--max-memory", "1", "--out", join(tmp, "never"), "--quiet");
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/estimated memory 98 kB exceeds the limit of 1 byte; pass --max-memory 128K to run it anyway\./);
+    expect(r.err).toMatch(
+      /estimated memory 98 kB exceeds the limit of 1 byte; pass --max-memory 128K to run it anyway\./,
+    );
   });
 });

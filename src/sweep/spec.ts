@@ -142,17 +142,27 @@ export function gridPointText(grid: Record<string, unknown>): string {
     .join(",");
 }
 
+/** Alias expansions a spec may use (the yaml library's default; a spec needs few, if any). */
+const MAX_ALIAS_COUNT = 100;
+
 /** Parse spec text (YAML, of which JSON is a subset) and validate it; errors name the field. */
 export function parseSweepSpec(text: string, source = "sweep spec"): SweepSpec {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     if (e instanceof YAMLParseError) {
       const pos = e.linePos?.[0];
       const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
       const what = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
       throw new SpecError(`${source}: malformed YAML${where}: ${what}.`);
+    }
+    // The yaml library refuses alias bombs ("billion laughs") while building the value, with a
+    // plain ReferenceError; any other error from it is likewise about the text, not a bug here.
+    if (e instanceof Error && /alias/i.test(e.message)) {
+      throw new SpecError(
+        `${source}: YAML aliases expand too far (over the yaml library's limit of ${MAX_ALIAS_COUNT}, counted as alias uses × the size of what they repeat: an "alias bomb"); write the values out, or use fewer aliases.`,
+      );
     }
     throw e;
   }

@@ -11,7 +11,7 @@ import type { Executor } from "./executors/executor.js";
 import { InlineExecutor } from "./executors/inline.js";
 import { ThreadsExecutor } from "./executors/threads.js";
 import { runSweep } from "./runSweep.js";
-import { expandSweep, parseSweepSpec } from "./spec.js";
+import { expandSweep, parseSweepSpec, SpecError } from "./spec.js";
 import { readFailures, readRecords } from "./store.js";
 import { cli, startRedis, waitFor } from "./testing.js";
 
@@ -87,6 +87,25 @@ describe("sweep specs", () => {
     expect(err).not.toBeNull();
     expect(err!.message).toMatch(message);
     expect(err!.message.split("\n")).toHaveLength(1);
+  });
+
+  test("a YAML alias bomb is refused as one line (a SpecError, which the CLI prints without a stack)", () => {
+    const rows = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (const [i, c] of [..."bcdefg"].entries()) {
+      const prev = "abcdefg"[i];
+      rows.push(`${c}: &${c} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+    }
+    const text = `${rows.join("\n")}\nexperiment: sweep-probe\nseeds: 1\n`;
+    let err: unknown = null;
+    try {
+      parseSweepSpec(text, "bomb.yaml");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as Error).message).toBe(
+      `bomb.yaml: YAML aliases expand too far (over the yaml library's limit of 100, counted as alias uses × the size of what they repeat: an "alias bomb"); write the values out, or use fewer aliases.`,
+    );
   });
 
   test("grids expand to the cartesian product; keys depend on the grid point and seed index only", () => {

@@ -86,35 +86,49 @@ describe("non-finite values anywhere in the data: exit 2 with file:line and colu
   });
 });
 
-describe("an estimator that diverges: fit exits 1, says so, writes no model; adapt refuses a diverged model", () => {
+describe("data far from 1 is fitted exactly as the same data scaled by powers of two; adapt refuses a diverged model", () => {
   let big: string;
+  let scaled: string;
+  let eX = 0;
+  let eY = 0;
   beforeAll(() => {
-    big = write("big.csv", table(1e200));
-  });
-  test.each(FIT_METHODS.map((m) => [m]))("%s on values of 1e200", async (method) => {
-    const dir = join(tmp, `div-${method}`);
-    mkdirSync(dir);
-    const r = await runCli(
-      "fit",
-      "--data",
-      big,
-      "--k",
-      "1",
-      "--method",
-      method,
-      "--out",
-      join(dir, "model.json"),
+    const text = table(1e200);
+    big = write("big.csv", text);
+    // The same file with X·2^−eX and y·2^−eY (exact): what fit hands its estimator for `big`.
+    const rows = text
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(","));
+    const maxOf = (cols: number[]) =>
+      Math.max(...rows.flatMap((r) => cols.map((c) => Math.abs(Number(r[c])))));
+    eX = Math.ceil(Math.log2(maxOf([2, 3, 4])));
+    eY = Math.ceil(Math.log2(maxOf([1])));
+    const s = (v: string, e: number) => String(Number(v) * 2 ** -e);
+    scaled = write(
+      "scaled.csv",
+      `task,y,x0,x1,x2\n${rows.map((r) => [r[0], s(r[1], eY), s(r[2], eX), s(r[3], eX), s(r[4], eX)].join(",")).join("\n")}\n`,
     );
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(
-      new RegExp(
-        `^metarep: fit ${method} diverged: .*; no model written \\(the data's largest \\|value\\| is [0-9.]+e\\+20[01]`,
-      ),
-    );
-    expect(r.err.trim().split("\n")).toHaveLength(1);
-    expect(r.out).toBe("");
-    expect(files(dir)).toEqual([]);
   });
+  test.each(FIT_METHODS.map((m) => [m]))(
+    "%s on values of 1e200: the same B̂ bits as on the data scaled to 1, heads × 2^(eY−eX) exactly",
+    async (method) => {
+      const [a, b] = [join(tmp, `big-${method}.json`), join(tmp, `scaled-${method}.json`)];
+      for (const [data, out] of [
+        [big, a],
+        [scaled, b],
+      ]) {
+        const r = await runCli("fit", "--data", data, "--k", "1", "--method", method, "--out", out);
+        expect(r.err).toBe("");
+        expect(r.code).toBe(0);
+      }
+      const [ma, mb] = [a, b].map((f) => JSON.parse(readFileSync(f, "utf8")));
+      expect(ma.diagnostics.status).toBe("ok");
+      expect(ma.B).toEqual(mb.B);
+      for (const [t, h] of ma.heads.entries())
+        expect(h.w).toEqual(mb.heads[t].w.map((w: number) => w * 2 ** (eY - eX)));
+    },
+  );
 
   test.each(FIT_METHODS.map((m) => [m]))(
     "%s fits the same data at scale 0.1 (so the divergence above is the data's scale)",
@@ -262,5 +276,73 @@ describe("--json writes no file unless --out is given explicitly", () => {
     const both = await inDir(cwd, ["fit", "--data", data, "--k", "1", "--json", "--out", "m.json"]);
     expect(both.code).toBe(0);
     expect(files(cwd)).toEqual(["m.json"]);
+  });
+});
+
+describe("adapt at the ends of float64's range (issue 23): exact answers or one line naming the scale", () => {
+  let model: { B: number[][]; [k: string]: unknown };
+  let modelPath: string;
+  beforeAll(async () => {
+    modelPath = join(tmp, "range-model.json");
+    const r = await runCli("fit", "--data", write("range.csv", table(1)), "--k", "1", "--out", modelPath);
+    expect(r.code).toBe(0);
+    model = JSON.parse(readFileSync(modelPath, "utf8"));
+  });
+  /** ŷ = x·B̂w exactly (k = 1), for rows labelled by the model itself with head w. */
+  const label = (x: number[], w: number) => x.reduce((s, v, a) => s + v * model.B[a][0] * w, 0);
+  const adapt = async (rows: number[][], w: number, query: number[], ...flags: string[]) => {
+    const lines = rows.map((x) => `q,${label(x, w)},${x.join(",")}`);
+    const data = write(
+      `range-${rows.length}-${flags.join("")}.csv`,
+      `task,y,x0,x1,x2\n${lines.join("\n")}\nq,,${query.join(",")}\n`,
+    );
+    const out = join(tmp, `range-pred-${Math.random().toString(36).slice(2)}.csv`);
+    const r = await runCli("adapt", "--model", modelPath, "--data", data, "--out", out, "--json", ...flags);
+    return r;
+  };
+
+  test("one labelled row at x ≈ 1.7e308: the head and the prediction of least squares (not 1e-309)", async () => {
+    const r = await adapt(
+      [
+        [1.7e308, 0, 0],
+        [1, 2, -1],
+        [-2, 1, 0.5],
+      ],
+      0.75,
+      [1, -2, 3],
+    );
+    expect(r.err).toBe("");
+    const res = JSON.parse(r.out);
+    expect(res.heads[0].w[0]).toBeCloseTo(0.75, 12);
+    const want = label([1, -2, 3], 0.75);
+    expect(Math.abs(res.predictions[0].prediction - want)).toBeLessThan(1e-12 * Math.abs(want));
+  });
+
+  test("data near 1e160 with --ridge 1: the least-squares answer (the ridge is 1e-320 of the data), not 0", async () => {
+    const r = await adapt(
+      [
+        [1e160, 2e160, -3e159],
+        [-4e159, 1.5e160, 7e159],
+      ],
+      -1.25,
+      [3e160, 1e160, 2e160],
+      "--ridge",
+      "1",
+    );
+    expect(r.err).toBe("");
+    const res = JSON.parse(r.out);
+    const want = label([3e160, 1e160, 2e160], -1.25);
+    expect(Math.abs(res.predictions[0].prediction - want)).toBeLessThan(1e-12 * Math.abs(want));
+  });
+
+  test("a model entry of 1e308: one line naming the scale, no stack", async () => {
+    const huge = { ...model, B: model.B.map((row, a) => (a === 0 ? [1e308] : row)) };
+    const path = write("huge-model.json", JSON.stringify(huge));
+    const data = write("huge-data.csv", "task,y,x0,x1,x2\nq,0.01,1,0,0\nq,0.02,2,0,0\nq,,1,1,1\n");
+    const r = await runCli("adapt", "--model", path, "--data", data, "--json");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /^metarep: adapt: task "q": its head ŵ would have entries of order 1e-310, below float64's normal range \(labels up to 2\.0e-2\); rescale the feature or target columns\n$/,
+    );
   });
 });

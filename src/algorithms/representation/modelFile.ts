@@ -4,7 +4,7 @@ import { type Mat, matFrom } from "../../linalg/mat.js";
 import { headDiagnostics } from "../../metrics/conditioning.js";
 import { key } from "../../rng/key.js";
 import { getEstimator, listEstimators } from "./estimators.js";
-import { fitHead, taskHeads } from "./heads.js";
+import { type ScaledHead, scaledHead } from "./scaledHead.js";
 import { ESTIMATOR_IDS, type EstimatorOptions } from "./types.js";
 
 /**
@@ -53,8 +53,8 @@ export interface FewShotModelFile {
     iterations: number;
     converged: boolean | null;
     status: "ok" | "diverged";
-    /** Mean squared training residual of y ≈ x·B̂ŵ_t. */
-    trainingMse: number;
+    /** Mean squared training residual of y ≈ x·B̂ŵ_t; null beyond float64's range (labels past ~1e154). */
+    trainingMse: number | null;
     /** Condition number σ₁/σ_k of the learned heads Ŵ (null when infinite). */
     headCondition: number | null;
     /** σ_k(Ŵ)²·k/T, Du et al.'s task-diversity ratio for the learned heads. */
@@ -90,6 +90,18 @@ export class FitDivergedError extends MetarepError {
 function allFinite(a: ArrayLike<number>): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
+}
+
+/** v·2^e, as two factors so that a subnormal power of two stays exact. */
+function scaleExp(v: number, e: number): number {
+  const h = Math.trunc(e / 2);
+  return v * 2 ** h * 2 ** (e - h);
+}
+
+/** 0 for a largest |value| within 2^±64 of 1 (left as it is); else its binary exponent. */
+function farExponent(m: number): number {
+  if (m === 0 || (m >= 2 ** -64 && m <= 2 ** 64)) return 0;
+  return Math.ceil(Math.log2(m));
 }
 
 function maxAbs(a: ArrayLike<number>): number {
@@ -151,9 +163,22 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
       `fit ${method} diverged: ${why}; no model written (the data's largest |value| is ${scale.toExponential(2)}: rescale the columns, or try another --method).`,
     );
   };
+  // Data far from 1 (beyond 2^±64) is scaled by powers of two — exact, and B̂'s span is the same
+  // for X·2^a and y·2^b — so the estimator's products neither overflow nor underflow (data at
+  // 1e-300 would otherwise "fit" a meaningless B̂). Ordinary data is left as it is, bit for bit.
+  const eX = farExponent(maxAbs(data.X));
+  const eY = farExponent(maxAbs(data.y));
+  const fitData =
+    eX === 0 && eY === 0
+      ? data
+      : {
+          ...data,
+          X: data.X.map((v) => scaleExp(v, -eX)),
+          y: data.y.map((v) => scaleExp(v, -eY)),
+        };
   let fit: ReturnType<ReturnType<typeof getEstimator>["fit"]>;
   try {
-    fit = getEstimator(method).fit(data, k, est, { key: key(seed) });
+    fit = getEstimator(method).fit(fitData, k, est, { key: key(seed) });
   } catch (e) {
     // Bad options are the caller's; anything else thrown from the numerics is a blow-up.
     if (e instanceof MetarepError) throw e;
@@ -164,22 +189,34 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
     diverged(dv ? `${dv.quantity} became ${dv.value} at iteration ${dv.iteration}` : "status diverged");
   }
   if (!allFinite(fit.B.data)) diverged("B̂ has non-finite entries");
-  const W = taskHeads(data, fit.B);
-  if (!allFinite(W.data)) diverged("the task heads have non-finite entries");
+  // Heads on the data's own scale, scaled and orthogonal (scaledHead.ts): the right head or a
+  // one-line refusal naming the scale.
+  const W = matFrom(data.tasks, k, new Float64Array(data.tasks * k));
+  const solved: ScaledHead[] = [];
+  for (let t = 0; t < data.tasks; t++) {
+    const n = data.start[t + 1] - data.start[t];
+    const h = scaledHead(
+      data.X.subarray(data.start[t] * d, data.start[t + 1] * d),
+      data.y.subarray(data.start[t], data.start[t + 1]),
+      n,
+      fit.B,
+      0,
+      `fit: task ${JSON.stringify(table.taskIds[t])}`,
+    );
+    W.data.set(h.w, t * k);
+    solved.push(h);
+  }
   const diag = headDiagnostics(W);
+  // The training MSE in units of 2^eY (no overflow of the squares), then in the labels' units.
   let sse = 0;
   for (let t = 0; t < data.tasks; t++) {
     for (let i = data.start[t]; i < data.start[t + 1]; i++) {
-      let pred = 0;
-      for (let a = 0; a < d; a++) {
-        let th = 0;
-        for (let c = 0; c < k; c++) th += fit.B.data[a * k + c] * W.data[t * k + c];
-        pred += data.X[i * d + a] * th;
-      }
-      sse += (data.y[i] - pred) ** 2;
+      const r = scaleExp(data.y[i], -eY) - scaleExp(solved[t].predict(data.X, i * d), -eY);
+      sse += r * r;
     }
   }
-  if (!Number.isFinite(sse)) diverged(`the training MSE is ${sse / table.rows}`);
+  const scaledMse = scaleExp(scaleExp(sse / table.rows, eY), eY);
+  const mse = Number.isFinite(scaledMse) ? scaledMse : null;
   const rowsOf = (M: Mat) =>
     Array.from({ length: M.rows }, (_, i) => Array.from(M.data.subarray(i * M.cols, (i + 1) * M.cols)));
   const Wrows = rowsOf(W);
@@ -200,7 +237,7 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
       iterations: fit.iterations,
       converged: fit.converged,
       status: fit.status,
-      trainingMse: sse / table.rows,
+      trainingMse: mse,
       headCondition: Number.isFinite(diag.condition) ? diag.condition : null,
       headDiversity: diag.diversity,
       meanHeadNorm: diag.meanNorm,
@@ -265,7 +302,16 @@ export interface Prediction {
 
 export interface AdaptResult {
   /** Per task in the file: its id, labelled rows used and fitted head. */
-  heads: { task: string; labelled: number; w: number[] }[];
+  heads: {
+    task: string;
+    labelled: number;
+    w: number[];
+    /**
+     * The cancellation the head's solve went through (≈ 10^digits lost; 1 for none), or null
+     * when its rows determine fewer than k directions (the minimum-norm head).
+     */
+    condition: number | null;
+  }[];
   /** One per row without a target, in file order. */
   predictions: Prediction[];
 }
@@ -290,7 +336,7 @@ export function adaptModelFile(
   const { data } = groupByTask(table, (i) => !Number.isNaN(table.y[i]));
   const need = ridge > 0 ? 1 : k;
   const heads: AdaptResult["heads"] = [];
-  const W: Float64Array[] = [];
+  const solved: ScaledHead[] = [];
   for (let t = 0; t < data.tasks; t++) {
     const n = data.start[t + 1] - data.start[t];
     if (n < need) {
@@ -300,21 +346,21 @@ export function adaptModelFile(
     }
     const X = data.X.subarray(data.start[t] * d, data.start[t + 1] * d);
     const y = data.y.subarray(data.start[t], data.start[t + 1]);
-    const w = fitHead(X, y, n, B, ridge);
-    W.push(w);
-    heads.push({ task: table.taskIds[t], labelled: n, w: Array.from(w) });
+    // Scaled and orthogonal (scaledHead.ts): data near the ends of float64's range gives the
+    // right head or a one-line refusal naming the scale, never a silently wrong number.
+    const h = scaledHead(X, y, n, B, ridge, `adapt: task ${JSON.stringify(table.taskIds[t])}`);
+    solved.push(h);
+    heads.push({
+      task: table.taskIds[t],
+      labelled: n,
+      w: Array.from(h.w),
+      condition: Number.isFinite(h.condition) ? h.condition : null,
+    });
   }
   const predictions: Prediction[] = [];
-  const theta = W.map((w) => {
-    const th = new Float64Array(d);
-    for (let a = 0; a < d; a++) for (let c = 0; c < k; c++) th[a] += B.data[a * k + c] * w[c];
-    return th;
-  });
   for (let i = 0; i < table.rows; i++) {
     if (!Number.isNaN(table.y[i])) continue;
-    const th = theta[table.task[i]];
-    let p = 0;
-    for (let a = 0; a < d; a++) p += table.X[i * d + a] * th[a];
+    const p = solved[table.task[i]].predict(table.X, i * d);
     predictions.push({ task: table.taskIds[table.task[i]], line: table.line[i], prediction: p });
   }
   return { heads, predictions };

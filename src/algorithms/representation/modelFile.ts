@@ -4,7 +4,7 @@ import { type Mat, matFrom } from "../../linalg/mat.js";
 import { headDiagnostics } from "../../metrics/conditioning.js";
 import { key } from "../../rng/key.js";
 import { getEstimator, listEstimators } from "./estimators.js";
-import { type ScaledHead, scaledHead } from "./scaledHead.js";
+import { exponentOf, type ScaledHead, scale, scaledHead } from "./scaledHead.js";
 import { ESTIMATOR_IDS, type EstimatorOptions } from "./types.js";
 
 /**
@@ -92,16 +92,10 @@ function allFinite(a: ArrayLike<number>): boolean {
   return true;
 }
 
-/** v·2^e, as two factors so that a subnormal power of two stays exact. */
-function scaleExp(v: number, e: number): number {
-  const h = Math.trunc(e / 2);
-  return v * 2 ** h * 2 ** (e - h);
-}
-
 /** 0 for a largest |value| within 2^±64 of 1 (left as it is); else its binary exponent. */
 function farExponent(m: number): number {
   if (m === 0 || (m >= 2 ** -64 && m <= 2 ** 64)) return 0;
-  return Math.ceil(Math.log2(m));
+  return exponentOf(m);
 }
 
 function maxAbs(a: ArrayLike<number>): number {
@@ -173,8 +167,8 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
       ? data
       : {
           ...data,
-          X: data.X.map((v) => scaleExp(v, -eX)),
-          y: data.y.map((v) => scaleExp(v, -eY)),
+          X: data.X.map((v) => scale(v, -eX)),
+          y: data.y.map((v) => scale(v, -eY)),
         };
   let fit: ReturnType<ReturnType<typeof getEstimator>["fit"]>;
   try {
@@ -211,11 +205,11 @@ export function fitModelFile(table: MultiTaskTable, options: FitModelOptions): F
   let sse = 0;
   for (let t = 0; t < data.tasks; t++) {
     for (let i = data.start[t]; i < data.start[t + 1]; i++) {
-      const r = scaleExp(data.y[i], -eY) - scaleExp(solved[t].predict(data.X, i * d), -eY);
+      const r = scale(data.y[i], -eY) - scale(solved[t].predict(data.X, i * d), -eY);
       sse += r * r;
     }
   }
-  const scaledMse = scaleExp(scaleExp(sse / table.rows, eY), eY);
+  const scaledMse = scale(scale(sse / table.rows, eY), eY);
   const mse = Number.isFinite(scaledMse) ? scaledMse : null;
   const rowsOf = (M: Mat) =>
     Array.from({ length: M.rows }, (_, i) => Array.from(M.data.subarray(i * M.cols, (i + 1) * M.cols)));

@@ -38,19 +38,23 @@ export interface ScaledHead {
   residualNorm: number;
 }
 
-/** 2^e as a product of two factors, so that scaling by a subnormal power of two stays exact. */
-function scale(v: number, e: number): number {
+/** v·2^e, as two factors so that scaling by a subnormal power of two stays exact. */
+export function scale(v: number, e: number): number {
   const h = Math.trunc(e / 2);
   return v * 2 ** h * 2 ** (e - h);
 }
 
-/** The exponent e with 2^(e−1) ≤ m < 2^e (m > 0, finite), exact for subnormals too. */
-function exponentOf(m: number): number {
-  let e = Math.ceil(Math.log2(m));
-  // log2 rounds: adjust so that the bracket holds exactly.
-  while (scale(m, -e) >= 1) e++;
-  while (scale(m, 1 - e) < 1) e--;
-  return e;
+const BITS = new Float64Array(1);
+const WORDS = new Uint32Array(BITS.buffer);
+
+/**
+ * The exponent e with 2^(e−1) ≤ m < 2^e (m > 0, finite), read from the IEEE bits (exact, and the
+ * same in every engine, unlike Math.log2).
+ */
+export function exponentOf(m: number): number {
+  BITS[0] = m;
+  const biased = (WORDS[1] >>> 20) & 0x7ff;
+  return biased === 0 ? exponentOf(m * 2 ** 64) - 64 : biased - 1022;
 }
 
 /** ‖v[i0..i1)‖ with column stride, computed scaled (no overflow or underflow of the squares). */
@@ -64,6 +68,7 @@ function norm(a: Float64Array, cols: number, c: number, i0: number, i1: number):
 }
 
 const fmt = (v: number) => v.toExponential(1);
+const LOG10_2 = 0.3010299956639812;
 
 /**
  * The head of one task: rows `X` (n × d, row-major, every value finite) with labels `y`, on B̂
@@ -122,7 +127,7 @@ export function scaledHead(
   const size = (i: number) => {
     let am = 0;
     for (let c = 0; c < k; c++) am = Math.max(am, Math.abs(rowsA[i * k + c]));
-    return am > 0 ? eRow[i] + Math.log2(am) : Number.NEGATIVE_INFINITY;
+    return am > 0 ? eRow[i] + exponentOf(am) : Number.NEGATIVE_INFINITY;
   };
   const sizes = order.map(size);
   order.sort((a, b) => sizes[b] - sizes[a] || a - b);
@@ -134,7 +139,7 @@ export function scaledHead(
   if (ridge > 0) {
     for (let c = 0; c < k; c++) {
       // √λ‖w‖ with w_c = 2^{eY−eA−eB_c} v_c, in units of 2^{eY}: √λ·2^{−eA−eB_c} v_c.
-      const l2 = 0.5 * Math.log2(ridge) - eA - eB[c];
+      const l2 = exponentOf(ridge) / 2 - eA - eB[c];
       M[(n + c) * cols + c] = l2 > 500 ? 2 ** 500 : scale(Math.sqrt(ridge), -eA - eB[c]);
     }
   }
@@ -197,7 +202,7 @@ export function scaledHead(
     const spread = n === 0 ? 0 : hi - lo;
     if (spread > 400) {
       throw new HeadRangeError(
-        `${what}: its labelled rows determine only ${rank} of the head's k = ${k} directions, and their sizes differ by 2^${spread} (about 1e${Math.round(spread * Math.log10(2))}), too far apart for a minimum-norm solution in float64; rescale or remove the outlying rows, or pass --ridge > 0`,
+        `${what}: its labelled rows determine only ${rank} of the head's k = ${k} directions, and their sizes differ by 2^${spread} (about 1e${Math.round(spread * LOG10_2)}), too far apart for a minimum-norm solution in float64; rescale or remove the outlying rows, or pass --ridge > 0`,
       );
     }
     const A = matFrom(n, k, new Float64Array(n * k));
@@ -215,15 +220,15 @@ export function scaledHead(
   // B' = B·2^{−eB} ⇒ w_c = 2^{eY−eA−eB_c}·v_c.
   for (let c = 0; c < k; c++) w[c] = scale(v[c], eY - eA - eB[c]);
   for (let c = 0; c < k; c++) {
-    const exact = Math.log2(Math.abs(v[c])) + eY - eA - eB[c];
-    if (!Number.isFinite(v[c]) || exact > 1023.99) {
+    const exact = v[c] === 0 ? 0 : exponentOf(Math.abs(v[c])) - 1 + eY - eA - eB[c];
+    if (!Number.isFinite(v[c]) || exact > 1023) {
       throw new HeadRangeError(
-        `${what}: its head ŵ would have entries of order 2^${Math.round(exact)} (about 1e${Math.round(exact * Math.log10(2))}), beyond float64's range (labels up to ${fmt(yMax)}); rescale the feature or target columns`,
+        `${what}: its head ŵ would have entries of order 2^${Math.round(exact)} (about 1e${Math.round(exact * LOG10_2)}), beyond float64's range (labels up to ${fmt(yMax)}); rescale the feature or target columns`,
       );
     }
     if (v[c] !== 0 && exact < -1022) {
       throw new HeadRangeError(
-        `${what}: its head ŵ would have entries of order 1e${Math.round(exact * Math.log10(2))}, below float64's normal range (labels up to ${fmt(yMax)}); rescale the feature or target columns`,
+        `${what}: its head ŵ would have entries of order 1e${Math.round(exact * LOG10_2)}, below float64's normal range (labels up to ${fmt(yMax)}); rescale the feature or target columns`,
       );
     }
   }

@@ -288,6 +288,7 @@ describe("adapt at the ends of float64's range (issue 23): exact answers or one 
     expect(r.code).toBe(0);
     model = JSON.parse(readFileSync(modelPath, "utf8"));
   });
+  let adapted = 0;
   /** ŷ = x·B̂w exactly (k = 1), for rows labelled by the model itself with head w. */
   const label = (x: number[], w: number) => x.reduce((s, v, a) => s + v * model.B[a][0] * w, 0);
   const adapt = async (rows: number[][], w: number, query: number[], ...flags: string[]) => {
@@ -296,7 +297,7 @@ describe("adapt at the ends of float64's range (issue 23): exact answers or one 
       `range-${rows.length}-${flags.join("")}.csv`,
       `task,y,x0,x1,x2\n${lines.join("\n")}\nq,,${query.join(",")}\n`,
     );
-    const out = join(tmp, `range-pred-${Math.random().toString(36).slice(2)}.csv`);
+    const out = join(tmp, `range-pred-${++adapted}.csv`);
     const r = await runCli("adapt", "--model", modelPath, "--data", data, "--out", out, "--json", ...flags);
     return r;
   };

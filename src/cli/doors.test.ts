@@ -1,4 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -75,6 +84,71 @@ describe("sizes in sensible units", () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
       /estimated memory 98 kB exceeds the limit of 1 byte; pass --max-memory 128K to run it anyway\./,
+    );
+  });
+});
+
+describe("store integrity: every file the sweep writes checked before the first cell; foreign records refused", () => {
+  const specFile = (name: string, text: string) => {
+    const p = join(tmp, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  test("a read-only records.jsonl or a file named figures: one line, before any cell runs", async () => {
+    const s = specFile("ro.yaml", "experiment: sweep-probe\nseeds: 3\n");
+    const other = join(tmp, "ro3");
+    expect((await runCli("sweep", s, "--out", other, "--workers", "0", "--no-report")).code).toBe(0);
+    // Two of the three cells stored: a re-run would run the third, if the store's files were not
+    // checked first.
+    const recs = join(other, "records.jsonl");
+    writeFileSync(recs, `${readFileSync(recs, "utf8").split("\n").slice(0, 2).join("\n")}\n`);
+    const before = readFileSync(recs, "utf8");
+    if (process.getuid?.() !== 0) {
+      chmodSync(recs, 0o444);
+      const r = await runCli("sweep", s, "--out", other, "--workers", "0", "--no-report");
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(
+        `metarep: --out ${other}: cannot append to records.jsonl (EACCES); make it writable, or choose another directory.\n`,
+      );
+      expect(readFileSync(recs, "utf8")).toBe(before);
+      chmodSync(recs, 0o644);
+    }
+    // Root may write a read-only file: an unwritable failures.jsonl (a directory) for everyone.
+    rmSync(join(other, "failures.jsonl"));
+    mkdirSync(join(other, "failures.jsonl"));
+    const r = await runCli("sweep", s, "--out", other, "--workers", "0", "--no-report");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `metarep: --out ${other}: cannot append to failures.jsonl (EISDIR); make it writable, or choose another directory.\n`,
+    );
+    expect(readFileSync(recs, "utf8")).toBe(before);
+    const fig = join(tmp, "fig");
+    mkdirSync(fig);
+    writeFileSync(join(fig, "figures"), "not a directory");
+    const f = await runCli("sweep", s, "--out", fig, "--workers", "0");
+    expect(f.code).toBe(2);
+    expect(f.err).toBe(
+      `metarep: --out ${fig}: "figures" is a file, and the report writes its figures in a directory of that name; move it, or choose another directory.\n`,
+    );
+    expect(existsSync(join(fig, "records.jsonl")) && readFileSync(join(fig, "records.jsonl"), "utf8")).toBe(
+      "",
+    );
+  });
+
+  test("a record appended from another store (another spec) is refused in one line", async () => {
+    const a = specFile("fa.yaml", "experiment: sweep-probe\nseeds: 2\nparams: { label: a }\n");
+    const b = specFile("fb.yaml", "experiment: sweep-probe\nseeds: 2\nparams: { label: b }\n");
+    const [da, db] = [join(tmp, "fa"), join(tmp, "fb")];
+    expect((await runCli("sweep", a, "--out", da, "--workers", "0", "--no-report")).code).toBe(0);
+    expect((await runCli("sweep", b, "--out", db, "--workers", "0", "--no-report")).code).toBe(0);
+    const foreign = readFileSync(join(db, "records.jsonl"), "utf8").split("\n")[0];
+    appendFileSync(join(da, "records.jsonl"), `${foreign}\n`);
+    const r = await runCli("sweep", a, "--out", da, "--workers", "0", "--no-report");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      new RegExp(
+        `^metarep: --out ${da}: records\\.jsonl holds 1 record that is not a cell of this store's spec \\(hash \\w+\\), e\\.g\\. ${JSON.parse(foreign).cellId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: appended from another store; remove it, or choose another directory\\.\n$`,
+      ),
     );
   });
 });

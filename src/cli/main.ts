@@ -546,50 +546,56 @@ Examples:
           for (const p of prepared.reverse()) p.cleanup();
           throw e;
         }
-        const t0 = performance.now();
-        const executor = new ThreadsExecutor(workers);
-        // Every experiment is a sweep without a grid (its cells are its seeds, keyed exactly as
-        // `run`); all share one thread pool, so no core idles while another experiment runs.
-        const state = new Map<string, { done: number; total: number; failures: number }>();
-        const progress = makeProgress("reproduce", false, "cells");
+        let path: string;
+        let sections: Awaited<ReturnType<typeof writeReport>>["sections"];
         let failures = 0;
+        const t0 = performance.now();
         try {
-          const summaries = await Promise.all(
-            plans.map((p, i) =>
-              runSweep({
-                sweep: expandSweep(
-                  sweepSpecSchema.parse({
-                    experiment: p.exp.id,
-                    size: p.size,
-                    seeds: p.seedIndices.length,
-                    seed: p.seed,
-                  }),
-                ),
-                dir: dirs[i],
-                executor,
-                command: p.command,
-                onProgress: (s) => {
-                  state.set(p.exp.id, s);
-                  let done = 0;
-                  let total = 0;
-                  let failed = 0;
-                  for (const v of state.values()) {
-                    done += v.done;
-                    total += v.total;
-                    failed += v.failures;
-                  }
-                  progress.update(done, total, failed);
-                },
-              }),
-            ),
-          );
-          failures = summaries.reduce((t, s) => t + s.failures, 0);
+          const executor = new ThreadsExecutor(workers);
+          // Every experiment is a sweep without a grid (its cells are its seeds, keyed exactly as
+          // `run`); all share one thread pool, so no core idles while another experiment runs.
+          const state = new Map<string, { done: number; total: number; failures: number }>();
+          const progress = makeProgress("reproduce", false, "cells");
+          try {
+            const summaries = await Promise.all(
+              plans.map((p, i) =>
+                runSweep({
+                  sweep: expandSweep(
+                    sweepSpecSchema.parse({
+                      experiment: p.exp.id,
+                      size: p.size,
+                      seeds: p.seedIndices.length,
+                      seed: p.seed,
+                    }),
+                  ),
+                  dir: dirs[i],
+                  executor,
+                  command: p.command,
+                  onProgress: (s) => {
+                    state.set(p.exp.id, s);
+                    let done = 0;
+                    let total = 0;
+                    let failed = 0;
+                    for (const v of state.values()) {
+                      done += v.done;
+                      total += v.total;
+                      failed += v.failures;
+                    }
+                    progress.update(done, total, failed);
+                  },
+                }),
+              ),
+            );
+            failures = summaries.reduce((t, s) => t + s.failures, 0);
+          } finally {
+            progress.stop();
+            await executor.close();
+          }
+          // The stores stay locked until the report and figures are written.
+          ({ path, sections } = await writeReport(dirs, out));
         } finally {
-          progress.stop();
-          await executor.close();
           for (const l of locks) l.release();
         }
-        const { path, sections } = await writeReport(dirs, out);
         for (const s of sections) {
           for (const pt of s.points) {
             process.stdout.write(`\n== ${s.manifest.experiment}: ${s.title}\n${formatTable(pt.rows)}\n`);

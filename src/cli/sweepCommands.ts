@@ -11,6 +11,7 @@ import { DEFAULT_QUEUE, DistributedExecutor } from "../sweep/executors/distribut
 import type { Executor } from "../sweep/executors/executor.js";
 import { InlineExecutor } from "../sweep/executors/inline.js";
 import { ThreadsExecutor } from "../sweep/executors/threads.js";
+import { acquireStoreLock, type StoreLock } from "../sweep/lock.js";
 import { startQueueWorker } from "../sweep/queueWorker.js";
 import { redactUrl } from "../sweep/redis.js";
 import { runSweep } from "../sweep/runSweep.js";
@@ -149,39 +150,47 @@ export function sweepCommands(prog: Command): void {
         const progress = makeProgress(`sweep ${sweep.experiment.id}`, false, "cells");
         let summary: Awaited<ReturnType<typeof runSweep>>;
         let watch: WorkerWatch | null = null;
+        // The store's lock, held until its report and figures are written (runSweep takes it
+        // again, re-entrantly, for the cells).
+        let lock: StoreLock | null = null;
         try {
-          summary = await withOutput(out, async () => {
-            // With --redis: say how many workers listen, and keep saying it while cells wait.
-            if (opts.redis) {
-              const w = await watchWorkers(opts.redis, opts.queue, (l) => process.stderr.write(`${l}\n`));
-              watch = w;
-              // Cells using plug-ins wait on their own queues: say so while no worker holds them.
-              if (executor instanceof DistributedExecutor) executor.onRoutes = (r) => w.routes(r);
-            }
-            return runSweep({
-              sweep,
-              dir,
-              executor,
-              command,
-              onProgress: (s) => {
-                progress.update(s.done, s.total, s.failures);
-                watch?.progress(s.done, s.total);
-              },
+          try {
+            summary = await withOutput(out, async () => {
+              lock = acquireStoreLock(dir, command);
+              // With --redis: say how many workers listen, and keep saying it while cells wait.
+              if (opts.redis) {
+                const w = await watchWorkers(opts.redis, opts.queue, (l) => process.stderr.write(`${l}\n`));
+                watch = w;
+                // Cells using plug-ins wait on their own queues: say so while no worker holds them.
+                if (executor instanceof DistributedExecutor) executor.onRoutes = (r) => w.routes(r);
+              }
+              return runSweep({
+                sweep,
+                dir,
+                executor,
+                command,
+                onProgress: (s) => {
+                  progress.update(s.done, s.total, s.failures);
+                  watch?.progress(s.done, s.total);
+                },
+              });
             });
-          });
+          } finally {
+            progress.stop();
+            await (watch as WorkerWatch | null)?.stop();
+            await executor.close();
+          }
+          const table = sweepSummary(dir);
+          if (table) process.stdout.write(`${sweep.experiment.title}\n${command}\n\n${table}\n\n`);
+          process.stdout.write(
+            `${summary.done}/${summary.total} cells stored in ${rel(dir)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
+          );
+          if (opts.report) {
+            const { path } = await writeReport([dir], dir);
+            process.stdout.write(`Report: ${rel(path)}\n`);
+          }
         } finally {
-          progress.stop();
-          await (watch as WorkerWatch | null)?.stop();
-          await executor.close();
-        }
-        const table = sweepSummary(dir);
-        if (table) process.stdout.write(`${sweep.experiment.title}\n${command}\n\n${table}\n\n`);
-        process.stdout.write(
-          `${summary.done}/${summary.total} cells stored in ${rel(dir)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
-        );
-        if (opts.report) {
-          const { path } = await writeReport([dir], dir);
-          process.stdout.write(`Report: ${rel(path)}\n`);
+          (lock as StoreLock | null)?.release();
         }
         if (summary.failed.length > 0) {
           for (const f of summary.failed) {

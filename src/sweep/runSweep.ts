@@ -59,7 +59,9 @@ async function runLocked(o: Parameters<typeof runSweep>[0]): Promise<SweepSummar
     byCostWindows(o.sweep.experiment, unstored()),
     {
       record(_cell: Cell, record: RunRecord) {
-        if (store.append(record)) progress.done++;
+        // The command that fills this store: a job taken from a queue that two stores share
+        // carries the first submitter's.
+        if (store.append({ ...record, command: o.command })) progress.done++;
         o.onProgress?.({ ...progress });
       },
       failure(cell: Cell, error: string) {

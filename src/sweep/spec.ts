@@ -40,7 +40,9 @@ export const sweepSpecSchema = z.strictObject({
   plugins: z
     .array(z.string().min(1))
     .optional()
-    .describe("plug-in files (ES modules), relative to the spec; loaded before the spec is expanded"),
+    .describe(
+      "plug-in files (ES modules), relative to the spec; imported — their code runs — before the rest of the spec is checked, even if it is then refused: read them first",
+    ),
 });
 export type SweepSpec = z.output<typeof sweepSpecSchema>;
 

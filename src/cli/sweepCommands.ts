@@ -156,6 +156,8 @@ export function sweepCommands(prog: Command): void {
         try {
           try {
             summary = await withOutput(out, async () => {
+              // Reach the executor (e.g. Redis) first: an unreachable one leaves nothing behind.
+              await executor.prepare?.();
               lock = acquireStoreLock(dir, command);
               // With --redis: say how many workers listen, and keep saying it while cells wait.
               if (opts.redis) {

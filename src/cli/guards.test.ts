@@ -64,7 +64,36 @@ describe("refused before allocating: the estimate, the limit and the override fl
         "--out",
         join(tmp, "never-1"),
       ],
-      /sweep .*huge\.yaml: 1\.0e\+15 cells exceed the limit of 100,000; pass --max-cells 1000000000000000 to run them anyway\./,
+      /sweep .*huge\.yaml: 1\.0e\+15 cells exceed what one store can hold \(16,777,216: a store indexes its cells' ids in one Set, which V8 caps at 2²⁴ entries\); split the grid into several sweeps of at most 16,777,216 cells, each with its own --out\./,
+    ],
+    [
+      "the same 10¹⁵ cells with --max-cells 1000000000000000: refused for the same reason, not run out of memory",
+      () => [
+        "sweep",
+        spec(
+          "huge2.yaml",
+          "experiment: collins-convergence\nseeds: 1000\ngrid:\n  alpha: { range: [0.1, 1], steps: 1000 }\n  beta: { range: [0.1, 1], steps: 1000 }\n  mu: { range: [0.1, 1], steps: 1000 }\n  sigma: { range: [0, 1], steps: 1000 }\n",
+        ),
+        "--max-cells",
+        "1000000000000000",
+        "--out",
+        join(tmp, "never-1b"),
+      ],
+      /sweep .*huge2\.yaml: 1\.0e\+15 cells exceed what one store can hold \(16,777,216/,
+    ],
+    [
+      "10⁷ cells under --max-cells 10⁷: the store's index of their ids counts in the memory estimate",
+      () => [
+        "sweep",
+        spec("tenmillion.yaml", "experiment: sweep-probe\nseeds: 10000000\n"),
+        "--max-cells",
+        "10000000",
+        "--max-memory",
+        "1G",
+        "--out",
+        join(tmp, "never-1c"),
+      ],
+      /sweep .*tenmillion\.yaml: estimated memory 1\.5 GB \(.*; 1\.5 GB to index 10,000,000 cells\) exceeds the limit of 1\.0 GB; pass --max-memory 2G to run it anyway\./,
     ],
     [
       "a sweep of 10⁹ seeds",
@@ -74,7 +103,17 @@ describe("refused before allocating: the estimate, the limit and the override fl
         "--out",
         join(tmp, "never-2"),
       ],
-      /1,000,000,000 cells exceed the limit of 100,000; pass --max-cells 1000000000/,
+      /1,000,000,000 cells exceed what one store can hold/,
+    ],
+    [
+      "a sweep of 10⁶ seeds",
+      () => [
+        "sweep",
+        spec("million.yaml", "experiment: sweep-probe\nseeds: 1000000\n"),
+        "--out",
+        join(tmp, "never-2b"),
+      ],
+      /1,000,000 cells exceed the limit of 100,000; pass --max-cells 1000000 to run them anyway\./,
     ],
     [
       "run --seeds 100000000000",

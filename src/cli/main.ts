@@ -42,7 +42,7 @@ import {
   capWorkers,
   checkCells,
   checkMemory,
-  checkRunMemory,
+  checkRun,
   DEFAULT_MAX_CELLS,
   DEFAULT_MAX_MEMORY,
   formatBytes,
@@ -94,8 +94,7 @@ function plan(
   const seeds = opts.seeds === undefined ? exp.seeds[size] : parseIntFlag("--seeds", opts.seeds, 1);
   const seed = parseIntFlag("--seed", opts.seed, 0);
   // Resource guards before anything is allocated: seeds are cells; the estimate is per seed.
-  checkCells(`run ${id}`, seeds, limits);
-  checkRunMemory(id, params, seeds, limits);
+  checkRun(`run ${id}`, id, params, seeds, limits);
   const sets = opts.set.map((s) => ` --set ${s}`).join("");
   const data = opts.data === undefined ? "" : ` --data ${JSON.stringify(opts.data)}`;
   const command = `metarep run ${id} --size ${size} --seeds ${seeds} --seed ${seed}${sets}${data}`;
@@ -331,6 +330,9 @@ async function rerun(file: string, id: string | undefined, opts: RunOptions, cmd
   }
   const stored = readRecord(file);
   const p = planFromRecord(stored);
+  // The same guards as \`run\`: an edited record (d=100000, a million seed indices) is refused
+  // before anything is allocated.
+  checkRun(`run --record ${file}`, p.exp.id, p.params, p.seedIndices.length, parseLimits(opts));
   const out = cmd.getOptionValueSource("out") === "cli" ? resolve(opts.out) : undefined;
   if (out !== undefined && join(out, p.exp.id, "record.json") === resolve(file)) {
     throw new UsageError(
@@ -596,57 +598,63 @@ Examples:
           for (const p of prepared.reverse()) p.cleanup();
           throw e;
         }
-        const t0 = performance.now();
-        const executor = new ThreadsExecutor(workers);
-        // Every experiment is a sweep without a grid (its cells are its seeds, keyed exactly as
-        // `run`); all share one thread pool, so no core idles while another experiment runs.
-        const state = new Map<string, { done: number; total: number; failures: number }>();
-        const progress = makeProgress("reproduce", false, "cells");
+        let path: string;
+        let sections: Awaited<ReturnType<typeof writeReport>>["sections"];
         let failures = 0;
+        const t0 = performance.now();
         try {
-          const summaries = await Promise.all(
-            plans.map((p, i) =>
-              runSweep({
-                sweep: expandSweep(
-                  sweepSpecSchema.parse({
-                    experiment: p.exp.id,
-                    size: p.size,
-                    seeds: p.seedIndices.length,
-                    seed: p.seed,
-                  }),
-                ),
-                dir: dirs[i],
-                executor,
-                command: p.command,
-                onProgress: (s) => {
-                  state.set(p.exp.id, s);
-                  let done = 0;
-                  let total = 0;
-                  let failed = 0;
-                  for (const v of state.values()) {
-                    done += v.done;
-                    total += v.total;
-                    failed += v.failures;
-                  }
-                  progress.update(done, total, failed);
-                },
-              }),
-            ),
-          );
-          failures = summaries.reduce((t, s) => t + s.failures, 0);
+          const executor = new ThreadsExecutor(workers);
+          // Every experiment is a sweep without a grid (its cells are its seeds, keyed exactly as
+          // `run`); all share one thread pool, so no core idles while another experiment runs.
+          const state = new Map<string, { done: number; total: number; failures: number }>();
+          const progress = makeProgress("reproduce", false, "cells");
+          try {
+            const summaries = await Promise.all(
+              plans.map((p, i) =>
+                runSweep({
+                  sweep: expandSweep(
+                    sweepSpecSchema.parse({
+                      experiment: p.exp.id,
+                      size: p.size,
+                      seeds: p.seedIndices.length,
+                      seed: p.seed,
+                    }),
+                  ),
+                  dir: dirs[i],
+                  executor,
+                  command: p.command,
+                  onProgress: (s) => {
+                    state.set(p.exp.id, s);
+                    let done = 0;
+                    let total = 0;
+                    let failed = 0;
+                    for (const v of state.values()) {
+                      done += v.done;
+                      total += v.total;
+                      failed += v.failures;
+                    }
+                    progress.update(done, total, failed);
+                  },
+                }),
+              ),
+            );
+            failures = summaries.reduce((t, s) => t + s.failures, 0);
+          } finally {
+            progress.stop();
+            await executor.close();
+          }
+          // The one layout of an experiment's output (as `run` writes it): its record of every seed
+          // beside the store's cell records, so `run --record DIR/<id>/record.json` re-runs either.
+          for (const d of dirs) {
+            const cells = readRecords(d);
+            if (cells.length)
+              writeFileAtomic(join(d, RUN_RECORD_FILE), `${JSON.stringify(mergeByGridPoint(cells)[0])}\n`);
+          }
+          // The stores stay locked until the report, figures and records are written.
+          ({ path, sections } = await writeReport(dirs, out));
         } finally {
-          progress.stop();
-          await executor.close();
           for (const l of locks) l.release();
         }
-        // The one layout of an experiment's output (as `run` writes it): its record of every seed
-        // beside the store's cell records, so `run --record DIR/<id>/record.json` re-runs either.
-        for (const d of dirs) {
-          const cells = readRecords(d);
-          if (cells.length)
-            writeFileAtomic(join(d, RUN_RECORD_FILE), `${JSON.stringify(mergeByGridPoint(cells)[0])}\n`);
-        }
-        const { path, sections } = await writeReport(dirs, out);
         for (const s of sections) {
           for (const pt of s.points) {
             process.stdout.write(

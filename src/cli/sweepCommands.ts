@@ -6,7 +6,6 @@ import { methods } from "../algorithms/methods.js";
 import { estimators } from "../algorithms/representation/estimators.js";
 import { MetarepError } from "../errors.js";
 import { experiments } from "../experiments/registry.js";
-import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
 import { loadedPlugins, loadPlugins, requirePlugins } from "../plugins/load.js";
 import { exportFigureData } from "../report/figureData.js";
 import { writeReport } from "../report/storeReport.js";
@@ -15,10 +14,11 @@ import { DEFAULT_QUEUE, DistributedExecutor } from "../sweep/executors/distribut
 import type { Executor } from "../sweep/executors/executor.js";
 import { InlineExecutor } from "../sweep/executors/inline.js";
 import { ThreadsExecutor } from "../sweep/executors/threads.js";
+import { acquireStoreLock, type StoreLock } from "../sweep/lock.js";
 import { startQueueWorker } from "../sweep/queueWorker.js";
 import { redactUrl } from "../sweep/redis.js";
 import { runSweep } from "../sweep/runSweep.js";
-import { expandSweep, parseSweepSpec, sweepJsonSchema } from "../sweep/spec.js";
+import { expandSweep, parseSweepSpec, sweepCellBound, sweepJsonSchema } from "../sweep/spec.js";
 import { RUN_RECORD_FILE, readManifest, readRecords, STORE_FILES } from "../sweep/store.js";
 import { parseIntFlag, UsageError } from "./flags.js";
 import {
@@ -29,7 +29,6 @@ import {
   DEFAULT_MAX_MEMORY,
   formatBytes,
   parseLimits,
-  sweepCellCount,
 } from "./guards.js";
 import { fsErrorLine, PathError, prepareOutputDir, shownPath, withOutput } from "./outputPath.js";
 import { makeProgress } from "./progress.js";
@@ -121,26 +120,28 @@ export function sweepCommands(prog: Command): void {
             spec.plugins.map((p) => resolve(dirname(specPath), p)),
             `sweep spec ${specPath}: "plugins"`,
           );
-        // Count before expanding: a grid of 10¹⁵ cells is refused without building it.
-        checkCells(`sweep ${specPath}`, sweepCellCount(spec), limits);
+        // Count before expanding: a grid of 10¹⁵ cells is refused without enumerating it, and a
+        // count no store can hold is refused whatever --max-cells says.
+        checkCells(`sweep ${specPath}`, sweepCellBound(spec), limits, true);
         const sweep = expandSweep(spec);
+        // Exactly, with the experiment's conditions at every grid point.
+        checkCells(`sweep ${specPath}`, sweep.cellCount, limits, true);
         const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
         const workers = Math.min(
           opts.workers === undefined
             ? availableParallelism()
             : capWorkers("--workers", parseIntFlag("--workers", opts.workers, 0), warn),
-          sweep.cells.length,
+          sweep.cellCount,
         );
         // The heaviest grid point, on as many threads as run at once here (with --redis: one cell
-        // at a time per worker thread, wherever the workers are).
-        let heaviest: MemoryEstimate | null = null;
-        for (const p of sweep.points) {
-          const e = estimateMemory(sweep.experiment.id, p.params);
-          if (e && (heaviest === null || e.working + e.result > heaviest.working + heaviest.result))
-            heaviest = e;
-        }
+        // at a time per worker thread, wherever the workers are), and the store's index of cells.
         const at = opts.redis ? 1 : Math.max(1, workers);
-        checkMemory(`sweep ${specPath}`, heaviest, { concurrent: at, held: at }, limits);
+        checkMemory(
+          `sweep ${specPath}`,
+          sweep.heaviest,
+          { concurrent: at, held: at, indexed: sweep.cellCount },
+          limits,
+        );
         const out = prepareOutputDir(opts.out);
         const dir = out.path;
         const executor: Executor = opts.redis
@@ -152,39 +153,49 @@ export function sweepCommands(prog: Command): void {
         const progress = makeProgress(`sweep ${sweep.experiment.id}`, false, "cells");
         let summary: Awaited<ReturnType<typeof runSweep>>;
         let watch: WorkerWatch | null = null;
+        // The store's lock, held until its report and figures are written (runSweep takes it
+        // again, re-entrantly, for the cells).
+        let lock: StoreLock | null = null;
         try {
-          summary = await withOutput(out, async () => {
-            // With --redis: say how many workers listen, and keep saying it while cells wait.
-            if (opts.redis) {
-              const w = await watchWorkers(opts.redis, opts.queue, (l) => process.stderr.write(`${l}\n`));
-              watch = w;
-              // Cells using plug-ins wait on their own queues: say so while no worker holds them.
-              if (executor instanceof DistributedExecutor) executor.onRoutes = (r) => w.routes(r);
-            }
-            return runSweep({
-              sweep,
-              dir,
-              executor,
-              command,
-              onProgress: (s) => {
-                progress.update(s.done, s.total, s.failures);
-                watch?.progress(s.done, s.total);
-              },
+          try {
+            summary = await withOutput(out, async () => {
+              // Reach the executor (e.g. Redis) first: an unreachable one leaves nothing behind.
+              await executor.prepare?.();
+              lock = acquireStoreLock(dir, command);
+              // With --redis: say how many workers listen, and keep saying it while cells wait.
+              if (opts.redis) {
+                const w = await watchWorkers(opts.redis, opts.queue, (l) => process.stderr.write(`${l}\n`));
+                watch = w;
+                // Cells using plug-ins wait on their own queues: say so while no worker holds them.
+                if (executor instanceof DistributedExecutor) executor.onRoutes = (r) => w.routes(r);
+              }
+              return runSweep({
+                sweep,
+                dir,
+                executor,
+                command,
+                onProgress: (s) => {
+                  progress.update(s.done, s.total, s.failures);
+                  watch?.progress(s.done, s.total);
+                },
+              });
             });
-          });
+          } finally {
+            progress.stop();
+            await (watch as WorkerWatch | null)?.stop();
+            await executor.close();
+          }
+          const table = sweepSummary(dir);
+          if (table) process.stdout.write(`${sweep.experiment.title}\n${command}\n\n${table}\n\n`);
+          process.stdout.write(
+            `${summary.done}/${summary.total} cells stored in ${shownPath(dir, opts.out)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
+          );
+          if (opts.report) {
+            const { path } = await writeReport([dir], dir);
+            process.stdout.write(`Report: ${shownPath(path, opts.out)}\n`);
+          }
         } finally {
-          progress.stop();
-          await (watch as WorkerWatch | null)?.stop();
-          await executor.close();
-        }
-        const table = sweepSummary(dir);
-        if (table) process.stdout.write(`${sweep.experiment.title}\n${command}\n\n${table}\n\n`);
-        process.stdout.write(
-          `${summary.done}/${summary.total} cells stored in ${shownPath(dir, opts.out)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
-        );
-        if (opts.report) {
-          const { path } = await writeReport([dir], dir);
-          process.stdout.write(`Report: ${shownPath(path, opts.out)}\n`);
+          (lock as StoreLock | null)?.release();
         }
         if (summary.failed.length > 0) {
           for (const f of summary.failed) {
@@ -213,6 +224,10 @@ export function sweepCommands(prog: Command): void {
       DEFAULT_QUEUE,
     )
     .option(
+      "--max-memory <size>",
+      `refuse (fail at once, without retries) a job whose estimated memory is above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
+    )
+    .option(
       "--lock-ms <ms>",
       "job lock duration: a crashed worker's job is retried after about this long",
       "30000",
@@ -223,8 +238,10 @@ export function sweepCommands(prog: Command): void {
         concurrency?: string;
         queue: string;
         lockMs: string;
+        maxMemory?: string;
         plugin: string[];
       }) => {
+        const limits = parseLimits({ maxMemory: opts.maxMemory });
         const concurrency =
           opts.concurrency === undefined
             ? availableParallelism()
@@ -237,6 +254,7 @@ export function sweepCommands(prog: Command): void {
           queue: opts.queue,
           concurrency,
           lockMs,
+          limits,
           // Loaded already (the --plugin hook): the worker's threads load the same files.
           plugins: loadedPlugins().map((p) => p.path),
           log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),

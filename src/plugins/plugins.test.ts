@@ -313,6 +313,19 @@ describe("bad plug-ins: exit 2, one line naming the file and the problem, nothin
       () => [bad("options.mjs", estimator("strict", "options: z.strictObject({ steps: z.number() }),"))],
       /plug-in options \(options\.mjs\): estimator "strict": its options schema rejects its own defaults \(\{\}\): "steps"/,
     ],
+    [
+      "an experiment's figure without select.yName (refused at load, before any cell runs)",
+      () => [
+        bad(
+          "no-yname.mjs",
+          readFileSync(join(REPO, "examples", "plugins", "noise-sweep.mjs"), "utf8").replace(
+            'select: { yName: "dist" }',
+            "select: {}",
+          ),
+        ),
+      ],
+      /plug-in noise-sweep \(no-yname\.mjs\): experiment "noise-sweep": figure "dist-vs-noise" \(figures\.0\): "select\.yName" must name the curves' y quantity \(a string, or a list of them\)\./,
+    ],
   ];
   test.each(cases)("%s", async (_what, files, message) => {
     const out = join(tmp, `bad-out-${_what.replaceAll(" ", "-")}`);

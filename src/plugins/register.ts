@@ -31,6 +31,70 @@ export interface PluginKind {
   adapt(source: EntrySource, raw: unknown, index: number): RegistryEntry;
 }
 
+/**
+ * A figure spec's shape (experiments/figureSpec.ts), checked when the plug-in loads: a spec the
+ * figure builder cannot read is refused before any cell runs, not after the last (issue 23).
+ */
+const fn = z.custom<(...a: unknown[]) => unknown>((f) => typeof f === "function", "must be a function");
+const names = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+  error: "must name the curves' y quantity (a string, or a list of them)",
+});
+const axisShape = z.looseObject({
+  title: z.string().optional(),
+  log: z.boolean().optional(),
+  domain: z.tuple([z.number(), z.number()]).optional(),
+});
+const seriesFigure = z.looseObject({
+  kind: z.literal("series").optional(),
+  name: z.string().min(1),
+  select: z.looseObject({
+    yName: names,
+    xName: z.string().min(1).optional(),
+    exceptMethods: z.array(z.string()).optional(),
+  }),
+  stat: z
+    .discriminatedUnion("kind", [
+      z.looseObject({ kind: z.literal("band"), points: z.boolean().optional() }),
+      z.looseObject({ kind: z.literal("metric"), metric: z.string().min(1), what: z.string() }),
+    ])
+    .optional(),
+  x: axisShape.optional(),
+  y: axisShape.extend({ floor: z.enum(["clamp", "drop"]).optional() }).optional(),
+  panel: z
+    .discriminatedUnion("by", [
+      z.looseObject({ by: z.literal("condition"), except: z.array(z.string()).optional() }),
+      z.looseObject({ by: z.literal("label"), label: z.string().min(1), title: z.string() }),
+      z.looseObject({
+        by: z.literal("axes"),
+        axes: z.array(z.looseObject({ label: z.string().min(1), title: z.string() })).min(1),
+      }),
+    ])
+    .optional(),
+  colour: z.looseObject({
+    title: z.string(),
+    registry: z.enum(["methods", "estimators"]).optional(),
+    fixed: z.array(z.looseObject({ id: z.string(), color: z.string() })).optional(),
+  }),
+  dash: z
+    .looseObject({ label: z.string().min(1), title: z.string(), domain: z.array(z.string()).min(1) })
+    .optional(),
+  overlays: z
+    .array(
+      z.discriminatedUnion("kind", [
+        z.looseObject({ kind: z.literal("line"), label: z.string(), f: fn }),
+        z.looseObject({ kind: z.literal("fitted"), label: z.string(), f: fn, fitTo: z.array(z.string()) }),
+        z.looseObject({ kind: z.literal("geometric"), label: z.string(), rate: fn, anchor: z.number() }),
+        z.looseObject({ kind: z.literal("slope"), metric: z.string().min(1) }),
+      ]),
+    )
+    .optional(),
+});
+const customFigure = z.looseObject({
+  kind: z.literal("custom"),
+  name: z.string().min(1),
+  builder: z.string().min(1),
+});
+
 const experimentShape = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "must be lowercase letters, digits, '.', '_' or '-'"),
   title: z.string().min(1),
@@ -41,7 +105,7 @@ const experimentShape = z.object({
   sizes: z.object({ smoke: z.record(z.string(), z.unknown()), paper: z.record(z.string(), z.unknown()) }),
   seeds: z.object({ smoke: z.number().int().min(1), paper: z.number().int().min(1) }),
   runCondition: z.custom<(...a: unknown[]) => unknown>((f) => typeof f === "function", "must be a function"),
-  figures: z.array(z.object({ name: z.string().min(1) }).passthrough()),
+  figures: z.array(z.looseObject({ name: z.string().min(1) })),
 });
 
 function adaptExperiment(s: EntrySource, raw: unknown, index: number): Experiment {
@@ -61,6 +125,16 @@ function adaptExperiment(s: EntrySource, raw: unknown, index: number): Experimen
     throw new PluginError(
       `plug-in ${s.plugin} (${s.file}): experiment "${e.id}": claims: ${(err as Error).message}.`,
     );
+  }
+  for (const [i, fig] of e.figures.entries()) {
+    const shape = (fig as { kind?: unknown }).kind === "custom" ? customFigure : seriesFigure;
+    const res = shape.safeParse(fig);
+    if (!res.success) {
+      const issue = res.error.issues[0];
+      throw new PluginError(
+        `plug-in ${s.plugin} (${s.file}): experiment "${e.id}": figure "${fig.name}" (figures.${i}): "${issue.path.join(".")}" ${issue.message}.`,
+      );
+    }
   }
   for (const size of ["smoke", "paper"] as const) {
     const p = e.params.safeParse(e.sizes[size]);

@@ -7,11 +7,23 @@ import { mergeByGridPoint } from "../record/merge.js";
 import { runRecord } from "../record/run.js";
 import type { RunRecord } from "../record/types.js";
 import { runCell } from "./cell.js";
-import { byCost, type Cell, cellsOf, expandSweep, parseSweepSpec, sweepSpecSchema } from "./spec.js";
+import { InlineExecutor } from "./executors/inline.js";
+import { ThreadsExecutor } from "./executors/threads.js";
+import {
+  byCost,
+  byCostWindows,
+  type Cell,
+  cellsOf,
+  expandSweep,
+  parseSweepSpec,
+  sweepSpecSchema,
+} from "./spec.js";
 
 /** The cells `reproduce` runs for an experiment at a size: its declared conditions × its seeds. */
 function reproduceCells(exp: Experiment, size: "smoke" | "paper"): Cell[] {
-  return expandSweep(sweepSpecSchema.parse({ experiment: exp.id, size, seeds: exp.seeds[size] })).cells;
+  return [
+    ...expandSweep(sweepSpecSchema.parse({ experiment: exp.id, size, seeds: exp.seeds[size] })).cells(),
+  ];
 }
 
 describe("cells are grid points × declared conditions × seeds", () => {
@@ -45,10 +57,12 @@ describe("cells are grid points × declared conditions × seeds", () => {
         "experiment: collins-diversity\nsize: smoke\nseeds: 2\nparams: { iters: 5 }\ngrid:\n  alpha: [0.25, 0.5]\n  mus: [[1, 0.5], [0.2]]\n",
       ),
     );
-    expect(sweep.points).toHaveLength(4);
+    expect([...sweep.points()]).toHaveLength(4);
+    expect(sweep.pointCount).toBe(4);
     // (2 + 1 µ values) × 2 alphas × 2 seeds.
-    expect(sweep.cells).toHaveLength(12);
-    expect(new Set(sweep.cells.map((c) => `${c.gridPoint}|${c.conditionPoint}`))).toEqual(
+    expect([...sweep.cells()]).toHaveLength(12);
+    expect(sweep.cellCount).toBe(12);
+    expect(new Set([...sweep.cells()].map((c) => `${c.gridPoint}|${c.conditionPoint}`))).toEqual(
       new Set([
         "alpha=0.25,mus=[1,0.5]|mu=1",
         "alpha=0.25,mus=[1,0.5]|mu=0.5",
@@ -186,4 +200,92 @@ describe("cells start costliest first", () => {
     );
     expect(byCost(collins, cc)).toEqual(cc);
   });
+});
+
+describe("bounded enumeration: cells are generated as they are taken", () => {
+  test("a grid point with 125,000 seeds counts and generates its cells without growing the stack", () => {
+    const sweep = expandSweep(
+      parseSweepSpec("experiment: sweep-probe\nseeds: 125000\ngrid: { label: [a] }\n"),
+    );
+    expect(sweep.cellCount).toBe(125_000);
+    let n = 0;
+    let last: Cell | undefined;
+    for (const c of sweep.cells()) {
+      n++;
+      last = c;
+    }
+    expect(n).toBe(125_000);
+    expect(last?.seedIndex).toBe(124_999);
+    // `run`'s path: one grid point's cells as an array, from 125,000 listed seed indices.
+    const exp = getExperiment("sweep-probe");
+    const seeds = Array.from({ length: 125_000 }, (_, i) => i);
+    expect(
+      cellsOf(exp, resolveParams(exp, "smoke") as Record<string, unknown>, "smoke", 0, seeds),
+    ).toHaveLength(125_000);
+  });
+
+  test("a grid of 4 axes is enumerated as an odometer, the last axis fastest, one point at a time", () => {
+    const sweep = expandSweep(
+      parseSweepSpec(
+        "experiment: sweep-probe\nseeds: 1\ngrid: { label: [a, b], work: { range: [0, 2], steps: 3 } }\n",
+      ),
+    );
+    expect([...sweep.points()].map((p) => p.gridPoint)).toEqual([
+      'label="a",work=0',
+      'label="a",work=1',
+      'label="a",work=2',
+      'label="b",work=0',
+      'label="b",work=1',
+      'label="b",work=2',
+    ]);
+    expect(sweep.pointCount).toBe(6);
+  });
+
+  test("byCostWindows orders whole windows by cost and keeps every cell once", () => {
+    const exp = getExperiment("li-multitask-cnn");
+    const params = resolveParams(exp, "paper") as Record<string, unknown>;
+    const cells = cellsOf(exp, params, "paper", 0, [0, 1, 2]);
+    expect([...byCostWindows(exp, cells)]).toEqual(byCost(exp, cells));
+    const windowed = [...byCostWindows(exp, cells, 7)];
+    expect(new Set(windowed)).toEqual(new Set(cells));
+    for (let w = 0; w < cells.length; w += 7)
+      expect(windowed.slice(w, w + 7)).toEqual(byCost(exp, cells.slice(w, w + 7)));
+  });
+
+  test.each([
+    ["inline", 1, () => new InlineExecutor()],
+    ["threads ×2", 4, () => new ThreadsExecutor(2)],
+  ] as const)(
+    "the %s executor draws at most %i cells ahead of those it has delivered",
+    async (_n, ahead, make) => {
+      const sweep = expandSweep(
+        parseSweepSpec("experiment: sweep-probe\nseeds: 40\nparams: { work: 1000 }\n"),
+      );
+      let drawn = 0;
+      let delivered = 0;
+      let most = 0;
+      function* counted(): Generator<Cell> {
+        for (const c of sweep.cells()) {
+          drawn++;
+          most = Math.max(most, drawn - delivered);
+          yield c;
+        }
+      }
+      const executor = make();
+      try {
+        await executor.run(counted(), {
+          record() {
+            delivered++;
+          },
+          failure(_c, m) {
+            throw new Error(m);
+          },
+        });
+      } finally {
+        await executor.close();
+      }
+      expect(delivered).toBe(40);
+      expect(most).toBeLessThanOrEqual(ahead);
+    },
+  );
 });

@@ -50,9 +50,11 @@ describe("threads: one queue for every sweep on the executor", () => {
         }),
       ),
     ];
-    const costs = new Map(sweeps.flatMap((s) => s.cells.map((c: Cell) => [c.cellId, cellCost(c)] as const)));
+    const costs = new Map(
+      sweeps.flatMap((s) => [...s.cells()].map((c: Cell) => [c.cellId, cellCost(c)] as const)),
+    );
     // The fixture is meaningful: the two experiments' costs interleave.
-    const [a, b] = sweeps.map((s) => s.cells.map((c) => costs.get(c.cellId)!));
+    const [a, b] = sweeps.map((s) => [...s.cells()].map((c) => costs.get(c.cellId)!));
     expect(Math.max(...a)).toBeGreaterThan(Math.max(...b));
     expect(Math.min(...a)).toBeLessThan(Math.max(...b));
 
@@ -89,7 +91,7 @@ describe("threads: one queue for every sweep on the executor", () => {
     } finally {
       await executor.close();
     }
-    const all = sweeps.flatMap((s) => s.cells);
+    const all = sweeps.flatMap((s) => [...s.cells()]);
     expect(arrived).toHaveLength(all.length);
     // One thread: cells finish in the order they start, which is by cost, descending.
     const arrivedCosts = arrived.map((id) => costs.get(id)!);

@@ -87,6 +87,33 @@ describe("one writer per store", () => {
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
+  test.each(["SIGINT", "SIGTERM"] as const)(
+    "%s mid-sweep releases the lock and leaves a resumable store: the re-run stores every cell exactly once",
+    async (signal) => {
+      const spec = join(tmp, `spec-${signal}.yaml`);
+      writeFileSync(spec, SPEC);
+      const dir = newDir();
+      const first = cli(["sweep", spec, "--out", dir, "--workers", "1", "--no-report"]);
+      const recs = join(dir, "records.jsonl");
+      await waitFor(
+        () => existsSync(recs) && readFileSync(recs, "utf8").split("\n").length > 3,
+        "a few records",
+      );
+      first.proc.kill(signal);
+      const res = await first.done;
+      expect(res.code).toBeNull(); // ended by the signal, after removing its lock
+      expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+      const before = cellIds(dir).length;
+      expect(before).toBeLessThan(24);
+      const second = await cli(["sweep", spec, "--out", dir, "--workers", "1", "--no-report"]).done;
+      expect(second.code).toBe(0);
+      expect(second.out).toMatch(new RegExp(`24/24 cells stored .*\\(${before} already there`));
+      const ids = cellIds(dir);
+      expect(ids).toHaveLength(24);
+      expect(new Set(ids).size).toBe(24);
+    },
+  );
+
   test("reproduce on a directory in use exits 2 naming the holder, and writes nothing", async () => {
     const out = newDir();
     writeLock(join(out, "collins-convergence"), { pid: process.pid, procStart: null });

@@ -155,6 +155,7 @@ export function acquireStoreLock(dir: string, command: string): StoreLock {
           for (const d of [...held.keys()]) removeOwn(d);
         });
       }
+      watchSignals();
       return { dir, release: () => releaseStoreLock(dir) };
     }
     const holder = readLock(path);
@@ -234,6 +235,34 @@ function releaseStoreLock(dir: string): void {
   const mine = held.get(dir);
   if (!mine) return;
   if (--mine.count === 0) removeOwn(dir);
+  if (held.size === 0) unwatchSignals();
+}
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM while a store is locked: remove this process's locks, then let the
+ * signal take its usual course (re-raised once the handler is gone). The store stays resumable —
+ * records are whole lines, a cut one is dropped on the next open — and no stale `.lock` is left.
+ * Installed only while a lock is held, so a process without one keeps Node's default handling.
+ */
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+const onSignal = (signal: NodeJS.Signals) => {
+  for (const d of [...held.keys()]) removeOwn(d);
+  unwatchSignals();
+  // Another listener (e.g. `metarep worker`'s) handles the signal itself; else, the default.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+};
+let watching = false;
+
+function watchSignals(): void {
+  if (watching) return;
+  watching = true;
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+function unwatchSignals(): void {
+  if (!watching) return;
+  watching = false;
+  for (const s of SIGNALS) process.off(s, onSignal);
 }
 
 /** The current holder of a store's lock, if any (for messages and tests). */

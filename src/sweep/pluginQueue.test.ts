@@ -183,7 +183,7 @@ describe("plug-ins on BullMQ workers", () => {
 
   test("forged jobs — an unknown plug-in, or a digest the worker does not hold put on its own queue — fail at once without retries", async () => {
     const q = "q-plugin-forged";
-    const cell = expandSweep(parseSweepSpec(SPEC)).cells[0];
+    const cell = expandSweep(parseSweepSpec(SPEC)).cells().next().value!;
     const otherSha = sha256Of(readFileSync(changed));
     const jobs = [
       { queue: q, data: { ...cell, plugins: [{ id: "ghost", file: "ghost.mjs", sha256: "0".repeat(64) }] } },

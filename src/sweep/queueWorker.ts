@@ -5,6 +5,7 @@ import { loadPlugins } from "../plugins/load.js";
 import { type InvalidJobError, validateCell } from "./cell.js";
 import { compiledSibling } from "./compiled.js";
 import { DEFAULT_QUEUE } from "./executors/distributed.js";
+import { checkRun, DEFAULT_LIMITS, type Limits, type ResourceLimitError } from "./guards.js";
 import { connectRedis } from "./redis.js";
 import { listeningRoutes, type QueueRoute } from "./routing.js";
 
@@ -16,6 +17,11 @@ export interface QueueWorkerOptions {
   /** How long a job's lock lasts without renewal; a killed worker's job is retried after it. */
   lockMs?: number;
   log?: (line: string) => void;
+  /**
+   * This worker's resource limits (`--max-memory`): a job above them fails at once, without
+   * retries, naming the limit — the same guards as \`run\` and \`sweep\` (src/sweep/guards.ts).
+   */
+  limits?: Limits;
   /** Plug-in files this worker holds (from its own command line; its threads load them too). */
   plugins?: readonly string[];
 }
@@ -45,6 +51,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<{ close()
   const lockMs = o.lockMs ?? 30_000;
   const log = o.log ?? (() => {});
   const base = o.queue ?? DEFAULT_QUEUE;
+  const limits: Limits = { ...(o.limits ?? DEFAULT_LIMITS), holder: "worker" };
   // This thread validates jobs against the plug-ins it holds: load them here too (a no-op when
   // the CLI's --plugin hook has).
   const held = await loadPlugins(o.plugins ?? []);
@@ -70,9 +77,11 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<{ close()
     let cell: ReturnType<typeof validateCell>;
     try {
       cell = validateCell(job.data);
+      // One job is one cell (one seed index): its memory estimate against this worker's limit.
+      checkRun(`job ${job.id} (${cell.experiment})`, cell.experiment, cell.params, 1, limits);
     } catch (e) {
       log(`rejected job ${job.id} on queue ${w.name}: ${(e as Error).message}`);
-      throw new UnrecoverableError((e as InvalidJobError).message);
+      throw new UnrecoverableError((e as InvalidJobError | ResourceLimitError).message);
     }
     running.set(w, (running.get(w) ?? 0) + 1);
     total++;

@@ -1,7 +1,7 @@
 import type { RunRecord } from "../record/types.js";
 import type { Executor } from "./executors/executor.js";
 import { acquireStoreLock } from "./lock.js";
-import { byCost, type Cell, type ExpandedSweep } from "./spec.js";
+import { byCostWindows, type Cell, type ExpandedSweep } from "./spec.js";
 import { SweepStore } from "./store.js";
 
 export interface SweepProgress {
@@ -42,23 +42,26 @@ export async function runSweep(o: {
 
 async function runLocked(o: Parameters<typeof runSweep>[0]): Promise<SweepSummary> {
   const store = SweepStore.open(o.dir, o.sweep, o.command);
-  const pending: Cell[] = byCost(
-    o.sweep.experiment,
-    o.sweep.cells.filter((c) => !store.has(c.cellId)).map((c) => ({ ...c, command: o.command })),
-  );
+  // Generated as the executor takes them: memory follows the cells in flight, not the grid.
+  function* unstored(): Generator<Cell & { command: string }> {
+    for (const c of o.sweep.cells()) if (!store.has(c.cellId)) yield { ...c, command: o.command };
+  }
+  const skipped = store.completed;
   const progress: SweepProgress = {
-    done: o.sweep.cells.length - pending.length,
-    total: o.sweep.cells.length,
+    done: skipped,
+    total: o.sweep.cellCount,
     failures: 0,
-    skipped: o.sweep.cells.length - pending.length,
+    skipped,
   };
   const failed: SweepSummary["failed"] = [];
   o.onProgress?.({ ...progress });
   await o.executor.run(
-    pending,
+    byCostWindows(o.sweep.experiment, unstored()),
     {
       record(_cell: Cell, record: RunRecord) {
-        if (store.append(record)) progress.done++;
+        // The command that fills this store: a job taken from a queue that two stores share
+        // carries the first submitter's.
+        if (store.append({ ...record, command: o.command })) progress.done++;
         o.onProgress?.({ ...progress });
       },
       failure(cell: Cell, error: string) {

@@ -5,6 +5,7 @@ import { canonicalJson, hash64 } from "../experiments/keys.js";
 import { ParamValidationError, parseParams } from "../experiments/params.js";
 import { getExperiment } from "../experiments/registry.js";
 import { resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
+import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
 import { conditionsOf, conditionText } from "../experiments/runner.js";
 import type { Condition, Experiment, SizeName } from "../experiments/types.js";
 import { pluginsUsed } from "../plugins/load.js";
@@ -39,7 +40,9 @@ export const sweepSpecSchema = z.strictObject({
   plugins: z
     .array(z.string().min(1))
     .optional()
-    .describe("plug-in files (ES modules), relative to the spec; loaded before the spec is expanded"),
+    .describe(
+      "plug-in files (ES modules), relative to the spec; imported — their code runs — before the rest of the spec is checked, even if it is then refused: read them first",
+    ),
 });
 export type SweepSpec = z.output<typeof sweepSpecSchema>;
 
@@ -73,13 +76,33 @@ export interface Cell {
   plugins?: PluginRef[];
 }
 
+/** One point of a sweep's grid: its coordinates, their canonical text and the resolved parameters. */
+export interface GridPoint {
+  grid: Record<string, unknown>;
+  gridPoint: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * A validated sweep, enumerated lazily: its grid points and cells are generated on demand, one at
+ * a time, so a sweep of many cells holds only the cells in flight (issue 23). Every point was
+ * resolved and validated once, and its cells counted, when the sweep was expanded.
+ */
 export interface ExpandedSweep {
   spec: SweepSpec;
   /** Hash of the normalised spec: a store holds one spec. */
   specHash: string;
   experiment: Experiment;
-  points: { grid: Record<string, unknown>; gridPoint: string; params: Record<string, unknown> }[];
-  cells: Cell[];
+  /** Grid points (distinct; integer ranges may merge steps). */
+  pointCount: number;
+  /** Cells: Σ over grid points of conditions × seeds. */
+  cellCount: number;
+  /** The heaviest grid point's memory estimate (experiments/resources.ts), or null if none. */
+  heaviest: MemoryEstimate | null;
+  /** The plug-ins the cells use (one version of each per store). */
+  plugins: PluginRef[];
+  points(): Generator<GridPoint>;
+  cells(): Generator<Cell>;
 }
 
 function axisValues(name: string, axis: z.output<typeof gridAxis>): unknown[] {
@@ -87,15 +110,30 @@ function axisValues(name: string, axis: z.output<typeof gridAxis>): unknown[] {
   const [a, b, log] = "range" in axis ? [...axis.range, false] : [...axis.logRange, true];
   const n = axis.steps;
   const vals: number[] = [];
+  const seen = new Set<number>();
   for (let i = 0; i < n; i++) {
     const t = n === 1 ? 0 : i / (n - 1);
     let v = log ? Math.exp(Math.log(a) + t * (Math.log(b) - Math.log(a))) : a + t * (b - a);
     if (axis.integer) v = Math.round(v);
     else v = Number(v.toPrecision(12)); // 0.30000000000000004 → 0.3: stable, readable grid values
-    if (!vals.includes(v)) vals.push(v);
+    if (!seen.has(v)) {
+      seen.add(v);
+      vals.push(v);
+    }
   }
   if (vals.length === 0) throw new SpecError(`sweep spec: "grid.${name}" is empty.`);
   return vals;
+}
+
+/**
+ * Grid points × seeds of a spec, counted from the axes' lengths without expanding anything (a
+ * range's steps are an upper bound: integer ranges may merge steps). The cells are this times the
+ * experiment's conditions at each point; `expandSweep` counts them exactly.
+ */
+export function sweepCellBound(spec: SweepSpec): number {
+  let n = spec.seeds;
+  for (const axis of Object.values(spec.grid)) n *= Array.isArray(axis) ? axis.length : axis.steps;
+  return n;
 }
 
 /** Canonical text of a grid point: sorted `name=value` (JSON values). */
@@ -106,17 +144,27 @@ export function gridPointText(grid: Record<string, unknown>): string {
     .join(",");
 }
 
+/** Alias expansions a spec may use (the yaml library's default; a spec needs few, if any). */
+const MAX_ALIAS_COUNT = 100;
+
 /** Parse spec text (YAML, of which JSON is a subset) and validate it; errors name the field. */
 export function parseSweepSpec(text: string, source = "sweep spec"): SweepSpec {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     if (e instanceof YAMLParseError) {
       const pos = e.linePos?.[0];
       const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
       const what = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
       throw new SpecError(`${source}: malformed YAML${where}: ${what}.`);
+    }
+    // The yaml library refuses alias bombs ("billion laughs") while building the value, with a
+    // plain ReferenceError; any other error from it is likewise about the text, not a bug here.
+    if (e instanceof Error && /alias/i.test(e.message)) {
+      throw new SpecError(
+        `${source}: YAML aliases expand too far (over the yaml library's limit of ${MAX_ALIAS_COUNT}, counted as alias uses × the size of what they repeat: an "alias bomb"); write the values out, or use fewer aliases.`,
+      );
     }
     throw e;
   }
@@ -129,8 +177,27 @@ export function parseSweepSpec(text: string, source = "sweep spec"): SweepSpec {
 }
 
 /**
- * Expand a spec into grid points and cells, validating every point's parameters against the
- * experiment's schema (unknown names, wrong types, cross-field rules) before anything runs.
+ * Every combination of the axes' values, in declared order (the last axis fastest), as an
+ * odometer: no recursion and no intermediate arrays, whatever the number of points.
+ */
+function* combinations(axes: readonly (readonly [string, unknown[]])[]): Generator<Record<string, unknown>> {
+  const at = axes.map(() => 0);
+  if (axes.some(([, values]) => values.length === 0)) return;
+  for (;;) {
+    const grid: Record<string, unknown> = {};
+    for (let i = 0; i < axes.length; i++) grid[axes[i][0]] = axes[i][1][at[i]];
+    yield grid;
+    let i = axes.length - 1;
+    while (i >= 0 && ++at[i] === axes[i][1].length) at[i--] = 0;
+    if (i < 0) return;
+  }
+}
+
+/**
+ * Validate a spec and enumerate it lazily: every grid point's parameters are resolved against the
+ * experiment's schema (unknown names, wrong types, cross-field rules) and its cells counted, in
+ * one pass that holds one point at a time, before anything runs. Callers bound the grid first
+ * (`sweepCellBound` against the cell guards): the pass takes time proportional to the points.
  */
 export function expandSweep(spec: SweepSpec): ExpandedSweep {
   const experiment = getExperiment(spec.experiment);
@@ -146,13 +213,14 @@ export function expandSweep(spec: SweepSpec): ExpandedSweep {
     }
   }
   const axes = Object.entries(spec.grid).map(([name, axis]) => [name, axisValues(name, axis)] as const);
-  let combos: Record<string, unknown>[] = [{}];
-  for (const [name, values] of axes) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
-  const points = combos.map((grid) => {
+  const resolve = (grid: Record<string, unknown>): GridPoint => {
     const gridPoint = gridPointText(grid);
-    let params: Record<string, unknown>;
     try {
-      params = resolveParams(experiment, spec.size, { ...spec.params, ...grid }) as Record<string, unknown>;
+      const params = resolveParams(experiment, spec.size, { ...spec.params, ...grid }) as Record<
+        string,
+        unknown
+      >;
+      return { grid, gridPoint, params };
     } catch (e) {
       if (e instanceof ParamValidationError && gridPoint !== "") {
         throw new ParamValidationError(
@@ -162,12 +230,58 @@ export function expandSweep(spec: SweepSpec): ExpandedSweep {
       }
       throw e;
     }
-    return { grid, gridPoint, params };
-  });
-  const cells: Cell[] = [];
-  const seedIndices = Array.from({ length: spec.seeds }, (_, s) => s);
-  for (const p of points) cells.push(...cellsOf(experiment, p.params, spec.size, spec.seed, seedIndices, p));
-  return { spec, specHash: hash64(canonicalJson(spec)), experiment, points, cells };
+  };
+  function* points(): Generator<GridPoint> {
+    for (const grid of combinations(axes)) yield resolve(grid);
+  }
+  let pointCount = 0;
+  let cellCount = 0;
+  let heaviest: MemoryEstimate | null = null;
+  const plugins = new Map<string, PluginRef>();
+  for (const p of points()) {
+    pointCount++;
+    cellCount += conditionsOf(experiment, p.params).length * spec.seeds;
+    const e = estimateMemory(experiment.id, p.params);
+    if (e && (heaviest === null || e.working + e.result > heaviest.working + heaviest.result)) heaviest = e;
+    for (const r of pluginsUsed(experiment.id, p.params)) plugins.set(r.id, r);
+  }
+  return {
+    spec,
+    specHash: hash64(canonicalJson(spec)),
+    experiment,
+    pointCount,
+    cellCount,
+    heaviest,
+    plugins: [...plugins.values()],
+    points,
+    *cells() {
+      for (const p of points()) yield* cellsAt(experiment, p.params, spec.size, spec.seed, spec.seeds, p);
+    },
+  };
+}
+
+/**
+ * Cells at most this many at a time are ordered by cost (`byCostWindows`): LPT over the whole
+ * sweep up to this size, and within consecutive windows beyond it, so ordering holds a bounded
+ * number of cells.
+ */
+export const COST_WINDOW = 65_536;
+
+/** `byCost` over consecutive windows of `window` cells of a stream (see COST_WINDOW). */
+export function* byCostWindows<C extends Cell>(
+  experiment: Experiment,
+  cells: Iterable<C>,
+  window = COST_WINDOW,
+): Generator<C> {
+  let buf: C[] = [];
+  for (const c of cells) {
+    buf.push(c);
+    if (buf.length === window) {
+      yield* byCost(experiment, buf);
+      buf = [];
+    }
+  }
+  yield* byCost(experiment, buf);
 }
 
 /**
@@ -200,22 +314,24 @@ export function byCost<C extends Cell>(experiment: Experiment, cells: readonly C
 
 /**
  * The cells of one grid point: conditions × seed indices (condition-major). Each cell's key and
- * id derive from (root seed, experiment, grid point, condition, seed index) alone.
+ * id derive from (root seed, experiment, grid point, condition, seed index) alone. `seeds` is a
+ * list of seed indices, or a count n for 0 … n−1 (generated, not listed).
  */
-export function cellsOf(
+export function* cellsAt(
   experiment: Experiment,
   params: Record<string, unknown>,
   size: SizeName | null,
   seed: number,
-  seedIndices: readonly number[],
+  seeds: readonly number[] | number,
   point: { grid: Record<string, unknown>; gridPoint: string } = { grid: {}, gridPoint: "" },
-): Cell[] {
-  const cells: Cell[] = [];
+): Generator<Cell> {
   const plugins = pluginsUsed(experiment.id, params);
+  const n = typeof seeds === "number" ? seeds : seeds.length;
   for (const condition of conditionsOf(experiment, params)) {
     const conditionPoint = conditionText(condition);
-    for (const s of seedIndices) {
-      cells.push({
+    for (let i = 0; i < n; i++) {
+      const s = typeof seeds === "number" ? i : seeds[i];
+      yield {
         cellId: cellId(experiment.id, params, seed, [s], point.gridPoint, conditionPoint),
         experiment: experiment.id,
         size,
@@ -227,8 +343,19 @@ export function cellsOf(
         condition,
         conditionPoint,
         ...(plugins.length ? { plugins } : {}),
-      });
+      };
     }
   }
-  return cells;
+}
+
+/** `cellsAt` as an array (a `run`'s cells: its seeds, held in its record anyway). */
+export function cellsOf(
+  experiment: Experiment,
+  params: Record<string, unknown>,
+  size: SizeName | null,
+  seed: number,
+  seedIndices: readonly number[],
+  point: { grid: Record<string, unknown>; gridPoint: string } = { grid: {}, gridPoint: "" },
+): Cell[] {
+  return Array.from(cellsAt(experiment, params, size, seed, seedIndices, point));
 }

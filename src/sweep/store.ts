@@ -1,11 +1,14 @@
 import {
+  accessSync,
   appendFileSync,
   closeSync,
+  constants,
   existsSync,
   ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
+  statSync,
 } from "node:fs";
 import { join } from "node:path";
 import { MetarepError } from "../errors.js";
@@ -71,15 +74,16 @@ export class SweepStore {
         specHash: sweep.specHash,
         spec: sweep.spec,
         experiment: sweep.experiment.id,
-        cells: sweep.cells.length,
+        cells: sweep.cellCount,
         command,
         createdAt: new Date().toISOString(),
       };
       writeFileAtomic(mpath, `${JSON.stringify(manifest, null, 2)}\n`);
     }
+    checkWritable(dir);
     const store = new SweepStore(dir, manifest);
     // A store holds one version of each plug-in: resuming with a changed file would mix results.
-    const now = new Map(sweep.cells.flatMap((c) => c.plugins ?? []).map((p) => [p.id, p.sha256]));
+    const now = new Map(sweep.plugins.map((p) => [p.id, p.sha256]));
     for (const r of readRecords(dir, { repair: true })) {
       for (const p of r.plugins ?? []) {
         const sha = now.get(p.id);
@@ -89,7 +93,27 @@ export class SweepStore {
           );
         }
       }
+      if (r.experiment !== manifest.experiment) {
+        throw new MetarepError(
+          `--out ${dir}: records.jsonl holds a record of experiment "${r.experiment}" (cell ${r.cellId}) in a store of ${manifest.experiment}: it comes from another store; remove that line, or choose another directory.`,
+        );
+      }
       store.done.add(r.cellId);
+    }
+    // Every stored record must be a cell of this spec: one appended from another store (another
+    // spec, grid or seed) would show as an extra grid point. One pass over the cells, lazily.
+    if (store.done.size > 0) {
+      const foreign = new Set(store.done);
+      for (const c of sweep.cells()) {
+        foreign.delete(c.cellId);
+        if (foreign.size === 0) break;
+      }
+      const first = foreign.values().next();
+      if (!first.done) {
+        throw new MetarepError(
+          `--out ${dir}: records.jsonl holds ${foreign.size} record${foreign.size === 1 ? "" : "s"} that ${foreign.size === 1 ? "is" : "are"} not a cell of this store's spec (hash ${manifest.specHash}), e.g. ${first.value}: appended from another store; remove ${foreign.size === 1 ? "it" : "them"}, or choose another directory.`,
+        );
+      }
     }
     return store;
   }
@@ -112,6 +136,41 @@ export class SweepStore {
 
   appendFailure(f: FailureLine): void {
     appendFileSync(join(this.dir, STORE_FILES.failures), `${JSON.stringify(f)}\n`);
+  }
+}
+
+/**
+ * Everything a sweep will write in its store, checked before the first cell runs: the record
+ * and failure logs appendable (a read-only records.jsonl would otherwise be found after every
+ * cell had run), and `figures` a directory and `report.html` a writable file where they exist.
+ */
+export function checkWritable(dir: string): void {
+  for (const name of [STORE_FILES.records, STORE_FILES.failures]) {
+    const path = join(dir, name);
+    try {
+      closeSync(openSync(path, "a"));
+    } catch (e) {
+      throw new MetarepError(
+        `--out ${dir}: cannot append to ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); make it writable, or choose another directory.`,
+      );
+    }
+  }
+  const figures = join(dir, "figures");
+  if (existsSync(figures) && !statSync(figures).isDirectory()) {
+    throw new MetarepError(
+      `--out ${dir}: "figures" is a file, and the report writes its figures in a directory of that name; move it, or choose another directory.`,
+    );
+  }
+  const report = join(dir, "report.html");
+  if (existsSync(report)) {
+    try {
+      accessSync(report, constants.W_OK);
+      accessSync(dir, constants.W_OK);
+    } catch (e) {
+      throw new MetarepError(
+        `--out ${dir}: cannot rewrite report.html (${(e as NodeJS.ErrnoException).code}); make it writable, or choose another directory.`,
+      );
+    }
   }
 }
 

@@ -11,7 +11,7 @@ import type { Executor } from "./executors/executor.js";
 import { InlineExecutor } from "./executors/inline.js";
 import { ThreadsExecutor } from "./executors/threads.js";
 import { runSweep } from "./runSweep.js";
-import { expandSweep, parseSweepSpec } from "./spec.js";
+import { expandSweep, parseSweepSpec, SpecError } from "./spec.js";
 import { readFailures, readRecords } from "./store.js";
 import { cli, startRedis, waitFor } from "./testing.js";
 
@@ -89,24 +89,45 @@ describe("sweep specs", () => {
     expect(err!.message.split("\n")).toHaveLength(1);
   });
 
+  test("a YAML alias bomb is refused as one line (a SpecError, which the CLI prints without a stack)", () => {
+    const rows = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (const [i, c] of [..."bcdefg"].entries()) {
+      const prev = "abcdefg"[i];
+      rows.push(`${c}: &${c} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+    }
+    const text = `${rows.join("\n")}\nexperiment: sweep-probe\nseeds: 1\n`;
+    let err: unknown = null;
+    try {
+      parseSweepSpec(text, "bomb.yaml");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as Error).message).toBe(
+      `bomb.yaml: YAML aliases expand too far (over the yaml library's limit of 100, counted as alias uses × the size of what they repeat: an "alias bomb"); write the values out, or use fewer aliases.`,
+    );
+  });
+
   test("grids expand to the cartesian product; keys depend on the grid point and seed index only", () => {
     const a = expandSweep(parseSweepSpec(FINITE_SPEC));
-    expect(a.points.map((p) => p.gridPoint)).toEqual([
+    expect([...a.points()].map((p) => p.gridPoint)).toEqual([
       "alpha=0.25,n=4",
       "alpha=0.25,n=16",
       "alpha=0.5,n=4",
       "alpha=0.5,n=16",
     ]);
-    expect(a.cells).toHaveLength(16);
+    expect([...a.cells()]).toHaveLength(16);
+    expect(a.cellCount).toBe(16);
     // Adding a grid value and a seed leaves every existing cell id (hence key and record) unchanged.
     const b = expandSweep(
       parseSweepSpec(
         FINITE_SPEC.replace("alpha: [0.25, 0.5]", "alpha: [0.25, 0.5, 1]").replace("seeds: 2", "seeds: 3"),
       ),
     );
-    const ids = new Set(b.cells.map((c) => c.cellId));
-    for (const c of a.cells) expect(ids.has(c.cellId)).toBe(true);
-    expect(b.cells).toHaveLength(36);
+    const ids = new Set([...b.cells()].map((c) => c.cellId));
+    for (const c of a.cells()) expect(ids.has(c.cellId)).toBe(true);
+    expect([...b.cells()]).toHaveLength(36);
+    expect(b.cellCount).toBe(36);
   });
 });
 
@@ -219,7 +240,7 @@ describe("executors give the same records", () => {
     const conn2 = new Redis(redis.url, { maxRetriesPerRequest: null });
     const events = new QueueEvents("q-bad", { connection: conn2 });
     await events.waitUntilReady();
-    const good = expandSweep(parseSweepSpec("experiment: sweep-probe\nseeds: 1\n")).cells[0];
+    const good = expandSweep(parseSweepSpec("experiment: sweep-probe\nseeds: 1\n")).cells().next().value!;
     const jobs = [
       { ...good, experiment: "rm-rf" },
       { ...good, params: { ...good.params, work: -5 } },
@@ -315,7 +336,7 @@ describe("resuming and failures", () => {
   });
 
   test("a job is validated: shape, experiment, params and id", () => {
-    const good = expandSweep(parseSweepSpec("experiment: sweep-probe\nseeds: 1\n")).cells[0];
+    const good = expandSweep(parseSweepSpec("experiment: sweep-probe\nseeds: 1\n")).cells().next().value!;
     expect(validateCell(good).cellId).toBe(good.cellId);
     expect(() => validateCell({ ...good, seedIndex: "0" })).toThrow(/invalid job: "seedIndex"/);
   });

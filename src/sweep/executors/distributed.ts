@@ -9,6 +9,9 @@ import type { CellSink, Executor } from "./executor.js";
 export const DEFAULT_QUEUE = "metarep-cells";
 /** Attempts per cell (a crashed or killed worker's job is retried by another). */
 export const JOB_ATTEMPTS = 3;
+/** Cells queued and not yet delivered, at most; drawn from the sweep in batches of QUEUE_BATCH. */
+export const QUEUE_WINDOW = 10_000;
+const QUEUE_BATCH = 1_000;
 
 /** BullMQ job ids may not contain ':'; cell ids do. */
 export function jobIdOf(cellId: string): string {
@@ -47,36 +50,30 @@ export class DistributedExecutor implements Executor {
     if (this.conns.length === 0) this.conns.push(await connectRedis(this.url));
   }
 
-  async run(cells: Cell[], sink: CellSink, signal?: AbortSignal): Promise<void> {
-    if (cells.length === 0) return;
+  async run(cells: Iterable<Cell>, sink: CellSink, signal?: AbortSignal): Promise<void> {
     await this.prepare();
     const [a] = this.conns;
-    // One queue per set of plug-ins used (most sweeps: one queue).
-    const routes = new Map<string, QueueRoute & { cells: Cell[] }>();
-    for (const c of cells) {
-      const queue = queueFor(this.queueName, c.plugins);
-      const r = routes.get(queue) ?? { queue, plugins: c.plugins ?? [], cells: [] };
-      r.cells.push(c);
-      routes.set(queue, r);
-    }
-
-    const pending = new Map(cells.map((c) => [jobIdOf(c.cellId), c]));
-    let finish: () => void = () => {};
-    const done = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
+    // Cells are drawn from the generator in batches and at most QUEUE_WINDOW are queued and not
+    // yet delivered: the submitter's memory (and Redis's) follows the window, not the sweep.
+    const source = cells[Symbol.iterator]();
+    let exhausted = false;
+    const pending = new Map<string, Cell>();
+    // One queue per set of plug-ins used (most sweeps: one queue), opened when its first cell comes.
+    const routes = new Map<string, { route: QueueRoute; queue: Queue }>();
+    let wake: () => void = () => {};
     const settle = (jobId: string) => {
       pending.delete(jobId);
-      if (pending.size === 0) finish();
+      wake();
     };
-    signal?.addEventListener("abort", () => finish());
+    const onAbort = () => wake();
+    signal?.addEventListener("abort", onAbort);
 
-    for (const route of routes.values()) {
+    const open = async (name: string, plugins: QueueRoute["plugins"]) => {
       // QueueEvents blocks on its own connection.
       const b = await connectRedis(this.url);
       this.conns.push(b);
-      const queue = new Queue(route.queue, { connection: a });
-      const events = new QueueEvents(route.queue, { connection: b });
+      const queue = new Queue(name, { connection: a });
+      const events = new QueueEvents(name, { connection: b });
       this.opened.push({ queue, events });
       await events.waitUntilReady();
       const completed = async (jobId: string, value: unknown) => {
@@ -104,39 +101,83 @@ export class DistributedExecutor implements Executor {
       };
       events.on("completed", ({ jobId, returnvalue }) => void completed(jobId, returnvalue));
       events.on("failed", ({ jobId, failedReason }) => void failed(jobId, failedReason));
+      const r = { route: { queue: name, plugins }, queue, completed, failed };
+      routes.set(name, r);
+      return r;
+    };
 
-      await queue.addBulk(
-        route.cells.map((c) => ({
-          name: c.experiment,
-          data: c,
-          opts: {
-            jobId: jobIdOf(c.cellId),
-            attempts: JOB_ATTEMPTS,
-            backoff: { type: "fixed", delay: 500 },
-            removeOnComplete: false,
-            removeOnFail: false,
-          },
-        })),
-      );
-      // Catch up on jobs that finished before we listened (e.g. a previous producer's).
-      for (const c of route.cells) {
-        const jobId = jobIdOf(c.cellId);
-        if (!pending.has(jobId)) continue;
-        // The state first, then the job: a job fetched before it completed would carry no return
-        // value while its state already reads "completed" (the value and the state are stored
-        // together, so a job fetched after the state was read has both).
-        const state = await queue.getJobState(jobId);
-        if (state !== "completed" && state !== "failed") continue;
-        const job = await queue.getJob(jobId);
-        if (!job) continue;
-        if (state === "completed") await completed(jobId, job.returnvalue);
-        else await failed(jobId, job.failedReason);
+    const enqueue = async (batch: Cell[]) => {
+      const byQueue = new Map<string, Cell[]>();
+      for (const c of batch) {
+        const q = queueFor(this.queueName, c.plugins);
+        const list = byQueue.get(q) ?? [];
+        list.push(c);
+        byQueue.set(q, list);
+        pending.set(jobIdOf(c.cellId), c);
       }
+      const fresh: QueueRoute[] = [];
+      for (const [name, list] of byQueue) {
+        let r = routes.get(name) as Awaited<ReturnType<typeof open>> | undefined;
+        if (!r) {
+          r = await open(name, list[0].plugins ?? []);
+          fresh.push(r.route);
+        }
+        await r.queue.addBulk(
+          list.map((c) => ({
+            name: c.experiment,
+            data: c,
+            opts: {
+              jobId: jobIdOf(c.cellId),
+              attempts: JOB_ATTEMPTS,
+              backoff: { type: "fixed", delay: 500 },
+              removeOnComplete: false,
+              removeOnFail: false,
+            },
+          })),
+        );
+        // Catch up on jobs that finished before we listened (e.g. a previous producer's).
+        for (const c of list) {
+          const jobId = jobIdOf(c.cellId);
+          if (!pending.has(jobId)) continue;
+          // The state first, then the job: a job fetched before it completed would carry no return
+          // value while its state already reads "completed" (the value and the state are stored
+          // together, so a job fetched after the state was read has both).
+          const state = await r.queue.getJobState(jobId);
+          if (state !== "completed" && state !== "failed") continue;
+          const job = await r.queue.getJob(jobId);
+          if (!job) continue;
+          if (state === "completed") await r.completed(jobId, job.returnvalue);
+          else await r.failed(jobId, job.failedReason);
+        }
+      }
+      if (fresh.length)
+        this.onRoutes?.(fresh.map((r) => ({ ...r, cells: byQueue.get(r.queue)?.length ?? 0 })));
+    };
+
+    try {
+      while (!signal?.aborted) {
+        if (!exhausted && pending.size < QUEUE_WINDOW) {
+          const batch: Cell[] = [];
+          while (batch.length < QUEUE_BATCH && pending.size + batch.length < QUEUE_WINDOW) {
+            const next = source.next();
+            if (next.done) {
+              exhausted = true;
+              break;
+            }
+            batch.push(next.value);
+          }
+          if (batch.length) await enqueue(batch);
+          continue;
+        }
+        if (exhausted && pending.size === 0) break;
+        // Woken by a delivered cell (or an abort); the loop then looks again.
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
     }
-    this.onRoutes?.(
-      [...routes.values()].map((r) => ({ queue: r.queue, plugins: r.plugins, cells: r.cells.length })),
-    );
-    await done;
   }
 
   async close(): Promise<void> {

@@ -16,7 +16,11 @@ export interface Executor {
   readonly name: string;
   /** Acquire what the executor needs (e.g. reach Redis) before anything is written: fail fast. */
   prepare?(): Promise<void>;
-  run(cells: Cell[], sink: CellSink, signal?: AbortSignal): Promise<void>;
+  /**
+   * Run the cells as they are drawn from `cells` (a generator, for a sweep): an executor draws a
+   * bounded number ahead of those finished, so memory follows the cells in flight.
+   */
+  run(cells: Iterable<Cell>, sink: CellSink, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -5,7 +5,7 @@ import { type CellSink, type Executor, errorMessage } from "./executor.js";
 /** Runs cells one after another in this thread (tests, the browser, tiny sweeps). */
 export class InlineExecutor implements Executor {
   readonly name = "inline";
-  async run(cells: Cell[], sink: CellSink, signal?: AbortSignal): Promise<void> {
+  async run(cells: Iterable<Cell>, sink: CellSink, signal?: AbortSignal): Promise<void> {
     for (const cell of cells) {
       if (signal?.aborted) return;
       try {

@@ -7,11 +7,20 @@ import { CostQueue } from "../costQueue.js";
 import { type Cell, cellCost } from "../spec.js";
 import { type CellSink, type Executor, errorMessage } from "./executor.js";
 
-interface Pending {
-  cell: Cell;
+/** One `run` call: its cells, drawn as they are needed, and where they go. */
+interface Source {
+  cells: Iterator<Cell>;
   sink: CellSink;
   signal?: AbortSignal;
-  done(): void;
+  /** Cells drawn and not yet delivered (queued or running). */
+  pending: number;
+  exhausted: boolean;
+  finished(): void;
+}
+
+interface Pending {
+  cell: Cell;
+  src: Source;
 }
 
 /**
@@ -25,6 +34,7 @@ export class ThreadsExecutor implements Executor {
   readonly name = "threads";
   private readonly pool: Piscina;
   private readonly queue = new CostQueue<Pending>();
+  private sources: Source[] = [];
   private running = 0;
   private scheduled = false;
   constructor(
@@ -41,20 +51,23 @@ export class ThreadsExecutor implements Executor {
     });
   }
 
-  async run(cells: Cell[], sink: CellSink, signal?: AbortSignal): Promise<void> {
-    const finished = cells.map(
-      (cell) =>
-        new Promise<void>((done) => {
-          this.queue.push({ cell, sink, signal, done }, cellCost(cell));
-        }),
-    );
-    this.schedule();
-    await Promise.all(finished);
+  async run(cells: Iterable<Cell>, sink: CellSink, signal?: AbortSignal): Promise<void> {
+    await new Promise<void>((finished) => {
+      this.sources.push({
+        cells: cells[Symbol.iterator](),
+        sink,
+        signal,
+        pending: 0,
+        exhausted: false,
+        finished,
+      });
+      this.schedule();
+    });
   }
 
   /**
    * Start queued cells up to `workers` at once. Deferred to the next turn of the event loop, so the
-   * cells of every `run` call made in this turn (all of a reproduce's sweeps) are queued first.
+   * sources of every `run` call made in this turn (all of a reproduce's sweeps) are there first.
    */
   private schedule(): void {
     if (this.scheduled) return;
@@ -65,11 +78,42 @@ export class ThreadsExecutor implements Executor {
     });
   }
 
+  /**
+   * Draw cells lazily: each source keeps at most two cells per thread drawn and not yet delivered
+   * (queued or running), so memory follows the cells in flight, not the grid. A source's cells come
+   * costliest first within its windows (`byCostWindows`), so the queue's costliest across the
+   * sources' heads is the costliest cell left: the merge keeps the order across experiments.
+   */
+  private draw(): void {
+    for (const src of this.sources) {
+      while (!src.exhausted && src.pending < 2 * this.workers) {
+        const next = src.signal?.aborted ? undefined : src.cells.next();
+        if (!next || next.done) {
+          src.exhausted = true;
+          break;
+        }
+        src.pending++;
+        this.queue.push({ cell: next.value, src }, cellCost(next.value));
+      }
+      this.settle(src);
+    }
+  }
+
+  /** A source is finished when it is drawn to the end and none of its cells is queued or running. */
+  private settle(src: Source): void {
+    if (src.exhausted && src.pending === 0) {
+      this.sources = this.sources.filter((x) => x !== src);
+      src.finished();
+    }
+  }
+
   private fill(): void {
+    this.draw();
     while (this.running < this.workers && this.queue.size > 0) {
       const next = this.queue.pop()!;
-      if (next.signal?.aborted) {
-        next.done();
+      if (next.src.signal?.aborted) {
+        next.src.pending--;
+        this.settle(next.src);
         continue;
       }
       this.running++;
@@ -77,16 +121,17 @@ export class ThreadsExecutor implements Executor {
     }
   }
 
-  private async start({ cell, sink, signal, done }: Pending): Promise<void> {
+  private async start({ cell, src }: Pending): Promise<void> {
     try {
-      const text = (await this.pool.run(cell, { signal: signal ?? null })) as string;
-      sink.record(cell, JSON.parse(text) as RunRecord);
+      const text = (await this.pool.run(cell, { signal: src.signal ?? null })) as string;
+      src.sink.record(cell, JSON.parse(text) as RunRecord);
     } catch (e) {
-      if (!signal?.aborted) sink.failure(cell, errorMessage(e));
+      if (!src.signal?.aborted) src.sink.failure(cell, errorMessage(e));
     } finally {
       this.running--;
-      done();
+      src.pending--;
       this.fill();
+      this.settle(src);
     }
   }
 

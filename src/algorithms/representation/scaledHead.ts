@@ -1,0 +1,255 @@
+import { MetarepError } from "../../errors.js";
+import { lstsq } from "../../linalg/lstsq.js";
+import { type Mat, matFrom } from "../../linalg/mat.js";
+
+/**
+ * A task's head on a frozen representation for users' data, whatever its scale (issue 23):
+ * `ŵ = argmin_w ‖y − XB̂w‖² + λ‖w‖²` computed without forming AᵀA (which squares A's range and
+ * condition number), in float64 from 1e-300 to 1.7e308:
+ *
+ * 1. exact scalings by powers of two: each row of A = XB̂ is formed from x scaled to |x| ≤ 1 (so
+ *    the product cannot overflow) and kept with its exponent; A's columns and y are equilibrated;
+ * 2. ridge as k extra rows √λ·D (the augmented least-squares problem), so λ never meets AᵀA;
+ * 3. Householder QR with rows sorted by decreasing size (Powell and Reid's row sorting, stable
+ *    for rows of very different sizes) and norms computed scaled (no underflow of squares);
+ * 4. back substitution, with the condition number of R after equilibrating its rows, checked:
+ *    rank-deficient (collinear rows, fewer rows than k) gives the minimum-norm solution when the
+ *    rows' sizes allow it, else a one-line refusal; a result outside float64's normal range, or
+ *    non-finite, is a one-line `HeadRangeError` naming the scale, never a silently wrong number.
+ */
+
+/** A head that float64 cannot give correctly: the message names the task's scale. */
+export class HeadRangeError extends MetarepError {
+  override name = "HeadRangeError";
+}
+
+export interface ScaledHead {
+  /** ŵ (k), in the data's units. */
+  w: Float64Array;
+  /** ŷ for a row x (length d, from `x0`): computed in scaled units, so it is finite when ŷ is. */
+  predict(x: Float64Array, x0: number): number;
+  /**
+   * The cancellation the solve went through (≈ 10^digits lost; 1 for none), a condition number
+   * that rows of very different sizes do not inflate; Infinity when rank-deficient.
+   */
+  condition: number;
+  rank: number;
+  /** ‖y − Aŵ‖ (without the ridge term), or Infinity when it overflows float64. */
+  residualNorm: number;
+}
+
+/** v·2^e, as two factors so that scaling by a subnormal power of two stays exact. */
+export function scale(v: number, e: number): number {
+  const h = Math.trunc(e / 2);
+  return v * 2 ** h * 2 ** (e - h);
+}
+
+const BITS = new Float64Array(1);
+const WORDS = new Uint32Array(BITS.buffer);
+
+/**
+ * The exponent e with 2^(e−1) ≤ m < 2^e (m > 0, finite), read from the IEEE bits (exact, and the
+ * same in every engine, unlike Math.log2).
+ */
+export function exponentOf(m: number): number {
+  BITS[0] = m;
+  const biased = (WORDS[1] >>> 20) & 0x7ff;
+  return biased === 0 ? exponentOf(m * 2 ** 64) - 64 : biased - 1022;
+}
+
+/** ‖v[i0..i1)‖ with column stride, computed scaled (no overflow or underflow of the squares). */
+function norm(a: Float64Array, cols: number, c: number, i0: number, i1: number): number {
+  let big = 0;
+  for (let i = i0; i < i1; i++) big = Math.max(big, Math.abs(a[i * cols + c]));
+  if (big === 0 || !Number.isFinite(big)) return big;
+  let s = 0;
+  for (let i = i0; i < i1; i++) s += (a[i * cols + c] / big) ** 2;
+  return big * Math.sqrt(s);
+}
+
+const fmt = (v: number) => v.toExponential(1);
+const LOG10_2 = 0.3010299956639812;
+
+/**
+ * The head of one task: rows `X` (n × d, row-major, every value finite) with labels `y`, on B̂
+ * (d × k, finite), ridge λ ≥ 0. `what` names the task in messages.
+ */
+export function scaledHead(
+  X: Float64Array,
+  y: Float64Array,
+  n: number,
+  B: Mat,
+  ridge: number,
+  what: string,
+): ScaledHead {
+  const { rows: d, cols: k } = B;
+  // B̂'s columns equilibrated (exactly): B' = B D_B.
+  const eB = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    let m = 0;
+    for (let a = 0; a < d; a++) m = Math.max(m, Math.abs(B.data[a * k + c]));
+    eB[c] = m > 0 ? exponentOf(m) : 0;
+  }
+  const Bs = new Float64Array(d * k);
+  for (let a = 0; a < d; a++) for (let c = 0; c < k; c++) Bs[a * k + c] = scale(B.data[a * k + c], -eB[c]);
+  // Rows of A' = X B' with their exponents: A'_i = 2^{eRow_i} · (2^{−eX_i} x_i) B'.
+  const m = n + k;
+  const cols = k + 1;
+  const M = new Float64Array(m * cols);
+  const eRow = new Float64Array(n);
+  let yMax = 0;
+  for (let i = 0; i < n; i++) yMax = Math.max(yMax, Math.abs(y[i]));
+  const eY = yMax > 0 ? exponentOf(yMax) : 0;
+  const xs = new Float64Array(d);
+  const rowsA = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    let xm = 0;
+    for (let a = 0; a < d; a++) xm = Math.max(xm, Math.abs(X[i * d + a]));
+    const ex = xm > 0 ? exponentOf(xm) : 0;
+    for (let a = 0; a < d; a++) xs[a] = scale(X[i * d + a], -ex);
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let a = 0; a < d; a++) s += xs[a] * Bs[a * k + c];
+      rowsA[i * k + c] = s;
+    }
+    eRow[i] = ex;
+  }
+  // One exponent for all of A (its largest row), so that the rows keep their relative sizes.
+  let eA = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    let am = 0;
+    for (let c = 0; c < k; c++) am = Math.max(am, Math.abs(rowsA[i * k + c]));
+    if (am > 0) eA = Math.max(eA, eRow[i] + exponentOf(am));
+  }
+  if (!Number.isFinite(eA)) eA = 0;
+  // Scaled problem: A'' = 2^{−eA} A D_B, y'' = 2^{−eY} y; w = 2^{eY − eA} D_B v.
+  const order = Array.from({ length: n }, (_, i) => i);
+  const size = (i: number) => {
+    let am = 0;
+    for (let c = 0; c < k; c++) am = Math.max(am, Math.abs(rowsA[i * k + c]));
+    return am > 0 ? eRow[i] + exponentOf(am) : Number.NEGATIVE_INFINITY;
+  };
+  const sizes = order.map(size);
+  order.sort((a, b) => sizes[b] - sizes[a] || a - b);
+  for (const [r, i] of order.entries()) {
+    for (let c = 0; c < k; c++) M[r * cols + c] = scale(rowsA[i * k + c], eRow[i] - eA);
+    M[r * cols + k] = scale(y[i], -eY);
+  }
+  // Ridge rows, capped at 2^500 (a ridge that large makes v_c zero to working precision anyway).
+  if (ridge > 0) {
+    for (let c = 0; c < k; c++) {
+      // √λ‖w‖ with w_c = 2^{eY−eA−eB_c} v_c, in units of 2^{eY}: √λ·2^{−eA−eB_c} v_c.
+      const l2 = exponentOf(ridge) / 2 - eA - eB[c];
+      M[(n + c) * cols + c] = l2 > 500 ? 2 ** 500 : scale(Math.sqrt(ridge), -eA - eB[c]);
+    }
+  }
+  const scaled = M.slice(0, n * cols);
+  // Householder QR of [A'' y''] (m × (k+1)): H = I − τuuᵀ with u = v/v₁ (u₁ = 1), so every
+  // product is of a size-1 factor and an entry: none underflows where the entry is meaningful.
+  // noise[j] bounds the rounding error left in column j by the updates (ε × what was subtracted),
+  // so a pivot at the noise level is a dependent column whatever the rows' scales, and
+  // noise/ε ÷ pivot is the cancellation the pivot went through (the digits it lost).
+  const EPS = 2 ** -52;
+  const diag = new Float64Array(k);
+  const noise = new Float64Array(cols);
+  const u = new Float64Array(m);
+  let rank = 0;
+  let condition = 1;
+  for (let c = 0; c < k; c++) {
+    const alpha = norm(M, cols, c, c, m);
+    if (!(alpha > 8 * Math.sqrt(m) * noise[c])) break; // dependent on the columns before it
+    rank++;
+    if (noise[c] > 0) condition = Math.max(condition, noise[c] / EPS / alpha);
+    const x1 = M[c * cols + c];
+    const beta = x1 >= 0 ? -alpha : alpha;
+    const v1 = x1 - beta;
+    const tau = (beta - x1) / beta;
+    u[c] = 1;
+    for (let i = c + 1; i < m; i++) u[i] = M[i * cols + c] / v1;
+    for (let j = c + 1; j < cols; j++) {
+      let s = 0;
+      for (let i = c; i < m; i++) s += u[i] * M[i * cols + j];
+      const f = tau * s;
+      let sub = 0;
+      for (let i = c; i < m; i++) {
+        const t = f * u[i];
+        if (i > c) sub = Math.max(sub, Math.abs(t), Math.abs(M[i * cols + j]));
+        M[i * cols + j] -= t;
+      }
+      noise[j] = Math.max(noise[j], EPS * sub);
+    }
+    diag[c] = beta;
+  }
+  const v = new Float64Array(k);
+  let resid: number;
+  if (rank === k) {
+    // Back substitution R v = z.
+    for (let i = k - 1; i >= 0; i--) {
+      let s = M[i * cols + k];
+      for (let j = i + 1; j < k; j++) s -= M[i * cols + j] * v[j];
+      v[i] = s / diag[i];
+    }
+    resid = norm(M, cols, k, k, m);
+  } else {
+    // Rank-deficient (collinear rows; ridge 0): the minimum-norm solution, by the SVD of the
+    // scaled rows — which holds only when their sizes are within float64's reach of each other.
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      lo = Math.min(lo, eRow[i]);
+      hi = Math.max(hi, eRow[i]);
+    }
+    const spread = n === 0 ? 0 : hi - lo;
+    if (spread > 400) {
+      throw new HeadRangeError(
+        `${what}: its labelled rows determine only ${rank} of the head's k = ${k} directions, and their sizes differ by 2^${spread} (about 1e${Math.round(spread * LOG10_2)}), too far apart for a minimum-norm solution in float64; rescale or remove the outlying rows, or pass --ridge > 0`,
+      );
+    }
+    const A = matFrom(n, k, new Float64Array(n * k));
+    const b = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < k; c++) A.data[i * k + c] = scaled[i * cols + c];
+      b[i] = scaled[i * cols + k];
+    }
+    const res = lstsq(A, b);
+    v.set(res.x);
+    resid = res.residualNorm;
+    condition = Number.POSITIVE_INFINITY;
+  }
+  const w = new Float64Array(k);
+  // B' = B·2^{−eB} ⇒ w_c = 2^{eY−eA−eB_c}·v_c.
+  for (let c = 0; c < k; c++) w[c] = scale(v[c], eY - eA - eB[c]);
+  for (let c = 0; c < k; c++) {
+    const exact = v[c] === 0 ? 0 : exponentOf(Math.abs(v[c])) - 1 + eY - eA - eB[c];
+    if (!Number.isFinite(v[c]) || exact > 1023) {
+      throw new HeadRangeError(
+        `${what}: its head ŵ would have entries of order 2^${Math.round(exact)} (about 1e${Math.round(exact * LOG10_2)}), beyond float64's range (labels up to ${fmt(yMax)}); rescale the feature or target columns`,
+      );
+    }
+    if (v[c] !== 0 && exact < -1022) {
+      throw new HeadRangeError(
+        `${what}: its head ŵ would have entries of order 1e${Math.round(exact * LOG10_2)}, below float64's normal range (labels up to ${fmt(yMax)}); rescale the feature or target columns`,
+      );
+    }
+  }
+  // Predictions in scaled units: ŷ = x B w = 2^{eY} (2^{−eA} x B') v.
+  const predict = (x: Float64Array, x0: number): number => {
+    let xm = 0;
+    for (let a = 0; a < d; a++) xm = Math.max(xm, Math.abs(x[x0 + a]));
+    const ex = xm > 0 ? exponentOf(xm) : 0;
+    let p = 0;
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let a = 0; a < d; a++) s += scale(x[x0 + a], -ex) * Bs[a * k + c];
+      p += s * v[c];
+    }
+    const out = scale(p, ex - eA + eY);
+    if (!Number.isFinite(out)) {
+      throw new HeadRangeError(
+        `${what}: a prediction overflows float64 (features up to ${fmt(xm)}, labels up to ${fmt(yMax)}); rescale the feature or target columns`,
+      );
+    }
+    return out;
+  };
+  return { w, predict, condition, rank, residualNorm: scale(resid, eY) };
+}

@@ -1,0 +1,72 @@
+import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { formatBytes } from "./guards.js";
+import { expandSweep, parseSweepSpec } from "./spec.js";
+import { cli, startRedis, waitFor } from "./testing.js";
+
+/**
+ * One validation at every door (issue 23, item 1): a job put on the queue by hand passes the same
+ * memory guard as `run` and `sweep` (src/cli/doors.test.ts: a record edited by hand).
+ */
+
+describe("a queued job above the worker's own --max-memory", () => {
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  test("fails at once, without retries, naming the worker's limit; a job within it runs", async () => {
+    const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const conn2 = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue("q-doors", { connection: conn });
+    const events = new QueueEvents("q-doors", { connection: conn2 });
+    await events.waitUntilReady();
+    // Valid jobs in every other respect (known experiment, valid parameters, matching cell id):
+    // one of 10¹² normal draws (8 TB by the estimate), one of 10.
+    const cellOf = (work: number) =>
+      [
+        ...expandSweep(
+          parseSweepSpec(`experiment: sweep-probe\nseeds: 1\nparams: { work: ${work} }\n`),
+        ).cells(),
+      ][0];
+    const failed = new Map<string, string>();
+    const completed = new Set<string>();
+    events.on("failed", ({ jobId, failedReason }) => void failed.set(jobId, failedReason));
+    events.on("completed", ({ jobId }) => void completed.add(jobId));
+    await queue.add("big", cellOf(1e12), { jobId: "big", attempts: 3 });
+    await queue.add("small", cellOf(10), { jobId: "small", attempts: 3 });
+    const w = cli([
+      "worker",
+      "--redis",
+      redis.url,
+      "--concurrency",
+      "1",
+      "--queue",
+      "q-doors",
+      "--max-memory",
+      "1G",
+    ]);
+    try {
+      await waitFor(
+        () => failed.has("big") && completed.has("small"),
+        "the big job to fail and the small one to run",
+      );
+    } finally {
+      w.proc.kill("SIGTERM");
+      await w.done;
+    }
+    expect(failed.get("big")).toBe(
+      `job big (sweep-probe): estimated memory ${formatBytes(8e12 + 1e5 + 128)} exceeds this worker's limit (--max-memory) of 1.0 GB; start a worker with --max-memory 8192G to run it.`,
+    );
+    expect((await queue.getJob("big"))?.attemptsMade).toBe(1);
+    expect(await queue.getJobState("big")).toBe("failed");
+    await events.close();
+    await queue.close();
+    conn.disconnect();
+    conn2.disconnect();
+  });
+});

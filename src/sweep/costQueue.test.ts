@@ -99,7 +99,7 @@ describe("threads: one queue for every sweep on the executor", () => {
     for (const [i, s] of sweeps.entries()) {
       const done = progress[i].map((p) => p.done);
       expect(done).toEqual([...done].sort((x, y) => x - y));
-      expect(progress[i].at(-1)).toMatchObject({ done: s.cells.length, total: s.cells.length, failures: 0 });
+      expect(progress[i].at(-1)).toMatchObject({ done: s.cellCount, total: s.cellCount, failures: 0 });
     }
   });
 });

@@ -128,7 +128,14 @@ export interface MethodPlugin extends EntryDisplay {
  * fails the run with one line naming the model.
  */
 export interface ModelPlugin extends EntryDisplay {
+  /** Its options' zod schema (`--set model_options=…`); parsed before `build`, defaults filled. */
   options?: z.ZodType<Record<string, unknown>>;
+  /**
+   * The network for `inputs` features and `outputs` targets: its parameter shapes, how many
+   * trailing parameters form the head that ANIL adapts, `init(key)` and `forward(params, x)`
+   * written with the library's autodiff operations (`api.ad`), so every gradient — second order
+   * included — flows through it. Checked at registration and when run.
+   */
   build(
     options: Record<string, unknown>,
     dims: { inputs: number; outputs: number },

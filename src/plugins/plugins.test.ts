@@ -115,7 +115,7 @@ describe("the example estimator beside the baselines (du-excess-risk)", () => {
     expect(r.err.match(/is not loaded/g)).toHaveLength(1);
     expect(r.err).toContain('plug-in "grassmann-refine" is not loaded: drawing MoM + Grassmann RGD');
     const again = readFileSync(
-      join(withIt, "du-excess-risk", "figures", "all-excess-over-oracle.vl.json"),
+      join(withIt, "du-excess-risk", "figures", "excess-over-oracle.vl.json"),
       "utf8",
     );
     expect(again).toContain('"MoM + Grassmann RGD');

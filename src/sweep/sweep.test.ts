@@ -387,8 +387,10 @@ describe("export, report and schema commands", () => {
     const html = readFileSync(join(dir, "report.html"), "utf8");
     expect(html).toMatch(/<img src="figures\/rate\.png"/);
     expect(existsSync(join(dir, "figures", "rate.png"))).toBe(true);
-    expect(html).toMatch(/Measured vs theory/);
-    expect(html).toMatch(/anil contraction 1 − rate at µ=1/);
+    // The claims tested here, with their verdicts (this grid point has µ = 1 only: the others are not run).
+    expect(html).toMatch(/Claims tested here/);
+    expect(html).toMatch(/collins-diversity\/rate-mu-1/);
+    expect(html).toMatch(/v-not-run/);
     expect(html).toMatch(/Every number above: <code>test<\/code> — seed 0, seed indices 0–1/);
   });
 

@@ -3,6 +3,7 @@ export * from "./bootstrap.js";
 export * from "./classification.js";
 export * from "./conditioning.js";
 export * from "./excessRisk.js";
+export * from "./extent.js";
 export * from "./loglogSlope.js";
 export * from "./median.js";
 export * from "./signTest.js";

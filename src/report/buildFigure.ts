@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { FigureError } from "../errors.js";
 import type { FigureSpec, MetricStat, SeriesFigureSpec } from "../experiments/figureSpec.js";
+import { extent } from "../metrics/extent.js";
 import { fitLogLogLine } from "../metrics/loglogSlope.js";
 import type { RunRecord } from "../record/types.js";
 import { aggregateRecord, type Band, type CurveGroup } from "./aggregate.js";
@@ -160,8 +161,7 @@ function axesOf(spec: SeriesFigureSpec, rows: Row[], panels: number, notes: Note
   if (spec.y?.log !== true || spec.y.domain) return axes;
   const values = rows.flatMap(ys);
   if (values.length === 0) return axes;
-  let hi = Math.max(...values);
-  const lo = Math.min(...values);
+  let [lo, hi] = extent(values);
   const shared = panels <= 1 || !spec.independent?.includes("y");
   if (shared) {
     // The top of each series' band (its medians for point statistics).

@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { FigureError } from "../errors.js";
 import { LI_PARAMS } from "../experiments/li/figures.js";
+import { extent } from "../metrics/extent.js";
 import type { RunRecord } from "../record/types.js";
 import { aggregateRecord } from "./aggregate.js";
 import { bandText, conditionTitle, paramsText, plural } from "./figureText.js";
@@ -63,7 +64,7 @@ export function liAlignmentFigure(record: RunRecord, options: LiAlignmentFigureO
   };
   const x = { field: "x", type: "quantitative", title: "gradient-descent step" };
   const values = rows.flatMap((r) => [r.lo, r.hi, r.median] as number[]);
-  const axis = values.length > 0 ? logValueAxis(Math.min(...values), Math.max(...values)) : null;
+  const axis = values.length > 0 ? logValueAxis(...extent(values)) : null;
   const y = {
     type: "quantitative",
     title: "maxᵣ ⟨wⱼ,ᵣ, j·x⟩, mean over j",

@@ -1,3 +1,4 @@
+import { extent } from "../metrics/extent.js";
 import type { CurveGroup } from "./aggregate.js";
 
 /**
@@ -59,7 +60,7 @@ export function overlapSuffixes(
   for (const p of panels) {
     const t = logY ? (v: number) => Math.log10(Math.max(v, 1e-300)) : (v: number) => v;
     const all = p.members.flatMap((m) => [...m.values.values()].map(t));
-    const slack = all.length === 0 ? 0 : VISUAL_TOLERANCE * (Math.max(...all) - Math.min(...all));
+    const slack = all.length === 0 ? 0 : VISUAL_TOLERANCE * (extent(all)[1] - extent(all)[0]);
     const bySeries = new Map<string, OverlapPanel["members"]>();
     for (const m of p.members) bySeries.set(m.series, [...(bySeries.get(m.series) ?? []), m]);
     const present = order.filter((s) => bySeries.has(s));

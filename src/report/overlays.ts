@@ -1,5 +1,6 @@
 import type { OverlaySpec } from "../experiments/figureSpec.js";
 import { exp, log } from "../linalg/libm.js";
+import { extent } from "../metrics/extent.js";
 import { fitConstant } from "../theory/duBound.js";
 import type { CurveGroup } from "./aggregate.js";
 import { LOG_FLOOR } from "./theme.js";
@@ -40,7 +41,7 @@ export interface OverlayResult {
 
 /** 0 to the largest x in `steps` steps, plus every measured x exactly. */
 function fineGrid(xs: number[], steps = 100): number[] {
-  const top = Math.max(...xs);
+  const top = extent(xs)[1];
   const grid = new Set<number>(xs);
   for (let i = 0; i <= steps; i++) grid.add((top * i) / steps);
   return [...grid].sort((a, b) => a - b);

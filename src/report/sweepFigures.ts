@@ -4,6 +4,7 @@ import type { ColourSpec } from "../experiments/figureSpec.js";
 import { canonicalJson } from "../experiments/keys.js";
 import { getExperiment } from "../experiments/registry.js";
 import type { Labels } from "../experiments/types.js";
+import { extent } from "../metrics/extent.js";
 import type { RecordedEntry, RunRecord } from "../record/types.js";
 import { verdictsOf } from "../record/verdicts.js";
 import { conditionTitle } from "./figureText.js";
@@ -85,9 +86,9 @@ function axisSpec(
   const title = SYMBOLS[axis] ?? axis;
   const positive = rows.every((r) => r.lo > 0);
   const ys = rows.map((r) => r.median);
-  const logY = positive && ys.length > 0 && Math.max(...ys) / Math.min(...ys) > 50;
+  const logY = positive && ys.length > 0 && extent(ys)[1] / extent(ys)[0] > 50;
   const xs = rows.map((r) => r.x);
-  const logX = xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) > 20;
+  const logX = xs.every((x) => x > 0) && extent(xs)[1] / extent(xs)[0] > 20;
   // One colour per method, from the registry entry the experiment's figures use (as in its
   // other figures); the curve's other labels are told apart by dashes.
   const styles = seriesStyles(colour, [...new Set(rows.map((r) => r.method))], recorded);

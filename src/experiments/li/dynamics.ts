@@ -30,7 +30,7 @@ export const liDynamics: Experiment<typeof schema> = {
   claims: liDynamicsClaims,
   params: schema,
   sizes: { smoke: { K: 10, n: 20, iters: 100, n_test: 100, record_every: 10 }, paper: {} },
-  seeds: { smoke: 2, paper: 3 },
+  seeds: { smoke: 2, paper: 5 },
   cost: (p) => cnnCost(p, p.K, p.n),
   runCondition(p, _c, key, ctx) {
     const c = { K: p.K, n: p.n, snr: p.snr };

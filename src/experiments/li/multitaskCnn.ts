@@ -71,7 +71,7 @@ export const liMultitaskCnn: Experiment<typeof schema> = {
     smoke: { K: 10, n: 20, iters: 100, record_every: 20, n_test: 100, Ks: [1, 10], ns: [], snrs: [] },
     paper: {},
   },
-  seeds: { smoke: 2, paper: 3 },
+  seeds: { smoke: 2, paper: 5 },
   commonRandomNumbers: true,
   // K single-task trainings of n examples and one multi-task training of K·n.
   cost: (p, c) => cnnCost(p, c.K as number, c.n as number),

@@ -57,6 +57,23 @@ const resultSchema = z.strictObject({
   scalars: z.record(z.string(), finite.nullable()),
 });
 
+/** A plug-in a record (or a queued cell) used: id, file, digest and its entries' display. */
+export const pluginRefSchema = z.strictObject({
+  id: z.string().min(1),
+  file: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
+  entries: z
+    .array(
+      z.strictObject({
+        kind: z.string().min(1),
+        id: z.string().min(1),
+        name: z.string(),
+        color: z.string(),
+      }),
+    )
+    .optional(),
+});
+
 const recordSchema = z.strictObject({
   schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
   metarepVersion: z.string().min(1),
@@ -78,25 +95,7 @@ const recordSchema = z.strictObject({
   dataset: z
     .strictObject({ kind: z.string().min(1), path: z.string().min(1), digest: z.string().min(1) })
     .optional(),
-  plugins: z
-    .array(
-      z.strictObject({
-        id: z.string().min(1),
-        file: z.string().min(1),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
-        entries: z
-          .array(
-            z.strictObject({
-              kind: z.string().min(1),
-              id: z.string().min(1),
-              name: z.string(),
-              color: z.string(),
-            }),
-          )
-          .optional(),
-      }),
-    )
-    .optional(),
+  plugins: z.array(pluginRefSchema).optional(),
   verdicts: z
     .array(
       z.strictObject({

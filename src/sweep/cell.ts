@@ -6,6 +6,7 @@ import { SIZE_NAMES } from "../experiments/resolve.js";
 import { conditionKey, conditionsOf, conditionText, runConditionPart } from "../experiments/runner.js";
 import type { RunContext, SizeName } from "../experiments/types.js";
 import { requirePlugins } from "../plugins/load.js";
+import { pluginRefSchema } from "../record/file.js";
 import { cellId } from "../record/ids.js";
 import { assembleRecord } from "../record/run.js";
 import type { RunRecord } from "../record/types.js";
@@ -27,25 +28,7 @@ const cellShape = z.strictObject({
   gridPoint: z.string(),
   condition: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
   conditionPoint: z.string(),
-  plugins: z
-    .array(
-      z.strictObject({
-        id: z.string().min(1),
-        file: z.string().min(1),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/),
-        entries: z
-          .array(
-            z.strictObject({
-              kind: z.string().min(1),
-              id: z.string().min(1),
-              name: z.string(),
-              color: z.string(),
-            }),
-          )
-          .optional(),
-      }),
-    )
-    .optional(),
+  plugins: z.array(pluginRefSchema).optional(),
   command: z.string().optional(),
 });
 

@@ -27,11 +27,11 @@ function reproduceCells(exp: Experiment, size: "smoke" | "paper"): Cell[] {
 }
 
 describe("cells are grid points × declared conditions × seeds", () => {
-  test("li-multitask-cnn at paper size is 30 cells: 10 conditions (K, n, SNR one at a time) × 3 seeds", () => {
+  test("li-multitask-cnn at paper size is 50 cells: 10 conditions (K, n, SNR one at a time) × 5 seeds", () => {
     const cells = reproduceCells(getExperiment("li-multitask-cnn"), "paper");
-    expect(cells).toHaveLength(30);
+    expect(cells).toHaveLength(50);
     expect(new Set(cells.map((c) => c.conditionPoint)).size).toBe(10);
-    expect(new Set(cells.map((c) => c.seedIndex))).toEqual(new Set([0, 1, 2]));
+    expect(new Set(cells.map((c) => c.seedIndex))).toEqual(new Set([0, 1, 2, 3, 4]));
   });
 
   const cases = listExperiments({ internal: true }).flatMap((e) => SIZE_NAMES.map((s) => [e.id, s] as const));

@@ -1,5 +1,5 @@
 import { ParamError } from "../../errors.js";
-import { topKEigh } from "../../linalg/eigh.js";
+import { eighSym, topKEigh } from "../../linalg/eigh.js";
 import { type Mat, zeros } from "../../linalg/mat.js";
 
 /**
@@ -28,7 +28,17 @@ export function keptGram(X: Mat, kept?: Uint8Array): Mat {
 
 /** Top-k eigenvectors (d×k) of a symmetric PSD d×d matrix (largest eigenvalues first). */
 export function topEigenvectors(G: Mat, k: number): Mat {
-  return topKEigh(G, G.rows, k, { by: "algebraic", tol: 1e-12 }).vectors;
+  const d = G.rows;
+  // Where topKEigh would form G (G·I) and decompose it fully anyway (2b ≥ d for its block of
+  // b = k + max(5, ⌈k/2⌉)), decompose G at once: the same vectors, bit for bit, without the two
+  // products and the residual (HRPCA takes one per step: ~30 % of its cost at d = 10).
+  if (k >= 1 && k <= d && G.cols === d && 2 * Math.min(d, k + Math.max(5, Math.ceil(k / 2))) >= d) {
+    const all = eighSym(G).vectors.data;
+    const out = zeros(d, k);
+    for (let r = 0; r < d; r++) for (let c = 0; c < k; c++) out.data[r * k + c] = all[r * d + c];
+    return out;
+  }
+  return topKEigh(G, d, k, { by: "algebraic", tol: 1e-12 }).vectors;
 }
 
 /**

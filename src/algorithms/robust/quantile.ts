@@ -6,7 +6,7 @@
  */
 
 /** Rearranges a[lo..hi] so that a[kth] is the value it would have in sorted order (Hoare selection). */
-function select(a: Float64Array, lo: number, hi: number, kth: number): void {
+export function select(a: Float64Array, lo: number, hi: number, kth: number): void {
   while (hi > lo) {
     // Median of three as the pivot: deterministic, and robust to sorted input.
     const mid = lo + ((hi - lo) >> 1);

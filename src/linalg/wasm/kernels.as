@@ -699,3 +699,54 @@ export function drawRows(x: usize, y: usize, n: i32, d: i32, theta: usize, sigma
     store<f64>(yi, acc + sigma * load<f64>(yi));
   }
 }
+
+/**
+ * |Xw| for n points stored by coordinate (xt: d rows of n, row-major) and w of length d, written
+ * to `out`: out[i] = |w₀·xt[0][i] + w₁·xt[1][i] + … + w_{d−1}·xt[d−1][i]|, summed left to right as
+ * a JS loop `p = w[0]·x[0]; p += w[a]·x[a]` does (two points per f64x2 lane pair, no FMA), so the
+ * bits are the JS ones (up to the sign of a zero). Then the indices i with out[i] ≥ `atLeast`
+ * are written in increasing order to `idx` (i32) and their count returned. For HRPCA's full
+ * passes (src/algorithms/robust/hrpca.ts).
+ */
+export function absProjections(
+  xt: usize,
+  n: i32,
+  d: i32,
+  w: usize,
+  out: usize,
+  atLeast: f64,
+  idx: usize,
+): i32 {
+  const rowBytes = <usize>n << 3;
+  const w0 = v128.load_splat<f64>(w);
+  let i: i32 = 0;
+  for (; i + 3 < n; i += 4) {
+    const o = xt + (<usize>i << 3);
+    let p01 = f64x2.mul(w0, v128.load(o));
+    let p23 = f64x2.mul(w0, v128.load(o, 16));
+    let r = o;
+    for (let a: i32 = 1; a < d; a++) {
+      r += rowBytes;
+      const wa = v128.load_splat<f64>(w + (<usize>a << 3));
+      p01 = f64x2.add(p01, f64x2.mul(wa, v128.load(r)));
+      p23 = f64x2.add(p23, f64x2.mul(wa, v128.load(r, 16)));
+    }
+    const q = out + (<usize>i << 3);
+    v128.store(q, f64x2.abs(p01));
+    v128.store(q, f64x2.abs(p23), 16);
+  }
+  for (; i < n; i++) {
+    const o = xt + (<usize>i << 3);
+    let p: f64 = load<f64>(w) * load<f64>(o);
+    for (let a: i32 = 1; a < d; a++) p += load<f64>(w + (<usize>a << 3)) * load<f64>(o + <usize>a * rowBytes);
+    store<f64>(out + (<usize>i << 3), abs<f64>(p));
+  }
+  let count: i32 = 0;
+  for (let j: i32 = 0; j < n; j++) {
+    if (load<f64>(out + (<usize>j << 3)) >= atLeast) {
+      store<i32>(idx + (<usize>count << 2), j);
+      count++;
+    }
+  }
+  return count;
+}

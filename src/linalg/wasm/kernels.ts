@@ -55,6 +55,15 @@ interface Exports {
   fdlibmLog(x: number): number;
   rowsResidual(x: number, m: number, d: number, v: number, noise: number, out: number): void;
   drawRows(x: number, y: number, n: number, d: number, theta: number, sigma: number): void;
+  absProjections(
+    xt: number,
+    n: number,
+    d: number,
+    w: number,
+    out: number,
+    atLeast: number,
+    idx: number,
+  ): number;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

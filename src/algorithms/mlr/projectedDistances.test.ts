@@ -100,3 +100,45 @@ describe("median-of-L projected distances", () => {
     expect(() => projectParts(heavy, U, 4, 2)).toThrow(/"parts" × partSize must fit/);
   });
 });
+
+describe("medianProjectedDistances: the products in the wasm GEMM", () => {
+  /** The per-pair loop the GEMM replaced: G_l[i][j] = a_i·c_j summed from 0 in index order. */
+  function literal(data: Float64Array, n: number, parts: number, k: number, L: number): Float64Array {
+    const H = new Float64Array(n * n);
+    const dot = (i: number, qi: number, j: number, qj: number) => {
+      let s = 0;
+      for (let c = 0; c < k; c++) s += data[(i * parts + qi) * k + c] * data[(j * parts + qj) * k + c];
+      return s;
+    };
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        const vals = new Float64Array(L);
+        for (let l = 0; l < L; l++)
+          vals[l] =
+            dot(i, 2 * l, i, 2 * l + 1) +
+            dot(j, 2 * l, j, 2 * l + 1) -
+            dot(i, 2 * l, j, 2 * l + 1) -
+            dot(j, 2 * l, i, 2 * l + 1);
+        vals.sort();
+        const m = L >> 1;
+        const h = L % 2 === 1 ? vals[m] : 0.5 * (vals[m - 1] + vals[m]);
+        H[i * n + j] = h;
+        H[j * n + i] = h;
+      }
+    return H;
+  }
+
+  test.each([
+    [37, 1, 1],
+    [50, 7, 2],
+    [23, 64, 3],
+    [9, 128, 1],
+    [11, 130, 2], // past the GEMM's one-pass depth: the loop
+  ])("n = %i, k = %i, L = %i: the same bits as the per-pair loop", (n, k, L) => {
+    const parts = 2 * L + 1;
+    const data = new Float64Array(n * parts * k);
+    for (let i = 0; i < data.length; i++) data[i] = Math.sin(1.7 * i + n) * 3 + Math.cos(i * i) * 1e-3;
+    const H = medianProjectedDistances({ n, parts, k, data }, L);
+    expect(Array.from(H)).toEqual(Array.from(literal(data, n, parts, k, L)));
+  });
+});

@@ -1,5 +1,5 @@
 import { ParamError } from "../../errors.js";
-import { gemm } from "../../linalg/gemm.js";
+import { gemm, gemmStrided } from "../../linalg/gemm.js";
 import { type Mat, matFrom } from "../../linalg/mat.js";
 import type { MixtureTaskBatch } from "../../models/mixedLinearRegression.js";
 import type { ProjectedTaskBatch } from "../../models/mixtureProjected.js";
@@ -114,6 +114,9 @@ export function projectRevealedParts(
   return { n, parts, k, data };
 }
 
+/** Inner dimensions the wasm GEMM sums in one pass (its depth block KC in wasm/kernels.as). */
+const GEMM_ONE_PASS = 128;
+
 /**
  * `H` (n×n, symmetric, zero diagonal): the median over l < L of the split-sample estimates of
  * ‖Ûᵀ(βᵢ − βⱼ)‖² from parts (2l, 2l+1) of `proj` (which needs ≥ 2L parts). Throws for L < 1.
@@ -130,6 +133,22 @@ export function medianProjectedDistances(proj: ProjectedParts, L: number): Float
   const G = new Float64Array(L * n * n);
   for (let l = 0; l < L; l++) {
     const go = l * n * n;
+    if (k <= GEMM_ONE_PASS) {
+      // G_l = A_l C_lᵀ in the wasm GEMM (n²k multiply-adds: most of a heavy-task clustering's
+      // cost, ~5× faster than the loop below). Up to its depth block KC = 128 the kernel sums
+      // each entry from 0 in index order, as the loop does, so the bits are the loop's.
+      const stride = parts * k;
+      gemmStrided(
+        false,
+        true,
+        1,
+        { rows: n, cols: k, data, offset: 2 * l * k, stride },
+        { rows: n, cols: k, data, offset: (2 * l + 1) * k, stride },
+        0,
+        { rows: n, cols: n, data: G, offset: go, stride: n },
+      );
+      continue;
+    }
     for (let i = 0; i < n; i++) {
       const ao = (i * parts + 2 * l) * k;
       for (let j = 0; j < n; j++) {

@@ -265,6 +265,7 @@ class TrimmedVariance {
       select(sel, 0, m - 1, m - mTop);
       lower = sel[m - mTop];
     }
+    const inSet = m;
     if (!(this.tau[c] + dl * this.eMax < lower)) {
       // Some point outside the top set may reach s[lo]: add every one whose bound does.
       const off = c * n;
@@ -284,7 +285,7 @@ class TrimmedVariance {
     }
     // Every value ≥ s[lo] is among the m candidates: the quantile from them, as quantileInPlace does.
     const at = m - mTop;
-    select(sel, 0, m - 1, at);
+    if (m !== inSet) select(sel, 0, m - 1, at); // else sel is already selected at `at`
     const a = sel[at];
     let thr = a;
     if (this.h !== this.lo) {

@@ -7,7 +7,7 @@ import { gemm, gemmStrided, pinned, release, type StridedMat, strided, syrkWeigh
 import { gemmJs } from "../gemmJs.js";
 import { fromRows, type Mat, matFrom, toRows, zeros } from "../mat.js";
 import { EPS, naiveGemm, randn, TestRng } from "../testing.js";
-import { memoryBytes, pin, reserve, unpin } from "./kernels.js";
+import { f64, i32, kernels, memoryBytes, pin, reserve, unpin } from "./kernels.js";
 
 const combos = [
   [false, false],
@@ -283,5 +283,42 @@ describe("the kernel module's build", () => {
     expect(() =>
       execFileSync(process.execPath, [join(here, "build.mjs"), "--check"], { stdio: "pipe" }),
     ).not.toThrow();
+  });
+});
+
+describe("absProjections (HRPCA's full pass)", () => {
+  it.each([
+    [1, 2],
+    [7, 3],
+    [103, 10],
+    [64, 1],
+  ])("n = %i, d = %i: |Σ_a w_a x_a| summed left to right, as JS does, and the indices ≥ a bound", (n, d) => {
+    const rng = new TestRng(n * 31 + d);
+    const X = randn(d, n, rng); // by coordinate: row a holds x_a of every point
+    const w = randn(1, d, rng).data;
+    const at = pin(8 * (d * n + n + d) + 4 * n);
+    try {
+      const mem = f64();
+      mem.set(X.data, at / 8);
+      const out = at + 8 * d * n;
+      const wAt = out + 8 * n;
+      const idx = wAt + 8 * d;
+      mem.set(w, wAt / 8);
+      const expected = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let p = w[0] * X.data[i];
+        for (let a = 1; a < d; a++) p += w[a] * X.data[a * n + i];
+        expected[i] = Math.abs(p);
+      }
+      const bound = 0.7;
+      const count = kernels().exports.absProjections(at, n, d, wAt, out, bound, idx);
+      const got = Array.from(f64().subarray(out / 8, out / 8 + n));
+      expect(got).toEqual(Array.from(expected));
+      const want = [...expected.keys()].filter((i) => expected[i] >= bound);
+      expect(count).toBe(want.length);
+      expect(Array.from(i32().subarray(idx / 4, idx / 4 + count))).toEqual(want);
+    } finally {
+      unpin(at);
+    }
   });
 });

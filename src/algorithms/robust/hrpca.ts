@@ -28,25 +28,29 @@ export interface HrpcaResult {
 }
 
 /*
- * Cost. Done literally, every step projects all n points on W (n·d·k), selects the quantile (n) and
- * sums the removal weights (n): ~0.6 ms a step at n = 10⁴, d = 10, 1.5–2 s a run of 2,500 steps.
- * The covariance was already downdated by one rank-one term per step; the steps below make the rest
- * O(αn·d·k + √(nd)·d·k) a step instead of O(n·d·k) (~20× less), with the same arithmetic where it
- * decides anything:
- * - V̄: only the top ⌈αn⌉ + 1 of |w_cᵀx| enter the quantile and the trimming. Σ_{|p|<thr} p² =
- *   w_cᵀ G_all w_c − Σ_{|p|≥thr} p² (G_all = Σ_i xᵢxᵢᵀ over all n). The top values are found among a
- *   reference top set (the M largest |w_refᵀxᵢ| at the last refresh): a point outside it has
- *   |w_cᵀxᵢ| ≤ τ + ‖w_c − ±w_ref‖·max‖x‖ (τ = the (M+1)-th largest reference value), so when that
- *   bound is below the (n − lo)-th largest value inside, the top set holds every value the quantile
- *   and the trimming read. Otherwise the reference is refreshed (one full projection) — W moves
- *   slowly, so that is a few percent of steps.
+ * Cost. Done literally, every step projects all n points on W (n·d·k), selects the quantile over
+ * n and sums every removal weight (n): ~0.6 ms a step at n = 10⁴, d = 10, k = 1, 1.5–2 s a run of
+ * 2,500 steps. The covariance was already downdated by one rank-one term per step (a fresh PCA of
+ * d×d per step is cheap at these d). What changed, with the same arithmetic wherever it decides
+ * anything (~5× less CPU a run, measured at paper size):
+ * - V̄: only the top n − ⌊(n−1)(1−α)⌋ values of |w_cᵀx| enter the quantile and the trimming, and
+ *   Σ_{|p|<thr} p² = w_cᵀ G_all w_c − Σ_{|p|≥thr} p² (G_all = Σᵢ xᵢxᵢᵀ over all n). The top values
+ *   are found among a reference top set (the M largest |w_refᵀxᵢ| at the last refresh): a point
+ *   outside it has |w_cᵀxᵢ| ≤ |w_refᵀxᵢ| + ‖w_c − ±w_ref‖·‖xᵢ‖ ≤ τ + ‖w_c − ±w_ref‖·max‖x‖
+ *   (τ = the (M+1)-th largest reference value). When the first bound can reach the needed order
+ *   statistic of the top set, the points whose own bound does are added (a scan of n bounds);
+ *   when W has moved far (‖Δw‖·median‖x‖ > the reference's margin), a fresh reference is one
+ *   full pass in wasm (`absProjections`, f64x2, ~4× the JS loop). Early on W moves slowly and the
+ *   reference lasts; once the corrupted direction is removed the spectrum is nearly flat and W
+ *   jumps by ~0.3 rad a step, so most later steps are one wasm pass.
  * - Removal: the weights' running sum over blocks of ~√(nd) points is w_cᵀG_b w_c (a block Gram,
  *   downdated with the covariance), so only the chosen block's points are projected.
- * The projections of single points, the threshold (same order statistics, same interpolation) and
- * the comparisons are bit-identical to the literal computation; only V̄'s sum and the weights'
- * running sum are rounded differently (~1e-15 relative), which can change a step only when two
- * candidates tie to that precision. The test against the literal code (robust.test.ts) finds the
- * same removed points, the same best step and the same W, bit for bit.
+ * The projections of points (JS or wasm: the same sums in the same order), the threshold (same
+ * order statistics, same interpolation) and the comparisons are bit-identical to the literal
+ * computation; only V̄'s sum and the weights' running sum are rounded differently (~1e-15
+ * relative), which can change a step only when two candidates tie to that precision. The test
+ * against the literal code (hrpca.test.ts) finds the same removed points, the same best step and
+ * the same W, bit for bit, and the paper-size records are byte-identical.
  */
 
 /** Reference top-set size: the (n − lo) values the quantile needs, and as many again as slack. */

@@ -1,8 +1,9 @@
 import { AbortedError, ParamError } from "../../errors.js";
 import { orthonormalize } from "../../linalg/qr.js";
+import { f64, pin, unpin } from "../../linalg/wasm/kernels.js";
 import type { TaskData } from "../../models/linearRepresentation.js";
 import { type MultiTaskData, minTaskRows } from "../../models/multiTaskData.js";
-import { DenseSet } from "../../models/sampleSets.js";
+import { DenseSet, PinnedRowsView } from "../../models/sampleSets.js";
 import { foldIn, foldInString } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
 import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
@@ -51,6 +52,46 @@ export function asMetaTasks(data: MultiTaskData, k: number, split: "halves" | "s
     });
   }
   return out;
+}
+
+/** Most doubles of source rows (X and y) copied into the kernel memory for ANIL: 2^23 = 64 MiB. */
+const PIN_BUDGET = 2 ** 23;
+
+/**
+ * `asMetaTasks` with every task's rows in one block of the kernel module's memory (X then y, pinned
+ * here; the caller unpins `at`): each set is a `PinnedRowsView`, the same bits as the `DenseSet`s at
+ * about a third to a half of the cost of the residual products, which are most of ANIL's time.
+ * Null when the rows exceed `PIN_BUDGET` (the module's memory never shrinks): then `asMetaTasks`.
+ */
+export function pinnedMetaTasks(
+  data: MultiTaskData,
+  k: number,
+  split: "halves" | "shared",
+): { tasks: TaskData[]; at: number } | null {
+  const { d, tasks: T, start } = data;
+  const N = start[T];
+  if (N * (d + 1) > PIN_BUDGET) return null;
+  const at = pin(8 * N * (d + 1));
+  const yAt = at + 8 * N * d;
+  const mem = f64();
+  mem.set(data.X.subarray(0, N * d), at / 8);
+  mem.set(data.y.subarray(0, N), yAt / 8);
+  const view = (row0: number, n: number) => new PinnedRowsView(n, d, at + 8 * row0 * d, yAt + 8 * row0);
+  const zeroTheta = new Float64Array(d);
+  const zeroHead = new Float64Array(k);
+  const tasks: TaskData[] = [];
+  for (let t = 0; t < T; t++) {
+    const row0 = start[t];
+    const n = start[t + 1] - row0;
+    const nIn = split === "halves" ? Math.ceil(n / 2) : n;
+    tasks.push({
+      wStar: zeroHead,
+      theta: zeroTheta,
+      inner: view(row0, nIn),
+      outer: split === "halves" ? view(row0 + nIn, n - nIn) : view(row0, n),
+    });
+  }
+  return { tasks, at };
 }
 
 /** Fisher–Yates permutation of 0..n−1 from a stream. */
@@ -106,18 +147,35 @@ export function anilEstimate(
   firstOrder: boolean,
 ): RepresentationFit {
   const method = firstOrder ? "fo-anil" : "anil";
-  const alpha = options.alpha ?? 0.5;
-  const beta = options.beta ?? 0.5;
-  const epochs = options.epochs ?? 100;
   const split = options.split ?? "halves";
-  const T = data.tasks;
-  const batch = Math.min(options.batch ?? T, T);
   if (split === "halves" && minTaskRows(data) < 2) {
     throw new ParamError(method, "split", 'needs at least 2 rows per task when "halves"', split);
   }
+  checkHeadPenalty(method, options);
+  const pinned = pinnedMetaTasks(data, k, split);
+  try {
+    return anilLoop(data, k, pinned ? pinned.tasks : asMetaTasks(data, k, split), options, ctx, firstOrder);
+  } finally {
+    if (pinned) unpin(pinned.at);
+  }
+}
+
+function anilLoop(
+  data: MultiTaskData,
+  k: number,
+  tasks: TaskData[],
+  options: EstimatorOptions,
+  ctx: EstimatorContext,
+  firstOrder: boolean,
+): RepresentationFit {
+  const method = firstOrder ? "fo-anil" : "anil";
+  const alpha = options.alpha ?? 0.5;
+  const beta = options.beta ?? 0.5;
+  const epochs = options.epochs ?? 100;
+  const T = data.tasks;
+  const batch = Math.min(options.batch ?? T, T);
   const penalty = checkHeadPenalty(method, options);
   const penalised = penaltyActive(penalty);
-  const tasks = asMetaTasks(data, k, split);
   const taskGradient = firstOrder ? foAnilTaskGradient : anilTaskGradient;
   const p = initialParams(foldInString(ctx.key, "init"), data.d, k, alpha, 0);
   const ws = allocWorkspace(data.d, k);

@@ -679,6 +679,47 @@ export function rowsResidual(x: usize, m: i32, d: i32, v: usize, noise: usize, o
 }
 
 /**
+ * The rows' part of the Burer–Monteiro objective (src/algorithms/representation/burerMonteiro.ts)
+ * for one task: with r_j = ⟨x_j, θ⟩ − y_j over the m rows x_j of X (m × d, row-major at `x`) and
+ * labels at `y`, out ← Σ_j r_j x_j (not scaled) and the return value is `loss` + Σ_j r_j² added
+ * row by row, as the JS loop does (dotAt's four running sums as two f64x2 pairs, then the
+ * updates in axpyAt's order), so the bits are the JS ones.
+ */
+export function rowsLossGrad(x: usize, m: i32, d: i32, v: usize, y: usize, loss: f64, out: usize): f64 {
+  memory.fill(out, 0, <usize>d << 3);
+  const rowBytes = <usize>d << 3;
+  for (let j: i32 = 0; j < m; j++) {
+    const row = x + <usize>j * rowBytes;
+    let a01 = f64x2.splat(0.0);
+    let a23 = f64x2.splat(0.0);
+    let i: i32 = 0;
+    for (; i + 3 < d; i += 4) {
+      const o = <usize>i << 3;
+      a01 = f64x2.add(a01, f64x2.mul(v128.load(row + o), v128.load(v + o)));
+      a23 = f64x2.add(a23, f64x2.mul(v128.load(row + o, 16), v128.load(v + o, 16)));
+    }
+    let s0 = f64x2.extract_lane(a01, 0);
+    for (; i < d; i++) {
+      const o = <usize>i << 3;
+      s0 += load<f64>(row + o) * load<f64>(v + o);
+    }
+    const r = s0 + f64x2.extract_lane(a01, 1) + (f64x2.extract_lane(a23, 0) + f64x2.extract_lane(a23, 1)) - load<f64>(y + (<usize>j << 3));
+    loss += r * r;
+    const rr = f64x2.splat(r);
+    let k: i32 = 0;
+    for (; k + 1 < d; k += 2) {
+      const o = <usize>k << 3;
+      v128.store(out + o, f64x2.add(v128.load(out + o), f64x2.mul(rr, v128.load(row + o))));
+    }
+    if (k < d) {
+      const o = <usize>k << 3;
+      store<f64>(out + o, load<f64>(out + o) + r * load<f64>(row + o));
+    }
+  }
+  return loss;
+}
+
+/**
  * n rows of a linear-regression task drawn from the stream at `rngState()`: for each row, d
  * normals x (written to X's row at `x`, row-major n × d) then one z, and y = ⟨θ, x⟩ + σz (θ at
  * `theta`, the sum running left to right from 0): `drawRows` of src/models/fewShotTasks.ts, the

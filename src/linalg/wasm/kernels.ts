@@ -54,6 +54,7 @@ interface Exports {
   fdlibmExp(x: number): number;
   fdlibmLog(x: number): number;
   rowsResidual(x: number, m: number, d: number, v: number, noise: number, out: number): void;
+  rowsLossGrad(x: number, m: number, d: number, v: number, y: number, loss: number, out: number): number;
   drawRows(x: number, y: number, n: number, d: number, theta: number, sigma: number): void;
 }
 

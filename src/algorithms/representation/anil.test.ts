@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { randn, TestRng } from "../../linalg/testing.js";
+import { unpin } from "../../linalg/wasm/kernels.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { DenseSet } from "../../models/sampleSets.js";
 import { key } from "../../rng/key.js";
-import { unpin } from "../../linalg/wasm/kernels.js";
 import { anilEstimate, asMetaTasks, pinnedMetaTasks } from "./anil.js";
 
 describe("ANIL and FO-ANIL on a finite source task set", () => {

@@ -3,7 +3,7 @@ import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { svdThin } from "../../linalg/svd.js";
 import { dotAt } from "../../linalg/vector.js";
-import { f64, kernels, pin, reserve, unpin } from "../../linalg/wasm/kernels.js";
+import { f64, i32, kernels, pin, reserve, unpin } from "../../linalg/wasm/kernels.js";
 import { conditionNumber } from "../../metrics/conditioning.js";
 import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
 import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
@@ -17,6 +17,8 @@ import type { EstimatorContext, EstimatorOptions, RepresentationFit } from "./ty
 export interface PinnedRows {
   x: number;
   y: number;
+  /** The tasks' first rows, int32 (T + 1). */
+  start: number;
 }
 
 /** Most doubles of rows (X and y) copied into the kernel memory for BM: 2^23 = 64 MiB. */
@@ -30,12 +32,14 @@ export function pinRows(data: MultiTaskData): PinnedRows | null {
   const N = totalRows(data);
   const { d } = data;
   if (N * (d + 1) > PIN_BUDGET) return null;
-  const x = pin(8 * N * (d + 1));
+  const x = pin(8 * N * (d + 1) + 4 * (data.tasks + 1));
   const y = x + 8 * N * d;
+  const start = y + 8 * N;
   const mem = f64();
   mem.set(data.X.subarray(0, N * d), x / 8);
   mem.set(data.y.subarray(0, N), y / 8);
-  return { x, y };
+  i32().set(data.start.subarray(0, data.tasks + 1), start / 4);
+  return { x, y, start };
 }
 
 /**
@@ -49,8 +53,9 @@ export function pinRows(data: MultiTaskData): PinnedRows | null {
  * The balance term (λ = `balance`, default 1 — SPEC's 1/8) removes the GL(k) ambiguity B → BR,
  * V → VR⁻ᵀ and is 0 at every balanced factorisation, so it does not move the fit. Cost per
  * evaluation O(N·d + T·k² + d·k²): one fused pass over each task's rows. With `pinned` (the rows
- * copied into the kernel memory by `pinRows`) that pass runs in WebAssembly SIMD (`rowsLossGrad`:
- * the same summation order, the same bits), 2–4× faster; it is most of BM's time.
+ * copied into the kernel memory by `pinRows`) that pass and the per-task products run in WebAssembly
+ * (`bmLossGrad`, rows by SIMD: the same summation order, the same bits), 3–5× faster; they are most
+ * of BM's time.
  */
 export function burerMonteiroObjective(
   data: MultiTaskData,
@@ -61,39 +66,39 @@ export function burerMonteiroObjective(
   const { d, tasks: T, start, X, y } = data;
   const N = totalRows(data);
   const nB = d * k;
-  let theta: Float64Array = new Float64Array(d);
-  let gt: Float64Array = new Float64Array(d);
+  const theta = new Float64Array(d);
+  const gt = new Float64Array(d);
   const D = new Float64Array(k * k);
   return (x: Float64Array, grad: Float64Array): number => {
-    grad.fill(0);
     let loss = 0;
-    // With the rows pinned, θ and g_t live in the kernel memory (views taken once per call).
-    let at = 0;
     if (pinned) {
-      at = reserve(16 * d);
+      // The whole data part in the kernel (bmLossGrad: the loop below, the same bits).
+      const n = nB + T * k;
+      const at = reserve(8 * (2 * n + 2 * d));
       const mem = f64();
-      theta = mem.subarray(at / 8, at / 8 + d);
-      gt = mem.subarray(at / 8 + d, at / 8 + 2 * d);
-    }
-    for (let t = 0; t < T; t++) {
-      const vo = nB + t * k;
-      for (let a = 0; a < d; a++) {
-        let acc = 0;
-        for (let c = 0; c < k; c++) acc += x[a * k + c] * x[vo + c];
-        theta[a] = acc;
-      }
-      if (pinned) {
-        const i0 = start[t];
-        loss = kernels().exports.rowsLossGrad(
-          pinned.x + 8 * i0 * d,
-          start[t + 1] - i0,
-          d,
-          at,
-          pinned.y + 8 * i0,
-          loss,
-          at + 8 * d,
-        );
-      } else {
+      mem.set(x.subarray(0, n), at / 8);
+      loss = kernels().exports.bmLossGrad(
+        pinned.x,
+        pinned.y,
+        pinned.start,
+        T,
+        d,
+        k,
+        at,
+        N,
+        at + 8 * n,
+        at + 16 * n,
+      );
+      grad.set(mem.subarray(at / 8 + n, at / 8 + 2 * n));
+    } else {
+      grad.fill(0);
+      for (let t = 0; t < T; t++) {
+        const vo = nB + t * k;
+        for (let a = 0; a < d; a++) {
+          let acc = 0;
+          for (let c = 0; c < k; c++) acc += x[a * k + c] * x[vo + c];
+          theta[a] = acc;
+        }
         gt.fill(0);
         for (let i = start[t]; i < start[t + 1]; i++) {
           const o = i * d;
@@ -101,12 +106,12 @@ export function burerMonteiroObjective(
           loss += r * r;
           for (let a = 0; a < d; a++) gt[a] += r * X[o + a];
         }
-      }
-      for (let a = 0; a < d; a++) {
-        const ga = gt[a] / N;
-        for (let c = 0; c < k; c++) {
-          grad[a * k + c] += ga * x[vo + c];
-          grad[vo + c] += ga * x[a * k + c];
+        for (let a = 0; a < d; a++) {
+          const ga = gt[a] / N;
+          for (let c = 0; c < k; c++) {
+            grad[a * k + c] += ga * x[vo + c];
+            grad[vo + c] += ga * x[a * k + c];
+          }
         }
       }
     }

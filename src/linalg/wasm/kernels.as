@@ -720,6 +720,54 @@ export function rowsLossGrad(x: usize, m: i32, d: i32, v: usize, y: usize, loss:
 }
 
 /**
+ * The data part of the Burer–Monteiro objective over all T tasks (burerMonteiroObjective in
+ * src/algorithms/representation/burerMonteiro.ts): parameters at `p` (B, d × k row-major, then V,
+ * T × k), rows of task t at x/y from row start[t] (int32 at `start`) to start[t + 1]; writes the
+ * gradient of (1/2N) Σ_t ‖X_t B v_t − y_t‖² to `g` (same layout) and returns Σ_t ‖X_t B v_t − y_t‖².
+ * Per task: θ = B v_t, then `rowsLossGrad`, then g_B += (g_t/N) v_tᵀ, g_{v_t} += Bᵀ(g_t/N), every
+ * sum in the JS loop's order, so the bits are the JS ones. `scratch`: 2d doubles.
+ */
+export function bmLossGrad(
+  x: usize,
+  y: usize,
+  start: usize,
+  T: i32,
+  d: i32,
+  k: i32,
+  p: usize,
+  N: f64,
+  g: usize,
+  scratch: usize,
+): f64 {
+  const nB = d * k;
+  memory.fill(g, 0, <usize>(nB + T * k) << 3);
+  const theta = scratch;
+  const gt = scratch + (<usize>d << 3);
+  let loss = 0.0;
+  for (let t: i32 = 0; t < T; t++) {
+    const vo = <usize>(nB + t * k) << 3;
+    for (let a: i32 = 0; a < d; a++) {
+      let acc = 0.0;
+      for (let c: i32 = 0; c < k; c++) acc += load<f64>(p + (<usize>(a * k + c) << 3)) * load<f64>(p + vo + (<usize>c << 3));
+      store<f64>(theta + (<usize>a << 3), acc);
+    }
+    const i0 = load<i32>(start + (<usize>t << 2));
+    const i1 = load<i32>(start + (<usize>(t + 1) << 2));
+    loss = rowsLossGrad(x + <usize>i0 * (<usize>d << 3), i1 - i0, d, theta, y + (<usize>i0 << 3), loss, gt);
+    for (let a: i32 = 0; a < d; a++) {
+      const ga = load<f64>(gt + (<usize>a << 3)) / N;
+      for (let c: i32 = 0; c < k; c++) {
+        const ob = <usize>(a * k + c) << 3;
+        const ov = vo + (<usize>c << 3);
+        store<f64>(g + ob, load<f64>(g + ob) + ga * load<f64>(p + ov));
+        store<f64>(g + ov, load<f64>(g + ov) + ga * load<f64>(p + ob));
+      }
+    }
+  }
+  return loss;
+}
+
+/**
  * n rows of a linear-regression task drawn from the stream at `rngState()`: for each row, d
  * normals x (written to X's row at `x`, row-major n × d) then one z, and y = ⟨θ, x⟩ + σz (θ at
  * `theta`, the sum running left to right from 0): `drawRows` of src/models/fewShotTasks.ts, the

@@ -55,6 +55,18 @@ interface Exports {
   fdlibmLog(x: number): number;
   rowsResidual(x: number, m: number, d: number, v: number, noise: number, out: number): void;
   rowsLossGrad(x: number, m: number, d: number, v: number, y: number, loss: number, out: number): number;
+  bmLossGrad(
+    x: number,
+    y: number,
+    start: number,
+    T: number,
+    d: number,
+    k: number,
+    p: number,
+    N: number,
+    g: number,
+    scratch: number,
+  ): number;
   drawRows(x: number, y: number, n: number, d: number, theta: number, sigma: number): void;
 }
 

@@ -5,7 +5,7 @@ import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { DenseSet } from "../../models/sampleSets.js";
 import { key } from "../../rng/key.js";
-import { anilEstimate, asMetaTasks, pinnedMetaTasks } from "./anil.js";
+import { anilEstimate, anilLoop, asMetaTasks, pinnedMetaTasks } from "./anil.js";
 
 describe("ANIL and FO-ANIL on a finite source task set", () => {
   test("tasks built from given rows have residual Xᵀ(Xθ − y)/m (labels stored as DenseSet noise, θ* = 0)", () => {
@@ -61,6 +61,26 @@ describe("ANIL and FO-ANIL on a finite source task set", () => {
         });
       } finally {
         unpin(pinned.at);
+      }
+    }
+  });
+
+  test("FO-ANIL's batches in the kernel (pinned rows) give the JS loop's bits, full and mini-batch, both splits", () => {
+    const src = sampleSourceTasks(
+      { d: 7, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      12,
+      9,
+      key(6),
+    );
+    for (const split of ["halves", "shared"] as const) {
+      for (const batch of [12, 5]) {
+        const options = { epochs: 7, batch, split };
+        const ctx = { key: key(8) };
+        const fast = anilEstimate(src.data, 2, options, ctx, true);
+        const slow = anilLoop(src.data, 2, asMetaTasks(src.data, 2, split), options, ctx, true, null);
+        expect(Array.from(fast.B.data)).toEqual(Array.from(slow.B.data));
+        expect(fast.info).toEqual(slow.info);
+        expect(fast.iterations).toBe(slow.iterations);
       }
     }
   });

@@ -767,6 +767,87 @@ export function bmLossGrad(
   return loss;
 }
 
+/** dotAt of src/linalg/vector.ts: four running sums, the tail into the first, (s0 + s1) + (s2 + s3). */
+function dot4(x: usize, y: usize, n: i32): f64 {
+  let s0 = 0.0;
+  let s1 = 0.0;
+  let s2 = 0.0;
+  let s3 = 0.0;
+  let i: i32 = 0;
+  for (; i + 3 < n; i += 4) {
+    const o = <usize>i << 3;
+    s0 += load<f64>(x + o) * load<f64>(y + o);
+    s1 += load<f64>(x + o, 8) * load<f64>(y + o, 8);
+    s2 += load<f64>(x + o, 16) * load<f64>(y + o, 16);
+    s3 += load<f64>(x + o, 24) * load<f64>(y + o, 24);
+  }
+  for (; i < n; i++) s0 += load<f64>(x + (<usize>i << 3)) * load<f64>(y + (<usize>i << 3));
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * FO-ANIL's task meta-gradients (foAnilTaskGradient of src/algorithms/metaGradient.ts on tasks
+ * whose rows are pinned, labels as the noise, θ* = 0) for `n` tasks: task i has inner rows
+ * [tasks[4i], +tasks[4i+1]) and outer rows [tasks[4i+2], +tasks[4i+3]) of X at `x`, y at `y`
+ * (int32 at `tasks`). With Bt (k' × d), w, θ₀ = Bw: r = g_in(θ₀), w' = w − αBᵀr, r' = g_out(Bw'),
+ * GBt += w' r'ᵀ, Gw += Bᵀr', in the JS order (so the same bits). `scratch`: 3d + k' doubles.
+ */
+export function foAnilTasks(
+  x: usize,
+  y: usize,
+  tasks: usize,
+  n: i32,
+  d: i32,
+  kp: i32,
+  Bt: usize,
+  w: usize,
+  theta0: usize,
+  alpha: f64,
+  GBt: usize,
+  Gw: usize,
+  scratch: usize,
+): void {
+  const db = <usize>d << 3;
+  const r = scratch;
+  const thetaP = scratch + db;
+  const rp = thetaP + db;
+  const wp = rp + db;
+  for (let i: i32 = 0; i < n; i++) {
+    const t = tasks + (<usize>i << 4);
+    const inRow = load<i32>(t);
+    const inM = load<i32>(t, 4);
+    const outRow = load<i32>(t, 8);
+    const outM = load<i32>(t, 12);
+    rowsResidual(x + <usize>inRow * db, inM, d, theta0, y + (<usize>inRow << 3), r);
+    for (let c: i32 = 0; c < kp; c++) {
+      const btr = dot4(Bt + <usize>c * db, r, d);
+      store<f64>(wp + (<usize>c << 3), load<f64>(w + (<usize>c << 3)) - alpha * btr);
+    }
+    memory.fill(thetaP, 0, db);
+    for (let c: i32 = 0; c < kp; c++) {
+      const a = load<f64>(wp + (<usize>c << 3));
+      const row = Bt + <usize>c * db;
+      for (let j: i32 = 0; j < d; j++) {
+        const o = <usize>j << 3;
+        store<f64>(thetaP + o, load<f64>(thetaP + o) + a * load<f64>(row + o));
+      }
+    }
+    rowsResidual(x + <usize>outRow * db, outM, d, thetaP, y + (<usize>outRow << 3), rp);
+    for (let c: i32 = 0; c < kp; c++) {
+      const s = 1.0 * load<f64>(wp + (<usize>c << 3));
+      const g = GBt + <usize>c * db;
+      for (let j: i32 = 0; j < d; j++) {
+        const o = <usize>j << 3;
+        store<f64>(g + o, load<f64>(g + o) + s * load<f64>(rp + o));
+      }
+    }
+    for (let c: i32 = 0; c < kp; c++) {
+      const o = Gw + (<usize>c << 3);
+      store<f64>(o, load<f64>(o) + dot4(Bt + <usize>c * db, rp, d));
+    }
+  }
+}
+
 /**
  * n rows of a linear-regression task drawn from the stream at `rngState()`: for each row, d
  * normals x (written to X's row at `x`, row-major n × d) then one z, and y = ⟨θ, x⟩ + σz (θ at

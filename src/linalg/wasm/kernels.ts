@@ -55,6 +55,21 @@ interface Exports {
   fdlibmLog(x: number): number;
   rowsResidual(x: number, m: number, d: number, v: number, noise: number, out: number): void;
   rowsLossGrad(x: number, m: number, d: number, v: number, y: number, loss: number, out: number): number;
+  foAnilTasks(
+    x: number,
+    y: number,
+    tasks: number,
+    n: number,
+    d: number,
+    kp: number,
+    Bt: number,
+    w: number,
+    theta0: number,
+    alpha: number,
+    GBt: number,
+    Gw: number,
+    scratch: number,
+  ): void;
   bmLossGrad(
     x: number,
     y: number,

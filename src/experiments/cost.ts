@@ -32,8 +32,8 @@ export function metaTrainCost(p: {
  * Du et al.'s two-stage pipeline (`runSetting`): each estimator's passes over the source rows
  * (T·n1 rows of d) — MoM one, AltMin / AltMinGD one per round (with a stopping tolerance about 20
  * rounds: it converges by ~3 decades a round at n1 ≥ 25), Burer–Monteiro about 60 (L-BFGS
- * evaluations, their row pass in the kernel module), ANIL 1.5 per epoch (two residual products,
- * in the kernel module) — then every method's least-squares head and excess risk on the target
+ * evaluations, their row pass in the kernel module), FO-ANIL half a pass per epoch (its task
+ * gradients in the kernel module: 3× cheaper than two JS passes), ANIL 1.5 (residual products there) — then every method's least-squares head and excess risk on the target
  * tasks' rows. 6.8 ns per row entry and pass.
  */
 export function fewShotCost(
@@ -53,7 +53,8 @@ export function fewShotCost(
     if (m === "mom") passes += 1;
     else if (m === "altmin" || m === "altmin-gd") passes += rounds;
     else if (m === "bm" || m === "bm-mom") passes += 60;
-    else if (m === "anil" || m === "fo-anil") passes += 1.5 * p.anil_epochs;
+    else if (m === "fo-anil") passes += 0.5 * p.anil_epochs;
+    else if (m === "anil") passes += 1.5 * p.anil_epochs;
   }
   const source = s.T * s.n1 * p.d * passes;
   const target = p.targets * s.n2 * p.d * (p.methods.length + 1);

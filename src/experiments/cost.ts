@@ -30,20 +30,31 @@ export function metaTrainCost(p: {
 
 /**
  * Du et al.'s two-stage pipeline (`runSetting`): each estimator's passes over the source rows
- * (T·n1 rows of d) — MoM one, AltMin / AltMinGD one per round, Burer–Monteiro about 100
- * (L-BFGS evaluations), ANIL two per epoch — then every method's least-squares head and excess
- * risk on the target tasks' rows. 6.8 ns per row entry and pass.
+ * (T·n1 rows of d) — MoM one, AltMin / AltMinGD one per round (with a stopping tolerance about 20
+ * rounds: it converges by ~3 decades a round at n1 ≥ 25), Burer–Monteiro about 60 (L-BFGS
+ * evaluations, their row pass in the kernel module), FO-ANIL half a pass per epoch (its task
+ * gradients in the kernel module: 3× cheaper than two JS passes), ANIL 1.5 (residual products there) — then every method's least-squares head and excess risk on the target
+ * tasks' rows. 6.8 ns per row entry and pass.
  */
 export function fewShotCost(
-  p: { d: number; methods: readonly string[]; iters: number; anil_epochs: number; targets: number },
+  p: {
+    d: number;
+    methods: readonly string[];
+    iters: number;
+    tol?: number;
+    anil_epochs: number;
+    targets: number;
+  },
   s: { T: number; n1: number; n2: number },
 ): number {
   let passes = 0;
+  const rounds = (p.tol ?? 0) > 0 ? Math.min(p.iters, 20) : p.iters;
   for (const m of p.methods) {
     if (m === "mom") passes += 1;
-    else if (m === "altmin" || m === "altmin-gd") passes += p.iters;
-    else if (m === "bm" || m === "bm-mom") passes += 100;
-    else if (m === "anil" || m === "fo-anil") passes += 2 * p.anil_epochs;
+    else if (m === "altmin" || m === "altmin-gd") passes += rounds;
+    else if (m === "bm" || m === "bm-mom") passes += 60;
+    else if (m === "fo-anil") passes += 0.5 * p.anil_epochs;
+    else if (m === "anil") passes += 1.5 * p.anil_epochs;
   }
   const source = s.T * s.n1 * p.d * passes;
   const target = p.targets * s.n2 * p.d * (p.methods.length + 1);

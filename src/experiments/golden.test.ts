@@ -17,7 +17,7 @@ const GOLDEN: Record<string, string> = {
   "collins-diversity": "2d0c0d6663334d92",
   "collins-finite-samples": "84a4ba2901e22364",
   "collins-head-init": "33c61c1798a155c2",
-  "du-excess-risk": "dc43de8ce7c99e9a",
+  "du-excess-risk": "527a705aef12494d",
   "du-diversity": "7c1ccf92de156db3",
   // Re-pinned (issue 20): Burer–Monteiro starts at random (Tripuraneni et al.'s start; the MoM start
   // is the estimator bm-mom).

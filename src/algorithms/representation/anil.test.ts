@@ -1,10 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { randn, TestRng } from "../../linalg/testing.js";
+import { unpin } from "../../linalg/wasm/kernels.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { DenseSet } from "../../models/sampleSets.js";
 import { key } from "../../rng/key.js";
-import { anilEstimate, asMetaTasks } from "./anil.js";
+import { anilEstimate, anilLoop, asMetaTasks, pinnedMetaTasks } from "./anil.js";
 
 describe("ANIL and FO-ANIL on a finite source task set", () => {
   test("tasks built from given rows have residual Xᵀ(Xθ − y)/m (labels stored as DenseSet noise, θ* = 0)", () => {
@@ -31,6 +32,57 @@ describe("ANIL and FO-ANIL on a finite source task set", () => {
     }
     expect(tasks[t].inner).toBeInstanceOf(DenseSet);
     expect((tasks[t].inner as DenseSet).m).toBe(3);
+  });
+
+  test("tasks with their rows pinned in the kernel memory give the DenseSets' bits (residual and covariance products)", () => {
+    // d = 7 (odd) and uneven task sizes exercise the kernels' tails.
+    const src = sampleSourceTasks(
+      { d: 7, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      4,
+      9,
+      key(3),
+    );
+    for (const split of ["halves", "shared"] as const) {
+      const dense = asMetaTasks(src.data, 2, split);
+      const pinned = pinnedMetaTasks(src.data, 2, split)!;
+      try {
+        const theta = randn(1, 7, new TestRng(4)).data;
+        const a = new Float64Array(7);
+        const b = new Float64Array(7);
+        dense.forEach((task, t) => {
+          for (const side of ["inner", "outer"] as const) {
+            task[side].residual(task.theta, theta, a);
+            pinned.tasks[t][side].residual(pinned.tasks[t].theta, theta, b);
+            expect(Array.from(b)).toEqual(Array.from(a));
+            task[side].covApply(theta, a);
+            pinned.tasks[t][side].covApply(theta, b);
+            expect(Array.from(b)).toEqual(Array.from(a));
+          }
+        });
+      } finally {
+        unpin(pinned.at);
+      }
+    }
+  });
+
+  test("FO-ANIL's batches in the kernel (pinned rows) give the JS loop's bits, full and mini-batch, both splits", () => {
+    const src = sampleSourceTasks(
+      { d: 7, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      12,
+      9,
+      key(6),
+    );
+    for (const split of ["halves", "shared"] as const) {
+      for (const batch of [12, 5]) {
+        const options = { epochs: 7, batch, split };
+        const ctx = { key: key(8) };
+        const fast = anilEstimate(src.data, 2, options, ctx, true);
+        const slow = anilLoop(src.data, 2, asMetaTasks(src.data, 2, split), options, ctx, true, null);
+        expect(Array.from(fast.B.data)).toEqual(Array.from(slow.B.data));
+        expect(fast.info).toEqual(slow.info);
+        expect(fast.iterations).toBe(slow.iterations);
+      }
+    }
   });
 
   test("without noise and with many rows, FO-ANIL and ANIL learn B* up to their finite-sample floors (dist < 0.1)", () => {

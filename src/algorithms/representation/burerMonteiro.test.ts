@@ -3,11 +3,12 @@ import { gemm } from "../../linalg/gemm.js";
 import { matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { randn, TestRng } from "../../linalg/testing.js";
+import { unpin } from "../../linalg/wasm/kernels.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { key } from "../../rng/key.js";
 import { altMinEstimate } from "./altMin.js";
-import { balancedStart, burerMonteiroEstimate, burerMonteiroObjective } from "./burerMonteiro.js";
+import { balancedStart, burerMonteiroEstimate, burerMonteiroObjective, pinRows } from "./burerMonteiro.js";
 
 describe("Burer–Monteiro factored ERM", () => {
   const src = sampleSourceTasks(
@@ -33,6 +34,35 @@ describe("Burer–Monteiro factored ERM", () => {
         xm[i] -= h;
         const fd = (f(xp, scratch) - f(xm, scratch)) / (2 * h);
         expect(Math.abs(fd - g[i])).toBeLessThan(1e-7 * Math.max(1, Math.abs(g[i])));
+      }
+    }
+  });
+
+  test("with the rows pinned in the kernel memory the objective and gradient are bit for bit the JS loop's", () => {
+    // d = 7 (odd) exercises the kernel's tails; several points and balances, even and odd row counts.
+    const uneven = sampleSourceTasks(
+      { d: 7, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      9,
+      5,
+      key(4),
+    );
+    for (const data of [src.data, uneven.data]) {
+      const pinned = pinRows(data)!;
+      try {
+        const rng = new TestRng(5);
+        for (const balance of [1, 0.05]) {
+          const js = burerMonteiroObjective(data, 2, balance);
+          const wasm = burerMonteiroObjective(data, 2, balance, pinned);
+          for (let rep = 0; rep < 3; rep++) {
+            const x = randn(1, 7 * 2 + data.tasks * 2, rng).data;
+            const g1 = new Float64Array(x.length);
+            const g2 = new Float64Array(x.length);
+            expect(wasm(x, g2)).toBe(js(x, g1));
+            expect(Array.from(g2)).toEqual(Array.from(g1));
+          }
+        }
+      } finally {
+        unpin(pinned.x);
       }
     }
   });

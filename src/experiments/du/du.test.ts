@@ -171,3 +171,29 @@ describe("validation and determinism", () => {
     expect(method(viaOptions, "mom")).toBe(method(plain, "mom"));
   });
 });
+
+describe("du-excess-risk's AltMin stopping rule (tol = 1e-12)", () => {
+  test("gives every number of the record within 1e-11 relative of 50 full rounds (tol = 0)", () => {
+    const base = {
+      sweeps: ["T", "n1"],
+      Ts: [25, 400],
+      n1s: [5, 25],
+      methods: ["altmin", "oracle"],
+      targets: 50,
+    };
+    const stopped = run(duExcessRisk, base, 1);
+    const full = run(duExcessRisk, { ...base, tol: 0 }, 1);
+    expect(stopped.params.tol).toBe(1e-12);
+    const a = stopped.result.seeds[0].curves;
+    const b = full.result.seeds[0].curves;
+    expect(a.map((c) => c.labels)).toEqual(b.map((c) => c.labels));
+    let worst = 0;
+    a.forEach((c, i) => {
+      c.y.forEach((v, j) => {
+        const ref = b[i].y[j];
+        worst = Math.max(worst, Math.abs(v - ref) / Math.max(Math.abs(ref), 1e-300));
+      });
+    });
+    expect(worst).toBeLessThan(1e-11);
+  });
+});

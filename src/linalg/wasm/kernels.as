@@ -679,6 +679,176 @@ export function rowsResidual(x: usize, m: i32, d: i32, v: usize, noise: usize, o
 }
 
 /**
+ * The rows' part of the Burer–Monteiro objective (src/algorithms/representation/burerMonteiro.ts)
+ * for one task: with r_j = ⟨x_j, θ⟩ − y_j over the m rows x_j of X (m × d, row-major at `x`) and
+ * labels at `y`, out ← Σ_j r_j x_j (not scaled) and the return value is `loss` + Σ_j r_j² added
+ * row by row, as the JS loop does (dotAt's four running sums as two f64x2 pairs, then the
+ * updates in axpyAt's order), so the bits are the JS ones.
+ */
+export function rowsLossGrad(x: usize, m: i32, d: i32, v: usize, y: usize, loss: f64, out: usize): f64 {
+  memory.fill(out, 0, <usize>d << 3);
+  const rowBytes = <usize>d << 3;
+  for (let j: i32 = 0; j < m; j++) {
+    const row = x + <usize>j * rowBytes;
+    let a01 = f64x2.splat(0.0);
+    let a23 = f64x2.splat(0.0);
+    let i: i32 = 0;
+    for (; i + 3 < d; i += 4) {
+      const o = <usize>i << 3;
+      a01 = f64x2.add(a01, f64x2.mul(v128.load(row + o), v128.load(v + o)));
+      a23 = f64x2.add(a23, f64x2.mul(v128.load(row + o, 16), v128.load(v + o, 16)));
+    }
+    let s0 = f64x2.extract_lane(a01, 0);
+    for (; i < d; i++) {
+      const o = <usize>i << 3;
+      s0 += load<f64>(row + o) * load<f64>(v + o);
+    }
+    const r = s0 + f64x2.extract_lane(a01, 1) + (f64x2.extract_lane(a23, 0) + f64x2.extract_lane(a23, 1)) - load<f64>(y + (<usize>j << 3));
+    loss += r * r;
+    const rr = f64x2.splat(r);
+    let k: i32 = 0;
+    for (; k + 1 < d; k += 2) {
+      const o = <usize>k << 3;
+      v128.store(out + o, f64x2.add(v128.load(out + o), f64x2.mul(rr, v128.load(row + o))));
+    }
+    if (k < d) {
+      const o = <usize>k << 3;
+      store<f64>(out + o, load<f64>(out + o) + r * load<f64>(row + o));
+    }
+  }
+  return loss;
+}
+
+/**
+ * The data part of the Burer–Monteiro objective over all T tasks (burerMonteiroObjective in
+ * src/algorithms/representation/burerMonteiro.ts): parameters at `p` (B, d × k row-major, then V,
+ * T × k), rows of task t at x/y from row start[t] (int32 at `start`) to start[t + 1]; writes the
+ * gradient of (1/2N) Σ_t ‖X_t B v_t − y_t‖² to `g` (same layout) and returns Σ_t ‖X_t B v_t − y_t‖².
+ * Per task: θ = B v_t, then `rowsLossGrad`, then g_B += (g_t/N) v_tᵀ, g_{v_t} += Bᵀ(g_t/N), every
+ * sum in the JS loop's order, so the bits are the JS ones. `scratch`: 2d doubles.
+ */
+export function bmLossGrad(
+  x: usize,
+  y: usize,
+  start: usize,
+  T: i32,
+  d: i32,
+  k: i32,
+  p: usize,
+  N: f64,
+  g: usize,
+  scratch: usize,
+): f64 {
+  const nB = d * k;
+  memory.fill(g, 0, <usize>(nB + T * k) << 3);
+  const theta = scratch;
+  const gt = scratch + (<usize>d << 3);
+  let loss = 0.0;
+  for (let t: i32 = 0; t < T; t++) {
+    const vo = <usize>(nB + t * k) << 3;
+    for (let a: i32 = 0; a < d; a++) {
+      let acc = 0.0;
+      for (let c: i32 = 0; c < k; c++) acc += load<f64>(p + (<usize>(a * k + c) << 3)) * load<f64>(p + vo + (<usize>c << 3));
+      store<f64>(theta + (<usize>a << 3), acc);
+    }
+    const i0 = load<i32>(start + (<usize>t << 2));
+    const i1 = load<i32>(start + (<usize>(t + 1) << 2));
+    loss = rowsLossGrad(x + <usize>i0 * (<usize>d << 3), i1 - i0, d, theta, y + (<usize>i0 << 3), loss, gt);
+    for (let a: i32 = 0; a < d; a++) {
+      const ga = load<f64>(gt + (<usize>a << 3)) / N;
+      for (let c: i32 = 0; c < k; c++) {
+        const ob = <usize>(a * k + c) << 3;
+        const ov = vo + (<usize>c << 3);
+        store<f64>(g + ob, load<f64>(g + ob) + ga * load<f64>(p + ov));
+        store<f64>(g + ov, load<f64>(g + ov) + ga * load<f64>(p + ob));
+      }
+    }
+  }
+  return loss;
+}
+
+/** dotAt of src/linalg/vector.ts: four running sums, the tail into the first, (s0 + s1) + (s2 + s3). */
+function dot4(x: usize, y: usize, n: i32): f64 {
+  let s0 = 0.0;
+  let s1 = 0.0;
+  let s2 = 0.0;
+  let s3 = 0.0;
+  let i: i32 = 0;
+  for (; i + 3 < n; i += 4) {
+    const o = <usize>i << 3;
+    s0 += load<f64>(x + o) * load<f64>(y + o);
+    s1 += load<f64>(x + o, 8) * load<f64>(y + o, 8);
+    s2 += load<f64>(x + o, 16) * load<f64>(y + o, 16);
+    s3 += load<f64>(x + o, 24) * load<f64>(y + o, 24);
+  }
+  for (; i < n; i++) s0 += load<f64>(x + (<usize>i << 3)) * load<f64>(y + (<usize>i << 3));
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * FO-ANIL's task meta-gradients (foAnilTaskGradient of src/algorithms/metaGradient.ts on tasks
+ * whose rows are pinned, labels as the noise, θ* = 0) for `n` tasks: task i has inner rows
+ * [tasks[4i], +tasks[4i+1]) and outer rows [tasks[4i+2], +tasks[4i+3]) of X at `x`, y at `y`
+ * (int32 at `tasks`). With Bt (k' × d), w, θ₀ = Bw: r = g_in(θ₀), w' = w − αBᵀr, r' = g_out(Bw'),
+ * GBt += w' r'ᵀ, Gw += Bᵀr', in the JS order (so the same bits). `scratch`: 3d + k' doubles.
+ */
+export function foAnilTasks(
+  x: usize,
+  y: usize,
+  tasks: usize,
+  n: i32,
+  d: i32,
+  kp: i32,
+  Bt: usize,
+  w: usize,
+  theta0: usize,
+  alpha: f64,
+  GBt: usize,
+  Gw: usize,
+  scratch: usize,
+): void {
+  const db = <usize>d << 3;
+  const r = scratch;
+  const thetaP = scratch + db;
+  const rp = thetaP + db;
+  const wp = rp + db;
+  for (let i: i32 = 0; i < n; i++) {
+    const t = tasks + (<usize>i << 4);
+    const inRow = load<i32>(t);
+    const inM = load<i32>(t, 4);
+    const outRow = load<i32>(t, 8);
+    const outM = load<i32>(t, 12);
+    rowsResidual(x + <usize>inRow * db, inM, d, theta0, y + (<usize>inRow << 3), r);
+    for (let c: i32 = 0; c < kp; c++) {
+      const btr = dot4(Bt + <usize>c * db, r, d);
+      store<f64>(wp + (<usize>c << 3), load<f64>(w + (<usize>c << 3)) - alpha * btr);
+    }
+    memory.fill(thetaP, 0, db);
+    for (let c: i32 = 0; c < kp; c++) {
+      const a = load<f64>(wp + (<usize>c << 3));
+      const row = Bt + <usize>c * db;
+      for (let j: i32 = 0; j < d; j++) {
+        const o = <usize>j << 3;
+        store<f64>(thetaP + o, load<f64>(thetaP + o) + a * load<f64>(row + o));
+      }
+    }
+    rowsResidual(x + <usize>outRow * db, outM, d, thetaP, y + (<usize>outRow << 3), rp);
+    for (let c: i32 = 0; c < kp; c++) {
+      const s = 1.0 * load<f64>(wp + (<usize>c << 3));
+      const g = GBt + <usize>c * db;
+      for (let j: i32 = 0; j < d; j++) {
+        const o = <usize>j << 3;
+        store<f64>(g + o, load<f64>(g + o) + s * load<f64>(rp + o));
+      }
+    }
+    for (let c: i32 = 0; c < kp; c++) {
+      const o = Gw + (<usize>c << 3);
+      store<f64>(o, load<f64>(o) + dot4(Bt + <usize>c * db, rp, d));
+    }
+  }
+}
+
+/**
  * n rows of a linear-regression task drawn from the stream at `rngState()`: for each row, d
  * normals x (written to X's row at `x`, row-major n × d) then one z, and y = ⟨θ, x⟩ + σz (θ at
  * `theta`, the sum running left to right from 0): `drawRows` of src/models/fewShotTasks.ts, the

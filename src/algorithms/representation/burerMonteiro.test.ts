@@ -7,7 +7,12 @@ import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { key } from "../../rng/key.js";
 import { altMinEstimate } from "./altMin.js";
-import { balancedStart, burerMonteiroEstimate, burerMonteiroObjective } from "./burerMonteiro.js";
+import {
+  balancedStart,
+  burerMonteiroEstimate,
+  burerMonteiroObjective,
+  usesStatistics,
+} from "./burerMonteiro.js";
 
 describe("Burer–Monteiro factored ERM", () => {
   const src = sampleSourceTasks(
@@ -34,6 +39,57 @@ describe("Burer–Monteiro factored ERM", () => {
         const fd = (f(xp, scratch) - f(xm, scratch)) / (2 * h);
         expect(Math.abs(fd - g[i])).toBeLessThan(1e-7 * Math.max(1, Math.abs(g[i])));
       }
+    }
+  });
+
+  test("from sufficient statistics the objective and gradient equal the pass over X (relative 1e-12), ragged tasks too", () => {
+    const rng = new TestRng(5);
+    // Tasks of 3 and 40 rows (d = 12): "auto" reads the first by a pass, the second from statistics.
+    const big = sampleSourceTasks(
+      { d: 12, k: 3, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      6,
+      40,
+      key(6),
+    );
+    const start = Int32Array.from([0, 3, 43, 46, 86, 126, 129]);
+    const ragged = {
+      ...big.data,
+      start,
+      X: big.data.X.subarray(0, 129 * 12),
+      y: big.data.y.subarray(0, 129),
+    };
+    expect(usesStatistics(3, 12)).toBe(false);
+    expect(usesStatistics(40, 12)).toBe(true);
+    for (const data of [big.data, ragged]) {
+      const x = randn(1, 12 * 3 + 6 * 3, rng).data;
+      const gPass = new Float64Array(x.length);
+      const fPass = burerMonteiroObjective(data, 3, 0.2, "pass")(x, gPass);
+      let gNorm = 0;
+      for (const v of gPass) gNorm = Math.max(gNorm, Math.abs(v));
+      for (const mode of ["stats", "auto"] as const) {
+        const g = new Float64Array(x.length);
+        const f = burerMonteiroObjective(data, 3, 0.2, mode)(x, g);
+        expect(Math.abs(f - fPass)).toBeLessThan(1e-12 * Math.abs(fPass));
+        for (let i = 0; i < x.length; i++) expect(Math.abs(g[i] - gPass[i])).toBeLessThan(1e-12 * gNorm);
+      }
+    }
+  });
+
+  test("the statistics path's gradient matches central finite differences (relative 1e-7)", () => {
+    const rng = new TestRng(7);
+    const f = burerMonteiroObjective(src.data, 2, 0.3, "stats");
+    const x = randn(1, 7 * 2 + 9 * 2, rng).data;
+    const g = new Float64Array(x.length);
+    f(x, g);
+    const scratch = new Float64Array(x.length);
+    const h = 1e-5;
+    for (let i = 0; i < x.length; i++) {
+      const xp = x.slice();
+      const xm = x.slice();
+      xp[i] += h;
+      xm[i] -= h;
+      const fd = (f(xp, scratch) - f(xm, scratch)) / (2 * h);
+      expect(Math.abs(fd - g[i])).toBeLessThan(1e-7 * Math.max(1, Math.abs(g[i])));
     }
   });
 

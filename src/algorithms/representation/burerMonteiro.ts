@@ -1,8 +1,8 @@
-import { gemm } from "../../linalg/gemm.js";
+import { gemm, type StridedMat, syrkWeighted } from "../../linalg/gemm.js";
 import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { svdThin } from "../../linalg/svd.js";
-import { dotAt } from "../../linalg/vector.js";
+import { axpyAt, dotAt } from "../../linalg/vector.js";
 import { conditionNumber } from "../../metrics/conditioning.js";
 import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
 import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
@@ -11,6 +11,71 @@ import { taskHeads } from "./heads.js";
 import { initialBasis } from "./init.js";
 import { lbfgs } from "./lbfgs.js";
 import type { EstimatorContext, EstimatorOptions, RepresentationFit } from "./types.js";
+
+/**
+ * How `burerMonteiroObjective` reads a task's rows: "pass" goes over X_t on every evaluation,
+ * "stats" over the task's sufficient statistics (X_tᵀX_t, X_tᵀy_t, y_tᵀy_t), "auto" picks the cheaper
+ * per task (`usesStatistics`).
+ */
+export type BurerMonteiroRows = "auto" | "pass" | "stats";
+
+/**
+ * Whether task t's part of the objective is cheaper from its sufficient statistics than from a pass
+ * over its n_t rows. Per evaluation, with θ_t = B v_t already formed (d·k either way):
+ *   - pass over X_t: r = X_t θ_t − y_t and g_t = X_tᵀ r, 2·n_t·d multiply-adds, reading n_t·d doubles;
+ *   - statistics: g_t = A_t θ_t − b_t (A_t = X_tᵀX_t, b_t = X_tᵀy_t) and
+ *     ‖r‖² = θ_tᵀA_tθ_t − 2 b_tᵀθ_t + y_tᵀy_t, d² multiply-adds reading the packed upper triangle
+ *     of A_t (d(d+1)/2 doubles).
+ * Keeping A_t B (d × k) instead would cost d²·k to refresh each time B moves, and a factorised
+ * A_t = R_tᵀR_t is d² as well, so d² is the cheapest exact form. Statistics win when d² < 2·n_t·d,
+ * i.e. n_t > d/2: at Tripuraneni et al.'s n1 = 300, d = 100, six times fewer multiply-adds and
+ * 2·n1/(d+1) ≈ 6× less memory read per evaluation; at n1 = 5 or 25 the pass stays. Forming A_t once
+ * (n_t·d²/2 multiply-adds in the SIMD kernel) costs about as much as a few evaluations, which
+ * L-BFGS repays many times over (it takes 50–800).
+ */
+export function usesStatistics(rows: number, d: number, mode: BurerMonteiroRows = "auto"): boolean {
+  return mode === "stats" || (mode === "auto" && 2 * rows > d);
+}
+
+/**
+ * Per-task sufficient statistics of the least-squares loss for the tasks `usesStatistics` selects:
+ * the upper triangle of A_t = X_tᵀX_t packed row by row (row a holds A[a, a..d−1]), b_t = X_tᵀy_t
+ * and c_t = y_tᵀy_t. `slot[t]` is task t's index into them (−1: the task is read by a pass).
+ */
+interface TaskStatistics {
+  slot: Int32Array;
+  A: Float64Array;
+  b: Float64Array;
+  c: Float64Array;
+}
+
+function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStatistics {
+  const { d, tasks: T, start, X, y } = data;
+  const slot = new Int32Array(T).fill(-1);
+  let used = 0;
+  for (let t = 0; t < T; t++) if (usesStatistics(start[t + 1] - start[t], d, mode)) slot[t] = used++;
+  const packed = (d * (d + 1)) / 2;
+  const A = new Float64Array(used * packed);
+  const b = new Float64Array(used * d);
+  const c = new Float64Array(used);
+  const G = zeros(d, d);
+  for (let t = 0; t < T; t++) {
+    const s = slot[t];
+    if (s < 0) continue;
+    const n = start[t + 1] - start[t];
+    const Xt: StridedMat = { rows: n, cols: d, data: X, offset: start[t] * d, stride: d };
+    syrkWeighted(1, Xt, null, 0, G);
+    let o = s * packed;
+    for (let a = 0; a < d; a++) for (let j = a; j < d; j++) A[o++] = G.data[a * d + j];
+    const bo = s * d;
+    for (let i = start[t]; i < start[t + 1]; i++) {
+      const yi = y[i];
+      axpyAt(yi, X, i * d, b, bo, d);
+      c[s] += yi * yi;
+    }
+  }
+  return { slot, A, b, c };
+}
 
 /**
  * The Burer–Monteiro factored objective of Tripuraneni et al. (2021), SPEC §1.3, for B (d × k) and
@@ -22,12 +87,15 @@ import type { EstimatorContext, EstimatorOptions, RepresentationFit } from "./ty
  *   ∇_B = (1/N) Σ_t g_t v_tᵀ + (λ/2) B D,   ∇_{v_t} = (1/N) Bᵀ g_t − (λ/2) D v_t.
  * The balance term (λ = `balance`, default 1 — SPEC's 1/8) removes the GL(k) ambiguity B → BR,
  * V → VR⁻ᵀ and is 0 at every balanced factorisation, so it does not move the fit. Cost per
- * evaluation O(N·d + T·k² + d·k²): one fused pass over each task's rows.
+ * evaluation O(Σ_t min(n_t·d, d²) + T·d·k + d·k²): each task by one fused pass over its rows, or,
+ * where that is dearer (n_t > d/2, `usesStatistics`; `rows` forces one way), from its sufficient
+ * statistics, formed once here. Both give the same value and gradient up to rounding.
  */
 export function burerMonteiroObjective(
   data: MultiTaskData,
   k: number,
   balance = 1,
+  rows: BurerMonteiroRows = "auto",
 ): (x: Float64Array, grad: Float64Array) => number {
   const { d, tasks: T, start, X, y } = data;
   const N = totalRows(data);
@@ -35,6 +103,8 @@ export function burerMonteiroObjective(
   const theta = new Float64Array(d);
   const gt = new Float64Array(d);
   const D = new Float64Array(k * k);
+  const stats = taskStatistics(data, rows);
+  const packed = (d * (d + 1)) / 2;
   return (x: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
@@ -45,12 +115,41 @@ export function burerMonteiroObjective(
         for (let c = 0; c < k; c++) acc += x[a * k + c] * x[vo + c];
         theta[a] = acc;
       }
-      gt.fill(0);
-      for (let i = start[t]; i < start[t + 1]; i++) {
-        const o = i * d;
-        const r = dotAt(X, o, theta, 0, d) - y[i];
-        loss += r * r;
-        for (let a = 0; a < d; a++) gt[a] += r * X[o + a];
+      const s = stats.slot[t];
+      if (s < 0) {
+        gt.fill(0);
+        for (let i = start[t]; i < start[t + 1]; i++) {
+          const o = i * d;
+          const r = dotAt(X, o, theta, 0, d) - y[i];
+          loss += r * r;
+          for (let a = 0; a < d; a++) gt[a] += r * X[o + a];
+        }
+      } else {
+        // g_t = A_t θ − b_t from the packed upper triangle (each stored entry used for A[a, j]
+        // and A[j, a]); ‖r_t‖² = θᵀA_tθ − 2 b_tᵀθ + c_t.
+        const A = stats.A;
+        const bo = s * d;
+        for (let a = 0; a < d; a++) gt[a] = 0;
+        let o = s * packed;
+        for (let a = 0; a < d; a++) {
+          const ta = theta[a];
+          let acc = A[o] * ta;
+          for (let j = a + 1; j < d; j++) {
+            const v = A[o + j - a];
+            acc += v * theta[j];
+            gt[j] += v * ta;
+          }
+          gt[a] += acc;
+          o += d - a;
+        }
+        let quad = 0;
+        let lin = 0;
+        for (let a = 0; a < d; a++) {
+          quad += theta[a] * gt[a];
+          lin += stats.b[bo + a] * theta[a];
+          gt[a] -= stats.b[bo + a];
+        }
+        loss += quad - 2 * lin + stats.c[s];
       }
       for (let a = 0; a < d; a++) {
         const ga = gt[a] / N;

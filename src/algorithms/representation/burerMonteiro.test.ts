@@ -5,6 +5,7 @@ import { orthonormalize } from "../../linalg/qr.js";
 import { randn, TestRng } from "../../linalg/testing.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
+import type { MultiTaskData } from "../../models/multiTaskData.js";
 import { key } from "../../rng/key.js";
 import { altMinEstimate } from "./altMin.js";
 import {
@@ -22,10 +23,15 @@ describe("Burer–Monteiro factored ERM", () => {
     key(2),
   );
 
-  test("the analytic gradient matches central finite differences (relative 1e-7) for several λ", () => {
+  test("the analytic gradient matches central finite differences (relative 1e-7) for several λ, by pass and by statistics", () => {
     const rng = new TestRng(3);
-    for (const balance of [1, 0.05]) {
-      const f = burerMonteiroObjective(src.data, 2, balance);
+    for (const [balance, mode] of [
+      [1, "pass"],
+      [0.05, "pass"],
+      [1, "stats"],
+      [0.05, "stats"],
+    ] as const) {
+      const f = burerMonteiroObjective(src.data, 2, balance, mode);
       const x = randn(1, 7 * 2 + 9 * 2, rng).data;
       const g = new Float64Array(x.length);
       f(x, g);
@@ -42,16 +48,58 @@ describe("Burer–Monteiro factored ERM", () => {
     }
   });
 
-  test("from sufficient statistics the objective and gradient equal the pass over X (relative 1e-12), ragged tasks too", () => {
+  /** f and ∇f of `burerMonteiroObjective` written out from its definition (r_t = X_t B v_t − y_t explicit). */
+  function reference(
+    data: MultiTaskData,
+    k: number,
+    balance: number,
+    x: Float64Array,
+    g: Float64Array,
+  ): number {
+    const { d, tasks: T, start, X, y } = data;
+    const N = start[T];
+    const B = matFrom(d, k, x.slice(0, d * k));
+    const V = matFrom(T, k, x.slice(d * k));
+    g.fill(0);
+    let loss = 0;
+    for (let t = 0; t < T; t++) {
+      const theta = new Float64Array(d);
+      for (let a = 0; a < d; a++)
+        for (let c = 0; c < k; c++) theta[a] += B.data[a * k + c] * V.data[t * k + c];
+      const gt = new Float64Array(d);
+      for (let i = start[t]; i < start[t + 1]; i++) {
+        let r = -y[i];
+        for (let a = 0; a < d; a++) r += X[i * d + a] * theta[a];
+        loss += r * r;
+        for (let a = 0; a < d; a++) gt[a] += r * X[i * d + a];
+      }
+      for (let a = 0; a < d; a++)
+        for (let c = 0; c < k; c++) {
+          g[a * k + c] += (gt[a] * V.data[t * k + c]) / N;
+          g[d * k + t * k + c] += (gt[a] * B.data[a * k + c]) / N;
+        }
+    }
+    const D = gemm(true, false, 1, B, B, 0, zeros(k, k));
+    gemm(true, false, -1, V, V, 1, D);
+    let dd = 0;
+    for (const v of D.data) dd += v * v;
+    const BD = gemm(false, false, balance / 2, B, D, 0, zeros(d, k));
+    const VD = gemm(false, false, -balance / 2, V, D, 0, zeros(T, k));
+    for (let i = 0; i < d * k; i++) g[i] += BD.data[i];
+    for (let i = 0; i < T * k; i++) g[d * k + i] += VD.data[i];
+    return loss / (2 * N) + (balance / 8) * dd;
+  }
+
+  test("by statistics and by the SIMD pass, the objective and gradient equal the plain pass over X (relative 1e-12), ragged and empty tasks too", () => {
     const rng = new TestRng(5);
-    // Tasks of 3 and 40 rows (d = 12): "auto" reads the first by a pass, the second from statistics.
+    // Tasks of 3, 40 and 0 rows (d = 12): "auto" reads 3 by a pass, 40 from statistics.
     const big = sampleSourceTasks(
       { d: 12, k: 3, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
-      6,
+      7,
       40,
       key(6),
     );
-    const start = Int32Array.from([0, 3, 43, 46, 86, 126, 129]);
+    const start = Int32Array.from([0, 3, 43, 46, 86, 126, 126, 129]);
     const ragged = {
       ...big.data,
       start,
@@ -61,36 +109,37 @@ describe("Burer–Monteiro factored ERM", () => {
     expect(usesStatistics(3, 12)).toBe(false);
     expect(usesStatistics(40, 12)).toBe(true);
     for (const data of [big.data, ragged]) {
-      const x = randn(1, 12 * 3 + 6 * 3, rng).data;
-      const gPass = new Float64Array(x.length);
-      const fPass = burerMonteiroObjective(data, 3, 0.2, "pass")(x, gPass);
+      const x = randn(1, 12 * 3 + 7 * 3, rng).data;
+      const gRef = new Float64Array(x.length);
+      const fRef = reference(data, 3, 0.2, x, gRef);
       let gNorm = 0;
-      for (const v of gPass) gNorm = Math.max(gNorm, Math.abs(v));
-      for (const mode of ["stats", "auto"] as const) {
+      for (const v of gRef) gNorm = Math.max(gNorm, Math.abs(v));
+      for (const mode of ["pass", "stats", "auto"] as const) {
         const g = new Float64Array(x.length);
         const f = burerMonteiroObjective(data, 3, 0.2, mode)(x, g);
-        expect(Math.abs(f - fPass)).toBeLessThan(1e-12 * Math.abs(fPass));
-        for (let i = 0; i < x.length; i++) expect(Math.abs(g[i] - gPass[i])).toBeLessThan(1e-12 * gNorm);
+        expect(Math.abs(f - fRef)).toBeLessThan(1e-12 * Math.abs(fRef));
+        for (let i = 0; i < x.length; i++) expect(Math.abs(g[i] - gRef[i])).toBeLessThan(1e-12 * gNorm);
       }
     }
   });
 
-  test("the statistics path's gradient matches central finite differences (relative 1e-7)", () => {
-    const rng = new TestRng(7);
-    const f = burerMonteiroObjective(src.data, 2, 0.3, "stats");
-    const x = randn(1, 7 * 2 + 9 * 2, rng).data;
+  test("the pass reads tasks in blocks: a data set larger than one block gives the plain pass's values", () => {
+    // 300 tasks × 20 rows × d = 50: 300,000 row entries, more than one block of 2^18.
+    const s = sampleSourceTasks(
+      { d: 50, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      300,
+      20,
+      key(9),
+    );
+    const x = randn(1, 50 * 2 + 300 * 2, new TestRng(10)).data;
+    const gRef = new Float64Array(x.length);
+    const fRef = reference(s.data, 2, 0.5, x, gRef);
     const g = new Float64Array(x.length);
-    f(x, g);
-    const scratch = new Float64Array(x.length);
-    const h = 1e-5;
-    for (let i = 0; i < x.length; i++) {
-      const xp = x.slice();
-      const xm = x.slice();
-      xp[i] += h;
-      xm[i] -= h;
-      const fd = (f(xp, scratch) - f(xm, scratch)) / (2 * h);
-      expect(Math.abs(fd - g[i])).toBeLessThan(1e-7 * Math.max(1, Math.abs(g[i])));
-    }
+    const f = burerMonteiroObjective(s.data, 2, 0.5, "pass")(x, g);
+    let gNorm = 0;
+    for (const v of gRef) gNorm = Math.max(gNorm, Math.abs(v));
+    expect(Math.abs(f - fRef)).toBeLessThan(1e-12 * Math.abs(fRef));
+    for (let i = 0; i < x.length; i++) expect(Math.abs(g[i] - gRef[i])).toBeLessThan(1e-12 * gNorm);
   });
 
   test("the balanced start keeps BVᵀ and has BᵀB = VᵀV", () => {

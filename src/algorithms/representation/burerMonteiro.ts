@@ -2,7 +2,8 @@ import { gemm, type StridedMat, syrkWeighted } from "../../linalg/gemm.js";
 import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { svdThin } from "../../linalg/svd.js";
-import { axpyAt, dotAt } from "../../linalg/vector.js";
+import { axpyAt } from "../../linalg/vector.js";
+import { f64, kernels, reserve } from "../../linalg/wasm/kernels.js";
 import { conditionNumber } from "../../metrics/conditioning.js";
 import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
 import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
@@ -38,9 +39,10 @@ export function usesStatistics(rows: number, d: number, mode: BurerMonteiroRows 
 }
 
 /**
- * Per-task sufficient statistics of the least-squares loss for the tasks `usesStatistics` selects:
- * the upper triangle of A_t = X_tᵀX_t packed row by row (row a holds A[a, a..d−1]), b_t = X_tᵀy_t
- * and c_t = y_tᵀy_t. `slot[t]` is task t's index into them (−1: the task is read by a pass).
+ * Per-task sufficient statistics of the least-squares loss: for every task b_t = X_tᵀy_t (row t of
+ * `b`) and c_t = y_tᵀy_t, and for the tasks `usesStatistics` selects the upper triangle of
+ * A_t = X_tᵀX_t packed row by row (row a holds A[a, a..d−1]). `slot[t]` is task t's index into `A`
+ * (−1: the task is read by a pass over its rows, which still uses b_t and c_t for its loss).
  */
 interface TaskStatistics {
   slot: Int32Array;
@@ -56,26 +58,28 @@ function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStati
   for (let t = 0; t < T; t++) if (usesStatistics(start[t + 1] - start[t], d, mode)) slot[t] = used++;
   const packed = (d * (d + 1)) / 2;
   const A = new Float64Array(used * packed);
-  const b = new Float64Array(used * d);
-  const c = new Float64Array(used);
+  const b = new Float64Array(T * d);
+  const c = new Float64Array(T);
   const G = zeros(d, d);
   for (let t = 0; t < T; t++) {
+    for (let i = start[t]; i < start[t + 1]; i++) {
+      const yi = y[i];
+      axpyAt(yi, X, i * d, b, t * d, d);
+      c[t] += yi * yi;
+    }
     const s = slot[t];
-    if (s < 0) continue;
+    if (s < 0 || start[t + 1] === start[t]) continue;
     const n = start[t + 1] - start[t];
     const Xt: StridedMat = { rows: n, cols: d, data: X, offset: start[t] * d, stride: d };
     syrkWeighted(1, Xt, null, 0, G);
     let o = s * packed;
     for (let a = 0; a < d; a++) for (let j = a; j < d; j++) A[o++] = G.data[a * d + j];
-    const bo = s * d;
-    for (let i = start[t]; i < start[t + 1]; i++) {
-      const yi = y[i];
-      axpyAt(yi, X, i * d, b, bo, d);
-      c[s] += yi * yi;
-    }
   }
   return { slot, A, b, c };
 }
+
+/** Row entries (doubles) of the block of consecutive pass-read tasks copied into the kernel memory at once. */
+const PASS_BLOCK = 1 << 18;
 
 /**
  * The Burer–Monteiro factored objective of Tripuraneni et al. (2021), SPEC §1.3, for B (d × k) and
@@ -100,35 +104,74 @@ export function burerMonteiroObjective(
   const { d, tasks: T, start, X, y } = data;
   const N = totalRows(data);
   const nB = d * k;
-  const theta = new Float64Array(d);
-  const gt = new Float64Array(d);
   const D = new Float64Array(k * k);
   const stats = taskStatistics(data, rows);
   const packed = (d * (d + 1)) / 2;
+  const K = kernels().exports;
+  // Θ = V Bᵀ (row t = θ_t) and G (row t = g_t = X_tᵀr_t), so that forming every θ_t and the data
+  // part of the gradient, ∇_B = GᵀV/N and ∇_V = GB/N, are three T×d×k products in the SIMD kernel
+  // instead of 3·d·k scalar multiply-adds per task in JS.
+  const Theta = zeros(T, d);
+  const G = zeros(T, d);
+  const gB = zeros(d, k);
+  const gV = zeros(T, k);
   return (x: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
+    const Bm = matFrom(d, k, x.subarray(0, nB));
+    const Vm = matFrom(T, k, x.subarray(nB, nB + T * k));
+    gemm(false, true, 1, Vm, Bm, 0, Theta);
+    // The block of pass-read tasks [blockStart, blockEnd) in the kernel memory (float64 index base).
+    let blockStart = 0;
+    let blockEnd = 0;
+    let blockRows = 0;
+    let base = 0;
+    let mem = f64();
     for (let t = 0; t < T; t++) {
-      const vo = nB + t * k;
-      for (let a = 0; a < d; a++) {
-        let acc = 0;
-        for (let c = 0; c < k; c++) acc += x[a * k + c] * x[vo + c];
-        theta[a] = acc;
-      }
+      const theta = Theta.data.subarray(t * d, (t + 1) * d);
+      const gt = G.data.subarray(t * d, (t + 1) * d);
       const s = stats.slot[t];
+      const n = start[t + 1] - start[t];
       if (s < 0) {
-        gt.fill(0);
-        for (let i = start[t]; i < start[t + 1]; i++) {
-          const o = i * d;
-          const r = dotAt(X, o, theta, 0, d) - y[i];
-          loss += r * r;
-          for (let a = 0; a < d; a++) gt[a] += r * X[o + a];
+        // The pass: g_t = X_tᵀ(X_tθ − y_t) by the SIMD kernel `rowsResidual` (dot and axpy per row,
+        // about 3× the JS loop), on a block of consecutive tasks' rows copied into its memory
+        // (a copy is one more read of the rows, cheaper than the JS loop's second one); then
+        // ‖r_t‖² = θᵀg_t − θᵀb_t + c_t (as r_tᵀy_t = θᵀb_t − c_t).
+        if (n === 0) {
+          gt.fill(0);
+          continue;
         }
+        if (t >= blockEnd) {
+          let u = t + 1;
+          while (u < T && stats.slot[u] < 0 && (start[u + 1] - start[t]) * d <= PASS_BLOCK) u++;
+          blockRows = start[u] - start[t];
+          base = reserve(8 * (2 * d + blockRows + blockRows * d)) / 8;
+          mem = f64();
+          mem.set(y.subarray(start[t], start[u]), base + 2 * d);
+          mem.set(X.subarray(start[t] * d, start[u] * d), base + 2 * d + blockRows);
+          blockStart = t;
+          blockEnd = u;
+        }
+        mem.set(theta, base);
+        const first = start[t] - start[blockStart];
+        const yAt = base + 2 * d + first;
+        const xAt = base + 2 * d + blockRows + first * d;
+        K.rowsResidual(8 * xAt, n, d, 8 * base, 8 * yAt, 8 * (base + d));
+        let q = 0;
+        let lin = 0;
+        const bo = t * d;
+        for (let a = 0; a < d; a++) {
+          const g = n * mem[base + d + a];
+          gt[a] = g;
+          q += theta[a] * g;
+          lin += theta[a] * stats.b[bo + a];
+        }
+        loss += q - lin + stats.c[t];
       } else {
         // g_t = A_t θ − b_t from the packed upper triangle (each stored entry used for A[a, j]
         // and A[j, a]); ‖r_t‖² = θᵀA_tθ − 2 b_tᵀθ + c_t.
         const A = stats.A;
-        const bo = s * d;
+        const bo = t * d;
         for (let a = 0; a < d; a++) gt[a] = 0;
         let o = s * packed;
         for (let a = 0; a < d; a++) {
@@ -149,16 +192,13 @@ export function burerMonteiroObjective(
           lin += stats.b[bo + a] * theta[a];
           gt[a] -= stats.b[bo + a];
         }
-        loss += quad - 2 * lin + stats.c[s];
-      }
-      for (let a = 0; a < d; a++) {
-        const ga = gt[a] / N;
-        for (let c = 0; c < k; c++) {
-          grad[a * k + c] += ga * x[vo + c];
-          grad[vo + c] += ga * x[a * k + c];
-        }
+        loss += quad - 2 * lin + stats.c[t];
       }
     }
+    gemm(true, false, 1 / N, G, Vm, 0, gB);
+    gemm(false, false, 1 / N, G, Bm, 0, gV);
+    grad.set(gB.data, 0);
+    grad.set(gV.data, nB);
     // D = BᵀB − VᵀV (k × k).
     D.fill(0);
     for (let a = 0; a < d; a++)

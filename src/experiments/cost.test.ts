@@ -32,6 +32,9 @@ const MEASURED: [string, string, number][] = [
   ["du-diversity", "kappa=8", 0.08],
   ["tripuraneni-mom", "n1=300,T=6400", 6.48],
   ["tripuraneni-mom", "n1=300,T=3200", 3.07],
+  // Measured after issue 22's Burer–Monteiro objective (statistics / SIMD pass / GEMM).
+  ["tripuraneni-mom", "n1=300,T=1600", 4.49],
+  ["tripuraneni-mom", "n1=25,T=6400", 3.95],
   ["kong-subspace", "order=magnitude,sweep=n·t = 65536,x=2", 0.14],
   ["kong-subspace", "order=magnitude,sweep=n·t = 65536,x=4", 0.05],
   ["kong-subspace", "order=magnitude,sweep=t = 4,x=8192", 0.03],

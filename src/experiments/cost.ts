@@ -63,9 +63,11 @@ export function fewShotCost(
 
 /**
  * `tripuraneni-mom` at one (n1, T): MoM's pass over the n1·T rows of d (34 ns per row entry,
- * streamed or held), and where X is held (n1·T ≤ max_rows) each Burer–Monteiro fit: about 100
- * L-BFGS evaluations over the rows (150 ns per row entry in all) plus its per-task work
- * (heads, balance term: 260 ns per d·k² and task).
+ * streamed or held), and where X is held (n1·T ≤ max_rows) each Burer–Monteiro fit: its L-BFGS
+ * evaluations (30–60) read each task by a SIMD pass over its rows when n1 ≤ d/2 (210 ns per row
+ * entry in all) or from its sufficient statistics when n1 > d/2 (forming X_tᵀX_t once, then d² per
+ * task and evaluation: 60 ns per row entry in all), plus its per-task work (heads, balance term:
+ * 50 ns per d·k² and task). Measured on seed 0 of the paper size (issue 22).
  */
 export function tripuraneniCost(
   p: { d: number; k: number; methods: readonly string[]; max_rows: number },
@@ -75,8 +77,9 @@ export function tripuraneniCost(
   const entries = n1 * T * p.d;
   let ns = p.methods.includes("mom") ? 34 * entries : 0;
   if (n1 * T <= p.max_rows) {
+    const perEntry = 2 * n1 > p.d ? 60 : 210;
     for (const m of p.methods)
-      if (m === "bm" || m === "bm-mom") ns += 150 * entries + 260 * T * p.d * p.k * p.k;
+      if (m === "bm" || m === "bm-mom") ns += perEntry * entries + 50 * T * p.d * p.k * p.k;
   }
   return ns / 1e6;
 }

@@ -3,12 +3,17 @@ import { gemm } from "../../linalg/gemm.js";
 import { matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { randn, TestRng } from "../../linalg/testing.js";
-import { unpin } from "../../linalg/wasm/kernels.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
+import type { MultiTaskData } from "../../models/multiTaskData.js";
 import { key } from "../../rng/key.js";
 import { altMinEstimate } from "./altMin.js";
-import { balancedStart, burerMonteiroEstimate, burerMonteiroObjective, pinRows } from "./burerMonteiro.js";
+import {
+  balancedStart,
+  burerMonteiroEstimate,
+  burerMonteiroObjective,
+  usesStatistics,
+} from "./burerMonteiro.js";
 
 describe("Burer–Monteiro factored ERM", () => {
   const src = sampleSourceTasks(
@@ -18,10 +23,15 @@ describe("Burer–Monteiro factored ERM", () => {
     key(2),
   );
 
-  test("the analytic gradient matches central finite differences (relative 1e-7) for several λ", () => {
+  test("the analytic gradient matches central finite differences (relative 1e-7) for several λ, by pass and by statistics", () => {
     const rng = new TestRng(3);
-    for (const balance of [1, 0.05]) {
-      const f = burerMonteiroObjective(src.data, 2, balance);
+    for (const [balance, mode] of [
+      [1, "pass"],
+      [0.05, "pass"],
+      [1, "stats"],
+      [0.05, "stats"],
+    ] as const) {
+      const f = burerMonteiroObjective(src.data, 2, balance, mode);
       const x = randn(1, 7 * 2 + 9 * 2, rng).data;
       const g = new Float64Array(x.length);
       f(x, g);
@@ -38,33 +48,98 @@ describe("Burer–Monteiro factored ERM", () => {
     }
   });
 
-  test("with the rows pinned in the kernel memory the objective and gradient are bit for bit the JS loop's", () => {
-    // d = 7 (odd) exercises the kernel's tails; several points and balances, even and odd row counts.
-    const uneven = sampleSourceTasks(
-      { d: 7, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
-      9,
-      5,
-      key(4),
-    );
-    for (const data of [src.data, uneven.data]) {
-      const pinned = pinRows(data)!;
-      try {
-        const rng = new TestRng(5);
-        for (const balance of [1, 0.05]) {
-          const js = burerMonteiroObjective(data, 2, balance);
-          const wasm = burerMonteiroObjective(data, 2, balance, pinned);
-          for (let rep = 0; rep < 3; rep++) {
-            const x = randn(1, 7 * 2 + data.tasks * 2, rng).data;
-            const g1 = new Float64Array(x.length);
-            const g2 = new Float64Array(x.length);
-            expect(wasm(x, g2)).toBe(js(x, g1));
-            expect(Array.from(g2)).toEqual(Array.from(g1));
-          }
+  /** f and ∇f of `burerMonteiroObjective` written out from its definition (r_t = X_t B v_t − y_t explicit). */
+  function reference(
+    data: MultiTaskData,
+    k: number,
+    balance: number,
+    x: Float64Array,
+    g: Float64Array,
+  ): number {
+    const { d, tasks: T, start, X, y } = data;
+    const N = start[T];
+    const B = matFrom(d, k, x.slice(0, d * k));
+    const V = matFrom(T, k, x.slice(d * k));
+    g.fill(0);
+    let loss = 0;
+    for (let t = 0; t < T; t++) {
+      const theta = new Float64Array(d);
+      for (let a = 0; a < d; a++)
+        for (let c = 0; c < k; c++) theta[a] += B.data[a * k + c] * V.data[t * k + c];
+      const gt = new Float64Array(d);
+      for (let i = start[t]; i < start[t + 1]; i++) {
+        let r = -y[i];
+        for (let a = 0; a < d; a++) r += X[i * d + a] * theta[a];
+        loss += r * r;
+        for (let a = 0; a < d; a++) gt[a] += r * X[i * d + a];
+      }
+      for (let a = 0; a < d; a++)
+        for (let c = 0; c < k; c++) {
+          g[a * k + c] += (gt[a] * V.data[t * k + c]) / N;
+          g[d * k + t * k + c] += (gt[a] * B.data[a * k + c]) / N;
         }
-      } finally {
-        unpin(pinned.x);
+    }
+    const D = gemm(true, false, 1, B, B, 0, zeros(k, k));
+    gemm(true, false, -1, V, V, 1, D);
+    let dd = 0;
+    for (const v of D.data) dd += v * v;
+    const BD = gemm(false, false, balance / 2, B, D, 0, zeros(d, k));
+    const VD = gemm(false, false, -balance / 2, V, D, 0, zeros(T, k));
+    for (let i = 0; i < d * k; i++) g[i] += BD.data[i];
+    for (let i = 0; i < T * k; i++) g[d * k + i] += VD.data[i];
+    return loss / (2 * N) + (balance / 8) * dd;
+  }
+
+  test("by statistics and by the SIMD pass, the objective and gradient equal the plain pass over X (relative 1e-12), ragged and empty tasks too", () => {
+    const rng = new TestRng(5);
+    // Tasks of 3, 40 and 0 rows (d = 12): "auto" reads 3 by a pass, 40 from statistics.
+    const big = sampleSourceTasks(
+      { d: 12, k: 3, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      7,
+      40,
+      key(6),
+    );
+    const start = Int32Array.from([0, 3, 43, 46, 86, 126, 126, 129]);
+    const ragged = {
+      ...big.data,
+      start,
+      X: big.data.X.subarray(0, 129 * 12),
+      y: big.data.y.subarray(0, 129),
+    };
+    expect(usesStatistics(3, 12)).toBe(false);
+    expect(usesStatistics(40, 12)).toBe(true);
+    for (const data of [big.data, ragged]) {
+      const x = randn(1, 12 * 3 + 7 * 3, rng).data;
+      const gRef = new Float64Array(x.length);
+      const fRef = reference(data, 3, 0.2, x, gRef);
+      let gNorm = 0;
+      for (const v of gRef) gNorm = Math.max(gNorm, Math.abs(v));
+      for (const mode of ["pass", "stats", "auto"] as const) {
+        const g = new Float64Array(x.length);
+        const f = burerMonteiroObjective(data, 3, 0.2, mode)(x, g);
+        expect(Math.abs(f - fRef)).toBeLessThan(1e-12 * Math.abs(fRef));
+        for (let i = 0; i < x.length; i++) expect(Math.abs(g[i] - gRef[i])).toBeLessThan(1e-12 * gNorm);
       }
     }
+  });
+
+  test("the pass reads tasks in blocks: a data set larger than one block gives the plain pass's values", () => {
+    // 300 tasks × 20 rows × d = 50: 300,000 row entries, more than one block of 2^18.
+    const s = sampleSourceTasks(
+      { d: 50, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      300,
+      20,
+      key(9),
+    );
+    const x = randn(1, 50 * 2 + 300 * 2, new TestRng(10)).data;
+    const gRef = new Float64Array(x.length);
+    const fRef = reference(s.data, 2, 0.5, x, gRef);
+    const g = new Float64Array(x.length);
+    const f = burerMonteiroObjective(s.data, 2, 0.5, "pass")(x, g);
+    let gNorm = 0;
+    for (const v of gRef) gNorm = Math.max(gNorm, Math.abs(v));
+    expect(Math.abs(f - fRef)).toBeLessThan(1e-12 * Math.abs(fRef));
+    for (let i = 0; i < x.length; i++) expect(Math.abs(g[i] - gRef[i])).toBeLessThan(1e-12 * gNorm);
   });
 
   test("the balanced start keeps BVᵀ and has BᵀB = VᵀV", () => {

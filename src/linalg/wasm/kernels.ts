@@ -54,7 +54,6 @@ interface Exports {
   fdlibmExp(x: number): number;
   fdlibmLog(x: number): number;
   rowsResidual(x: number, m: number, d: number, v: number, noise: number, out: number): void;
-  rowsLossGrad(x: number, m: number, d: number, v: number, y: number, loss: number, out: number): number;
   foAnilTasks(
     x: number,
     y: number,
@@ -70,18 +69,6 @@ interface Exports {
     Gw: number,
     scratch: number,
   ): void;
-  bmLossGrad(
-    x: number,
-    y: number,
-    start: number,
-    T: number,
-    d: number,
-    k: number,
-    p: number,
-    N: number,
-    g: number,
-    scratch: number,
-  ): number;
   drawRows(x: number, y: number, n: number, d: number, theta: number, sigma: number): void;
   absProjections(
     xt: number,

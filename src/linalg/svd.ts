@@ -243,7 +243,7 @@ export class LargestSingularValueWorkspace {
     }
     this.qr = m > n ? new ThinQrWorkspace(m, n) : null;
     this.R = zeros(n, n);
-    this.gm = m > n ? n : m;
+    this.gm = Math.min(m, n);
     this.gt = new Float64Array(n * this.gm);
   }
 

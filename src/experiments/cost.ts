@@ -8,8 +8,9 @@
 
 /**
  * Gradient-based meta-learning (Collins et al.; `metaTrain`): iters × methods × n tasks, each
- * O(d·k') for the head and the population residual, plus O((m_in + m_out)·d) with samples (the
- * direct sampler's rows; the projected sampler's reveals are within a small factor of it).
+ * O(d·k') for the head and the population residual, plus with samples O((m_in + m_out)·d) for the
+ * direct sampler's rows, or O(d) per finite set for the projected sampler's reveals (independent
+ * of m: `ProjectedWishartSet`). `sampler` absent: the direct sampler's cost.
  */
 export function metaTrainCost(p: {
   iters: number;
@@ -20,11 +21,16 @@ export function metaTrainCost(p: {
   k_prime?: number | null;
   m_in: number | null;
   m_out: number | null;
+  sampler?: string;
 }): number {
   const kp = p.k_prime ?? p.k;
   // Nanoseconds per task and method: 2.8 µs at d = 20, k = 3 in population (the head, the
-  // residuals, the task's draws), 2.5 ns per row entry with samples (7.8 µs at m = 50).
-  const perTask = 47 * p.d * kp + 2.5 * ((p.m_in ?? 0) + (p.m_out ?? 0)) * p.d;
+  // residuals, the task's draws); with samples, 2.5 ns per row entry for the direct sampler
+  // (7.8 µs at m = 50), about 30 ns per dimension and finite set for the projected one (1.2 µs).
+  const finiteSets = (p.m_in === null ? 0 : 1) + (p.m_out === null ? 0 : 1);
+  const samples =
+    p.sampler === "projected" ? 30 * finiteSets * p.d : 2.5 * ((p.m_in ?? 0) + (p.m_out ?? 0)) * p.d;
+  const perTask = 47 * p.d * kp + samples;
   return (p.iters * p.methods.length * p.n * perTask) / 1e6;
 }
 

@@ -15,7 +15,7 @@ import { runSeed } from "./runner.js";
 const GOLDEN: Record<string, string> = {
   "collins-convergence": "d0f57f1da4995013",
   "collins-diversity": "2d0c0d6663334d92",
-  "collins-finite-samples": "84a4ba2901e22364",
+  "collins-finite-samples": "c5b7af821772f758",
   "collins-head-init": "33c61c1798a155c2",
   "du-excess-risk": "527a705aef12494d",
   "du-diversity": "7c1ccf92de156db3",

@@ -21,18 +21,19 @@ interface Householder {
   diag: Float64Array;
 }
 
-function factor(operation: string, A: Mat): Householder {
+/** `into`: buffers of the same shape to factor into (reused; every entry is rewritten). */
+function factor(operation: string, A: Mat, into?: Householder): Householder {
   const { rows: m, cols: n } = A;
   if (m < n) {
     throw new DimensionError(
       `${operation}: A must have at least as many rows as columns (m ≥ n); got A ${shapeOf(A)} (factor Aᵀ instead)`,
     );
   }
-  const w = new Float64Array(n * m);
+  const w = into ? into.w : new Float64Array(n * m);
   const a = A.data;
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) w[j * m + i] = a[i * n + j];
-  const tau = new Float64Array(n);
-  const diag = new Float64Array(n);
+  const tau = into ? into.tau.fill(0) : new Float64Array(n);
+  const diag = into ? into.diag : new Float64Array(n);
   for (let j = 0; j < n; j++) {
     const rj = j * m;
     const alpha = w[rj + j];
@@ -64,9 +65,9 @@ function factor(operation: string, A: Mat): Householder {
 }
 
 /** Qᵀ (n×m, rows are Q's columns) by backward accumulation of the reflectors on [I_n; 0]. */
-function formQt(h: Householder): Float64Array {
+function formQt(h: Householder, into?: Float64Array): Float64Array {
   const { m, n, w, tau } = h;
-  const qt = new Float64Array(n * m);
+  const qt = into ? into.fill(0) : new Float64Array(n * m);
   for (let j = 0; j < n; j++) qt[j * m + j] = 1;
   for (let j = n - 1; j >= 0; j--) {
     const t = tau[j];
@@ -89,9 +90,10 @@ function formQt(h: Householder): Float64Array {
   return qt;
 }
 
-function formR(h: Householder): Mat {
+function formR(h: Householder, into?: Mat): Mat {
   const { m, n, w, diag } = h;
-  const R = zeros(n, n);
+  const R = into ?? zeros(n, n);
+  if (into) into.data.fill(0);
   const r = R.data;
   for (let j = 0; j < n; j++) {
     const flip = diag[j] < 0 ? -1 : 1;
@@ -101,8 +103,8 @@ function formR(h: Householder): Mat {
   return R;
 }
 
-function transposeInto(src: Float64Array, rows: number, cols: number): Mat {
-  const out = zeros(cols, rows);
+function transposeInto(src: Float64Array, rows: number, cols: number, into?: Mat): Mat {
+  const out = into ?? zeros(cols, rows);
   const o = out.data;
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) o[j * rows + i] = src[i * cols + j];
   return out;
@@ -140,4 +142,45 @@ export function orthonormalize(A: Mat): Mat {
  */
 export function qrR(A: Mat): Mat {
   return formR(factor("qrR", A));
+}
+
+/**
+ * `orthonormalize` and `qrR` for many matrices of one shape (m×n, m ≥ n) with the factorisation's
+ * buffers allocated once: the same arithmetic, so the same bits. For hot loops (e.g. a subspace
+ * distance per iteration of a trainer), where the allocations of the one-shot functions dominate.
+ */
+export class ThinQrWorkspace {
+  private readonly h: Householder;
+  private readonly qt: Float64Array;
+  constructor(
+    readonly m: number,
+    readonly n: number,
+  ) {
+    if (m < n) {
+      throw new DimensionError(`ThinQrWorkspace: m must be ≥ n; got m = ${m}, n = ${n}`);
+    }
+    this.h = { m, n, w: new Float64Array(n * m), tau: new Float64Array(n), diag: new Float64Array(n) };
+    this.qt = new Float64Array(n * m);
+  }
+
+  private check(operation: string, A: Mat, out: Mat, rows: number, cols: number): void {
+    if (A.rows !== this.m || A.cols !== this.n || out.rows !== rows || out.cols !== cols) {
+      throw new DimensionError(
+        `${operation}: expected A ${this.m}×${this.n} and out ${rows}×${cols}; got A ${shapeOf(A)} and out ${shapeOf(out)}`,
+      );
+    }
+  }
+
+  /** out (m×n) ← `orthonormalize(A)`. */
+  orthonormalize(A: Mat, out: Mat): Mat {
+    this.check("ThinQrWorkspace.orthonormalize", A, out, this.m, this.n);
+    const h = factor("orthonormalize", A, this.h);
+    return transposeInto(formQt(h, this.qt), h.n, h.m, out);
+  }
+
+  /** out (n×n) ← `qrR(A)`. */
+  qrR(A: Mat, out: Mat): Mat {
+    this.check("ThinQrWorkspace.qrR", A, out, this.n, this.n);
+    return formR(factor("qrR", A, this.h), out);
+  }
 }

@@ -1,7 +1,7 @@
 import { assertFinite } from "./errors.js";
 import { gemm } from "./gemm.js";
 import { type Mat, transpose, zeros } from "./mat.js";
-import { qrR, qrThin } from "./qr.js";
+import { qrR, qrThin, ThinQrWorkspace } from "./qr.js";
 import { norm2Range } from "./vector.js";
 
 /** Thin SVD A = U diag(s) Vᵀ with r = min(m, n): U m×r, V n×r orthonormal columns, s descending. */
@@ -222,4 +222,48 @@ export function singularValues(A: Mat): Float64Array {
 export function spectralNorm(A: Mat): number {
   const s = singularValues(A);
   return s.length === 0 ? 0 : s[0];
+}
+
+/**
+ * `singularValues(A)[0]` (σ_max) for many square or tall m×n matrices (m ≥ n ≥ 1) of one shape,
+ * with every buffer allocated once: the same arithmetic (QR when m > n, then one-sided Jacobi on
+ * R), so the same bits. For hot loops, e.g. a subspace distance per iteration of a trainer.
+ */
+export class LargestSingularValueWorkspace {
+  private readonly qr: ThinQrWorkspace | null;
+  private readonly R: Mat;
+  private readonly gt: Float64Array;
+  private readonly gm: number;
+  constructor(
+    readonly m: number,
+    readonly n: number,
+  ) {
+    if (!(m >= n && n >= 1)) {
+      throw new RangeError(`LargestSingularValueWorkspace: needs m ≥ n ≥ 1; got m = ${m}, n = ${n}`);
+    }
+    this.qr = m > n ? new ThinQrWorkspace(m, n) : null;
+    this.R = zeros(n, n);
+    this.gm = Math.min(m, n);
+    this.gt = new Float64Array(n * this.gm);
+  }
+
+  of(A: Mat): number {
+    assertFinite("singularValues", "A", A);
+    const { n, gm, gt } = this;
+    const G = this.qr ? this.qr.qrR(A, this.R) : A;
+    if (G.rows !== gm || G.cols !== n) {
+      throw new RangeError(
+        `LargestSingularValueWorkspace: expected A ${this.m}×${n}; got ${A.rows}×${A.cols}`,
+      );
+    }
+    const gd = G.data;
+    for (let i = 0; i < gm; i++) for (let j = 0; j < n; j++) gt[j * gm + i] = gd[i * n + j];
+    const scale = powerOfTwoScale(gt);
+    for (let i = 0; i < gt.length; i++) gt[i] *= scale;
+    jacobiRows(gt, n, gm, null);
+    // singularValues sorts the row norms descending: its first is the largest.
+    let best = 0;
+    for (let j = 0; j < n; j++) best = Math.max(best, norm2Range(gt, j * gm, (j + 1) * gm));
+    return best / scale;
+  }
 }

@@ -4,7 +4,7 @@ import { type Mat, zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
 import { foldIn, key } from "../rng/key.js";
 import { stream } from "../rng/stream.js";
-import { captureDistance, principalAngles, subspaceDistance } from "./subspace.js";
+import { captureDistance, distanceTo, principalAngles, subspaceDistance } from "./subspace.js";
 import { firstBelow, fitLinearRate } from "./trace.js";
 
 function gauss(rows: number, cols: number, seed: number): Mat {
@@ -116,5 +116,37 @@ describe("trace metrics", () => {
       (y, t) => y * Math.exp(0.05 * Math.sin(7 * t) * (stream(foldIn(key(1), t)).uniform() - 0.5)),
     );
     expect(Math.abs((fitLinearRate(noisy, 1e-12, 1e-2) as number) - rho)).toBeLessThan(1e-3);
+  });
+});
+
+describe("distanceTo(B*): the one-shot distances with B*'s basis and the buffers kept", () => {
+  test("the same bits as subspaceDistance and captureDistance, call after call", () => {
+    for (const [d, k, kp] of [
+      [20, 3, 3],
+      [20, 3, 5],
+      [6, 3, 6],
+      [4, 1, 1],
+    ] as const) {
+      const Bstar = orthonormalize(gauss(d, k, 7));
+      const sub = distanceTo(Bstar, kp, "subspace");
+      const cap = distanceTo(Bstar, kp, "capture");
+      for (let s = 0; s < 6; s++) {
+        const B = gauss(d, kp, 100 + s);
+        // Also near B* (tiny distances, where the digits matter) and rank-deficient.
+        if (s === 1)
+          for (let i = 0; i < d; i++)
+            for (let c = 0; c < k; c++)
+              B.data[i * kp + c] = Bstar.data[i * k + c] + 1e-9 * B.data[i * kp + c];
+        if (s === 2) B.data.fill(0, 0, d);
+        expect(sub(B)).toBe(subspaceDistance(B, Bstar));
+        expect(cap(B)).toBe(captureDistance(B, Bstar));
+      }
+    }
+  });
+
+  test("refuses a B of another shape, naming both", () => {
+    const Bstar = orthonormalize(gauss(8, 2, 1));
+    expect(() => distanceTo(Bstar, 2, "subspace")(gauss(9, 2, 2))).toThrow(/same number of rows/);
+    expect(() => distanceTo(Bstar, 2, "subspace")(gauss(8, 3, 2))).toThrow(/expected A 8×2/);
   });
 });

@@ -9,6 +9,7 @@ import {
   PinnedDenseSet,
   PopulationSet,
   ProjectedGaussianSet,
+  ProjectedWishartSet,
   type TaskSampleSet,
 } from "./sampleSets.js";
 import type { Covariates } from "./taskFamilies.js";
@@ -45,8 +46,8 @@ export interface LinearRepModel {
   mOut: number | null;
   /**
    * How finite-sample data are drawn: "direct" materialises X (m × d normals per set);
-   * "projected" reveals only the projections of X the algorithm touches, exact in distribution
-   * (see `ProjectedGaussianSet`). Both give the same distribution of every result, not the same
+   * "projected" reveals only the projections of the sample Gram matrix the algorithm touches,
+   * exact in distribution (see `ProjectedWishartSet`). Both give the same distribution of every result, not the same
    * draws.
    */
   sampler: Sampler;
@@ -115,7 +116,7 @@ export function checkFamilySampling(model: LinearRepModel, context = "linear rep
 function allocSet(model: LinearRepModel, m: number | null, pinned: boolean): TaskSampleSet {
   checkFamilySampling(model);
   if (m === null) return new PopulationSet();
-  if (model.sampler !== "direct") return new ProjectedGaussianSet(m, model.d);
+  if (model.sampler !== "direct") return new ProjectedWishartSet(m, model.d);
   return pinned ? new PinnedDenseSet(m, model.d) : new DenseSet(m, model.d);
 }
 
@@ -196,11 +197,15 @@ export function sampleTask(
 
 /** Start fresh projected data sets for a task, drawing from `s` (inner first, then outer). */
 export function resetProjected(task: TaskData, s: NormalSource, sigma: number): void {
-  if (task.inner instanceof ProjectedGaussianSet) task.inner.reset(s, sigma);
-  if (task.outer instanceof ProjectedGaussianSet) task.outer.reset(s, sigma);
+  if (isProjected(task.inner)) task.inner.reset(s, sigma);
+  if (isProjected(task.outer)) task.outer.reset(s, sigma);
+}
+
+function isProjected(set: TaskSampleSet): set is ProjectedWishartSet | ProjectedGaussianSet {
+  return set instanceof ProjectedWishartSet || set instanceof ProjectedGaussianSet;
 }
 
 /** Whether the task has lazily drawn (projected) sets. */
 export function hasProjected(task: TaskData): boolean {
-  return task.inner instanceof ProjectedGaussianSet || task.outer instanceof ProjectedGaussianSet;
+  return isProjected(task.inner) || isProjected(task.outer);
 }

@@ -235,4 +235,18 @@ describe("NormalSource", () => {
     expect(o).toBe(700);
     for (let i = 0; i < 700; i++) expect(got[i]).toBe(i >= 21 && i < 84 ? 2 * direct[i] : direct[i]);
   });
+
+  test("restart on another stream gives that stream's normals, whatever was left in the block", async () => {
+    const { NormalSource } = await import("./stream.js");
+    const src = new NormalSource(stream(key(11)), 256);
+    src.fill(new Float64Array(100), 0, 100); // 156 normals of key 11 left in the block
+    for (const seed of [12, 13]) {
+      src.restart(stream(key(seed)));
+      const got = new Float64Array(600);
+      src.fill(got, 0, 17);
+      src.fill(got, 17, 583, 1);
+      expect(Array.from(got)).toEqual(Array.from(stream(key(seed)).fillNormal(new Float64Array(600))));
+    }
+    expect(() => new NormalSource(stream(key(1)), 0)).toThrow(/blockSize.*≥ 1; got 0/);
+  });
 });

@@ -295,11 +295,23 @@ export class NormalSource {
   private pos: number;
 
   constructor(
-    private readonly s: Stream,
+    private s: Stream,
     blockSize = 2048,
   ) {
+    if (!(Number.isInteger(blockSize) && blockSize >= 1)) {
+      throw new RangeError(`NormalSource: "blockSize" must be an integer ≥ 1; got ${blockSize}`);
+    }
     this.buf = new Float64Array(blockSize);
     this.pos = blockSize;
+  }
+
+  /**
+   * Start over on another stream, reusing the block buffer: the same draws as a new
+   * `NormalSource(s)` (the draws never depend on the block size, only on the stream).
+   */
+  restart(s: Stream): void {
+    this.s = s;
+    this.pos = this.buf.length;
   }
 
   /** Write the next `length` normals, times `scale`, to `out[offset ..]`. */

@@ -2,8 +2,9 @@ import { z } from "zod";
 import type { RegressionTask } from "../../algorithms/network/metaGradient.js";
 import { getNetworkMethod, networkMethods } from "../../algorithms/network/methods.js";
 import { buildModel } from "../../algorithms/network/models.js";
-import { trainNetwork } from "../../algorithms/network/train.js";
-import { type Mat, matFrom } from "../../linalg/mat.js";
+import { NetworkTrainer } from "../../algorithms/network/train.js";
+import { AbortedError } from "../../errors.js";
+import { type Mat, matFrom, transpose } from "../../linalg/mat.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { firstBelow, fitLinearRate } from "../../metrics/trace.js";
 import { sampleGroundTruth } from "../../models/linearRepresentation.js";
@@ -58,25 +59,26 @@ const schema = z
 
 export type NonlinearRepParams = z.output<typeof schema>;
 
-/** relu(B*ᵀx) for the rows of X (m × d) into F (m × k). */
-function features(X: Float64Array, m: number, d: number, Bstar: Mat, F: Float64Array): void {
-  const k = Bstar.cols;
-  const B = Bstar.data;
-  for (let j = 0; j < m; j++)
+/** relu(B*ᵀx) for the rows of X (m × d) into F (m × k); `Bt` is B*ᵀ (k × d, rows contiguous). */
+function features(X: Float64Array, m: number, d: number, k: number, Bt: Float64Array, F: Float64Array): void {
+  for (let j = 0; j < m; j++) {
+    const row = j * d;
     for (let c = 0; c < k; c++) {
+      const col = c * d;
       let acc = 0;
-      for (let i = 0; i < d; i++) acc += X[j * d + i] * B[i * k + c];
+      for (let i = 0; i < d; i++) acc += X[row + i] * Bt[col + i];
       F[j * k + c] = Math.max(acc, 0);
     }
+  }
 }
 
 /** m samples of task w*: x ~ N(0, I_d) (m·d normals), y = ⟨w*, relu(B*ᵀx)⟩ + σz (m normals). */
-function drawSet(s: Stream, m: number, d: number, Bstar: Mat, wStar: Float64Array, sigma: number) {
-  const k = Bstar.cols;
+function drawSet(s: Stream, m: number, d: number, Bt: Mat, wStar: Float64Array, sigma: number) {
+  const k = Bt.rows;
   const X = s.fillNormal(new Float64Array(m * d));
   const y = s.fillNormal(new Float64Array(m), 0, m, sigma);
   const F = new Float64Array(m * k);
-  features(X, m, d, Bstar, F);
+  features(X, m, d, k, Bt.data, F);
   for (let j = 0; j < m; j++) {
     let acc = y[j];
     for (let c = 0; c < k; c++) acc += F[j * k + c] * wStar[c];
@@ -85,16 +87,19 @@ function drawSet(s: Stream, m: number, d: number, Bstar: Mat, wStar: Float64Arra
   return { x: matFrom(m, d, X), y: matFrom(m, 1, y) };
 }
 
-/** Iteration t's n tasks: heads w* ~ N(0, diag(1, …, 1, µ²)) (k normals), then inner and outer sets. */
-function tasksAt(p: NonlinearRepParams, mu: number, Bstar: Mat, key: Key, t: number): RegressionTask[] {
+/**
+ * Iteration t's n tasks: heads w* ~ N(0, diag(1, …, 1, µ²)) (k normals), then inner and outer sets.
+ * `Bt` is B*ᵀ (k × d).
+ */
+function tasksAt(p: NonlinearRepParams, mu: number, Bt: Mat, key: Key, t: number): RegressionTask[] {
   const s = stream(foldIn(foldInString(key, "tasks"), t));
   const out: RegressionTask[] = [];
   for (let i = 0; i < p.n; i++) {
     const w = s.fillNormal(new Float64Array(p.k));
     w[p.k - 1] *= mu;
     out.push({
-      inner: drawSet(s, p.m_in, p.d, Bstar, w, p.sigma),
-      outer: drawSet(s, p.m_out, p.d, Bstar, w, p.sigma),
+      inner: drawSet(s, p.m_in, p.d, Bt, w, p.sigma),
+      outer: drawSet(s, p.m_out, p.d, Bt, w, p.sigma),
     });
   }
   return out;
@@ -120,27 +125,43 @@ export function runNonlinearRepresentation(
   };
   const Q = sampleGroundTruth(foldInString(key, "init"), p.d, kp);
   const init = [Q.data.map((v) => p.init_scale * v), new Float64Array(kp)];
-  const curves: Curve[] = [];
-  const total = p.methods.length * p.iters;
-  p.methods.forEach((id, mi) => {
-    const dist: number[] = [];
-    const res = trainNetwork(
-      {
-        method: getNetworkMethod(id),
-        model,
-        inner: { alpha: p.alpha, steps: 1, loss: "half-mse" },
-        beta: p.beta,
-        iterations: p.iters,
-        optimizer: { kind: "sgd" },
-      },
-      copyParams(init),
-      (t) => tasksAt(p, mu, Bstar, key, t),
-      (t, params) => {
-        dist.push(subspaceDistance(matFrom(p.d, kp, Float64Array.from(params[0])), Bstar));
-        if (t % 50 === 0) ctx.progress(mi * p.iters + t, total);
-      },
-      ctx.signal,
-    );
+  const Bt = transpose(Bstar);
+  const M = p.methods.length;
+  const total = M * p.iters;
+  // The methods advance in lockstep on the same tasks, drawn once per iteration: each method's
+  // numbers are those of training it alone on tasksAt(t) (the tasks depend on t only), and the
+  // sampling — a third of a method's cost — is paid once instead of M times.
+  const trainers = p.methods.map(
+    (id) =>
+      new NetworkTrainer(
+        {
+          method: getNetworkMethod(id),
+          model,
+          inner: { alpha: p.alpha, steps: 1, loss: "half-mse" },
+          beta: p.beta,
+          iterations: p.iters,
+          optimizer: { kind: "sgd" },
+        },
+        copyParams(init),
+      ),
+  );
+  const dist = (params: readonly Float64Array[]) =>
+    subspaceDistance(matFrom(p.d, kp, Float64Array.from(params[0])), Bstar);
+  const dists: number[][] = trainers.map((tr) => [dist(tr.params)]);
+  for (let t = 1; t <= p.iters; t++) {
+    if (ctx.signal?.aborted) throw new AbortedError(`${p.methods[0]}: aborted at iteration ${t}`);
+    const running = trainers.filter((tr) => tr.result === null);
+    if (running.length === 0) break;
+    const tasks = tasksAt(p, mu, Bt, key, t);
+    trainers.forEach((tr, mi) => {
+      if (tr.result === null && tr.step(tasks) !== null) dists[mi].push(dist(tr.params));
+    });
+    if (t % 50 === 0) ctx.progress(M * t, total);
+  }
+  const curves: Curve[] = p.methods.map((id, mi) => {
+    const tr = trainers[mi];
+    const res = tr.result ?? { status: "ok" as const, diverged: undefined };
+    const dist = dists[mi];
     const curve: Curve = {
       labels: { method: id },
       xName: "iteration",
@@ -155,7 +176,7 @@ export function runNonlinearRepresentation(
       status: res.status,
     };
     if (res.diverged) curve.diverged = storedDivergence(res.diverged);
-    curves.push(curve);
+    return curve;
   });
   ctx.progress(total, total);
   return { status: curves.some((c) => c.status === "diverged") ? "diverged" : "ok", curves, scalars: {} };

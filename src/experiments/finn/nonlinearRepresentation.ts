@@ -220,7 +220,10 @@ export const nonlinearRepresentation: Experiment<typeof schema> = {
   },
   seeds: { smoke: 2, paper: 5 },
   conditions: (p) => p.mus.map((mu) => ({ mu })),
-  cost: (p) => p.iters * p.n * (p.m_in + p.m_out) * p.d * p.methods.length,
+  // Core-ms: per iteration the batch's draws (n·(m_in + m_out)·d normals and features, once for
+  // every method: lockstep) and each method's blocked meta-gradient over the same rows; about 11
+  // and 10.6 ns per row entry (paper size, issue 22's loaded machine: 117 CPU-s for 15 cells).
+  cost: (p) => (p.iters * p.n * (p.m_in + p.m_out) * p.d * (11 + 10.6 * p.methods.length)) / 1e6,
   runCondition: (p, c, key, ctx) => runNonlinearRepresentation(p, c.mu as number, key, ctx),
   claims: nonlinearRepresentationClaims,
 };

@@ -5,6 +5,7 @@ import { grad } from "./grad.js";
 import {
   add,
   addRow,
+  bmatmul,
   cos,
   div,
   exp,
@@ -18,8 +19,10 @@ import {
   sin,
   sub,
   sum,
+  sumBlocks,
   sumRows,
   tanh,
+  tileRows,
 } from "./ops.js";
 import { AutodiffError, Tape, type Tensor } from "./tape.js";
 
@@ -123,6 +126,26 @@ const cases: { name: string; shapes: Shape[]; f: Scalar; positive?: boolean }[] 
       [2, 4],
     ],
     f: (_t, [a, b]) => sum(tanh(matmul(a, b, true, true))),
+  },
+  ...(
+    [
+      [false, false, [6, 2], [4, 3]],
+      [true, false, [4, 3], [4, 2]],
+      [false, true, [6, 2], [6, 2]],
+      [true, true, [4, 3], [6, 2]],
+    ] as const
+  ).map(([ta, tb, sa, sb]) => ({
+    name: `bmatmul over 2 blocks${ta ? ", aᵀ" : ""}${tb ? ", bᵀ" : ""}`,
+    shapes: [sa, sb] as Shape[],
+    f: ((_t, [a, b]) => sum(sin(bmatmul(a, tanh(b), 2, ta, tb)))) as Scalar,
+  })),
+  {
+    name: "tileRows and sumBlocks",
+    shapes: [
+      [2, 3],
+      [6, 3],
+    ],
+    f: (_t, [a, b]) => sum(tanh(sumBlocks(mul(tileRows(tanh(a), 3), b), 3))),
   },
   {
     name: "add, sub, mul",
@@ -238,5 +261,41 @@ describe("the tape", () => {
       "grad: the differentiated tensor must be 1×1; got 2×3 (from variable)",
     );
     expect(() => tape.variable(new Float64Array(5), 2, 3)).toThrow(/rows · cols = 6 entries; got 5/);
+  });
+});
+
+describe("blocked operations", () => {
+  it("bmatmul's blocks are matmul's products of the blocks, bit for bit", () => {
+    const t = new Tape();
+    const [a, b] = randomInputs(21, [
+      [9, 4],
+      [9, 2],
+    ]).map((x, i) => (i === 0 ? t.constant(x, 9, 4) : t.constant(x, 9, 2)));
+    // a: 3 blocks of 3 × 4 (transposed: 4 × 3); b: 3 blocks of 3 × 2.
+    const c = bmatmul(a, b, 3, true, false);
+    expect([c.rows, c.cols]).toEqual([12, 2]);
+    for (let i = 0; i < 3; i++) {
+      const ai = t.constant(a.data.slice(i * 12, (i + 1) * 12), 3, 4);
+      const bi = t.constant(b.data.slice(i * 6, (i + 1) * 6), 3, 2);
+      expect([...c.data.slice(i * 8, (i + 1) * 8)]).toEqual([...matmul(ai, bi, true, false).data]);
+    }
+  });
+
+  it("sumBlocks adds the blocks in order from zero; tileRows repeats", () => {
+    const t = new Tape();
+    const a = t.constant(Float64Array.from([1, 2, 3, 4, 5, 6]), 3, 2);
+    expect([...sumBlocks(a, 3).data]).toEqual([9, 12]);
+    expect([...tileRows(t.constant(Float64Array.from([1, 2]), 1, 2), 2).data]).toEqual([1, 2, 1, 2]);
+  });
+
+  it("bad block counts are one-line errors", () => {
+    const t = new Tape();
+    const a = t.constant(new Float64Array(6), 3, 2);
+    expect(() => bmatmul(a, a, 2)).toThrow(
+      /bmatmul: both operands must stack 2 blocks of equal rows; got 3×2 and 3×2/,
+    );
+    expect(() => bmatmul(a, a, 3)).toThrow(/bmatmul: inner dimensions differ/);
+    expect(() => sumBlocks(a, 2)).toThrow(/sumBlocks: the operand must stack 2 blocks/);
+    expect(() => tileRows(a, 0)).toThrow(/tileRows: blocks must be an integer ≥ 1; got 0/);
   });
 });

@@ -1,4 +1,4 @@
-import { gemm } from "../linalg/gemm.js";
+import { gemm, gemmBlocks } from "../linalg/gemm.js";
 import { cos as cosf, exp as expf, log as logf, sin as sinf, tanh as tanhf } from "../linalg/libm.js";
 import { AutodiffError, type Backward, type Tensor } from "./tape.js";
 
@@ -54,6 +54,99 @@ const MATMUL_BACKWARD = [
   matmulBackward(true, false),
   matmulBackward(true, true),
 ];
+
+/**
+ * Blocked product: `blocks` independent products op(a_b) · op(b_b), where a and b stack their
+ * blocks vertically (a is blocks·ra × ca, block b its rows b·ra …; likewise b), into the
+ * vertically stacked blocks·m × n result. The blocks never mix, so one tape node does the work of
+ * `blocks` matmuls (one per task of a meta-batch) and each block has the bits of the matmul of its
+ * operands. Backward: matmul's rule, block by block.
+ */
+export function bmatmul(a: Tensor, b: Tensor, blocks: number, ta = false, tb = false): Tensor {
+  if (!Number.isInteger(blocks) || blocks < 1 || a.rows % blocks !== 0 || b.rows % blocks !== 0)
+    throw new AutodiffError(
+      `bmatmul: both operands must stack ${blocks} blocks of equal rows; got ${shape(a)} and ${shape(b)}`,
+    );
+  const ra = a.rows / blocks;
+  const rb = b.rows / blocks;
+  const m = ta ? a.cols : ra;
+  const k = ta ? ra : a.cols;
+  const kb = tb ? b.cols : rb;
+  const n = tb ? rb : b.cols;
+  if (k !== kb)
+    throw new AutodiffError(
+      `bmatmul: inner dimensions differ: op(a_b) is ${m}×${k}${ta ? " (transposed)" : ""} but op(b_b) is ${kb}×${n}${tb ? " (transposed)" : ""}`,
+    );
+  const data = a.tape.alloc(blocks * m * n);
+  gemmBlocks(ta, tb, blocks, a, b, { rows: blocks * m, cols: n, data });
+  const t = a.tape.push(
+    blocks * m,
+    n,
+    data,
+    [a, b],
+    BMATMUL_BACKWARD[(ta ? 2 : 0) + (tb ? 1 : 0)],
+    "bmatmul",
+  );
+  t.aux = blocks;
+  return t;
+}
+
+function bmatmulBackward(ta: boolean, tb: boolean): Backward {
+  return (g: Tensor, out: Tensor, need: readonly boolean[]): (Tensor | null)[] => {
+    const [a, b] = out.inputs;
+    const n = out.aux;
+    const ga = need[0] ? (ta ? bmatmul(b, g, n, tb, true) : bmatmul(g, b, n, false, !tb)) : null;
+    const gb = need[1] ? (tb ? bmatmul(g, a, n, true, ta) : bmatmul(a, g, n, !ta, false)) : null;
+    return [ga, gb];
+  };
+}
+
+const BMATMUL_BACKWARD = [
+  bmatmulBackward(false, false),
+  bmatmulBackward(false, true),
+  bmatmulBackward(true, false),
+  bmatmulBackward(true, true),
+];
+
+/** `blocks` copies of a stacked vertically (blocks·rows × cols): one copy of θ per task. Backward: sumBlocks. */
+export function tileRows(a: Tensor, blocks: number): Tensor {
+  if (!Number.isInteger(blocks) || blocks < 1)
+    throw new AutodiffError(`tileRows: blocks must be an integer ≥ 1; got ${blocks}`);
+  const n = a.size;
+  const data = a.tape.alloc(blocks * n);
+  for (let b = 0; b < blocks; b++) data.set(a.data, b * n);
+  const t = a.tape.push(blocks * a.rows, a.cols, data, [a], tileRowsBackward, "tileRows");
+  t.aux = blocks;
+  return t;
+}
+
+const tileRowsBackward: Backward = (g, o) => [sumBlocks(g, o.aux)];
+
+/**
+ * The sum of a's `blocks` vertical blocks (a is blocks·r × c; the result r × c), added block by
+ * block in order from zero: 0 + a_0 + a_1 + …, the order in which a meta-batch's per-task
+ * gradients are accumulated. Backward: tileRows.
+ */
+export function sumBlocks(a: Tensor, blocks: number): Tensor {
+  if (!Number.isInteger(blocks) || blocks < 1 || a.rows % blocks !== 0)
+    throw new AutodiffError(
+      `sumBlocks: the operand must stack ${blocks} blocks of equal rows; got ${shape(a)}`,
+    );
+  const rows = a.rows / blocks;
+  const n = rows * a.cols;
+  const data = a.tape.alloc(n);
+  const x = a.data;
+  data.fill(0);
+  for (let b = 0; b < blocks; b++) {
+    const off = b * n;
+    for (let i = 0; i < n; i++) data[i] += x[off + i];
+  }
+  const t = a.tape.push(rows, a.cols, data, [a], sumBlocksBackward, "sumBlocks");
+  t.aux = blocks;
+  return t;
+}
+
+const sumBlocksBackward: Backward = (g, o) => [tileRows(g, o.aux)];
 
 /** An output buffer for an element-wise operation on a and b (checked to have the same shape). */
 function binaryOut(op: string, a: Tensor, b: Tensor): Float64Array {

@@ -1,7 +1,7 @@
 import { Matrix } from "ml-matrix";
 import { describe, expect, it } from "vitest";
 import { DimensionError } from "./errors.js";
-import { gemm, gemv, matmul, matmulNT, matmulTN } from "./gemm.js";
+import { gemm, gemmBlocks, gemv, matmul, matmulNT, matmulTN } from "./gemm.js";
 import { fromRows, type Mat, matFrom, toRows, zeros } from "./mat.js";
 import { EPS, maxAbsDiff, naiveGemm, randn, TestRng } from "./testing.js";
 
@@ -141,6 +141,40 @@ describe("gemv", () => {
   it("throws a DimensionError naming the vector lengths", () => {
     expect(() => gemv(false, 1, zeros(3, 4), new Float64Array(3), 0, new Float64Array(3))).toThrow(
       /x must have length 4 and y length 3; got x 3, y 3/,
+    );
+  });
+});
+
+describe("gemmBlocks", () => {
+  it.each(combos)(
+    "every block is gemm of its operands, bit for bit (transA %s, transB %s; k past one KC panel)",
+    (ta, tb) => {
+      const rng = new TestRng(91);
+      const [count, m, n, k] = [3, 5, 3, 130];
+      const A = randn(count * (ta ? k : m), ta ? m : k, rng);
+      const B = randn(count * (tb ? n : k), tb ? k : n, rng);
+      const C = zeros(count * m, n);
+      gemmBlocks(ta, tb, count, A, B, C);
+      const block = (X: Mat, b: number) => {
+        const r = X.rows / count;
+        return matFrom(r, X.cols, X.data.slice(b * r * X.cols, (b + 1) * r * X.cols));
+      };
+      for (let b = 0; b < count; b++) {
+        const Cb = gemm(ta, tb, 1, block(A, b), block(B, b), 0, zeros(m, n));
+        expect([...C.data.slice(b * m * n, (b + 1) * m * n)]).toEqual([...Cb.data]);
+      }
+    },
+  );
+
+  it("rejects blocks that do not divide and mismatched shapes, in one line", () => {
+    expect(() => gemmBlocks(false, false, 2, zeros(3, 2), zeros(4, 2), zeros(3, 2))).toThrow(
+      /gemmBlocks: A \(3×2\) must stack 2 blocks of equal rows/,
+    );
+    expect(() => gemmBlocks(false, false, 2, zeros(4, 2), zeros(6, 2), zeros(4, 2))).toThrow(
+      /gemmBlocks: inner dimensions differ/,
+    );
+    expect(() => gemmBlocks(false, false, 0, zeros(4, 2), zeros(4, 2), zeros(4, 2))).toThrow(
+      /gemmBlocks: count must be an integer ≥ 1; got 0/,
     );
   });
 });

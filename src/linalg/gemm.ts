@@ -332,3 +332,76 @@ export function gemv(
   }
   return y;
 }
+
+/**
+ * A batch of `count` independent products, C_b ← op(A_b) op(B_b) for b = 0 … count−1, where A, B
+ * and C stack their blocks vertically (A is count·ra × ca with block b its rows b·ra …, likewise B
+ * and C): op(A_b) m×k, op(B_b) k×n, C count·m × n. Each block is exactly `gemm(transA, transB, 1,
+ * A_b, B_b, 0, C_b)` (the same kernel call on the same operands, so the same bits); the batch
+ * copies the operands into the kernel's memory once and pays the checks once, which is most of the
+ * cost of a product as small as one task's (e.g. 100 × 20 by 20 × 3). C must not share memory
+ * with A or B.
+ */
+export function gemmBlocks(transA: boolean, transB: boolean, count: number, A: Mat, B: Mat, C: Mat): Mat {
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`gemmBlocks: count must be an integer ≥ 1; got ${count}`);
+  for (const [name, X] of [
+    ["A", A],
+    ["B", B],
+    ["C", C],
+  ] as const) {
+    if (X.rows % count !== 0)
+      throw new DimensionError(
+        `gemmBlocks: ${name} (${shapeOf(X)}) must stack ${count} blocks of equal rows; ${X.rows} rows do not divide`,
+      );
+    if (X.data.length !== X.rows * X.cols)
+      throw new DimensionError(
+        `gemmBlocks: ${name} is ${shapeOf(X)} so its data must have ${X.rows * X.cols} entries; got ${X.data.length}`,
+      );
+  }
+  const ra = A.rows / count;
+  const rb = B.rows / count;
+  const m = transA ? A.cols : ra;
+  const k = transA ? ra : A.cols;
+  const kB = transB ? B.cols : rb;
+  const n = transB ? rb : B.cols;
+  const opA = () => `op(A_b) = ${transA ? "A_bᵀ" : "A_b"} is ${m}×${k} (A_b ${ra}×${A.cols})`;
+  const opB = () => `op(B_b) = ${transB ? "B_bᵀ" : "B_b"} is ${kB}×${n} (B_b ${rb}×${B.cols})`;
+  if (k !== kB) throw new DimensionError(`gemmBlocks: inner dimensions differ: ${opA()} but ${opB()}`);
+  if (C.rows !== count * m || C.cols !== n)
+    throw new DimensionError(
+      `gemmBlocks: C must be ${count * m}×${n} for ${count} blocks of ${opA()} and ${opB()}; got C ${shapeOf(C)}`,
+    );
+  if (A.data.buffer === C.data.buffer || B.data.buffer === C.data.buffer) {
+    const sc = strided(C);
+    if (overlaps(sc, strided(A)) || overlaps(sc, strided(B)))
+      throw new RangeError(
+        "gemmBlocks: C must not share memory with A or B (the product is written in place)",
+      );
+  }
+  if (m === 0 || n === 0) return C;
+  const sa = A.data.length;
+  const sb = B.data.length;
+  const sc = C.data.length;
+  const base = reserve(align(8 * sa) + align(8 * sb) + align(8 * sc));
+  const pa = base;
+  const pb = base + align(8 * sa);
+  const pc = pb + align(8 * sb);
+  const mem = f64();
+  mem.set(A.data, pa / 8);
+  mem.set(B.data, pb / 8);
+  const K = kernels();
+  const gemmK = K.exports.gemm;
+  const ta = transA ? 1 : 0;
+  const tb = transB ? 1 : 0;
+  const lda = Math.max(1, A.cols);
+  const ldb = Math.max(1, B.cols);
+  const ldc = Math.max(1, n);
+  const stepA = 8 * ra * A.cols;
+  const stepB = 8 * rb * B.cols;
+  const stepC = 8 * m * n;
+  for (let b = 0; b < count; b++)
+    gemmK(ta, tb, m, n, k, 1, pa + b * stepA, lda, pb + b * stepB, ldb, 0, pc + b * stepC, ldc, K.work);
+  C.data.set(mem.subarray(pc / 8, pc / 8 + sc));
+  return C;
+}

@@ -1,10 +1,10 @@
 import { grad } from "../../autodiff/grad.js";
-import { mul, scale, sub, sum } from "../../autodiff/ops.js";
-import type { Tape, Tensor } from "../../autodiff/tape.js";
+import { mul, scale, sub, sum, tileRows } from "../../autodiff/ops.js";
+import { type Tape, Tensor } from "../../autodiff/tape.js";
 import { ParamError } from "../../errors.js";
 import type { Mat } from "../../linalg/mat.js";
 import type { NetworkMethod } from "./methods.js";
-import { type NetworkModel, predict } from "./models.js";
+import { ModelError, type NetworkModel, predict } from "./models.js";
 
 /**
  * A labelled set: X (m × inputs) and Y (m × outputs); its loss is `weight · Σ (f(θ, X) − Y)²`,
@@ -97,9 +97,177 @@ export function innerLoop(
  * One batch's meta-gradient: for each task, the gradient with respect to θ of its outer loss at the
  * adapted parameters, L_out(φ(θ)), averaged over the tasks (added in task order, then scaled by
  * 1/n). Writes `out[i]` (one array per parameter, the shapes of `params`); returns the mean outer
- * loss. The tape is reset before each task; `params` are read, not written.
+ * loss. `params` are read, not written.
+ *
+ * When the model has a blocked forward pass and the tasks' sets are alike (`blockedMetaGradient`),
+ * the whole batch is one graph; otherwise one graph per task. Both give the same bits.
  */
 export function networkMetaGradient(
+  tape: Tape,
+  method: NetworkMethod,
+  m: ModelRef,
+  params: readonly Float64Array[],
+  tasks: readonly RegressionTask[],
+  inner: InnerLoop,
+  out: Float64Array[],
+): number {
+  if (tasks.length === 0) throw new ParamError(method.id, "tasks", "must hold at least one task", 0);
+  return canBlock(m.model, tasks)
+    ? blockedMetaGradient(tape, method, m, params, tasks, inner, out)
+    : perTaskMetaGradient(tape, method, m, params, tasks, inner, out);
+}
+
+/** Whether the blocked form applies: a blocked forward pass, and every task's sets shaped alike. */
+export function canBlock(model: NetworkModel, tasks: readonly RegressionTask[]): boolean {
+  if (!model.forwardBlocks || tasks.length < 2) return false;
+  const [t0] = tasks;
+  const alike = (a: LabelledSet, b: LabelledSet) =>
+    a.x.rows === b.x.rows &&
+    a.x.cols === b.x.cols &&
+    a.y.rows === b.y.rows &&
+    a.y.cols === b.y.cols &&
+    a.weight === b.weight;
+  return tasks.every((t) => alike(t.inner, t0.inner) && alike(t.outer, t0.outer));
+}
+
+/**
+ * The tasks' `which` sets stacked vertically as constants of the tape: read in place when the
+ * tasks' arrays already are consecutive blocks of one buffer (as a caller that draws a batch at
+ * once makes them), else copied into pooled buffers.
+ */
+function stackSets(tape: Tape, tasks: readonly RegressionTask[], which: "inner" | "outer") {
+  const s0 = tasks[0][which];
+  const n = tasks.length;
+  return {
+    x: tape.constant(
+      stacked(tape, tasks, (t) => t[which].x.data),
+      n * s0.x.rows,
+      s0.x.cols,
+    ),
+    y: tape.constant(
+      stacked(tape, tasks, (t) => t[which].y.data),
+      n * s0.y.rows,
+      s0.y.cols,
+    ),
+    rows: s0.x.rows,
+    weight: s0.weight,
+  };
+}
+
+/** The arrays `of(task)` (all of one length) one after the other: a view when they already are. */
+function stacked(
+  tape: Tape,
+  tasks: readonly RegressionTask[],
+  of: (t: RegressionTask) => Float64Array,
+): Float64Array {
+  const a0 = of(tasks[0]);
+  const len = a0.length;
+  let consecutive = true;
+  for (let b = 1; b < tasks.length && consecutive; b++) {
+    const a = of(tasks[b]);
+    consecutive = a.buffer === a0.buffer && a.byteOffset === a0.byteOffset + 8 * len * b;
+  }
+  if (consecutive) return new Float64Array(a0.buffer, a0.byteOffset, len * tasks.length);
+  const out = tape.alloc(len * tasks.length);
+  for (let b = 0; b < tasks.length; b++) out.set(of(tasks[b]), b * len);
+  return out;
+}
+
+type StackedSet = ReturnType<typeof stackSets>;
+
+/**
+ * The sum over the n blocks of each task's loss `weight · Σ (f(θ_b, X_b) − Y_b)²` (weight from the
+ * task's own row count): its gradient with respect to block b of the stacked parameters is task
+ * b's gradient, entry for entry. Also returns the residual, from which each task's loss is read.
+ */
+function stackedLoss(
+  m: ModelRef,
+  params: readonly Tensor[],
+  set: StackedSet,
+  blocks: number,
+  loss: NetworkLoss,
+): { L: Tensor; d: Tensor; w: number } {
+  const forward = m.model.forwardBlocks as NonNullable<NetworkModel["forwardBlocks"]>;
+  const f = forward(params, set.x, blocks);
+  if (!(f instanceof Tensor) || f.tape !== set.x.tape || f.rows !== set.x.rows || f.cols !== m.model.outputs)
+    throw new ModelError(
+      `model ${m.id}: forwardBlocks must return a ${set.x.rows}×${m.model.outputs} tensor of the tape it was given.`,
+    );
+  const d = sub(f, set.y);
+  const w = set.weight ?? (loss === "mse" ? 1 / set.rows : 1 / (2 * set.rows));
+  return { L: scale(sum(mul(d, d)), w), d, w };
+}
+
+/**
+ * `perTaskMetaGradient` as one graph for the whole batch. Every parameter is tiled, one copy per
+ * task (tileRows), and the tasks' sets stacked; the model's blocked forward pass keeps the tasks
+ * apart, so the summed loss's gradient with respect to copy b is task b's gradient, computed with
+ * the same operations on the same numbers as in task b's own graph, and tileRows' backward adds
+ * the copies' gradients in task order from zero — the per-task loop's accumulation. Same bits,
+ * one graph instead of n: the products of a task (100 × 20 by 20 × 3 in nonlinear-representation)
+ * are so small that building and sweeping a graph per task cost more than the arithmetic.
+ */
+export function blockedMetaGradient(
+  tape: Tape,
+  method: NetworkMethod,
+  m: ModelRef,
+  params: readonly Float64Array[],
+  tasks: readonly RegressionTask[],
+  inner: InnerLoop,
+  out: Float64Array[],
+): number {
+  const n = tasks.length;
+  const shapes = m.model.shapes;
+  tape.reset();
+  const theta = shapes.map(([r, c], i) => tape.variable(params[i], r, c));
+  const tiled = theta.map((t) => tileRows(t, n));
+  const phi = tiled.slice();
+  const adapted = adaptedIndices(method, m.model);
+  if (adapted.length > 0) {
+    const inSet = stackSets(tape, tasks, "inner");
+    for (let s = 0; s < inner.steps; s++) {
+      const { L } = stackedLoss(m, phi, inSet, n, inner.loss);
+      const g = grad(
+        L,
+        adapted.map((i) => phi[i]),
+      );
+      adapted.forEach((i, j) => {
+        const gj = method.firstOrder ? tape.detach(g[j]) : g[j];
+        phi[i] = sub(phi[i], scale(gj, inner.alpha));
+      });
+    }
+  }
+  const outSet = stackSets(tape, tasks, "outer");
+  const { L, d, w } = stackedLoss(m, phi, outSet, n, inner.loss);
+  // Each task's loss as its own graph computes it (squares summed in order, then weighted), added
+  // in task order.
+  const per = d.size / n;
+  const r = d.data;
+  let loss = 0;
+  for (let b = 0; b < n; b++) {
+    let s = 0;
+    for (let i = b * per; i < (b + 1) * per; i++) s += r[i] * r[i];
+    loss += w * s;
+  }
+  const g = grad(L, theta);
+  const inv = 1 / n;
+  for (let i = 0; i < g.length; i++) {
+    const gi = g[i].data;
+    const o = out[i];
+    for (let j = 0; j < o.length; j++) o[j] = gi[j] * inv;
+  }
+  tape.reset();
+  return loss * inv;
+}
+
+/**
+ * One batch's meta-gradient: for each task, the gradient with respect to θ of its outer loss at the
+ * adapted parameters, L_out(φ(θ)), averaged over the tasks (added in task order, then scaled by
+ * 1/n). Writes `out[i]` (one array per parameter, the shapes of `params`); returns the mean outer
+ * loss. The tape is reset before each task; `params` are read, not written. One graph per task:
+ * `networkMetaGradient` uses it where the blocked form does not apply.
+ */
+export function perTaskMetaGradient(
   tape: Tape,
   method: NetworkMethod,
   m: ModelRef,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { addRow, matmul, relu, sin, tanh } from "../../autodiff/ops.js";
+import { addRow, bmatmul, matmul, relu, sin, tanh } from "../../autodiff/ops.js";
 import { Tensor } from "../../autodiff/tape.js";
 import { MetarepError, ParamError } from "../../errors.js";
 import { Registry } from "../../registry.js";
@@ -23,6 +23,13 @@ export interface NetworkModel {
   init(key: Key): Float64Array[];
   /** Predictions for the rows of X, as a tensor of X's tape (the parameters are tensors of it too). */
   forward(params: readonly Tensor[], x: Tensor): Tensor;
+  /**
+   * Optional: `blocks` tasks' forward passes at once, each with its own parameters. Parameter i is
+   * `blocks` copies of its shape stacked vertically (block b is task b's), X stacks the tasks' rows
+   * (blocks of equal rows), and block b of the output must equal forward(θ_b, X_b) bit for bit.
+   * The meta-gradient then builds one graph per meta-batch instead of one per task.
+   */
+  forwardBlocks?(params: readonly Tensor[], x: Tensor, blocks: number): Tensor;
 }
 
 /** A model that breaks its contract (not differentiable, wrong shape): one line naming it. */
@@ -87,7 +94,21 @@ export function mlp(options: MlpOptions, dims: { inputs: number; outputs: number
   const layers = widths.length - 1;
   const act = ACT[options.activation];
   const gain2 = options.activation === "relu" ? 2 : 1;
+  // Blocked forward pass: each layer's product block by block (bmatmul: the same kernel call per
+  // block as matmul, so the same bits). Only without biases: a per-task bias row needs a blocked
+  // addRow, which no model here needs yet.
+  const forwardBlocks = options.bias
+    ? undefined
+    : (params: readonly Tensor[], x: Tensor, blocks: number): Tensor => {
+        let h = x;
+        for (let l = 0; l < layers; l++) {
+          h = bmatmul(h, params[l], blocks);
+          if (act && l + 1 < layers) h = act(h);
+        }
+        return h;
+      };
   return {
+    forwardBlocks,
     shapes,
     headSize: per,
     inputs: dims.inputs,

@@ -10,9 +10,12 @@ import { stream } from "../../rng/stream.js";
 import { relativeError } from "../testing.js";
 import {
   adaptAndEvaluate,
+  blockedMetaGradient,
+  canBlock,
   innerLoop,
   type ModelRef,
   networkMetaGradient,
+  perTaskMetaGradient,
   type RegressionTask,
   setLoss,
 } from "./metaGradient.js";
@@ -296,5 +299,60 @@ describe("training", () => {
     });
     expect(losses).toHaveLength(6);
     for (let s = 1; s < losses.length; s++) expect(losses[s]).toBeLessThan(losses[s - 1]);
+  });
+});
+
+describe("the blocked meta-gradient (one graph per batch) has the per-task loop's bits", () => {
+  const tasks = [1, 2, 3, 4].map((i) => randomTask(60 + i, 5, 9, 7));
+  describe.each([
+    ["relu", [3]],
+    ["tanh", [4, 3]],
+    ["identity", [2]],
+  ] as const)("bias-free %s MLP", (activation, widths) => {
+    const model = buildModel(
+      "mlp",
+      { widths: [...widths], activation, bias: false },
+      { inputs: 5, outputs: 1 },
+    );
+    const m = { id: "mlp", model };
+    const params = model.init(key(11));
+    test.each([
+      ["maml", 1, "mse"],
+      ["maml", 2, "half-mse"],
+      ["fo-maml", 2, "mse"],
+      ["anil", 1, "half-mse"],
+      ["anil", 3, "mse"],
+      ["fo-anil", 1, "half-mse"],
+      ["avg-gd", 1, "mse"],
+    ] as const)("%s, %i inner steps, %s", (id, steps, loss) => {
+      expect(canBlock(model, tasks)).toBe(true);
+      const inner = { alpha: 0.3, steps, loss };
+      const method = getNetworkMethod(id);
+      const a = params.map((p) => new Float64Array(p.length));
+      const b = params.map((p) => new Float64Array(p.length));
+      const tape = new Tape();
+      const la = perTaskMetaGradient(tape, method, m, params, tasks, inner, a);
+      const lb = blockedMetaGradient(tape, method, m, params, tasks, inner, b);
+      expect(Object.is(la, lb)).toBe(true);
+      for (let i = 0; i < a.length; i++) expect([...b[i]]).toEqual([...a[i]]);
+      // And the blocked form is a gradient of the meta-objective (not only a copy of the other).
+      if (activation !== "relu" && loss === "mse" && !method.firstOrder) {
+        const fd = centralDiff(
+          (v) => metaObjective(id, m, unflat(v, params), tasks, steps, inner.alpha),
+          flat(params),
+          1e-6,
+        );
+        expect(relativeError(flat(b), fd)).toBeLessThan(1e-6);
+      }
+    });
+  });
+
+  test("it is not used where it does not apply: biases, one task, sets of different sizes", () => {
+    const biased = buildModel("mlp", { widths: [3] }, { inputs: 5, outputs: 1 });
+    const plain = buildModel("mlp", { widths: [3], bias: false }, { inputs: 5, outputs: 1 });
+    expect(canBlock(biased, tasks)).toBe(false);
+    expect(canBlock(plain, tasks.slice(0, 1))).toBe(false);
+    expect(canBlock(plain, [...tasks, randomTask(70, 5, 8, 7)])).toBe(false);
+    expect(canBlock(plain, [...tasks, randomTask(71, 5, 9, 7)])).toBe(true);
   });
 });

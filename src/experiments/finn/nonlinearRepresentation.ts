@@ -2,13 +2,15 @@ import { z } from "zod";
 import type { RegressionTask } from "../../algorithms/network/metaGradient.js";
 import { getNetworkMethod, networkMethods } from "../../algorithms/network/methods.js";
 import { buildModel } from "../../algorithms/network/models.js";
-import { trainNetwork } from "../../algorithms/network/train.js";
+import { NetworkTrainer } from "../../algorithms/network/train.js";
+import { AbortedError } from "../../errors.js";
+import { gemm } from "../../linalg/gemm.js";
 import { type Mat, matFrom } from "../../linalg/mat.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { firstBelow, fitLinearRate } from "../../metrics/trace.js";
 import { sampleGroundTruth } from "../../models/linearRepresentation.js";
 import { foldIn, foldInString, type Key } from "../../rng/key.js";
-import { type Stream, stream } from "../../rng/stream.js";
+import { stream } from "../../rng/stream.js";
 import { listOf, nonNegative, posInt, positive, registeredId } from "../params.js";
 import type { Curve, Experiment, RunContext, RunResult } from "../types.js";
 import { nonlinearRepresentationClaims } from "./claims.js";
@@ -58,46 +60,61 @@ const schema = z
 
 export type NonlinearRepParams = z.output<typeof schema>;
 
-/** relu(B*ᵀx) for the rows of X (m × d) into F (m × k). */
-function features(X: Float64Array, m: number, d: number, Bstar: Mat, F: Float64Array): void {
+/**
+ * y_j ← y_j + ⟨w*, relu(B*ᵀx_j)⟩ for the rows of X (rows × d), task by task: rows j ∈ [b·m, (b+1)·m)
+ * belong to task b, whose head is W[b·k …]. The features are one product X B* for all the tasks
+ * (its rows are independent, each summed over i in order from zero: the bits of the per-row loop
+ * it replaces).
+ */
+function addLabels(
+  X: Float64Array,
+  rows: number,
+  d: number,
+  Bstar: Mat,
+  m: number,
+  W: Float64Array,
+  y: Float64Array,
+) {
   const k = Bstar.cols;
-  const B = Bstar.data;
-  for (let j = 0; j < m; j++)
-    for (let c = 0; c < k; c++) {
-      let acc = 0;
-      for (let i = 0; i < d; i++) acc += X[j * d + i] * B[i * k + c];
-      F[j * k + c] = Math.max(acc, 0);
-    }
-}
-
-/** m samples of task w*: x ~ N(0, I_d) (m·d normals), y = ⟨w*, relu(B*ᵀx)⟩ + σz (m normals). */
-function drawSet(s: Stream, m: number, d: number, Bstar: Mat, wStar: Float64Array, sigma: number) {
-  const k = Bstar.cols;
-  const X = s.fillNormal(new Float64Array(m * d));
-  const y = s.fillNormal(new Float64Array(m), 0, m, sigma);
-  const F = new Float64Array(m * k);
-  features(X, m, d, Bstar, F);
-  for (let j = 0; j < m; j++) {
+  const F = new Float64Array(rows * k);
+  gemm(false, false, 1, matFrom(rows, d, X), Bstar, 0, matFrom(rows, k, F));
+  for (let j = 0; j < rows; j++) {
+    const h = Math.floor(j / m) * k;
     let acc = y[j];
-    for (let c = 0; c < k; c++) acc += F[j * k + c] * wStar[c];
+    for (let c = 0; c < k; c++) acc += Math.max(F[j * k + c], 0) * W[h + c];
     y[j] = acc;
   }
-  return { x: matFrom(m, d, X), y: matFrom(m, 1, y) };
 }
 
-/** Iteration t's n tasks: heads w* ~ N(0, diag(1, …, 1, µ²)) (k normals), then inner and outer sets. */
+/**
+ * Iteration t's n tasks, from one stream in this order per task: the head w* ~ N(0, diag(1, …, 1,
+ * µ²)) (k normals), the inner set, the outer set; a set of m samples is x ~ N(0, I_d) (m·d normals)
+ * then the noise z (m normals), and y = ⟨w*, relu(B*ᵀx)⟩ + σz. The tasks' sets are consecutive
+ * blocks of four arrays (inner X, y, outer X, y), which the blocked meta-gradient reads in place.
+ */
 function tasksAt(p: NonlinearRepParams, mu: number, Bstar: Mat, key: Key, t: number): RegressionTask[] {
   const s = stream(foldIn(foldInString(key, "tasks"), t));
-  const out: RegressionTask[] = [];
-  for (let i = 0; i < p.n; i++) {
-    const w = s.fillNormal(new Float64Array(p.k));
-    w[p.k - 1] *= mu;
-    out.push({
-      inner: drawSet(s, p.m_in, p.d, Bstar, w, p.sigma),
-      outer: drawSet(s, p.m_out, p.d, Bstar, w, p.sigma),
-    });
+  const { n, d, k, m_in: mi, m_out: mo, sigma } = p;
+  const W = new Float64Array(n * k);
+  const Xi = new Float64Array(n * mi * d);
+  const Yi = new Float64Array(n * mi);
+  const Xo = new Float64Array(n * mo * d);
+  const Yo = new Float64Array(n * mo);
+  for (let b = 0; b < n; b++) {
+    s.fillNormal(W, b * k, k);
+    W[b * k + k - 1] *= mu;
+    s.fillNormal(Xi, b * mi * d, mi * d);
+    s.fillNormal(Yi, b * mi, mi, sigma);
+    s.fillNormal(Xo, b * mo * d, mo * d);
+    s.fillNormal(Yo, b * mo, mo, sigma);
   }
-  return out;
+  addLabels(Xi, n * mi, d, Bstar, mi, W, Yi);
+  addLabels(Xo, n * mo, d, Bstar, mo, W, Yo);
+  const set = (X: Float64Array, Y: Float64Array, m: number, b: number) => ({
+    x: matFrom(m, d, X.subarray(b * m * d, (b + 1) * m * d)),
+    y: matFrom(m, 1, Y.subarray(b * m, (b + 1) * m)),
+  });
+  return Array.from({ length: n }, (_, b) => ({ inner: set(Xi, Yi, mi, b), outer: set(Xo, Yo, mo, b) }));
 }
 
 /**
@@ -120,27 +137,42 @@ export function runNonlinearRepresentation(
   };
   const Q = sampleGroundTruth(foldInString(key, "init"), p.d, kp);
   const init = [Q.data.map((v) => p.init_scale * v), new Float64Array(kp)];
-  const curves: Curve[] = [];
-  const total = p.methods.length * p.iters;
-  p.methods.forEach((id, mi) => {
-    const dist: number[] = [];
-    const res = trainNetwork(
-      {
-        method: getNetworkMethod(id),
-        model,
-        inner: { alpha: p.alpha, steps: 1, loss: "half-mse" },
-        beta: p.beta,
-        iterations: p.iters,
-        optimizer: { kind: "sgd" },
-      },
-      copyParams(init),
-      (t) => tasksAt(p, mu, Bstar, key, t),
-      (t, params) => {
-        dist.push(subspaceDistance(matFrom(p.d, kp, Float64Array.from(params[0])), Bstar));
-        if (t % 50 === 0) ctx.progress(mi * p.iters + t, total);
-      },
-      ctx.signal,
-    );
+  const M = p.methods.length;
+  const total = M * p.iters;
+  // The methods advance in lockstep on the same tasks, drawn once per iteration: each method's
+  // numbers are those of training it alone on tasksAt(t) (the tasks depend on t only), and the
+  // sampling — a third of a method's cost — is paid once instead of M times.
+  const trainers = p.methods.map(
+    (id) =>
+      new NetworkTrainer(
+        {
+          method: getNetworkMethod(id),
+          model,
+          inner: { alpha: p.alpha, steps: 1, loss: "half-mse" },
+          beta: p.beta,
+          iterations: p.iters,
+          optimizer: { kind: "sgd" },
+        },
+        copyParams(init),
+      ),
+  );
+  const dist = (params: readonly Float64Array[]) =>
+    subspaceDistance(matFrom(p.d, kp, Float64Array.from(params[0])), Bstar);
+  const dists: number[][] = trainers.map((tr) => [dist(tr.params)]);
+  for (let t = 1; t <= p.iters; t++) {
+    if (ctx.signal?.aborted) throw new AbortedError(`${p.methods[0]}: aborted at iteration ${t}`);
+    const running = trainers.filter((tr) => tr.result === null);
+    if (running.length === 0) break;
+    const tasks = tasksAt(p, mu, Bstar, key, t);
+    trainers.forEach((tr, mi) => {
+      if (tr.result === null && tr.step(tasks) !== null) dists[mi].push(dist(tr.params));
+    });
+    if (t % 50 === 0) ctx.progress(M * t, total);
+  }
+  const curves: Curve[] = p.methods.map((id, mi) => {
+    const tr = trainers[mi];
+    const res = tr.result ?? { status: "ok" as const, diverged: undefined };
+    const dist = dists[mi];
     const curve: Curve = {
       labels: { method: id },
       xName: "iteration",
@@ -155,7 +187,7 @@ export function runNonlinearRepresentation(
       status: res.status,
     };
     if (res.diverged) curve.diverged = storedDivergence(res.diverged);
-    curves.push(curve);
+    return curve;
   });
   ctx.progress(total, total);
   return { status: curves.some((c) => c.status === "diverged") ? "diverged" : "ok", curves, scalars: {} };
@@ -188,7 +220,10 @@ export const nonlinearRepresentation: Experiment<typeof schema> = {
   },
   seeds: { smoke: 2, paper: 5 },
   conditions: (p) => p.mus.map((mu) => ({ mu })),
-  cost: (p) => p.iters * p.n * (p.m_in + p.m_out) * p.d * p.methods.length,
+  // Core-ms: per iteration the batch's draws (n·(m_in + m_out)·d normals and features, once for
+  // every method: lockstep) and each method's blocked meta-gradient over the same rows; about 11
+  // and 10.6 ns per row entry (paper size, issue 22's loaded machine: 117 CPU-s for 15 cells).
+  cost: (p) => (p.iters * p.n * (p.m_in + p.m_out) * p.d * (11 + 10.6 * p.methods.length)) / 1e6,
   runCondition: (p, c, key, ctx) => runNonlinearRepresentation(p, c.mu as number, key, ctx),
   claims: nonlinearRepresentationClaims,
 };

@@ -10,6 +10,7 @@ import { loadedPlugins, loadPlugins, requirePlugins } from "../plugins/load.js";
 import { exportFigureData } from "../report/figureData.js";
 import { writeReport } from "../report/storeReport.js";
 import { exportTables } from "../sweep/aggregate.js";
+import { auditLine, DEFAULT_AUDIT } from "../sweep/audit.js";
 import { DEFAULT_QUEUE, DistributedExecutor } from "../sweep/executors/distributed.js";
 import type { Executor } from "../sweep/executors/executor.js";
 import { InlineExecutor } from "../sweep/executors/inline.js";
@@ -20,7 +21,7 @@ import { redactUrl } from "../sweep/redis.js";
 import { runSweep } from "../sweep/runSweep.js";
 import { expandSweep, parseSweepSpec, sweepCellBound, sweepJsonSchema } from "../sweep/spec.js";
 import { RUN_RECORD_FILE, readManifest, readRecords, STORE_FILES } from "../sweep/store.js";
-import { parseIntFlag, UsageError } from "./flags.js";
+import { parseFractionFlag, parseIntFlag, UsageError } from "./flags.js";
 import {
   capWorkers,
   checkCells,
@@ -90,6 +91,10 @@ export function sweepCommands(prog: Command): void {
       "BullMQ queue name (cells using plug-ins: <name>@<key of their digests>)",
       DEFAULT_QUEUE,
     )
+    .option(
+      "--audit <fraction>",
+      `with --redis: recompute this share of the cells workers return here and compare the bytes; a worker whose results differ is refused and its cells re-queued (0 = off; default ${DEFAULT_AUDIT})`,
+    )
     .option("--no-report", "do not write the HTML report at the end")
     .option(
       "--max-cells <N>",
@@ -107,12 +112,18 @@ export function sweepCommands(prog: Command): void {
           workers?: string;
           redis?: string;
           queue: string;
+          audit?: string;
           report: boolean;
           maxCells?: string;
           maxMemory?: string;
         },
       ) => {
         const limits = parseLimits(opts);
+        const audit = opts.audit === undefined ? DEFAULT_AUDIT : parseFractionFlag("--audit", opts.audit);
+        if (opts.audit !== undefined && !opts.redis)
+          throw new UsageError(
+            `"--audit" checks results from queue workers: it needs --redis; got --audit ${opts.audit} without it.`,
+          );
         const spec = parseSweepSpec(readInput(specPath, "sweep spec"), `sweep spec ${specPath}`);
         // The spec's own plug-ins (paths relative to the spec), before its experiment is looked up.
         if (spec.plugins?.length)
@@ -145,7 +156,10 @@ export function sweepCommands(prog: Command): void {
         const out = prepareOutputDir(opts.out);
         const dir = out.path;
         const executor: Executor = opts.redis
-          ? new DistributedExecutor(opts.redis, opts.queue)
+          ? new DistributedExecutor(opts.redis, opts.queue, {
+              audit,
+              onRefusal: (l) => process.stderr.write(`${l}\n`),
+            })
           : workers === 0
             ? new InlineExecutor()
             : new ThreadsExecutor(workers);
@@ -190,6 +204,8 @@ export function sweepCommands(prog: Command): void {
           process.stdout.write(
             `${summary.done}/${summary.total} cells stored in ${shownPath(dir, opts.out)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
           );
+          if (executor instanceof DistributedExecutor && executor.audit)
+            process.stdout.write(`${auditLine(executor.audit)}\n`);
           if (opts.report) {
             const { path } = await writeReport([dir], dir);
             process.stdout.write(`Report: ${shownPath(path, opts.out)}\n`);

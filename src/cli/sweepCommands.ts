@@ -79,7 +79,10 @@ export function sweepCommands(prog: Command): void {
   prog
     .command("sweep")
     .description("run a sweep spec (grid × seeds) into a results store; re-running resumes")
-    .argument("<spec>", "sweep spec file (YAML or JSON; see `metarep schema sweep`)")
+    .argument(
+      "<spec>",
+      "sweep spec file (YAML or JSON; see `metarep schema sweep`); the plug-ins it names are imported (their code runs) before it is checked",
+    )
     .requiredOption("--out <dir>", "results store directory")
     .option("--workers <N>", "worker threads (default: the number of cores; 0 = inline in this thread)")
     .option(
@@ -103,6 +106,22 @@ export function sweepCommands(prog: Command): void {
     .option(
       "--max-memory <size>",
       `refuse an estimated memory above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
+    )
+    .addHelpText(
+      "after",
+      `
+A spec's "plugins: [files]" are code: they are imported, and their top-level code runs, before
+the rest of the spec is checked, even if the spec is then refused. Read the plug-ins a spec from
+elsewhere names before you run it.
+
+With --redis, workers are trusted machines (they run metarep and their own plug-ins); jobs carry
+no code. Give Redis a password, and use rediss:// (TLS) across networks. --audit recomputes a
+sample of the returned cells here and refuses a worker whose results differ.
+
+Examples:
+  metarep sweep spec.yaml --out runs/a                                   (threads, one per core)
+  metarep sweep spec.yaml --out runs/a --redis redis://:SECRET@host:6379   (workers elsewhere)
+  metarep sweep spec.yaml --out runs/a --redis rediss://:SECRET@host:6380 --audit 0.1`,
     )
     .action(
       async (

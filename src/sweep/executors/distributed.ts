@@ -131,10 +131,20 @@ export class DistributedExecutor implements Executor {
           settle(jobId);
           return;
         }
-        // Queued again (its completed job was removed before the audit saw its record).
+        // Queued again under the same job id: its completed job was removed before the audit saw
+        // its record (removed again here, in case that failed: an add under a taken id is a no-op).
         out.add(jobId);
-        const r = routes.get(queueFor(this.queueName, cell.plugins));
-        void r?.queue.add(jobOf(cell).name, cell, jobOf(cell).opts);
+        const queue = routes.get(queueFor(this.queueName, cell.plugins))?.queue;
+        const job = jobOf(cell);
+        void (async () => {
+          if (!queue) throw new Error(`no queue for ${cell.cellId}`);
+          await queue.remove(jobId).catch(() => {});
+          await queue.add(job.name, job.data, job.opts);
+        })().catch((e: unknown) => {
+          out.delete(jobId);
+          sink.failure(cell, `${reason}; queuing it again failed: ${(e as Error).message}`);
+          settle(jobId);
+        });
         wake();
       },
     );

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { mergeByGridPoint } from "../record/merge.js";
 import type { RunRecord } from "../record/types.js";
 import { Auditor, auditDraw, inAuditSample } from "./audit.js";
 import { runCell } from "./cell.js";
@@ -251,6 +252,8 @@ describe("sweep --redis --audit against real workers", () => {
     expect(Number(counted?.[1])).toBeGreaterThanOrEqual(1);
     const records = readRecords(dir);
     expect(records.map((r) => r.worker)).toEqual(Array(6).fill(good.id()));
+    // A grid point's merged record (figures, tables) joins cells of any workers: it names none.
+    expect(mergeByGridPoint(records).map((r) => r.worker)).toEqual([undefined]);
     const inline = join(tmp, "inline");
     await runSweep({
       sweep: expandSweep(parseSweepSpec(SPEC)),

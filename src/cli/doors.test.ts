@@ -54,6 +54,39 @@ describe("a record edited by hand (`run --record`)", () => {
     );
   });
 
+  test("the edited record of the issue (collins-convergence at d = 100000, with the id its refusal prints) is refused by the memory guard, before it runs", async () => {
+    const out = join(tmp, "rec-d");
+    const made = await runCli(
+      "run",
+      "collins-convergence",
+      "--size",
+      "smoke",
+      "--seeds",
+      "1",
+      "--workers",
+      "1",
+      "--out",
+      out,
+      "--quiet",
+    );
+    expect(made.code).toBe(0);
+    const file = join(out, "collins-convergence", "record.json");
+    const rec = JSON.parse(readFileSync(file, "utf8"));
+    rec.params.d = 100000;
+    writeFileSync(file, JSON.stringify(rec));
+    const first = await runCli("run", "--record", file, "--quiet");
+    rec.cellId = /"cellId" must match .*\((\S+)\); got/.exec(first.err)?.[1];
+    expect(rec.cellId).toBeDefined();
+    writeFileSync(file, JSON.stringify(rec));
+    const second = await runCli("run", "--record", file, "--quiet");
+    expect(second.code).toBe(2);
+    expect(second.err).toMatch(
+      new RegExp(
+        `^metarep: run --record ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: estimated memory [\\d.]+ (GB|TB) exceeds the limit of 4\\.0 GB; pass --max-memory \\d+G to run it anyway\\.\n$`,
+      ),
+    );
+  });
+
   test("a record of more seed indices than --max-cells is refused", async () => {
     const out = join(tmp, "rec2");
     expect((await runCli("run", "sweep-probe", "--seeds", "3", "--out", out, "--quiet")).code).toBe(0);

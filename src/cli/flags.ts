@@ -30,3 +30,11 @@ export function parseSets(sets: string[]): Record<string, unknown> {
 }
 
 export const collect = (v: string, acc: string[]) => [...acc, v];
+
+/** A fraction in [0, 1] (`--audit 0.05`), or one line naming the flag, the constraint and the value. */
+export function parseFractionFlag(flag: string, text: string): number {
+  const t = text.trim();
+  const v = /^(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(t) ? Number(t) : Number.NaN;
+  if (!(v >= 0 && v <= 1)) throw new UsageError(`"${flag}" must be a number in [0, 1]; got "${text}".`);
+  return v;
+}

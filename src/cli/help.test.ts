@@ -259,3 +259,17 @@ describe("paths are printed as the user gave them; one layout for run and reprod
     expect(again.out).toMatch(/results identical to /);
   });
 });
+
+describe("sweep --help: what a user running a spec from elsewhere must know (issue 23, items 6 and 8)", () => {
+  test("says that a spec's plug-ins run before it is checked, and states the trust model and the audit", async () => {
+    const r = await runCli("sweep", "--help");
+    expect(r.code).toBe(0);
+    const text = r.out.replace(/\s+/g, " ");
+    expect(text).toContain(
+      `A spec's "plugins: [files]" are code: they are imported, and their top-level code runs, before the rest of the spec is checked, even if the spec is then refused.`,
+    );
+    expect(text).toContain("workers are trusted machines");
+    expect(text).toContain("Give Redis a password, and use rediss:// (TLS) across networks.");
+    expect(text).toMatch(/--audit <fraction> .*0 = off; default 0\.02/);
+  });
+});

@@ -10,6 +10,7 @@ import { loadedPlugins, loadPlugins, requirePlugins } from "../plugins/load.js";
 import { exportFigureData } from "../report/figureData.js";
 import { writeReport } from "../report/storeReport.js";
 import { exportTables } from "../sweep/aggregate.js";
+import { auditLine, DEFAULT_AUDIT } from "../sweep/audit.js";
 import { DEFAULT_QUEUE, DistributedExecutor } from "../sweep/executors/distributed.js";
 import type { Executor } from "../sweep/executors/executor.js";
 import { InlineExecutor } from "../sweep/executors/inline.js";
@@ -20,7 +21,7 @@ import { redactUrl } from "../sweep/redis.js";
 import { runSweep } from "../sweep/runSweep.js";
 import { expandSweep, parseSweepSpec, sweepCellBound, sweepJsonSchema } from "../sweep/spec.js";
 import { RUN_RECORD_FILE, readManifest, readRecords, STORE_FILES } from "../sweep/store.js";
-import { parseIntFlag, UsageError } from "./flags.js";
+import { parseFractionFlag, parseIntFlag, UsageError } from "./flags.js";
 import {
   capWorkers,
   checkCells,
@@ -78,7 +79,10 @@ export function sweepCommands(prog: Command): void {
   prog
     .command("sweep")
     .description("run a sweep spec (grid × seeds) into a results store; re-running resumes")
-    .argument("<spec>", "sweep spec file (YAML or JSON; see `metarep schema sweep`)")
+    .argument(
+      "<spec>",
+      "sweep spec file (YAML or JSON; see `metarep schema sweep`); the plug-ins it names are imported (their code runs) before it is checked",
+    )
     .requiredOption("--out <dir>", "results store directory")
     .option("--workers <N>", "worker threads (default: the number of cores; 0 = inline in this thread)")
     .option(
@@ -90,6 +94,10 @@ export function sweepCommands(prog: Command): void {
       "BullMQ queue name (cells using plug-ins: <name>@<key of their digests>)",
       DEFAULT_QUEUE,
     )
+    .option(
+      "--audit <fraction>",
+      `with --redis: recompute this share of the cells workers return here and compare the bytes; a worker whose results differ is refused and its cells re-queued (0 = off; default ${DEFAULT_AUDIT})`,
+    )
     .option("--no-report", "do not write the HTML report at the end")
     .option(
       "--max-cells <N>",
@@ -99,6 +107,22 @@ export function sweepCommands(prog: Command): void {
       "--max-memory <size>",
       `refuse an estimated memory above this, e.g. 16G (default ${formatBytes(DEFAULT_MAX_MEMORY)})`,
     )
+    .addHelpText(
+      "after",
+      `
+A spec's "plugins: [files]" are code: they are imported, and their top-level code runs, before
+the rest of the spec is checked, even if the spec is then refused. Read the plug-ins a spec from
+elsewhere names before you run it.
+
+With --redis, workers are trusted machines (they run metarep and their own plug-ins); jobs carry
+no code. Give Redis a password, and use rediss:// (TLS) across networks. --audit recomputes a
+sample of the returned cells here and refuses a worker whose results differ.
+
+Examples:
+  metarep sweep spec.yaml --out runs/a                                   (threads, one per core)
+  metarep sweep spec.yaml --out runs/a --redis redis://:SECRET@host:6379   (workers elsewhere)
+  metarep sweep spec.yaml --out runs/a --redis rediss://:SECRET@host:6380 --audit 0.1`,
+    )
     .action(
       async (
         specPath: string,
@@ -107,12 +131,18 @@ export function sweepCommands(prog: Command): void {
           workers?: string;
           redis?: string;
           queue: string;
+          audit?: string;
           report: boolean;
           maxCells?: string;
           maxMemory?: string;
         },
       ) => {
         const limits = parseLimits(opts);
+        const audit = opts.audit === undefined ? DEFAULT_AUDIT : parseFractionFlag("--audit", opts.audit);
+        if (opts.audit !== undefined && !opts.redis)
+          throw new UsageError(
+            `"--audit" checks results from queue workers: it needs --redis; got --audit ${opts.audit} without it.`,
+          );
         const spec = parseSweepSpec(readInput(specPath, "sweep spec"), `sweep spec ${specPath}`);
         // The spec's own plug-ins (paths relative to the spec), before its experiment is looked up.
         if (spec.plugins?.length)
@@ -145,7 +175,10 @@ export function sweepCommands(prog: Command): void {
         const out = prepareOutputDir(opts.out);
         const dir = out.path;
         const executor: Executor = opts.redis
-          ? new DistributedExecutor(opts.redis, opts.queue)
+          ? new DistributedExecutor(opts.redis, opts.queue, {
+              audit,
+              onRefusal: (l) => process.stderr.write(`${l}\n`),
+            })
           : workers === 0
             ? new InlineExecutor()
             : new ThreadsExecutor(workers);
@@ -190,6 +223,8 @@ export function sweepCommands(prog: Command): void {
           process.stdout.write(
             `${summary.done}/${summary.total} cells stored in ${shownPath(dir, opts.out)} (${summary.skipped} already there, executor ${executor.name}${opts.redis ? ` on ${redactUrl(opts.redis)}` : ""}).\n`,
           );
+          if (executor instanceof DistributedExecutor && executor.audit)
+            process.stdout.write(`${auditLine(executor.audit)}\n`);
           if (opts.report) {
             const { path } = await writeReport([dir], dir);
             process.stdout.write(`Report: ${shownPath(path, opts.out)}\n`);

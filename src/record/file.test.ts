@@ -65,6 +65,14 @@ describe("parseRecord", () => {
     expect(parseRecord(r).gridPoint).toBe('{"mu":0.5}');
   });
 
+  test("a queue worker's record (its worker id) parses; an empty worker id does not", () => {
+    const r = edited((r) => {
+      r.worker = "node7:4242:9f3a1c";
+    });
+    expect(parseRecord(r).worker).toBe("node7:4242:9f3a1c");
+    expect(() => parseRecord(edited((r) => Object.assign(r, { worker: "" })))).toThrow(/"worker"/);
+  });
+
   const cases: [string, () => unknown, RegExp][] = [
     ["not an object", () => [1, 2], /a record must be a JSON object; got \[1,2\]/],
     [

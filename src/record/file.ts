@@ -114,6 +114,7 @@ const recordSchema = z.strictObject({
   command: z.string(),
   startedAt: z.string(),
   seconds: z.number().min(0),
+  worker: z.string().min(1).optional(),
 });
 
 // Compile-time guards: each schema validates exactly its type's fields, so a field added to a

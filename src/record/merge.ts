@@ -36,7 +36,8 @@ export function mergeByGridPoint(records: readonly RunRecord[]): RunRecord[] {
       const e = bySeed.get(s)!;
       return e.whole ?? combineParts(exp, first.params, e.parts);
     });
-    const { condition: _c, conditionPoint: _cp, ...rest } = first;
+    // A grid point's cells may come from several queue workers: the merged record names none.
+    const { condition: _c, conditionPoint: _cp, worker: _w, ...rest } = first;
     return {
       ...rest,
       seedIndices,

@@ -64,4 +64,9 @@ export interface RunRecord {
   command: string;
   startedAt: string;
   seconds: number;
+  /**
+   * The queue worker that computed the record (`metarep worker`: host:pid:random), so an audit
+   * that finds its results altered can name it. Absent when computed where it is stored.
+   */
+  worker?: string;
 }

@@ -69,4 +69,44 @@ describe("a queued job above the worker's own --max-memory", () => {
     conn.disconnect();
     conn2.disconnect();
   });
+
+  test("the forged job of the issue (collins-convergence at d = 100000) fails at once under the worker's default limit, never retried", async () => {
+    const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const conn2 = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue("q-doors-d", { connection: conn });
+    const events = new QueueEvents("q-doors-d", { connection: conn2 });
+    await events.waitUntilReady();
+    // A valid job in every other respect: known experiment, valid parameters, its own cell id.
+    const cell = expandSweep(
+      parseSweepSpec("experiment: collins-convergence\nsize: smoke\nseeds: 1\nparams: { d: 100000 }\n"),
+    )
+      .cells()
+      .next().value;
+    const failed = new Map<string, string>();
+    events.on("failed", ({ jobId, failedReason }) => void failed.set(jobId, failedReason));
+    await queue.add("forged", cell, { jobId: "forged-d", attempts: 3 });
+    const w = cli(["worker", "--redis", redis.url, "--concurrency", "1", "--queue", "q-doors-d"]);
+    let log = "";
+    w.proc.stderr?.on("data", (d) => {
+      log += d;
+    });
+    try {
+      await waitFor(() => failed.has("forged-d"), "the forged job to fail");
+    } finally {
+      w.proc.kill("SIGTERM");
+      await w.done;
+    }
+    expect(failed.get("forged-d")).toMatch(
+      /^job forged-d \(collins-convergence\): estimated memory [\d.]+ (GB|TB) exceeds this worker's limit \(--max-memory\) of 4\.0 GB; start a worker with --max-memory \d+G to run it\.$/,
+    );
+    expect((await queue.getJob("forged-d"))?.attemptsMade).toBe(1);
+    expect(await queue.getJobState("forged-d")).toBe("failed");
+    // Refused before it ran: the worker never started it.
+    expect(log).not.toMatch(/ start collins-convergence/);
+    expect(log).toMatch(/rejected job forged-d/);
+    await events.close();
+    await queue.close();
+    conn.disconnect();
+    conn2.disconnect();
+  });
 });

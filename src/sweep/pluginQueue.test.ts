@@ -71,7 +71,7 @@ afterAll(async () => {
 function normalized(dir: string): Map<string, string> {
   const m = new Map<string, string>();
   for (const r of readRecords(dir))
-    m.set(r.cellId, JSON.stringify({ ...r, startedAt: "", seconds: 0, command: "" }));
+    m.set(r.cellId, JSON.stringify({ ...r, startedAt: "", seconds: 0, command: "", worker: undefined }));
   return m;
 }
 

@@ -1,4 +1,5 @@
-import { availableParallelism } from "node:os";
+import { randomBytes } from "node:crypto";
+import { availableParallelism, hostname } from "node:os";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { Piscina } from "piscina";
 import { loadPlugins } from "../plugins/load.js";
@@ -24,6 +25,13 @@ export interface QueueWorkerOptions {
   limits?: Limits;
   /** Plug-in files this worker holds (from its own command line; its threads load them too). */
   plugins?: readonly string[];
+  /** This worker's id, written into every record it returns (default: host:pid:random). */
+  id?: string;
+}
+
+/** A worker id: the host, the process and 6 random hex digits (a restarted process is another worker). */
+export function newWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
 }
 
 /** How a route is named in the worker's log: the base queue, or the plug-ins it is keyed by. */
@@ -46,12 +54,18 @@ export function routeText(r: QueueRoute): string {
  * queue; a job waiting for a thread keeps its lock renewed. Returns a handle whose `close()`
  * finishes the running jobs and stops.
  */
-export async function startQueueWorker(o: QueueWorkerOptions): Promise<{ close(): Promise<void> }> {
+export async function startQueueWorker(
+  o: QueueWorkerOptions,
+): Promise<{ id: string; close(): Promise<void> }> {
   const concurrency = o.concurrency ?? availableParallelism();
   const lockMs = o.lockMs ?? 30_000;
   const log = o.log ?? (() => {});
   const base = o.queue ?? DEFAULT_QUEUE;
   const limits: Limits = { ...(o.limits ?? DEFAULT_LIMITS), holder: "worker" };
+  const id = o.id ?? newWorkerId();
+  // Appended to each record's JSON text (an object: it ends with "}"), so the submitter's audit
+  // can name the worker whose results it refuses.
+  const signature = `,"worker":${JSON.stringify(id)}}`;
   // This thread validates jobs against the plug-ins it holds: load them here too (a no-op when
   // the CLI's --plugin hook has).
   const held = await loadPlugins(o.plugins ?? []);
@@ -90,7 +104,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<{ close()
       log(`start ${cell.cellId}`);
       const text = (await pool.run(cell)) as string;
       log(`done ${cell.cellId}`);
-      return text;
+      return text.slice(0, -1) + signature;
     } finally {
       running.set(w, (running.get(w) ?? 1) - 1);
       total--;
@@ -111,9 +125,10 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<{ close()
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   for (const r of routes.slice(1)) log(`listening on ${routeText(r)}`);
   log(
-    `worker ready on queue ${base}${routes.length > 1 ? ` and ${routes.length - 1} plug-in queue${routes.length === 2 ? "" : "s"}` : ""} (concurrency ${concurrency})`,
+    `worker ready on queue ${base}${routes.length > 1 ? ` and ${routes.length - 1} plug-in queue${routes.length === 2 ? "" : "s"}` : ""} (concurrency ${concurrency}); worker id ${id}`,
   );
   return {
+    id,
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       await pool.destroy();

@@ -24,7 +24,7 @@ const newDir = () => join(tmp, `s${n++}`);
 function normalized(dir: string): Map<string, string> {
   const m = new Map<string, string>();
   for (const r of readRecords(dir))
-    m.set(r.cellId, JSON.stringify({ ...r, startedAt: "", seconds: 0, command: "" }));
+    m.set(r.cellId, JSON.stringify({ ...r, startedAt: "", seconds: 0, command: "", worker: undefined }));
   return m;
 }
 

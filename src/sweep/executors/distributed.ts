@@ -1,10 +1,12 @@
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunRecord } from "../../record/types.js";
+import { Auditor, type AuditSummary, DEFAULT_AUDIT } from "../audit.js";
 import { connectRedis } from "../redis.js";
 import { type QueueRoute, queueFor } from "../routing.js";
 import type { Cell } from "../spec.js";
 import type { CellSink, Executor } from "./executor.js";
+import { ThreadsExecutor } from "./threads.js";
 
 export const DEFAULT_QUEUE = "metarep-cells";
 /** Attempts per cell (a crashed or killed worker's job is retried by another). */
@@ -21,8 +23,22 @@ export function jobIdOf(cellId: string): string {
 /** A job's return value (the record's JSON text), however BullMQ hands it back. */
 function parseReturn(v: unknown): RunRecord | null {
   let x = v;
-  while (typeof x === "string") x = JSON.parse(x);
+  try {
+    while (typeof x === "string") x = JSON.parse(x);
+  } catch {
+    return { cellId: "(not JSON)" } as RunRecord; // refused by the audit's check of the record
+  }
   return (x ?? null) as RunRecord | null;
+}
+
+export interface DistributedOptions {
+  /**
+   * The share of returned cells recomputed here and compared byte for byte (src/sweep/audit.ts);
+   * 0 turns the audit off. Default DEFAULT_AUDIT.
+   */
+  audit?: number;
+  /** Told, in one line, of each worker the audit refuses. */
+  onRefusal?: (line: string) => void;
 }
 
 /**
@@ -41,10 +57,27 @@ export class DistributedExecutor implements Executor {
   /** Told the queues cells went to, once they are enqueued (`sweep` watches the routed ones). */
   onRoutes?: (routes: (QueueRoute & { cells: number })[]) => void;
 
+  /** What the audit did in the last `run`. */
+  audit: AuditSummary | null = null;
+  /** Recomputes audited cells here: one thread, so the event loop stays free for the queue. */
+  private local: ThreadsExecutor | null = null;
+
   constructor(
     readonly url: string,
     readonly queueName = DEFAULT_QUEUE,
+    readonly options: DistributedOptions = {},
   ) {}
+
+  private recompute(cell: Cell): Promise<RunRecord> {
+    this.local ??= new ThreadsExecutor(1);
+    const local = this.local;
+    return new Promise((resolve, reject) => {
+      void local.run([cell], {
+        record: (_c, r) => resolve(r),
+        failure: (_c, m) => reject(new Error(m)),
+      });
+    });
+  }
 
   async prepare(): Promise<void> {
     if (this.conns.length === 0) this.conns.push(await connectRedis(this.url));
@@ -57,14 +90,65 @@ export class DistributedExecutor implements Executor {
     // yet delivered: the submitter's memory (and Redis's) follows the window, not the sweep.
     const source = cells[Symbol.iterator]();
     let exhausted = false;
+    /** Cells drawn and not yet settled (stored or failed): at the workers, held or being audited. */
     const pending = new Map<string, Cell>();
+    /** Jobs at the workers (queued or running): a cell leaves when its job completes or fails. */
+    const out = new Set<string>();
+    /** Times each cell's results were refused by the audit (it is re-queued up to JOB_ATTEMPTS). */
+    const refusals = new Map<string, number>();
     // One queue per set of plug-ins used (most sweeps: one queue), opened when its first cell comes.
     const routes = new Map<string, { route: QueueRoute; queue: Queue }>();
     let wake: () => void = () => {};
     const settle = (jobId: string) => {
       pending.delete(jobId);
+      refusals.delete(jobId);
       wake();
     };
+    const jobOf = (c: Cell) => ({
+      name: c.experiment,
+      data: c,
+      opts: {
+        jobId: jobIdOf(c.cellId),
+        attempts: JOB_ATTEMPTS,
+        backoff: { type: "fixed", delay: 500 },
+        removeOnComplete: false,
+        removeOnFail: false,
+      },
+    });
+    const fraction = this.options.audit ?? DEFAULT_AUDIT;
+    const auditor = new Auditor(
+      { fraction, recompute: (c) => this.recompute(c), onRefusal: this.options.onRefusal },
+      (cell, record) => {
+        sink.record(cell, record);
+        settle(jobIdOf(cell.cellId));
+      },
+      (cell, reason) => {
+        const jobId = jobIdOf(cell.cellId);
+        const n = (refusals.get(jobId) ?? 0) + 1;
+        refusals.set(jobId, n);
+        if (n >= JOB_ATTEMPTS) {
+          sink.failure(cell, `results refused by the audit ${n} times; the last: ${reason}`);
+          settle(jobId);
+          return;
+        }
+        // Queued again under the same job id: its completed job was removed before the audit saw
+        // its record (removed again here, in case that failed: an add under a taken id is a no-op).
+        out.add(jobId);
+        const queue = routes.get(queueFor(this.queueName, cell.plugins))?.queue;
+        const job = jobOf(cell);
+        void (async () => {
+          if (!queue) throw new Error(`no queue for ${cell.cellId}`);
+          await queue.remove(jobId).catch(() => {});
+          await queue.add(job.name, job.data, job.opts);
+        })().catch((e: unknown) => {
+          out.delete(jobId);
+          sink.failure(cell, `${reason}; queuing it again failed: ${(e as Error).message}`);
+          settle(jobId);
+        });
+        wake();
+      },
+    );
+    this.audit = auditor.summary;
     const onAbort = () => wake();
     signal?.addEventListener("abort", onAbort);
 
@@ -78,23 +162,25 @@ export class DistributedExecutor implements Executor {
       await events.waitUntilReady();
       const completed = async (jobId: string, value: unknown) => {
         const cell = pending.get(jobId);
-        if (!cell) return;
+        if (!cell || !out.has(jobId)) return;
         const record = parseReturn(value);
         // A job read before its completion was stored carries no value yet: its event brings it.
         if (record === null || typeof record !== "object") return;
-        if (record.cellId !== cell.cellId) {
-          sink.failure(cell, `worker returned the record of ${record.cellId} for ${cell.cellId}`);
-        } else sink.record(cell, record);
-        settle(jobId);
+        out.delete(jobId);
+        // The job is removed before the audit sees the record, so that a refused cell can be
+        // queued again under the same job id. (A record held for its audit and lost with this
+        // process is recomputed when the sweep resumes.)
         await queue.remove(jobId).catch(() => {});
+        auditor.receive(cell, record);
+        wake();
       };
       const failed = async (jobId: string, reason: string) => {
         const cell = pending.get(jobId);
-        if (!cell) return;
+        if (!cell || !out.has(jobId)) return;
         const job = await queue.getJob(jobId);
         const final =
           !job || job.attemptsMade >= (job.opts.attempts ?? 1) || (await job.getState()) === "failed";
-        if (!final) return;
+        if (!final || !out.delete(jobId)) return;
         sink.failure(cell, reason);
         settle(jobId);
         await queue.remove(jobId).catch(() => {});
@@ -114,6 +200,7 @@ export class DistributedExecutor implements Executor {
         list.push(c);
         byQueue.set(q, list);
         pending.set(jobIdOf(c.cellId), c);
+        out.add(jobIdOf(c.cellId));
       }
       const fresh: QueueRoute[] = [];
       for (const [name, list] of byQueue) {
@@ -122,19 +209,7 @@ export class DistributedExecutor implements Executor {
           r = await open(name, list[0].plugins ?? []);
           fresh.push(r.route);
         }
-        await r.queue.addBulk(
-          list.map((c) => ({
-            name: c.experiment,
-            data: c,
-            opts: {
-              jobId: jobIdOf(c.cellId),
-              attempts: JOB_ATTEMPTS,
-              backoff: { type: "fixed", delay: 500 },
-              removeOnComplete: false,
-              removeOnFail: false,
-            },
-          })),
-        );
+        await r.queue.addBulk(list.map(jobOf));
         // Catch up on jobs that finished before we listened (e.g. a previous producer's).
         for (const c of list) {
           const jobId = jobIdOf(c.cellId);
@@ -170,6 +245,8 @@ export class DistributedExecutor implements Executor {
           continue;
         }
         if (exhausted && pending.size === 0) break;
+        // Nothing left at the workers: settle the records held for an audit that none covers.
+        if (out.size === 0 && auditor.uncovered) auditor.flush();
         // Woken by a delivered cell (or an abort); the loop then looks again.
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -181,6 +258,8 @@ export class DistributedExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    await this.local?.close();
+    this.local = null;
     for (const { events, queue } of this.opened) {
       await events.close();
       await queue.close();

@@ -25,6 +25,8 @@ const GOLDEN: Record<string, string> = {
   // Re-pinned (issue 20): the penalty normalised by the rows (W̃ = W/√n, SPEC §1.3), λ swept over a
   // grid and chosen on validation tasks, paired curves at the chosen λ; and BM's random start.
   "bouniot-regularisation": "e3a5e9b02a76be33",
+  // New (issue 25): Bouniot et al.'s penalty on a ReLU network's adapted heads.
+  "bouniot-network": "69b4f8360e35262e",
   "tripuraneni-mom": "0e69427580eb55eb",
   "kong-subspace": "6c8f8f5d57888a57",
   "kong-clustering": "9be9f477f49f6961",

@@ -121,7 +121,7 @@ export function headWeightIndex(model: NetworkModel): number {
 }
 
 /** Pass 1: the adapted head weights of every task, one row each (n × |head|). */
-function adaptedHeads(
+export function adaptedHeads(
   tape: Tape,
   method: NetworkMethod,
   m: ModelRef,

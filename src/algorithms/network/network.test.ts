@@ -163,7 +163,15 @@ test.each([
     // The returned loss is the outer loss alone; R is reported beside it, and it matters here.
     expect(loss + res.value).toBeCloseTo(metaObjective(id, m, params, tasks, steps, alpha, penalty), 12);
     const plain = params.map((p) => new Float64Array(p.length));
-    networkMetaGradient(new Tape(), getNetworkMethod(id), m, params, tasks, { alpha, steps, loss: "mse" }, plain);
+    networkMetaGradient(
+      new Tape(),
+      getNetworkMethod(id),
+      m,
+      params,
+      tasks,
+      { alpha, steps, loss: "mse" },
+      plain,
+    );
     expect(relativeError(flat(out), flat(plain))).toBeGreaterThan(1e-3);
     expect(res.spectrum.condition).toBeGreaterThan(1);
   },

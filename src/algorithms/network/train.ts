@@ -1,5 +1,6 @@
 import { Tape } from "../../autodiff/tape.js";
 import { AbortedError, ParamError } from "../../errors.js";
+import type { HeadPenalty } from "../headPenalty.js";
 import { type InnerLoop, type ModelRef, networkMetaGradient, type RegressionTask } from "./metaGradient.js";
 import type { NetworkMethod } from "./methods.js";
 
@@ -26,6 +27,8 @@ export interface NetworkTrainConfig {
   beta: number;
   iterations: number;
   optimizer: OuterOptimizer;
+  /** Bouniot et al.'s penalty on the batch's adapted heads (`networkMetaGradient`); none when absent. */
+  penalty?: HeadPenalty;
 }
 
 /** Blow-up threshold on any parameter entry (SPEC §1.2). */
@@ -120,7 +123,16 @@ export function trainNetwork(
   onIteration?.(0, params, null);
   for (let t = 1; t <= cfg.iterations; t++) {
     if (signal?.aborted) throw new AbortedError(`${ctx}: aborted at iteration ${t}`);
-    const loss = networkMetaGradient(tape, cfg.method, cfg.model, params, tasks(t), cfg.inner, grads);
+    const loss = networkMetaGradient(
+      tape,
+      cfg.method,
+      cfg.model,
+      params,
+      tasks(t),
+      cfg.inner,
+      grads,
+      cfg.penalty,
+    );
     if (!Number.isFinite(loss) || Math.abs(loss) > DIVERGENCE_LIMIT)
       return {
         params,

@@ -1,5 +1,6 @@
 import { UnknownNameError } from "../errors.js";
 import { Registry } from "../registry.js";
+import { bouniotNetwork } from "./bouniot/networkPenalty.js";
 import { bouniotRegularisation } from "./bouniot/regularisation.js";
 import { checkClaims } from "./claims.js";
 import { collinsConvergence } from "./collins/convergence.js";
@@ -38,6 +39,7 @@ for (const e of [
   duCovariance,
   tripuraneniMom,
   bouniotRegularisation,
+  bouniotNetwork,
   kongSubspace,
   kongClustering,
   kongProjection,

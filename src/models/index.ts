@@ -5,6 +5,7 @@ export * from "./mixedLinearRegression.js";
 export * from "./mixtureProjected.js";
 export * from "./multiTaskData.js";
 export * from "./patchData.js";
+export * from "./reluRepresentation.js";
 export * from "./sampleSets.js";
 export * from "./sineMixture.js";
 export * from "./sinusoid.js";

@@ -1,8 +1,9 @@
 import { grad } from "../../autodiff/grad.js";
-import { mul, scale, sub, sum, tileRows } from "../../autodiff/ops.js";
+import { add, mul, scale, sub, sum, tileRows } from "../../autodiff/ops.js";
 import { type Tape, Tensor } from "../../autodiff/tape.js";
 import { ParamError } from "../../errors.js";
-import type { Mat } from "../../linalg/mat.js";
+import { type Mat, matFrom } from "../../linalg/mat.js";
+import { type HeadPenalty, type HeadSpectrum, headPenalty, penaltyActive } from "../headPenalty.js";
 import type { NetworkMethod } from "./methods.js";
 import { ModelError, type NetworkModel, predict } from "./models.js";
 
@@ -94,10 +95,60 @@ export function innerLoop(
 }
 
 /**
+ * Bouniot et al.'s head penalty (ECCV 2022; SPEC §1.3) on a network's adapted heads: the outer
+ * objective becomes F(θ) = (1/n) Σ_i L_out,i(φ_i(θ)) + R(W′), R(W′) = λ1 κ(W̃)² + λ2 ‖W̃W̃ᵀ‖_F,
+ * W̃ = W′/√n, where row i of W′ is task i's adapted head weights φ_i,head (the last layer's weight
+ * tensor flattened, its bias excluded: the task's predictor on the learned features, as the
+ * linear model's w′_i; `penalisedMetaGradient.ts` is the closed form this must equal on a linear
+ * network). R couples the tasks, so a batch runs twice: pass 1 adapts every task (forward and
+ * inner gradient only) to stack W′ and get P = ∂R/∂W′ (`headPenalty`); pass 2 differentiates
+ * L_out,i(φ_i) + n ⟨P_i, φ_i,head⟩ per task with P_i a constant, whose mean over the tasks has
+ * gradient (1/n) Σ ∇L_out,i + Σ_i P_iᵀ ∂φ_i,head/∂θ = ∇F by the chain rule. First-order methods
+ * detach the inner gradient, so their ∂φ_i,head/∂θ is the identity on the head: the convention of
+ * their own meta-gradient. Pass 1 costs one more inner loop per task (about a third more work
+ * than without the penalty at one inner step).
+ */
+export interface NetworkPenaltyResult {
+  /** R(W′) at the batch's adapted heads. */
+  value: number;
+  /** κ, σ_max, σ_min, … of W′ (not normalised; MetaMTReg's logged quantities). */
+  spectrum: HeadSpectrum;
+}
+
+/** Index of the head's weight tensor (the first of the head's tensors; a bias follows it). */
+export function headWeightIndex(model: NetworkModel): number {
+  return model.shapes.length - model.headSize;
+}
+
+/** Pass 1: the adapted head weights of every task, one row each (n × |head|). */
+export function adaptedHeads(
+  tape: Tape,
+  method: NetworkMethod,
+  m: ModelRef,
+  params: readonly Float64Array[],
+  tasks: readonly RegressionTask[],
+  inner: InnerLoop,
+): Mat {
+  const shapes = m.model.shapes;
+  const h = headWeightIndex(m.model);
+  const size = shapes[h][0] * shapes[h][1];
+  const W = matFrom(tasks.length, size, new Float64Array(tasks.length * size));
+  tasks.forEach((task, i) => {
+    tape.reset();
+    const theta = shapes.map(([r, c], j) => tape.variable(params[j], r, c));
+    const phi = innerLoop(tape, { ...method, firstOrder: true }, m, theta, task, inner);
+    W.data.set(phi[h].data, i * size);
+  });
+  return W;
+}
+
+/**
  * One batch's meta-gradient: for each task, the gradient with respect to θ of its outer loss at the
  * adapted parameters, L_out(φ(θ)), averaged over the tasks (added in task order, then scaled by
  * 1/n). Writes `out[i]` (one array per parameter, the shapes of `params`); returns the mean outer
- * loss. `params` are read, not written.
+ * loss. `params` are read, not written. With `penalty` (a weight > 0; the method must adapt the
+ * head), the gradient is that of the penalised objective F above, the returned loss still the mean
+ * outer loss, and `penaltyOut` (when given) receives R(W′) and W′'s spectrum.
  *
  * When the model has a blocked forward pass and the tasks' sets are alike (`blockedMetaGradient`),
  * the whole batch is one graph; otherwise one graph per task. Both give the same bits.
@@ -110,11 +161,32 @@ export function networkMetaGradient(
   tasks: readonly RegressionTask[],
   inner: InnerLoop,
   out: Float64Array[],
+  penalty?: HeadPenalty,
+  penaltyOut?: NetworkPenaltyResult,
 ): number {
   if (tasks.length === 0) throw new ParamError(method.id, "tasks", "must hold at least one task", 0);
+  const penalised = penalty && penaltyActive(penalty) ? penalty : undefined;
+  if (penalised && method.inner === "none")
+    throw new ParamError(
+      method.id,
+      "method",
+      "with lambda_cond or lambda_norm > 0 must adapt a head (avg-gd's heads are n copies of one: rank 1)",
+      method.id,
+    );
   return canBlock(m.model, tasks)
-    ? blockedMetaGradient(tape, method, m, params, tasks, inner, out)
-    : perTaskMetaGradient(tape, method, m, params, tasks, inner, out);
+    ? blockedMetaGradient(tape, method, m, params, tasks, inner, out, penalised, penaltyOut)
+    : perTaskMetaGradient(tape, method, m, params, tasks, inner, out, penalised, penaltyOut);
+}
+
+/** R(W′) and P = ∂R/∂W′ of the stacked head weights W′ (n rows), reported into `penaltyOut`. */
+function penaltyGradient(W: Mat, penalty: HeadPenalty, penaltyOut?: NetworkPenaltyResult): Mat {
+  const P = matFrom(W.rows, W.cols, new Float64Array(W.data.length));
+  const r = headPenalty(W, penalty, P.data);
+  if (penaltyOut) {
+    penaltyOut.value = r.value;
+    penaltyOut.spectrum = r.spectrum;
+  }
+  return P;
 }
 
 /** Whether the blocked form applies: a blocked forward pass, and every task's sets shaped alike. */
@@ -215,6 +287,8 @@ export function blockedMetaGradient(
   tasks: readonly RegressionTask[],
   inner: InnerLoop,
   out: Float64Array[],
+  penalty?: HeadPenalty,
+  penaltyOut?: NetworkPenaltyResult,
 ): number {
   const n = tasks.length;
   const shapes = m.model.shapes;
@@ -249,7 +323,17 @@ export function blockedMetaGradient(
     for (let i = b * per; i < (b + 1) * per; i++) s += r[i] * r[i];
     loss += w * s;
   }
-  const g = grad(L, theta);
+  let objective = L;
+  if (penalty) {
+    // One graph holds every task's adapted head (block b of the tiled head is task b's), so the
+    // penalty needs no second pass: W′ is read off the forward values, and n ⟨P, φ_head⟩ with P
+    // constant carries ∂R/∂W′ back through each task's inner step.
+    const h = headWeightIndex(m.model);
+    const head = phi[h];
+    const P = penaltyGradient(matFrom(n, head.size / n, Float64Array.from(head.data)), penalty, penaltyOut);
+    objective = add(L, scale(sum(mul(head, tape.constant(P.data, head.rows, head.cols))), n));
+  }
+  const g = grad(objective, theta);
   const inv = 1 / n;
   for (let i = 0; i < g.length; i++) {
     const gi = g[i].data;
@@ -275,18 +359,32 @@ export function perTaskMetaGradient(
   tasks: readonly RegressionTask[],
   inner: InnerLoop,
   out: Float64Array[],
+  penalty?: HeadPenalty,
+  penaltyOut?: NetworkPenaltyResult,
 ): number {
   if (tasks.length === 0) throw new ParamError(method.id, "tasks", "must hold at least one task", 0);
   const shapes = m.model.shapes;
+  const n = tasks.length;
+  const P = penalty
+    ? penaltyGradient(adaptedHeads(tape, method, m, params, tasks, inner), penalty, penaltyOut)
+    : null;
+  const h = headWeightIndex(m.model);
   for (const o of out) o.fill(0);
   let loss = 0;
-  for (const task of tasks) {
+  for (let t = 0; t < n; t++) {
+    const task = tasks[t];
     tape.reset();
     const theta = shapes.map(([r, c], i) => tape.variable(params[i], r, c));
     const phi = innerLoop(tape, method, m, theta, task, inner);
     const L = setLoss(tape, m, phi, task.outer, inner.loss);
     loss += L.data[0];
-    const g = grad(L, theta);
+    let objective = L;
+    if (P) {
+      const [r, c] = shapes[h];
+      const Pi = tape.constant(P.data.subarray(t * r * c, (t + 1) * r * c), r, c);
+      objective = add(L, scale(sum(mul(phi[h], Pi)), n));
+    }
+    const g = grad(objective, theta);
     for (let i = 0; i < g.length; i++) {
       const gi = g[i].data;
       const o = out[i];

@@ -7,6 +7,7 @@ import { ParamError } from "../../errors.js";
 import { matFrom } from "../../linalg/mat.js";
 import { key } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
+import { headPenalty } from "../headPenalty.js";
 import { relativeError } from "../testing.js";
 import {
   adaptAndEvaluate,
@@ -46,7 +47,11 @@ function unflat(v: readonly number[], like: readonly Float64Array[]): Float64Arr
   });
 }
 
-/** The meta-objective F(θ) = mean_t L_out(φ_t(θ)), evaluated directly (no gradient of it). */
+/**
+ * The meta-objective F(θ) = mean_t L_out(φ_t(θ)), evaluated directly (no gradient of it); with a
+ * penalty, plus R(W′) of the stacked adapted head weights (the last weight tensor; its bias is the
+ * tensor after it).
+ */
 function metaObjective(
   id: string,
   m: ModelRef,
@@ -54,16 +59,23 @@ function metaObjective(
   tasks: RegressionTask[],
   steps: number,
   alpha: number,
+  penalty?: { lambdaCond: number; lambdaNorm: number },
 ): number {
   const tape = new Tape();
   let acc = 0;
+  const h = m.model.shapes.length - m.model.headSize;
+  const heads: number[] = [];
   for (const t of tasks) {
     tape.reset();
     const theta = m.model.shapes.map(([r, c], i) => tape.variable(params[i], r, c));
     const phi = innerLoop(tape, getNetworkMethod(id), m, theta, t, { alpha, steps, loss: "mse" });
     acc += setLoss(tape, m, phi, t.outer, "mse").data[0];
+    heads.push(...phi[h].data);
   }
-  return acc / tasks.length;
+  const R = penalty
+    ? headPenalty(matFrom(tasks.length, heads.length / tasks.length, Float64Array.from(heads)), penalty).value
+    : 0;
+  return acc / tasks.length + R;
 }
 
 function centralDiff(f: (v: number[]) => number, v: number[], h: number): number[] {
@@ -117,6 +129,73 @@ describe.each([
     });
   },
 );
+
+test.each([
+  ["maml", 1],
+  ["anil", 2],
+] as const)(
+  "with Bouniot et al.'s head penalty, %s's meta-gradient (%i inner steps) on a tanh MLP equals central differences of mean L_out + R(W′)",
+  (id, steps) => {
+    const model = buildModel("mlp", { widths: [3, 3], activation: "tanh" }, { inputs: 2, outputs: 1 });
+    const m = { id: "mlp", model };
+    const params = model.init(key(7));
+    for (let i = 1; i < params.length; i += 2)
+      stream(key(60 + i)).fillNormal(params[i], 0, params[i].length, 0.3);
+    const tasks = [1, 2, 3, 4, 5].map((t) => randomTask(70 + t, 2, 6, 7));
+    const penalty = { lambdaCond: 0.02, lambdaNorm: 0.5 };
+    const alpha = 0.1;
+    const out = params.map((p) => new Float64Array(p.length));
+    const res = { value: 0, spectrum: { sigmaMax: 0, sigmaMin: 0, condition: 0, gramNorm: 0, meanNorm: 0 } };
+    const loss = networkMetaGradient(
+      new Tape(),
+      getNetworkMethod(id),
+      m,
+      params,
+      tasks,
+      { alpha, steps, loss: "mse" },
+      out,
+      penalty,
+      res,
+    );
+    const fd = centralDiff(
+      (v) => metaObjective(id, m, unflat(v, params), tasks, steps, alpha, penalty),
+      flat(params),
+      1e-6,
+    );
+    expect(relativeError(flat(out), fd)).toBeLessThan(1e-6);
+    // The returned loss is the outer loss alone; R is reported beside it, and it matters here.
+    expect(loss + res.value).toBeCloseTo(metaObjective(id, m, params, tasks, steps, alpha, penalty), 12);
+    const plain = params.map((p) => new Float64Array(p.length));
+    networkMetaGradient(
+      new Tape(),
+      getNetworkMethod(id),
+      m,
+      params,
+      tasks,
+      { alpha, steps, loss: "mse" },
+      plain,
+    );
+    expect(relativeError(flat(out), flat(plain))).toBeGreaterThan(1e-3);
+    expect(res.spectrum.condition).toBeGreaterThan(1);
+  },
+);
+
+test("the head penalty needs a method that adapts the head: avg-gd is refused in one line", () => {
+  const model = buildModel("mlp", { widths: [3], activation: "tanh" }, { inputs: 2, outputs: 1 });
+  const params = model.init(key(1));
+  expect(() =>
+    networkMetaGradient(
+      new Tape(),
+      getNetworkMethod("avg-gd"),
+      { id: "mlp", model },
+      params,
+      [randomTask(1, 2, 4, 4), randomTask(2, 2, 4, 4)],
+      { alpha: 0.1, steps: 1, loss: "mse" },
+      params.map((p) => new Float64Array(p.length)),
+      { lambdaCond: 1, lambdaNorm: 0 },
+    ),
+  ).toThrow(/avg-gd: "method" with lambda_cond or lambda_norm > 0 must adapt a head/);
+});
 
 test("FO-MAML's meta-gradient is the outer gradient at the adapted parameters; it differs from MAML's", () => {
   const model = buildModel("mlp", { widths: [5], activation: "tanh" }, { inputs: 2, outputs: 1 });

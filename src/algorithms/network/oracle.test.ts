@@ -12,8 +12,15 @@ import {
 } from "../../models/index.js";
 import { foldIn, key } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
+import type { HeadPenalty } from "../headPenalty.js";
 import { finishMetaGradient, startMetaGradient } from "../metaGradient.js";
 import { getMethod, METHOD_IDS } from "../methods.js";
+import {
+  allocPenaltyWorkspace,
+  finishPenalisedBatch,
+  PENALISED_METHODS,
+  penalisedTaskPhase,
+} from "../penalisedMetaGradient.js";
 import { relativeError } from "../testing.js";
 import { allocWorkspace } from "../workspace.js";
 import { type LabelledSet, networkMetaGradient, type RegressionTask } from "./metaGradient.js";
@@ -74,6 +81,27 @@ function closedForm(id: string, tasks: TaskData[], B: Mat, w: Float64Array, alph
   return [...ws.GB, ...ws.Gw];
 }
 
+/** Bouniot et al.'s penalised meta-gradient in closed form (penalisedMetaGradient.ts). */
+function closedFormPenalised(
+  id: string,
+  tasks: TaskData[],
+  B: Mat,
+  w: Float64Array,
+  alpha: number,
+  penalty: HeadPenalty,
+): number[] {
+  const ws = allocWorkspace(B.rows, B.cols);
+  const pws = allocPenaltyWorkspace(tasks.length, B.rows, B.cols);
+  const p = { B, w };
+  startMetaGradient(p, ws);
+  tasks.forEach((t, i) => {
+    penalisedTaskPhase(id, p, t, alpha, ws, pws, i);
+  });
+  finishPenalisedBatch(id, p, tasks, alpha, ws, pws, penalty);
+  finishMetaGradient(p, ws, tasks.length, alpha);
+  return [...ws.GB, ...ws.Gw];
+}
+
 function autodiff(
   id: string,
   tasks: RegressionTask[],
@@ -81,6 +109,7 @@ function autodiff(
   B: Float64Array,
   w: Float64Array,
   alpha: number,
+  penalty?: HeadPenalty,
 ): number[] {
   const model = buildModel(
     "mlp",
@@ -96,6 +125,7 @@ function autodiff(
     tasks,
     { alpha, steps: 1, loss: "half-mse" },
     out,
+    penalty,
   );
   return [...out[0], ...out[1]];
 }
@@ -138,3 +168,24 @@ test("on the linear network the exact and first-order meta-gradients differ (the
     relativeError(autodiff("anil", regression, d, B, w, 0.3), autodiff("fo-anil", regression, d, B, w, 0.3)),
   ).toBeGreaterThan(1e-3);
 });
+
+describe.each(settings)(
+  "with Bouniot et al.'s head penalty, autodiff meta-gradients equal the closed forms on a linear network, %s",
+  (_n, mIn, mOut, kp) => {
+    const { d, tasks, B, w } = setup(mIn, mOut, kp, 31);
+    const regression: RegressionTask[] = tasks.map((t) => ({
+      inner: setOf(t.inner, t.theta, d),
+      outer: setOf(t.outer, t.theta, d),
+    }));
+    test.each([...PENALISED_METHODS])("%s to 1e-10 relative", (id) => {
+      const alpha = 0.3;
+      const penalty = { lambdaCond: 0.05, lambdaNorm: 0.7 };
+      const exact = closedFormPenalised(id, tasks, matFrom(d, kp, B), w, alpha, penalty);
+      const ad = autodiff(id, regression, d, B, w, alpha, penalty);
+      expect(relativeError(ad, exact)).toBeLessThan(1e-10);
+      // The penalty moves the gradient: the oracle compares the penalised terms, not only the loss's.
+      const plain = closedForm(id, tasks, matFrom(d, kp, B), w, alpha);
+      expect(relativeError(exact, plain)).toBeGreaterThan(1e-3);
+    });
+  },
+);

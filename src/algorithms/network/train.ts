@@ -1,5 +1,6 @@
 import { Tape } from "../../autodiff/tape.js";
 import { AbortedError, ParamError } from "../../errors.js";
+import type { HeadPenalty } from "../headPenalty.js";
 import { type InnerLoop, type ModelRef, networkMetaGradient, type RegressionTask } from "./metaGradient.js";
 import type { NetworkMethod } from "./methods.js";
 
@@ -26,6 +27,8 @@ export interface NetworkTrainConfig {
   beta: number;
   iterations: number;
   optimizer: OuterOptimizer;
+  /** Bouniot et al.'s penalty on the batch's adapted heads (`networkMetaGradient`); none when absent. */
+  penalty?: HeadPenalty;
 }
 
 /** Blow-up threshold on any parameter entry (SPEC §1.2). */
@@ -130,7 +133,16 @@ export class NetworkTrainer {
   step(tasks: readonly RegressionTask[]): number | null {
     const { cfg, params, grads } = this;
     const t = this.iterations + 1;
-    const loss = networkMetaGradient(this.tape, cfg.method, cfg.model, params, tasks, cfg.inner, grads);
+    const loss = networkMetaGradient(
+      this.tape,
+      cfg.method,
+      cfg.model,
+      params,
+      tasks,
+      cfg.inner,
+      grads,
+      cfg.penalty,
+    );
     if (!Number.isFinite(loss) || Math.abs(loss) > DIVERGENCE_LIMIT) {
       this.result = {
         params,

@@ -153,3 +153,54 @@ export const bouniotFigures: readonly FigureSpec[] = [
   pairedExcessFigure,
   pairedHeadsFigure,
 ];
+
+const NETWORK_PARAMS = ["d", "k", "n", "m_in"] as const;
+const NETWORK_ON = "two-layer ReLU network, penalty on the adapted heads, λ validated per seed";
+
+/** `bouniot-network`: the figures of the linear part, read for the network (method: `method`). */
+export const bouniotNetworkFigures: readonly FigureSpec[] = [
+  {
+    ...validationFigure,
+    title: "Choosing λ on validation tasks: few-shot MSE after adaptation over the (λ1, λ2) grid",
+    select: { yName: "validation MSE after adaptation" },
+    y: { title: "validation MSE after adaptation", log: true, floor: "drop" },
+    subtitle: {
+      params: [...NETWORK_PARAMS, "validation"],
+      note: "Choosing λ on fresh validation tasks: λ1 weighs κ(W̃)², λ2 ‖W̃W̃ᵀ‖_F, (0, 0) is no penalty; red: each seed's choice",
+    },
+  },
+  {
+    ...penaltyTraceFigure,
+    title: "The network's distance to B* per iteration, with and without the head penalty",
+    y: { title: "dist(col W₁, col B*) = sin θₘₐₓ", log: true, floor: "clamp", max: 1 },
+    subtitle: { params: [...NETWORK_PARAMS, "alpha", "beta"], note: NETWORK_ON },
+  },
+  {
+    ...pairedCollinsExcessFigure,
+    name: "network-paired-mse",
+    title: "Few-shot MSE on new tasks after adaptation, with the penalty over without, per seed",
+    stat: { kind: "metric", metric: "mse", what: "test MSE, penalised / plain", x: "mu", line: true },
+    y: { title: "few-shot MSE after adaptation: with / without" },
+    subtitle: {
+      params: [...NETWORK_PARAMS, "targets"],
+      note: `Paired seeds: few-shot MSE on test tasks with / without the penalty (${PAIRED_NOTE}); ${NETWORK_ON}`,
+    },
+  },
+  {
+    ...pairedCollinsExcessFigure,
+    name: "network-paired-condition",
+    title: "κ of new tasks' adapted heads, with the penalty over without, per seed",
+    stat: {
+      kind: "metric",
+      metric: "kappa",
+      what: "κ(W′) of test tasks, penalised / plain",
+      x: "mu",
+      line: true,
+    },
+    y: { title: "κ of the adapted heads: with / without" },
+    subtitle: {
+      params: [...NETWORK_PARAMS, "targets"],
+      note: `What the penalty acts on, paired seeds: κ of the test tasks' adapted heads with / without it; ${NETWORK_ON}`,
+    },
+  },
+];

@@ -66,7 +66,7 @@ const schema = z
 type Params = z.output<typeof schema>;
 
 /** A point of the λ grid. */
-interface Lambda {
+export interface Lambda {
   lambdaCond: number;
   lambdaNorm: number;
 }
@@ -97,8 +97,14 @@ export function chooseLambda(validation: readonly number[]): number {
   return best;
 }
 
+/** A grid point with its validation score (lower is better; non-finite: a diverged run). */
+export interface ValidatedArm {
+  lambda: Lambda;
+  validation: number;
+}
+
 /** One arm of the paired comparison, before its test numbers. */
-interface Arm {
+interface Arm extends ValidatedArm {
   lambda: Lambda;
   B: Mat;
   /** Mean validation excess over the oracle. */
@@ -142,12 +148,19 @@ function excessOverOracle(
  * (with (0, 0), the run without the penalty, first), as metrics named by `lambdaName` (the
  * validation figure's columns), and the chosen point alone on a second curve (the figure's mark).
  */
-function validationCurves(learner: string, off: Arm, grid: readonly Arm[], chosen: number): Curve[] {
+export function validationCurves(
+  learner: string,
+  off: ValidatedArm,
+  grid: readonly ValidatedArm[],
+  chosen: number,
+  yName = "validation excess over the oracle",
+  quantity = "validation excess",
+): Curve[] {
   const arms = [off, ...grid];
-  const curve = (series: string, members: readonly Arm[], x: number[]): Curve => ({
-    labels: { method: series, learner, quantity: "validation excess" },
+  const curve = (series: string, members: readonly ValidatedArm[], x: number[]): Curve => ({
+    labels: { method: series, learner, quantity },
     xName: "grid point",
-    yName: "validation excess over the oracle",
+    yName,
     x,
     y: members.map((a) => finiteOr(a.validation)),
     metrics: Object.fromEntries(members.map((a) => [lambdaName(a.lambda), finiteOrNull(a.validation)])),
@@ -181,20 +194,21 @@ function armMetrics(arm: Arm, test: { excess: number; dist: number }): Curve["me
  * positive and finite). One point at the condition's value `x` (y: the `primary` ratio), for the
  * paired figures.
  */
-function ratioCurve(
+export function ratioCurve(
   learner: string,
   xName: string,
   x: number,
   off: Curve["metrics"],
   on: Curve["metrics"],
-  primary: "excess" | "dist",
+  primary: string,
+  names: readonly string[] = ["excess", "dist", "kappa"],
 ): Curve {
   const ratio = (name: string) => {
     const a = on[name];
     const b = off[name];
     return typeof a === "number" && typeof b === "number" && b > 0 && Number.isFinite(a / b) ? a / b : null;
   };
-  const metrics = { excess: ratio("excess"), dist: ratio("dist"), kappa: ratio("kappa") };
+  const metrics = Object.fromEntries(names.map((n) => [n, ratio(n)]));
   return {
     labels: { method: learner, quantity: "penalised / plain" },
     xName,

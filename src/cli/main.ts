@@ -21,8 +21,14 @@ import type { PluginRef, RunRecord } from "../record/types.js";
 import { verdictsOf } from "../record/verdicts.js";
 import type { Registry, RegistryEntry } from "../registry.js";
 import { experimentFigures } from "../report/experimentFigures.js";
+import { FigurePool } from "../report/figurePool.js";
 import { writeFigure } from "../report/render.js";
-import { reportVerdicts, writeReport } from "../report/storeReport.js";
+import {
+  buildStoreSection,
+  reportVerdicts,
+  type StoreSection,
+  writeReportHtml,
+} from "../report/storeReport.js";
 import { formatTable, formatTables } from "../report/summaryTable.js";
 import { verdictLines } from "../report/verdicts.js";
 import { writeFileAtomic } from "../sweep/atomic.js";
@@ -599,9 +605,24 @@ Examples:
           throw e;
         }
         let path: string;
-        let sections: Awaited<ReturnType<typeof writeReport>>["sections"];
+        let sections: StoreSection[];
         let failures = 0;
         const t0 = performance.now();
+        // An experiment's record file and figures are written as soon as its last cell is done, its
+        // figures on their own threads beside the cells still running; the report page at the end.
+        const figures = new FigurePool(workers);
+        const building: Promise<StoreSection>[] = [];
+        const finishExperiment = (d: string): void => {
+          // The one layout of an experiment's output (as `run` writes it): its record of every
+          // seed beside the store's cell records, so `run --record DIR/<id>/record.json` re-runs
+          // either.
+          const cells = readRecords(d);
+          if (cells.length)
+            writeFileAtomic(join(d, RUN_RECORD_FILE), `${JSON.stringify(mergeByGridPoint(cells)[0])}\n`);
+          const section = buildStoreSection(d, out, figures.write);
+          section.catch(() => {}); // awaited below; this only keeps an early failure from being unhandled
+          building.push(section);
+        };
         try {
           const executor = new ThreadsExecutor(workers);
           // Every experiment is a sweep without a grid (its cells are its seeds, keyed exactly as
@@ -610,8 +631,8 @@ Examples:
           const progress = makeProgress("reproduce", false, "cells");
           try {
             const summaries = await Promise.all(
-              plans.map((p, i) =>
-                runSweep({
+              plans.map(async (p, i) => {
+                const summary = await runSweep({
                   sweep: expandSweep(
                     sweepSpecSchema.parse({
                       experiment: p.exp.id,
@@ -635,24 +656,23 @@ Examples:
                     }
                     progress.update(done, total, failed);
                   },
-                }),
-              ),
+                });
+                finishExperiment(dirs[i]);
+                return summary;
+              }),
             );
             failures = summaries.reduce((t, s) => t + s.failures, 0);
           } finally {
             progress.stop();
             await executor.close();
           }
-          // The one layout of an experiment's output (as `run` writes it): its record of every seed
-          // beside the store's cell records, so `run --record DIR/<id>/record.json` re-runs either.
-          for (const d of dirs) {
-            const cells = readRecords(d);
-            if (cells.length)
-              writeFileAtomic(join(d, RUN_RECORD_FILE), `${JSON.stringify(mergeByGridPoint(cells)[0])}\n`);
-          }
-          // The stores stay locked until the report, figures and records are written.
-          ({ path, sections } = await writeReport(dirs, out));
+          // The sections in the experiments' order, whatever order they finished in. The stores
+          // stay locked until the report, figures and records are written.
+          const built = await Promise.all(building);
+          sections = dirs.map((d) => built.find((s) => s.dir === d)!);
+          path = writeReportHtml(sections, out);
         } finally {
+          await figures.close();
           for (const l of locks) l.release();
         }
         for (const s of sections) {

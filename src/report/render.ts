@@ -70,6 +70,9 @@ export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {})
   const vgSpec = compile(spec, { logger }).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: "none", logger });
   try {
+    // Clip and gradient ids count up per process: restart them, so a figure's SVG is the same bytes
+    // whatever was drawn before it on this thread (figures render on several threads, in any order).
+    vega.resetSVGDefIds();
     return await view.toSVG();
   } finally {
     view.finalize();

@@ -8,9 +8,9 @@ import { type AggregateRow, aggregateRecords, type SlopeRow } from "../sweep/agg
 import { writeFileAtomic } from "../sweep/atomic.js";
 import { type FailureLine, type Manifest, readFailures, readManifest, readRecords } from "../sweep/store.js";
 import { experimentFigures } from "./experimentFigures.js";
+import { type FigureWriter, writeFigureHere } from "./figurePool.js";
 import { plural } from "./figureText.js";
 import { reportFooter } from "./provenance.js";
-import { writeFigure } from "./render.js";
 import { type SummaryRow, summaryRows, summaryTables, type Table, tableCells } from "./summaryTable.js";
 import { claimAxisFigures, metricAxisFigures, readableLabels, sortByGrid } from "./sweepFigures.js";
 import { type ExperimentVerdict, verdictSummary, verdictTableHtml } from "./verdicts.js";
@@ -56,41 +56,52 @@ function gridAxesOf(manifest: Manifest): string[] {
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_.=-]+/g, "_").slice(0, 80);
 
-/** Read a store, render its figures (SVG, PNG) into `<dir>/figures/`, and summarise it. */
-export async function buildStoreSection(dir: string, reportDir: string): Promise<StoreSection> {
+/**
+ * Read a store, render its figures (SVG, PNG) into `<dir>/figures/`, and summarise it. Every figure
+ * is handed to `write` at once (a `FigurePool` renders them on several threads); the section lists
+ * them in the experiment's order whatever order they finish in.
+ */
+export async function buildStoreSection(
+  dir: string,
+  reportDir: string,
+  write: FigureWriter = writeFigureHere,
+): Promise<StoreSection> {
   const manifest = readManifest(dir);
   const exp = getExperiment(manifest.experiment);
   const records = readRecords(dir);
   const axes = gridAxesOf(manifest);
   const merged = sortByGrid(mergeByGridPoint(records), axes);
-  const points: PointSection[] = [];
-  for (const [i, rec] of merged.entries()) {
-    const images: PointSection["images"] = [];
-    if (i < MAX_FIGURE_POINTS) {
-      for (const fig of experimentFigures(exp, rec)) {
-        // A grid point's figures are prefixed by its coordinates; without a grid (reproduce), the
-        // figure's own name, as `run` writes it.
-        const base = rec.gridPoint ? `${slug(rec.gridPoint)}-${fig.name}` : fig.name;
-        const out = await writeFigure(fig.spec, join(dir, "figures"), base);
-        images.push({ src: relative(reportDir, out.png), caption: fig.caption });
-      }
-    }
-    points.push({
-      gridPoint: rec.gridPoint ?? "",
-      record: rec,
-      rows: summaryRows(rec),
-      tables: summaryTables(rec, exp.tables),
-      verdicts: verdictsOf(rec),
-      images,
-    });
-  }
-  const axisImages: string[] = [];
+  const figuresDir = join(dir, "figures");
+  const points = await Promise.all(
+    merged.map(async (rec, i): Promise<PointSection> => {
+      const figures = i < MAX_FIGURE_POINTS ? experimentFigures(exp, rec) : [];
+      const images = await Promise.all(
+        figures.map(async (fig) => {
+          // A grid point's figures are prefixed by its coordinates; without a grid (reproduce), the
+          // figure's own name, as `run` writes it.
+          const basename = rec.gridPoint ? `${slug(rec.gridPoint)}-${fig.name}` : fig.name;
+          const out = await write({ spec: fig.spec, dir: figuresDir, basename });
+          return { src: relative(reportDir, out.png), caption: fig.caption };
+        }),
+      );
+      return {
+        gridPoint: rec.gridPoint ?? "",
+        record: rec,
+        rows: summaryRows(rec),
+        tables: summaryTables(rec, exp.tables),
+        verdicts: verdictsOf(rec),
+        images,
+      };
+    }),
+  );
   // The grid figures colour methods as the experiment's own figures do.
   const colour = exp.figures.find((f) => f.kind !== "custom" && "colour" in f)?.colour;
-  for (const fig of [...metricAxisFigures(merged, axes, colour), ...claimAxisFigures(merged, axes)]) {
-    const out = await writeFigure(fig.spec, join(dir, "figures"), `grid-${fig.name}`);
-    axisImages.push(relative(reportDir, out.png));
-  }
+  const axisImages = await Promise.all(
+    [...metricAxisFigures(merged, axes, colour), ...claimAxisFigures(merged, axes)].map(async (fig) => {
+      const out = await write({ spec: fig.spec, dir: figuresDir, basename: `grid-${fig.name}` });
+      return relative(reportDir, out.png);
+    }),
+  );
   const { rows, slopes } = await aggregateRecords(records);
   const failed = new Set(records.map((r) => r.cellId));
   const failures = readFailures(dir).filter((f) => !failed.has(f.cellId));
@@ -208,9 +219,21 @@ export async function writeReport(
   dirs: string[],
   reportDir: string,
   generatedAt = new Date().toISOString(),
+  write: FigureWriter = writeFigureHere,
 ): Promise<{ path: string; sections: StoreSection[] }> {
-  const sections: StoreSection[] = [];
-  for (const d of dirs) sections.push(await buildStoreSection(d, reportDir));
+  const sections = await Promise.all(dirs.map((d) => buildStoreSection(d, reportDir, write)));
+  return { path: writeReportHtml(sections, reportDir, generatedAt), sections };
+}
+
+/**
+ * The report page of sections already built (`buildStoreSection`, in the order given): banner,
+ * verdicts, contents, a section per store, footer. Returns its path, `<reportDir>/report.html`.
+ */
+export function writeReportHtml(
+  sections: readonly StoreSection[],
+  reportDir: string,
+  generatedAt = new Date().toISOString(),
+): string {
   const verdicts = reportVerdicts(sections);
   const toc = sections
     .map((s) => {
@@ -243,5 +266,5 @@ ${reportFooter(generatedAt)}
 `;
   const path = join(reportDir, "report.html");
   writeFileAtomic(path, html);
-  return { path, sections };
+  return path;
 }

@@ -86,29 +86,106 @@ describe("non-finite values anywhere in the data: exit 2 with file, row and colu
   });
 });
 
-describe("an estimator that diverges: fit exits 1, says so, writes no model; adapt refuses a diverged model", () => {
-  let big: string;
-  beforeAll(() => {
-    big = write("big.csv", table(1e200));
+/** The binary exponent e with 2^(e−1) ≤ m < 2^e, computed independently of the code under test. */
+const exponent = (m: number) => Math.floor(Math.log2(m)) + 1;
+
+/** Rows of `table()` as numbers: [task, y, x0, x1, x2]. */
+const parse = (text: string) =>
+  text
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((l) => l.split(","));
+
+describe("data far from 1 (issue 23): fitted exactly as the same data scaled by powers of two", () => {
+  for (const factor of [1e200, 1e-300]) {
+    describe(`values of ${factor}`, () => {
+      let far: string;
+      let near1: string;
+      let eX = 0;
+      let eY = 0;
+      beforeAll(() => {
+        const text = table(factor);
+        far = write(`far-${factor}.csv`, text);
+        const rows = parse(text);
+        const largest = (cols: number[]) =>
+          Math.max(...rows.flatMap((r) => cols.map((c) => Math.abs(Number(r[c])))));
+        eX = exponent(largest([2, 3, 4]));
+        eY = exponent(largest([1]));
+        // X·2^−eX and y·2^−eY: exact (powers of two), values in [1/2, 1).
+        const s = (v: string, e: number) => String(Number(v) * 2 ** -e);
+        near1 = write(
+          `near1-${factor}.csv`,
+          `task,y,x0,x1,x2\n${rows.map((r) => [r[0], s(r[1], eY), s(r[2], eX), s(r[3], eX), s(r[4], eX)].join(",")).join("\n")}\n`,
+        );
+      });
+      test.each(FIT_METHODS.map((m) => [m]))(
+        "%s: the same B̂ bits as on the data scaled to 1, heads × 2^(eY−eX) exactly, training MSE null (beyond float64), status ok",
+        async (method) => {
+          const [a, b] = [
+            join(tmp, `far-${factor}-${method}.json`),
+            join(tmp, `near1-${factor}-${method}.json`),
+          ];
+          for (const [data, out] of [
+            [far, a],
+            [near1, b],
+          ]) {
+            const r = await runCli("fit", "--data", data, "--k", "1", "--method", method, "--out", out);
+            expect(r.err).toBe("");
+            expect(r.code).toBe(0);
+          }
+          const [ma, mb] = [a, b].map((f) => JSON.parse(readFileSync(f, "utf8")));
+          expect(ma.diagnostics.status).toBe("ok");
+          expect(ma.B).toEqual(mb.B);
+          for (const [t, h] of ma.heads.entries())
+            expect(h.w).toEqual(mb.heads[t].w.map((w: number) => w * 2 ** (eY - eX)));
+          // The scaled fit's MSE is of order 1; × 2^(2eY) is 1e400 or 1e-600: not a float64.
+          expect(mb.diagnostics.trainingMse).toBeGreaterThan(1e-3);
+          expect(ma.diagnostics.trainingMse).toBeNull();
+          expect(ma.diagnostics.headSolveCondition).toBe(mb.diagnostics.headSolveCondition);
+        },
+      );
+    });
+  }
+
+  test("the human summary says the training MSE is beyond float64's range (not a number, not ∞ or 0)", async () => {
+    const r = await runCli(
+      "fit",
+      "--data",
+      write("far-text.csv", table(1e200)),
+      "--k",
+      "1",
+      "--out",
+      join(tmp, "far-text.json"),
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/training MSE n\/a \(beyond float64's range\); head solves: worst conditioning \d/);
   });
-  test.each(FIT_METHODS.map((m) => [m]))("%s on values of 1e200", async (method) => {
+});
+
+describe("an estimator that diverges: fit exits 1, says so, writes no model; adapt refuses a diverged model", () => {
+  test.each([["anil"], ["fo-anil"]])("%s with steps α = β = 1000", async (method) => {
     const dir = join(tmp, `div-${method}`);
     mkdirSync(dir);
     const r = await runCli(
       "fit",
       "--data",
-      big,
+      write(`steps-${method}.csv`, table(1)),
       "--k",
       "1",
       "--method",
       method,
+      "--set",
+      "alpha=1000",
+      "--set",
+      "beta=1000",
       "--out",
       join(dir, "model.json"),
     );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
       new RegExp(
-        `^metarep: fit ${method} diverged: .*; no model written \\(the data's largest \\|value\\| is [0-9.]+e\\+20[01]`,
+        `^metarep: fit ${method} diverged: .*; no model written \\(the data's largest \\|value\\| is `,
       ),
     );
     expect(r.err.trim().split("\n")).toHaveLength(1);
@@ -116,27 +193,24 @@ describe("an estimator that diverges: fit exits 1, says so, writes no model; ada
     expect(files(dir)).toEqual([]);
   });
 
-  test.each(FIT_METHODS.map((m) => [m]))(
-    "%s fits the same data at scale 0.1 (so the divergence above is the data's scale)",
-    async (method) => {
-      const out = join(tmp, `ok-${method}.json`);
-      const r = await runCli(
-        "fit",
-        "--data",
-        write("small.csv", table(0.1)),
-        "--k",
-        "1",
-        "--method",
-        method,
-        "--out",
-        out,
-      );
-      expect(r.err).toBe("");
-      expect(r.code).toBe(0);
-      expect(r.out).toMatch(/status ok/);
-      expect(JSON.parse(readFileSync(out, "utf8")).diagnostics.status).toBe("ok");
-    },
-  );
+  test.each(FIT_METHODS.map((m) => [m]))("%s fits data at scale 0.1", async (method) => {
+    const out = join(tmp, `ok-${method}.json`);
+    const r = await runCli(
+      "fit",
+      "--data",
+      write("small.csv", table(0.1)),
+      "--k",
+      "1",
+      "--method",
+      method,
+      "--out",
+      out,
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/status ok/);
+    expect(JSON.parse(readFileSync(out, "utf8")).diagnostics.status).toBe("ok");
+  });
 
   test("adapt refuses a model marked diverged (as an older metarep wrote them)", async () => {
     const model = JSON.parse(readFileSync(join(tmp, "ok-anil.json"), "utf8"));

@@ -50,7 +50,7 @@ describe("fitModelRows: MoM streamed over chunks is MoM on held rows, to the bit
 });
 
 describe("adaptModelFile visits tasks one at a time", () => {
-  test("heads are fitHead on each task's labelled rows; predictions x·B̂ŵ in file order", async () => {
+  test("heads are least squares on each task's labelled rows (to 1e-12 of fitHead's), with their conditioning; predictions x·B̂ŵ in file order", async () => {
     const fitted = await fitModelRows(input(2048), { k: 2, method: "mom" });
     const { model: m, B } = readModelFile(JSON.parse(JSON.stringify(fitted)));
     // Two new tasks interleaved; rows 5 and 6 have no target.
@@ -80,7 +80,11 @@ describe("adaptModelFile visits tasks one at a time", () => {
         B,
         0,
       );
-      expect(res.heads[t]).toEqual({ task: `n${t}`, labelled: 3, w: Array.from(w) });
+      const h = res.heads[t];
+      expect([h.task, h.labelled]).toEqual([`n${t}`, 3]);
+      for (let c = 0; c < 2; c++) expect(Math.abs(h.w[c] - w[c])).toBeLessThan(1e-12 * Math.hypot(...w));
+      expect(h.condition).toBeGreaterThanOrEqual(1);
+      expect(h.condition).toBeLessThan(1e3);
     }
     expect(res.predictions.map((p) => [p.task, p.row])).toEqual([
       ["n0", 5],
@@ -90,6 +94,6 @@ describe("adaptModelFile visits tasks one at a time", () => {
     for (let a = 0; a < 5; a++) for (let c = 0; c < 2; c++) th[a] += B.data[a * 2 + c] * res.heads[0].w[c];
     let p = 0;
     for (let a = 0; a < 5; a++) p += X[4 * 5 + a] * th[a];
-    expect(res.predictions[0].prediction).toBe(p);
+    expect(Math.abs(res.predictions[0].prediction - p)).toBeLessThan(1e-12 * Math.abs(p));
   });
 });

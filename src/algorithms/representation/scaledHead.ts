@@ -68,6 +68,55 @@ function norm(a: Float64Array, cols: number, c: number, i0: number, i1: number):
 }
 
 const fmt = (v: number) => v.toExponential(1);
+
+/**
+ * The residual check of a solve, in the scaled problem ([A'' y''] n × (k+1) row-major, ridge rows
+ * diag(ρ)): ‖A''ᵀ(y'' − A''v) − ρ²v‖ relative to ‖A''‖(‖A''‖‖v‖ + ‖y''‖) + ρ²‖v‖. A backward-stable
+ * least-squares solve makes it O(ε) whatever the conditioning, so a larger value is a broken
+ * solve (overflow, lost bits), never a number to report. v is scaled by its own exponent first
+ * (exactly) so that no product overflows; Infinity when something is not finite.
+ */
+export function normalResidual(
+  Ay: Float64Array,
+  n: number,
+  k: number,
+  ridgeRow: Float64Array,
+  v: Float64Array,
+): number {
+  const cols = k + 1;
+  let vMax = 0;
+  for (let c = 0; c < k; c++) vMax = Math.max(vMax, Math.abs(v[c]));
+  if (!Number.isFinite(vMax)) return Number.POSITIVE_INFINITY;
+  const ev = vMax > 0 ? exponentOf(vMax) : 0;
+  const vs = Float64Array.from(v, (x) => scale(x, -ev));
+  const g = new Float64Array(k);
+  let aNorm2 = 0;
+  let yNorm2 = 0;
+  for (let i = 0; i < n; i++) {
+    const yi = scale(Ay[i * cols + k], -ev);
+    let r = yi;
+    for (let c = 0; c < k; c++) {
+      r -= Ay[i * cols + c] * vs[c];
+      aNorm2 += Ay[i * cols + c] ** 2;
+    }
+    yNorm2 += yi * yi;
+    for (let c = 0; c < k; c++) g[c] += Ay[i * cols + c] * r;
+  }
+  let vNorm2 = 0;
+  let rho2 = 0;
+  let gNorm2 = 0;
+  for (let c = 0; c < k; c++) {
+    g[c] -= ridgeRow[c] ** 2 * vs[c];
+    vNorm2 += vs[c] ** 2;
+    rho2 = Math.max(rho2, ridgeRow[c] ** 2);
+    gNorm2 += g[c] ** 2;
+  }
+  const aNorm = Math.sqrt(aNorm2);
+  const size = aNorm * (aNorm * Math.sqrt(vNorm2) + Math.sqrt(yNorm2)) + rho2 * Math.sqrt(vNorm2);
+  if (size === 0) return 0;
+  const out = Math.sqrt(gNorm2) / size;
+  return Number.isFinite(out) ? out : Number.POSITIVE_INFINITY;
+}
 const LOG10_2 = 0.3010299956639812;
 
 /**
@@ -100,6 +149,8 @@ export function scaledHead(
   let yMax = 0;
   for (let i = 0; i < n; i++) yMax = Math.max(yMax, Math.abs(y[i]));
   const eY = yMax > 0 ? exponentOf(yMax) : 0;
+  let largestX = 0;
+  for (let i = 0; i < n * d; i++) largestX = Math.max(largestX, Math.abs(X[i]));
   const xs = new Float64Array(d);
   const rowsA = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
@@ -136,11 +187,13 @@ export function scaledHead(
     M[r * cols + k] = scale(y[i], -eY);
   }
   // Ridge rows, capped at 2^500 (a ridge that large makes v_c zero to working precision anyway).
+  const ridgeRow = new Float64Array(k);
   if (ridge > 0) {
     for (let c = 0; c < k; c++) {
       // √λ‖w‖ with w_c = 2^{eY−eA−eB_c} v_c, in units of 2^{eY}: √λ·2^{−eA−eB_c} v_c.
       const l2 = exponentOf(ridge) / 2 - eA - eB[c];
-      M[(n + c) * cols + c] = l2 > 500 ? 2 ** 500 : scale(Math.sqrt(ridge), -eA - eB[c]);
+      ridgeRow[c] = l2 > 500 ? 2 ** 500 : scale(Math.sqrt(ridge), -eA - eB[c]);
+      M[(n + c) * cols + c] = ridgeRow[c];
     }
   }
   const scaled = M.slice(0, n * cols);
@@ -215,6 +268,12 @@ export function scaledHead(
     v.set(res.x);
     resid = res.residualNorm;
     condition = Number.POSITIVE_INFINITY;
+  }
+  const check = normalResidual(scaled, n, k, ridgeRow, v);
+  if (!(check <= 64 * (m + k) * EPS)) {
+    throw new HeadRangeError(
+      `${what}: its head fails the residual check (normal-equations residual ${fmt(check)} of the scaled problem's size, allowed ${fmt(64 * (m + k) * EPS)}; features up to ${fmt(largestX)}, labels up to ${fmt(yMax)}); rescale the feature or target columns`,
+    );
   }
   const w = new Float64Array(k);
   // B' = B·2^{−eB} ⇒ w_c = 2^{eY−eA−eB_c}·v_c.

@@ -278,6 +278,9 @@ export function scaledHead(
   const w = new Float64Array(k);
   // B' = B·2^{−eB} ⇒ w_c = 2^{eY−eA−eB_c}·v_c.
   for (let c = 0; c < k; c++) w[c] = scale(v[c], eY - eA - eB[c]);
+  let vMax = 0;
+  for (let c = 0; c < k; c++) vMax = Math.max(vMax, Math.abs(v[c]));
+  const eV = vMax > 0 && Number.isFinite(vMax) ? exponentOf(vMax) : 0;
   for (let c = 0; c < k; c++) {
     const exact = v[c] === 0 ? 0 : exponentOf(Math.abs(v[c])) - 1 + eY - eA - eB[c];
     if (!Number.isFinite(v[c]) || exact > 1023) {
@@ -285,7 +288,9 @@ export function scaledHead(
         `${what}: its head ŵ would have entries of order 2^${Math.round(exact)} (about 1e${Math.round(exact * LOG10_2)}), beyond float64's range (labels up to ${fmt(yMax)}); rescale the feature or target columns`,
       );
     }
-    if (v[c] !== 0 && exact < -1022) {
+    // An entry below the normal range is rounded to 2^-1074: refused only when that rounding is
+    // visible in ŷ, i.e. its term (|v_c|, columns equilibrated) is not 2^-52 below the largest.
+    if (v[c] !== 0 && exact < -1022 && exponentOf(Math.abs(v[c])) - eV - 1075 - exact > -52) {
       throw new HeadRangeError(
         `${what}: its head ŵ would have entries of order 1e${Math.round(exact * LOG10_2)}, below float64's normal range (labels up to ${fmt(yMax)}); rescale the feature or target columns`,
       );

@@ -513,3 +513,43 @@ describe("adapt at the ends of float64's range (issue 23): exact answers, or one
     );
   });
 });
+
+describe("the target or the task column named as a feature is refused in one line (issue 23)", () => {
+  test.each([
+    ["y", "target"],
+    ["task", "task"],
+  ])("fit --features x0,%s", async (column, role) => {
+    const out = join(tmp, `asfeature-${column}.json`);
+    const r = await runCli(
+      "fit",
+      "--data",
+      write("asfeature.csv", table(1)),
+      "--k",
+      "1",
+      "--features",
+      `x0,${column}`,
+      "--out",
+      out,
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `metarep: ${join(tmp, "asfeature.csv")}: column "${column}" is the ${role} column; it cannot also be a feature\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test("adapt with a model whose features name its target column", async () => {
+    const path = join(tmp, "asfeature-model.json");
+    expect(
+      (await runCli("fit", "--data", write("asfeature2.csv", table(1)), "--k", "1", "--out", path)).code,
+    ).toBe(0);
+    const m = JSON.parse(readFileSync(path, "utf8"));
+    m.features = ["x0", "x1", "y"];
+    writeFileSync(path, JSON.stringify(m));
+    const r = await runCli("adapt", "--model", path, "--data", join(tmp, "asfeature2.csv"), "--json");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /^metarep: .*asfeature2\.csv: column "y" is the target column; it cannot also be a feature\n$/,
+    );
+  });
+});

@@ -147,11 +147,8 @@ class ResidualSum {
   private sse = 0;
   private rows = 0;
   constructor(private readonly e: number) {}
-  add(head: ScaledHead, X: Float64Array, y: Float64Array, n: number, d: number): void {
-    for (let i = 0; i < n; i++) {
-      const r = scale(y[i], -this.e) - scale(head.predict(X, i * d), -this.e);
-      this.sse += r * r;
-    }
+  add(head: ScaledHead, n: number): void {
+    this.sse += head.squaredResiduals(this.e);
     this.rows += n;
   }
   mse(): number | null {
@@ -364,7 +361,7 @@ class SourceHeads {
     const h = scaledHead(X, y, n, this.fit.B, 0, `fit: task ${JSON.stringify(id)}`);
     this.W.data.set(h.w, t * this.fit.B.cols);
     this.worst = Math.max(this.worst, h.condition);
-    this.residuals.add(h, X, y, n, this.fit.B.rows);
+    this.residuals.add(h, n);
   }
   summary(): { mse: number | null; condition: number | null } {
     if (!this.usable) return { mse: null, condition: null };

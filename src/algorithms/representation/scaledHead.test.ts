@@ -206,3 +206,32 @@ describe("the residual check (normalResidual) and the rounding rule for tiny hea
     near([h.predict(Float64Array.from([1, 2, 0]), 0)], [0.8], 1e-14);
   });
 });
+
+describe("squaredResiduals: the training residuals in units of 2^e", () => {
+  test("Σ (y − x·B̂ŵ)² to 1e-12 at e = 0, 2^−2e of it at e = 300, and for labels of 1e300 (whose squares only exist scaled)", () => {
+    const X = Float64Array.from([0.3, -1.2, 0.5, 1.1, 0.4, -0.7, -0.8, 0.9, 0.2, 0.5, 0.5, 1.5]);
+    const y = Float64Array.from([0.7, -0.2, 1.3, 0.1]);
+    const h = scaledHead(X, y, 4, ROT, 0, "task");
+    let want = 0;
+    for (let i = 0; i < 4; i++) {
+      let p = 0;
+      for (let a = 0; a < 3; a++)
+        for (let j = 0; j < 2; j++) p += X[i * 3 + a] * ROT.data[a * 2 + j] * h.w[j];
+      want += (y[i] - p) ** 2;
+    }
+    expect(want).toBeGreaterThan(0.1);
+    near([h.squaredResiduals(0)], [want], 1e-12);
+    near([h.squaredResiduals(300) * 2 ** 600], [want], 1e-12);
+    // Labels of 1e300: the residuals' squares (1e600) only exist in scaled units.
+    const big = scaledHead(
+      X,
+      Float64Array.from(y, (v) => v * 1e300),
+      4,
+      ROT,
+      0,
+      "task",
+    );
+    const f = 1e300 * 2 ** -997; // exact: the labels' factor in units of 2^997
+    near([big.squaredResiduals(997)], [want * f * f], 1e-12);
+  });
+});

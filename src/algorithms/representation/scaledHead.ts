@@ -1,6 +1,7 @@
 import { MetarepError } from "../../errors.js";
 import { lstsq } from "../../linalg/lstsq.js";
 import { type Mat, matFrom } from "../../linalg/mat.js";
+import { projectRows, transposeBasis } from "./heads.js";
 
 /**
  * A task's head on a frozen representation for users' data, whatever its scale (issue 23):
@@ -36,12 +37,25 @@ export interface ScaledHead {
   rank: number;
   /** ‖y − Aŵ‖ (without the ridge term), or Infinity when it overflows float64. */
   residualNorm: number;
+  /**
+   * Σ ((y_i − ŷ_i)·2^−e)² over the solve's own rows, each ŷ_i as `predict` gives it but kept in
+   * scaled units (no overflow of ŷ on the way): the training residuals in units of 2^e.
+   */
+  squaredResiduals(e: number): number;
 }
 
 /** v·2^e, as two factors so that scaling by a subnormal power of two stays exact. */
 export function scale(v: number, e: number): number {
   const h = Math.trunc(e / 2);
   return v * 2 ** h * 2 ** (e - h);
+}
+
+/** `out[i] = a[a0 + i]·2^e` for i < n: `scale` with its two factors formed once (same bits). */
+function scaleInto(a: Float64Array, a0: number, n: number, e: number, out: Float64Array): void {
+  const h = Math.trunc(e / 2);
+  const f1 = 2 ** h;
+  const f2 = 2 ** (e - h);
+  for (let i = 0; i < n; i++) out[i] = a[a0 + i] * f1 * f2;
 }
 
 const BITS = new Float64Array(1);
@@ -149,20 +163,15 @@ export function scaledHead(
   let yMax = 0;
   for (let i = 0; i < n; i++) yMax = Math.max(yMax, Math.abs(y[i]));
   const eY = yMax > 0 ? exponentOf(yMax) : 0;
-  let largestX = 0;
-  for (let i = 0; i < n * d; i++) largestX = Math.max(largestX, Math.abs(X[i]));
+  const BsT = transposeBasis(matFrom(d, k, Bs));
   const xs = new Float64Array(d);
   const rowsA = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     let xm = 0;
     for (let a = 0; a < d; a++) xm = Math.max(xm, Math.abs(X[i * d + a]));
     const ex = xm > 0 ? exponentOf(xm) : 0;
-    for (let a = 0; a < d; a++) xs[a] = scale(X[i * d + a], -ex);
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let a = 0; a < d; a++) s += xs[a] * Bs[a * k + c];
-      rowsA[i * k + c] = s;
-    }
+    scaleInto(X, i * d, d, -ex, xs);
+    projectRows(xs, 0, 1, d, BsT, k, rowsA.subarray(i * k, (i + 1) * k));
     eRow[i] = ex;
   }
   // One exponent for all of A (its largest row), so that the rows keep their relative sizes.
@@ -271,6 +280,8 @@ export function scaledHead(
   }
   const check = normalResidual(scaled, n, k, ridgeRow, v);
   if (!(check <= 64 * (m + k) * EPS)) {
+    let largestX = 0;
+    for (let i = 0; i < n * d; i++) largestX = Math.max(largestX, Math.abs(X[i]));
     throw new HeadRangeError(
       `${what}: its head fails the residual check (normal-equations residual ${fmt(check)} of the scaled problem's size, allowed ${fmt(64 * (m + k) * EPS)}; features up to ${fmt(largestX)}, labels up to ${fmt(yMax)}); rescale the feature or target columns`,
     );
@@ -297,16 +308,16 @@ export function scaledHead(
     }
   }
   // Predictions in scaled units: ŷ = x B w = 2^{eY} (2^{−eA} x B') v.
+  const xq = new Float64Array(d);
+  const aq = new Float64Array(k);
   const predict = (x: Float64Array, x0: number): number => {
     let xm = 0;
     for (let a = 0; a < d; a++) xm = Math.max(xm, Math.abs(x[x0 + a]));
     const ex = xm > 0 ? exponentOf(xm) : 0;
+    scaleInto(x, x0, d, -ex, xq);
+    projectRows(xq, 0, 1, d, BsT, k, aq);
     let p = 0;
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let a = 0; a < d; a++) s += scale(x[x0 + a], -ex) * Bs[a * k + c];
-      p += s * v[c];
-    }
+    for (let c = 0; c < k; c++) p += aq[c] * v[c];
     const out = scale(p, ex - eA + eY);
     if (!Number.isFinite(out)) {
       throw new HeadRangeError(
@@ -315,5 +326,15 @@ export function scaledHead(
     }
     return out;
   };
-  return { w, predict, condition, rank, residualNorm: scale(resid, eY) };
+  const squaredResiduals = (e: number): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      let p = 0;
+      for (let c = 0; c < k; c++) p += rowsA[i * k + c] * v[c];
+      const r = scale(y[i], -e) - scale(p, eRow[i] - eA + eY - e);
+      sum += r * r;
+    }
+    return sum;
+  };
+  return { w, predict, condition, rank, residualNorm: scale(resid, eY), squaredResiduals };
 }

@@ -432,15 +432,11 @@ export async function openTaskTable(path: string, options: ReadTableOptions = {}
       n: number;
       lab: number;
       bad: number | null;
-      fmax: number | null;
-      ymax: number | null;
     }[];
     try {
       const r = await c.runAndReadAll(
         `SELECT t, min(r)::DOUBLE AS first, max(r)::DOUBLE AS last, count(*)::DOUBLE AS n, count_if(lab)::DOUBLE AS lab,
-           (min(r) FILTER (WHERE bad))::DOUBLE AS bad,
-           max(greatest(${feats.map((_, j) => `abs(f${j})`).join(", ")}))::DOUBLE AS fmax, max(abs(y))::DOUBLE AS ymax
-           FROM src GROUP BY t ORDER BY first`,
+           (min(r) FILTER (WHERE bad))::DOUBLE AS bad FROM src GROUP BY t ORDER BY first`,
       );
       profile = r.getRowObjectsJS() as typeof profile;
     } catch (e) {
@@ -501,11 +497,6 @@ export async function openTaskTable(path: string, options: ReadTableOptions = {}
       counts,
       labelled,
       rows: N,
-      // The profile's largest |values| (NULLs, the rows to predict, are left out by max).
-      largest: {
-        features: profile.reduce((m, p) => Math.max(m, p.fmax ?? 0), 0),
-        target: profile.reduce((m, p) => Math.max(m, p.ymax ?? 0), 0),
-      },
       async *chunks(): AsyncGenerator<RowChunk> {
         let result: Awaited<ReturnType<DuckDBConnection["stream"]>>;
         try {

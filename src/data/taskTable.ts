@@ -47,11 +47,6 @@ export interface TaskRows {
   readonly labelled: Int32Array;
   /** Total rows N. */
   readonly rows: number;
-  /**
-   * The largest |value| of the features and of the targets (0 when none): known before the first
-   * pass, so that a streamed fit can scale data far from 1 by a power of two (issue 23).
-   */
-  readonly largest: { readonly features: number; readonly target: number };
   /** One pass over the rows, grouped by task, in chunks; each call is a new pass over the file. */
   chunks(): AsyncIterable<RowChunk>;
   /** The first `limit` 1-based rows of task t (labelled ones only if asked), for messages. */
@@ -168,15 +163,10 @@ export function taskRowsFromArrays(input: {
   const N = input.y.length;
   const counts = new Int32Array(T);
   const labelled = new Int32Array(T);
-  const largest = { features: 0, target: 0 };
   for (let i = 0; i < N; i++) {
     counts[input.task[i]]++;
-    if (!Number.isNaN(input.y[i])) {
-      labelled[input.task[i]]++;
-      largest.target = Math.max(largest.target, Math.abs(input.y[i]));
-    }
+    if (!Number.isNaN(input.y[i])) labelled[input.task[i]]++;
   }
-  for (let i = 0; i < N * d; i++) largest.features = Math.max(largest.features, Math.abs(input.X[i]));
   const order: number[] = [];
   for (let t = 0; t < T; t++) for (let i = 0; i < N; i++) if (input.task[i] === t) order.push(i);
   const chunkRows = input.chunkRows ?? 2048;
@@ -187,7 +177,6 @@ export function taskRowsFromArrays(input: {
     counts,
     labelled,
     rows: N,
-    largest,
     async *chunks() {
       for (let r0 = 0; r0 < N; r0 += chunkRows) {
         const rows = Math.min(chunkRows, N - r0);

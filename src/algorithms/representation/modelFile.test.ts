@@ -29,6 +29,28 @@ describe("fitModelRows: MoM streamed over chunks is MoM on held rows, to the bit
     expect(streamed.diagnostics.rows).toBe(9100);
   });
 
+  test.each([[1e200], [1e-300]])(
+    "data ×%s: streamed (a second, scaled pass) is held to the bit, and B̂ is that of the data at 1",
+    async (factor) => {
+      const far = (chunkRows: number) =>
+        taskRowsFromArrays({
+          features,
+          taskIds: Array.from({ length: 7 }, (_, t) => `t${t}`),
+          task: Array.from({ length: 9100 }, (_, i) => Math.floor(i / 1300)),
+          X: src.data.X.map((v) => v * factor),
+          y: src.data.y.map((v) => v * factor),
+          chunkRows,
+        });
+      const streamed = await fitModelRows(far(1000), { k: 2, method: "mom" });
+      const held = fitModelFile(await holdTaskRows(far(5000)), { k: 2, method: "mom" });
+      expect(JSON.stringify(streamed)).toBe(JSON.stringify(held));
+      expect(streamed.diagnostics.status).toBe("ok");
+      const near1 = await fitModelRows(input(1000), { k: 2, method: "mom" });
+      for (const [a, row] of streamed.B.entries())
+        for (const [c, v] of row.entries()) expect(Math.abs(v - near1.B[a][c])).toBeLessThan(1e-12);
+    },
+  );
+
   test("other estimators hold the rows and give fitModelFile's model", async () => {
     const a = await fitModelRows(input(700), { k: 2, method: "altmin" });
     const b = fitModelFile(await holdTaskRows(input(5000)), { k: 2, method: "altmin" });

@@ -370,31 +370,24 @@ class SourceHeads {
 }
 
 /**
- * `fitModelFile` on streamed rows. The method of moments, when it forms M̂ (`momFormsMatrix`: many
- * rows next to d), streams: one pass adds the rows to M̂ = (1/N) Σ y² x xᵀ in blocks of
- * `STREAM_CHUNK_ROWS` (the blocks `momMatrix` uses on held data, so the model is the same to the
- * bit), a second pass fits each task's head holding only that task's rows; memory is d² plus the
- * largest task. Every other estimator iterates over all of X: the rows are held in one N × d
- * `Float64Array` (`holdTaskRows`) and `fitModelFile` runs on it.
+ * One streamed pass of MoM: the rows (X·2^−eX, y·2^−eY) added to M̂ in blocks of
+ * `STREAM_CHUNK_ROWS` (the blocks `momMatrix` uses on held data), and the largest |values| seen.
  */
-export async function fitModelRows(rows: TaskRows, options: FitModelOptions): Promise<FewShotModelFile> {
-  const plan = planFit(rows.features.length, options);
-  for (let t = 0; t < rows.taskIds.length; t++) {
-    if (rows.counts[t] < plan.k)
-      throw tooFewRows(rows.taskIds[t], rows.counts[t], await rows.rowsOf(t, false, 6), plan.k);
-  }
-  if (plan.method !== "mom" || !momFormsMatrix(rows.rows, plan.d, plan.k))
-    return fitModelFile(await holdTaskRows(rows), options);
-  const { d, k } = plan;
+async function momPass(
+  rows: TaskRows,
+  d: number,
+  eX: number,
+  eY: number,
+): Promise<{ acc: MomAccumulator; largestX: number; largestY: number }> {
   const acc = new MomAccumulator(d, rows.rows);
   const Xb = new Float64Array(STREAM_CHUNK_ROWS * d);
   const yb = new Float64Array(STREAM_CHUNK_ROWS);
   let nb = 0;
-  const largest = Math.max(rows.largest.features, rows.largest.target);
-  // As fitModelFile: data far from 1 is added to M̂ scaled by powers of two (same span, exactly).
-  const eX = farExponent(rows.largest.features);
-  const eY = farExponent(rows.largest.target);
+  let largestX = 0;
+  let largestY = 0;
   const add = (n: number) => {
+    largestX = Math.max(largestX, maxAbs(Xb.subarray(0, n * d)));
+    largestY = Math.max(largestY, maxAbs(yb.subarray(0, n)));
     if (eX !== 0) scaledInto(Xb.subarray(0, n * d), eX, Xb);
     if (eY !== 0) scaledInto(yb.subarray(0, n), eY, yb);
     acc.add(Xb, yb, n);
@@ -413,6 +406,35 @@ export async function fitModelRows(rows: TaskRows, options: FitModelOptions): Pr
     }
   }
   if (nb > 0) add(nb);
+  return { acc, largestX, largestY };
+}
+
+/**
+ * `fitModelFile` on streamed rows. The method of moments, when it forms M̂ (`momFormsMatrix`: many
+ * rows next to d), streams: one pass adds the rows to M̂ = (1/N) Σ y² x xᵀ in blocks of
+ * `STREAM_CHUNK_ROWS` (the blocks `momMatrix` uses on held data, so the model is the same to the
+ * bit), a second pass fits each task's head holding only that task's rows; memory is d² plus the
+ * largest task. Data beyond 2^±64 costs one more pass (M̂ again, on the rows scaled by powers of
+ * two, as `fitModelFile` scales them). Every other estimator iterates over all of X: the rows are held in one N × d
+ * `Float64Array` (`holdTaskRows`) and `fitModelFile` runs on it.
+ */
+export async function fitModelRows(rows: TaskRows, options: FitModelOptions): Promise<FewShotModelFile> {
+  const plan = planFit(rows.features.length, options);
+  for (let t = 0; t < rows.taskIds.length; t++) {
+    if (rows.counts[t] < plan.k)
+      throw tooFewRows(rows.taskIds[t], rows.counts[t], await rows.rowsOf(t, false, 6), plan.k);
+  }
+  if (plan.method !== "mom" || !momFormsMatrix(rows.rows, plan.d, plan.k))
+    return fitModelFile(await holdTaskRows(rows), options);
+  const { d, k } = plan;
+  // As fitModelFile: data far from 1 is added to M̂ scaled by powers of two (same span, exactly).
+  // The scale is known only after a pass, so that pass is redone, scaled, when it was far.
+  let pass = await momPass(rows, d, 0, 0);
+  const eX = farExponent(pass.largestX);
+  const eY = farExponent(pass.largestY);
+  if (eX !== 0 || eY !== 0) pass = await momPass(rows, d, eX, eY);
+  const { acc, largestY } = pass;
+  const largest = Math.max(pass.largestX, largestY);
   let fit: RepresentationFit;
   try {
     fit = acc.estimate(k);
@@ -420,7 +442,7 @@ export async function fitModelRows(rows: TaskRows, options: FitModelOptions): Pr
     if (e instanceof MetarepError) throw e;
     throw divergedError(plan.method, e instanceof Error ? e.message : String(e), largest);
   }
-  const heads = new SourceHeads(rows.taskIds.length, fit, rows.largest.target);
+  const heads = new SourceHeads(rows.taskIds.length, fit, largestY);
   if (heads.usable)
     await forEachTask(rows, (b) => heads.solve(b.task, b.X, b.y, b.rows, rows.taskIds[b.task]));
   return assembleModel(plan, fit, heads.W, heads.summary(), rows, () => largest, options);

@@ -50,12 +50,12 @@ export function scale(v: number, e: number): number {
   return v * 2 ** h * 2 ** (e - h);
 }
 
-/** `out[i] = a[a0 + i]·2^e` for i < n: `scale` with its two factors formed once (same bits). */
-function scaleInto(a: Float64Array, a0: number, n: number, e: number, out: Float64Array): void {
+/** `out[o0 + i] = a[a0 + i]·2^e` for i < n: `scale` with its two factors formed once (same bits). */
+function scaleInto(a: Float64Array, a0: number, n: number, e: number, out: Float64Array, o0 = 0): void {
   const h = Math.trunc(e / 2);
   const f1 = 2 ** h;
   const f2 = 2 ** (e - h);
-  for (let i = 0; i < n; i++) out[i] = a[a0 + i] * f1 * f2;
+  for (let i = 0; i < n; i++) out[o0 + i] = a[a0 + i] * f1 * f2;
 }
 
 const BITS = new Float64Array(1);
@@ -164,16 +164,17 @@ export function scaledHead(
   for (let i = 0; i < n; i++) yMax = Math.max(yMax, Math.abs(y[i]));
   const eY = yMax > 0 ? exponentOf(yMax) : 0;
   const BsT = transposeBasis(matFrom(d, k, Bs));
-  const xs = new Float64Array(d);
+  // Each row scaled to |x| ≤ 1 by its own power of two, then all projected in one call.
+  const xs = new Float64Array(n * d);
   const rowsA = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     let xm = 0;
     for (let a = 0; a < d; a++) xm = Math.max(xm, Math.abs(X[i * d + a]));
     const ex = xm > 0 ? exponentOf(xm) : 0;
-    scaleInto(X, i * d, d, -ex, xs);
-    projectRows(xs, 0, 1, d, BsT, k, rowsA.subarray(i * k, (i + 1) * k));
+    scaleInto(X, i * d, d, -ex, xs, i * d);
     eRow[i] = ex;
   }
+  projectRows(xs, 0, n, d, BsT, k, rowsA);
   // One exponent for all of A (its largest row), so that the rows keep their relative sizes.
   let eA = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {

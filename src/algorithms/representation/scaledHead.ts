@@ -16,7 +16,9 @@ import { projectRows, transposeBasis } from "./heads.js";
  * 4. back substitution, with the condition number of R after equilibrating its rows, checked:
  *    rank-deficient (collinear rows, fewer rows than k) gives the minimum-norm solution when the
  *    rows' sizes allow it, else a one-line refusal; a result outside float64's normal range, or
- *    non-finite, is a one-line `HeadRangeError` naming the scale, never a silently wrong number.
+ *    non-finite, is a one-line `HeadRangeError` naming the scale, never a silently wrong number;
+ * 5. a residual check (`normalResidual`): the normal equations hold to O(ε) of the scaled problem,
+ *    as for every backward-stable solve, or the head is refused (one line).
  */
 
 /** A head that float64 cannot give correctly: the message names the task's scale. */

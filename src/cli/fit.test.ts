@@ -79,7 +79,7 @@ describe("metarep fit, then adapt, on a file generated from the model (d=10, k=2
     const r = await cli("adapt", "--model", modelPath, "--data", newTasks, "--out", predPath);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
-      /adapt: 3 tasks \(labelled rows: new0 \(4\), new1 \(4\), new2 \(4\)\); 120 predictions/,
+      /adapt: 3 tasks \(labelled rows: new0 \(4, conditioning \d+\.\d{4}\), new1 \(4, conditioning \d+\.\d{4}\), new2 \(4, conditioning \d+\.\d{4}\)\); 120 predictions/,
     );
     const lines = readFileSync(predPath, "utf8").trim().split("\n");
     expect(lines[0]).toBe("task,row,prediction");

@@ -90,8 +90,9 @@ async function withTable<T>(
   }
 }
 
-function fmt(v: number | null): string {
-  if (v === null) return "∞";
+/** A number for people; null is `none` (e.g. "∞" for a condition number, "n/a" where float64 cannot hold it). */
+function fmt(v: number | null, none = "∞"): string {
+  if (v === null) return none;
   return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toFixed(4) : v.toExponential(3);
 }
 
@@ -275,7 +276,8 @@ export function fewShotCommands(program: Command): void {
         [
           `fit ${model.method}: d=${model.d}, k=${model.k}, ${g.tasks} tasks, ${g.rows} rows`,
           `iterations ${g.iterations}${g.converged === null ? "" : g.converged ? " (converged)" : " (not converged)"}, status ${g.status}`,
-          `training MSE ${fmt(g.trainingMse)}; learned heads: cond(Ŵ) ${fmt(g.headCondition)}, diversity σ_k²k/T ${fmt(g.headDiversity)}, ‖ŵ‖ mean ${fmt(g.meanHeadNorm)} (min ${fmt(g.minHeadNorm)}, max ${fmt(g.maxHeadNorm)})`,
+          `training MSE ${fmt(g.trainingMse, "n/a (beyond float64's range)")}; head solves: worst conditioning ${fmt(g.headSolveCondition)}`,
+          `learned heads: cond(Ŵ) ${fmt(g.headCondition)}, diversity σ_k²k/T ${fmt(g.headDiversity, "n/a")}, ‖ŵ‖ mean ${fmt(g.meanHeadNorm, "n/a")} (min ${fmt(g.minHeadNorm, "n/a")}, max ${fmt(g.maxHeadNorm, "n/a")})`,
           `model: ${shownPath(out!, o.out)}`,
           "",
         ].join("\n"),
@@ -344,7 +346,9 @@ export function fewShotCommands(program: Command): void {
         process.stdout.write(`${JSON.stringify(res)}\n`);
         return;
       }
-      const labelled = res.heads.map((h) => `${h.task} (${h.labelled})`).join(", ");
+      const labelled = res.heads
+        .map((h) => `${h.task} (${h.labelled}, conditioning ${fmt(h.condition)})`)
+        .join(", ");
       process.stdout.write(
         `adapt: ${res.heads.length} task${res.heads.length === 1 ? "" : "s"} (labelled rows: ${labelled}); ${res.predictions.length} predictions\npredictions: ${shownPath(out!, o.out)}\n`,
       );

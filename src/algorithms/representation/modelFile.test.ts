@@ -29,6 +29,28 @@ describe("fitModelRows: MoM streamed over chunks is MoM on held rows, to the bit
     expect(streamed.diagnostics.rows).toBe(9100);
   });
 
+  test.each([[1e200], [1e-300]])(
+    "data ×%s: streamed (a second, scaled pass) is held to the bit, and B̂ is that of the data at 1",
+    async (factor) => {
+      const far = (chunkRows: number) =>
+        taskRowsFromArrays({
+          features,
+          taskIds: Array.from({ length: 7 }, (_, t) => `t${t}`),
+          task: Array.from({ length: 9100 }, (_, i) => Math.floor(i / 1300)),
+          X: src.data.X.map((v) => v * factor),
+          y: src.data.y.map((v) => v * factor),
+          chunkRows,
+        });
+      const streamed = await fitModelRows(far(1000), { k: 2, method: "mom" });
+      const held = fitModelFile(await holdTaskRows(far(5000)), { k: 2, method: "mom" });
+      expect(JSON.stringify(streamed)).toBe(JSON.stringify(held));
+      expect(streamed.diagnostics.status).toBe("ok");
+      const near1 = await fitModelRows(input(1000), { k: 2, method: "mom" });
+      for (const [a, row] of streamed.B.entries())
+        for (const [c, v] of row.entries()) expect(Math.abs(v - near1.B[a][c])).toBeLessThan(1e-12);
+    },
+  );
+
   test("other estimators hold the rows and give fitModelFile's model", async () => {
     const a = await fitModelRows(input(700), { k: 2, method: "altmin" });
     const b = fitModelFile(await holdTaskRows(input(5000)), { k: 2, method: "altmin" });
@@ -50,7 +72,7 @@ describe("fitModelRows: MoM streamed over chunks is MoM on held rows, to the bit
 });
 
 describe("adaptModelFile visits tasks one at a time", () => {
-  test("heads are fitHead on each task's labelled rows; predictions x·B̂ŵ in file order", async () => {
+  test("heads are least squares on each task's labelled rows (to 1e-12 of fitHead's), with their conditioning; predictions x·B̂ŵ in file order", async () => {
     const fitted = await fitModelRows(input(2048), { k: 2, method: "mom" });
     const { model: m, B } = readModelFile(JSON.parse(JSON.stringify(fitted)));
     // Two new tasks interleaved; rows 5 and 6 have no target.
@@ -80,7 +102,11 @@ describe("adaptModelFile visits tasks one at a time", () => {
         B,
         0,
       );
-      expect(res.heads[t]).toEqual({ task: `n${t}`, labelled: 3, w: Array.from(w) });
+      const h = res.heads[t];
+      expect([h.task, h.labelled]).toEqual([`n${t}`, 3]);
+      for (let c = 0; c < 2; c++) expect(Math.abs(h.w[c] - w[c])).toBeLessThan(1e-12 * Math.hypot(...w));
+      expect(h.condition).toBeGreaterThanOrEqual(1);
+      expect(h.condition).toBeLessThan(1e3);
     }
     expect(res.predictions.map((p) => [p.task, p.row])).toEqual([
       ["n0", 5],
@@ -90,6 +116,6 @@ describe("adaptModelFile visits tasks one at a time", () => {
     for (let a = 0; a < 5; a++) for (let c = 0; c < 2; c++) th[a] += B.data[a * 2 + c] * res.heads[0].w[c];
     let p = 0;
     for (let a = 0; a < 5; a++) p += X[4 * 5 + a] * th[a];
-    expect(res.predictions[0].prediction).toBe(p);
+    expect(Math.abs(res.predictions[0].prediction - p)).toBeLessThan(1e-12 * Math.abs(p));
   });
 });

@@ -6,8 +6,8 @@ import { STREAM_CHUNK_ROWS } from "../../models/fewShotTasks.js";
 import type { MultiTaskData } from "../../models/multiTaskData.js";
 import { key } from "../../rng/key.js";
 import { getEstimator, listEstimators } from "./estimators.js";
-import { fitHead, taskHeads } from "./heads.js";
 import { MomAccumulator, momFormsMatrix } from "./mom.js";
+import { exponentOf, type ScaledHead, scale, scaledHead } from "./scaledHead.js";
 import { ESTIMATOR_IDS, type EstimatorOptions, type RepresentationFit } from "./types.js";
 
 /**
@@ -56,15 +56,26 @@ export interface FewShotModelFile {
     iterations: number;
     converged: boolean | null;
     status: "ok" | "diverged";
-    /** Mean squared training residual of y ≈ x·B̂ŵ_t. */
-    trainingMse: number;
+    /**
+     * Mean squared training residual of y ≈ x·B̂ŵ_t, or null when float64 cannot hold it (labels
+     * beyond about 1e154, or residuals below about 1e-154): never an overflowed or flushed number.
+     */
+    trainingMse: number | null;
+    /**
+     * The worst of the per-task head solves' conditioning (`scaledHead`: ≈ 10^digits lost, 1 for
+     * none; null when a task's rows determine fewer than k directions).
+     */
+    headSolveCondition: number | null;
     /** Condition number σ₁/σ_k of the learned heads Ŵ (null when infinite). */
     headCondition: number | null;
-    /** σ_k(Ŵ)²·k/T, Du et al.'s task-diversity ratio for the learned heads. */
-    headDiversity: number;
-    meanHeadNorm: number;
-    minHeadNorm: number;
-    maxHeadNorm: number;
+    /**
+     * σ_k(Ŵ)²·k/T, Du et al.'s task-diversity ratio for the learned heads; this and the head norms
+     * are null when float64 cannot hold them (heads near the ends of its range).
+     */
+    headDiversity: number | null;
+    meanHeadNorm: number | null;
+    minHeadNorm: number | null;
+    maxHeadNorm: number | null;
     info: Record<string, number | null>;
   };
   /** The estimator's options as given (its schema's defaults apply to the rest), and the seed. */
@@ -104,6 +115,54 @@ function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
   return m;
+}
+
+/**
+ * 0 for a largest |value| within 2^±64 of 1 (data left as it is, bit for bit), else its binary
+ * exponent: data far from 1 is handed to the estimator scaled by 2^−e (exact), so its products
+ * neither overflow (1e160² in AᵀA) nor underflow (1e-300 fits a meaningless B̂ otherwise).
+ */
+function farExponent(m: number): number {
+  if (m === 0 || (m >= 2 ** -64 && m <= 2 ** 64)) return 0;
+  return exponentOf(m);
+}
+
+/** `a` scaled by 2^−e into `out`: exact (a power of two), but for values 2^1000 below the largest, which vanish. */
+function scaledInto(
+  a: Float64Array,
+  e: number,
+  out: Float64Array = new Float64Array(a.length),
+): Float64Array {
+  const f1 = 2 ** -Math.trunc(e / 2);
+  const f2 = 2 ** -(e - Math.trunc(e / 2));
+  for (let i = 0; i < a.length; i++) out[i] = a[i] * f1 * f2;
+  return out;
+}
+
+/**
+ * Squared training residuals, summed in units of 2^e (e: the labels' exponent) so the squares
+ * neither overflow nor underflow; `mse()` scales back, or null when float64 cannot hold it.
+ */
+class ResidualSum {
+  private sse = 0;
+  private rows = 0;
+  constructor(private readonly e: number) {}
+  add(head: ScaledHead, n: number): void {
+    this.sse += head.squaredResiduals(this.e);
+    this.rows += n;
+  }
+  mse(): number | null {
+    const m = this.sse / this.rows;
+    if (m === 0) return 0;
+    const out = scale(scale(m, this.e), this.e);
+    // Overflowed, or flushed to a subnormal/zero (bits lost): not a number to report.
+    return Number.isFinite(out) && out >= 2 ** -1022 ? out : null;
+  }
+}
+
+/** The binary exponent of the largest |label| (0 for none): the units residuals are summed in. */
+function labelExponent(largest: number): number {
+  return largest > 0 && Number.isFinite(largest) ? exponentOf(largest) : 0;
 }
 
 /** Row numbers for messages: "rows 4, 9, 12" (the first 5 of a task's rows, then "…"). */
@@ -162,46 +221,19 @@ function divergedError(method: string, why: string, scale: number): FitDivergedE
   );
 }
 
-/** Add task t's squared training residuals Σ (y − x·B̂ŵ_t)² to `sse`, row by row (file order). */
-function addSquaredResiduals(
-  sse: number,
-  X: Float64Array,
-  y: Float64Array,
-  from: number,
-  to: number,
-  B: Mat,
-  W: Mat,
-  t: number,
-): number {
-  const d = B.rows;
-  const k = B.cols;
-  const th = new Float64Array(d);
-  for (let a = 0; a < d; a++) {
-    let s = 0;
-    for (let c = 0; c < k; c++) s += B.data[a * k + c] * W.data[t * k + c];
-    th[a] = s;
-  }
-  for (let i = from; i < to; i++) {
-    let pred = 0;
-    for (let a = 0; a < d; a++) pred += X[i * d + a] * th[a];
-    sse += (y[i] - pred) ** 2;
-  }
-  return sse;
-}
-
 /** The model from B̂, the heads Ŵ and the training SSE: checks they are finite, adds diagnostics. */
 function assembleModel(
   plan: FitPlan,
   fit: RepresentationFit,
   W: Mat,
-  sse: number,
+  heads: { mse: number | null; condition: number | null },
   table: { features: readonly string[]; taskIds: readonly string[]; counts: ArrayLike<number>; rows: number },
-  scale: () => number,
+  largestValue: () => number,
   options: FitModelOptions,
 ): FewShotModelFile {
   const { method } = plan;
   const diverged = (why: string): never => {
-    throw divergedError(method, why, scale());
+    throw divergedError(method, why, largestValue());
   };
   if (fit.status === "diverged") {
     const dv = fit.diverged;
@@ -209,8 +241,13 @@ function assembleModel(
   }
   if (!allFinite(fit.B.data)) diverged("B̂ has non-finite entries");
   if (!allFinite(W.data)) diverged("the task heads have non-finite entries");
-  const diag = headDiagnostics(W);
-  if (!Number.isFinite(sse)) diverged(`the training MSE is ${sse / table.rows}`);
+  // Diagnostics of Ŵ·2^−e (the SVD and the norms' squares stay in range), scaled back exactly.
+  const eW = labelExponent(maxAbs(W.data));
+  const diag = headDiagnostics(eW === 0 ? W : matFrom(W.rows, W.cols, scaledInto(W.data, eW)));
+  const back = (v: number, e: number): number | null => {
+    const out = scale(v, e);
+    return Number.isFinite(out) && (out === 0 || out >= 2 ** -1022) ? out : null;
+  };
   const rowsOf = (M: Mat) =>
     Array.from({ length: M.rows }, (_, i) => Array.from(M.data.subarray(i * M.cols, (i + 1) * M.cols)));
   const Wrows = rowsOf(W);
@@ -231,12 +268,13 @@ function assembleModel(
       iterations: fit.iterations,
       converged: fit.converged,
       status: fit.status,
-      trainingMse: sse / table.rows,
+      trainingMse: heads.mse,
+      headSolveCondition: heads.condition,
       headCondition: Number.isFinite(diag.condition) ? diag.condition : null,
-      headDiversity: diag.diversity,
-      meanHeadNorm: diag.meanNorm,
-      minHeadNorm: diag.minNorm,
-      maxHeadNorm: diag.maxNorm,
+      headDiversity: back(diag.diversity, 2 * eW),
+      meanHeadNorm: back(diag.meanNorm, eW),
+      minHeadNorm: back(diag.minNorm, eW),
+      maxHeadNorm: back(diag.maxNorm, eW),
       info: fit.info,
     },
     options: { ...plan.est, seed: plan.seed },
@@ -263,31 +301,112 @@ export function fitModelFile(table: TaskTable, options: FitModelOptions): FewSho
       throw tooFewRows(table.taskIds[t], counts[t], rows, plan.k);
     }
   }
-  const scale = () => Math.max(maxAbs(data.X), maxAbs(data.y));
+  const largestX = maxAbs(data.X);
+  const largestY = maxAbs(data.y);
+  const largestValue = () => Math.max(largestX, largestY);
+  // B̂'s span is the same for X·2^−eX and y·2^−eY: the estimator sees data near 1.
+  const eX = farExponent(largestX);
+  const eY = farExponent(largestY);
+  const seen: MultiTaskData =
+    eX === 0 && eY === 0 ? data : { ...data, X: scaledInto(data.X, eX), y: scaledInto(data.y, eY) };
   let fit: RepresentationFit;
   try {
-    fit = getEstimator(plan.method).fit(data, plan.k, plan.est, { key: key(plan.seed) });
+    fit = getEstimator(plan.method).fit(seen, plan.k, plan.est, { key: key(plan.seed) });
   } catch (e) {
     // Bad options are the caller's; anything else thrown from the numerics is a blow-up.
     if (e instanceof MetarepError) throw e;
-    throw divergedError(plan.method, e instanceof Error ? e.message : String(e), scale());
+    throw divergedError(plan.method, e instanceof Error ? e.message : String(e), largestValue());
   }
+  const heads = new SourceHeads(data.tasks, fit, largestY);
   // Heads only on a usable B̂: assembleModel reports a diverged fit before reading them.
-  const usable = fit.status !== "diverged" && allFinite(fit.B.data);
-  const W = usable ? taskHeads(data, fit.B) : zeros(data.tasks, plan.k);
-  let sse = 0;
-  for (let t = 0; t < data.tasks; t++)
-    sse = addSquaredResiduals(sse, data.X, data.y, data.start[t], data.start[t + 1], fit.B, W, t);
+  if (heads.usable) {
+    const d = plan.d;
+    for (let t = 0; t < data.tasks; t++) {
+      const [a, b] = [data.start[t], data.start[t + 1]];
+      heads.solve(t, data.X.subarray(a * d, b * d), data.y.subarray(a, b), b - a, table.taskIds[t]);
+    }
+  }
   const N = data.start[data.tasks];
   return assembleModel(
     plan,
     fit,
-    W,
-    sse,
+    heads.W,
+    heads.summary(),
     { features: table.features, taskIds: table.taskIds, counts, rows: N },
-    scale,
+    largestValue,
     options,
   );
+}
+
+/**
+ * The source tasks' heads on B̂, each by `scaledHead` on the task's own (unscaled) rows: the
+ * right head or a one-line refusal naming the scale, a conditioning and residual check on every
+ * solve; the training MSE summed in the labels' units.
+ */
+class SourceHeads {
+  readonly W: Mat;
+  readonly usable: boolean;
+  private worst = 1;
+  private readonly residuals: ResidualSum;
+  constructor(
+    tasks: number,
+    private readonly fit: RepresentationFit,
+    largestY: number,
+  ) {
+    this.W = zeros(tasks, fit.B.cols);
+    this.usable = fit.status !== "diverged" && allFinite(fit.B.data);
+    this.residuals = new ResidualSum(labelExponent(largestY));
+  }
+  solve(t: number, X: Float64Array, y: Float64Array, n: number, id: string): void {
+    const h = scaledHead(X, y, n, this.fit.B, 0, `fit: task ${JSON.stringify(id)}`);
+    this.W.data.set(h.w, t * this.fit.B.cols);
+    this.worst = Math.max(this.worst, h.condition);
+    this.residuals.add(h, n);
+  }
+  summary(): { mse: number | null; condition: number | null } {
+    if (!this.usable) return { mse: null, condition: null };
+    return { mse: this.residuals.mse(), condition: Number.isFinite(this.worst) ? this.worst : null };
+  }
+}
+
+/**
+ * One streamed pass of MoM: the rows (X·2^−eX, y·2^−eY) added to M̂ in blocks of
+ * `STREAM_CHUNK_ROWS` (the blocks `momMatrix` uses on held data), and the largest |values| seen.
+ */
+async function momPass(
+  rows: TaskRows,
+  d: number,
+  eX: number,
+  eY: number,
+): Promise<{ acc: MomAccumulator; largestX: number; largestY: number }> {
+  const acc = new MomAccumulator(d, rows.rows);
+  const Xb = new Float64Array(STREAM_CHUNK_ROWS * d);
+  const yb = new Float64Array(STREAM_CHUNK_ROWS);
+  let nb = 0;
+  let largestX = 0;
+  let largestY = 0;
+  const add = (n: number) => {
+    largestX = Math.max(largestX, maxAbs(Xb.subarray(0, n * d)));
+    largestY = Math.max(largestY, maxAbs(yb.subarray(0, n)));
+    if (eX !== 0) scaledInto(Xb.subarray(0, n * d), eX, Xb);
+    if (eY !== 0) scaledInto(yb.subarray(0, n), eY, yb);
+    acc.add(Xb, yb, n);
+  };
+  for await (const c of rows.chunks()) {
+    for (let i = 0; i < c.rows; ) {
+      const take = Math.min(c.rows - i, STREAM_CHUNK_ROWS - nb);
+      Xb.set(c.X.subarray(i * d, (i + take) * d), nb * d);
+      yb.set(c.y.subarray(i, i + take), nb);
+      nb += take;
+      i += take;
+      if (nb === STREAM_CHUNK_ROWS) {
+        add(nb);
+        nb = 0;
+      }
+    }
+  }
+  if (nb > 0) add(nb);
+  return { acc, largestX, largestY };
 }
 
 /**
@@ -295,7 +414,8 @@ export function fitModelFile(table: TaskTable, options: FitModelOptions): FewSho
  * rows next to d), streams: one pass adds the rows to M̂ = (1/N) Σ y² x xᵀ in blocks of
  * `STREAM_CHUNK_ROWS` (the blocks `momMatrix` uses on held data, so the model is the same to the
  * bit), a second pass fits each task's head holding only that task's rows; memory is d² plus the
- * largest task. Every other estimator iterates over all of X: the rows are held in one N × d
+ * largest task. Data beyond 2^±64 costs one more pass (M̂ again, on the rows scaled by powers of
+ * two, as `fitModelFile` scales them). Every other estimator iterates over all of X: the rows are held in one N × d
  * `Float64Array` (`holdTaskRows`) and `fitModelFile` runs on it.
  */
 export async function fitModelRows(rows: TaskRows, options: FitModelOptions): Promise<FewShotModelFile> {
@@ -307,26 +427,14 @@ export async function fitModelRows(rows: TaskRows, options: FitModelOptions): Pr
   if (plan.method !== "mom" || !momFormsMatrix(rows.rows, plan.d, plan.k))
     return fitModelFile(await holdTaskRows(rows), options);
   const { d, k } = plan;
-  const acc = new MomAccumulator(d, rows.rows);
-  const Xb = new Float64Array(STREAM_CHUNK_ROWS * d);
-  const yb = new Float64Array(STREAM_CHUNK_ROWS);
-  let nb = 0;
-  let largest = 0;
-  for await (const c of rows.chunks()) {
-    largest = Math.max(largest, maxAbs(c.X.subarray(0, c.rows * d)), maxAbs(c.y.subarray(0, c.rows)));
-    for (let i = 0; i < c.rows; ) {
-      const take = Math.min(c.rows - i, STREAM_CHUNK_ROWS - nb);
-      Xb.set(c.X.subarray(i * d, (i + take) * d), nb * d);
-      yb.set(c.y.subarray(i, i + take), nb);
-      nb += take;
-      i += take;
-      if (nb === STREAM_CHUNK_ROWS) {
-        acc.add(Xb, yb, nb);
-        nb = 0;
-      }
-    }
-  }
-  if (nb > 0) acc.add(Xb, yb, nb);
+  // As fitModelFile: data far from 1 is added to M̂ scaled by powers of two (same span, exactly).
+  // The scale is known only after a pass, so that pass is redone, scaled, when it was far.
+  let pass = await momPass(rows, d, 0, 0);
+  const eX = farExponent(pass.largestX);
+  const eY = farExponent(pass.largestY);
+  if (eX !== 0 || eY !== 0) pass = await momPass(rows, d, eX, eY);
+  const { acc, largestY } = pass;
+  const largest = Math.max(pass.largestX, largestY);
   let fit: RepresentationFit;
   try {
     fit = acc.estimate(k);
@@ -334,17 +442,10 @@ export async function fitModelRows(rows: TaskRows, options: FitModelOptions): Pr
     if (e instanceof MetarepError) throw e;
     throw divergedError(plan.method, e instanceof Error ? e.message : String(e), largest);
   }
-  const T = rows.taskIds.length;
-  const W = zeros(T, k);
-  let sse = 0;
-  if (fit.status !== "diverged" && allFinite(fit.B.data)) {
-    await forEachTask(rows, (b) => {
-      const one: MultiTaskData = { d, tasks: 1, start: Int32Array.of(0, b.rows), X: b.X, y: b.y };
-      W.data.set(taskHeads(one, fit.B).data, b.task * k);
-      sse = addSquaredResiduals(sse, b.X, b.y, 0, b.rows, fit.B, W, b.task);
-    });
-  }
-  return assembleModel(plan, fit, W, sse, rows, () => largest, options);
+  const heads = new SourceHeads(rows.taskIds.length, fit, largestY);
+  if (heads.usable)
+    await forEachTask(rows, (b) => heads.solve(b.task, b.X, b.y, b.rows, rows.taskIds[b.task]));
+  return assembleModel(plan, fit, heads.W, heads.summary(), rows, () => largest, options);
 }
 
 /**
@@ -399,8 +500,12 @@ export interface Prediction {
 }
 
 export interface AdaptResult {
-  /** Per task in the file: its id, labelled rows used and fitted head. */
-  heads: { task: string; labelled: number; w: number[] }[];
+  /**
+   * Per task in the file: its id, labelled rows used, fitted head, and the conditioning of its
+   * solve (`scaledHead`: ≈ 10^digits lost, 1 for none; null when its labelled rows determine
+   * fewer than k directions and the head is the minimum-norm one).
+   */
+  heads: { task: string; labelled: number; w: number[]; condition: number | null }[];
   /** One per row without a target, in file order. */
   predictions: Prediction[];
 }
@@ -435,7 +540,6 @@ export async function adaptModelFile(
   }
   const heads: AdaptResult["heads"] = [];
   const predictions: Prediction[] = [];
-  const th = new Float64Array(d);
   await forEachTask(rows, (b) => {
     const n = rows.labelled[b.task];
     const X = new Float64Array(n * d);
@@ -445,17 +549,19 @@ export async function adaptModelFile(
       X.set(b.X.subarray(i * d, (i + 1) * d), j * d);
       y[j++] = b.y[i];
     }
-    const w = fitHead(X, y, n, B, ridge);
     const task = rows.taskIds[b.task];
-    heads.push({ task, labelled: n, w: Array.from(w) });
-    th.fill(0);
-    for (let a = 0; a < d; a++) for (let c = 0; c < k; c++) th[a] += B.data[a * k + c] * w[c];
-    for (let i = 0; i < b.rows; i++) {
-      if (!Number.isNaN(b.y[i])) continue;
-      let p = 0;
-      for (let a = 0; a < d; a++) p += b.X[i * d + a] * th[a];
-      predictions.push({ task, row: b.row[i], prediction: p });
-    }
+    // Scaled and orthogonal (scaledHead.ts): data near the ends of float64's range gives the
+    // right head or a one-line refusal naming the scale, never a silently wrong number.
+    const h = scaledHead(X, y, n, B, ridge, `adapt: task ${JSON.stringify(task)}`);
+    heads.push({
+      task,
+      labelled: n,
+      w: Array.from(h.w),
+      condition: Number.isFinite(h.condition) ? h.condition : null,
+    });
+    // Predictions in the solve's scaled units: finite whenever ŷ is.
+    for (let i = 0; i < b.rows; i++)
+      if (Number.isNaN(b.y[i])) predictions.push({ task, row: b.row[i], prediction: h.predict(b.X, i * d) });
   });
   predictions.sort((a, b) => a.row - b.row);
   return { heads, predictions };

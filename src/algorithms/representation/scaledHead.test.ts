@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { lstsq } from "../../linalg/lstsq.js";
 import { matFrom } from "../../linalg/mat.js";
-import { HeadRangeError, scaledHead } from "./scaledHead.js";
+import { HeadRangeError, normalResidual, scaledHead } from "./scaledHead.js";
 
 /** Heads of users' data at the ends of float64's range, against exact answers (issue 23). */
 
@@ -157,5 +157,81 @@ describe("scaledHead near the ends of float64's range: exact answers", () => {
     ]);
     const y = Float64Array.from([1e10, 2e10, 3e10]);
     expect(() => scaledHead(X, y, 3, AXES, 0, "task")).toThrow(/beyond float64's range/);
+  });
+});
+
+describe("the residual check (normalResidual) and the rounding rule for tiny head entries", () => {
+  const rows = [0.3, -1.2, 0.5, 1.1, 0.4, -0.7, -0.8, 0.9, 0.2, 0.5, 0.5, 1.5];
+  /** [A y] (4 × 3) of rows on ROT, labels below. */
+  function scaledProblem(): { Ay: Float64Array; v: Float64Array } {
+    const y = [0.7, -0.2, 1.3, 0.1];
+    const Ay = new Float64Array(12);
+    const A = matFrom(4, 2, new Float64Array(8));
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 2; j++) {
+        for (let a = 0; a < 3; a++) Ay[i * 3 + j] += rows[i * 3 + a] * ROT.data[a * 2 + j];
+        A.data[i * 2 + j] = Ay[i * 3 + j];
+      }
+      Ay[i * 3 + 2] = y[i];
+    }
+    return { Ay, v: lstsq(A, Float64Array.from(y)).x };
+  }
+
+  test("O(ε) at the least-squares solution; of order 1e-3 when it is moved by 1e-3; Infinity when not finite", () => {
+    const { Ay, v } = scaledProblem();
+    const none = new Float64Array(2);
+    expect(normalResidual(Ay, 4, 2, none, v)).toBeLessThan(1e-14);
+    const moved = Float64Array.from(v, (x, c) => x + (c === 0 ? 1e-3 : 0));
+    const r = normalResidual(Ay, 4, 2, none, moved);
+    expect(r).toBeGreaterThan(1e-5);
+    expect(r).toBeLessThan(1e-2);
+    expect(normalResidual(Ay, 4, 2, none, Float64Array.of(Number.NaN, 0))).toBe(Number.POSITIVE_INFINITY);
+    // With ridge rows ρ: the ridge solution passes, the plain one does not.
+    const rho = Float64Array.of(1, 1);
+    const A = matFrom(4, 2, Float64Array.from([0, 1, 3, 4, 6, 7, 9, 10].map((i) => Ay[i])));
+    const yv = Float64Array.from([2, 5, 8, 11].map((i) => Ay[i]));
+    expect(normalResidual(Ay, 4, 2, rho, lstsq(A, yv, { ridge: 1 }).x)).toBeLessThan(1e-14);
+    expect(normalResidual(Ay, 4, 2, rho, v)).toBeGreaterThan(1e-3);
+  });
+
+  test("a head entry below float64's normal range whose term is negligible is kept (rounded), not refused", () => {
+    // Row (1.7e308, 0) with label 1: w₁ = 1/1.7e308 ≈ 5.9e-309 (subnormal), a term 1 in ŷ of that
+    // row but 1e-308 of the others; w₂ by least squares on the ordinary rows: 4.4/11.
+    const X = Float64Array.from([1.7e308, 0, 0, 1, 1, 0, 2, -1, 0, -1, 3, 0]);
+    const y = Float64Array.from([1, 0.5, -0.3, 1.2]);
+    const h = scaledHead(X, y, 4, AXES, 0, "task");
+    near([h.w[1]], [0.4], 1e-14);
+    expect(Math.abs(h.w[0] - 1 / 1.7e308)).toBeLessThanOrEqual(2 ** -1073);
+    near([h.predict(Float64Array.from([1.7e308, 0, 0]), 0)], [1], 1e-14);
+    near([h.predict(Float64Array.from([1, 2, 0]), 0)], [0.8], 1e-14);
+  });
+});
+
+describe("squaredResiduals: the training residuals in units of 2^e", () => {
+  test("Σ (y − x·B̂ŵ)² to 1e-12 at e = 0, 2^−2e of it at e = 300, and for labels of 1e300 (whose squares only exist scaled)", () => {
+    const X = Float64Array.from([0.3, -1.2, 0.5, 1.1, 0.4, -0.7, -0.8, 0.9, 0.2, 0.5, 0.5, 1.5]);
+    const y = Float64Array.from([0.7, -0.2, 1.3, 0.1]);
+    const h = scaledHead(X, y, 4, ROT, 0, "task");
+    let want = 0;
+    for (let i = 0; i < 4; i++) {
+      let p = 0;
+      for (let a = 0; a < 3; a++)
+        for (let j = 0; j < 2; j++) p += X[i * 3 + a] * ROT.data[a * 2 + j] * h.w[j];
+      want += (y[i] - p) ** 2;
+    }
+    expect(want).toBeGreaterThan(0.1);
+    near([h.squaredResiduals(0)], [want], 1e-12);
+    near([h.squaredResiduals(300) * 2 ** 600], [want], 1e-12);
+    // Labels of 1e300: the residuals' squares (1e600) only exist in scaled units.
+    const big = scaledHead(
+      X,
+      Float64Array.from(y, (v) => v * 1e300),
+      4,
+      ROT,
+      0,
+      "task",
+    );
+    const f = 1e300 * 2 ** -997; // exact: the labels' factor in units of 2^997
+    near([big.squaredResiduals(997)], [want * f * f], 1e-12);
   });
 });

@@ -1,6 +1,7 @@
 import { MetarepError } from "../../errors.js";
 import { lstsq } from "../../linalg/lstsq.js";
 import { type Mat, matFrom } from "../../linalg/mat.js";
+import { projectRows, transposeBasis } from "./heads.js";
 
 /**
  * A task's head on a frozen representation for users' data, whatever its scale (issue 23):
@@ -15,7 +16,9 @@ import { type Mat, matFrom } from "../../linalg/mat.js";
  * 4. back substitution, with the condition number of R after equilibrating its rows, checked:
  *    rank-deficient (collinear rows, fewer rows than k) gives the minimum-norm solution when the
  *    rows' sizes allow it, else a one-line refusal; a result outside float64's normal range, or
- *    non-finite, is a one-line `HeadRangeError` naming the scale, never a silently wrong number.
+ *    non-finite, is a one-line `HeadRangeError` naming the scale, never a silently wrong number;
+ * 5. a residual check (`normalResidual`): the normal equations hold to O(ε) of the scaled problem,
+ *    as for every backward-stable solve, or the head is refused (one line).
  */
 
 /** A head that float64 cannot give correctly: the message names the task's scale. */
@@ -36,12 +39,25 @@ export interface ScaledHead {
   rank: number;
   /** ‖y − Aŵ‖ (without the ridge term), or Infinity when it overflows float64. */
   residualNorm: number;
+  /**
+   * Σ ((y_i − ŷ_i)·2^−e)² over the solve's own rows, each ŷ_i as `predict` gives it but kept in
+   * scaled units (no overflow of ŷ on the way): the training residuals in units of 2^e.
+   */
+  squaredResiduals(e: number): number;
 }
 
 /** v·2^e, as two factors so that scaling by a subnormal power of two stays exact. */
 export function scale(v: number, e: number): number {
   const h = Math.trunc(e / 2);
   return v * 2 ** h * 2 ** (e - h);
+}
+
+/** `out[o0 + i] = a[a0 + i]·2^e` for i < n: `scale` with its two factors formed once (same bits). */
+function scaleInto(a: Float64Array, a0: number, n: number, e: number, out: Float64Array, o0 = 0): void {
+  const h = Math.trunc(e / 2);
+  const f1 = 2 ** h;
+  const f2 = 2 ** (e - h);
+  for (let i = 0; i < n; i++) out[o0 + i] = a[a0 + i] * f1 * f2;
 }
 
 const BITS = new Float64Array(1);
@@ -68,6 +84,55 @@ function norm(a: Float64Array, cols: number, c: number, i0: number, i1: number):
 }
 
 const fmt = (v: number) => v.toExponential(1);
+
+/**
+ * The residual check of a solve, in the scaled problem ([A'' y''] n × (k+1) row-major, ridge rows
+ * diag(ρ)): ‖A''ᵀ(y'' − A''v) − ρ²v‖ relative to ‖A''‖(‖A''‖‖v‖ + ‖y''‖) + ρ²‖v‖. A backward-stable
+ * least-squares solve makes it O(ε) whatever the conditioning, so a larger value is a broken
+ * solve (overflow, lost bits), never a number to report. v is scaled by its own exponent first
+ * (exactly) so that no product overflows; Infinity when something is not finite.
+ */
+export function normalResidual(
+  Ay: Float64Array,
+  n: number,
+  k: number,
+  ridgeRow: Float64Array,
+  v: Float64Array,
+): number {
+  const cols = k + 1;
+  let vMax = 0;
+  for (let c = 0; c < k; c++) vMax = Math.max(vMax, Math.abs(v[c]));
+  if (!Number.isFinite(vMax)) return Number.POSITIVE_INFINITY;
+  const ev = vMax > 0 ? exponentOf(vMax) : 0;
+  const vs = Float64Array.from(v, (x) => scale(x, -ev));
+  const g = new Float64Array(k);
+  let aNorm2 = 0;
+  let yNorm2 = 0;
+  for (let i = 0; i < n; i++) {
+    const yi = scale(Ay[i * cols + k], -ev);
+    let r = yi;
+    for (let c = 0; c < k; c++) {
+      r -= Ay[i * cols + c] * vs[c];
+      aNorm2 += Ay[i * cols + c] ** 2;
+    }
+    yNorm2 += yi * yi;
+    for (let c = 0; c < k; c++) g[c] += Ay[i * cols + c] * r;
+  }
+  let vNorm2 = 0;
+  let rho2 = 0;
+  let gNorm2 = 0;
+  for (let c = 0; c < k; c++) {
+    g[c] -= ridgeRow[c] ** 2 * vs[c];
+    vNorm2 += vs[c] ** 2;
+    rho2 = Math.max(rho2, ridgeRow[c] ** 2);
+    gNorm2 += g[c] ** 2;
+  }
+  const aNorm = Math.sqrt(aNorm2);
+  const size = aNorm * (aNorm * Math.sqrt(vNorm2) + Math.sqrt(yNorm2)) + rho2 * Math.sqrt(vNorm2);
+  if (size === 0) return 0;
+  const out = Math.sqrt(gNorm2) / size;
+  return Number.isFinite(out) ? out : Number.POSITIVE_INFINITY;
+}
 const LOG10_2 = 0.3010299956639812;
 
 /**
@@ -100,20 +165,18 @@ export function scaledHead(
   let yMax = 0;
   for (let i = 0; i < n; i++) yMax = Math.max(yMax, Math.abs(y[i]));
   const eY = yMax > 0 ? exponentOf(yMax) : 0;
-  const xs = new Float64Array(d);
+  const BsT = transposeBasis(matFrom(d, k, Bs));
+  // Each row scaled to |x| ≤ 1 by its own power of two, then all projected in one call.
+  const xs = new Float64Array(n * d);
   const rowsA = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     let xm = 0;
     for (let a = 0; a < d; a++) xm = Math.max(xm, Math.abs(X[i * d + a]));
     const ex = xm > 0 ? exponentOf(xm) : 0;
-    for (let a = 0; a < d; a++) xs[a] = scale(X[i * d + a], -ex);
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let a = 0; a < d; a++) s += xs[a] * Bs[a * k + c];
-      rowsA[i * k + c] = s;
-    }
+    scaleInto(X, i * d, d, -ex, xs, i * d);
     eRow[i] = ex;
   }
+  projectRows(xs, 0, n, d, BsT, k, rowsA);
   // One exponent for all of A (its largest row), so that the rows keep their relative sizes.
   let eA = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
@@ -136,11 +199,13 @@ export function scaledHead(
     M[r * cols + k] = scale(y[i], -eY);
   }
   // Ridge rows, capped at 2^500 (a ridge that large makes v_c zero to working precision anyway).
+  const ridgeRow = new Float64Array(k);
   if (ridge > 0) {
     for (let c = 0; c < k; c++) {
       // √λ‖w‖ with w_c = 2^{eY−eA−eB_c} v_c, in units of 2^{eY}: √λ·2^{−eA−eB_c} v_c.
       const l2 = exponentOf(ridge) / 2 - eA - eB[c];
-      M[(n + c) * cols + c] = l2 > 500 ? 2 ** 500 : scale(Math.sqrt(ridge), -eA - eB[c]);
+      ridgeRow[c] = l2 > 500 ? 2 ** 500 : scale(Math.sqrt(ridge), -eA - eB[c]);
+      M[(n + c) * cols + c] = ridgeRow[c];
     }
   }
   const scaled = M.slice(0, n * cols);
@@ -216,9 +281,20 @@ export function scaledHead(
     resid = res.residualNorm;
     condition = Number.POSITIVE_INFINITY;
   }
+  const check = normalResidual(scaled, n, k, ridgeRow, v);
+  if (!(check <= 64 * (m + k) * EPS)) {
+    let largestX = 0;
+    for (let i = 0; i < n * d; i++) largestX = Math.max(largestX, Math.abs(X[i]));
+    throw new HeadRangeError(
+      `${what}: its head fails the residual check (normal-equations residual ${fmt(check)} of the scaled problem's size, allowed ${fmt(64 * (m + k) * EPS)}; features up to ${fmt(largestX)}, labels up to ${fmt(yMax)}); rescale the feature or target columns`,
+    );
+  }
   const w = new Float64Array(k);
   // B' = B·2^{−eB} ⇒ w_c = 2^{eY−eA−eB_c}·v_c.
   for (let c = 0; c < k; c++) w[c] = scale(v[c], eY - eA - eB[c]);
+  let vMax = 0;
+  for (let c = 0; c < k; c++) vMax = Math.max(vMax, Math.abs(v[c]));
+  const eV = vMax > 0 && Number.isFinite(vMax) ? exponentOf(vMax) : 0;
   for (let c = 0; c < k; c++) {
     const exact = v[c] === 0 ? 0 : exponentOf(Math.abs(v[c])) - 1 + eY - eA - eB[c];
     if (!Number.isFinite(v[c]) || exact > 1023) {
@@ -226,23 +302,25 @@ export function scaledHead(
         `${what}: its head ŵ would have entries of order 2^${Math.round(exact)} (about 1e${Math.round(exact * LOG10_2)}), beyond float64's range (labels up to ${fmt(yMax)}); rescale the feature or target columns`,
       );
     }
-    if (v[c] !== 0 && exact < -1022) {
+    // An entry below the normal range is rounded to 2^-1074: refused only when that rounding is
+    // visible in ŷ, i.e. its term (|v_c|, columns equilibrated) is not 2^-52 below the largest.
+    if (v[c] !== 0 && exact < -1022 && exponentOf(Math.abs(v[c])) - eV - 1075 - exact > -52) {
       throw new HeadRangeError(
         `${what}: its head ŵ would have entries of order 1e${Math.round(exact * LOG10_2)}, below float64's normal range (labels up to ${fmt(yMax)}); rescale the feature or target columns`,
       );
     }
   }
   // Predictions in scaled units: ŷ = x B w = 2^{eY} (2^{−eA} x B') v.
+  const xq = new Float64Array(d);
+  const aq = new Float64Array(k);
   const predict = (x: Float64Array, x0: number): number => {
     let xm = 0;
     for (let a = 0; a < d; a++) xm = Math.max(xm, Math.abs(x[x0 + a]));
     const ex = xm > 0 ? exponentOf(xm) : 0;
+    scaleInto(x, x0, d, -ex, xq);
+    projectRows(xq, 0, 1, d, BsT, k, aq);
     let p = 0;
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let a = 0; a < d; a++) s += scale(x[x0 + a], -ex) * Bs[a * k + c];
-      p += s * v[c];
-    }
+    for (let c = 0; c < k; c++) p += aq[c] * v[c];
     const out = scale(p, ex - eA + eY);
     if (!Number.isFinite(out)) {
       throw new HeadRangeError(
@@ -251,5 +329,15 @@ export function scaledHead(
     }
     return out;
   };
-  return { w, predict, condition, rank, residualNorm: scale(resid, eY) };
+  const squaredResiduals = (e: number): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      let p = 0;
+      for (let c = 0; c < k; c++) p += rowsA[i * k + c] * v[c];
+      const r = scale(y[i], -e) - scale(p, eRow[i] - eA + eY - e);
+      sum += r * r;
+    }
+    return sum;
+  };
+  return { w, predict, condition, rank, residualNorm: scale(resid, eY), squaredResiduals };
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { afterAll, expect, test } from "vitest";
 import { FigurePool, writeFigureHere } from "./figurePool.js";
+import type { WrittenFigure } from "./render.js";
 
 const dir = mkdtempSync(join(tmpdir(), "metarep-figpool-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +35,7 @@ const spec = (shift: number): TopLevelSpec => ({
 
 test("figures rendered on worker threads, in any order, are the same bytes as one at a time on this thread", async () => {
   const specs = [0, 1, 2, 3, 4, 5].map(spec);
-  const here = [];
+  const here: WrittenFigure[] = [];
   for (const [i, s] of specs.entries())
     here.push(await writeFigureHere({ spec: s, dir: join(dir, "here"), basename: `f${i}` }));
   const pool = new FigurePool(2);

@@ -74,10 +74,11 @@ function collins(p: Params, conditions: number): Shape {
   const n = Math.max(num(p.n, 0), maxOf(p.ns, 0), 1);
   const m = Math.max(num(p.m_in, 0), num(p.m_out, 0), maxOf(p.ms, 0), num(p.m, 0));
   const iters = Math.max(num(p.iters, 0), num(p.meta_iters, 0));
-  // Per task: the direct sampler holds m × d designs (in and out); the projected one O(m + d).
-  const perTask = p.sampler === "direct" ? 2 * m * d : 3 * (m + d) + 2 * d * k;
+  // The direct sampler draws one task's m × d designs (in and out) at a time (measured: no growth
+  // above a trivial run at n = 50, m = 2000, d = 200); per task O(m + d) of draws and heads.
+  const design = p.sampler === "direct" ? 2 * m * d : 0;
   return {
-    working: F64 * (n * perTask + 6 * d * d + 8 * d * k),
+    working: F64 * (design + n * (3 * (m + d) + 2 * d * k) + 6 * d * d + 8 * d * k),
     points: (iters + 1) * methodsOf(p, 5) * conditions,
   };
 }
@@ -140,8 +141,12 @@ function kong(p: Params): Shape {
   const L = Math.max(num(p.L, 1), maxOf(p.Ls, 1));
   const n3 = num(p.n3, 0);
   const t3 = Math.max(num(p.t3, 0), maxOf(p.t3s, 0));
-  const direct = p.sampler === "direct" ? d : 2;
-  const rows = n1 * t1 + n2 * t2 * (2 * L + 2) + n3 * t3 + num(p.n_test, 0);
+  // The direct sampler holds X (rows × d) and about two more arrays of its size while the moments
+  // are formed (measured: 830 MB above a trivial run for 262 MB of X); the projected one 2 numbers a row.
+  const direct = p.sampler === "direct" ? 3 * d : 2;
+  // kong-subspace's light tasks: `total` examples (split into n = total/t tasks of t), or ns × t.
+  const light = p.total === undefined ? n1 * t1 : Math.max(num(p.total), maxOf(p.ns, 0) * num(p.t, 2));
+  const rows = light + n2 * t2 * (2 * L + 2) + n3 * t3 + num(p.n_test, 0);
   return {
     working: F64 * (rows * (direct + 1) + n1 * d + n2 * n2 + n2 * d * (2 * L + 2) + 4 * d * d),
     points: 200 * Math.max(lengthOf(p.taus, 1), lengthOf(p.t2s, 1)),
@@ -184,7 +189,7 @@ function cnn(p: Params): Shape {
 function kongScaling(p: Params): Shape {
   const d = Math.max(maxOf(p.ds, 0), num(p.d_light, 0));
   const kH = maxOf(p.ks_heavy, 0);
-  const t2 = Math.min(num(p.max_t2, 4096), 24 * kH);
+  const t2 = Math.min(num(p.max_t2, 4096), 12 * kH);
   const heavy = num(p.tasks_per_component, 8) * kH * 2 * t2 * (kH + 2);
   const conditions = lengthOf(p.ds, 1) + lengthOf(p.ks_light, 1) + lengthOf(p.ks_heavy, 1);
   return { working: F64 * (8 * d * d + heavy), points: 4 * conditions };
@@ -199,6 +204,21 @@ function network(p: Params, conditions: number, quantities: number): Shape {
   return {
     working: F64 * 16 * n * m * d,
     points: records * methodsOf(p, 4) * conditions * quantities,
+  };
+}
+
+/**
+ * Finn et al.'s sinusoids: an MLP of a few thousand weights; a meta-batch's activations and their
+ * adjoints on the autodiff tape (tasks × points × hidden units × a few arrays each).
+ */
+function finn(p: Params): Shape {
+  const opts = (p.model_options ?? {}) as { widths?: unknown };
+  const units = Array.isArray(opts.widths) ? opts.widths.reduce((s: number, w) => s + num(w), 0) : 80;
+  const points = num(p.query_points, 100) + maxOf(p.shots, 10);
+  const records = Math.ceil(num(p.iters) / Math.max(num(p.record_every, 1), 1)) + 1;
+  return {
+    working: F64 * 8 * num(p.meta_batch, 25) * points * units * num(p.inner_steps, 1),
+    points: records * methodsOf(p, 4) * lengthOf(p.shots, 2) * 2,
   };
 }
 
@@ -235,7 +255,7 @@ const MODELS: Record<string, (p: Params) => Shape> = {
   "kong-scaling": kongScaling,
   "li-multitask-cnn": cnn,
   "li-dynamics": cnn,
-  "finn-sinusoid": (p) => network({ ...p, d: 40 * 40 }, lengthOf(p.shots, 2), 2),
+  "finn-sinusoid": finn,
   "nonlinear-representation": (p) => network(p, lengthOf(p.mus, 3), 2),
   "sweep-probe": (p) => ({ working: F64 * Math.max(1, num(p.work)), points: 2, drawn: 0 }),
 };

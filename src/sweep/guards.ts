@@ -46,7 +46,7 @@ export interface Limits {
    * Who holds the limits, for the advice in messages: the command line (default: "pass
    * --max-memory 8G to run it anyway") or a queue worker ("start the worker with …").
    */
-  holder?: "command" | "worker";
+  holder?: "command" | "worker" | "page";
 }
 
 export const DEFAULT_LIMITS: Limits = { maxCells: DEFAULT_MAX_CELLS, maxMemory: DEFAULT_MAX_MEMORY };
@@ -84,14 +84,19 @@ function suggestSize(bytes: number): string {
 }
 
 function raise(limits: Limits, flag: string, value: string, what: string): string {
-  return limits.holder === "worker"
-    ? `start a worker with ${flag} ${value} to run ${what}`
-    : `pass ${flag} ${value} to run ${what} anyway`;
+  if (limits.holder === "worker") return `start a worker with ${flag} ${value} to run ${what}`;
+  if (limits.holder === "page") return `run ${what} from the command line with ${flag} ${value}`;
+  return `pass ${flag} ${value} to run ${what} anyway`;
 }
 
 function limitName(limits: Limits, flag: string): string {
-  return limits.holder === "worker" ? `this worker's limit (${flag})` : "the limit";
+  if (limits.holder === "worker") return `this worker's limit (${flag})`;
+  if (limits.holder === "page") return `the page's limit (the CLI's default ${flag})`;
+  return "the limit";
 }
+
+/** The web page's limits: the CLI's defaults (a page cannot be given flags). */
+export const PAGE_LIMITS: Limits = { ...DEFAULT_LIMITS, holder: "page" };
 
 /**
  * Refuse more than `limits.maxCells` cells; and, with `store`, more than one store can hold

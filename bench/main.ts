@@ -14,6 +14,7 @@ import { benchFewShot } from "./fewshot.js";
 import { benchGbml, benchPenalty } from "./gbml.js";
 import { benchKernels } from "./kernels.js";
 import { benchMaml } from "./maml.js";
+import { benchMemory } from "./memory.js";
 import { benchMlr } from "./mlr.js";
 import { benchReproduce } from "./reproduce.js";
 import { benchScale } from "./scale.js";
@@ -37,6 +38,10 @@ const SUITES: { name: string; run(o: BenchOptions): void | Promise<void> }[] = [
   },
   { name: "sweep (executors: threads vs inline, per-cell overhead, BullMQ)", run: benchSweep },
   { name: "scale (a paper-size experiment's cells on threads and BullMQ)", run: benchScale },
+  {
+    name: "memory (the guard's memory estimate vs the measured peak RSS, per experiment and size)",
+    run: benchMemory,
+  },
   { name: "web (the page's worker in Chromium vs the Node CLI)", run: benchWeb },
   {
     name: "reproduce (metarep reproduce, full seed counts and smoke: wall, CPU %, peak RSS, per experiment)",

@@ -49,8 +49,8 @@ describe("a record edited by hand (`run --record`)", () => {
     writeFileSync(file, JSON.stringify(rec));
     const second = await runCli("run", "--record", file, "--quiet");
     expect(second.code).toBe(2);
-    expect(second.err).toBe(
-      `metarep: run --record ${file}: estimated memory ${formatBytes(8e12 + 1e5 + 128)} exceeds the limit of 4.0 GB; pass --max-memory 8192G to run it anyway.\n`,
+    expect(second.err).toMatch(
+      /^metarep: run --record \S+: estimated memory 7\.3 TB \(160 MB for the process; 7\.3 TB working memory per seed × 1 at once; 128 B of results per seed × 1\) exceeds the limit of 4\.0 GB; pass --max-memory 8192G to run it anyway\.\n$/,
     );
   });
 
@@ -101,8 +101,11 @@ describe("a record edited by hand (`run --record`)", () => {
 
 describe("sizes in sensible units", () => {
   test.each([
-    [1, "1 byte"],
-    [512, "512 bytes"],
+    [1, "1 B"],
+    [512, "512 B"],
+    [1023, "1023 B"],
+    [1024, "1.0 kB"],
+    [98 * 1024, "98 kB"],
     [1536, "1.5 kB"],
     [512 * 2 ** 20, "512 MB"],
     [4 * 2 ** 30, "4.0 GB"],
@@ -112,11 +115,11 @@ describe("sizes in sensible units", () => {
     expect(formatBytes(b)).toBe(text);
   });
 
-  test("a 1-byte --max-memory is printed as 1 byte", async () => {
+  test("a 1-byte --max-memory is printed as 1 B", async () => {
     const r = await runCli("run", "sweep-probe", "--max-memory", "1", "--out", join(tmp, "never"), "--quiet");
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
-      /estimated memory 98 kB exceeds the limit of 1 byte; pass --max-memory 128K to run it anyway\./,
+      /estimated memory 168 MB \(160 MB for the process; 8\.0 MB working memory per seed × 1 at once; 128 B of results per seed × 1\) exceeds the limit of 1 B; pass --max-memory 256M to run it anyway\./,
     );
   });
 });

@@ -93,7 +93,7 @@ describe("refused before allocating: the estimate, the limit and the override fl
         "--out",
         join(tmp, "never-1c"),
       ],
-      /sweep .*tenmillion\.yaml: estimated memory 1\.5 GB \(.*; 1\.5 GB to index 10,000,000 cells\) exceeds the limit of 1\.0 GB; pass --max-memory 2G to run it anyway\./,
+      /sweep .*tenmillion\.yaml: estimated memory 1\.[67] GB \(160 MB for the process; .*; 1\.5 GB to index 10,000,000 cells\) exceeds the limit of 1\.0 GB; pass --max-memory 2G to run it anyway\./,
     ],
     [
       "a sweep of 10⁹ seeds",
@@ -143,7 +143,7 @@ describe("refused before allocating: the estimate, the limit and the override fl
     [
       "collins-convergence iters=1e9",
       () => ["run", "collins-convergence", "--set", "iters=1000000000", "--out", join(tmp, "never-8")],
-      /run collins-convergence: estimated memory .*GB of results per seed × 10\) exceeds the limit/,
+      /run collins-convergence: estimated memory .*GB of results per seed × 10; [\d.]+ TB to draw the figures\) exceeds the limit/,
     ],
     [
       "a sweep whose heaviest grid point is too big for the threads that run at once",

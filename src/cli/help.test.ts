@@ -78,7 +78,7 @@ describe("metarep describe <id>, run <id> --help, list <id>", () => {
     expect(r.out).toMatch(/\n {2}iters +integer ≥ 1; paper 4000, smoke 400\n/);
     expect(r.out).toMatch(/\n {2}heads +one of collins, isotropic; default collins/);
     // Sizes with their cells (conditions × seeds) and memory estimate, and the conditions.
-    expect(r.out).toMatch(/paper: iters=4000; 40 cells \(4 conditions × 10 seeds\), about \d+ MB per seed/);
+    expect(r.out).toMatch(/paper: iters=4000; 40 cells \(4 conditions × 10 seeds\), about \d+ MB of memory/);
     expect(r.out).toMatch(/conditions: mu=1; mu=0\.5; mu=0\.2; mu=0\.1/);
     expect(r.out).toMatch(
       /Figures \(written to <out>\/<id>\/figures\/<name>\.\{svg,png,vl\.json\}\):\n {2}rate: /,

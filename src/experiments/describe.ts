@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type Claim, expectedText } from "./claims.js";
 import { resolveParams, SIZE_NAMES } from "./resolve.js";
-import { estimateMemory, type MemoryEstimate } from "./resources.js";
+import { estimateMemory, type MemoryEstimate, PROCESS_BYTES } from "./resources.js";
 import { conditionsOf, conditionText } from "./runner.js";
 import type { Experiment, SizeName } from "./types.js";
 
@@ -29,7 +29,7 @@ export interface SizeInfo {
   overrides: string[];
   /** Its condition points (cells per seed), by canonical text (empty text: one condition). */
   conditions: string[];
-  /** One seed's estimated peak memory (src/experiments/resources.ts), or null if not estimated. */
+  /** The size's memory estimate per seed (src/experiments/resources.ts), or null if not estimated. */
   memory: MemoryEstimate | null;
   /** Cells of a default run: conditions × seeds. */
   cells: number;
@@ -179,16 +179,20 @@ function resolveParamsQuiet(exp: Experiment): Record<string, unknown> {
 
 /** Bytes in a readable unit (512 MB, 6.1 GB). */
 export function bytesText(b: number): string {
+  if (b < 2 ** 10) return `${Math.ceil(b)} B`;
   if (b < 2 ** 20) return `${Math.ceil(b / 2 ** 10)} kB`;
   if (b < 2 ** 30) return `${(b / 2 ** 20).toFixed(0)} MB`;
   return `${(b / 2 ** 30).toFixed(1)} GB`;
 }
 
-/** One size's cost line: cells and estimated memory per seed. */
+/**
+ * One size's cost line: cells and the estimated peak memory of the process that runs them one at a
+ * time (`--workers 1`; see src/experiments/resources.ts), and its parts.
+ */
 export function costText(s: SizeInfo): string {
   const cells = `${s.cells} cell${s.cells === 1 ? "" : "s"} (${s.conditions.length} condition${s.conditions.length === 1 ? "" : "s"} × ${s.seeds} seed${s.seeds === 1 ? "" : "s"})`;
   const mem = s.memory
-    ? `, about ${bytesText(s.memory.working + s.memory.result)} per seed (${bytesText(s.memory.working)} working, ${bytesText(s.memory.result)} of results)`
+    ? `, about ${bytesText(PROCESS_BYTES + s.memory.working + s.seeds * s.memory.result + s.memory.figures)} of memory on one thread (${bytesText(s.memory.working)} working per seed, ${bytesText(s.memory.result)} of results per seed, ${bytesText(s.memory.figures)} to draw the figures)`
     : ", memory not estimated";
   return cells + mem;
 }

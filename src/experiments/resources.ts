@@ -1,14 +1,22 @@
 /**
- * Memory estimates of one seed of an experiment, from its resolved parameters, so that a run or a
- * sweep whose size would explode is refused before it allocates (issue 14; the CLI's guards in
- * src/cli/guards.ts compare them with `--max-memory`).
+ * Memory estimates of an experiment's run, from its resolved parameters, so that a run or a sweep
+ * whose size would explode is refused before it allocates (issues 14 and 23; the guards in
+ * src/sweep/guards.ts compare them with `--max-memory`).
  *
- * An estimate is an order of magnitude, not an exact count: the largest arrays a seed holds at
- * once (8 bytes per float64, the data sets, d×d matrices, the curves it returns), rounded up. It
- * errs on the high side; within a factor of about two is good enough to tell a 50 MB run from a
- * 6 GB one. Experiments without an entry here are not estimated (their cell count is still
- * limited). Written as a table by experiment id so it can be re-wired as an optional
- * `estimateBytes(params)` on the Experiment type without changing the numbers.
+ * What is estimated is the peak resident memory of the whole process (what `/usr/bin/time -f %M`
+ * reports, what the operating system has to find): the guards add to these per-seed figures the
+ * process's fixed cost (PROCESS_BYTES: Node, metarep's modules, the WebAssembly arena and the
+ * figure renderer, measured as the peak of a trivial `run` that draws a figure) and, per worker
+ * thread, THREAD_BYTES. An estimate has three parts:
+ *  - `working`: the largest arrays one seed holds at once (8 bytes per float64: data sets, d×d
+ *    matrices, networks), while it runs;
+ *  - `result`: one seed's curves, held until the run ends (as numbers, as record JSON);
+ *  - `figures`: drawing the run's figures once at the end: Vega's dataflow and scene graph, the SVG
+ *    and the Vega-Lite JSON hold a few kilobytes per drawn point (RENDER_POINT), which at paper
+ *    size (curves of thousands of iterations) outweighs the data.
+ * The bench suite `memory` (bench/memory.ts) measures every experiment at smoke and paper size and
+ * prints estimated against measured; the estimates are fitted to stay within a factor of 3 of it.
+ * They err on the high side where the peak depends on the draws (a threshold search).
  */
 
 export interface MemoryEstimate {
@@ -16,13 +24,41 @@ export interface MemoryEstimate {
   working: number;
   /** Bytes of one seed's result held afterwards (curves, scalars; as objects and as JSON). */
   result: number;
+  /** Bytes to draw the run's figures once, at the end (whatever the number of seeds). */
+  figures: number;
 }
+
+/**
+ * Peak resident memory of a trivial run in one process (Node 20, the modules, the WebAssembly
+ * arena, Vega and resvg drawing a small figure): measured 162 MB (`metarep run
+ * collins-convergence --size smoke --seeds 1 --set iters=1 --set d=3 --set n=1 --workers 1`); a
+ * run without figures (`sweep-probe`) peaks at 141 MB.
+ */
+export const PROCESS_BYTES = 160 * 2 ** 20;
+/** Each worker thread's own V8 isolate and modules: measured 30 MB (two threads add 61 MB). */
+export const THREAD_BYTES = 32 * 2 ** 20;
 
 type Params = Record<string, unknown>;
 
+/** What an experiment's model returns: a seed's working bytes and the curve points it returns. */
+interface Shape {
+  working: number;
+  /** Curve points of one seed (every condition), as returned and as drawn. */
+  points: number;
+  /** Points drawn when they differ from `points` (default: `points`). */
+  drawn?: number;
+}
+
 const F64 = 8;
-/** A curve point held as numbers and as JSON text (x, y, object overhead). */
+/** A curve point held in a seed's result: x and y as numbers, in the record's JSON, labels. */
 const POINT = 64;
+/**
+ * Bytes per drawn point while the figures are written: measured 4.4 kB (collins-diversity at paper
+ * size, one seed: 72,000 drawn points, 320 MB above a trivial run).
+ */
+const RENDER_POINT = 4096;
+/** Heap and code a seed's run grows by whatever it computes (JIT code, GC's young generation). */
+const RUN_BYTES = 8 * 2 ** 20;
 
 const num = (v: unknown, fallback = 0): number =>
   typeof v === "number" && Number.isFinite(v) ? v : fallback;
@@ -32,32 +68,71 @@ const maxOf = (v: unknown, fallback = 0): number =>
 const lengthOf = (v: unknown, fallback = 1): number => (Array.isArray(v) ? v.length : fallback);
 const methodsOf = (p: Params, all: number): number => lengthOf(p.methods, all);
 
-function collins(p: Params, conditions: number): MemoryEstimate {
+function collins(p: Params, conditions: number): Shape {
   const d = num(p.d);
   const k = Math.max(num(p.k), num(p.k_prime, 0));
   const n = Math.max(num(p.n, 0), maxOf(p.ns, 0), 1);
-  const m = Math.max(num(p.m_in, 0), num(p.m_out, 0), maxOf(p.ms, 0));
-  const iters = num(p.iters);
-  // Per task: the direct sampler holds m × d designs (in and out); the projected one O(m + d).
-  const perTask = p.sampler === "direct" ? 2 * m * d : 3 * (m + d) + 2 * d * k;
-  const working = F64 * (n * perTask + 6 * d * d + 8 * d * k) + 1e6;
-  return { working, result: POINT * (iters + 1) * methodsOf(p, 5) * conditions };
+  const m = Math.max(num(p.m_in, 0), num(p.m_out, 0), maxOf(p.ms, 0), num(p.m, 0));
+  const iters = Math.max(num(p.iters, 0), num(p.meta_iters, 0));
+  // The direct sampler draws one task's m × d designs (in and out) at a time (measured: no growth
+  // above a trivial run at n = 50, m = 2000, d = 200); per task O(m + d) of draws and heads.
+  const design = p.sampler === "direct" ? 2 * m * d : 0;
+  return {
+    working: F64 * (design + n * (3 * (m + d) + 2 * d * k) + 6 * d * d + 8 * d * k),
+    points: (iters + 1) * methodsOf(p, 5) * conditions,
+  };
 }
 
-function fewShot(p: Params): MemoryEstimate {
+/** Du et al.'s two-stage pipeline at its largest setting: source rows held, target tasks, d × d moments. */
+function fewShotWorking(p: Params, rows: number): number {
   const d = num(p.d);
-  const T = Math.max(num(p.T, 0), maxOf(p.Ts, 0));
-  const n1 = Math.max(num(p.n1, 0), maxOf(p.n1s, 0));
   const n2 = Math.max(num(p.n2, 0), maxOf(p.n2s, 0));
   const targets = num(p.targets, 0);
-  const rows = p.max_rows === undefined ? T * n1 : Math.min(T * n1, num(p.max_rows));
-  // Source X and y (twice: the estimators' copies), target tasks' data, d × d moment matrices.
-  const working = F64 * (3 * rows * (d + 1) + targets * (n2 + 1) * (d + 1) + 4 * d * d + T * d) + 1e6;
-  const points = lengthOf(p.Ts, 1) + lengthOf(p.n1s, 1) + lengthOf(p.n2s, 1) + lengthOf(p.kappas, 1);
-  return { working, result: POINT * 10 * points * methodsOf(p, 8) };
+  // Source X and y, and half again for the estimators' working arrays (measured: 149 MB above a
+  // trivial run for 160 MB of X); target tasks' data; d × d moments.
+  return F64 * (1.5 * rows * (d + 1) + targets * (n2 + 1) * (d + 1) + 4 * d * d);
 }
 
-function kong(p: Params): MemoryEstimate {
+function fewShot(p: Params): Shape {
+  const T = Math.max(num(p.T, 0), maxOf(p.Ts, 0));
+  const n1 = Math.max(num(p.n1, 0), maxOf(p.n1s, 0));
+  const conditions =
+    lengthOf(p.Ts, 1) +
+    lengthOf(p.n1s, 1) +
+    lengthOf(p.n2s, 1) +
+    lengthOf(p.kappas, 1) +
+    lengthOf(p.leans, 1);
+  return { working: fewShotWorking(p, T * n1), points: 10 * conditions * methodsOf(p, 8) };
+}
+
+/**
+ * Tripuraneni et al.'s grid: X (n1·T rows of d) is held only at settings a held method runs
+ * (n1·T ≤ max_rows and a method other than MoM); MoM alone streams the rows through M̂ (d × d).
+ */
+function tripuraneni(p: Params): Shape {
+  const d = num(p.d);
+  const Ts = Array.isArray(p.Ts) ? p.Ts.map((t) => num(t)) : [num(p.T)];
+  const n1s = Array.isArray(p.n1s) ? p.n1s.map((t) => num(t)) : [num(p.n1)];
+  const methods = Array.isArray(p.methods) ? p.methods : ["mom"];
+  const holds = methods.some((m) => m !== "mom");
+  let rows = 0;
+  let tasks = 0;
+  for (const T of Ts)
+    for (const n1 of n1s) {
+      tasks = Math.max(tasks, T);
+      if (holds && n1 * T <= num(p.max_rows, Number.POSITIVE_INFINITY)) rows = Math.max(rows, n1 * T);
+    }
+  // Streaming: M̂ and its eigenvectors (d × d), one chunk of rows, the heads (T × k).
+  const streamed = F64 * (4 * d * d + 4096 * (d + 1) + tasks * num(p.k, 1));
+  return {
+    // Held: X and y, and half again for Burer–Monteiro's products (measured 144 MB above a trivial
+    // run for 129 MB of X).
+    working: Math.max(streamed, F64 * 1.5 * rows * (d + 1)),
+    points: Ts.length * n1s.length * (2 * methods.length + 1),
+  };
+}
+
+function kong(p: Params): Shape {
   const d = num(p.d, num(p.d_light, 32));
   const n1 = num(p.n1, num(p.total, 0) / Math.max(num(p.t, 1), 1));
   const t1 = Math.max(num(p.t1, 0), num(p.t, 0), maxOf(p.ts, 0));
@@ -66,22 +141,30 @@ function kong(p: Params): MemoryEstimate {
   const L = Math.max(num(p.L, 1), maxOf(p.Ls, 1));
   const n3 = num(p.n3, 0);
   const t3 = Math.max(num(p.t3, 0), maxOf(p.t3s, 0));
-  const direct = p.sampler === "direct" ? d : 2;
-  const rows = n1 * t1 + n2 * t2 * (2 * L + 2) + n3 * t3 + num(p.n_test, 0);
-  const working = F64 * (rows * (direct + 1) + n1 * d + n2 * n2 + n2 * d * (2 * L + 2) + 4 * d * d) + 1e6;
-  return { working, result: POINT * 200 * Math.max(lengthOf(p.taus, 1), lengthOf(p.t2s, 1)) };
+  // The direct sampler holds X (rows × d) and about two more arrays of its size while the moments
+  // are formed (measured: 830 MB above a trivial run for 262 MB of X); the projected one 2 numbers a row.
+  const direct = p.sampler === "direct" ? 3 * d : 2;
+  // kong-subspace's light tasks: `total` examples (split into n = total/t tasks of t), or ns × t.
+  const light = p.total === undefined ? n1 * t1 : Math.max(num(p.total), maxOf(p.ns, 0) * num(p.t, 2));
+  const rows = light + n2 * t2 * (2 * L + 2) + n3 * t3 + num(p.n_test, 0);
+  return {
+    working: F64 * (rows * (direct + 1) + n1 * d + n2 * n2 + n2 * d * (2 * L + 2) + 4 * d * d),
+    points: 200 * Math.max(lengthOf(p.taus, 1), lengthOf(p.t2s, 1)),
+  };
 }
 
-function robustPca(p: Params): MemoryEstimate {
+function robustPca(p: Params): Shape {
   const n = num(p.n);
   const d = num(p.d);
   const k = num(p.k, 1);
   // Data n × d, its corrupted copy and HRPCA's working copy; d × d covariances; projections n × k.
-  const working = F64 * (3 * n * d + 4 * d * d + 3 * n * k + 4 * n) + 1e6;
-  return { working, result: POINT * 20 * lengthOf(p.alphas, 10) * methodsOf(p, 4) };
+  return {
+    working: F64 * (3 * n * d + 4 * d * d + 3 * n * k + 4 * n),
+    points: 20 * lengthOf(p.alphas, 10) * methodsOf(p, 4),
+  };
 }
 
-function cnn(p: Params): MemoryEstimate {
+function cnn(p: Params): Shape {
   const d = num(p.d);
   const K = Math.max(num(p.K), maxOf(p.Ks, 0));
   const n = Math.max(num(p.n), maxOf(p.ns, 0));
@@ -89,14 +172,69 @@ function cnn(p: Params): MemoryEstimate {
   const m = num(p.m, 20);
   const iters = num(p.iters);
   const perTask = (n + num(p.n_test, 0)) * P * d;
-  // Data of every task (train and test), filters and their gradients for K single-task nets and one multi-task net.
-  const working = F64 * (K * perTask + 4 * (K + 1) * m * d) + 1e6;
   const conditions = lengthOf(p.Ks, 1) + lengthOf(p.ns, 1) + lengthOf(p.snrs, 1);
   const records = Math.ceil(iters / Math.max(num(p.record_every, 1), 1)) + 1;
-  return { working, result: POINT * records * 4 * conditions * (K + 1) };
+  // Data of every task (train and test), filters and their gradients for K single-task nets and one multi-task net.
+  return {
+    working: F64 * (K * perTask + 4 * (K + 1) * m * d),
+    points: records * 4 * conditions * (K + 1),
+  };
 }
 
-export const MEMORY_ESTIMATES: Record<string, (p: Params) => MemoryEstimate> = {
+/**
+ * Kong et al.'s sample-complexity laws: light tasks are drawn as half-sample moments (d × d, no
+ * X); the heavy law holds n_H = tasks_per_component·k tasks of 2·t₂ examples in d = k + 1, at t₂
+ * up to its threshold (doubling, so up to twice it); the threshold grows with k, bounded by max_t2.
+ */
+function kongScaling(p: Params): Shape {
+  const d = Math.max(maxOf(p.ds, 0), num(p.d_light, 0));
+  const kH = maxOf(p.ks_heavy, 0);
+  const t2 = Math.min(num(p.max_t2, 4096), 12 * kH);
+  const heavy = num(p.tasks_per_component, 8) * kH * 2 * t2 * (kH + 2);
+  const conditions = lengthOf(p.ds, 1) + lengthOf(p.ks_light, 1) + lengthOf(p.ks_heavy, 1);
+  return { working: F64 * (8 * d * d + heavy), points: 4 * conditions };
+}
+
+/** Networks trained by MAML (Finn et al.'s sinusoids, the nonlinear representation): small nets. */
+function network(p: Params, conditions: number, quantities: number): Shape {
+  const records = Math.ceil(num(p.iters) / Math.max(num(p.record_every, 1), 1)) + 1;
+  const d = num(p.d, 1);
+  const n = num(p.n, num(p.meta_batch, 1));
+  const m = Math.max(num(p.m_in, 0) + num(p.m_out, 0), num(p.query_points, 0), 1);
+  return {
+    working: F64 * 16 * n * m * d,
+    points: records * methodsOf(p, 4) * conditions * quantities,
+  };
+}
+
+/**
+ * Finn et al.'s sinusoids: an MLP of a few thousand weights; a meta-batch's activations and their
+ * adjoints on the autodiff tape (tasks × points × hidden units × a few arrays each).
+ */
+function finn(p: Params): Shape {
+  const opts = (p.model_options ?? {}) as { widths?: unknown };
+  const units = Array.isArray(opts.widths) ? opts.widths.reduce((s: number, w) => s + num(w), 0) : 80;
+  const points = num(p.query_points, 100) + maxOf(p.shots, 10);
+  const records = Math.ceil(num(p.iters) / Math.max(num(p.record_every, 1), 1)) + 1;
+  return {
+    working: F64 * 8 * num(p.meta_batch, 25) * points * units * num(p.inner_steps, 1),
+    points: records * methodsOf(p, 4) * lengthOf(p.shots, 2) * 2,
+  };
+}
+
+function bouniot(p: Params): Shape {
+  const parts = Array.isArray(p.parts) ? p.parts : ["collins", "du"];
+  const grid = lengthOf(p.lambda_conds, 1) * lengthOf(p.lambda_norms, 1) + 1;
+  const c = parts.includes("collins") ? collins({ ...p, methods: ["anil"] }, lengthOf(p.mus, 1)) : null;
+  const du = parts.includes("du") ? fewShotWorking(p, num(p.T) * num(p.n1)) : 0;
+  return {
+    working: Math.max(c?.working ?? 0, du),
+    // Per condition and arm (off / on) a few metrics; the grid's runs are not returned as curves.
+    points: 2 * grid * (lengthOf(p.mus, 1) + lengthOf(p.kappas, 1)),
+  };
+}
+
+const MODELS: Record<string, (p: Params) => Shape> = {
   "collins-convergence": (p) => collins(p, 1),
   "collins-head-init": (p) => collins(p, lengthOf(p.w0s, 3)),
   "collins-diversity": (p) => collins(p, lengthOf(p.mus, 4)),
@@ -104,7 +242,9 @@ export const MEMORY_ESTIMATES: Record<string, (p: Params) => MemoryEstimate> = {
     collins(p, lengthOf(p.ms, 1) * lengthOf(p.ns, 1) * lengthOf(p.sigmas, 1) * (p.splits ? 2 : 1)),
   "du-excess-risk": fewShot,
   "du-diversity": fewShot,
-  "tripuraneni-mom": fewShot,
+  "du-covariance": fewShot,
+  "tripuraneni-mom": tripuraneni,
+  "bouniot-regularisation": bouniot,
   "kong-subspace": kong,
   "kong-clustering": kong,
   "kong-projection": kong,
@@ -112,13 +252,25 @@ export const MEMORY_ESTIMATES: Record<string, (p: Params) => MemoryEstimate> = {
   "kong-prediction": kong,
   "kong-sine": kong,
   "kong-robust-pca": robustPca,
+  "kong-scaling": kongScaling,
   "li-multitask-cnn": cnn,
   "li-dynamics": cnn,
-  "sweep-probe": (p) => ({ working: F64 * Math.max(1, num(p.work)) + 1e5, result: POINT * 2 }),
+  "finn-sinusoid": finn,
+  "nonlinear-representation": (p) => network(p, lengthOf(p.mus, 3), 2),
+  "sweep-probe": (p) => ({ working: F64 * Math.max(1, num(p.work)), points: 2, drawn: 0 }),
 };
+
+/** The experiments with a memory estimate (li-cifar10c's depends on its data set, not its parameters). */
+export const ESTIMATED_EXPERIMENTS: readonly string[] = Object.keys(MODELS);
 
 /** The estimate for an experiment's resolved parameters, or null if it has none. */
 export function estimateMemory(experimentId: string, params: Params): MemoryEstimate | null {
-  const f = MEMORY_ESTIMATES[experimentId];
-  return f ? f(params) : null;
+  const f = MODELS[experimentId];
+  if (!f) return null;
+  const s = f(params);
+  return {
+    working: s.working + RUN_BYTES,
+    result: POINT * s.points,
+    figures: RENDER_POINT * (s.drawn ?? s.points),
+  };
 }

@@ -265,6 +265,9 @@ ${reportFooter(generatedAt)}
 </body></html>
 `;
   const path = join(reportDir, "report.html");
+  // Test hook (src/sweep/integrity.test.ts): stop here, the figures written and report.html not
+  // yet, so a test can look at the store in that state (its lock must still be held).
+  if (process.env.METAREP_TEST_STOP_BEFORE_REPORT === "1") process.kill(process.pid, "SIGSTOP");
   writeFileAtomic(path, html);
   return path;
 }

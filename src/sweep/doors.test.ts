@@ -1,7 +1,6 @@
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { formatBytes } from "./guards.js";
 import { expandSweep, parseSweepSpec } from "./spec.js";
 import { cli, startRedis, waitFor } from "./testing.js";
 
@@ -60,7 +59,7 @@ describe("a queued job above the worker's own --max-memory", () => {
       await w.done;
     }
     expect(failed.get("big")).toBe(
-      `job big (sweep-probe): estimated memory ${formatBytes(8e12 + 1e5 + 128)} exceeds this worker's limit (--max-memory) of 1.0 GB; start a worker with --max-memory 8192G to run it.`,
+      `job big (sweep-probe): estimated memory 7.3 TB (160 MB for the process; 7.3 TB working memory per seed × 1 at once; 128 B of results per seed × 1) exceeds this worker's limit (--max-memory) of 1.0 GB; start a worker with --max-memory 8192G to run it.`,
     );
     expect((await queue.getJob("big"))?.attemptsMade).toBe(1);
     expect(await queue.getJobState("big")).toBe("failed");

@@ -1,5 +1,10 @@
 import { MetarepError } from "../errors.js";
-import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
+import {
+  estimateMemory,
+  type MemoryEstimate,
+  PROCESS_BYTES,
+  THREAD_BYTES,
+} from "../experiments/resources.js";
 
 /**
  * Resource guards, one set for every door (issues 14 and 23): the CLI's `run`, `run --record`,
@@ -41,31 +46,28 @@ export interface Limits {
    * Who holds the limits, for the advice in messages: the command line (default: "pass
    * --max-memory 8G to run it anyway") or a queue worker ("start the worker with …").
    */
-  holder?: "command" | "worker";
+  holder?: "command" | "worker" | "page";
 }
 
 export const DEFAULT_LIMITS: Limits = { maxCells: DEFAULT_MAX_CELLS, maxMemory: DEFAULT_MAX_MEMORY };
 
-const UNITS = ["kB", "MB", "GB", "TB", "PB"];
+const UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
 
 /**
- * Bytes in a readable unit (powers of 1024): "1 byte", "512 bytes", "1.5 kB", "512 MB", "4.0 GB",
+ * Bytes in a readable unit (powers of 1024): "1 B", "512 B", "1.5 kB", "512 MB", "4.0 GB",
  * "320 TB"; beyond petabytes in exponent form ("8.0e+6 PB").
  */
 export function formatBytes(b: number): string {
-  if (b < 1024) {
-    const n = Math.ceil(b);
-    return `${n} byte${n === 1 ? "" : "s"}`;
-  }
+  if (b < 1024) return `${Math.ceil(b)} B`;
   let v = b;
-  let u = -1;
+  let u = 0;
   while (v >= 1024 && u < UNITS.length - 1) {
     v /= 1024;
     u++;
   }
   if (v >= 1e5) return `${v.toExponential(1)} ${UNITS[u]}`;
   // Whole megabytes and kilobytes read best; gigabytes and above keep a decimal (4.0 GB).
-  const text = u <= 1 && v >= 10 ? v.toFixed(0) : v.toFixed(1);
+  const text = u <= 2 && v >= 10 ? v.toFixed(0) : v.toFixed(1);
   return `${text} ${UNITS[u]}`;
 }
 
@@ -82,14 +84,19 @@ function suggestSize(bytes: number): string {
 }
 
 function raise(limits: Limits, flag: string, value: string, what: string): string {
-  return limits.holder === "worker"
-    ? `start a worker with ${flag} ${value} to run ${what}`
-    : `pass ${flag} ${value} to run ${what} anyway`;
+  if (limits.holder === "worker") return `start a worker with ${flag} ${value} to run ${what}`;
+  if (limits.holder === "page") return `run ${what} from the command line with ${flag} ${value}`;
+  return `pass ${flag} ${value} to run ${what} anyway`;
 }
 
 function limitName(limits: Limits, flag: string): string {
-  return limits.holder === "worker" ? `this worker's limit (${flag})` : "the limit";
+  if (limits.holder === "worker") return `this worker's limit (${flag})`;
+  if (limits.holder === "page") return `the page's limit (the CLI's default ${flag})`;
+  return "the limit";
 }
+
+/** The web page's limits: the CLI's defaults (a page cannot be given flags). */
+export const PAGE_LIMITS: Limits = { ...DEFAULT_LIMITS, holder: "page" };
 
 /**
  * Refuse more than `limits.maxCells` cells; and, with `store`, more than one store can hold
@@ -110,10 +117,26 @@ export function checkCells(what: string, cells: number, limits: Limits, store = 
 }
 
 /**
- * Refuse an estimated peak above `limits.maxMemory`: `concurrent` seeds working at once, `held`
- * results kept until the end (a `run` holds all its seeds' results in its record), and `indexed`
- * cells in a store's index.
+ * The estimated peak of the whole process (see src/experiments/resources.ts): its fixed cost,
+ * `concurrent` seeds working at once (on as many worker threads when more than one), `held`
+ * results kept until the end (a `run` holds all its seeds' results in its record), the figures
+ * drawn once at the end, and `indexed` cells in a store's index.
  */
+export function estimatedTotal(
+  est: MemoryEstimate | null,
+  shape: { concurrent: number; held: number; indexed?: number },
+): number {
+  const threads = shape.concurrent > 1 ? shape.concurrent * THREAD_BYTES : 0;
+  const work =
+    est === null
+      ? 0
+      : shape.concurrent * (est.working + est.result) +
+        Math.max(0, shape.held - shape.concurrent) * est.result +
+        est.figures;
+  return PROCESS_BYTES + threads + work + (shape.indexed ?? 0) * INDEX_BYTES_PER_CELL;
+}
+
+/** Refuse an estimated peak (estimatedTotal) above `limits.maxMemory`. */
 export function checkMemory(
   what: string,
   est: MemoryEstimate | null,
@@ -121,21 +144,22 @@ export function checkMemory(
   limits: Limits,
 ): void {
   const index = (shape.indexed ?? 0) * INDEX_BYTES_PER_CELL;
-  const total =
-    (est === null
-      ? 0
-      : shape.concurrent * (est.working + est.result) +
-        Math.max(0, shape.held - shape.concurrent) * est.result) + index;
+  const total = estimatedTotal(est, shape);
   if (total > limits.maxMemory) {
-    const parts: string[] = [];
-    if (est !== null && (shape.concurrent > 1 || shape.held > 1 || index > 0))
+    const parts = [`${formatBytes(PROCESS_BYTES)} for the process`];
+    if (shape.concurrent > 1)
+      parts.push(`${formatBytes(THREAD_BYTES)} per worker thread × ${shape.concurrent}`);
+    if (est !== null) {
       parts.push(
-        `${formatBytes(est.working)} working memory per seed × ${shape.concurrent} at once, ${formatBytes(est.result)} of results per seed × ${shape.held}`,
+        `${formatBytes(est.working)} working memory per seed × ${shape.concurrent} at once`,
+        `${formatBytes(est.result)} of results per seed × ${shape.held}`,
       );
+      if (est.figures > 0) parts.push(`${formatBytes(est.figures)} to draw the figures`);
+    }
     if (index > 0) parts.push(`${formatBytes(index)} to index ${formatCount(shape.indexed ?? 0)} cells`);
     const size = suggestSize(total);
     throw new ResourceLimitError(
-      `${what}: estimated memory ${formatBytes(total)}${parts.length ? ` (${parts.join("; ")})` : ""} exceeds ${limitName(limits, "--max-memory")} of ${formatBytes(limits.maxMemory)}; ${raise(limits, "--max-memory", size, "it")}.`,
+      `${what}: estimated memory ${formatBytes(total)} (${parts.join("; ")}) exceeds ${limitName(limits, "--max-memory")} of ${formatBytes(limits.maxMemory)}; ${raise(limits, "--max-memory", size, "it")}.`,
     );
   }
 }

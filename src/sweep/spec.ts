@@ -242,7 +242,12 @@ export function expandSweep(spec: SweepSpec): ExpandedSweep {
     pointCount++;
     cellCount += conditionsOf(experiment, p.params).length * spec.seeds;
     const e = estimateMemory(experiment.id, p.params);
-    if (e && (heaviest === null || e.working + e.result > heaviest.working + heaviest.result)) heaviest = e;
+    if (
+      e &&
+      (heaviest === null ||
+        e.working + e.result + e.figures > heaviest.working + heaviest.result + heaviest.figures)
+    )
+      heaviest = e;
     for (const r of pluginsUsed(experiment.id, p.params)) plugins.set(r.id, r);
   }
   return {

@@ -115,7 +115,11 @@ export function ExperimentPanel({ ids, size: initialSize }: Props) {
 
   const run = () => {
     if (!check.ok) {
-      setMessage("Nothing was started: fix the fields marked in red.");
+      setMessage(
+        check.general.length > 0
+          ? `Nothing was started: ${check.general.join("; ")}`
+          : "Nothing was started: fix the fields marked in red.",
+      );
       return;
     }
     cancelFrame();

@@ -108,3 +108,27 @@ describe("web forms", () => {
     );
   });
 });
+
+describe("the page's door holds the CLI's guards", () => {
+  it("refuses too many seeds and too much estimated memory in one line naming the limit and the CLI flag", () => {
+    // The page's seeds are bounded by its own schema (at most 1000, below the CLI's --max-cells).
+    const cells = validateForm(collins, "paper", formValues(collins, "paper"), {
+      seeds: "1000000",
+      seed: "0",
+    });
+    expect(cells.ok).toBe(false);
+    if (!cells.ok) {
+      expect(cells.errors.seeds).toHaveLength(1);
+      expect(cells.errors.seeds[0]).toMatch(/1000.*1000000/);
+    }
+    const values = { ...formValues(collins, "paper"), iters: "1000000000" };
+    const memory = validateForm(collins, "paper", values, { seeds: "3", seed: "0" });
+    expect(memory.ok).toBe(false);
+    if (!memory.ok) {
+      expect(memory.general).toHaveLength(1);
+      expect(memory.general[0]).toMatch(
+        /^run collins-convergence: estimated memory [\d.]+ TB \(160 MB for the process; .*\) exceeds the page's limit \(the CLI's default --max-memory\) of 4\.0 GB; run it from the command line with --max-memory \d+G\.$/,
+      );
+    }
+  });
+});

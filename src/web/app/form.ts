@@ -5,6 +5,7 @@ import { canonicalJson } from "../../experiments/keys.js";
 import { ParamValidationError, parseParams, parseSetValue } from "../../experiments/params.js";
 import { resolveParams } from "../../experiments/resolve.js";
 import type { Experiment, SizeName } from "../../experiments/types.js";
+import { checkRun, PAGE_LIMITS, ResourceLimitError } from "../../sweep/guards.js";
 
 /**
  * The page's parameter forms, derived from each experiment's zod schema (the one the CLI
@@ -176,6 +177,13 @@ export function validateForm(
     collect(e);
   }
   if (params === null || settings === null) return { ok: false, errors, general };
+  // The CLI's resource guards (cells, estimated memory), with the CLI's default limits.
+  try {
+    checkRun(`run ${exp.id}`, exp.id, params, settings.seeds, PAGE_LIMITS);
+  } catch (e) {
+    if (!(e instanceof ResourceLimitError)) throw e;
+    return { ok: false, errors, general: [e.message] };
+  }
   return {
     ok: true,
     overrides,

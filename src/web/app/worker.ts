@@ -3,6 +3,7 @@ import { getExperiment } from "../../experiments/registry.js";
 import { checkSize, resolveParams } from "../../experiments/resolve.js";
 import type { LivePoint } from "../../experiments/types.js";
 import { runRecord } from "../../record/run.js";
+import { checkRun, PAGE_LIMITS, ResourceLimitError } from "../../sweep/guards.js";
 import { parseRunSettings } from "./form.js";
 import { PAUSED, type RunRequest, type WorkerMessage } from "./protocol.js";
 
@@ -33,6 +34,7 @@ function run(req: RunRequest): void {
   const { seeds, seed: rootSeed } = parseRunSettings({ seeds: req.seeds, seed: req.seed });
   const size = checkSize(req.size);
   const params = resolveParams(exp, size, req.overrides) as Record<string, unknown>;
+  checkRun(`run ${exp.id}`, exp.id, params, seeds, PAGE_LIMITS);
   const control = req.control ? new Int32Array(req.control) : null;
 
   let buffer: LivePoint[] = [];
@@ -92,7 +94,14 @@ scope.onmessage = (event) => {
     if (e instanceof ParamValidationError) {
       post({ type: "error", message: e.message, fields: e.fields, problems: e.problems });
     } else {
-      post({ type: "error", message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      // Refusals (resource guards) are one line for the user; anything else names its error.
+      const message =
+        e instanceof ResourceLimitError
+          ? e.message
+          : e instanceof Error
+            ? `${e.name}: ${e.message}`
+            : String(e);
+      post({ type: "error", message });
     }
   }
 };

@@ -1,16 +1,14 @@
 import { z } from "zod";
-import type { RegressionTask } from "../../algorithms/network/metaGradient.js";
 import { getNetworkMethod, networkMethods } from "../../algorithms/network/methods.js";
 import { buildModel } from "../../algorithms/network/models.js";
 import { NetworkTrainer } from "../../algorithms/network/train.js";
 import { AbortedError } from "../../errors.js";
-import { gemm } from "../../linalg/gemm.js";
-import { type Mat, matFrom } from "../../linalg/mat.js";
+import { matFrom } from "../../linalg/mat.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { firstBelow, fitLinearRate } from "../../metrics/trace.js";
 import { sampleGroundTruth } from "../../models/linearRepresentation.js";
-import { foldIn, foldInString, type Key } from "../../rng/key.js";
-import { stream } from "../../rng/stream.js";
+import { reluTasks } from "../../models/reluRepresentation.js";
+import { foldInString, type Key } from "../../rng/key.js";
 import { listOf, nonNegative, posInt, positive, registeredId } from "../params.js";
 import type { Curve, Experiment, RunContext, RunResult } from "../types.js";
 import { nonlinearRepresentationClaims } from "./claims.js";
@@ -61,63 +59,6 @@ const schema = z
 export type NonlinearRepParams = z.output<typeof schema>;
 
 /**
- * y_j ← y_j + ⟨w*, relu(B*ᵀx_j)⟩ for the rows of X (rows × d), task by task: rows j ∈ [b·m, (b+1)·m)
- * belong to task b, whose head is W[b·k …]. The features are one product X B* for all the tasks
- * (its rows are independent, each summed over i in order from zero: the bits of the per-row loop
- * it replaces).
- */
-function addLabels(
-  X: Float64Array,
-  rows: number,
-  d: number,
-  Bstar: Mat,
-  m: number,
-  W: Float64Array,
-  y: Float64Array,
-) {
-  const k = Bstar.cols;
-  const F = new Float64Array(rows * k);
-  gemm(false, false, 1, matFrom(rows, d, X), Bstar, 0, matFrom(rows, k, F));
-  for (let j = 0; j < rows; j++) {
-    const h = Math.floor(j / m) * k;
-    let acc = y[j];
-    for (let c = 0; c < k; c++) acc += Math.max(F[j * k + c], 0) * W[h + c];
-    y[j] = acc;
-  }
-}
-
-/**
- * Iteration t's n tasks, from one stream in this order per task: the head w* ~ N(0, diag(1, …, 1,
- * µ²)) (k normals), the inner set, the outer set; a set of m samples is x ~ N(0, I_d) (m·d normals)
- * then the noise z (m normals), and y = ⟨w*, relu(B*ᵀx)⟩ + σz. The tasks' sets are consecutive
- * blocks of four arrays (inner X, y, outer X, y), which the blocked meta-gradient reads in place.
- */
-function tasksAt(p: NonlinearRepParams, mu: number, Bstar: Mat, key: Key, t: number): RegressionTask[] {
-  const s = stream(foldIn(foldInString(key, "tasks"), t));
-  const { n, d, k, m_in: mi, m_out: mo, sigma } = p;
-  const W = new Float64Array(n * k);
-  const Xi = new Float64Array(n * mi * d);
-  const Yi = new Float64Array(n * mi);
-  const Xo = new Float64Array(n * mo * d);
-  const Yo = new Float64Array(n * mo);
-  for (let b = 0; b < n; b++) {
-    s.fillNormal(W, b * k, k);
-    W[b * k + k - 1] *= mu;
-    s.fillNormal(Xi, b * mi * d, mi * d);
-    s.fillNormal(Yi, b * mi, mi, sigma);
-    s.fillNormal(Xo, b * mo * d, mo * d);
-    s.fillNormal(Yo, b * mo, mo, sigma);
-  }
-  addLabels(Xi, n * mi, d, Bstar, mi, W, Yi);
-  addLabels(Xo, n * mo, d, Bstar, mo, W, Yo);
-  const set = (X: Float64Array, Y: Float64Array, m: number, b: number) => ({
-    x: matFrom(m, d, X.subarray(b * m * d, (b + 1) * m * d)),
-    y: matFrom(m, 1, Y.subarray(b * m, (b + 1) * m)),
-  });
-  return Array.from({ length: n }, (_, b) => ({ inner: set(Xi, Yi, mi, b), outer: set(Xo, Yo, mo, b) }));
-}
-
-/**
  * One µ: train each method on the same tasks from the same start (W₁ = init_scale · Q, w = 0, the
  * theory's head initialisation) and record dist(col W₁, col B*) (SPEC §1.1; for k' > k the capture
  * distance is not used: the figure's measure is the largest principal angle of the k'-dimensional
@@ -140,7 +81,7 @@ export function runNonlinearRepresentation(
   const M = p.methods.length;
   const total = M * p.iters;
   // The methods advance in lockstep on the same tasks, drawn once per iteration: each method's
-  // numbers are those of training it alone on tasksAt(t) (the tasks depend on t only), and the
+  // numbers are those of training it alone on reluTasks(…, t) (the tasks depend on t only), and the
   // sampling — a third of a method's cost — is paid once instead of M times.
   const trainers = p.methods.map(
     (id) =>
@@ -163,7 +104,7 @@ export function runNonlinearRepresentation(
     if (ctx.signal?.aborted) throw new AbortedError(`${p.methods[0]}: aborted at iteration ${t}`);
     const running = trainers.filter((tr) => tr.result === null);
     if (running.length === 0) break;
-    const tasks = tasksAt(p, mu, Bstar, key, t);
+    const tasks = reluTasks(p, mu, Bstar, key, t);
     trainers.forEach((tr, mi) => {
       if (tr.result === null && tr.step(tasks) !== null) dists[mi].push(dist(tr.params));
     });

@@ -82,7 +82,7 @@ describe("a record edited by hand (`run --record`)", () => {
     expect(second.code).toBe(2);
     expect(second.err).toMatch(
       new RegExp(
-        `^metarep: run --record ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: estimated memory [\\d.]+ (GB|TB) exceeds the limit of 4\\.0 GB; pass --max-memory \\d+G to run it anyway\\.\n$`,
+        `^metarep: run --record ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: estimated memory [\\d.]+ (GB|TB)( \\([^)]*\\))? exceeds the limit of 4\\.0 GB; pass --max-memory \\d+G to run it anyway\\.\n$`,
       ),
     );
   });

@@ -48,7 +48,7 @@ describe("sweep: inputs that once reached the user as stack traces", () => {
     const memory = await runCli("sweep", spec, "--out", store, "--max-cells", "875000", "--max-memory", "1");
     expect(memory.code).toBe(2);
     oneLine(memory.err);
-    expect(memory.err).toMatch(/exceeds the limit of 1 byte/);
+    expect(memory.err).toMatch(/exceeds the limit of 1 B;/);
     expect(existsSync(store)).toBe(false);
   });
 });

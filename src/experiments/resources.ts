@@ -208,6 +208,22 @@ function network(p: Params, conditions: number, quantities: number): Shape {
 }
 
 /**
+ * Bouniot et al.'s penalty on a network (`bouniot-network`): a batch's sets on the tape, as
+ * `network`, plus the validation and test tasks held while each run is scored; two dist curves
+ * (penalty off and on) of iters + 1 points and the grid's validation points per condition.
+ */
+function networkPenalty(p: Params): Shape {
+  const d = num(p.d, 1);
+  const m = num(p.m_in, 1) + num(p.m_out, 1);
+  const held = (num(p.validation, 0) + num(p.targets, 0)) * m * (d + 1);
+  const grid = lengthOf(p.lambda_conds, 3) * lengthOf(p.lambda_norms, 2);
+  return {
+    working: F64 * (16 * num(p.n, 1) * m * d + held),
+    points: lengthOf(p.mus, 2) * (2 * (num(p.iters) + 1) + 2 * grid),
+  };
+}
+
+/**
  * Finn et al.'s sinusoids: an MLP of a few thousand weights; a meta-batch's activations and their
  * adjoints on the autodiff tape (tasks × points × hidden units × a few arrays each).
  */
@@ -245,6 +261,7 @@ const MODELS: Record<string, (p: Params) => Shape> = {
   "du-covariance": fewShot,
   "tripuraneni-mom": tripuraneni,
   "bouniot-regularisation": bouniot,
+  "bouniot-network": networkPenalty,
   "kong-subspace": kong,
   "kong-clustering": kong,
   "kong-projection": kong,

@@ -92,7 +92,7 @@ export function experimentsGuide(experiments: readonly Experiment[]): string {
     for (const i of infos) {
       const figs = i.figures.map((f) => `\`${f.name}\`: ${f.shows}`).join("; ");
       const lines = [
-        `**[\`${i.id}\`](docs/experiments.md#${anchor(i)})** — ${i.title}.`,
+        `**[\`${i.id}\`](docs/experiments.md#${anchor(i)})** — ${i.title}${/[.?!]$/.test(i.title) ? "" : "."}`,
         `Shows: ${i.description}. Figures: ${figs}.`,
       ];
       if (i.lookFor) lines.push(`*Look for:* ${i.lookFor}`);

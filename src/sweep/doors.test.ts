@@ -96,7 +96,7 @@ describe("a queued job above the worker's own --max-memory", () => {
       await w.done;
     }
     expect(failed.get("forged-d")).toMatch(
-      /^job forged-d \(collins-convergence\): estimated memory [\d.]+ (GB|TB) exceeds this worker's limit \(--max-memory\) of 4\.0 GB; start a worker with --max-memory \d+G to run it\.$/,
+      /^job forged-d \(collins-convergence\): estimated memory [\d.]+ (GB|TB)( \([^)]*\))? exceeds this worker's limit \(--max-memory\) of 4\.0 GB; start a worker with --max-memory \d+G to run it\.$/,
     );
     expect((await queue.getJob("forged-d"))?.attemptsMade).toBe(1);
     expect(await queue.getJobState("forged-d")).toBe("failed");

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseSets } from "../src/cli/flags.js";
-import { getExperiment } from "../src/experiments/registry.js";
+import { getExperiment, listExperiments } from "../src/experiments/registry.js";
 import { resolveParams } from "../src/experiments/resolve.js";
 import { estimateMemory, PROCESS_BYTES } from "../src/experiments/resources.js";
 import type { SizeName } from "../src/experiments/types.js";
@@ -84,10 +84,12 @@ export function memoryCases(ids: readonly string[]): MemoryCase[] {
     },
     { id: "li-multitask-cnn", size: "smoke", sets: ["d=5000", "Ks=20", "iters=10"], group: "large" },
   ];
+  // An opt-in experiment (finn-sinusoid: about 8 CPU-hours at paper size) runs at paper size only
+  // when named.
+  const sizes = (id: string) =>
+    getExperiment(id).optIn ? (["smoke"] as const) : (["smoke", "paper"] as const);
   return [
-    ...ids.flatMap((id) =>
-      (["smoke", "paper"] as const).map((size) => ({ id, size, sets: [], group: size })),
-    ),
+    ...ids.flatMap((id) => sizes(id).map((size) => ({ id, size, sets: [], group: size }))),
     ...large.filter((c) => ids.includes(c.id)),
   ];
 }
@@ -124,33 +126,20 @@ export function measureCase(c: MemoryCase): { peak: number; cpu: number } | null
 }
 
 export async function benchMemory({ only }: BenchOptions): Promise<void> {
-  const ids = [
-    "collins-convergence",
-    "collins-diversity",
-    "collins-finite-samples",
-    "collins-head-init",
-    "du-excess-risk",
-    "du-diversity",
-    "du-covariance",
-    "tripuraneni-mom",
-    "bouniot-regularisation",
-    "kong-subspace",
-    "kong-clustering",
-    "kong-projection",
-    "kong-classification",
-    "kong-prediction",
-    "kong-sine",
-    "kong-robust-pca",
-    "kong-scaling",
-    "li-multitask-cnn",
-    "li-dynamics",
-    "finn-sinusoid",
-    "nonlinear-representation",
-  ];
+  // Every registered experiment that needs no data set (its size depends on the data set).
+  const ids = listExperiments()
+    .filter((e) => !e.dataset)
+    .map((e) => e.id);
   // Minutes of one core at paper size: in a full bench run, or when named.
   const wanted = (c: MemoryCase) =>
     only.length === 0 || only.some((o) => o === "memory" || o === `memory-${c.group}` || o === c.id);
-  const cases = memoryCases(ids).filter(wanted);
+  const cases = [
+    ...memoryCases(ids),
+    // Named explicitly: an opt-in experiment at paper size too.
+    ...ids
+      .filter((id) => getExperiment(id).optIn && only.includes(id))
+      .map((id): MemoryCase => ({ id, size: "paper", sets: [], group: "paper" })),
+  ].filter(wanted);
   if (cases.length === 0) return;
   const base = measureCase(BASELINE);
   if (base === null) return;

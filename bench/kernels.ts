@@ -50,8 +50,9 @@ async function chromiumGflops(repeat: number): Promise<number[] | null> {
   let site: Awaited<ReturnType<typeof serveStatic>> | null = null;
   try {
     cpSync(linalg, join(root, "linalg"), { recursive: true });
-    // linalg/errors.js imports ../errors.js (the package's error classes).
-    cpSync(resolve(here, "..", "src", "errors.js"), join(root, "errors.js"));
+    // linalg/errors.js imports ../errors.js (the package's error classes), which imports
+    // ./suggest.js (did-you-mean).
+    for (const f of ["errors.js", "suggest.js"]) cpSync(resolve(here, "..", "src", f), join(root, f));
     writeFileSync(join(root, "index.html"), "<!doctype html><title>kernels</title>");
     site = await serveStatic(root);
     chromium = await launchChromium();

@@ -26,7 +26,7 @@ async function timeSweep(spec: string, executor: Executor): Promise<{ seconds: n
     const t0 = performance.now();
     const s = await runSweep({ sweep, dir, executor, command: "bench" });
     if (s.failures > 0) throw new Error(`${s.failures} cells failed`);
-    return { seconds: (performance.now() - t0) / 1000, cells: sweep.cells.length };
+    return { seconds: (performance.now() - t0) / 1000, cells: sweep.cellCount };
   } finally {
     await executor.close();
     rmSync(dir, { recursive: true, force: true });

@@ -27,7 +27,7 @@ async function timeSweep(
     const sweep = expandSweep(parseSweepSpec(spec));
     const t0 = performance.now();
     await runSweep({ sweep, dir, executor, command: "bench" });
-    return { seconds: (performance.now() - t0) / 1000, cells: sweep.cells.length };
+    return { seconds: (performance.now() - t0) / 1000, cells: sweep.cellCount };
   } finally {
     if (!keepOpen) await executor.close();
     rmSync(dir, { recursive: true, force: true });

@@ -180,7 +180,7 @@ export const bouniotNetworkFigures: readonly FigureSpec[] = [
     name: "network-paired-mse",
     title: "Few-shot MSE on new tasks after adaptation, with the penalty over without, per seed",
     stat: { kind: "metric", metric: "mse", what: "test MSE, penalised / plain", x: "mu", line: true },
-    y: { title: "few-shot MSE after adaptation: with / without" },
+    y: { title: "test MSE: with / without" },
     subtitle: {
       params: [...NETWORK_PARAMS, "targets"],
       note: `Paired seeds: few-shot MSE on test tasks with / without the penalty (${PAIRED_NOTE}); ${NETWORK_ON}`,
@@ -197,7 +197,7 @@ export const bouniotNetworkFigures: readonly FigureSpec[] = [
       x: "mu",
       line: true,
     },
-    y: { title: "κ of the adapted heads: with / without" },
+    y: { title: "κ(W′): with / without" },
     subtitle: {
       params: [...NETWORK_PARAMS, "targets"],
       note: `What the penalty acts on, paired seeds: κ of the test tasks' adapted heads with / without it; ${NETWORK_ON}`,

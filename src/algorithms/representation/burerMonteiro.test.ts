@@ -3,6 +3,7 @@ import { gemm } from "../../linalg/gemm.js";
 import { matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { randn, TestRng } from "../../linalg/testing.js";
+import { reserve } from "../../linalg/wasm/kernels.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import type { MultiTaskData } from "../../models/multiTaskData.js";
@@ -121,6 +122,22 @@ describe("Burer–Monteiro factored ERM", () => {
         for (let i = 0; i < x.length; i++) expect(Math.abs(g[i] - gRef[i])).toBeLessThan(1e-12 * gNorm);
       }
     }
+  });
+
+  test("release() frees the statistics pinned in the kernel memory; evaluating afterwards throws", () => {
+    const before = reserve(0);
+    const f = burerMonteiroObjective(src.data, 2, 0.5, "stats");
+    expect(reserve(0)).toBeGreaterThan(before);
+    const x = randn(1, 7 * 2 + 9 * 2, new TestRng(5)).data;
+    expect(Number.isFinite(f(x, new Float64Array(x.length)))).toBe(true);
+    f.release();
+    f.release();
+    expect(reserve(0)).toBe(before);
+    expect(() => f(x, new Float64Array(x.length))).toThrow(/after release/);
+    // By pass only: nothing pinned.
+    const g = burerMonteiroObjective(src.data, 2, 0.5, "pass");
+    expect(reserve(0)).toBe(before);
+    g.release();
   });
 
   test("the pass reads tasks in blocks: a data set larger than one block gives the plain pass's values", () => {

@@ -3,7 +3,7 @@ import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { svdThin } from "../../linalg/svd.js";
 import { axpyAt } from "../../linalg/vector.js";
-import { f64, kernels, reserve } from "../../linalg/wasm/kernels.js";
+import { f64, kernels, pin, reserve, unpin } from "../../linalg/wasm/kernels.js";
 import { conditionNumber } from "../../metrics/conditioning.js";
 import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
 import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
@@ -41,12 +41,14 @@ export function usesStatistics(rows: number, d: number, mode: BurerMonteiroRows 
 /**
  * Per-task sufficient statistics of the least-squares loss: for every task b_t = X_tᵀy_t (row t of
  * `b`) and c_t = y_tᵀy_t, and for the tasks `usesStatistics` selects the upper triangle of
- * A_t = X_tᵀX_t packed row by row (row a holds A[a, a..d−1]). `slot[t]` is task t's index into `A`
- * (−1: the task is read by a pass over its rows, which still uses b_t and c_t for its loss).
+ * A_t = X_tᵀX_t packed row by row (row a holds A[a, a..d−1]). `slot[t]` is task t's index into the
+ * packed blocks (−1: the task is read by a pass over its rows, which still uses b_t and c_t for its
+ * loss). The packed blocks are pinned in the kernel module's memory from byte `aAt` on (−1 when no
+ * task uses them), where the kernel `symvPacked` reads them on every evaluation, until `release`.
  */
 interface TaskStatistics {
   slot: Int32Array;
-  A: Float64Array;
+  aAt: number;
   b: Float64Array;
   c: Float64Array;
 }
@@ -57,7 +59,7 @@ function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStati
   let used = 0;
   for (let t = 0; t < T; t++) if (usesStatistics(start[t + 1] - start[t], d, mode)) slot[t] = used++;
   const packed = (d * (d + 1)) / 2;
-  const A = new Float64Array(used * packed);
+  const aAt = used > 0 ? pin(8 * used * packed) : -1;
   const b = new Float64Array(T * d);
   const c = new Float64Array(T);
   const G = zeros(d, d);
@@ -68,15 +70,28 @@ function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStati
       c[t] += yi * yi;
     }
     const s = slot[t];
-    if (s < 0 || start[t + 1] === start[t]) continue;
+    if (s < 0) continue;
     const n = start[t + 1] - start[t];
-    const Xt: StridedMat = { rows: n, cols: d, data: X, offset: start[t] * d, stride: d };
-    syrkWeighted(1, Xt, null, 0, G);
-    let o = s * packed;
+    if (n > 0) {
+      const Xt: StridedMat = { rows: n, cols: d, data: X, offset: start[t] * d, stride: d };
+      syrkWeighted(1, Xt, null, 0, G);
+    } else G.data.fill(0);
+    // The view after the product (which may grow the memory).
+    const A = f64();
+    let o = (aAt + 8 * s * packed) / 8;
     for (let a = 0; a < d; a++) for (let j = a; j < d; j++) A[o++] = G.data[a * d + j];
   }
-  return { slot, A, b, c };
+  return { slot, aAt, b, c };
 }
+
+/**
+ * f(x, ∇f) of `burerMonteiroObjective`; `release()` frees the task statistics it keeps in the
+ * kernel module's memory (pinned: release in the reverse order of other pins, e.g. in a `finally`
+ * right after the fit). Evaluating after `release` throws.
+ */
+export type BurerMonteiroObjective = ((x: Float64Array, grad: Float64Array) => number) & {
+  release(): void;
+};
 
 /** Row entries (doubles) of the block of consecutive pass-read tasks copied into the kernel memory at once. */
 const PASS_BLOCK = 1 << 18;
@@ -100,7 +115,7 @@ export function burerMonteiroObjective(
   k: number,
   balance = 1,
   rows: BurerMonteiroRows = "auto",
-): (x: Float64Array, grad: Float64Array) => number {
+): BurerMonteiroObjective {
   const { d, tasks: T, start, X, y } = data;
   const N = totalRows(data);
   const nB = d * k;
@@ -115,17 +130,20 @@ export function burerMonteiroObjective(
   const G = zeros(T, d);
   const gB = zeros(d, k);
   const gV = zeros(T, k);
-  return (x: Float64Array, grad: Float64Array): number => {
+  let released = false;
+  const f = (x: Float64Array, grad: Float64Array): number => {
+    if (released) throw new Error("burerMonteiroObjective: evaluated after release()");
     grad.fill(0);
     let loss = 0;
     const Bm = matFrom(d, k, x.subarray(0, nB));
     const Vm = matFrom(T, k, x.subarray(nB, nB + T * k));
     gemm(false, true, 1, Vm, Bm, 0, Theta);
     // The block of pass-read tasks [blockStart, blockEnd) in the kernel memory (float64 index base).
+    // mem[base .. base + 2d) holds θ_t and the kernels' output g_t for either kind of task.
     let blockStart = 0;
     let blockEnd = 0;
     let blockRows = 0;
-    let base = 0;
+    let base = reserve(16 * d) / 8;
     let mem = f64();
     for (let t = 0; t < T; t++) {
       const theta = Theta.data.subarray(t * d, (t + 1) * d);
@@ -168,23 +186,13 @@ export function burerMonteiroObjective(
         }
         loss += q - lin + stats.c[t];
       } else {
-        // g_t = A_t θ − b_t from the packed upper triangle (each stored entry used for A[a, j]
-        // and A[j, a]); ‖r_t‖² = θᵀA_tθ − 2 b_tᵀθ + c_t.
-        const A = stats.A;
+        // g_t = A_t θ − b_t from the packed upper triangle, by the kernel `symvPacked` (the bits
+        // of the JS loop it replaced, each stored entry used for A[a, j] and A[j, a], in about a
+        // quarter of its time); ‖r_t‖² = θᵀA_tθ − 2 b_tᵀθ + c_t.
         const bo = t * d;
-        for (let a = 0; a < d; a++) gt[a] = 0;
-        let o = s * packed;
-        for (let a = 0; a < d; a++) {
-          const ta = theta[a];
-          let acc = A[o] * ta;
-          for (let j = a + 1; j < d; j++) {
-            const v = A[o + j - a];
-            acc += v * theta[j];
-            gt[j] += v * ta;
-          }
-          gt[a] += acc;
-          o += d - a;
-        }
+        mem.set(theta, base);
+        K.symvPacked(stats.aAt + 8 * s * packed, d, 8 * base, 8 * (base + d));
+        for (let a = 0; a < d; a++) gt[a] = mem[base + d + a];
         let quad = 0;
         let lin = 0;
         for (let a = 0; a < d; a++) {
@@ -232,6 +240,13 @@ export function burerMonteiroObjective(
     }
     return loss / (2 * N) + (balance / 8) * dd;
   };
+  return Object.assign(f, {
+    release(): void {
+      if (released) return;
+      released = true;
+      if (stats.aAt >= 0) unpin(stats.aAt);
+    },
+  });
 }
 
 /**
@@ -319,18 +334,23 @@ export function burerMonteiroFactors(
   const f = penalised ? penalisedFactoredObjective(plain, data.d, k, data.tasks, penalty) : plain;
   const nB = data.d * k;
   const hook = ctx.onIteration;
-  const res = lbfgs(f, x0, {
-    maxIter: options.iters ?? 500,
-    // Stopping rule (issue 22, measured at d=100, k=5, n1=25, T=6400): tol 1e-6 takes 42
-    // evaluations, 1e-4 30 and 1e-3 22, and sin θ moves by 4e-6 and 4e-5 relative; the claims read
-    // sin θ to two digits, so a looser tol would be enough, but it saves only ~25 % of a fit now
-    // that evaluations are cheap, so the default stays.
-    gtol: options.tol ?? 1e-6,
-    signal: ctx.signal,
-    ...(hook
-      ? { onIteration: (x: Float64Array, t: number) => hook(matFrom(data.d, k, x.subarray(0, nB)), t) }
-      : {}),
-  });
+  let res: ReturnType<typeof lbfgs>;
+  try {
+    res = lbfgs(f, x0, {
+      maxIter: options.iters ?? 500,
+      // Stopping rule (issue 22, measured at d=100, k=5, n1=25, T=6400): tol 1e-6 takes 42
+      // evaluations, 1e-4 30 and 1e-3 22, and sin θ moves by 4e-6 and 4e-5 relative; the claims read
+      // sin θ to two digits, so a looser tol would be enough, but it saves only ~25 % of a fit now
+      // that evaluations are cheap, so the default stays.
+      gtol: options.tol ?? 1e-6,
+      signal: ctx.signal,
+      ...(hook
+        ? { onIteration: (x: Float64Array, t: number) => hook(matFrom(data.d, k, x.subarray(0, nB)), t) }
+        : {}),
+    });
+  } finally {
+    plain.release();
+  }
   return {
     B: matFrom(data.d, k, res.x.slice(0, nB)),
     V: matFrom(data.tasks, k, res.x.slice(nB, nB + data.tasks * k)),

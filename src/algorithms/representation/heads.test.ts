@@ -1,11 +1,20 @@
 import { describe, expect, test } from "vitest";
 import { solveSPD } from "../../linalg/cholesky.js";
-import { gemm } from "../../linalg/gemm.js";
+import { gemm, pinned, release } from "../../linalg/gemm.js";
 import { lstsq } from "../../linalg/lstsq.js";
-import { matFrom, zeros } from "../../linalg/mat.js";
+import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { randn, TestRng } from "../../linalg/testing.js";
-import { fitHead, taskHeads } from "./heads.js";
+import type { MultiTaskData } from "../../models/multiTaskData.js";
+import {
+  fitHead,
+  headScratch,
+  pinnedTaskHeads,
+  projectRows,
+  solveHead,
+  taskHeads,
+  transposeBasis,
+} from "./heads.js";
 
 const rng = new TestRng(17);
 
@@ -53,6 +62,76 @@ describe("least-squares heads on a frozen representation", () => {
       const n = start[t + 1] - start[t];
       const w = fitHead(X.data.slice(start[t] * d, start[t + 1] * d), y.slice(start[t], start[t + 1]), n, B);
       for (let c = 0; c < k; c++) expect(W.data[t * k + c]).toBeCloseTo(w[c], 13);
+    }
+  });
+});
+
+describe("the heads' projections X B in the kernel module", () => {
+  /** `taskHeads` as it was in JS: `projectRows` then `solveHead`, task by task. */
+  function taskHeadsJs(data: MultiTaskData, B: Mat): Float64Array {
+    const { d, tasks, start, X, y } = data;
+    const k = B.cols;
+    const Bt = transposeBasis(B);
+    const s = headScratch(X.length / d, k);
+    const W = new Float64Array(tasks * k);
+    for (let t = 0; t < tasks; t++) {
+      const n = start[t + 1] - start[t];
+      projectRows(X, start[t], n, d, Bt, k, s.A);
+      solveHead(y, start[t], n, k, 0, s, W, t * k);
+    }
+    return W;
+  }
+
+  function ragged(d: number, sizes: number[], r: TestRng): MultiTaskData {
+    const start = new Int32Array(sizes.length + 1);
+    for (let t = 0; t < sizes.length; t++) start[t + 1] = start[t] + sizes[t];
+    const N = start[sizes.length];
+    return { d, tasks: sizes.length, start, X: randn(N, d, r).data, y: randn(N, 1, r).data };
+  }
+
+  test("taskHeads gives the JS projection's bits for odd and even d and k, ragged tasks, n < k", () => {
+    const r = new TestRng(23);
+    for (const d of [1, 2, 5, 8, 13]) {
+      for (const k of [1, 2, 3, 4, 5]) {
+        if (k > d) continue;
+        const data = ragged(d, [1, 7, 12, 3, 30, 9], r);
+        const B = orthonormalize(randn(d, k, r));
+        const want = taskHeadsJs(data, B);
+        const got = taskHeads(data, B).data;
+        for (let i = 0; i < want.length; i++)
+          expect(Object.is(got[i], want[i]), `d=${d} k=${k} [${i}]`).toBe(true);
+      }
+    }
+  });
+
+  test("over several blocks (more row entries than one copy into the kernel memory), the same bits", () => {
+    const r = new TestRng(29);
+    // 300 tasks × 20 rows × d = 50: 300,000 row entries, more than one block of 2^18.
+    const data = ragged(
+      50,
+      Array.from({ length: 300 }, () => 20),
+      r,
+    );
+    const B = orthonormalize(randn(50, 5, r));
+    const want = taskHeadsJs(data, B);
+    const got = taskHeads(data, B).data;
+    for (let i = 0; i < want.length; i++) expect(Object.is(got[i], want[i])).toBe(true);
+  });
+
+  test("pinnedTaskHeads, on rows pinned in the kernel memory, equals taskHeads on the same rows", () => {
+    const r = new TestRng(37);
+    const data = ragged(13, [4, 9, 9, 2, 15], r);
+    const B = orthonormalize(randn(13, 3, r));
+    const want = taskHeads(data, B).data;
+    const X = pinned(matFrom(data.start[5], 13, data.X));
+    try {
+      // Written from task 2 on of a larger W, as a streamed chunk's first task would be.
+      const W = zeros(7, 3);
+      pinnedTaskHeads(X, data.y, data.start, B, W, 2);
+      for (let i = 0; i < want.length; i++) expect(Object.is(W.data[6 + i], want[i])).toBe(true);
+      for (let i = 0; i < 6; i++) expect(W.data[i]).toBe(0);
+    } finally {
+      release(X);
     }
   });
 });

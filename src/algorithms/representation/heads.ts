@@ -1,6 +1,8 @@
+import type { PinnedMat } from "../../linalg/gemm.js";
 import { lstsq } from "../../linalg/lstsq.js";
 import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { dotAt } from "../../linalg/vector.js";
+import { f64, kernels, reserve } from "../../linalg/wasm/kernels.js";
 import type { MultiTaskData } from "../../models/multiTaskData.js";
 
 /**
@@ -141,9 +143,60 @@ export function solveHead(
   for (let a = 0; a < k; a++) w[wo + a] = res.x[a];
 }
 
+/** Row entries (doubles) of the block of whole tasks `taskHeads` copies into the kernel memory at once. */
+const PROJECT_BLOCK = 1 << 18;
+
+/**
+ * P (rows × k) = X B for `rows` rows of X at byte address `xAt` of the kernel memory (row stride d),
+ * by the kernel `projectRows`, with Bt and P in the kernel memory from byte `scratchAt` on (k·d +
+ * rows·k doubles, reserved by the caller): the bits of `projectRows` above, in about a third of
+ * its time (issue 22: the JS loop was a fifth of `tripuraneni-mom`'s CPU time). P is copied out, as
+ * `solveHead`'s rare SVD fallback may reuse the arena.
+ */
+function projectAt(
+  xAt: number,
+  rows: number,
+  d: number,
+  Bt: Float64Array,
+  k: number,
+  scratchAt: number,
+): Float64Array {
+  const outAt = scratchAt + 8 * k * d;
+  f64().set(Bt, scratchAt / 8);
+  kernels().exports.projectRows(xAt, rows, d, scratchAt, k, outAt);
+  return f64().slice(outAt / 8, outAt / 8 + rows * k);
+}
+
+/**
+ * Heads of consecutive tasks from their projected rows P = X B (row i of P = row `row0 + i` of
+ * the data): task v has rows [start[v], start[v+1]) of y, written to row v of W.
+ */
+function headsFromProjection(
+  P: Float64Array,
+  row0: number,
+  y: Float64Array,
+  yOffset: number,
+  start: Int32Array,
+  first: number,
+  end: number,
+  k: number,
+  ridge: number,
+  s: HeadScratch,
+  W: Float64Array,
+): void {
+  for (let v = first; v < end; v++) {
+    const n = start[v + 1] - start[v];
+    const o = (start[v] - row0) * k;
+    s.A.set(P.subarray(o, o + n * k));
+    solveHead(y, yOffset + start[v] - row0, n, k, ridge, s, W, v * k);
+  }
+}
+
 /**
  * Per-task least-squares heads on B (d × k): row t of the T × k result is argmin_w ‖y_t − X_tBw‖²
- * (+ ridge·‖w‖²). Cost O(N·d·k). Example: `taskHeads(data, fit.B)` gives the learned heads Ŵ.
+ * (+ ridge·‖w‖²). Cost O(N·d·k): the rows' projections X_tB by the kernel `projectRows` (the bits
+ * of `projectRows`), on blocks of whole tasks copied into its memory. Example:
+ * `taskHeads(data, fit.B)` gives the learned heads Ŵ.
  */
 export function taskHeads(data: MultiTaskData, B: Mat, ridge = 0): Mat {
   const { d, tasks, start, X, y } = data;
@@ -153,12 +206,47 @@ export function taskHeads(data: MultiTaskData, B: Mat, ridge = 0): Mat {
   for (let t = 0; t < tasks; t++) maxRows = Math.max(maxRows, start[t + 1] - start[t]);
   const s = headScratch(maxRows, k);
   const W = zeros(tasks, k);
-  for (let t = 0; t < tasks; t++) {
-    const n = start[t + 1] - start[t];
-    projectRows(X, start[t], n, d, Bt, k, s.A);
-    solveHead(y, start[t], n, k, ridge, s, W.data, t * k);
+  for (let t = 0; t < tasks; ) {
+    let u = t + 1;
+    while (u < tasks && (start[u + 1] - start[t]) * d <= PROJECT_BLOCK) u++;
+    const rows = start[u] - start[t];
+    const xAt = reserve(8 * (rows * d + k * d + rows * k));
+    f64().set(X.subarray(start[t] * d, start[u] * d), xAt / 8);
+    const P = projectAt(xAt, rows, d, Bt, k, xAt + 8 * rows * d);
+    headsFromProjection(P, start[t], y, start[t], start, t, u, k, ridge, s, W.data);
+    t = u;
   }
   return W;
+}
+
+/**
+ * `taskHeads` for tasks whose rows are pinned in the kernel memory (X: rows × d, stride d; a
+ * streamed chunk): task v (v < tasks) has rows [start[v], start[v+1]) of X and y; its head is
+ * written to row `firstTask + v` of W (T × k). No copy of the rows.
+ */
+export function pinnedTaskHeads(
+  X: PinnedMat,
+  y: Float64Array,
+  start: Int32Array,
+  B: Mat,
+  W: Mat,
+  firstTask: number,
+  ridge = 0,
+): void {
+  const d = B.rows;
+  const k = B.cols;
+  if (X.cols !== d || X.stride !== d) {
+    throw new RangeError(
+      `pinnedTaskHeads: X must have d = ${d} columns and stride; got ${X.cols}, ${X.stride}`,
+    );
+  }
+  const tasks = start.length - 1;
+  let maxRows = 0;
+  for (let t = 0; t < tasks; t++) maxRows = Math.max(maxRows, start[t + 1] - start[t]);
+  const rows = start[tasks];
+  const P = projectAt(X.at, rows, d, transposeBasis(B), k, reserve(8 * (k * d + rows * k)));
+  const out = W.data.subarray(firstTask * k, (firstTask + tasks) * k);
+  headsFromProjection(P, 0, y, 0, start, 0, tasks, k, ridge, headScratch(maxRows, k), out);
 }
 
 /**

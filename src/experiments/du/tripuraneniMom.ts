@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { getEstimator } from "../../algorithms/representation/estimators.js";
-import { taskHeads } from "../../algorithms/representation/heads.js";
+import { pinnedTaskHeads, taskHeads } from "../../algorithms/representation/heads.js";
 import { momStreamed } from "../../algorithms/representation/mom.js";
-import type { Mat } from "../../linalg/mat.js";
+import { type Mat, zeros } from "../../linalg/mat.js";
 import { headDiagnostics } from "../../metrics/conditioning.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
-import { type FewShotModel, sampleSourceTasks, streamSourceTasks } from "../../models/fewShotTasks.js";
+import { type FewShotModel, sampleSourceTasks, streamSourceTasksPinned } from "../../models/fewShotTasks.js";
 import { equalOffsets } from "../../models/multiTaskData.js";
 import type { Key } from "../../rng/key.js";
 import { tripuraneniCost } from "../cost.js";
@@ -131,15 +131,13 @@ export const tripuraneniMom: Experiment<typeof schema> = {
 
 /**
  * Learned heads ŵ_t = argmin ‖y_t − X_t B̂ w‖ of every source task, from a second pass over the
- * streamed rows (the same draws again), so cond(Ŵ) needs no held X either.
+ * streamed rows (the same draws again), so cond(Ŵ) needs no held X either. The rows are read where
+ * the kernel module draws them (`pinnedTaskHeads`), not copied out.
  */
 function streamedHeads(model: FewShotModel, T: number, n1: number, key: Key, B: Mat): Mat {
-  const k = B.cols;
-  const W = { rows: T, cols: k, data: new Float64Array(T * k) };
-  streamSourceTasks(model, T, n1, key, (X, y, rows, firstTask) => {
-    const tasks = rows / n1;
-    const chunk = { d: model.d, tasks, start: equalOffsets(tasks, n1), X, y };
-    W.data.set(taskHeads(chunk, B).data, firstTask * k);
+  const W = zeros(T, B.cols);
+  streamSourceTasksPinned(model, T, n1, key, (X, y, rows, firstTask) => {
+    pinnedTaskHeads(X, y, equalOffsets(rows / n1, n1), B, W, firstTask);
   });
   return W;
 }

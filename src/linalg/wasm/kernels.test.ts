@@ -322,3 +322,42 @@ describe("absProjections (HRPCA's full pass)", () => {
     }
   });
 });
+
+/** The JS loop `burerMonteiroObjective` ran over a task's packed statistics before `symvPacked`. */
+function symvPackedJs(A: Float64Array, d: number, theta: Float64Array): Float64Array {
+  const g = new Float64Array(d);
+  let o = 0;
+  for (let a = 0; a < d; a++) {
+    const ta = theta[a];
+    let acc = A[o] * ta;
+    for (let j = a + 1; j < d; j++) {
+      const v = A[o + j - a];
+      acc += v * theta[j];
+      g[j] += v * ta;
+    }
+    g[a] += acc;
+    o += d - a;
+  }
+  return g;
+}
+
+describe("symvPacked (Burer–Monteiro's sufficient statistics)", () => {
+  it("gives the JS loop's bits for every d mod 4, at odd addresses of the packed block", () => {
+    const rng = new TestRng(31);
+    for (const d of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 50, 100, 101]) {
+      const packed = (d * (d + 1)) / 2;
+      const A = randn(1, packed, rng).data;
+      const theta = randn(1, d, rng).data;
+      const want = symvPackedJs(A, d, theta);
+      // An 8-byte (not 16-byte) aligned block, as a task's slot in the pinned statistics may be.
+      const base = reserve(8 * (1 + packed + 2 * d)) / 8;
+      const mem = f64();
+      mem.set(A, base + 1);
+      mem.set(theta, base + 1 + packed);
+      mem.fill(Number.NaN, base + 1 + packed + d, base + 1 + packed + 2 * d);
+      kernels().exports.symvPacked(8 * (base + 1), d, 8 * (base + 1 + packed), 8 * (base + 1 + packed + d));
+      const got = f64().slice(base + 1 + packed + d, base + 1 + packed + 2 * d);
+      for (let a = 0; a < d; a++) expect(Object.is(got[a], want[a]), `d=${d}, g[${a}]`).toBe(true);
+    }
+  });
+});

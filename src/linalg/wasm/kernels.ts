@@ -79,6 +79,8 @@ interface Exports {
     atLeast: number,
     idx: number,
   ): number;
+  projectRows(x: number, n: number, d: number, Bt: number, k: number, out: number): void;
+  symvPacked(a: number, d: number, theta: number, g: number): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

@@ -124,23 +124,21 @@ describe("Burer–Monteiro factored ERM", () => {
     }
   });
 
-  test("release() frees the statistics pinned in the kernel memory; evaluating afterwards throws", () => {
-    const before = reserve(0);
-    const f = burerMonteiroObjective(src.data, 2, 0.5, "stats");
-    expect(reserve(0)).toBeGreaterThan(before);
+  test("release() frees the statistics and rows pinned in the kernel memory; evaluating afterwards throws", () => {
     const x = randn(1, 7 * 2 + 9 * 2, new TestRng(5)).data;
-    expect(Number.isFinite(f(x, new Float64Array(x.length)))).toBe(true);
-    f.release();
-    f.release();
-    expect(reserve(0)).toBe(before);
-    expect(() => f(x, new Float64Array(x.length))).toThrow(/after release/);
-    // By pass only: nothing pinned.
-    const g = burerMonteiroObjective(src.data, 2, 0.5, "pass");
-    expect(reserve(0)).toBe(before);
-    g.release();
+    for (const mode of ["stats", "pass"] as const) {
+      const before = reserve(0);
+      const f = burerMonteiroObjective(src.data, 2, 0.5, mode);
+      expect(reserve(0)).toBeGreaterThan(before);
+      expect(Number.isFinite(f(x, new Float64Array(x.length)))).toBe(true);
+      f.release();
+      f.release();
+      expect(reserve(0)).toBe(before);
+      expect(() => f(x, new Float64Array(x.length))).toThrow(/after release/);
+    }
   });
 
-  test("the pass reads tasks in blocks: a data set larger than one block gives the plain pass's values", () => {
+  test("a data set of more than 2^18 row entries gives the plain pass's values", () => {
     // 300 tasks × 20 rows × d = 50: 300,000 row entries, more than one block of 2^18.
     const s = sampleSourceTasks(
       { d: 50, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },

@@ -39,16 +39,24 @@ export function usesStatistics(rows: number, d: number, mode: BurerMonteiroRows 
 }
 
 /**
- * Per-task sufficient statistics of the least-squares loss: for every task b_t = X_tᵀy_t (row t of
- * `b`) and c_t = y_tᵀy_t, and for the tasks `usesStatistics` selects the upper triangle of
- * A_t = X_tᵀX_t packed row by row (row a holds A[a, a..d−1]). `slot[t]` is task t's index into the
- * packed blocks (−1: the task is read by a pass over its rows, which still uses b_t and c_t for its
- * loss). The packed blocks are pinned in the kernel module's memory from byte `aAt` on (−1 when no
- * task uses them), where the kernel `symvPacked` reads them on every evaluation, until `release`.
+ * Per-task sufficient statistics of the least-squares loss, and the rows of the tasks read by a
+ * pass: for every task b_t = X_tᵀy_t (row t of `b`) and c_t = y_tᵀy_t, and for the tasks
+ * `usesStatistics` selects the upper triangle of A_t = X_tᵀX_t packed row by row (row a holds
+ * A[a, a..d−1]). `slot[t]` is task t's index into the packed blocks, or −1 when the task is read
+ * by a pass over its rows (which still uses b_t and c_t for its loss); those tasks' rows are
+ * copied once into the kernel memory, task t's from row `row[t]` of the blocks at `yAt` (labels)
+ * and `xAt` (rows × d). Both live there, pinned from byte `pinnedAt` on (−1: nothing pinned), until
+ * `release`: the kernels `symvPacked` and `rowsResidual` read them in place on every evaluation.
+ * (The pass used to copy its rows in again on every evaluation: at n1 = 25, T = 6400 that copy of
+ * 128 MB was ~40 % of an evaluation.)
  */
 interface TaskStatistics {
   slot: Int32Array;
+  row: Int32Array;
+  pinnedAt: number;
   aAt: number;
+  yAt: number;
+  xAt: number;
   b: Float64Array;
   c: Float64Array;
 }
@@ -56,10 +64,23 @@ interface TaskStatistics {
 function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStatistics {
   const { d, tasks: T, start, X, y } = data;
   const slot = new Int32Array(T).fill(-1);
+  const row = new Int32Array(T).fill(-1);
   let used = 0;
-  for (let t = 0; t < T; t++) if (usesStatistics(start[t + 1] - start[t], d, mode)) slot[t] = used++;
+  let passRows = 0;
+  for (let t = 0; t < T; t++) {
+    const n = start[t + 1] - start[t];
+    if (usesStatistics(n, d, mode)) slot[t] = used++;
+    else {
+      row[t] = passRows;
+      passRows += n;
+    }
+  }
   const packed = (d * (d + 1)) / 2;
-  const aAt = used > 0 ? pin(8 * used * packed) : -1;
+  const bytes = 8 * (used * packed + passRows + passRows * d);
+  const pinnedAt = bytes > 0 ? pin(bytes) : -1;
+  const aAt = pinnedAt;
+  const yAt = aAt + 8 * used * packed;
+  const xAt = yAt + 8 * passRows;
   const b = new Float64Array(T * d);
   const c = new Float64Array(T);
   const G = zeros(d, d);
@@ -70,8 +91,13 @@ function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStati
       c[t] += yi * yi;
     }
     const s = slot[t];
-    if (s < 0) continue;
     const n = start[t + 1] - start[t];
+    if (s < 0) {
+      const mem = f64();
+      mem.set(y.subarray(start[t], start[t + 1]), yAt / 8 + row[t]);
+      mem.set(X.subarray(start[t] * d, start[t + 1] * d), xAt / 8 + row[t] * d);
+      continue;
+    }
     if (n > 0) {
       const Xt: StridedMat = { rows: n, cols: d, data: X, offset: start[t] * d, stride: d };
       syrkWeighted(1, Xt, null, 0, G);
@@ -81,7 +107,7 @@ function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStati
     let o = (aAt + 8 * s * packed) / 8;
     for (let a = 0; a < d; a++) for (let j = a; j < d; j++) A[o++] = G.data[a * d + j];
   }
-  return { slot, aAt, b, c };
+  return { slot, row, pinnedAt, aAt, yAt, xAt, b, c };
 }
 
 /**
@@ -92,9 +118,6 @@ function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStati
 export type BurerMonteiroObjective = ((x: Float64Array, grad: Float64Array) => number) & {
   release(): void;
 };
-
-/** Row entries (doubles) of the block of consecutive pass-read tasks copied into the kernel memory at once. */
-const PASS_BLOCK = 1 << 18;
 
 /**
  * The Burer–Monteiro factored objective of Tripuraneni et al. (2021), SPEC §1.3, for B (d × k) and
@@ -116,7 +139,7 @@ export function burerMonteiroObjective(
   balance = 1,
   rows: BurerMonteiroRows = "auto",
 ): BurerMonteiroObjective {
-  const { d, tasks: T, start, X, y } = data;
+  const { d, tasks: T, start } = data;
   const N = totalRows(data);
   const nB = d * k;
   const D = new Float64Array(k * k);
@@ -138,13 +161,9 @@ export function burerMonteiroObjective(
     const Bm = matFrom(d, k, x.subarray(0, nB));
     const Vm = matFrom(T, k, x.subarray(nB, nB + T * k));
     gemm(false, true, 1, Vm, Bm, 0, Theta);
-    // The block of pass-read tasks [blockStart, blockEnd) in the kernel memory (float64 index base).
     // mem[base .. base + 2d) holds θ_t and the kernels' output g_t for either kind of task.
-    let blockStart = 0;
-    let blockEnd = 0;
-    let blockRows = 0;
-    let base = reserve(16 * d) / 8;
-    let mem = f64();
+    const base = reserve(16 * d) / 8;
+    const mem = f64();
     for (let t = 0; t < T; t++) {
       const theta = Theta.data.subarray(t * d, (t + 1) * d);
       const gt = G.data.subarray(t * d, (t + 1) * d);
@@ -152,29 +171,15 @@ export function burerMonteiroObjective(
       const n = start[t + 1] - start[t];
       if (s < 0) {
         // The pass: g_t = X_tᵀ(X_tθ − y_t) by the SIMD kernel `rowsResidual` (f64x2 dot and axpy per
-        // row), on a block of consecutive tasks' rows copied into its memory (the copy is one more
-        // read of the rows; with the GEMMs below a fit at n1 = 25, T = 6400 costs 2.3 s, not 4.2); then
-        // ‖r_t‖² = θᵀg_t − θᵀb_t + c_t (as r_tᵀy_t = θᵀb_t − c_t).
+        // row) on the task's rows pinned in its memory; then ‖r_t‖² = θᵀg_t − θᵀb_t + c_t (as
+        // r_tᵀy_t = θᵀb_t − c_t).
         if (n === 0) {
           gt.fill(0);
           continue;
         }
-        if (t >= blockEnd) {
-          let u = t + 1;
-          while (u < T && stats.slot[u] < 0 && (start[u + 1] - start[t]) * d <= PASS_BLOCK) u++;
-          blockRows = start[u] - start[t];
-          base = reserve(8 * (2 * d + blockRows + blockRows * d)) / 8;
-          mem = f64();
-          mem.set(y.subarray(start[t], start[u]), base + 2 * d);
-          mem.set(X.subarray(start[t] * d, start[u] * d), base + 2 * d + blockRows);
-          blockStart = t;
-          blockEnd = u;
-        }
         mem.set(theta, base);
-        const first = start[t] - start[blockStart];
-        const yAt = base + 2 * d + first;
-        const xAt = base + 2 * d + blockRows + first * d;
-        K.rowsResidual(8 * xAt, n, d, 8 * base, 8 * yAt, 8 * (base + d));
+        const r = stats.row[t];
+        K.rowsResidual(stats.xAt + 8 * r * d, n, d, 8 * base, stats.yAt + 8 * r, 8 * (base + d));
         let q = 0;
         let lin = 0;
         const bo = t * d;
@@ -244,7 +249,7 @@ export function burerMonteiroObjective(
     release(): void {
       if (released) return;
       released = true;
-      if (stats.aAt >= 0) unpin(stats.aAt);
+      if (stats.pinnedAt >= 0) unpin(stats.pinnedAt);
     },
   });
 }

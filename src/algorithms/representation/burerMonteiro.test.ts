@@ -12,9 +12,13 @@ import { altMinEstimate } from "./altMin.js";
 import {
   balancedStart,
   burerMonteiroEstimate,
+  burerMonteiroFactors,
   burerMonteiroObjective,
   usesStatistics,
 } from "./burerMonteiro.js";
+import { taskHeads } from "./heads.js";
+import { initialBasis } from "./init.js";
+import { lbfgs } from "./lbfgs.js";
 
 describe("Burer–Monteiro factored ERM", () => {
   const src = sampleSourceTasks(
@@ -122,6 +126,28 @@ describe("Burer–Monteiro factored ERM", () => {
         for (let i = 0; i < x.length; i++) expect(Math.abs(g[i] - gRef[i])).toBeLessThan(1e-12 * gNorm);
       }
     }
+  });
+
+  test("with n_t ≤ k rows per task the start is stationary: the fit returns it, as L-BFGS from it does", () => {
+    const s = sampleSourceTasks(
+      { d: 10, k: 3, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      40,
+      3,
+      key(12),
+    );
+    const fit = burerMonteiroFactors(s.data, 3, {}, { key: key(0) });
+    expect(fit.res.iterations).toBe(0);
+    expect(fit.res.evaluations).toBe(1);
+    // Independently: the loss part of f at the start is 0 to rounding (every head interpolates)…
+    const B0 = initialBasis(s.data, 3, { init: "random" }, { key: key(0) });
+    const x0 = balancedStart(B0, taskHeads(s.data, B0));
+    expect(Array.from(fit.B.data)).toEqual(Array.from(x0.subarray(0, 30)));
+    expect(fit.res.f).toBeLessThan(1e-25);
+    // …and L-BFGS itself, from there, does not move col(B) beyond rounding.
+    const f = burerMonteiroObjective(s.data, 3, 1 / 40);
+    const moved = lbfgs(f, x0, {}).x;
+    f.release();
+    expect(subspaceDistance(matFrom(10, 3, moved.slice(0, 30)), B0)).toBeLessThan(1e-10);
   });
 
   test("release() frees the statistics and rows pinned in the kernel memory; evaluating afterwards throws", () => {

@@ -7,6 +7,7 @@ import { gemm, gemmStrided, pinned, release, type StridedMat, strided, syrkWeigh
 import { gemmJs } from "../gemmJs.js";
 import { fromRows, type Mat, matFrom, toRows, zeros } from "../mat.js";
 import { EPS, naiveGemm, randn, TestRng } from "../testing.js";
+import { axpyAt, dotAt } from "../vector.js";
 import { f64, i32, kernels, memoryBytes, pin, reserve, unpin } from "./kernels.js";
 
 const combos = [
@@ -358,6 +359,44 @@ describe("symvPacked (Burer–Monteiro's sufficient statistics)", () => {
       kernels().exports.symvPacked(8 * (base + 1), d, 8 * (base + 1 + packed), 8 * (base + 1 + packed + d));
       const got = f64().slice(base + 1 + packed + d, base + 1 + packed + 2 * d);
       for (let a = 0; a < d; a++) expect(Object.is(got[a], want[a]), `d=${d}, g[${a}]`).toBe(true);
+    }
+  });
+});
+
+describe("rowsResidual", () => {
+  it("gives the JS bits (dotAt's four sums, axpyAt's update, row by row) for odd and even m and d", () => {
+    const rng = new TestRng(41);
+    for (const m of [1, 2, 3, 6, 7]) {
+      for (const d of [1, 2, 3, 4, 5, 7, 8, 13]) {
+        const X = randn(m, d, rng).data;
+        const v = randn(1, d, rng).data;
+        const e = randn(1, m, rng).data;
+        for (const withNoise of [false, true]) {
+          const want = new Float64Array(d);
+          for (let j = 0; j < m; j++) {
+            let c = dotAt(X, j * d, v, 0, d);
+            if (withNoise) c = c - e[j];
+            axpyAt(c, X, j * d, want, 0, d);
+          }
+          for (let i = 0; i < d; i++) want[i] *= 1 / m;
+          const base = reserve(8 * (m * d + d + m + d)) / 8;
+          const mem = f64();
+          mem.set(X, base);
+          mem.set(v, base + m * d);
+          mem.set(e, base + m * d + d);
+          const out = base + m * d + d + m;
+          kernels().exports.rowsResidual(
+            8 * base,
+            m,
+            d,
+            8 * (base + m * d),
+            withNoise ? 8 * (base + m * d + d) : 0,
+            8 * out,
+          );
+          const got = f64().slice(out, out + d);
+          for (let i = 0; i < d; i++) expect(Object.is(got[i], want[i]), `m=${m} d=${d} [${i}]`).toBe(true);
+        }
+      }
     }
   });
 });

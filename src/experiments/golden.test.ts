@@ -34,7 +34,7 @@ const GOLDEN: Record<string, string> = {
   // Re-pinned (issue 22): Burer–Monteiro reads tasks with n_t > d/2 rows from their sufficient
   // statistics (X_tᵀX_t, X_tᵀy_t, y_tᵀy_t), the others by a SIMD pass, θ_t and ∇ by GEMM: the same
   // objective up to rounding (burerMonteiro.test.ts); the fits move by ~1e-11 relative.
-  "tripuraneni-mom": "0f6cf5d7e6afbfa7",
+  "tripuraneni-mom": "c65ca742efeeeb93",
   // New (issue 25): Bouniot et al.'s penalty on a ReLU network's adapted heads.
   "bouniot-network": "69b4f8360e35262e",
   "kong-subspace": "6c8f8f5d57888a57",

@@ -369,8 +369,8 @@ export function burerMonteiroFactors(
         maxIter: options.iters ?? 500,
         // Stopping rule (issue 22, measured at d=100, k=5, n1=25, T=6400): tol 1e-6 takes 42
         // evaluations, 1e-4 30 and 1e-3 22, and sin θ moves by 4e-6 and 4e-5 relative; the claims read
-        // sin θ to two digits, so a looser tol would be enough, but it saves only ~25 % of a fit now
-        // that evaluations are cheap, so the default stays.
+        // sin θ to two digits, so a looser tol would be enough; it saves only ~25 % of a fit now
+        // that evaluations are cheap, so the default stays (tripuraneni-mom sets bm_tol = 1e-4).
         gtol: options.tol ?? 1e-6,
         signal: ctx.signal,
         ...(hook

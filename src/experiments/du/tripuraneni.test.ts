@@ -41,6 +41,30 @@ describe("tripuraneni-mom (d=100, k=5, n1=25, heads N(0, I/k), σ=1)", () => {
     for (let i = 1; i < Ts.length; i++) expect(bm.y[i]).toBeLessThan(0.5 * mom.y[i]);
   });
 
+  test("the stopping rule bm_tol = 1e-4 gives BM's sin θ of bm_tol = 1e-6 to 1e-4 relative (the claims read two digits)", () => {
+    const run = (bm_tol: number) => {
+      const params = resolveParams(tripuraneniMom, null, { Ts: [1600], n1s: [25], bm_tol }) as Record<
+        string,
+        unknown
+      >;
+      const r = runSeeds({
+        experiment: tripuraneniMom,
+        params,
+        size: null,
+        seed: 0,
+        seedIndices: [0],
+        command: "test",
+        ctx,
+      });
+      return r.result.seeds[0].curves.find((c) => c.labels.method === "bm" && c.labels.quantity === "sin θ")!
+        .y[0];
+    };
+    expect(tripuraneniMom.params.parse({}).bm_tol).toBe(1e-4);
+    const loose = run(1e-4);
+    const tight = run(1e-6);
+    expect(Math.abs(loose - tight)).toBeLessThan(1e-4 * tight);
+  });
+
   test("Burer–Monteiro starts at random by default, whatever else runs; bm-mom is the MoM-started variant", () => {
     const p = { d: 20, k: 2, Ts: [50], n1s: [2] };
     const run = (methods: string[]) =>

@@ -609,8 +609,10 @@ Examples:
         let failures = 0;
         const t0 = performance.now();
         // An experiment's record file and figures are written as soon as its last cell is done, its
-        // figures on their own threads beside the cells still running; the report page at the end.
-        const figures = new FigurePool(workers);
+        // figures on their own thread beside the cells still running (one figure at a time: a
+        // paper-size figure's scene graph and raster beside two cells' working memory was the
+        // run's peak), on every thread once the cells are done; the report page at the end.
+        const figures = new FigurePool(workers, 1);
         const building: Promise<StoreSection>[] = [];
         const finishExperiment = (d: string): void => {
           // The one layout of an experiment's output (as `run` writes it): its record of every
@@ -665,6 +667,7 @@ Examples:
           } finally {
             progress.stop();
             await executor.close();
+            figures.setLimit(workers);
           }
           // The sections in the experiments' order, whatever order they finished in. The stores
           // stay locked until the report, figures and records are written.

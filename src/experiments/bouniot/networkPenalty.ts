@@ -84,8 +84,9 @@ function freshTasks(p: Params, mu: number, Bstar: Mat, key: Key, count: number):
 /**
  * Few-shot evaluation of meta-learned parameters on fresh tasks: the method's own inner loop on
  * each task's m_in points (the head for ANIL, everything for MAML), then the mean squared error on
- * its m_out query points (twice the half-MSE the inner loop descends); and κ of the adapted head
- * weights stacked over the tasks (W′ of these tasks). A diverged run scores +∞.
+ * its m_out query points (twice the half-MSE the inner loop descends); and, when `withKappa`, κ of
+ * the adapted head weights stacked over the tasks (W′ of these tasks). A diverged run scores +∞.
+ * The validation tasks read only the MSE: their W′ (a second inner loop per task) is not formed.
  */
 function fewShot(
   m: ModelRef,
@@ -94,6 +95,7 @@ function fewShot(
   method: (typeof HEAD_METHODS)[number],
   inner: InnerLoop,
   status: NetworkTrainResult["status"],
+  withKappa: boolean,
 ): { mse: number; kappa: number } {
   if (status === "diverged") return { mse: Number.POSITIVE_INFINITY, kappa: Number.POSITIVE_INFINITY };
   const tape = new Tape();
@@ -103,8 +105,10 @@ function fewShot(
     const losses = adaptAndEvaluate(tape, m, params, t, which, inner);
     acc += 2 * losses[losses.length - 1];
   }
+  const mse = acc / tasks.length;
+  if (!withKappa) return { mse, kappa: Number.NaN };
   const W = adaptedHeads(tape, getNetworkMethod(method), m, params, tasks, inner);
-  return { mse: acc / tasks.length, kappa: headSpectrum(W).condition };
+  return { mse, kappa: headSpectrum(W).condition };
 }
 
 interface NetworkArm extends ValidatedArm {
@@ -168,7 +172,7 @@ function runNetworkPenalty(p: Params, mu: number, key: Key, ctx: RunContext): Ru
       lambda,
       res,
       dist: dists[li],
-      validation: fewShot(m, res.params, validation, p.method, inner, res.status).mse,
+      validation: fewShot(m, res.params, validation, p.method, inner, res.status, false).mse,
     };
   });
   const chosen = chooseLambda(arms.slice(1).map((a) => a.validation));
@@ -178,7 +182,7 @@ function runNetworkPenalty(p: Params, mu: number, key: Key, ctx: RunContext): Ru
   const metricsOf: Curve["metrics"][] = [];
   (["off", "on"] as const).forEach((penalty, i) => {
     const a = pair[i];
-    const scored = fewShot(m, a.res.params, test, p.method, inner, a.res.status);
+    const scored = fewShot(m, a.res.params, test, p.method, inner, a.res.status, true);
     const final = a.dist[a.dist.length - 1];
     const curve: Curve = {
       labels: { method: p.method, penalty, quantity: "dist" },

@@ -2,6 +2,7 @@ import { AbortedError } from "../errors.js";
 import type { Mat } from "../linalg/mat.js";
 import { zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
+import { dotAt } from "../linalg/vector.js";
 import { distanceTo } from "../metrics/subspace.js";
 import {
   allocTask,
@@ -26,6 +27,12 @@ import {
   penalisedTaskPhase,
   storedHeadSpectrum,
 } from "./penalisedMetaGradient.js";
+import {
+  allocPopulationWorkspace,
+  finishPopulationGradient,
+  type PopulationTask,
+  startPopulationGradient,
+} from "./populationMetaGradient.js";
 import { allocWorkspace, type MetaParams } from "./workspace.js";
 
 /** Settings of a gradient-based meta-learning run (SPEC §1.2). */
@@ -57,6 +64,19 @@ export interface MetaTrainConfig {
    * (default false: nothing is computed).
    */
   diagnostics?: boolean;
+  /**
+   * At the population loss (m_in = m_out = ∞, no penalty, no diagnostics), use a method's
+   * `populationGradient` (span coordinates, `populationMetaGradient.ts`) when it has one. Default
+   * true; false runs the d-dimensional per-task formulas (equal to rounding; for checks).
+   */
+  populationFormulas?: boolean;
+  /**
+   * A method's run ends (status "ok") at the first iteration its dist falls below this: its trace is
+   * then the prefix of the unstopped run's (the other methods' numbers never depend on which
+   * methods are still running). For a measured quantity that is settled once dist is far below
+   * where it is read, e.g. float64's floor. Default none (every method runs `iters` iterations).
+   */
+  stopBelow?: number;
 }
 
 /**
@@ -164,6 +184,7 @@ export function runKeys(key: Key): { truth: Key; init: Key; tasks: Key } {
 export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHooks = {}): MetaTrainResult {
   const { model, n, alpha, beta, iters, kPrime } = config;
   const threshold = config.divergenceThreshold ?? 1e8;
+  const stopBelow = config.stopBelow ?? Number.NEGATIVE_INFINITY;
   const keys = runKeys(key);
   const Bstar = sampleGroundTruth(keys.truth, model.d, model.k);
   const sd = headStd(model);
@@ -181,10 +202,24 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
     // Pinned after `task`, so releasing `task` (finally) releases them too (a stack).
     const batch = penalised ? allocBatchTasks(model, n, undefined, true) : [];
 
+    // Population batches in span coordinates: O(k'²) per task instead of O(d·k') (the
+    // d-dimensional products were about two thirds of collins-diversity's run).
+    const spanPath =
+      model.mIn === null &&
+      model.mOut === null &&
+      !penalised &&
+      !withDiagnostics &&
+      config.populationFormulas !== false;
+    const popTask: PopulationTask = { wStar: task.wStar, tau: 0 };
+
     const runs = config.methods.map((id) => {
       const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
+      const method = getMethod(id);
       return {
-        method: getMethod(id),
+        method,
+        population: spanPath && method.populationGradient ? method.populationGradient : null,
+        pop:
+          spanPath && method.populationGradient ? allocPopulationWorkspace(model.d, model.k, kPrime) : null,
         /**
          * Name of this method's data stream under the projected sampler: keyed by the method's id,
          * never by its position in a list, so adding or reordering methods changes no method's draws.
@@ -218,7 +253,10 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
       if (hooks.signal?.aborted) throw new AbortedError(`metaTrain: stopped at iteration ${t}`);
       const active = runs.filter((r) => r.active);
       if (active.length === 0) break;
-      for (const r of active) startMetaGradient(r.params, r.ws);
+      for (const r of active) {
+        if (r.pop) startPopulationGradient(r.params, Bstar, r.pop, r.ws);
+        else startMetaGradient(r.params, r.ws);
+      }
       const kt = foldIn(keys.tasks, t);
       const s = stream(kt);
       if (projected) for (const r of active) r.normals.restart(stream(foldInString(kt, r.stream)));
@@ -233,8 +271,13 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
           continue;
         }
         sampleTask(s, model, Bstar, sd, task);
+        if (spanPath) popTask.tau = dotAt(task.theta, 0, task.theta, 0, model.d);
         for (let j = 0; j < active.length; j++) {
           const r = active[j];
+          if (r.population) {
+            r.population(r.params, popTask, alpha, r.pop!, r.ws.Gw);
+            continue;
+          }
           if (projected) resetProjected(r.task, r.normals, model.sigma);
           r.method.taskGradient(r.params, r.task, alpha, r.ws);
           if (r.pws) r.pws.Wp.set(r.method.id === "avg-gd" ? r.params.w : r.ws.wp, i * kPrime);
@@ -245,7 +288,8 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
           const res = finishPenalisedBatch(r.method.id, r.params, r.batch, alpha, r.ws, r.pws!, penalty);
           if (withDiagnostics) pushDiagnostics(r.trace.diagnostics!, res.spectrum, res.value);
         } else if (r.pws) pushDiagnostics(r.trace.diagnostics!, storedHeadSpectrum(r.pws, n), 0);
-        finishMetaGradient(r.params, r.ws, n, alpha);
+        if (r.pop) finishPopulationGradient(r.params, Bstar, r.pop, r.ws, n);
+        else finishMetaGradient(r.params, r.ws, n, alpha);
         const bad = step(r.params, r.ws.GB, r.ws.Gw, beta, threshold);
         if (bad) {
           r.active = false;
@@ -253,7 +297,9 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
           r.trace.diverged = { iteration: t, ...bad };
           continue;
         }
-        r.trace.dist.push(distanceToTruth(r.params.B));
+        const dist = distanceToTruth(r.params.B);
+        r.trace.dist.push(dist);
+        if (dist < stopBelow) r.active = false;
       }
       hooks.onIteration?.(t, iters, traces);
     }

@@ -66,8 +66,10 @@ export interface MetaTrainConfig {
   diagnostics?: boolean;
   /**
    * At the population loss (m_in = m_out = ∞, no penalty, no diagnostics), use a method's
-   * `populationGradient` (span coordinates, `populationMetaGradient.ts`) when it has one. Default
-   * true; false runs the d-dimensional per-task formulas (equal to rounding; for checks).
+   * `populationGradient` (span coordinates, `populationMetaGradient.ts`) when it has one: equal to
+   * the d-dimensional per-task formulas to rounding, at a fraction of the cost. Default false: where
+   * a run's outcome hangs on rounding (MAML stalled at dist ≈ 1 from ‖w₀‖ = 1 escapes at an
+   * iteration set by the last bits), another rounding is another outcome.
    */
   populationFormulas?: boolean;
   /**
@@ -209,7 +211,7 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
       model.mOut === null &&
       !penalised &&
       !withDiagnostics &&
-      config.populationFormulas !== false;
+      config.populationFormulas === true;
     const popTask: PopulationTask = { wStar: task.wStar, tau: 0 };
 
     const runs = config.methods.map((id) => {

@@ -91,7 +91,7 @@ describe("metaTrain at the population loss: span coordinates vs the d-dimensiona
     [1, 0.5],
     [3, 1],
   ])("‖w₀‖ = %s, µ = %s: every dist equal to 1e-9 relative while dist > 1e-6, same divergences", (w0, mu) => {
-    const a = metaTrain(base(w0, mu), key(11));
+    const a = metaTrain({ ...base(w0, mu), populationFormulas: true }, key(11));
     const b = metaTrain({ ...base(w0, mu), populationFormulas: false }, key(11));
     for (let j = 0; j < a.traces.length; j++) {
       const ta = a.traces[j];

@@ -10,10 +10,10 @@
  * Gradient-based meta-learning (Collins et al.; `metaTrain`): iters × methods × n tasks, each
  * O(d·k') for the head and the population residual, plus with samples O((m_in + m_out)·d) for the
  * direct sampler's rows, or O(d) per finite set for the projected sampler's reveals (independent
- * of m: `ProjectedWishartSet`). `sampler` absent: the direct sampler's cost. At the population loss
- * (m_in = m_out = ∞) the tasks cost O(k'²) each (span coordinates, `populationMetaGradient.ts`)
- * and each iteration O(d·k') per method (the distance, the batch's G_B): 19 µs per method and
- * iteration at d = 20, k' = 3, n = 20.
+ * of m: `ProjectedWishartSet`). `sampler` absent: the direct sampler's cost. With `span` (the
+ * population formulas in span coordinates, `populationMetaGradient.ts`) at the population loss
+ * (m_in = m_out = ∞) the tasks cost O(k'²) each and each iteration O(d·k') per method (the distance,
+ * the batch's G_B): 19 µs per method and iteration at d = 20, k' = 3, n = 20.
  */
 export function metaTrainCost(p: {
   iters: number;
@@ -25,13 +25,15 @@ export function metaTrainCost(p: {
   m_in: number | null;
   m_out: number | null;
   sampler?: string;
+  span?: boolean;
 }): number {
   const kp = p.k_prime ?? p.k;
   // Nanoseconds per task and method: 2.8 µs at d = 20, k = 3 in population (the head, the
   // residuals, the task's draws); with samples, 2.5 ns per row entry for the direct sampler
   // (7.8 µs at m = 50), about 30 ns per dimension and finite set for the projected one (1.2 µs).
   const finiteSets = (p.m_in === null ? 0 : 1) + (p.m_out === null ? 0 : 1);
-  if (finiteSets === 0) return (p.iters * p.methods.length * (p.n * 50 * kp * kp + 170 * p.d * kp)) / 1e6;
+  if (p.span && finiteSets === 0)
+    return (p.iters * p.methods.length * (p.n * 50 * kp * kp + 170 * p.d * kp)) / 1e6;
   const samples =
     p.sampler === "projected" ? 30 * finiteSets * p.d : 2.5 * ((p.m_in ?? 0) + (p.m_out ?? 0)) * p.d;
   const perTask = 47 * p.d * kp + samples;

@@ -24,10 +24,7 @@ const GOLDEN: Record<string, string> = {
   // floor; the rate window ends at 1e-12): each curve is a prefix of the full run's (its test).
   "collins-diversity": "c6dba5dd6139c64e",
   "collins-finite-samples": "c5b7af821772f758",
-  // Re-pinned (issue 22): population meta-gradients in the coordinates of span(col B, θ*)
-  // (populationMetaGradient.ts): the same per-task formulas at O(k'²) instead of O(d·k'), equal to
-  // rounding (batch gradients to 1e-13, dist to 1e-9 relative while dist > 1e-6; its test).
-  "collins-head-init": "6d9f36ebad5bb531",
+  "collins-head-init": "33c61c1798a155c2",
   "du-excess-risk": "527a705aef12494d",
   "du-diversity": "7c1ccf92de156db3",
   // Re-pinned (issue 20): Burer–Monteiro starts at random (Tripuraneni et al.'s start; the MoM start

@@ -80,7 +80,7 @@ export const collinsDiversity: Experiment<typeof schema> = {
   sizes: { smoke: { mus: [1, 0.5], iters: 400 }, paper: { iters: 4000 } },
   seeds: { smoke: 3, paper: 10 },
   conditions: (p) => p.mus.map((mu) => ({ mu })),
-  cost: (p, c) => metaTrainCost({ ...p, iters: expectedIters(p, c.mu as number) }),
+  cost: (p, c) => metaTrainCost({ ...p, iters: expectedIters(p, c.mu as number), span: true }),
   runCondition(p, c, key, ctx) {
     const { mus: _m, rate_lo, rate_hi, stop_below, ...rest } = p;
     const mu = c.mu as number;
@@ -89,7 +89,7 @@ export const collinsDiversity: Experiment<typeof schema> = {
       key,
       ctx,
       { lo: rate_lo, hi: rate_hi },
-      stop_below > 0 ? stop_below : undefined,
+      { populationFormulas: true, ...(stop_below > 0 ? { stopBelow: stop_below } : {}) },
     );
     return { ...r, scalars: { theoryRate: predictedRate(p.alpha, p.beta, mu) } };
   },

@@ -41,14 +41,20 @@ export function usesStatistics(rows: number, d: number, mode: BurerMonteiroRows 
 /**
  * Per-task sufficient statistics of the least-squares loss: for every task b_t = X_tᵀy_t (row t of
  * `b`) and c_t = y_tᵀy_t, and for the tasks `usesStatistics` selects the upper triangle of
- * A_t = X_tᵀX_t packed row by row (row a holds A[a, a..d−1]). `slot[t]` is task t's index into `A`
- * (−1: the task is read by a pass over its rows, which still uses b_t and c_t for its loss).
+ * A_t = X_tᵀX_t packed row by row (row a holds A[a, a..d−1]). `slot[t]` is task t's index among
+ * them (−1: the task is read by a pass over its rows, which still uses b_t and c_t for its loss),
+ * `tasks[s]` the task of slot s. The kernel `packedStatsPairs` reads slots two at a time, one per
+ * f64x2 lane, so `A`, `bPairs` and `cPairs` hold them interleaved: entry e of slot s at
+ * 2·(⌊s/2⌋·len + e) + (s mod 2), len = d(d+1)/2, d and 1 (a missing last slot is zeros).
  */
 interface TaskStatistics {
   slot: Int32Array;
+  tasks: Int32Array;
   A: Float64Array;
   b: Float64Array;
   c: Float64Array;
+  bPairs: Float64Array;
+  cPairs: Float64Array;
 }
 
 function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStatistics {
@@ -56,10 +62,15 @@ function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStati
   const slot = new Int32Array(T).fill(-1);
   let used = 0;
   for (let t = 0; t < T; t++) if (usesStatistics(start[t + 1] - start[t], d, mode)) slot[t] = used++;
+  const tasks = new Int32Array(used);
+  for (let t = 0; t < T; t++) if (slot[t] >= 0) tasks[slot[t]] = t;
+  const pairs = (used + 1) >> 1;
   const packed = (d * (d + 1)) / 2;
-  const A = new Float64Array(used * packed);
+  const A = new Float64Array(2 * pairs * packed);
   const b = new Float64Array(T * d);
   const c = new Float64Array(T);
+  const bPairs = new Float64Array(2 * pairs * d);
+  const cPairs = new Float64Array(2 * pairs);
   const G = zeros(d, d);
   for (let t = 0; t < T; t++) {
     for (let i = start[t]; i < start[t + 1]; i++) {
@@ -68,18 +79,86 @@ function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStati
       c[t] += yi * yi;
     }
     const s = slot[t];
-    if (s < 0 || start[t + 1] === start[t]) continue;
+    if (s < 0) continue;
+    const lane = s & 1;
+    const p = s >> 1;
+    for (let a = 0; a < d; a++) bPairs[2 * (p * d + a) + lane] = b[t * d + a];
+    cPairs[2 * p + lane] = c[t];
+    if (start[t + 1] === start[t]) continue;
     const n = start[t + 1] - start[t];
     const Xt: StridedMat = { rows: n, cols: d, data: X, offset: start[t] * d, stride: d };
     syrkWeighted(1, Xt, null, 0, G);
-    let o = s * packed;
-    for (let a = 0; a < d; a++) for (let j = a; j < d; j++) A[o++] = G.data[a * d + j];
+    let o = 2 * p * packed + lane;
+    for (let a = 0; a < d; a++)
+      for (let j = a; j < d; j++) {
+        A[o] = G.data[a * d + j];
+        o += 2;
+      }
   }
-  return { slot, A, b, c };
+  return { slot, tasks, A, b, c, bPairs, cPairs };
 }
 
 /** Row entries (doubles) of the block of consecutive pass-read tasks copied into the kernel memory at once. */
 const PASS_BLOCK = 1 << 18;
+
+/**
+ * For the tasks read from their statistics: g_t = A_t θ_t − b_t (row t of `G`, θ_t row t of
+ * `Theta`) and ‖r_t‖² = θ_tᵀA_tθ_t − 2 b_tᵀθ_t + c_t (`loss[s]`, s the task's slot), by the SIMD
+ * kernel `packedStatsPairs`, two tasks per call of its loop, one per f64x2 lane, each lane in the
+ * order of the JS loop it replaced (g_t from the packed upper triangle, each stored entry used for
+ * A[a, j] and A[j, a]), so the same bits: at d = 20, T = 400 an evaluation's statistics part takes
+ * about a quarter of that loop's time (bouniot-regularisation's fits, issue 22). The statistics are
+ * copied into the kernel memory in blocks of pairs on every call, like the pass's rows.
+ */
+function statisticsPart(
+  stats: TaskStatistics,
+  d: number,
+  packed: number,
+): (Theta: Float64Array, G: Float64Array, loss: Float64Array) => void {
+  const used = stats.tasks.length;
+  const pairs = (used + 1) >> 1;
+  const perPair = Math.max(1, Math.floor(PASS_BLOCK / (2 * packed)));
+  return (Theta, G, loss) => {
+    if (used === 0) return;
+    const K = kernels().exports;
+    for (let p0 = 0; p0 < pairs; p0 += perPair) {
+      const np = Math.min(perPair, pairs - p0);
+      const aLen = 2 * np * packed;
+      const vLen = 2 * np * d;
+      const aAt = reserve(8 * (aLen + 3 * vLen + 4 * np)) / 8;
+      const thAt = aAt + aLen;
+      const bAt = thAt + vLen;
+      const gAt = bAt + vLen;
+      const cAt = gAt + vLen;
+      const lAt = cAt + 2 * np;
+      const mem = f64();
+      mem.set(stats.A.subarray(2 * p0 * packed, 2 * (p0 + np) * packed), aAt);
+      mem.set(stats.bPairs.subarray(2 * p0 * d, 2 * (p0 + np) * d), bAt);
+      mem.set(stats.cPairs.subarray(2 * p0, 2 * (p0 + np)), cAt);
+      for (let q = 0; q < np; q++)
+        for (let lane = 0; lane < 2; lane++) {
+          const s = 2 * (p0 + q) + lane;
+          const o = thAt + 2 * q * d + lane;
+          if (s >= used) {
+            for (let a = 0; a < d; a++) mem[o + 2 * a] = 0;
+            continue;
+          }
+          const row = stats.tasks[s] * d;
+          for (let a = 0; a < d; a++) mem[o + 2 * a] = Theta[row + a];
+        }
+      K.packedStatsPairs(8 * aAt, 8 * thAt, 8 * bAt, 8 * cAt, np, d, 8 * gAt, 8 * lAt);
+      for (let q = 0; q < np; q++)
+        for (let lane = 0; lane < 2; lane++) {
+          const s = 2 * (p0 + q) + lane;
+          if (s >= used) continue;
+          const row = stats.tasks[s] * d;
+          const o = gAt + 2 * q * d + lane;
+          for (let a = 0; a < d; a++) G[row + a] = mem[o + 2 * a];
+          loss[s] = mem[lAt + 2 * q + lane];
+        }
+    }
+  };
+}
 
 /**
  * The Burer–Monteiro factored objective of Tripuraneni et al. (2021), SPEC §1.3, for B (d × k) and
@@ -115,12 +194,15 @@ export function burerMonteiroObjective(
   const G = zeros(T, d);
   const gB = zeros(d, k);
   const gV = zeros(T, k);
+  const statLoss = new Float64Array(stats.tasks.length);
+  const statsPart = statisticsPart(stats, d, packed);
   return (x: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
     const Bm = matFrom(d, k, x.subarray(0, nB));
     const Vm = matFrom(T, k, x.subarray(nB, nB + T * k));
     gemm(false, true, 1, Vm, Bm, 0, Theta);
+    statsPart(Theta.data, G.data, statLoss);
     // The block of pass-read tasks [blockStart, blockEnd) in the kernel memory (float64 index base).
     let blockStart = 0;
     let blockEnd = 0;
@@ -168,31 +250,8 @@ export function burerMonteiroObjective(
         }
         loss += q - lin + stats.c[t];
       } else {
-        // g_t = A_t θ − b_t from the packed upper triangle (each stored entry used for A[a, j]
-        // and A[j, a]); ‖r_t‖² = θᵀA_tθ − 2 b_tᵀθ + c_t.
-        const A = stats.A;
-        const bo = t * d;
-        for (let a = 0; a < d; a++) gt[a] = 0;
-        let o = s * packed;
-        for (let a = 0; a < d; a++) {
-          const ta = theta[a];
-          let acc = A[o] * ta;
-          for (let j = a + 1; j < d; j++) {
-            const v = A[o + j - a];
-            acc += v * theta[j];
-            gt[j] += v * ta;
-          }
-          gt[a] += acc;
-          o += d - a;
-        }
-        let quad = 0;
-        let lin = 0;
-        for (let a = 0; a < d; a++) {
-          quad += theta[a] * gt[a];
-          lin += stats.b[bo + a] * theta[a];
-          gt[a] -= stats.b[bo + a];
-        }
-        loss += quad - 2 * lin + stats.c[t];
+        // g_t and ‖r_t‖² came from the statistics (`statsPart`, before this loop).
+        loss += statLoss[s];
       }
     }
     gemm(true, false, 1 / N, G, Vm, 0, gB);

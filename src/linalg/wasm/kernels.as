@@ -831,3 +831,62 @@ export function absProjections(
   }
   return count;
 }
+
+/**
+ * The sufficient-statistics part of Burer–Monteiro's objective (burerMonteiroObjective of
+ * src/algorithms/representation/burerMonteiro.ts) for tasks two at a time, one per f64x2 lane: each
+ * lane does the JS loop's operations in its order, so the bits are the JS ones. Pair p holds two
+ * tasks interleaved (lane 0, lane 1; 16 bytes per entry): the packed upper triangles of A_t
+ * (`packed` = d(d+1)/2 entries per pair at a + p·packed·16), θ_t and b_t (d entries per pair) and
+ * c_t (one entry per pair). Per task:
+ *   g ← 0; for i: acc = A[i,i]θ_i, for j > i: acc += A[i,j]θ_j, g_j += A[i,j]θ_i; then g_i += acc;
+ *   quad = Σ_i θ_i g_i, lin = Σ_i b_i θ_i (in order), g_i −= b_i; loss = (quad − 2·lin) + c.
+ * Writes g (d entries per pair) at `g` and the loss terms (one entry per pair) at `loss`.
+ */
+export function packedStatsPairs(
+  a: usize,
+  theta: usize,
+  b: usize,
+  c: usize,
+  pairs: i32,
+  d: i32,
+  g: usize,
+  loss: usize,
+): void {
+  const packed = (d * (d + 1)) >> 1;
+  const zero = f64x2.splat(0.0);
+  const two = f64x2.splat(2.0);
+  for (let p: i32 = 0; p < pairs; p++) {
+    const th = theta + (<usize>(p * d) << 4);
+    const gp = g + (<usize>(p * d) << 4);
+    const bp = b + (<usize>(p * d) << 4);
+    for (let i: i32 = 0; i < d; i++) v128.store(gp + (<usize>i << 4), zero);
+    let o = a + (<usize>p * <usize>packed << 4);
+    for (let i: i32 = 0; i < d; i++) {
+      const ti = v128.load(th + (<usize>i << 4));
+      let acc = f64x2.mul(v128.load(o), ti);
+      for (let j: i32 = i + 1; j < d; j++) {
+        const v = v128.load(o + (<usize>(j - i) << 4));
+        acc = f64x2.add(acc, f64x2.mul(v, v128.load(th + (<usize>j << 4))));
+        const gj = gp + (<usize>j << 4);
+        v128.store(gj, f64x2.add(v128.load(gj), f64x2.mul(v, ti)));
+      }
+      const gi = gp + (<usize>i << 4);
+      v128.store(gi, f64x2.add(v128.load(gi), acc));
+      o += <usize>(d - i) << 4;
+    }
+    let quad = zero;
+    let lin = zero;
+    for (let i: i32 = 0; i < d; i++) {
+      const at = <usize>i << 4;
+      const ti = v128.load(th + at);
+      const gi = v128.load(gp + at);
+      const bi = v128.load(bp + at);
+      quad = f64x2.add(quad, f64x2.mul(ti, gi));
+      lin = f64x2.add(lin, f64x2.mul(bi, ti));
+      v128.store(gp + at, f64x2.sub(gi, bi));
+    }
+    const cp = v128.load(c + (<usize>p << 4));
+    v128.store(loss + (<usize>p << 4), f64x2.add(f64x2.sub(quad, f64x2.mul(two, lin)), cp));
+  }
+}

@@ -322,3 +322,83 @@ describe("absProjections (HRPCA's full pass)", () => {
     }
   });
 });
+
+describe("packedStatsPairs (Burer–Monteiro's objective from sufficient statistics)", () => {
+  it.each([
+    [1, 1],
+    [3, 2],
+    [4, 5],
+    [7, 20],
+  ])(
+    "%i tasks, d = %i: each lane gives the JS loop's bits (g_t = A_tθ_t − b_t, ‖r_t‖² terms)",
+    (tasks, d) => {
+      const rng = new TestRng(tasks * 13 + d);
+      const packed = (d * (d + 1)) / 2;
+      const pairs = (tasks + 1) >> 1;
+      const A = randn(tasks, packed, rng).data;
+      const theta = randn(tasks, d, rng).data;
+      const b = randn(tasks, d, rng).data;
+      const c = randn(1, tasks, rng).data;
+      // The JS loop the kernel replaced, one task at a time.
+      const gWant = new Float64Array(tasks * d);
+      const lossWant = new Float64Array(tasks);
+      for (let t = 0; t < tasks; t++) {
+        const th = theta.subarray(t * d, (t + 1) * d);
+        const gt = gWant.subarray(t * d, (t + 1) * d);
+        let o = t * packed;
+        for (let a = 0; a < d; a++) {
+          const ta = th[a];
+          let acc = A[o] * ta;
+          for (let j = a + 1; j < d; j++) {
+            const v = A[o + j - a];
+            acc += v * th[j];
+            gt[j] += v * ta;
+          }
+          gt[a] += acc;
+          o += d - a;
+        }
+        let quad = 0;
+        let lin = 0;
+        for (let a = 0; a < d; a++) {
+          quad += th[a] * gt[a];
+          lin += b[t * d + a] * th[a];
+          gt[a] -= b[t * d + a];
+        }
+        lossWant[t] = quad - 2 * lin + c[t];
+      }
+      // Interleave two tasks per pair (entry e of task t at 2·(⌊t/2⌋·len + e) + t mod 2).
+      const inter = (src: Float64Array, len: number) => {
+        const out = new Float64Array(2 * pairs * len);
+        for (let t = 0; t < tasks; t++)
+          for (let e = 0; e < len; e++) out[2 * ((t >> 1) * len + e) + (t & 1)] = src[t * len + e];
+        return out;
+      };
+      const sizes = [2 * pairs * packed, 2 * pairs * d, 2 * pairs * d, 2 * pairs, 2 * pairs * d, 2 * pairs];
+      const at = pin(8 * sizes.reduce((s, v) => s + v, 0));
+      try {
+        const addr: number[] = [];
+        let o = at;
+        for (const n of sizes) {
+          addr.push(o);
+          o += 8 * n;
+        }
+        const mem = f64();
+        mem.set(inter(A, packed), addr[0] / 8);
+        mem.set(inter(theta, d), addr[1] / 8);
+        mem.set(inter(b, d), addr[2] / 8);
+        mem.set(inter(c, 1), addr[3] / 8);
+        kernels().exports.packedStatsPairs(addr[0], addr[1], addr[2], addr[3], pairs, d, addr[4], addr[5]);
+        const out = f64();
+        for (let t = 0; t < tasks; t++) {
+          const lane = t & 1;
+          const p = t >> 1;
+          for (let a = 0; a < d; a++)
+            expect(out[addr[4] / 8 + 2 * (p * d + a) + lane]).toBe(gWant[t * d + a]);
+          expect(out[addr[5] / 8 + 2 * p + lane]).toBe(lossWant[t]);
+        }
+      } finally {
+        unpin(at);
+      }
+    },
+  );
+});

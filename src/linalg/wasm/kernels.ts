@@ -79,6 +79,16 @@ interface Exports {
     atLeast: number,
     idx: number,
   ): number;
+  packedStatsPairs(
+    a: number,
+    theta: number,
+    b: number,
+    c: number,
+    pairs: number,
+    d: number,
+    g: number,
+    loss: number,
+  ): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

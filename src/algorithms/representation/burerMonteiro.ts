@@ -3,7 +3,7 @@ import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { svdThin } from "../../linalg/svd.js";
 import { axpyAt } from "../../linalg/vector.js";
-import { f64, kernels, reserve } from "../../linalg/wasm/kernels.js";
+import { f64, kernels, pin, reserve, unpin } from "../../linalg/wasm/kernels.js";
 import { conditionNumber } from "../../metrics/conditioning.js";
 import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
 import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
@@ -107,56 +107,88 @@ const PASS_BLOCK = 1 << 18;
  * kernel `packedStatsPairs`, two tasks per call of its loop, one per f64x2 lane, each lane in the
  * order of the JS loop it replaced (g_t from the packed upper triangle, each stored entry used for
  * A[a, j] and A[j, a]), so the same bits: at d = 20, T = 400 an evaluation's statistics part takes
- * about a quarter of that loop's time (bouniot-regularisation's fits, issue 22). The statistics are
- * copied into the kernel memory in blocks of pairs on every call, like the pass's rows.
+ * about a quarter of that loop's time (bouniot-regularisation's fits, issue 22). `resident`: the
+ * statistics are pinned in the kernel memory until `release()` (a fit's L-BFGS run); otherwise they
+ * are copied in, in blocks of pairs, on every call, like the pass's rows.
  */
 function statisticsPart(
   stats: TaskStatistics,
   d: number,
   packed: number,
-): (Theta: Float64Array, G: Float64Array, loss: Float64Array) => void {
+  resident: boolean,
+): { run(Theta: Float64Array, G: Float64Array, loss: Float64Array): void; release(): void } {
   const used = stats.tasks.length;
   const pairs = (used + 1) >> 1;
-  const perPair = Math.max(1, Math.floor(PASS_BLOCK / (2 * packed)));
-  return (Theta, G, loss) => {
-    if (used === 0) return;
-    const K = kernels().exports;
-    for (let p0 = 0; p0 < pairs; p0 += perPair) {
-      const np = Math.min(perPair, pairs - p0);
-      const aLen = 2 * np * packed;
-      const vLen = 2 * np * d;
-      const aAt = reserve(8 * (aLen + 3 * vLen + 4 * np)) / 8;
-      const thAt = aAt + aLen;
-      const bAt = thAt + vLen;
-      const gAt = bAt + vLen;
-      const cAt = gAt + vLen;
-      const lAt = cAt + 2 * np;
-      const mem = f64();
-      mem.set(stats.A.subarray(2 * p0 * packed, 2 * (p0 + np) * packed), aAt);
-      mem.set(stats.bPairs.subarray(2 * p0 * d, 2 * (p0 + np) * d), bAt);
-      mem.set(stats.cPairs.subarray(2 * p0, 2 * (p0 + np)), cAt);
-      for (let q = 0; q < np; q++)
-        for (let lane = 0; lane < 2; lane++) {
-          const s = 2 * (p0 + q) + lane;
-          const o = thAt + 2 * q * d + lane;
-          if (s >= used) {
-            for (let a = 0; a < d; a++) mem[o + 2 * a] = 0;
-            continue;
+  if (used === 0) return { run() {}, release() {} };
+  const aTotal = 2 * pairs * packed;
+  const vTotal = 2 * pairs * d;
+  // Pinned: A, then b, then c of every pair, at `home` (float64 index); −1 when copied per call.
+  let home = -1;
+  if (resident) {
+    home = pin(8 * (aTotal + vTotal + 2 * pairs)) / 8;
+    const mem = f64();
+    mem.set(stats.A, home);
+    mem.set(stats.bPairs, home + aTotal);
+    mem.set(stats.cPairs, home + aTotal + vTotal);
+  }
+  const perPair = resident ? pairs : Math.max(1, Math.floor(PASS_BLOCK / (2 * packed)));
+  const K = kernels().exports;
+  return {
+    release() {
+      if (home >= 0) unpin(8 * home);
+      home = -1;
+    },
+    run(Theta, G, loss) {
+      for (let p0 = 0; p0 < pairs; p0 += perPair) {
+        const np = Math.min(perPair, pairs - p0);
+        const aLen = 2 * np * packed;
+        const vLen = 2 * np * d;
+        let aAt: number;
+        let bAt: number;
+        let cAt: number;
+        let thAt: number;
+        if (home >= 0) {
+          thAt = reserve(8 * (2 * vLen + 2 * np)) / 8;
+          aAt = home;
+          bAt = home + aTotal;
+          cAt = home + aTotal + vTotal;
+        } else {
+          aAt = reserve(8 * (aLen + 3 * vLen + 4 * np)) / 8;
+          bAt = aAt + aLen;
+          cAt = bAt + vLen;
+          thAt = cAt + 2 * np;
+        }
+        const gAt = thAt + vLen;
+        const lAt = gAt + vLen;
+        const mem = f64();
+        if (home < 0) {
+          mem.set(stats.A.subarray(2 * p0 * packed, 2 * (p0 + np) * packed), aAt);
+          mem.set(stats.bPairs.subarray(2 * p0 * d, 2 * (p0 + np) * d), bAt);
+          mem.set(stats.cPairs.subarray(2 * p0, 2 * (p0 + np)), cAt);
+        }
+        for (let q = 0; q < np; q++)
+          for (let lane = 0; lane < 2; lane++) {
+            const s = 2 * (p0 + q) + lane;
+            const o = thAt + 2 * q * d + lane;
+            if (s >= used) {
+              for (let a = 0; a < d; a++) mem[o + 2 * a] = 0;
+              continue;
+            }
+            const row = stats.tasks[s] * d;
+            for (let a = 0; a < d; a++) mem[o + 2 * a] = Theta[row + a];
           }
-          const row = stats.tasks[s] * d;
-          for (let a = 0; a < d; a++) mem[o + 2 * a] = Theta[row + a];
-        }
-      K.packedStatsPairs(8 * aAt, 8 * thAt, 8 * bAt, 8 * cAt, np, d, 8 * gAt, 8 * lAt);
-      for (let q = 0; q < np; q++)
-        for (let lane = 0; lane < 2; lane++) {
-          const s = 2 * (p0 + q) + lane;
-          if (s >= used) continue;
-          const row = stats.tasks[s] * d;
-          const o = gAt + 2 * q * d + lane;
-          for (let a = 0; a < d; a++) G[row + a] = mem[o + 2 * a];
-          loss[s] = mem[lAt + 2 * q + lane];
-        }
-    }
+        K.packedStatsPairs(8 * aAt, 8 * thAt, 8 * bAt, 8 * cAt, np, d, 8 * gAt, 8 * lAt);
+        for (let q = 0; q < np; q++)
+          for (let lane = 0; lane < 2; lane++) {
+            const s = 2 * (p0 + q) + lane;
+            if (s >= used) continue;
+            const row = stats.tasks[s] * d;
+            const o = gAt + 2 * q * d + lane;
+            for (let a = 0; a < d; a++) G[row + a] = mem[o + 2 * a];
+            loss[s] = mem[lAt + 2 * q + lane];
+          }
+      }
+    },
   };
 }
 
@@ -180,6 +212,20 @@ export function burerMonteiroObjective(
   balance = 1,
   rows: BurerMonteiroRows = "auto",
 ): (x: Float64Array, grad: Float64Array) => number {
+  return factoredObjective(data, k, balance, rows, false).f;
+}
+
+/**
+ * `burerMonteiroObjective`; with `resident`, the sufficient statistics stay pinned in the kernel
+ * memory (not copied in on every evaluation) until `release()`.
+ */
+function factoredObjective(
+  data: MultiTaskData,
+  k: number,
+  balance: number,
+  rows: BurerMonteiroRows,
+  resident: boolean,
+): { f: (x: Float64Array, grad: Float64Array) => number; release(): void } {
   const { d, tasks: T, start, X, y } = data;
   const N = totalRows(data);
   const nB = d * k;
@@ -195,14 +241,14 @@ export function burerMonteiroObjective(
   const gB = zeros(d, k);
   const gV = zeros(T, k);
   const statLoss = new Float64Array(stats.tasks.length);
-  const statsPart = statisticsPart(stats, d, packed);
-  return (x: Float64Array, grad: Float64Array): number => {
+  const statsPart = statisticsPart(stats, d, packed, resident);
+  const f = (x: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
     const Bm = matFrom(d, k, x.subarray(0, nB));
     const Vm = matFrom(T, k, x.subarray(nB, nB + T * k));
     gemm(false, true, 1, Vm, Bm, 0, Theta);
-    statsPart(Theta.data, G.data, statLoss);
+    statsPart.run(Theta.data, G.data, statLoss);
     // The block of pass-read tasks [blockStart, blockEnd) in the kernel memory (float64 index base).
     let blockStart = 0;
     let blockEnd = 0;
@@ -291,6 +337,7 @@ export function burerMonteiroObjective(
     }
     return loss / (2 * N) + (balance / 8) * dd;
   };
+  return { f, release: statsPart.release };
 }
 
 /**
@@ -373,23 +420,30 @@ export function burerMonteiroFactors(
   const x0 = balancedStart(B0, taskHeads(data, B0));
   const penalty = checkHeadPenalty("bm", options);
   const penalised = penaltyActive(penalty);
-  const plain = burerMonteiroObjective(data, k, options.balance ?? 1 / data.tasks);
+  // The statistics pinned in the kernel memory for this run (released below).
+  const objective = factoredObjective(data, k, options.balance ?? 1 / data.tasks, "auto", true);
+  const plain = objective.f;
   // Bouniot et al.'s penalty on the head factor V (headPenaltyErm.ts); none by default.
   const f = penalised ? penalisedFactoredObjective(plain, data.d, k, data.tasks, penalty) : plain;
   const nB = data.d * k;
   const hook = ctx.onIteration;
-  const res = lbfgs(f, x0, {
-    maxIter: options.iters ?? 500,
-    // Stopping rule (issue 22, measured at d=100, k=5, n1=25, T=6400): tol 1e-6 takes 42
-    // evaluations, 1e-4 30 and 1e-3 22, and sin θ moves by 4e-6 and 4e-5 relative; the claims read
-    // sin θ to two digits, so a looser tol would be enough, but it saves only ~25 % of a fit now
-    // that evaluations are cheap, so the default stays.
-    gtol: options.tol ?? 1e-6,
-    signal: ctx.signal,
-    ...(hook
-      ? { onIteration: (x: Float64Array, t: number) => hook(matFrom(data.d, k, x.subarray(0, nB)), t) }
-      : {}),
-  });
+  let res: ReturnType<typeof lbfgs>;
+  try {
+    res = lbfgs(f, x0, {
+      maxIter: options.iters ?? 500,
+      // Stopping rule (issue 22, measured at d=100, k=5, n1=25, T=6400): tol 1e-6 takes 42
+      // evaluations, 1e-4 30 and 1e-3 22, and sin θ moves by 4e-6 and 4e-5 relative; the claims read
+      // sin θ to two digits, so a looser tol would be enough, but it saves only ~25 % of a fit now
+      // that evaluations are cheap, so the default stays.
+      gtol: options.tol ?? 1e-6,
+      signal: ctx.signal,
+      ...(hook
+        ? { onIteration: (x: Float64Array, t: number) => hook(matFrom(data.d, k, x.subarray(0, nB)), t) }
+        : {}),
+    });
+  } finally {
+    objective.release();
+  }
   return {
     B: matFrom(data.d, k, res.x.slice(0, nB)),
     V: matFrom(data.tasks, k, res.x.slice(nB, nB + data.tasks * k)),

@@ -256,11 +256,11 @@ function factoredObjective(
     let base = 0;
     let mem = f64();
     for (let t = 0; t < T; t++) {
-      const theta = Theta.data.subarray(t * d, (t + 1) * d);
-      const gt = G.data.subarray(t * d, (t + 1) * d);
       const s = stats.slot[t];
       const n = start[t + 1] - start[t];
       if (s < 0) {
+        const theta = Theta.data.subarray(t * d, (t + 1) * d);
+        const gt = G.data.subarray(t * d, (t + 1) * d);
         // The pass: g_t = X_tᵀ(X_tθ − y_t) by the SIMD kernel `rowsResidual` (f64x2 dot and axpy per
         // row), on a block of consecutive tasks' rows copied into its memory (the copy is one more
         // read of the rows; with the GEMMs below a fit at n1 = 25, T = 6400 costs 2.3 s, not 4.2); then

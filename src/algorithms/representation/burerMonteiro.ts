@@ -3,7 +3,7 @@ import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { svdThin } from "../../linalg/svd.js";
 import { axpyAt } from "../../linalg/vector.js";
-import { f64, kernels, pin, reserve, unpin } from "../../linalg/wasm/kernels.js";
+import { f64, i32, kernels, pin, reserve, unpin } from "../../linalg/wasm/kernels.js";
 import { conditionNumber } from "../../metrics/conditioning.js";
 import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
 import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
@@ -104,12 +104,13 @@ const PASS_BLOCK = 1 << 18;
 /**
  * For the tasks read from their statistics: g_t = A_t θ_t − b_t (row t of `G`, θ_t row t of
  * `Theta`) and ‖r_t‖² = θ_tᵀA_tθ_t − 2 b_tᵀθ_t + c_t (`loss[s]`, s the task's slot), by the SIMD
- * kernel `packedStatsPairs`, two tasks per call of its loop, one per f64x2 lane, each lane in the
+ * kernel `packedStatsPairs`, two tasks per step of its loop, one per f64x2 lane, each lane in the
  * order of the JS loop it replaced (g_t from the packed upper triangle, each stored entry used for
  * A[a, j] and A[j, a]), so the same bits: at d = 20, T = 400 an evaluation's statistics part takes
- * about a quarter of that loop's time (bouniot-regularisation's fits, issue 22). `resident`: the
- * statistics are pinned in the kernel memory until `release()` (a fit's L-BFGS run); otherwise they
- * are copied in, in blocks of pairs, on every call, like the pass's rows.
+ * about a fifth of that loop's time (bouniot-regularisation's fits, issue 22). Rows of G that are
+ * not statistics-read tasks' are left to the pass. `resident`: the statistics are pinned in the
+ * kernel memory until `release()` (a fit's L-BFGS run); otherwise they are copied in, in blocks
+ * of pairs, on every call, like the pass's rows.
  */
 function statisticsPart(
   stats: TaskStatistics,
@@ -122,72 +123,72 @@ function statisticsPart(
   if (used === 0) return { run() {}, release() {} };
   const aTotal = 2 * pairs * packed;
   const vTotal = 2 * pairs * d;
-  // Pinned: A, then b, then c of every pair, at `home` (float64 index); −1 when copied per call.
+  // Pinned: A, b and c of every pair, then the slots' task indices (int32), at byte `home`; −1 when
+  // copied per call.
   let home = -1;
   if (resident) {
-    home = pin(8 * (aTotal + vTotal + 2 * pairs)) / 8;
+    home = pin(8 * (aTotal + vTotal + 2 * pairs) + 4 * used);
     const mem = f64();
-    mem.set(stats.A, home);
-    mem.set(stats.bPairs, home + aTotal);
-    mem.set(stats.cPairs, home + aTotal + vTotal);
+    const h = home / 8;
+    mem.set(stats.A, h);
+    mem.set(stats.bPairs, h + aTotal);
+    mem.set(stats.cPairs, h + aTotal + vTotal);
+    i32().set(stats.tasks, (home + 8 * (aTotal + vTotal + 2 * pairs)) / 4);
   }
   const perPair = resident ? pairs : Math.max(1, Math.floor(PASS_BLOCK / (2 * packed)));
   const K = kernels().exports;
   return {
     release() {
-      if (home >= 0) unpin(8 * home);
+      if (home >= 0) unpin(home);
       home = -1;
     },
     run(Theta, G, loss) {
+      const rows = Theta.length;
+      const block = resident ? 0 : 2 * perPair * (packed + d + 1);
+      // Arena (float64 index): Θ, G rows, loss per slot, scratch (4d), [task indices (int32), block].
+      const at = reserve(8 * (2 * rows + used + 4 * d + block) + 4 * used + 8) / 8;
+      const gAt = at + rows;
+      const lAt = gAt + rows;
+      const sAt = lAt + used;
+      const blockAt = sAt + 4 * d;
+      const tasksByte = home >= 0 ? home + 8 * (aTotal + vTotal + 2 * pairs) : 8 * (blockAt + block);
+      const mem = f64();
+      mem.set(Theta, at);
+      if (home < 0) i32().set(stats.tasks, tasksByte / 4);
       for (let p0 = 0; p0 < pairs; p0 += perPair) {
         const np = Math.min(perPair, pairs - p0);
-        const aLen = 2 * np * packed;
-        const vLen = 2 * np * d;
-        let aAt: number;
-        let bAt: number;
-        let cAt: number;
-        let thAt: number;
-        if (home >= 0) {
-          thAt = reserve(8 * (2 * vLen + 2 * np)) / 8;
-          aAt = home;
-          bAt = home + aTotal;
-          cAt = home + aTotal + vTotal;
-        } else {
-          aAt = reserve(8 * (aLen + 3 * vLen + 4 * np)) / 8;
-          bAt = aAt + aLen;
-          cAt = bAt + vLen;
-          thAt = cAt + 2 * np;
-        }
-        const gAt = thAt + vLen;
-        const lAt = gAt + vLen;
-        const mem = f64();
+        let aAt = home / 8;
+        let bAt = aAt + aTotal;
+        let cAt = bAt + vTotal;
         if (home < 0) {
+          aAt = blockAt;
+          bAt = aAt + 2 * np * packed;
+          cAt = bAt + 2 * np * d;
           mem.set(stats.A.subarray(2 * p0 * packed, 2 * (p0 + np) * packed), aAt);
           mem.set(stats.bPairs.subarray(2 * p0 * d, 2 * (p0 + np) * d), bAt);
           mem.set(stats.cPairs.subarray(2 * p0, 2 * (p0 + np)), cAt);
+        } else {
+          aAt += 2 * p0 * packed;
+          bAt += 2 * p0 * d;
+          cAt += 2 * p0;
         }
-        for (let q = 0; q < np; q++)
-          for (let lane = 0; lane < 2; lane++) {
-            const s = 2 * (p0 + q) + lane;
-            const o = thAt + 2 * q * d + lane;
-            if (s >= used) {
-              for (let a = 0; a < d; a++) mem[o + 2 * a] = 0;
-              continue;
-            }
-            const row = stats.tasks[s] * d;
-            for (let a = 0; a < d; a++) mem[o + 2 * a] = Theta[row + a];
-          }
-        K.packedStatsPairs(8 * aAt, 8 * thAt, 8 * bAt, 8 * cAt, np, d, 8 * gAt, 8 * lAt);
-        for (let q = 0; q < np; q++)
-          for (let lane = 0; lane < 2; lane++) {
-            const s = 2 * (p0 + q) + lane;
-            if (s >= used) continue;
-            const row = stats.tasks[s] * d;
-            const o = gAt + 2 * q * d + lane;
-            for (let a = 0; a < d; a++) G[row + a] = mem[o + 2 * a];
-            loss[s] = mem[lAt + 2 * q + lane];
-          }
+        K.packedStatsPairs(
+          8 * aAt,
+          8 * bAt,
+          8 * cAt,
+          p0,
+          np,
+          d,
+          tasksByte,
+          used,
+          8 * at,
+          8 * gAt,
+          8 * lAt,
+          8 * sAt,
+        );
       }
+      G.set(mem.subarray(gAt, gAt + rows));
+      loss.set(mem.subarray(lAt, lAt + used));
     },
   };
 }

@@ -366,15 +366,18 @@ describe("packedStatsPairs (Burer–Monteiro's objective from sufficient statist
         }
         lossWant[t] = quad - 2 * lin + c[t];
       }
-      // Interleave two tasks per pair (entry e of task t at 2·(⌊t/2⌋·len + e) + t mod 2).
+      // Slots in another order than the tasks (slot s reads task order[s]), two per pair, interleaved:
+      // entry e of slot s at 2·(⌊s/2⌋·len + e) + s mod 2.
+      const order = Int32Array.from({ length: tasks }, (_, s) => tasks - 1 - s);
       const inter = (src: Float64Array, len: number) => {
         const out = new Float64Array(2 * pairs * len);
-        for (let t = 0; t < tasks; t++)
-          for (let e = 0; e < len; e++) out[2 * ((t >> 1) * len + e) + (t & 1)] = src[t * len + e];
+        for (let s = 0; s < tasks; s++)
+          for (let e = 0; e < len; e++) out[2 * ((s >> 1) * len + e) + (s & 1)] = src[order[s] * len + e];
         return out;
       };
-      const sizes = [2 * pairs * packed, 2 * pairs * d, 2 * pairs * d, 2 * pairs, 2 * pairs * d, 2 * pairs];
-      const at = pin(8 * sizes.reduce((s, v) => s + v, 0));
+      // A, b, c (interleaved), Θ rows, G rows, loss per slot, scratch, then the slots' tasks (int32).
+      const sizes = [2 * pairs * packed, 2 * pairs * d, 2 * pairs, tasks * d, tasks * d, tasks, 4 * d];
+      const at = pin(8 * sizes.reduce((s, v) => s + v, 0) + 4 * tasks);
       try {
         const addr: number[] = [];
         let o = at;
@@ -384,18 +387,18 @@ describe("packedStatsPairs (Burer–Monteiro's objective from sufficient statist
         }
         const mem = f64();
         mem.set(inter(A, packed), addr[0] / 8);
-        mem.set(inter(theta, d), addr[1] / 8);
-        mem.set(inter(b, d), addr[2] / 8);
-        mem.set(inter(c, 1), addr[3] / 8);
-        kernels().exports.packedStatsPairs(addr[0], addr[1], addr[2], addr[3], pairs, d, addr[4], addr[5]);
+        mem.set(inter(b, d), addr[1] / 8);
+        mem.set(inter(c, 1), addr[2] / 8);
+        mem.set(theta, addr[3] / 8);
+        i32().set(order, o / 4);
+        // Two calls (pair 0, then pairs 1 …), as a block-by-block caller makes them.
+        const K = kernels().exports;
+        K.packedStatsPairs(addr[0], addr[1], addr[2], 0, 1, d, o, tasks, addr[3], addr[4], addr[5], addr[6]);
+        const [a1, b1, c1] = [addr[0] + 16 * packed, addr[1] + 16 * d, addr[2] + 16];
+        K.packedStatsPairs(a1, b1, c1, 1, pairs - 1, d, o, tasks, addr[3], addr[4], addr[5], addr[6]);
         const out = f64();
-        for (let t = 0; t < tasks; t++) {
-          const lane = t & 1;
-          const p = t >> 1;
-          for (let a = 0; a < d; a++)
-            expect(out[addr[4] / 8 + 2 * (p * d + a) + lane]).toBe(gWant[t * d + a]);
-          expect(out[addr[5] / 8 + 2 * p + lane]).toBe(lossWant[t]);
-        }
+        expect(Array.from(out.subarray(addr[4] / 8, addr[4] / 8 + tasks * d))).toEqual(Array.from(gWant));
+        for (let s = 0; s < tasks; s++) expect(out[addr[5] / 8 + s]).toBe(lossWant[order[s]]);
       } finally {
         unpin(at);
       }

@@ -81,13 +81,17 @@ interface Exports {
   ): number;
   packedStatsPairs(
     a: number,
-    theta: number,
     b: number,
     c: number,
+    p0: number,
     pairs: number,
     d: number,
+    tasks: number,
+    used: number,
+    theta: number,
     g: number,
     loss: number,
+    scratch: number,
   ): void;
 }
 

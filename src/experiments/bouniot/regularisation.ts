@@ -505,12 +505,15 @@ export const bouniotRegularisation: Experiment<typeof schema> = {
     ...(p.parts.includes("du") ? p.kappas.map((kappa): Condition => ({ part: "du", kappa })) : []),
   ],
   // Every (λ1, λ2) of the grid and the unpenalised run train on the same data: Collins part, ANIL
-  // once per grid point; du part, each ERM method once per grid point on T·n1 rows.
-  cost: (p, c) =>
-    (lambdaGrid(p).length + 1) *
-    (c.part === "collins"
-      ? metaTrainCost({ ...p, methods: ["anil"], iters: p.meta_iters, m_in: p.m, m_out: p.m })
-      : fewShotCost({ ...p, methods: p.erm_methods }, p)),
+  // once per grid point, on batches drawn once for all of them (the rows' cost counted once);
+  // du part, each ERM method once per grid point on T·n1 rows.
+  cost: (p, c) => {
+    const runs = lambdaGrid(p).length + 1;
+    if (c.part === "du") return runs * fewShotCost({ ...p, methods: p.erm_methods }, p);
+    const meta = { ...p, methods: ["anil"], iters: p.meta_iters };
+    const heads = metaTrainCost({ ...meta, m_in: null, m_out: null });
+    return runs * heads + (metaTrainCost({ ...meta, m_in: p.m, m_out: p.m }) - heads);
+  },
   runCondition(p, c, key, ctx) {
     // Each part keys its own streams (the key is the seed's, shared by the conditions).
     if (c.part === "collins")

@@ -1,4 +1,4 @@
-import { AbortedError } from "../errors.js";
+import { AbortedError, ParamError } from "../errors.js";
 import type { Mat } from "../linalg/mat.js";
 import { zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
@@ -59,6 +59,12 @@ export interface MetaTrainConfig {
    * none (λ1 = λ2 = 0: the unpenalised code path, bit for bit). Needs methods that adapt a head.
    */
   penalty?: Partial<HeadPenalty>;
+  /**
+   * Several penalties (arms) in one run, instead of `penalty`: every method trains once per entry
+   * (undefined: none), all on the same batches, drawn once (the direct and population samplers;
+   * the traces are those of one run per entry, bit for bit, in the order penalties × methods).
+   */
+  penalties?: readonly (Partial<HeadPenalty> | undefined)[];
   /**
    * Record the MetaMTReg diagnostics of W' per outer iteration in `MethodTrace.diagnostics`
    * (default false: nothing is computed).
@@ -196,8 +202,17 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
     const projected = hasProjected(task);
     // B*'s basis once, buffers reused: the same bits as subspaceDistance / captureDistance.
     const distanceToTruth = distanceTo(Bstar, kPrime, kPrime === model.k ? "subspace" : "capture");
-    const penalty = checkHeadPenalty("metaTrain", config.penalty);
-    const penalised = penaltyActive(penalty);
+    if (config.penalties && config.penalty)
+      throw new ParamError("metaTrain", "penalties", "is given with penalty: give one of them", "both");
+    if (config.penalties && projected)
+      throw new ParamError(
+        "metaTrain",
+        "penalties",
+        "needs the direct or population sampler (the projected one draws each run's data)",
+        "projected",
+      );
+    const arms = (config.penalties ?? [config.penalty]).map((p) => checkHeadPenalty("metaTrain", p));
+    const penalised = arms.some(penaltyActive);
     if (penalised) checkPenalisedMethods("metaTrain", config.methods);
     const withDiagnostics = config.diagnostics === true;
     // The penalty couples the tasks of a batch: keep all n tasks' data until the batch ends.
@@ -214,41 +229,47 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
       config.populationFormulas === true;
     const popTask: PopulationTask = { wStar: task.wStar, tau: 0 };
 
-    const runs = config.methods.map((id) => {
-      const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
-      const method = getMethod(id);
-      return {
-        method,
-        population: spanPath && method.populationGradient ? method.populationGradient : null,
-        pop:
-          spanPath && method.populationGradient ? allocPopulationWorkspace(model.d, model.k, kPrime) : null,
-        /**
-         * Name of this method's data stream under the projected sampler: keyed by the method's id,
-         * never by its position in a list, so adding or reordering methods changes no method's draws.
-         */
-        stream: `method:${id}`,
-        /**
-         * The projected sampler's normals, restarted on this method's stream every iteration. Small
-         * blocks: the draws are the same for any block size, and an iteration's unused tail of
-         * the last block is wasted (a 2048 block drew about twice the ~2,200 normals a method
-         * uses per iteration at m = 10, n = 20).
-         */
-        normals: new NormalSource(stream(keys.init), 256),
-        task: projected ? allocTask(model, task) : task,
-        params: init,
-        ws: allocWorkspace(model.d, kPrime),
-        trace: {
-          method: id,
-          dist: [distanceToTruth(init.B)],
-          status: "ok",
+    const runs = arms.flatMap((penalty) =>
+      config.methods.map((id) => {
+        const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
+        const on = penaltyActive(penalty);
+        const method = getMethod(id);
+        return {
+          penalty,
+          /** Whether this run's steps carry the penalty (others step on the same batch unpenalised). */
+          on,
+          method,
+          population: spanPath && method.populationGradient ? method.populationGradient : null,
+          pop:
+            spanPath && method.populationGradient ? allocPopulationWorkspace(model.d, model.k, kPrime) : null,
+          /**
+           * Name of this method's data stream under the projected sampler: keyed by the method's id,
+           * never by its position in a list, so adding or reordering methods changes no method's draws.
+           */
+          stream: `method:${id}`,
+          /**
+           * The projected sampler's normals, restarted on this method's stream every iteration. Small
+           * blocks: the draws are the same for any block size, and an iteration's unused tail of
+           * the last block is wasted (a 2048 block drew about twice the ~2,200 normals a method
+           * uses per iteration at m = 10, n = 20).
+           */
+          normals: new NormalSource(stream(keys.init), 256),
+          task: projected ? allocTask(model, task) : task,
           params: init,
-          ...(withDiagnostics ? { diagnostics: emptyDiagnostics() } : {}),
-        } as MethodTrace,
-        active: true,
-        batch: penalised && projected ? allocBatchTasks(model, n, batch[0]) : batch,
-        pws: penalised || withDiagnostics ? allocPenaltyWorkspace(n, model.d, kPrime) : null,
-      };
-    });
+          ws: allocWorkspace(model.d, kPrime),
+          trace: {
+            method: id,
+            dist: [distanceToTruth(init.B)],
+            status: "ok",
+            params: init,
+            ...(withDiagnostics ? { diagnostics: emptyDiagnostics() } : {}),
+          } as MethodTrace,
+          active: true,
+          batch: penalised && projected ? allocBatchTasks(model, n, batch[0]) : batch,
+          pws: on || withDiagnostics ? allocPenaltyWorkspace(n, model.d, kPrime) : null,
+        };
+      }),
+    );
 
     const traces = runs.map((r) => r.trace);
     for (let t = 1; t <= iters; t++) {
@@ -267,6 +288,12 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
           sampleTask(s, model, Bstar, sd, batch[i]);
           for (let j = 0; j < active.length; j++) {
             const r = active[j];
+            if (!r.on) {
+              // An unpenalised arm (`penalties`): the plain step on the batch's task.
+              r.method.taskGradient(r.params, batch[i], alpha, r.ws);
+              if (r.pws) r.pws.Wp.set(r.method.id === "avg-gd" ? r.params.w : r.ws.wp, i * kPrime);
+              continue;
+            }
             if (projected) resetProjected(r.batch[i], r.normals, model.sigma);
             penalisedTaskPhase(r.method.id, r.params, r.batch[i], alpha, r.ws, r.pws!, i);
           }
@@ -286,8 +313,8 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
         }
       }
       for (const r of active) {
-        if (penalised) {
-          const res = finishPenalisedBatch(r.method.id, r.params, r.batch, alpha, r.ws, r.pws!, penalty);
+        if (r.on) {
+          const res = finishPenalisedBatch(r.method.id, r.params, r.batch, alpha, r.ws, r.pws!, r.penalty);
           if (withDiagnostics) pushDiagnostics(r.trace.diagnostics!, res.spectrum, res.value);
         } else if (r.pws) pushDiagnostics(r.trace.diagnostics!, storedHeadSpectrum(r.pws, n), 0);
         if (r.pop) finishPopulationGradient(r.params, Bstar, r.pop, r.ws, n);

@@ -831,3 +831,81 @@ export function absProjections(
   }
   return count;
 }
+
+/**
+ * The sufficient-statistics part of Burer–Monteiro's objective (burerMonteiroObjective of
+ * src/algorithms/representation/burerMonteiro.ts) for tasks two at a time, one per f64x2 lane: each
+ * lane does the JS loop's operations in its order, so the bits are the JS ones. Slots s (the tasks
+ * read from statistics, task index tasks[s], i32) pair up as (2p, 2p + 1); the block holds pairs
+ * p0 … p0 + pairs − 1, interleaved (lane 0, lane 1; 16 bytes per entry): the packed upper
+ * triangles of A_t (packed = d(d+1)/2 entries per pair at a), b_t (d entries per pair at b) and c_t
+ * (one entry per pair at c). θ_t is row t of `theta` (d doubles per task); per task:
+ *   g ← 0; for i: acc = A[i,i]θ_i, for j > i: acc += A[i,j]θ_j, g_j += A[i,j]θ_i; then g_i += acc;
+ *   quad = Σ_i θ_i g_i, lin = Σ_i b_i θ_i (in order), g_i −= b_i; loss = (quad − 2·lin) + c.
+ * Writes g_t to row t of `g` and the loss term of slot s to loss[s]; a missing second task
+ * (slot = used) computes on zeros and writes nothing. `scratch`: 4d doubles.
+ */
+export function packedStatsPairs(
+  a: usize,
+  b: usize,
+  c: usize,
+  p0: i32,
+  pairs: i32,
+  d: i32,
+  tasks: usize,
+  used: i32,
+  theta: usize,
+  g: usize,
+  loss: usize,
+  scratch: usize,
+): void {
+  const packed = (d * (d + 1)) >> 1;
+  const zero = f64x2.splat(0.0);
+  const two = f64x2.splat(2.0);
+  const th = scratch;
+  const gp = scratch + (<usize>d << 4);
+  const rowBytes = <usize>d << 3;
+  for (let q: i32 = 0; q < pairs; q++) {
+    const s0 = 2 * (p0 + q);
+    const has1 = s0 + 1 < used;
+    const r0 = <usize>load<i32>(tasks + (<usize>s0 << 2)) * rowBytes;
+    const r1 = has1 ? <usize>load<i32>(tasks + (<usize>(s0 + 1) << 2)) * rowBytes : 0;
+    for (let i: i32 = 0; i < d; i++) {
+      const at = <usize>i << 3;
+      const hi = has1 ? load<f64>(theta + r1 + at) : 0.0;
+      v128.store(th + (at << 1), f64x2.replace_lane(f64x2.splat(load<f64>(theta + r0 + at)), 1, hi));
+      v128.store(gp + (at << 1), zero);
+    }
+    const bp = b + (<usize>(q * d) << 4);
+    let o = a + ((<usize>q * <usize>packed) << 4);
+    for (let i: i32 = 0; i < d; i++) {
+      const ti = v128.load(th + (<usize>i << 4));
+      let acc = f64x2.mul(v128.load(o), ti);
+      for (let j: i32 = i + 1; j < d; j++) {
+        const v = v128.load(o + (<usize>(j - i) << 4));
+        acc = f64x2.add(acc, f64x2.mul(v, v128.load(th + (<usize>j << 4))));
+        const gj = gp + (<usize>j << 4);
+        v128.store(gj, f64x2.add(v128.load(gj), f64x2.mul(v, ti)));
+      }
+      const gi = gp + (<usize>i << 4);
+      v128.store(gi, f64x2.add(v128.load(gi), acc));
+      o += <usize>(d - i) << 4;
+    }
+    let quad = zero;
+    let lin = zero;
+    for (let i: i32 = 0; i < d; i++) {
+      const at = <usize>i << 4;
+      const ti = v128.load(th + at);
+      const gi = v128.load(gp + at);
+      const bi = v128.load(bp + at);
+      quad = f64x2.add(quad, f64x2.mul(ti, gi));
+      lin = f64x2.add(lin, f64x2.mul(bi, ti));
+      const out = f64x2.sub(gi, bi);
+      store<f64>(g + r0 + (<usize>i << 3), f64x2.extract_lane(out, 0));
+      if (has1) store<f64>(g + r1 + (<usize>i << 3), f64x2.extract_lane(out, 1));
+    }
+    const l = f64x2.add(f64x2.sub(quad, f64x2.mul(two, lin)), v128.load(c + (<usize>q << 4)));
+    store<f64>(loss + (<usize>s0 << 3), f64x2.extract_lane(l, 0));
+    if (has1) store<f64>(loss + (<usize>(s0 + 1) << 3), f64x2.extract_lane(l, 1));
+  }
+}

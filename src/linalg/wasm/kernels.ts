@@ -79,6 +79,20 @@ interface Exports {
     atLeast: number,
     idx: number,
   ): number;
+  packedStatsPairs(
+    a: number,
+    b: number,
+    c: number,
+    p0: number,
+    pairs: number,
+    d: number,
+    tasks: number,
+    used: number,
+    theta: number,
+    g: number,
+    loss: number,
+    scratch: number,
+  ): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

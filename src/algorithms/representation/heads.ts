@@ -142,6 +142,52 @@ export function solveHead(
 }
 
 /**
+ * `solveHead` for several leading row counts of one task at once: for each n of `ns` (ascending)
+ * the head on rows [0, n) of A (n_max × k, row-major) and y[y0 ..), written to `w[i]`. The normal
+ * equations are accumulated once, row by row, and read at each n: the same additions in the same
+ * order as `solveHead` on n rows, so every head is bit for bit `solveHead`'s (nested target rows:
+ * one pass instead of one per n).
+ */
+export function solveHeadPrefixes(
+  A: Float64Array,
+  y: Float64Array,
+  y0: number,
+  ns: readonly number[],
+  k: number,
+  ridge: number,
+  s: HeadScratch,
+  w: readonly Float64Array[],
+): void {
+  const { G, h } = s;
+  const Gc = new Float64Array(k * k);
+  const hc = new Float64Array(k);
+  G.fill(0, 0, k * k);
+  h.fill(0, 0, k);
+  let i = 0;
+  for (let q = 0; q < ns.length; q++) {
+    const n = ns[q];
+    for (; i < n; i++) {
+      const yi = y[y0 + i];
+      const r = i * k;
+      for (let a = 0; a < k; a++) {
+        const va = A[r + a];
+        h[a] += va * yi;
+        for (let b = 0; b <= a; b++) G[a * k + b] += va * A[r + b];
+      }
+    }
+    Gc.set(G.subarray(0, k * k));
+    hc.set(h.subarray(0, k));
+    for (let a = 0; a < k; a++) {
+      Gc[a * k + a] += ridge;
+      for (let b = 0; b < a; b++) Gc[b * k + a] = Gc[a * k + b];
+    }
+    if (smallSpdSolve(Gc, hc, k, w[q], 0)) continue;
+    const res = lstsq(matFrom(n, k, A.slice(0, n * k)), y.slice(y0, y0 + n), { ridge });
+    for (let a = 0; a < k; a++) w[q][a] = res.x[a];
+  }
+}
+
+/**
  * Per-task least-squares heads on B (d × k): row t of the T × k result is argmin_w ‖y_t − X_tBw‖²
  * (+ ridge·‖w‖²). Cost O(N·d·k). Example: `taskHeads(data, fit.B)` gives the learned heads Ŵ.
  */

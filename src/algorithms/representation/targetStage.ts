@@ -63,6 +63,7 @@ export function nestedTargetExcessRisks(
   const Bts = reps.map((B) => (isIdentity(B) ? null : transposeBasis(B)));
   const heads = reps.map((B) => ns.map(() => new Float64Array(B.cols)));
   const work = reps.map((B, r) => headScratch(Bts[r] === null ? 0 : nMax, B.cols));
+  const copies = reps.map((B) => headScratch(0, B.cols));
   const outs = ns.map(() => reps.map(() => new Float64Array(targets)));
   const covTgt = model.covTgt ?? null;
   for (let j = 0; j < targets; j++) {
@@ -71,7 +72,17 @@ export function nestedTargetExcessRisks(
       const kr = reps[r].cols;
       const Bt = Bts[r];
       if (Bt !== null) projectRows(task.X, 0, nMax, d, Bt, kr, work[r].A);
-      solveHeadPrefixes(Bt === null ? task.X : work[r].A, task.y, 0, ns, kr, ridge, work[r], heads[r]);
+      solveHeadPrefixes(
+        Bt === null ? task.X : work[r].A,
+        task.y,
+        0,
+        ns,
+        kr,
+        ridge,
+        work[r],
+        heads[r],
+        copies[r],
+      );
       for (let q = 0; q < ns.length; q++) {
         outs[q][r][j] =
           cov === null

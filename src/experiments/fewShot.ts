@@ -13,6 +13,7 @@ import {
   fewShotKeys,
   HEAD_KINDS,
   type HeadDesign,
+  type SourceTasks,
   sampleSourceTasks,
 } from "../models/fewShotTasks.js";
 import type { MultiTaskData } from "../models/multiTaskData.js";
@@ -213,8 +214,50 @@ export function runSettings(
   ctx: RunContext,
   model: FewShotModel = fewShotModel(p),
 ): SettingOutcome[] {
+  return targetOutcomes(p, fitSourceStage(p, stage, key, ctx, model), n2s, key, model);
+}
+
+/** The source stage of a setting: its tasks, every method's fit and the diagnostics of both. */
+export interface SourceStage {
+  src: SourceTasks;
+  fits: RepresentationFit[];
+  truth: HeadDiagnostics;
+  learned: { dist: number | null; heads: HeadDiagnostics | null }[];
+}
+
+/** Draw the source tasks of (T, n1) and fit every method (the first half of `runSetting`). */
+export function fitSourceStage(
+  p: FewShotParams & FamilyParams,
+  stage: { T: number; n1: number },
+  key: Key,
+  ctx: RunContext,
+  model: FewShotModel = fewShotModel(p),
+): SourceStage {
   const src = sampleSourceTasks(model, stage.T, stage.n1, key);
   const fits = fitMethods(p, src.data, src.Bstar, key, ctx);
+  const learned = fits.map((fit) => {
+    const learns = getEstimator(fit.method).learns;
+    return {
+      dist: learns ? subspaceDistance(fit.B, src.Bstar) : null,
+      heads: learns ? headDiagnostics(taskHeads(src.data, fit.B)) : null,
+    };
+  });
+  return { src, fits, truth: headDiagnostics(src.W), learned };
+}
+
+/**
+ * The target stage of `runSetting` on a fitted source stage, at each n2 of `n2s`, with the
+ * targets' inputs from `model` (which may differ from the source's in its target covariance
+ * `covTgt` only: the same source stage evaluated under several target distributions).
+ */
+export function targetOutcomes(
+  p: FewShotParams,
+  stage: SourceStage,
+  n2s: readonly number[],
+  key: Key,
+  model: FewShotModel,
+): SettingOutcome[] {
+  const { src, fits, truth, learned } = stage;
   const ers = nestedTargetExcessRisks(
     model,
     src.Bstar,
@@ -224,14 +267,6 @@ export function runSettings(
     n2s,
     p.ridge,
   );
-  const truth = headDiagnostics(src.W);
-  const learned = fits.map((fit) => {
-    const learns = getEstimator(fit.method).learns;
-    return {
-      dist: learns ? subspaceDistance(fit.B, src.Bstar) : null,
-      heads: learns ? headDiagnostics(taskHeads(src.data, fit.B)) : null,
-    };
-  });
   return ers.map((er) => ({
     truth,
     oracle: er[0],

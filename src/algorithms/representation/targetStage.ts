@@ -1,10 +1,11 @@
 import { MetarepError } from "../../errors.js";
 import type { Mat } from "../../linalg/mat.js";
+import { f64, kernels, pin, unpin } from "../../linalg/wasm/kernels.js";
 import { excessRisk, excessRiskCovariance } from "../../metrics/excessRisk.js";
 import { checkSpectrum } from "../../models/covariance.js";
 import { allocTargetTask, type FewShotModel, sampleTargetTask } from "../../models/fewShotTasks.js";
 import type { Key } from "../../rng/key.js";
-import { headScratch, projectRows, solveHeadPrefixes, transposeBasis } from "./heads.js";
+import { headScratch, solveHeadPrefixes, transposeBasis } from "./heads.js";
 
 /**
  * The target stage of Du et al.'s two-stage pipeline (SPEC §1.3 steps 2–3) on many target tasks:
@@ -66,30 +67,46 @@ export function nestedTargetExcessRisks(
   const copies = reps.map((B) => headScratch(0, B.cols));
   const outs = ns.map(() => reps.map(() => new Float64Array(targets)));
   const covTgt = model.covTgt ?? null;
-  for (let j = 0; j < targets; j++) {
-    sampleTargetTask(model, Bstar, targetsKey, j, task, scratch);
+  // The projections X B̂ run in the kernel module (`projectRows` of kernels.as: the JS loop's
+  // order, so the same bits): one pinned block holds the target's rows, every Bᵀ and every XB̂.
+  const K = kernels().exports;
+  const at: number[] = [];
+  let size = nMax * d;
+  for (let r = 0; r < reps.length; r++) {
+    at.push(size);
+    if (Bts[r] !== null) size += reps[r].cols * (d + nMax);
+  }
+  const block = pin(8 * size);
+  try {
     for (let r = 0; r < reps.length; r++) {
-      const kr = reps[r].cols;
       const Bt = Bts[r];
-      if (Bt !== null) projectRows(task.X, 0, nMax, d, Bt, kr, work[r].A);
-      solveHeadPrefixes(
-        Bt === null ? task.X : work[r].A,
-        task.y,
-        0,
-        ns,
-        kr,
-        ridge,
-        work[r],
-        heads[r],
-        copies[r],
-      );
-      for (let q = 0; q < ns.length; q++) {
-        outs[q][r][j] =
-          cov === null
-            ? excessRisk(reps[r], heads[r][q], Bstar, task.wStar, covTgt)
-            : excessRiskCovariance(reps[r], heads[r][q], Bstar, task.wStar, cov, delta);
+      if (Bt !== null) f64().set(Bt, block / 8 + at[r]);
+    }
+    for (let j = 0; j < targets; j++) {
+      sampleTargetTask(model, Bstar, targetsKey, j, task, scratch);
+      f64().set(task.X, block / 8);
+      for (let r = 0; r < reps.length; r++) {
+        const kr = reps[r].cols;
+        if (Bts[r] === null) continue;
+        const bt = block + 8 * at[r];
+        const out = bt + 8 * kr * d;
+        K.projectRows(block, nMax, d, bt, kr, out);
+        work[r].A.set(f64().subarray(out / 8, out / 8 + nMax * kr));
+      }
+      for (let r = 0; r < reps.length; r++) {
+        const kr = reps[r].cols;
+        const A = Bts[r] === null ? task.X : work[r].A;
+        solveHeadPrefixes(A, task.y, 0, ns, kr, ridge, work[r], heads[r], copies[r]);
+        for (let q = 0; q < ns.length; q++) {
+          outs[q][r][j] =
+            cov === null
+              ? excessRisk(reps[r], heads[r][q], Bstar, task.wStar, covTgt)
+              : excessRiskCovariance(reps[r], heads[r][q], Bstar, task.wStar, cov, delta);
+        }
       }
     }
+  } finally {
+    unpin(block);
   }
   return n2s.map((n) => outs[ns.indexOf(n)]);
 }

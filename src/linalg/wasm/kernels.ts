@@ -79,6 +79,7 @@ interface Exports {
     atLeast: number,
     idx: number,
   ): number;
+  projectRows(x: number, n: number, d: number, bt: number, k: number, out: number): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

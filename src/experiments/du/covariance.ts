@@ -41,7 +41,8 @@ const schema = z
  * the bound's first term becomes dk/(c·n1·T). The source covariance is fixed (diagonal, geometric
  * spectrum); the target's leans towards the directions the source sees least, so c shrinks. Every
  * lean sees the same source tasks and the same learned representations (common random numbers);
- * only the targets' inputs change. Excess risk is ‖Σ_tgt^{1/2}(B̂ŵ − B*w*)‖². Curves (x = c): those
+ * only the targets' inputs change, so one cell per seed fits them once and evaluates every lean.
+ * Excess risk is ‖Σ_tgt^{1/2}(B̂ŵ − B*w*)‖². Curves (x = c): those
  * of `sweepCurves`; scalars per lean: `c`, `theory` (dk/(c·n1T) + k/n2), `representationTerm`.
  */
 export const duCovariance: Experiment<typeof schema> = {

@@ -50,6 +50,8 @@ export type DuExcessRiskParams = z.output<typeof schema>;
  * family without Σ is refused). The reference levels stay valid for Gaussian x ~ N(0, Σ): the
  * oracle's and OLS's Σ-norm excess risks do not depend on Σ, and with Σ_src = Σ_tgt Du et al.'s
  * covariance-dominance factor is c = 1.
+ *
+ * Cells: one per source stage (T, n1), each giving every point that fits it (`stagesOf`).
  */
 export const duExcessRisk: Experiment<typeof schema> = {
   id: "du-excess-risk",

@@ -46,7 +46,8 @@ export function metaTrainCost(p: {
  * rounds: it converges by ~3 decades a round at n1 ≥ 25), Burer–Monteiro about 60 (L-BFGS
  * evaluations, their row pass in the kernel module), FO-ANIL half a pass per epoch (its task
  * gradients in the kernel module: 3× cheaper than two JS passes), ANIL 1.5 (residual products there) — then every method's least-squares head and excess risk on the target
- * tasks' rows. 6.8 ns per row entry and pass.
+ * tasks' rows, `targetSets` times (one source stage evaluated on several target distributions).
+ * 6.8 ns per row entry and pass.
  */
 export function fewShotCost(
   p: {
@@ -58,6 +59,7 @@ export function fewShotCost(
     targets: number;
   },
   s: { T: number; n1: number; n2: number },
+  targetSets = 1,
 ): number {
   let passes = 0;
   const rounds = (p.tol ?? 0) > 0 ? Math.min(p.iters, 20) : p.iters;
@@ -69,7 +71,7 @@ export function fewShotCost(
     else if (m === "anil") passes += 1.5 * p.anil_epochs;
   }
   const source = s.T * s.n1 * p.d * passes;
-  const target = p.targets * s.n2 * p.d * (p.methods.length + 1);
+  const target = targetSets * p.targets * s.n2 * p.d * (p.methods.length + 1);
   return (6.8 * (source + target)) / 1e6;
 }
 

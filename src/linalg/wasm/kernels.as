@@ -907,5 +907,41 @@ export function packedStatsPairs(
     const l = f64x2.add(f64x2.sub(quad, f64x2.mul(two, lin)), v128.load(c + (<usize>q << 4)));
     store<f64>(loss + (<usize>s0 << 3), f64x2.extract_lane(l, 0));
     if (has1) store<f64>(loss + (<usize>(s0 + 1) << 3), f64x2.extract_lane(l, 1));
+ * projectRows of src/algorithms/representation/heads.ts: out (n × k, row-major) = X B for X (n × d,
+ * row-major) at `x` and Bt = Bᵀ (k × d) at `bt`, in the JS order: columns in pairs, each dot
+ * product as its (even a, odd a) running sums (one f64x2 lane each), an odd d's last term into the
+ * even sum, then even + odd; an odd k's last column as dotAt (dot4). So the bits are the JS ones.
+ */
+export function projectRows(x: usize, n: i32, d: i32, bt: usize, k: i32, out: usize): void {
+  const rowBytes = <usize>d << 3;
+  for (let i: i32 = 0; i < n; i++) {
+    const row = x + <usize>i * rowBytes;
+    const o = out + ((<usize>i * <usize>k) << 3);
+    let c: i32 = 0;
+    for (; c + 1 < k; c += 2) {
+      const b0 = bt + <usize>c * rowBytes;
+      const b1 = b0 + rowBytes;
+      let s = f64x2.splat(0.0);
+      let t = f64x2.splat(0.0);
+      let a: i32 = 0;
+      for (; a + 1 < d; a += 2) {
+        const off = <usize>a << 3;
+        const xv = v128.load(row + off);
+        s = f64x2.add(s, f64x2.mul(xv, v128.load(b0 + off)));
+        t = f64x2.add(t, f64x2.mul(xv, v128.load(b1 + off)));
+      }
+      let s0 = f64x2.extract_lane(s, 0);
+      let t0 = f64x2.extract_lane(t, 0);
+      if (a < d) {
+        const off = <usize>a << 3;
+        const xa = load<f64>(row + off);
+        s0 += xa * load<f64>(b0 + off);
+        t0 += xa * load<f64>(b1 + off);
+      }
+      const oc = o + (<usize>c << 3);
+      store<f64>(oc, s0 + f64x2.extract_lane(s, 1));
+      store<f64>(oc, t0 + f64x2.extract_lane(t, 1), 8);
+    }
+    if (c < k) store<f64>(o + (<usize>c << 3), dot4(row, bt + <usize>c * rowBytes, d));
   }
 }

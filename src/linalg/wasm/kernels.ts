@@ -93,6 +93,7 @@ interface Exports {
     loss: number,
     scratch: number,
   ): void;
+  projectRows(x: number, n: number, d: number, bt: number, k: number, out: number): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

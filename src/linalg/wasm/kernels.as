@@ -907,6 +907,10 @@ export function packedStatsPairs(
     const l = f64x2.add(f64x2.sub(quad, f64x2.mul(two, lin)), v128.load(c + (<usize>q << 4)));
     store<f64>(loss + (<usize>s0 << 3), f64x2.extract_lane(l, 0));
     if (has1) store<f64>(loss + (<usize>(s0 + 1) << 3), f64x2.extract_lane(l, 1));
+  }
+}
+
+/**
  * projectRows of src/algorithms/representation/heads.ts: out (n × k, row-major) = X B for X (n × d,
  * row-major) at `x` and Bt = Bᵀ (k × d) at `bt`, in the JS order: columns in pairs, each dot
  * product as its (even a, odd a) running sums (one f64x2 lane each), an odd d's last term into the

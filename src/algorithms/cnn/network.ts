@@ -5,6 +5,7 @@ import type { PatchDataset } from "../../models/patchData.js";
 import type { Key } from "../../rng/key.js";
 import { Stream } from "../../rng/stream.js";
 import { type Activation, activateInto } from "./activation.js";
+import { layoutOf, structuredForward } from "./structured.js";
 
 /**
  * The two-layer CNN of SPEC §3 (Cao et al. 2022; Kou et al. 2023; Li et al. 2025):
@@ -57,6 +58,8 @@ export interface CnnWorkspace {
    * used only while `source` is the X of the data passed in.
    */
   pinnedX: { source: Float64Array; mat: PinnedMat } | null;
+  /** The same for the compact noise rows of data with known zeros (structured.ts `noiseRows`). */
+  pinnedNoise: { source: Float64Array; mat: PinnedMat } | null;
 }
 
 export function allocCnnWorkspace(count: number, P: number, shape: CnnShape): CnnWorkspace {
@@ -73,6 +76,7 @@ export function allocCnnWorkspace(count: number, P: number, shape: CnnShape): Cn
     out: new Float64Array(count),
     grad: { rows: cols, cols: shape.d, data: new Float64Array(cols * shape.d) },
     pinnedX: null,
+    pinnedNoise: null,
   };
 }
 
@@ -119,8 +123,9 @@ export function rowsOf(A: Mat, r0: number, r1: number): Mat {
 }
 
 /**
- * Forward pass over examples [i0, i1): `ws.Z` rows of those examples = X rows · Wᵀ (one GEMM),
- * then `activateRows`.
+ * Forward pass over examples [i0, i1): `ws.Z` rows of those examples = X rows · Wᵀ (one GEMM, or
+ * the same bits from fewer multiply-adds on data with known zeros: structured.ts), then
+ * `activateRows`.
  */
 export function forwardRange(
   W: Mat,
@@ -130,9 +135,12 @@ export function forwardRange(
   i0: number,
   i1: number,
 ): void {
-  const r0 = i0 * ws.P;
-  const r1 = i1 * ws.P;
-  gemmStrided(false, true, 1, xRows(data, ws, r0, r1), strided(W), 0, strided(rowsOf(ws.Z, r0, r1)));
+  const layout = layoutOf(data);
+  if (layout === null || !structuredForward(W, data, layout, ws, i0, i1)) {
+    const r0 = i0 * ws.P;
+    const r1 = i1 * ws.P;
+    gemmStrided(false, true, 1, xRows(data, ws, r0, r1), strided(W), 0, strided(rowsOf(ws.Z, r0, r1)));
+  }
   activateRows(act, ws, i0, i1);
 }
 

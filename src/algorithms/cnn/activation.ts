@@ -113,7 +113,7 @@ export function activateInto(
       const x2 = p * p;
       value[i] = x2 * p;
       slope[i] = 3 * x2;
-      if (p !== p) bad = true;
+      if (Number.isNaN(p)) bad = true;
     }
     if (!bad) return;
     for (let i = 0; i < len; i++) {

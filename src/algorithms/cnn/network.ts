@@ -183,6 +183,57 @@ export function forwardInto(W: Mat, act: Activation, data: PatchDataset, ws: Cnn
   return ws.out;
 }
 
+/**
+ * f(W, x_i) for every example (`ws.out`, the same bits as `forwardInto`) without σ'(Z) or the
+ * σ(Z) buffer: for evaluation, where nothing reads them (`ws.A`, `ws.S` are left as they were,
+ * `ws.Z` holds the preactivations). Returns `ws.out`.
+ */
+export function outputsInto(W: Mat, act: Activation, data: PatchDataset, ws: CnnWorkspace): Float64Array {
+  if (!(act.kind === "relu-power" && act.q === 3)) return forwardInto(W, act, data, ws);
+  checkFits(W, data, ws);
+  const B = blockExamples(ws.P, ws.d);
+  const { m, P } = ws;
+  const cols = 2 * m;
+  const Z = ws.Z.data;
+  const inv = 1 / m;
+  for (let i0 = 0; i0 < ws.count; i0 += B) {
+    const i1 = Math.min(ws.count, i0 + B);
+    const layout = layoutOf(data);
+    if (layout === null || !structuredForward(W, data, layout, ws, i0, i1)) {
+      gemmStrided(
+        false,
+        true,
+        1,
+        xRows(data, ws, i0 * P, i1 * P),
+        strided(W),
+        0,
+        strided(rowsOf(ws.Z, i0 * P, i1 * P)),
+      );
+    }
+    // σ as activateInto computes it (relu³ without a branch: NaN only from a NaN or −∞ preactivation,
+    // which forwardInto handles), summed as activateRows sums.
+    let bad = false;
+    for (let i = i0; i < i1; i++) {
+      let f = 0;
+      const start = i * P * cols;
+      for (let p = 0; p < P; p++) {
+        const row = start + p * cols;
+        for (let r = 0; r < m; r++) {
+          const x = Z[row + r];
+          const y = Z[row + m + r];
+          const px = 0.5 * (x + Math.abs(x));
+          const py = 0.5 * (y + Math.abs(y));
+          f += px * px * px - py * py * py;
+        }
+      }
+      if (Number.isNaN(f)) bad = true;
+      ws.out[i] = f * inv;
+    }
+    if (bad) return forwardInto(W, act, data, ws);
+  }
+  return ws.out;
+}
+
 /** f(W, x_i) for every example of `data` (allocates a workspace; for evaluation). */
 export function cnnOutputs(W: Mat, act: Activation, data: PatchDataset): Float64Array {
   const ws = allocCnnWorkspace(data.count, data.P, { m: W.rows / 2, d: W.cols });

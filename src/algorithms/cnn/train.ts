@@ -284,6 +284,7 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
   let aNext = 1;
   let C = new Float64Array(R * F);
   let next = new Float64Array(R * F);
+  const colSum = new Float64Array(F);
   const decay = 1 - eta * lambda;
   const w0Max = maxAbs(W0.data);
   const xMax = maxAbs(data.X.data);
@@ -326,17 +327,18 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
     propose() {
       // C_{t+1} = (1 − ηλ) C_t − η D_t, and a bound on every |W_{t+1}| entry.
       aNext = decay * a;
-      let colMax = 0;
-      for (let j = 0; j < F; j++) {
-        let s = 0;
-        for (let r = 0; r < R; r++) {
-          const k = r * F + j;
-          const v = decay * C[k] - eta * D[k];
-          next[k] = v;
-          s += Math.abs(v);
+      // Row by row (contiguous), each column's sum of |C| still taken over r in order.
+      colSum.fill(0);
+      for (let r = 0; r < R; r++) {
+        const o = r * F;
+        for (let j = 0; j < F; j++) {
+          const v = decay * C[o + j] - eta * D[o + j];
+          next[o + j] = v;
+          colSum[j] += Math.abs(v);
         }
-        colMax = Math.max(colMax, s);
       }
+      let colMax = 0;
+      for (let j = 0; j < F; j++) colMax = Math.max(colMax, colSum[j]);
       const bound = Math.abs(aNext) * w0Max + xMax * colMax;
       if (bound <= threshold) return null;
       // The bound does not rule a divergence out: form W_{t+1} and check it as the primal path does.

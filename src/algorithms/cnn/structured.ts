@@ -76,6 +76,12 @@ function noiseBefore(r: number, P: number): number {
   return Math.floor(r / P) * (P - 1) + Math.max(0, (r % P) - 1);
 }
 
+let featureScratch = new Float64Array(0);
+function featureScratchOf(n: number): Float64Array {
+  if (featureScratch.length < n) featureScratch = new Float64Array(n);
+  return featureScratch;
+}
+
 let scratch = new Float64Array(0);
 function scratchOf(n: number): Float64Array {
   if (scratch.length < n) scratch = new Float64Array(n);
@@ -103,25 +109,33 @@ export function structuredForward(
   const X = data.X.data;
   const Wd = W.data;
   const col = layout.featureCol;
+  // W's feature columns, each contiguous.
+  const Wf = featureScratchOf(nf * F);
+  for (let j = 0; j < F; j++) for (let c = 0; c < nf; c++) Wf[c * F + j] = Wd[j * d + c];
   for (let i = i0; i < i1; i++) {
-    const c = col[i];
-    const x = X[i * P * d + c];
+    const c = col[i] * F;
+    const x = X[i * P * d + col[i]];
     const z = i * P * F;
     // + 0: the kernel's sum starts at +0, so a zero product comes out as +0.
-    for (let j = 0; j < F; j++) Z[z + j] = x * Wd[j * d + c] + 0;
+    for (let j = 0; j < F; j++) Z[z + j] = x * Wf[c + j] + 0;
   }
   const rows = (i1 - i0) * (P - 1);
   if (rows === 0) return true;
   const Xn = noiseRows(data, layout);
   const A = noiseOperand(Xn, w, ws, i0 * (P - 1), i1 * (P - 1));
   const B: StridedMat = { rows: F, cols: w, data: Wd, offset: nf, stride: d };
-  const out = scratchOf(rows * F);
-  const C: StridedMat = { rows, cols: F, data: out, offset: 0, stride: F };
+  // P = 2: the noise rows of Z are every other row, a strided view the kernel writes in place.
+  const out = P === 2 ? Z : scratchOf(rows * F);
+  const C: StridedMat =
+    P === 2
+      ? { rows, cols: F, data: Z, offset: (i0 * P + 1) * F, stride: P * F }
+      : { rows, cols: F, data: out, offset: 0, stride: F };
   // The dense sum's first block ends at the first multiple of GEMM_KC above nf.
   const cut = Math.min(d, (Math.floor(nf / GEMM_KC) + 1) * GEMM_KC);
   gemmStrided(false, true, 1, colsOf(A, 0, cut - nf), colsOf(B, 0, cut - nf) as StridedMat, 0, C);
   if (cut < d)
     gemmStrided(false, true, 1, colsOf(A, cut - nf, w), colsOf(B, cut - nf, w) as StridedMat, 1, C);
+  if (P === 2) return true;
   let o = 0;
   for (let i = i0; i < i1; i++)
     for (let q = 1; q < P; q++) {
@@ -158,14 +172,17 @@ export function structuredBackward(
   // D's noise rows, compact (the same order as Xn's).
   const base = i0 * (P - 1);
   const nRows = (i1 - i0) * (P - 1);
-  const Dn = scratchOf(nRows * F);
-  let o = 0;
-  for (let i = i0; i < i1; i++)
-    for (let q = 1; q < P; q++) {
-      const r = (i * P + q) * F;
-      for (let j = 0; j < F; j++) Dn[o + j] = D[r + j];
-      o += F;
-    }
+  // P = 2: D's noise rows are every other row (a strided view); else gathered.
+  const Dn = P === 2 ? D : scratchOf(nRows * F);
+  if (P !== 2) {
+    let o = 0;
+    for (let i = i0; i < i1; i++)
+      for (let q = 1; q < P; q++) {
+        const r = (i * P + q) * F;
+        for (let j = 0; j < F; j++) Dn[o + j] = D[r + j];
+        o += F;
+      }
+  }
   const C: StridedMat = { rows: F, cols: w, data: G, offset: nf, stride: d };
   const acc = new Float64Array(nf * F);
   const r0 = i0 * P;
@@ -177,7 +194,10 @@ export function structuredBackward(
     const c0 = noiseBefore(b0, P) - base;
     const c1 = noiseBefore(b1, P) - base;
     if (c1 > c0) {
-      const A: StridedMat = { rows: c1 - c0, cols: F, data: Dn, offset: c0 * F, stride: F };
+      const A: StridedMat =
+        P === 2
+          ? { rows: c1 - c0, cols: F, data: D, offset: ((i0 + c0) * 2 + 1) * F, stride: 2 * F }
+          : { rows: c1 - c0, cols: F, data: Dn, offset: c0 * F, stride: F };
       gemmStrided(true, false, 1, A, noiseOperand(Xn, w, ws, base + c0, base + c1), first ? 0 : 1, C);
     } else if (first) {
       for (let j = 0; j < F; j++) G.fill(0, j * d + nf, (j + 1) * d);

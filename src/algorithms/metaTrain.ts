@@ -1,7 +1,8 @@
-import { AbortedError } from "../errors.js";
+import { AbortedError, ParamError } from "../errors.js";
 import type { Mat } from "../linalg/mat.js";
 import { zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
+import { dotAt } from "../linalg/vector.js";
 import { distanceTo } from "../metrics/subspace.js";
 import {
   allocTask,
@@ -26,6 +27,12 @@ import {
   penalisedTaskPhase,
   storedHeadSpectrum,
 } from "./penalisedMetaGradient.js";
+import {
+  allocPopulationWorkspace,
+  finishPopulationGradient,
+  type PopulationTask,
+  startPopulationGradient,
+} from "./populationMetaGradient.js";
 import { allocWorkspace, type MetaParams } from "./workspace.js";
 
 /** Settings of a gradient-based meta-learning run (SPEC §1.2). */
@@ -53,10 +60,31 @@ export interface MetaTrainConfig {
    */
   penalty?: Partial<HeadPenalty>;
   /**
+   * Several penalties (arms) in one run, instead of `penalty`: every method trains once per entry
+   * (undefined: none), all on the same batches, drawn once (the direct and population samplers;
+   * the traces are those of one run per entry, bit for bit, in the order penalties × methods).
+   */
+  penalties?: readonly (Partial<HeadPenalty> | undefined)[];
+  /**
    * Record the MetaMTReg diagnostics of W' per outer iteration in `MethodTrace.diagnostics`
    * (default false: nothing is computed).
    */
   diagnostics?: boolean;
+  /**
+   * At the population loss (m_in = m_out = ∞, no penalty, no diagnostics), use a method's
+   * `populationGradient` (span coordinates, `populationMetaGradient.ts`) when it has one: equal to
+   * the d-dimensional per-task formulas to rounding, at a fraction of the cost. Default false: where
+   * a run's outcome hangs on rounding (MAML stalled at dist ≈ 1 from ‖w₀‖ = 1 escapes at an
+   * iteration set by the last bits), another rounding is another outcome.
+   */
+  populationFormulas?: boolean;
+  /**
+   * A method's run ends (status "ok") at the first iteration its dist falls below this: its trace is
+   * then the prefix of the unstopped run's (the other methods' numbers never depend on which
+   * methods are still running). For a measured quantity that is settled once dist is far below
+   * where it is read, e.g. float64's floor. Default none (every method runs `iters` iterations).
+   */
+  stopBelow?: number;
 }
 
 /**
@@ -164,6 +192,7 @@ export function runKeys(key: Key): { truth: Key; init: Key; tasks: Key } {
 export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHooks = {}): MetaTrainResult {
   const { model, n, alpha, beta, iters, kPrime } = config;
   const threshold = config.divergenceThreshold ?? 1e8;
+  const stopBelow = config.stopBelow ?? Number.NEGATIVE_INFINITY;
   const keys = runKeys(key);
   const Bstar = sampleGroundTruth(keys.truth, model.d, model.k);
   const sd = headStd(model);
@@ -173,52 +202,84 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
     const projected = hasProjected(task);
     // B*'s basis once, buffers reused: the same bits as subspaceDistance / captureDistance.
     const distanceToTruth = distanceTo(Bstar, kPrime, kPrime === model.k ? "subspace" : "capture");
-    const penalty = checkHeadPenalty("metaTrain", config.penalty);
-    const penalised = penaltyActive(penalty);
+    if (config.penalties && config.penalty)
+      throw new ParamError("metaTrain", "penalties", "is given with penalty: give one of them", "both");
+    if (config.penalties && projected)
+      throw new ParamError(
+        "metaTrain",
+        "penalties",
+        "needs the direct or population sampler (the projected one draws each run's data)",
+        "projected",
+      );
+    const arms = (config.penalties ?? [config.penalty]).map((p) => checkHeadPenalty("metaTrain", p));
+    const penalised = arms.some(penaltyActive);
     if (penalised) checkPenalisedMethods("metaTrain", config.methods);
     const withDiagnostics = config.diagnostics === true;
     // The penalty couples the tasks of a batch: keep all n tasks' data until the batch ends.
     // Pinned after `task`, so releasing `task` (finally) releases them too (a stack).
     const batch = penalised ? allocBatchTasks(model, n, undefined, true) : [];
 
-    const runs = config.methods.map((id) => {
-      const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
-      return {
-        method: getMethod(id),
-        /**
-         * Name of this method's data stream under the projected sampler: keyed by the method's id,
-         * never by its position in a list, so adding or reordering methods changes no method's draws.
-         */
-        stream: `method:${id}`,
-        /**
-         * The projected sampler's normals, restarted on this method's stream every iteration. Small
-         * blocks: the draws are the same for any block size, and an iteration's unused tail of
-         * the last block is wasted (a 2048 block drew about twice the ~2,200 normals a method
-         * uses per iteration at m = 10, n = 20).
-         */
-        normals: new NormalSource(stream(keys.init), 256),
-        task: projected ? allocTask(model, task) : task,
-        params: init,
-        ws: allocWorkspace(model.d, kPrime),
-        trace: {
-          method: id,
-          dist: [distanceToTruth(init.B)],
-          status: "ok",
+    // Population batches in span coordinates: O(k'²) per task instead of O(d·k') (the
+    // d-dimensional products were about two thirds of collins-diversity's run).
+    const spanPath =
+      model.mIn === null &&
+      model.mOut === null &&
+      !penalised &&
+      !withDiagnostics &&
+      config.populationFormulas === true;
+    const popTask: PopulationTask = { wStar: task.wStar, tau: 0 };
+
+    const runs = arms.flatMap((penalty) =>
+      config.methods.map((id) => {
+        const init = initialParams(keys.init, model.d, kPrime, alpha, config.w0Scale);
+        const on = penaltyActive(penalty);
+        const method = getMethod(id);
+        return {
+          penalty,
+          /** Whether this run's steps carry the penalty (others step on the same batch unpenalised). */
+          on,
+          method,
+          population: spanPath && method.populationGradient ? method.populationGradient : null,
+          pop:
+            spanPath && method.populationGradient ? allocPopulationWorkspace(model.d, model.k, kPrime) : null,
+          /**
+           * Name of this method's data stream under the projected sampler: keyed by the method's id,
+           * never by its position in a list, so adding or reordering methods changes no method's draws.
+           */
+          stream: `method:${id}`,
+          /**
+           * The projected sampler's normals, restarted on this method's stream every iteration. Small
+           * blocks: the draws are the same for any block size, and an iteration's unused tail of
+           * the last block is wasted (a 2048 block drew about twice the ~2,200 normals a method
+           * uses per iteration at m = 10, n = 20).
+           */
+          normals: new NormalSource(stream(keys.init), 256),
+          task: projected ? allocTask(model, task) : task,
           params: init,
-          ...(withDiagnostics ? { diagnostics: emptyDiagnostics() } : {}),
-        } as MethodTrace,
-        active: true,
-        batch: penalised && projected ? allocBatchTasks(model, n, batch[0]) : batch,
-        pws: penalised || withDiagnostics ? allocPenaltyWorkspace(n, model.d, kPrime) : null,
-      };
-    });
+          ws: allocWorkspace(model.d, kPrime),
+          trace: {
+            method: id,
+            dist: [distanceToTruth(init.B)],
+            status: "ok",
+            params: init,
+            ...(withDiagnostics ? { diagnostics: emptyDiagnostics() } : {}),
+          } as MethodTrace,
+          active: true,
+          batch: penalised && projected ? allocBatchTasks(model, n, batch[0]) : batch,
+          pws: on || withDiagnostics ? allocPenaltyWorkspace(n, model.d, kPrime) : null,
+        };
+      }),
+    );
 
     const traces = runs.map((r) => r.trace);
     for (let t = 1; t <= iters; t++) {
       if (hooks.signal?.aborted) throw new AbortedError(`metaTrain: stopped at iteration ${t}`);
       const active = runs.filter((r) => r.active);
       if (active.length === 0) break;
-      for (const r of active) startMetaGradient(r.params, r.ws);
+      for (const r of active) {
+        if (r.pop) startPopulationGradient(r.params, Bstar, r.pop, r.ws);
+        else startMetaGradient(r.params, r.ws);
+      }
       const kt = foldIn(keys.tasks, t);
       const s = stream(kt);
       if (projected) for (const r of active) r.normals.restart(stream(foldInString(kt, r.stream)));
@@ -227,25 +288,37 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
           sampleTask(s, model, Bstar, sd, batch[i]);
           for (let j = 0; j < active.length; j++) {
             const r = active[j];
+            if (!r.on) {
+              // An unpenalised arm (`penalties`): the plain step on the batch's task.
+              r.method.taskGradient(r.params, batch[i], alpha, r.ws);
+              if (r.pws) r.pws.Wp.set(r.method.id === "avg-gd" ? r.params.w : r.ws.wp, i * kPrime);
+              continue;
+            }
             if (projected) resetProjected(r.batch[i], r.normals, model.sigma);
             penalisedTaskPhase(r.method.id, r.params, r.batch[i], alpha, r.ws, r.pws!, i);
           }
           continue;
         }
         sampleTask(s, model, Bstar, sd, task);
+        if (spanPath) popTask.tau = dotAt(task.theta, 0, task.theta, 0, model.d);
         for (let j = 0; j < active.length; j++) {
           const r = active[j];
+          if (r.population) {
+            r.population(r.params, popTask, alpha, r.pop!, r.ws.Gw);
+            continue;
+          }
           if (projected) resetProjected(r.task, r.normals, model.sigma);
           r.method.taskGradient(r.params, r.task, alpha, r.ws);
           if (r.pws) r.pws.Wp.set(r.method.id === "avg-gd" ? r.params.w : r.ws.wp, i * kPrime);
         }
       }
       for (const r of active) {
-        if (penalised) {
-          const res = finishPenalisedBatch(r.method.id, r.params, r.batch, alpha, r.ws, r.pws!, penalty);
+        if (r.on) {
+          const res = finishPenalisedBatch(r.method.id, r.params, r.batch, alpha, r.ws, r.pws!, r.penalty);
           if (withDiagnostics) pushDiagnostics(r.trace.diagnostics!, res.spectrum, res.value);
         } else if (r.pws) pushDiagnostics(r.trace.diagnostics!, storedHeadSpectrum(r.pws, n), 0);
-        finishMetaGradient(r.params, r.ws, n, alpha);
+        if (r.pop) finishPopulationGradient(r.params, Bstar, r.pop, r.ws, n);
+        else finishMetaGradient(r.params, r.ws, n, alpha);
         const bad = step(r.params, r.ws.GB, r.ws.Gw, beta, threshold);
         if (bad) {
           r.active = false;
@@ -253,7 +326,9 @@ export function metaTrain(config: MetaTrainConfig, key: Key, hooks: MetaTrainHoo
           r.trace.diverged = { iteration: t, ...bad };
           continue;
         }
-        r.trace.dist.push(distanceToTruth(r.params.B));
+        const dist = distanceToTruth(r.params.B);
+        r.trace.dist.push(dist);
+        if (dist < stopBelow) r.active = false;
       }
       hooks.onIteration?.(t, iters, traces);
     }

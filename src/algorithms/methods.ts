@@ -9,6 +9,14 @@ import {
   mamlTaskGradient,
   type TaskMetaGradient,
 } from "./metaGradient.js";
+import {
+  anilPopulationGradient,
+  avgGdPopulationGradient,
+  foAnilPopulationGradient,
+  foMamlPopulationGradient,
+  mamlPopulationGradient,
+  type PopulationTaskGradient,
+} from "./populationMetaGradient.js";
 import type { MetaParams } from "./workspace.js";
 
 /** The built-in methods (plug-ins add more through `registerMethod`). */
@@ -24,6 +32,12 @@ export interface MetaMethod {
   firstOrder: boolean;
   description: string;
   taskGradient: TaskMetaGradient;
+  /**
+   * The same per-task meta-gradient at the population loss (m_in = m_out = ∞), in the span
+   * coordinates of `populationMetaGradient.ts` (cheaper; equal to rounding). Optional: without it
+   * the trainer uses `taskGradient` there too.
+   */
+  populationGradient?: PopulationTaskGradient;
   /** Colour of the method in every figure. */
   color: string;
   /** Drawn dashed (the first-order variants, so they read apart from their exact counterparts). */
@@ -48,6 +62,7 @@ for (const m of [
     firstOrder: false,
     description: "Almost No Inner Loop: one inner GD step on the head, exact meta-gradient",
     taskGradient: anilTaskGradient,
+    populationGradient: anilPopulationGradient,
     color: "#1f77b4",
     dashed: false,
     order: 1,
@@ -60,6 +75,7 @@ for (const m of [
     firstOrder: true,
     description: "ANIL with the first-order meta-gradient (outer gradient at the adapted head)",
     taskGradient: foAnilTaskGradient,
+    populationGradient: foAnilPopulationGradient,
     color: "#17becf",
     dashed: true,
     order: 2,
@@ -72,6 +88,7 @@ for (const m of [
     firstOrder: false,
     description: "one inner GD step on head and representation, exact meta-gradient",
     taskGradient: mamlTaskGradient,
+    populationGradient: mamlPopulationGradient,
     color: "#d62728",
     dashed: false,
     order: 3,
@@ -84,6 +101,7 @@ for (const m of [
     firstOrder: true,
     description: "MAML with the first-order meta-gradient",
     taskGradient: foMamlTaskGradient,
+    populationGradient: foMamlPopulationGradient,
     color: "#ff7f0e",
     dashed: true,
     order: 4,
@@ -96,6 +114,7 @@ for (const m of [
     firstOrder: true,
     description: "GD on the average loss over tasks, no adaptation (the non-meta baseline)",
     taskGradient: avgGdTaskGradient,
+    populationGradient: avgGdPopulationGradient,
     color: "#555555",
     dashed: false,
     order: 5,

@@ -300,6 +300,39 @@ describe("metaTrain with the penalty option", () => {
     ).toBe(bytes(metaTrain(collinsConfig({ model }), key(6))));
   });
 
+  test.each([false, true])(
+    "several penalties in one run (diagnostics %s) give each separate run's bytes, in the order penalties × methods",
+    (diagnostics) => {
+      const arms: (Partial<HeadPenalty> | undefined)[] = [
+        undefined,
+        { lambdaCond: 0.005 },
+        { lambdaNorm: 0.01 },
+        { lambdaCond: 0.005, lambdaNorm: 0.01 },
+      ];
+      const together = metaTrain(collinsConfig({ penalties: arms, diagnostics }), key(7));
+      const apart = arms.flatMap(
+        (penalty) =>
+          metaTrain(collinsConfig({ ...(penalty ? { penalty } : {}), diagnostics }), key(7)).traces,
+      );
+      expect(together.traces).toHaveLength(16);
+      expect(bytes(together)).toBe(bytes({ ...together, traces: apart }));
+      if (diagnostics)
+        expect(JSON.stringify(together.traces.map((t) => t.diagnostics))).toBe(
+          JSON.stringify(apart.map((t) => t.diagnostics)),
+        );
+    },
+  );
+
+  test("penalties with penalty, or with the projected sampler, is a one-line error", () => {
+    expect(() =>
+      metaTrain(collinsConfig({ penalties: [undefined], penalty: { lambdaCond: 1 } }), key(0)),
+    ).toThrow('metaTrain: "penalties" is given with penalty: give one of them; got "both".');
+    const model = { ...collinsConfig().model, sampler: "projected" as const };
+    expect(() => metaTrain(collinsConfig({ model, penalties: [undefined] }), key(0))).toThrow(
+      /metaTrain: "penalties" needs the direct or population sampler/,
+    );
+  });
+
   test("a penalty with avg-gd, or a negative weight, is a one-line error", () => {
     expect(() =>
       metaTrain(collinsConfig({ methods: ["avg-gd"], penalty: { lambdaCond: 1 } }), key(0)),

@@ -8,9 +8,11 @@ import { UsageError } from "./flags.js";
  */
 
 export {
+  cellMemoryBudget,
   checkCells,
   checkMemory,
   checkRun,
+  DEFAULT_LIMITS,
   DEFAULT_MAX_CELLS,
   DEFAULT_MAX_MEMORY,
   formatBytes,

@@ -46,9 +46,11 @@ import { describeExperiment } from "./describe.js";
 import { collect, parseIntFlag, parseSets, UsageError } from "./flags.js";
 import {
   capWorkers,
+  cellMemoryBudget,
   checkCells,
   checkMemory,
   checkRun,
+  DEFAULT_LIMITS,
   DEFAULT_MAX_CELLS,
   DEFAULT_MAX_MEMORY,
   formatBytes,
@@ -172,7 +174,7 @@ class DatasetDigestError extends MetarepError {
  * more than one worker, else inline; either way the same record bytes (apart from timings). A
  * cell record (re-running a sweep cell) runs its one condition.
  */
-async function execute(p: RunPlan, quiet: boolean, workers = 1): Promise<RunRecord> {
+async function execute(p: RunPlan, quiet: boolean, workers = 1, limits = DEFAULT_LIMITS): Promise<RunRecord> {
   let dataset: { data: unknown; info: { kind: string; path: string; digest: string } } | undefined;
   if (p.exp.dataset && p.data !== undefined) {
     const loaded = await getDatasetLoader(p.exp.dataset.kind).load(p.data);
@@ -193,7 +195,7 @@ async function execute(p: RunPlan, quiet: boolean, workers = 1): Promise<RunReco
       .map((c) => ({ ...c, command: p.command })),
   );
   if (p.condition || (workers > 1 && cells.length > 1 && !dataset))
-    return executeCells(p, cells, quiet, workers);
+    return executeCells(p, cells, quiet, workers, limits);
   const n = p.seedIndices.length;
   const progress = makeProgress(`${p.exp.id} (${n} seed${n === 1 ? "" : "s"})`, quiet);
   try {
@@ -230,12 +232,13 @@ async function executeCells(
   cells: (Cell & { command: string })[],
   quiet: boolean,
   workers: number,
+  limits: Limits,
 ): Promise<RunRecord> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const executor =
     workers > 1 && cells.length > 1
-      ? new ThreadsExecutor(Math.min(workers, cells.length))
+      ? new ThreadsExecutor(Math.min(workers, cells.length), { memoryBudget: cellMemoryBudget(limits) })
       : new InlineExecutor();
   const progress = makeProgress(`${p.exp.id} (${cells.length} cells)`, quiet, "cells");
   const records: RunRecord[] = [];
@@ -338,7 +341,8 @@ async function rerun(file: string, id: string | undefined, opts: RunOptions, cmd
   const p = planFromRecord(stored);
   // The same guards as \`run\`: an edited record (d=100000, a million seed indices) is refused
   // before anything is allocated.
-  checkRun(`run --record ${file}`, p.exp.id, p.params, p.seedIndices.length, parseLimits(opts));
+  const limits = parseLimits(opts);
+  checkRun(`run --record ${file}`, p.exp.id, p.params, p.seedIndices.length, limits);
   const out = cmd.getOptionValueSource("out") === "cli" ? resolve(opts.out) : undefined;
   if (out !== undefined && join(out, p.exp.id, "record.json") === resolve(file)) {
     throw new UsageError(
@@ -348,8 +352,8 @@ async function rerun(file: string, id: string | undefined, opts: RunOptions, cmd
   const prepared = out === undefined ? undefined : prepareOutputDir(out, "--out", p.exp.id);
   const workers = workersOf(opts.workers);
   const record = prepared
-    ? await withOutput(prepared, () => execute(p, Boolean(opts.quiet), workers))
-    : await execute(p, Boolean(opts.quiet), workers);
+    ? await withOutput(prepared, () => execute(p, Boolean(opts.quiet), workers, limits))
+    : await execute(p, Boolean(opts.quiet), workers, limits);
   const figs = out === undefined ? [] : await writeOutputs(p.exp, record, out);
   // Compare what a record holds: JSON stores -0 as 0 and non-finite numbers as null.
   const fresh = JSON.parse(JSON.stringify(record.result.seeds)) as RunResult[];
@@ -504,11 +508,14 @@ Examples:
           `"run" needs an experiment id (see \`metarep list\`) or "--record FILE"; got neither.`,
         );
       }
-      const p = plan(id, opts, parseLimits(opts));
+      const limits = parseLimits(opts);
+      const p = plan(id, opts, limits);
       const workers = workersOf(opts.workers);
       // The output directory is checked and created before anything is computed.
       const prepared = prepareOutputDir(opts.out, "--out", p.exp.id);
-      const ran = await withOutput(prepared, () => execute(p, Boolean(opts.json || opts.quiet), workers));
+      const ran = await withOutput(prepared, () =>
+        execute(p, Boolean(opts.json || opts.quiet), workers, limits),
+      );
       const record = { ...ran, verdicts: verdictsOf(ran) };
       const figs = await writeOutputs(p.exp, record, resolve(opts.out));
       if (opts.json) {
@@ -609,8 +616,10 @@ Examples:
         let failures = 0;
         const t0 = performance.now();
         // An experiment's record file and figures are written as soon as its last cell is done, its
-        // figures on their own threads beside the cells still running; the report page at the end.
-        const figures = new FigurePool(workers);
+        // figures on their own thread beside the cells still running (one figure at a time: a
+        // paper-size figure's scene graph and raster beside two cells' working memory was the
+        // run's peak), on every thread once the cells are done; the report page at the end.
+        const figures = new FigurePool(workers, 1);
         const building: Promise<StoreSection>[] = [];
         const finishExperiment = (d: string): void => {
           // The one layout of an experiment's output (as `run` writes it): its record of every
@@ -624,7 +633,7 @@ Examples:
           building.push(section);
         };
         try {
-          const executor = new ThreadsExecutor(workers);
+          const executor = new ThreadsExecutor(workers, { memoryBudget: cellMemoryBudget(limits) });
           // Every experiment is a sweep without a grid (its cells are its seeds, keyed exactly as
           // `run`); all share one thread pool, so no core idles while another experiment runs.
           const state = new Map<string, { done: number; total: number; failures: number }>();
@@ -665,6 +674,7 @@ Examples:
           } finally {
             progress.stop();
             await executor.close();
+            figures.setLimit(workers);
           }
           // The sections in the experiments' order, whatever order they finished in. The stores
           // stay locked until the report, figures and records are written.

@@ -24,6 +24,7 @@ import { RUN_RECORD_FILE, readManifest, readRecords, STORE_FILES } from "../swee
 import { parseFractionFlag, parseIntFlag, UsageError } from "./flags.js";
 import {
   capWorkers,
+  cellMemoryBudget,
   checkCells,
   checkMemory,
   DEFAULT_MAX_CELLS,
@@ -181,7 +182,7 @@ Examples:
             })
           : workers === 0
             ? new InlineExecutor()
-            : new ThreadsExecutor(workers);
+            : new ThreadsExecutor(workers, { memoryBudget: cellMemoryBudget(limits) });
         const command = `metarep sweep ${specPath} --out ${opts.out}`;
         const progress = makeProgress(`sweep ${sweep.experiment.id}`, false, "cells");
         let summary: Awaited<ReturnType<typeof runSweep>>;

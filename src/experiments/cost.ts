@@ -10,7 +10,10 @@
  * Gradient-based meta-learning (Collins et al.; `metaTrain`): iters × methods × n tasks, each
  * O(d·k') for the head and the population residual, plus with samples O((m_in + m_out)·d) for the
  * direct sampler's rows, or O(d) per finite set for the projected sampler's reveals (independent
- * of m: `ProjectedWishartSet`). `sampler` absent: the direct sampler's cost.
+ * of m: `ProjectedWishartSet`). `sampler` absent: the direct sampler's cost. With `span` (the
+ * population formulas in span coordinates, `populationMetaGradient.ts`) at the population loss
+ * (m_in = m_out = ∞) the tasks cost O(k'²) each and each iteration O(d·k') per method (the distance,
+ * the batch's G_B): 19 µs per method and iteration at d = 20, k' = 3, n = 20.
  */
 export function metaTrainCost(p: {
   iters: number;
@@ -22,12 +25,15 @@ export function metaTrainCost(p: {
   m_in: number | null;
   m_out: number | null;
   sampler?: string;
+  span?: boolean;
 }): number {
   const kp = p.k_prime ?? p.k;
   // Nanoseconds per task and method: 2.8 µs at d = 20, k = 3 in population (the head, the
   // residuals, the task's draws); with samples, 2.5 ns per row entry for the direct sampler
   // (7.8 µs at m = 50), about 30 ns per dimension and finite set for the projected one (1.2 µs).
   const finiteSets = (p.m_in === null ? 0 : 1) + (p.m_out === null ? 0 : 1);
+  if (p.span && finiteSets === 0)
+    return (p.iters * p.methods.length * (p.n * 50 * kp * kp + 170 * p.d * kp)) / 1e6;
   const samples =
     p.sampler === "projected" ? 30 * finiteSets * p.d : 2.5 * ((p.m_in ?? 0) + (p.m_out ?? 0)) * p.d;
   const perTask = 47 * p.d * kp + samples;
@@ -40,7 +46,8 @@ export function metaTrainCost(p: {
  * rounds: it converges by ~3 decades a round at n1 ≥ 25), Burer–Monteiro about 60 (L-BFGS
  * evaluations, their row pass in the kernel module), FO-ANIL half a pass per epoch (its task
  * gradients in the kernel module: 3× cheaper than two JS passes), ANIL 1.5 (residual products there) — then every method's least-squares head and excess risk on the target
- * tasks' rows. 6.8 ns per row entry and pass.
+ * tasks' rows, `targetSets` times (one source stage evaluated on several target distributions).
+ * 6.8 ns per row entry and pass.
  */
 export function fewShotCost(
   p: {
@@ -52,6 +59,7 @@ export function fewShotCost(
     targets: number;
   },
   s: { T: number; n1: number; n2: number },
+  targetSets = 1,
 ): number {
   let passes = 0;
   const rounds = (p.tol ?? 0) > 0 ? Math.min(p.iters, 20) : p.iters;
@@ -63,7 +71,7 @@ export function fewShotCost(
     else if (m === "anil") passes += 1.5 * p.anil_epochs;
   }
   const source = s.T * s.n1 * p.d * passes;
-  const target = p.targets * s.n2 * p.d * (p.methods.length + 1);
+  const target = targetSets * p.targets * s.n2 * p.d * (p.methods.length + 1);
   return (6.8 * (source + target)) / 1e6;
 }
 

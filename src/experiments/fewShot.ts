@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { estimators, getEstimator } from "../algorithms/representation/estimators.js";
 import { taskHeads } from "../algorithms/representation/heads.js";
-import { targetExcessRisks } from "../algorithms/representation/targetStage.js";
+import { nestedTargetExcessRisks } from "../algorithms/representation/targetStage.js";
 import type { EstimatorOptions, RepresentationFit } from "../algorithms/representation/types.js";
 import type { Mat } from "../linalg/mat.js";
 import { type HeadDiagnostics, headDiagnostics } from "../metrics/conditioning.js";
@@ -13,6 +13,7 @@ import {
   fewShotKeys,
   HEAD_KINDS,
   type HeadDesign,
+  type SourceTasks,
   sampleSourceTasks,
 } from "../models/fewShotTasks.js";
 import type { MultiTaskData } from "../models/multiTaskData.js";
@@ -196,31 +197,81 @@ export function runSetting(
   ctx: RunContext,
   model: FewShotModel = fewShotModel(p),
 ): SettingOutcome {
-  const src = sampleSourceTasks(model, setting.T, setting.n1, key);
+  return runSettings(p, setting, [setting.n2], key, ctx, model)[0];
+}
+
+/**
+ * `runSetting` at one source stage (T, n1) and several target sizes n2: `out[i]` is
+ * `runSetting(p, {T, n1, n2: n2s[i]}, key, ctx, model)`, bit for bit, with the source tasks drawn
+ * and every method fitted once (they do not depend on n2) and the targets drawn once at the
+ * largest n2 (`nestedTargetExcessRisks`: target rows are nested in n2).
+ */
+export function runSettings(
+  p: FewShotParams & FamilyParams,
+  stage: { T: number; n1: number },
+  n2s: readonly number[],
+  key: Key,
+  ctx: RunContext,
+  model: FewShotModel = fewShotModel(p),
+): SettingOutcome[] {
+  return targetOutcomes(p, fitSourceStage(p, stage, key, ctx, model), n2s, key, model);
+}
+
+/** The source stage of a setting: its tasks, every method's fit and the diagnostics of both. */
+export interface SourceStage {
+  src: SourceTasks;
+  fits: RepresentationFit[];
+  truth: HeadDiagnostics;
+  learned: { dist: number | null; heads: HeadDiagnostics | null }[];
+}
+
+/** Draw the source tasks of (T, n1) and fit every method (the first half of `runSetting`). */
+export function fitSourceStage(
+  p: FewShotParams & FamilyParams,
+  stage: { T: number; n1: number },
+  key: Key,
+  ctx: RunContext,
+  model: FewShotModel = fewShotModel(p),
+): SourceStage {
+  const src = sampleSourceTasks(model, stage.T, stage.n1, key);
   const fits = fitMethods(p, src.data, src.Bstar, key, ctx);
-  const ers = targetExcessRisks(
+  const learned = fits.map((fit) => {
+    const learns = getEstimator(fit.method).learns;
+    return {
+      dist: learns ? subspaceDistance(fit.B, src.Bstar) : null,
+      heads: learns ? headDiagnostics(taskHeads(src.data, fit.B)) : null,
+    };
+  });
+  return { src, fits, truth: headDiagnostics(src.W), learned };
+}
+
+/**
+ * The target stage of `runSetting` on a fitted source stage, at each n2 of `n2s`, with the
+ * targets' inputs from `model` (which may differ from the source's in its target covariance
+ * `covTgt` only: the same source stage evaluated under several target distributions).
+ */
+export function targetOutcomes(
+  p: FewShotParams,
+  stage: SourceStage,
+  n2s: readonly number[],
+  key: Key,
+  model: FewShotModel,
+): SettingOutcome[] {
+  const { src, fits, truth, learned } = stage;
+  const ers = nestedTargetExcessRisks(
     model,
     src.Bstar,
     [src.Bstar, ...fits.map((f) => f.B)],
     fewShotKeys(key).targets,
     p.targets,
-    setting.n2,
+    n2s,
     p.ridge,
   );
-  return {
-    truth: headDiagnostics(src.W),
-    oracle: ers[0],
-    methods: fits.map((fit, i) => {
-      const learns = getEstimator(fit.method).learns;
-      return {
-        method: fit.method,
-        fit,
-        dist: learns ? subspaceDistance(fit.B, src.Bstar) : null,
-        er: ers[i + 1],
-        heads: learns ? headDiagnostics(taskHeads(src.data, fit.B)) : null,
-      };
-    }),
-  };
+  return ers.map((er) => ({
+    truth,
+    oracle: er[0],
+    methods: fits.map((fit, i) => ({ method: fit.method, fit, ...learned[i], er: er[i + 1] })),
+  }));
 }
 
 /** Mean over targets of `er − oracle`, and its standard error over targets. */

@@ -116,17 +116,21 @@ export function trainConfig(p: GbmlParams): MetaTrainConfig {
 /**
  * Train every method under one condition's parameters and turn the traces into curves of `dist`
  * per iteration, labelled by method (the runner adds the condition's labels). With `rateWindow`,
- * each curve also gets the fitted linear `rate`. Streams live points when the context asks.
+ * each curve also gets the fitted linear `rate`. `options` are `MetaTrainConfig`'s `stopBelow` (a
+ * method's curve ends at its first dist below it) and `populationFormulas`. Streams live points
+ * when the context asks.
  */
 export function runGbml(
   params: GbmlParams,
   key: Key,
   ctx: RunContext,
   rateWindow?: { lo: number; hi: number },
+  options: Pick<MetaTrainConfig, "stopBelow" | "populationFormulas"> = {},
 ): RunResult {
   const live = ctx.live;
   const labelsOf = (m: string): Labels => ({ method: m });
-  const res = metaTrain(trainConfig(params), key, {
+  const config = { ...trainConfig(params), ...options };
+  const res = metaTrain(config, key, {
     signal: ctx.signal,
     onIteration: (t, iters, traces) => {
       if (live) {

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "vitest";
 import { getExperiment, listExperiments } from "./registry.js";
 import { resolveParams } from "./resolve.js";
-import { ESTIMATED_EXPERIMENTS, estimateMemory, type MemoryEstimate, PROCESS_BYTES } from "./resources.js";
+import {
+  cellWorkingMemory,
+  ESTIMATED_EXPERIMENTS,
+  estimateMemory,
+  type MemoryEstimate,
+  PROCESS_BYTES,
+} from "./resources.js";
+import { conditionsOf } from "./runner.js";
 
 // The estimators' order and scaling in the parameters (their fit to measured peaks is the bench
 // suite `memory`, never asserted here).
@@ -41,6 +48,23 @@ describe("memory estimates", () => {
     expect(
       est("tripuraneni-mom", { methods: ["bm"], n1s: [300], Ts: [6400], max_rows: 1000 }).working,
     ).toBeLessThan(bm(100));
+  });
+
+  test("one cell's working memory: tripuraneni-mom's at its own n1 and T; the largest cell's is the grid's estimate", () => {
+    const exp = getExperiment("tripuraneni-mom");
+    const params = resolveParams(exp, "paper", {}) as Record<string, unknown>;
+    const conditions = conditionsOf(exp, params);
+    const cells = conditions.map((c) => cellWorkingMemory("tripuraneni-mom", params, c));
+    expect(Math.max(...cells)).toBe(estimateMemory("tripuraneni-mom", params)!.working);
+    const at = (n1: number, T: number) => cellWorkingMemory("tripuraneni-mom", params, { n1, T });
+    expect(at(5, 100)).toBeLessThan(at(300, 1600) / 10);
+    // Above max_rows only MoM runs (streamed), far below the largest held setting.
+    expect(at(300, 6400)).toBeLessThan(at(300, 1600) / 10);
+    // An experiment whose model reads no condition gives its grid's estimate for every cell.
+    const du = getExperiment("du-excess-risk");
+    const dp = resolveParams(du, "paper", {}) as Record<string, unknown>;
+    for (const c of conditionsOf(du, dp))
+      expect(cellWorkingMemory("du-excess-risk", dp, c)).toBe(estimateMemory("du-excess-risk", dp)!.working);
   });
 
   test("data terms: linear in rows × d (robust PCA, few-shot source), quadratic where d × d matrices dominate", () => {

@@ -111,8 +111,10 @@ function fewShot(p: Params): Shape {
  */
 function tripuraneni(p: Params): Shape {
   const d = num(p.d);
-  const Ts = Array.isArray(p.Ts) ? p.Ts.map((t) => num(t)) : [num(p.T)];
-  const n1s = Array.isArray(p.n1s) ? p.n1s.map((t) => num(t)) : [num(p.n1)];
+  // One cell's condition (its T and n1, `cellWorkingMemory`) before the grid's lists.
+  const Ts = typeof p.T === "number" ? [p.T] : Array.isArray(p.Ts) ? p.Ts.map((t) => num(t)) : [num(p.T)];
+  const n1s =
+    typeof p.n1 === "number" ? [p.n1] : Array.isArray(p.n1s) ? p.n1s.map((t) => num(t)) : [num(p.n1)];
   const methods = Array.isArray(p.methods) ? p.methods : ["mom"];
   const holds = methods.some((m) => m !== "mom");
   let rows = 0;
@@ -276,6 +278,19 @@ const MODELS: Record<string, (p: Params) => Shape> = {
   "nonlinear-representation": (p) => network(p, lengthOf(p.mus, 3), 2),
   "sweep-probe": (p) => ({ working: F64 * Math.max(1, num(p.work)), points: 2, drawn: 0 }),
 };
+
+/**
+ * One cell's working memory: the estimate at the parameters with the cell's condition laid over
+ * them (a model that knows a condition's scalars, e.g. tripuraneni-mom's T and n1, reads them
+ * before its lists; the others give the largest over the grid, an upper bound).
+ */
+export function cellWorkingMemory(
+  experimentId: string,
+  params: Params,
+  condition: Record<string, unknown> = {},
+): number {
+  return estimateMemory(experimentId, { ...params, ...condition })?.working ?? 0;
+}
 
 /** The experiments with a memory estimate (li-cifar10c's depends on its data set, not its parameters). */
 export const ESTIMATED_EXPERIMENTS: readonly string[] = Object.keys(MODELS);

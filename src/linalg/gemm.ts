@@ -10,6 +10,13 @@ import { f64, kernels, pin, reserve, unpin } from "./wasm/kernels.js";
  * of a call once the three dimensions pass ~30 (bench "kernels" prints the split).
  */
 
+/**
+ * The kernel's block of the inner dimension (KC in wasm/kernels.as; gemm.test.ts checks it): every
+ * entry of C gets one partial sum per block of GEMM_KC consecutive p. A caller that skips terms
+ * known to be zero keeps the same bits by keeping those block boundaries.
+ */
+export const GEMM_KC = 128;
+
 /** A row-major matrix inside a larger buffer: element (i, j) is `data[offset + i·stride + j]`. */
 export interface StridedMat {
   readonly rows: number;

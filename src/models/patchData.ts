@@ -25,6 +25,20 @@ export interface PatchDataset {
   tasks: number;
   /** Synthetic data: 1 if the example's feature patch is the shared feature u, 0 if it is v_t. */
   shared?: Uint8Array;
+  /**
+   * Known zeros of `X` (synthetic data), which the CNN's products skip (src/algorithms/cnn/
+   * structured.ts): example i's patch 0 is zero but at column `featureCol[i]`, and its other
+   * patches are zero on the columns [0, noiseFrom). Valid while `of` is `X.data` (X unmodified).
+   */
+  layout?: PatchLayout;
+}
+
+/** See `PatchDataset.layout`. */
+export interface PatchLayout {
+  /** The X data this layout describes. */
+  of: Float64Array;
+  featureCol: Int32Array;
+  noiseFrom: number;
 }
 
 /**
@@ -118,6 +132,7 @@ export function samplePatchTask(m: PatchModel, t: number, count: number, key: Ke
   const X = new Float64Array(count * P * d);
   const y = new Float64Array(count);
   const shared = new Uint8Array(count);
+  const featureCol = new Int32Array(count);
   const s = new Stream(foldIn(key, t));
   const uAxis = featureAxis("u");
   const vAxis = featureAxis(t);
@@ -125,7 +140,8 @@ export function samplePatchTask(m: PatchModel, t: number, count: number, key: Ke
     y[i] = s.uniform() < 0.5 ? 1 : -1;
     shared[i] = s.uniform() < m.p ? 1 : 0;
     const base = i * P * d;
-    X[base + (shared[i] ? uAxis : vAxis)] = y[i] * (shared[i] ? m.uNorm : m.vNorm);
+    featureCol[i] = shared[i] ? uAxis : vAxis;
+    X[base + featureCol[i]] = y[i] * (shared[i] ? m.uNorm : m.vNorm);
     for (let q = 1; q < P; q++) {
       const row = base + q * d;
       s.fillNormal(X, row, d, m.sigmaP);
@@ -141,6 +157,7 @@ export function samplePatchTask(m: PatchModel, t: number, count: number, key: Ke
     task: new Int32Array(count).fill(t),
     tasks: K,
     shared,
+    layout: { of: X, featureCol, noiseFrom: K + 1 },
   };
 }
 
@@ -173,6 +190,22 @@ export function concatPatchDatasets(parts: readonly PatchDataset[]): PatchDatase
     at += q.count;
   }
   const tasks = Math.max(...parts.map((q) => q.tasks));
+  // The union's known zeros: those every part shares.
+  const withLayout = parts.every((q) => q.layout !== undefined && q.layout.of === q.X.data);
+  let layout: PatchLayout | undefined;
+  if (withLayout) {
+    const featureCol = new Int32Array(count);
+    let i = 0;
+    for (const q of parts) {
+      featureCol.set((q.layout as PatchLayout).featureCol, i);
+      i += q.count;
+    }
+    layout = {
+      of: X,
+      featureCol,
+      noiseFrom: Math.min(...parts.map((q) => (q.layout as PatchLayout).noiseFrom)),
+    };
+  }
   return {
     count,
     P,
@@ -182,6 +215,7 @@ export function concatPatchDatasets(parts: readonly PatchDataset[]): PatchDatase
     task,
     tasks,
     ...(shared ? { shared } : {}),
+    ...(layout ? { layout } : {}),
   };
 }
 

@@ -38,9 +38,9 @@ function addLabels(
   m: number,
   W: Float64Array,
   y: Float64Array,
+  F: Float64Array,
 ): void {
   const k = Bstar.cols;
-  const F = new Float64Array(rows * k);
   gemm(false, false, 1, matFrom(rows, d, X), Bstar, 0, matFrom(rows, k, F));
   for (let j = 0; j < rows; j++) {
     const h = Math.floor(j / m) * k;
@@ -51,11 +51,41 @@ function addLabels(
 }
 
 /**
+ * The arrays one batch of `reluTasks` fills, to reuse across batches: a caller that is done with
+ * batch t before drawing batch t + 1 (a training loop) then allocates nothing per batch. Every
+ * entry is overwritten by each draw, so reused buffers give the same bits as fresh ones.
+ */
+export interface ReluTaskBuffers {
+  readonly W: Float64Array;
+  readonly Xi: Float64Array;
+  readonly Yi: Float64Array;
+  readonly Xo: Float64Array;
+  readonly Yo: Float64Array;
+  /** The features X B* of the larger set, for the labels. */
+  readonly F: Float64Array;
+}
+
+/** Buffers for batches of the family `p` (see `ReluTaskBuffers`). */
+export function reluTaskBuffers(p: ReluTaskFamily): ReluTaskBuffers {
+  const { n, d, k, m_in: mi, m_out: mo } = p;
+  return {
+    W: new Float64Array(n * k),
+    Xi: new Float64Array(n * mi * d),
+    Yi: new Float64Array(n * mi),
+    Xo: new Float64Array(n * mo * d),
+    Yo: new Float64Array(n * mo),
+    F: new Float64Array(n * Math.max(mi, mo) * k),
+  };
+}
+
+/**
  * Batch t's n tasks under `key`, from the stream foldIn(foldInString(key, "tasks"), t) in this order
  * per task: the head w* ~ N(0, diag(1, …, 1, µ²)) (k normals), the inner set, the outer set; a set
  * of m samples is x ~ N(0, I_d) (m·d normals) then the noise z (m normals), and y = ⟨w*,
  * relu(B*ᵀx)⟩ + σz. The tasks' sets are consecutive blocks of four arrays (inner X, y, outer X,
- * y), which the blocked meta-gradient (algorithms/network) reads in place.
+ * y), which the blocked meta-gradient (algorithms/network) reads in place. With `into` (buffers of
+ * this family, `reluTaskBuffers`) the batch is written there: the previous batch's sets, views of
+ * the same arrays, are overwritten.
  */
 export function reluTasks(
   p: ReluTaskFamily,
@@ -63,14 +93,19 @@ export function reluTasks(
   Bstar: Mat,
   key: Key,
   t: number,
+  into?: ReluTaskBuffers,
 ): { inner: ReluSet; outer: ReluSet }[] {
   const s = stream(foldIn(foldInString(key, "tasks"), t));
   const { n, d, k, m_in: mi, m_out: mo, sigma } = p;
-  const W = new Float64Array(n * k);
-  const Xi = new Float64Array(n * mi * d);
-  const Yi = new Float64Array(n * mi);
-  const Xo = new Float64Array(n * mo * d);
-  const Yo = new Float64Array(n * mo);
+  const buf = into ?? reluTaskBuffers(p);
+  const { W, Xi, Yi, Xo, Yo, F } = buf;
+  if (
+    W.length !== n * k ||
+    Xi.length !== n * mi * d ||
+    Xo.length !== n * mo * d ||
+    F.length < n * Math.max(mi, mo) * k
+  )
+    throw new RangeError("reluTasks: the buffers were made for another family (n, d, k, m_in, m_out)");
   for (let b = 0; b < n; b++) {
     s.fillNormal(W, b * k, k);
     W[b * k + k - 1] *= mu;
@@ -79,8 +114,8 @@ export function reluTasks(
     s.fillNormal(Xo, b * mo * d, mo * d);
     s.fillNormal(Yo, b * mo, mo, sigma);
   }
-  addLabels(Xi, n * mi, d, Bstar, mi, W, Yi);
-  addLabels(Xo, n * mo, d, Bstar, mo, W, Yo);
+  addLabels(Xi, n * mi, d, Bstar, mi, W, Yi, F.subarray(0, n * mi * k));
+  addLabels(Xo, n * mo, d, Bstar, mo, W, Yo, F.subarray(0, n * mo * k));
   const set = (X: Float64Array, Y: Float64Array, m: number, b: number): ReluSet => ({
     x: matFrom(m, d, X.subarray(b * m * d, (b + 1) * m * d)),
     y: matFrom(m, 1, Y.subarray(b * m, (b + 1) * m)),

@@ -60,3 +60,26 @@ test("figures rendered on worker threads, in any order, are the same bytes as on
     await pool.close();
   }
 });
+
+test("a pool limited to one figure at a time renders them one by one on one thread, then on every thread once the limit is lifted", async () => {
+  const pool = new FigurePool(2, 1);
+  try {
+    const specs = [0, 1, 2, 3].map(spec);
+    const first = await Promise.all(
+      specs.map((s, i) => pool.write({ spec: s, dir: join(dir, "limited"), basename: `a${i}` })),
+    );
+    expect(first).toHaveLength(4);
+    // Four figures asked for at once, one at a time: piscina never needed a second thread.
+    expect(pool.started).toBe(1);
+    pool.setLimit(2);
+    const after = await Promise.all(
+      specs.map((s, i) => pool.write({ spec: s, dir: join(dir, "limited"), basename: `b${i}` })),
+    );
+    expect(after).toHaveLength(4);
+    expect(pool.started).toBe(2);
+    for (const i of [0, 1, 2, 3])
+      expect(readFileSync(after[i].svg).equals(readFileSync(first[i].svg)), `figure ${i}`).toBe(true);
+  } finally {
+    await pool.close();
+  }
+});

@@ -29,7 +29,19 @@ export const writeFigureHere: FigureWriter = (job) => {
  */
 export class FigurePool {
   private readonly pool: Piscina;
-  constructor(readonly threads = availableParallelism()) {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  /**
+   * @param threads the most figures rendered at once (and threads started).
+   * @param limit how many of them may render at once for now (`setLimit`): `reproduce` renders one
+   *   figure at a time while cells still run (each rendering thread holds Vega's scene graph and
+   *   resvg's raster, 50–300 MB for a paper-size figure, beside the cells' working memory), then
+   *   `threads` once the cells are done.
+   */
+  constructor(
+    readonly threads = availableParallelism(),
+    private limit = threads,
+  ) {
     this.pool = new Piscina({
       filename: compiledSibling(import.meta.url, "./figureWorker.js"),
       minThreads: 1,
@@ -38,7 +50,36 @@ export class FigurePool {
     });
   }
 
-  readonly write: FigureWriter = (job) => this.pool.run(job) as Promise<WrittenFigure>;
+  /** Threads the pool has started (at most `threads`; one more is started only when needed). */
+  get started(): number {
+    return this.pool.threads.length;
+  }
+
+  /** Allow `limit` figures at once from now on (figures already waiting start at once if they may). */
+  setLimit(limit: number): void {
+    this.limit = Math.max(1, Math.min(this.threads, limit));
+    this.release();
+  }
+
+  private release(): void {
+    while (this.running < this.limit && this.waiting.length > 0) {
+      this.running++;
+      this.waiting.shift()!();
+    }
+  }
+
+  readonly write: FigureWriter = async (job) => {
+    await new Promise<void>((start) => {
+      this.waiting.push(start);
+      this.release();
+    });
+    try {
+      return (await this.pool.run(job)) as WrittenFigure;
+    } finally {
+      this.running--;
+      this.release();
+    }
+  };
 
   async close(): Promise<void> {
     await this.pool.destroy();

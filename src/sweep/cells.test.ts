@@ -189,8 +189,8 @@ describe("cells start costliest first", () => {
     for (let i = 1; i < costs.length; i++) expect(costs[i]).toBeLessThanOrEqual(costs[i - 1]);
     // The K = 1 cells (the cheapest) come last.
     expect(ordered.slice(-3).every((c) => c.condition.K === 1)).toBe(true);
-    // Without a cost, the declared order stands.
-    const collins = getExperiment("collins-diversity");
+    // Equal costs (collins-head-init's w₀ conditions): the declared order stands.
+    const collins = getExperiment("collins-head-init");
     const cc = cellsOf(
       collins,
       resolveParams(collins, "smoke") as Record<string, unknown>,

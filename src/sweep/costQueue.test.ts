@@ -6,7 +6,7 @@ import type { RunRecord } from "../record/types.js";
 import { CostQueue } from "./costQueue.js";
 import { ThreadsExecutor } from "./executors/threads.js";
 import { runSweep, type SweepProgress } from "./runSweep.js";
-import { type Cell, cellCost, expandSweep, sweepSpecSchema } from "./spec.js";
+import { type Cell, cellCost, cellMemory, expandSweep, sweepSpecSchema } from "./spec.js";
 
 describe("the cost queue", () => {
   test("pops costliest first, ties in arrival order, whatever the order of pushes", () => {
@@ -24,6 +24,73 @@ describe("the cost queue", () => {
     for (let x = q.pop(); x !== undefined; x = q.pop()) out.push(x);
     expect(out).toEqual(["b", "d", "c", "f", "a", "e"]);
     expect(q.size).toBe(0);
+  });
+
+  test("pops the costliest item that fits, leaving the others in place", () => {
+    const q = new CostQueue<{ id: string; bytes: number }>();
+    q.push({ id: "big", bytes: 90 }, 9);
+    q.push({ id: "mid", bytes: 40 }, 5);
+    q.push({ id: "small", bytes: 5 }, 1);
+    const fits = (x: { bytes: number }) => x.bytes <= 50;
+    expect(q.pop(fits)?.id).toBe("mid");
+    expect(q.pop(fits)?.id).toBe("small");
+    expect(q.pop(fits)).toBeUndefined();
+    expect(q.size).toBe(1);
+    expect(q.pop()?.id).toBe("big");
+  });
+});
+
+describe("threads: the memory budget", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "metarep-membudget-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** Sweep-probe cells: `heavy` ones hold 10 M doubles (80 MB), light ones next to nothing. */
+  const probe = (heavy: number, light: number) =>
+    expandSweep(
+      sweepSpecSchema.parse({
+        experiment: "sweep-probe",
+        seeds: 1,
+        grid: {
+          work: [
+            ...Array.from({ length: heavy }, (_, i) => 10_000_000 + i),
+            ...Array.from({ length: light }, (_, i) => i),
+          ],
+        },
+      }),
+    );
+
+  async function peakOf(sweep: ReturnType<typeof probe>, budget: number, name: string) {
+    const executor = new ThreadsExecutor(2, { plugins: [], memoryBudget: budget });
+    try {
+      const cells = [...sweep.cells()];
+      const done: string[] = [];
+      const failed: string[] = [];
+      await executor.run(cells, {
+        record: (c) => done.push(c.cellId),
+        failure: (_c, m) => failed.push(m),
+      });
+      expect(failed, name).toEqual([]);
+      expect(done, name).toHaveLength(cells.length);
+      return { peak: executor.peakWorkingMemory, bytes: cells.map(cellMemory) };
+    } finally {
+      await executor.close();
+    }
+  }
+
+  test("two cells that do not fit together never run together; a light cell runs beside a heavy one; without a budget both heavy cells start at once", async () => {
+    const sweep = probe(2, 2);
+    const unbounded = await peakOf(sweep, Number.POSITIVE_INFINITY, "unbounded");
+    const [heavy0, heavy1, light0, light1] = unbounded.bytes;
+    // The fixture is meaningful: each heavy cell is estimated at far more than the light ones.
+    expect(Math.min(heavy0, heavy1)).toBeGreaterThan(80e6);
+    expect(Math.max(light0, light1)).toBeLessThan(heavy0 / 4);
+    expect(unbounded.peak).toBe(heavy0 + heavy1);
+    // Room for the first heavy cell and a light one, not for both heavy cells.
+    const bounded = await peakOf(sweep, heavy0 + light0, "bounded");
+    expect(bounded.peak).toBe(heavy0 + light0);
+    // A cell alone runs whatever its estimate.
+    const tiny = await peakOf(probe(2, 0), 1, "tiny budget");
+    expect(tiny.peak).toBe(Math.max(...tiny.bytes));
   });
 });
 
@@ -58,7 +125,7 @@ describe("threads: one queue for every sweep on the executor", () => {
     expect(Math.max(...a)).toBeGreaterThan(Math.max(...b));
     expect(Math.min(...a)).toBeLessThan(Math.max(...b));
 
-    const executor = new ThreadsExecutor(1, []);
+    const executor = new ThreadsExecutor(1, { plugins: [] });
     const arrived: string[] = [];
     const progress: SweepProgress[][] = [[], []];
     try {

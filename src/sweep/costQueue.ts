@@ -16,15 +16,21 @@ export class CostQueue<T> {
     this.items.push({ item, cost: Number.isFinite(cost) ? cost : 0, seq: this.seq++ });
   }
 
-  /** The costliest item (the earliest among equals), removed; undefined when empty. */
-  pop(): T | undefined {
-    if (this.items.length === 0) return undefined;
-    let best = 0;
-    for (let i = 1; i < this.items.length; i++) {
+  /**
+   * The costliest item (the earliest among equals) for which `fits` holds, removed; undefined when
+   * there is none.
+   */
+  pop(fits: (item: T) => boolean = () => true): T | undefined {
+    let best = -1;
+    for (let i = 0; i < this.items.length; i++) {
       const a = this.items[i];
-      const b = this.items[best];
-      if (a.cost > b.cost || (a.cost === b.cost && a.seq < b.seq)) best = i;
+      if (best >= 0) {
+        const b = this.items[best];
+        if (!(a.cost > b.cost || (a.cost === b.cost && a.seq < b.seq))) continue;
+      }
+      if (fits(a.item)) best = i;
     }
+    if (best < 0) return undefined;
     const [hit] = this.items.splice(best, 1);
     return hit.item;
   }

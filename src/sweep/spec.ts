@@ -5,7 +5,7 @@ import { canonicalJson, hash64 } from "../experiments/keys.js";
 import { ParamValidationError, parseParams } from "../experiments/params.js";
 import { getExperiment } from "../experiments/registry.js";
 import { resolveParams, SIZE_NAMES } from "../experiments/resolve.js";
-import { estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
+import { cellWorkingMemory, estimateMemory, type MemoryEstimate } from "../experiments/resources.js";
 import { conditionsOf, conditionText } from "../experiments/runner.js";
 import type { Condition, Experiment, SizeName } from "../experiments/types.js";
 import { pluginsUsed } from "../plugins/load.js";
@@ -301,6 +301,15 @@ export function cellCost(cell: Cell): number {
     return 1;
   }
   return experiment.cost ? experiment.cost(cell.params as never, cell.condition) : 1;
+}
+
+/**
+ * A cell's estimated working memory in bytes (`estimateMemory`'s `working` at the cell's parameters
+ * and condition; 0 when the experiment has no estimate): the threads executor keeps the sum over
+ * the running cells within its memory budget.
+ */
+export function cellMemory(cell: Cell): number {
+  return cellWorkingMemory(cell.experiment, cell.params, cell.condition);
 }
 
 /**

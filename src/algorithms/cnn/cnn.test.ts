@@ -85,6 +85,24 @@ describe("activations", () => {
     },
   );
 
+  test("activateInto for relu³ (branchless) gives the branch on z > 0's bits, NaN and ±∞ included", () => {
+    const a: Activation = { kind: "relu-power", q: 3 };
+    const s0 = new Stream(key(11));
+    const zs = [0, -0, 1e-300, -1e-300, 2 ** 1023, Number.MAX_VALUE, Number.POSITIVE_INFINITY];
+    for (let i = 0; i < 200; i++) zs.push(s0.normal() * 10 ** (s0.uniform() * 20 - 10));
+    for (const extra of [[], [Number.NaN], [Number.NEGATIVE_INFINITY]]) {
+      const z = Float64Array.from([...zs, ...extra]);
+      const v = new Float64Array(z.length);
+      const sl = new Float64Array(z.length);
+      activateInto(a, z, v, sl);
+      z.forEach((x, i) => {
+        const x2 = x * x;
+        expect(Object.is(v[i], x > 0 ? x2 * x : 0)).toBe(true);
+        expect(Object.is(sl[i], x > 0 ? 3 * x2 : 0)).toBe(true);
+      });
+    }
+  });
+
   test("relu-power is max(0, z)^q, polynomial is odd, smoothed-relu is C¹ at ρ and linear beyond", () => {
     expect(activation({ kind: "relu-power", q: 3 }, 2)).toBe(8);
     expect(activation({ kind: "relu-power", q: 3 }, -2)).toBe(0);

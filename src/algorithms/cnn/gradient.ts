@@ -4,6 +4,7 @@ import type { PatchDataset } from "../../models/patchData.js";
 import type { Activation } from "./activation.js";
 import { logisticLoss, logisticLossDerivative } from "./loss.js";
 import { blockExamples, type CnnWorkspace, checkFits, forwardRange, rowsOf, xRows } from "./network.js";
+import { layoutOf, structuredBackward } from "./structured.js";
 
 /**
  * The training objective and its analytic gradient (SPEC §3, [derived]; checked against central
@@ -35,7 +36,11 @@ export function lossAndGradient(
     const i1 = Math.min(count, i0 + B);
     forwardRange(W, act, data, ws, i0, i1);
     loss = lossAndSlopes(data, weights, ws, i0, i1, withGradient, loss);
-    if (withGradient) {
+    const layout = withGradient ? layoutOf(data) : null;
+    if (
+      withGradient &&
+      !(layout !== null && structuredBackward(data, layout, ws, i0, i1, i0 === 0 ? 0 : 1))
+    ) {
       gemmStrided(
         true,
         false,

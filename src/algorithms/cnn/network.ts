@@ -5,6 +5,7 @@ import type { PatchDataset } from "../../models/patchData.js";
 import type { Key } from "../../rng/key.js";
 import { Stream } from "../../rng/stream.js";
 import { type Activation, activateInto } from "./activation.js";
+import { layoutOf, structuredForward } from "./structured.js";
 
 /**
  * The two-layer CNN of SPEC §3 (Cao et al. 2022; Kou et al. 2023; Li et al. 2025):
@@ -57,6 +58,8 @@ export interface CnnWorkspace {
    * used only while `source` is the X of the data passed in.
    */
   pinnedX: { source: Float64Array; mat: PinnedMat } | null;
+  /** The same for the compact noise rows of data with known zeros (structured.ts `noiseRows`). */
+  pinnedNoise: { source: Float64Array; mat: PinnedMat } | null;
 }
 
 export function allocCnnWorkspace(count: number, P: number, shape: CnnShape): CnnWorkspace {
@@ -73,6 +76,7 @@ export function allocCnnWorkspace(count: number, P: number, shape: CnnShape): Cn
     out: new Float64Array(count),
     grad: { rows: cols, cols: shape.d, data: new Float64Array(cols * shape.d) },
     pinnedX: null,
+    pinnedNoise: null,
   };
 }
 
@@ -119,8 +123,9 @@ export function rowsOf(A: Mat, r0: number, r1: number): Mat {
 }
 
 /**
- * Forward pass over examples [i0, i1): `ws.Z` rows of those examples = X rows · Wᵀ (one GEMM),
- * then `activateRows`.
+ * Forward pass over examples [i0, i1): `ws.Z` rows of those examples = X rows · Wᵀ (one GEMM, or
+ * the same bits from fewer multiply-adds on data with known zeros: structured.ts), then
+ * `activateRows`.
  */
 export function forwardRange(
   W: Mat,
@@ -130,9 +135,12 @@ export function forwardRange(
   i0: number,
   i1: number,
 ): void {
-  const r0 = i0 * ws.P;
-  const r1 = i1 * ws.P;
-  gemmStrided(false, true, 1, xRows(data, ws, r0, r1), strided(W), 0, strided(rowsOf(ws.Z, r0, r1)));
+  const layout = layoutOf(data);
+  if (layout === null || !structuredForward(W, data, layout, ws, i0, i1)) {
+    const r0 = i0 * ws.P;
+    const r1 = i1 * ws.P;
+    gemmStrided(false, true, 1, xRows(data, ws, r0, r1), strided(W), 0, strided(rowsOf(ws.Z, r0, r1)));
+  }
   activateRows(act, ws, i0, i1);
 }
 
@@ -172,6 +180,57 @@ export function forwardInto(W: Mat, act: Activation, data: PatchDataset, ws: Cnn
   checkFits(W, data, ws);
   const B = blockExamples(ws.P, ws.d);
   for (let i0 = 0; i0 < ws.count; i0 += B) forwardRange(W, act, data, ws, i0, Math.min(ws.count, i0 + B));
+  return ws.out;
+}
+
+/**
+ * f(W, x_i) for every example (`ws.out`, the same bits as `forwardInto`) without σ'(Z) or the
+ * σ(Z) buffer: for evaluation, where nothing reads them (`ws.A`, `ws.S` are left as they were,
+ * `ws.Z` holds the preactivations). Returns `ws.out`.
+ */
+export function outputsInto(W: Mat, act: Activation, data: PatchDataset, ws: CnnWorkspace): Float64Array {
+  if (!(act.kind === "relu-power" && act.q === 3)) return forwardInto(W, act, data, ws);
+  checkFits(W, data, ws);
+  const B = blockExamples(ws.P, ws.d);
+  const { m, P } = ws;
+  const cols = 2 * m;
+  const Z = ws.Z.data;
+  const inv = 1 / m;
+  for (let i0 = 0; i0 < ws.count; i0 += B) {
+    const i1 = Math.min(ws.count, i0 + B);
+    const layout = layoutOf(data);
+    if (layout === null || !structuredForward(W, data, layout, ws, i0, i1)) {
+      gemmStrided(
+        false,
+        true,
+        1,
+        xRows(data, ws, i0 * P, i1 * P),
+        strided(W),
+        0,
+        strided(rowsOf(ws.Z, i0 * P, i1 * P)),
+      );
+    }
+    // σ as activateInto computes it (relu³ without a branch: NaN only from a NaN or −∞ preactivation,
+    // which forwardInto handles), summed as activateRows sums.
+    let bad = false;
+    for (let i = i0; i < i1; i++) {
+      let f = 0;
+      const start = i * P * cols;
+      for (let p = 0; p < P; p++) {
+        const row = start + p * cols;
+        for (let r = 0; r < m; r++) {
+          const x = Z[row + r];
+          const y = Z[row + m + r];
+          const px = 0.5 * (x + Math.abs(x));
+          const py = 0.5 * (y + Math.abs(y));
+          f += px * px * px - py * py * py;
+        }
+      }
+      if (Number.isNaN(f)) bad = true;
+      ws.out[i] = f * inv;
+    }
+    if (bad) return forwardInto(W, act, data, ws);
+  }
   return ws.out;
 }
 

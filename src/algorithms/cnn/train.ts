@@ -5,6 +5,7 @@ import type { PatchDataset } from "../../models/patchData.js";
 import { type Activation, checkActivation } from "./activation.js";
 import { lossAndGradient, lossAndSlopes } from "./gradient.js";
 import { activateRows, allocCnnWorkspace, type CnnWorkspace, xRows } from "./network.js";
+import { layoutOf, noiseRows } from "./structured.js";
 
 /**
  * Training sets of at most this many doubles (32 MiB) are pinned in the kernel module's memory for
@@ -156,21 +157,29 @@ export function trainCnn(
   }
   const ws = allocCnnWorkspace(data.count, data.P, { m: W0.rows / 2, d: W0.cols });
   const X = data.X;
-  if (X.data.length > 0 && X.data.length <= PIN_MAX_DOUBLES) {
+  const kind = cnnPath(config, data, W0.rows, hooks.onRecord !== undefined);
+  // The primal path on data with known zeros reads only X's compact noise rows (structured.ts).
+  const layout = kind === "primal" ? layoutOf(data) : null;
+  const Xn = layout ? noiseRows(data, layout) : null;
+  if (Xn) {
+    if (Xn.length > 0 && Xn.length <= PIN_MAX_DOUBLES) {
+      const mat = pinned({ rows: 1, cols: Xn.length, data: Xn });
+      ws.pinnedNoise = { source: Xn, mat };
+    }
+  } else if (X.data.length > 0 && X.data.length <= PIN_MAX_DOUBLES) {
     ws.pinnedX = { source: X.data, mat: pinned(X) };
   }
   let path: Path | null = null;
   try {
     const inputs = { config, data, weights, W0, ws };
-    path =
-      cnnPath(config, data, W0.rows, hooks.onRecord !== undefined) === "dual"
-        ? dualPath(inputs)
-        : primalPath(inputs);
+    path = kind === "dual" ? dualPath(inputs) : primalPath(inputs);
     return descend(config, ws, path, hooks);
   } finally {
     path?.dispose();
     if (ws.pinnedX) release(ws.pinnedX.mat);
+    if (ws.pinnedNoise) release(ws.pinnedNoise.mat);
     ws.pinnedX = null;
+    ws.pinnedNoise = null;
   }
 }
 
@@ -275,6 +284,7 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
   let aNext = 1;
   let C = new Float64Array(R * F);
   let next = new Float64Array(R * F);
+  const colSum = new Float64Array(F);
   const decay = 1 - eta * lambda;
   const w0Max = maxAbs(W0.data);
   const xMax = maxAbs(data.X.data);
@@ -317,17 +327,18 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
     propose() {
       // C_{t+1} = (1 − ηλ) C_t − η D_t, and a bound on every |W_{t+1}| entry.
       aNext = decay * a;
-      let colMax = 0;
-      for (let j = 0; j < F; j++) {
-        let s = 0;
-        for (let r = 0; r < R; r++) {
-          const k = r * F + j;
-          const v = decay * C[k] - eta * D[k];
-          next[k] = v;
-          s += Math.abs(v);
+      // Row by row (contiguous), each column's sum of |C| still taken over r in order.
+      colSum.fill(0);
+      for (let r = 0; r < R; r++) {
+        const o = r * F;
+        for (let j = 0; j < F; j++) {
+          const v = decay * C[o + j] - eta * D[o + j];
+          next[o + j] = v;
+          colSum[j] += Math.abs(v);
         }
-        colMax = Math.max(colMax, s);
       }
+      let colMax = 0;
+      for (let j = 0; j < F; j++) colMax = Math.max(colMax, colSum[j]);
       const bound = Math.abs(aNext) * w0Max + xMax * colMax;
       if (bound <= threshold) return null;
       // The bound does not rule a divergence out: form W_{t+1} and check it as the primal path does.

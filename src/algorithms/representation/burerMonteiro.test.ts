@@ -3,7 +3,6 @@ import { gemm } from "../../linalg/gemm.js";
 import { matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { randn, TestRng } from "../../linalg/testing.js";
-import { reserve } from "../../linalg/wasm/kernels.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import type { MultiTaskData } from "../../models/multiTaskData.js";
@@ -146,22 +145,7 @@ describe("Burer–Monteiro factored ERM", () => {
     // …and L-BFGS itself, from there, does not move col(B) beyond rounding.
     const f = burerMonteiroObjective(s.data, 3, 1 / 40);
     const moved = lbfgs(f, x0, {}).x;
-    f.release();
     expect(subspaceDistance(matFrom(10, 3, moved.slice(0, 30)), B0)).toBeLessThan(1e-10);
-  });
-
-  test("release() frees the statistics and rows pinned in the kernel memory; evaluating afterwards throws", () => {
-    const x = randn(1, 7 * 2 + 9 * 2, new TestRng(5)).data;
-    for (const mode of ["stats", "pass"] as const) {
-      const before = reserve(0);
-      const f = burerMonteiroObjective(src.data, 2, 0.5, mode);
-      expect(reserve(0)).toBeGreaterThan(before);
-      expect(Number.isFinite(f(x, new Float64Array(x.length)))).toBe(true);
-      f.release();
-      f.release();
-      expect(reserve(0)).toBe(before);
-      expect(() => f(x, new Float64Array(x.length))).toThrow(/after release/);
-    }
   });
 
   test("a data set of more than 2^18 row entries gives the plain pass's values", () => {

@@ -3,7 +3,7 @@ import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { svdThin } from "../../linalg/svd.js";
 import { axpyAt, dotAt } from "../../linalg/vector.js";
-import { f64, kernels, pin, reserve, unpin } from "../../linalg/wasm/kernels.js";
+import { f64, i32, kernels, pin, reserve, unpin } from "../../linalg/wasm/kernels.js";
 import { conditionNumber } from "../../metrics/conditioning.js";
 import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
 import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
@@ -39,50 +39,38 @@ export function usesStatistics(rows: number, d: number, mode: BurerMonteiroRows 
 }
 
 /**
- * Per-task sufficient statistics of the least-squares loss, and the rows of the tasks read by a
- * pass: for every task b_t = X_tᵀy_t (row t of `b`) and c_t = y_tᵀy_t, and for the tasks
- * `usesStatistics` selects the upper triangle of A_t = X_tᵀX_t packed row by row (row a holds
- * A[a, a..d−1]). `slot[t]` is task t's index into the packed blocks, or −1 when the task is read
- * by a pass over its rows (which still uses b_t and c_t for its loss); those tasks' rows are
- * copied once into the kernel memory, task t's from row `row[t]` of the blocks at `yAt` (labels)
- * and `xAt` (rows × d). Both live there, pinned from byte `pinnedAt` on (−1: nothing pinned), until
- * `release`: the kernels `symvPacked` and `rowsResidual` read them in place on every evaluation.
- * (The pass used to copy its rows in again on every evaluation: at n1 = 25, T = 6400 that copy of
- * 128 MB was ~40 % of an evaluation.)
+ * Per-task sufficient statistics of the least-squares loss: for every task b_t = X_tᵀy_t (row t of
+ * `b`) and c_t = y_tᵀy_t, and for the tasks `usesStatistics` selects the upper triangle of
+ * A_t = X_tᵀX_t packed row by row (row a holds A[a, a..d−1]). `slot[t]` is task t's index among
+ * them (−1: the task is read by a pass over its rows, which still uses b_t and c_t for its loss),
+ * `tasks[s]` the task of slot s. The kernel `packedStatsPairs` reads slots two at a time, one per
+ * f64x2 lane, so `A`, `bPairs` and `cPairs` hold them interleaved: entry e of slot s at
+ * 2·(⌊s/2⌋·len + e) + (s mod 2), len = d(d+1)/2, d and 1 (a missing last slot is zeros).
  */
 interface TaskStatistics {
   slot: Int32Array;
-  row: Int32Array;
-  pinnedAt: number;
-  aAt: number;
-  yAt: number;
-  xAt: number;
+  tasks: Int32Array;
+  A: Float64Array;
   b: Float64Array;
   c: Float64Array;
+  bPairs: Float64Array;
+  cPairs: Float64Array;
 }
 
 function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStatistics {
   const { d, tasks: T, start, X, y } = data;
   const slot = new Int32Array(T).fill(-1);
-  const row = new Int32Array(T).fill(-1);
   let used = 0;
-  let passRows = 0;
-  for (let t = 0; t < T; t++) {
-    const n = start[t + 1] - start[t];
-    if (usesStatistics(n, d, mode)) slot[t] = used++;
-    else {
-      row[t] = passRows;
-      passRows += n;
-    }
-  }
+  for (let t = 0; t < T; t++) if (usesStatistics(start[t + 1] - start[t], d, mode)) slot[t] = used++;
+  const tasks = new Int32Array(used);
+  for (let t = 0; t < T; t++) if (slot[t] >= 0) tasks[slot[t]] = t;
+  const pairs = (used + 1) >> 1;
   const packed = (d * (d + 1)) / 2;
-  const bytes = 8 * (used * packed + passRows + passRows * d);
-  const pinnedAt = bytes > 0 ? pin(bytes) : -1;
-  const aAt = pinnedAt;
-  const yAt = aAt + 8 * used * packed;
-  const xAt = yAt + 8 * passRows;
+  const A = new Float64Array(2 * pairs * packed);
   const b = new Float64Array(T * d);
   const c = new Float64Array(T);
+  const bPairs = new Float64Array(2 * pairs * d);
+  const cPairs = new Float64Array(2 * pairs);
   const G = zeros(d, d);
   for (let t = 0; t < T; t++) {
     for (let i = start[t]; i < start[t + 1]; i++) {
@@ -91,33 +79,119 @@ function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStati
       c[t] += yi * yi;
     }
     const s = slot[t];
+    if (s < 0) continue;
+    const lane = s & 1;
+    const p = s >> 1;
+    for (let a = 0; a < d; a++) bPairs[2 * (p * d + a) + lane] = b[t * d + a];
+    cPairs[2 * p + lane] = c[t];
+    if (start[t + 1] === start[t]) continue;
     const n = start[t + 1] - start[t];
-    if (s < 0) {
-      const mem = f64();
-      mem.set(y.subarray(start[t], start[t + 1]), yAt / 8 + row[t]);
-      mem.set(X.subarray(start[t] * d, start[t + 1] * d), xAt / 8 + row[t] * d);
-      continue;
-    }
-    if (n > 0) {
-      const Xt: StridedMat = { rows: n, cols: d, data: X, offset: start[t] * d, stride: d };
-      syrkWeighted(1, Xt, null, 0, G);
-    } else G.data.fill(0);
-    // The view after the product (which may grow the memory).
-    const A = f64();
-    let o = (aAt + 8 * s * packed) / 8;
-    for (let a = 0; a < d; a++) for (let j = a; j < d; j++) A[o++] = G.data[a * d + j];
+    const Xt: StridedMat = { rows: n, cols: d, data: X, offset: start[t] * d, stride: d };
+    syrkWeighted(1, Xt, null, 0, G);
+    let o = 2 * p * packed + lane;
+    for (let a = 0; a < d; a++)
+      for (let j = a; j < d; j++) {
+        A[o] = G.data[a * d + j];
+        o += 2;
+      }
   }
-  return { slot, row, pinnedAt, aAt, yAt, xAt, b, c };
+  return { slot, tasks, A, b, c, bPairs, cPairs };
 }
 
+/** Row entries (doubles) of the block of consecutive pass-read tasks copied into the kernel memory at once. */
+const PASS_BLOCK = 1 << 18;
+
 /**
- * f(x, ∇f) of `burerMonteiroObjective`; `release()` frees the task statistics it keeps in the
- * kernel module's memory (pinned: release in the reverse order of other pins, e.g. in a `finally`
- * right after the fit). Evaluating after `release` throws.
+ * For the tasks read from their statistics: g_t = A_t θ_t − b_t (row t of `G`, θ_t row t of
+ * `Theta`) and ‖r_t‖² = θ_tᵀA_tθ_t − 2 b_tᵀθ_t + c_t (`loss[s]`, s the task's slot), by the SIMD
+ * kernel `packedStatsPairs`, two tasks per step of its loop, one per f64x2 lane, each lane in the
+ * order of the JS loop it replaced (g_t from the packed upper triangle, each stored entry used for
+ * A[a, j] and A[j, a]), so the same bits: at d = 20, T = 400 an evaluation's statistics part takes
+ * about a fifth of that loop's time (bouniot-regularisation's fits, issue 22). Rows of G that are
+ * not statistics-read tasks' are left to the pass. `resident`: the statistics are pinned in the
+ * kernel memory until `release()` (a fit's L-BFGS run); otherwise they are copied in, in blocks
+ * of pairs, on every call, like the pass's rows.
  */
-export type BurerMonteiroObjective = ((x: Float64Array, grad: Float64Array) => number) & {
-  release(): void;
-};
+function statisticsPart(
+  stats: TaskStatistics,
+  d: number,
+  packed: number,
+  resident: boolean,
+): { run(Theta: Float64Array, G: Float64Array, loss: Float64Array): void; release(): void } {
+  const used = stats.tasks.length;
+  const pairs = (used + 1) >> 1;
+  if (used === 0) return { run() {}, release() {} };
+  const aTotal = 2 * pairs * packed;
+  const vTotal = 2 * pairs * d;
+  // Pinned: A, b and c of every pair, then the slots' task indices (int32), at byte `home`; −1 when
+  // copied per call.
+  let home = -1;
+  if (resident) {
+    home = pin(8 * (aTotal + vTotal + 2 * pairs) + 4 * used);
+    const mem = f64();
+    const h = home / 8;
+    mem.set(stats.A, h);
+    mem.set(stats.bPairs, h + aTotal);
+    mem.set(stats.cPairs, h + aTotal + vTotal);
+    i32().set(stats.tasks, (home + 8 * (aTotal + vTotal + 2 * pairs)) / 4);
+  }
+  const perPair = resident ? pairs : Math.max(1, Math.floor(PASS_BLOCK / (2 * packed)));
+  const K = kernels().exports;
+  return {
+    release() {
+      if (home >= 0) unpin(home);
+      home = -1;
+    },
+    run(Theta, G, loss) {
+      const rows = Theta.length;
+      const block = resident ? 0 : 2 * perPair * (packed + d + 1);
+      // Arena (float64 index): Θ, G rows, loss per slot, scratch (4d), [task indices (int32), block].
+      const at = reserve(8 * (2 * rows + used + 4 * d + block) + 4 * used + 8) / 8;
+      const gAt = at + rows;
+      const lAt = gAt + rows;
+      const sAt = lAt + used;
+      const blockAt = sAt + 4 * d;
+      const tasksByte = home >= 0 ? home + 8 * (aTotal + vTotal + 2 * pairs) : 8 * (blockAt + block);
+      const mem = f64();
+      mem.set(Theta, at);
+      if (home < 0) i32().set(stats.tasks, tasksByte / 4);
+      for (let p0 = 0; p0 < pairs; p0 += perPair) {
+        const np = Math.min(perPair, pairs - p0);
+        let aAt = home / 8;
+        let bAt = aAt + aTotal;
+        let cAt = bAt + vTotal;
+        if (home < 0) {
+          aAt = blockAt;
+          bAt = aAt + 2 * np * packed;
+          cAt = bAt + 2 * np * d;
+          mem.set(stats.A.subarray(2 * p0 * packed, 2 * (p0 + np) * packed), aAt);
+          mem.set(stats.bPairs.subarray(2 * p0 * d, 2 * (p0 + np) * d), bAt);
+          mem.set(stats.cPairs.subarray(2 * p0, 2 * (p0 + np)), cAt);
+        } else {
+          aAt += 2 * p0 * packed;
+          bAt += 2 * p0 * d;
+          cAt += 2 * p0;
+        }
+        K.packedStatsPairs(
+          8 * aAt,
+          8 * bAt,
+          8 * cAt,
+          p0,
+          np,
+          d,
+          tasksByte,
+          used,
+          8 * at,
+          8 * gAt,
+          8 * lAt,
+          8 * sAt,
+        );
+      }
+      G.set(mem.subarray(gAt, gAt + rows));
+      loss.set(mem.subarray(lAt, lAt + used));
+    },
+  };
+}
 
 /**
  * The Burer–Monteiro factored objective of Tripuraneni et al. (2021), SPEC §1.3, for B (d × k) and
@@ -138,8 +212,22 @@ export function burerMonteiroObjective(
   k: number,
   balance = 1,
   rows: BurerMonteiroRows = "auto",
-): BurerMonteiroObjective {
-  const { d, tasks: T, start } = data;
+): (x: Float64Array, grad: Float64Array) => number {
+  return factoredObjective(data, k, balance, rows, false).f;
+}
+
+/**
+ * `burerMonteiroObjective`; with `resident`, the sufficient statistics stay pinned in the kernel
+ * memory (not copied in on every evaluation) until `release()`.
+ */
+function factoredObjective(
+  data: MultiTaskData,
+  k: number,
+  balance: number,
+  rows: BurerMonteiroRows,
+  resident: boolean,
+): { f: (x: Float64Array, grad: Float64Array) => number; release(): void } {
+  const { d, tasks: T, start, X, y } = data;
   const N = totalRows(data);
   const nB = d * k;
   const D = new Float64Array(k * k);
@@ -153,33 +241,51 @@ export function burerMonteiroObjective(
   const G = zeros(T, d);
   const gB = zeros(d, k);
   const gV = zeros(T, k);
-  let released = false;
+  const statLoss = new Float64Array(stats.tasks.length);
+  const statsPart = statisticsPart(stats, d, packed, resident);
   const f = (x: Float64Array, grad: Float64Array): number => {
-    if (released) throw new Error("burerMonteiroObjective: evaluated after release()");
     grad.fill(0);
     let loss = 0;
     const Bm = matFrom(d, k, x.subarray(0, nB));
     const Vm = matFrom(T, k, x.subarray(nB, nB + T * k));
     gemm(false, true, 1, Vm, Bm, 0, Theta);
-    // mem[base .. base + 2d) holds θ_t and the kernels' output g_t for either kind of task.
-    const base = reserve(16 * d) / 8;
-    const mem = f64();
+    statsPart.run(Theta.data, G.data, statLoss);
+    // The block of pass-read tasks [blockStart, blockEnd) in the kernel memory (float64 index base).
+    let blockStart = 0;
+    let blockEnd = 0;
+    let blockRows = 0;
+    let base = 0;
+    let mem = f64();
     for (let t = 0; t < T; t++) {
-      const theta = Theta.data.subarray(t * d, (t + 1) * d);
-      const gt = G.data.subarray(t * d, (t + 1) * d);
       const s = stats.slot[t];
       const n = start[t + 1] - start[t];
       if (s < 0) {
+        const theta = Theta.data.subarray(t * d, (t + 1) * d);
+        const gt = G.data.subarray(t * d, (t + 1) * d);
         // The pass: g_t = X_tᵀ(X_tθ − y_t) by the SIMD kernel `rowsResidual` (f64x2 dot and axpy per
-        // row) on the task's rows pinned in its memory; then ‖r_t‖² = θᵀg_t − θᵀb_t + c_t (as
-        // r_tᵀy_t = θᵀb_t − c_t).
+        // row), on a block of consecutive tasks' rows copied into its memory (the copy is one more
+        // read of the rows; with the GEMMs below a fit at n1 = 25, T = 6400 costs 2.3 s, not 4.2); then
+        // ‖r_t‖² = θᵀg_t − θᵀb_t + c_t (as r_tᵀy_t = θᵀb_t − c_t).
         if (n === 0) {
           gt.fill(0);
           continue;
         }
+        if (t >= blockEnd) {
+          let u = t + 1;
+          while (u < T && stats.slot[u] < 0 && (start[u + 1] - start[t]) * d <= PASS_BLOCK) u++;
+          blockRows = start[u] - start[t];
+          base = reserve(8 * (2 * d + blockRows + blockRows * d)) / 8;
+          mem = f64();
+          mem.set(y.subarray(start[t], start[u]), base + 2 * d);
+          mem.set(X.subarray(start[t] * d, start[u] * d), base + 2 * d + blockRows);
+          blockStart = t;
+          blockEnd = u;
+        }
         mem.set(theta, base);
-        const r = stats.row[t];
-        K.rowsResidual(stats.xAt + 8 * r * d, n, d, 8 * base, stats.yAt + 8 * r, 8 * (base + d));
+        const first = start[t] - start[blockStart];
+        const yAt = base + 2 * d + first;
+        const xAt = base + 2 * d + blockRows + first * d;
+        K.rowsResidual(8 * xAt, n, d, 8 * base, 8 * yAt, 8 * (base + d));
         let q = 0;
         let lin = 0;
         const bo = t * d;
@@ -191,21 +297,8 @@ export function burerMonteiroObjective(
         }
         loss += q - lin + stats.c[t];
       } else {
-        // g_t = A_t θ − b_t from the packed upper triangle, by the kernel `symvPacked` (the bits
-        // of the JS loop it replaced, each stored entry used for A[a, j] and A[j, a], in about a
-        // quarter of its time); ‖r_t‖² = θᵀA_tθ − 2 b_tᵀθ + c_t.
-        const bo = t * d;
-        mem.set(theta, base);
-        K.symvPacked(stats.aAt + 8 * s * packed, d, 8 * base, 8 * (base + d));
-        for (let a = 0; a < d; a++) gt[a] = mem[base + d + a];
-        let quad = 0;
-        let lin = 0;
-        for (let a = 0; a < d; a++) {
-          quad += theta[a] * gt[a];
-          lin += stats.b[bo + a] * theta[a];
-          gt[a] -= stats.b[bo + a];
-        }
-        loss += quad - 2 * lin + stats.c[t];
+        // g_t and ‖r_t‖² came from the statistics (`statsPart`, before this loop).
+        loss += statLoss[s];
       }
     }
     gemm(true, false, 1 / N, G, Vm, 0, gB);
@@ -245,13 +338,7 @@ export function burerMonteiroObjective(
     }
     return loss / (2 * N) + (balance / 8) * dd;
   };
-  return Object.assign(f, {
-    release(): void {
-      if (released) return;
-      released = true;
-      if (stats.pinnedAt >= 0) unpin(stats.pinnedAt);
-    },
-  });
+  return { f, release: statsPart.release };
 }
 
 /**
@@ -340,7 +427,9 @@ export function burerMonteiroFactors(
   const x0 = balancedStart(B0, taskHeads(data, B0));
   const penalty = checkHeadPenalty("bm", options);
   const penalised = penaltyActive(penalty);
-  const plain = burerMonteiroObjective(data, k, options.balance ?? 1 / data.tasks);
+  // The statistics pinned in the kernel memory for this run (released below).
+  const objective = factoredObjective(data, k, options.balance ?? 1 / data.tasks, "auto", true);
+  const plain = objective.f;
   // Bouniot et al.'s penalty on the head factor V (headPenaltyErm.ts); none by default.
   const f = penalised ? penalisedFactoredObjective(plain, data.d, k, data.tasks, penalty) : plain;
   const nB = data.d * k;
@@ -369,8 +458,8 @@ export function burerMonteiroFactors(
         maxIter: options.iters ?? 500,
         // Stopping rule (issue 22, measured at d=100, k=5, n1=25, T=6400): tol 1e-6 takes 42
         // evaluations, 1e-4 30 and 1e-3 22, and sin θ moves by 4e-6 and 4e-5 relative; the claims read
-        // sin θ to two digits, so a looser tol would be enough; it saves only ~25 % of a fit now
-        // that evaluations are cheap, so the default stays (tripuraneni-mom sets bm_tol = 1e-4).
+        // sin θ to two digits, so a looser tol would be enough, but it saves only ~25 % of a fit now
+        // that evaluations are cheap, so the default stays.
         gtol: options.tol ?? 1e-6,
         signal: ctx.signal,
         ...(hook
@@ -378,7 +467,7 @@ export function burerMonteiroFactors(
           : {}),
       });
   } finally {
-    plain.release();
+    objective.release();
   }
   return {
     B: matFrom(data.d, k, res.x.slice(0, nB)),

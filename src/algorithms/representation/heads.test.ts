@@ -5,6 +5,7 @@ import { lstsq } from "../../linalg/lstsq.js";
 import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { randn, TestRng } from "../../linalg/testing.js";
+import { f64, kernels, reserve } from "../../linalg/wasm/kernels.js";
 import type { MultiTaskData } from "../../models/multiTaskData.js";
 import {
   fitHead,
@@ -12,6 +13,7 @@ import {
   pinnedTaskHeads,
   projectRows,
   solveHead,
+  solveHeadPrefixes,
   taskHeads,
   transposeBasis,
 } from "./heads.js";
@@ -62,6 +64,47 @@ describe("least-squares heads on a frozen representation", () => {
       const n = start[t + 1] - start[t];
       const w = fitHead(X.data.slice(start[t] * d, start[t + 1] * d), y.slice(start[t], start[t + 1]), n, B);
       for (let c = 0; c < k; c++) expect(W.data[t * k + c]).toBeCloseTo(w[c], 13);
+    }
+  });
+
+  test("solveHeadPrefixes: each leading row count's head is bit for bit solveHead's (odd and even k, rank-deficient prefixes, ridge)", () => {
+    for (const kk of [1, 2, 3, 4, 5, 8]) {
+      const n = 17;
+      const A = randn(n, kk, rng).data;
+      const y = randn(n, 1, rng).data;
+      const ns = [1, 2, kk, kk + 3, n]
+        .filter((v, i, a) => v <= n && a.indexOf(v) === i)
+        .sort((a, b) => a - b);
+      for (const ridge of [0, 0.25]) {
+        const w = ns.map(() => new Float64Array(kk));
+        solveHeadPrefixes(A, y, 0, ns, kk, ridge, headScratch(n, kk), w);
+        ns.forEach((m, q) => {
+          const s = headScratch(m, kk);
+          s.A.set(A.subarray(0, m * kk));
+          const alone = new Float64Array(kk);
+          solveHead(y, 0, m, kk, ridge, s, alone, 0);
+          expect(Array.from(w[q])).toEqual(Array.from(alone));
+        });
+      }
+    }
+  });
+
+  test("the kernel module's projectRows is the JS loop bit for bit (odd and even d and k)", () => {
+    for (const dd of [1, 2, 5, 20, 21]) {
+      for (const kk of [1, 2, 3, 4, 7]) {
+        const n = 9;
+        const X = randn(n, dd, rng).data;
+        const Bt = transposeBasis(randn(dd, kk, rng));
+        const js = new Float64Array(n * kk);
+        projectRows(X, 0, n, dd, Bt, kk, js);
+        const at = reserve(8 * (n * dd + kk * dd + n * kk));
+        const mem = f64();
+        mem.set(X, at / 8);
+        mem.set(Bt, at / 8 + n * dd);
+        const out = at + 8 * (n * dd + kk * dd);
+        kernels().exports.projectRows(at, n, dd, at + 8 * n * dd, kk, out);
+        expect(Array.from(f64().subarray(out / 8, out / 8 + n * kk))).toEqual(Array.from(js));
+      }
     }
   });
 });

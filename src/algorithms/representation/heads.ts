@@ -193,6 +193,120 @@ function headsFromProjection(
 }
 
 /**
+ * `solveHead` for several leading row counts of one task at once: for each n of `ns` (ascending,
+ * distinct) the head on rows [0, n) of A (n_max × k, row-major) and y[y0 ..), written to `w[i]`.
+ * The normal equations are accumulated once and read at each n: every entry is the same sum, in
+ * the same row order, as `solveHead`'s on n rows, so every head is bit for bit `solveHead`'s
+ * (nested target rows: one pass instead of one per n). `copy` (k × k and k) keeps the
+ * accumulation while each n's system is solved in place.
+ */
+export function solveHeadPrefixes(
+  A: Float64Array,
+  y: Float64Array,
+  y0: number,
+  ns: readonly number[],
+  k: number,
+  ridge: number,
+  s: HeadScratch,
+  w: readonly Float64Array[],
+  copy: HeadScratch = headScratch(0, k),
+): void {
+  const { G, h } = s;
+  const Gc = copy.G;
+  const hc = copy.h;
+  G.fill(0, 0, k * k);
+  h.fill(0, 0, k);
+  let i0 = 0;
+  for (let q = 0; q < ns.length; q++) {
+    const n = ns[q];
+    accumulateNormal(A, y, y0, k, i0, n, G, h);
+    i0 = n;
+    Gc.set(G.subarray(0, k * k));
+    hc.set(h.subarray(0, k));
+    for (let a = 0; a < k; a++) {
+      Gc[a * k + a] += ridge;
+      for (let b = 0; b < a; b++) Gc[b * k + a] = Gc[a * k + b];
+    }
+    if (smallSpdSolve(Gc, hc, k, w[q], 0)) continue;
+    const res = lstsq(matFrom(n, k, A.slice(0, n * k)), y.slice(y0, y0 + n), { ridge });
+    for (let a = 0; a < k; a++) w[q][a] = res.x[a];
+  }
+}
+
+/**
+ * Add rows [i0, i1) of A (row-major, k columns) to the lower triangle of G = AᵀA and to h = Aᵀy.
+ * Each entry is summed in a register over the rows in order, so it is the same sum as adding row
+ * by row (`solveHead`); 2 × 2 blocks of entries share their loads (k = d for plain OLS: the
+ * target stage's largest system).
+ */
+function accumulateNormal(
+  A: Float64Array,
+  y: Float64Array,
+  y0: number,
+  k: number,
+  i0: number,
+  i1: number,
+  G: Float64Array,
+  h: Float64Array,
+): void {
+  for (let a = 0; a < k; a++) {
+    let s = h[a];
+    for (let i = i0; i < i1; i++) s += A[i * k + a] * y[y0 + i];
+    h[a] = s;
+  }
+  let a = 0;
+  for (; a + 1 < k; a += 2) {
+    const r0 = a * k;
+    const r1 = r0 + k;
+    // a is even and b steps by 2 from 0: the blocks below the diagonal end at b = a.
+    for (let b = 0; b < a; b += 2) {
+      let g00 = G[r0 + b];
+      let g01 = G[r0 + b + 1];
+      let g10 = G[r1 + b];
+      let g11 = G[r1 + b + 1];
+      for (let i = i0; i < i1; i++) {
+        const r = i * k;
+        const x0 = A[r + a];
+        const x1 = A[r + a + 1];
+        const z0 = A[r + b];
+        const z1 = A[r + b + 1];
+        g00 += x0 * z0;
+        g01 += x0 * z1;
+        g10 += x1 * z0;
+        g11 += x1 * z1;
+      }
+      G[r0 + b] = g00;
+      G[r0 + b + 1] = g01;
+      G[r1 + b] = g10;
+      G[r1 + b + 1] = g11;
+    }
+    let d00 = G[r0 + a];
+    let d10 = G[r1 + a];
+    let d11 = G[r1 + a + 1];
+    for (let i = i0; i < i1; i++) {
+      const r = i * k;
+      const x0 = A[r + a];
+      const x1 = A[r + a + 1];
+      d00 += x0 * x0;
+      d10 += x1 * x0;
+      d11 += x1 * x1;
+    }
+    G[r0 + a] = d00;
+    G[r1 + a] = d10;
+    G[r1 + a + 1] = d11;
+  }
+  if (a < k) {
+    // The last row of an odd k.
+    const r0 = a * k;
+    for (let b = 0; b <= a; b++) {
+      let g = G[r0 + b];
+      for (let i = i0; i < i1; i++) g += A[i * k + a] * A[i * k + b];
+      G[r0 + b] = g;
+    }
+  }
+}
+
+/**
  * Per-task least-squares heads on B (d × k): row t of the T × k result is argmin_w ‖y_t − X_tBw‖²
  * (+ ridge·‖w‖²). Cost O(N·d·k): the rows' projections X_tB by the kernel `projectRows` (the bits
  * of `projectRows`), on blocks of whole tasks copied into its memory. Example:

@@ -39,6 +39,36 @@ const C1 = 1e-4;
 const C2 = 0.9;
 const MAX_LS = 40;
 
+/** The two-loop recursion (Algorithm 7.4): p = −H g from the stored pairs, oldest first. */
+function twoLoop(
+  g: Float64Array,
+  S: readonly Float64Array[],
+  Y: readonly Float64Array[],
+  rho: readonly number[],
+  alphas: Float64Array,
+  p: Float64Array,
+): void {
+  const n = p.length;
+  for (let i = 0; i < n; i++) p[i] = -g[i];
+  for (let j = S.length - 1; j >= 0; j--) {
+    const a = rho[j] * dotAt(S[j], 0, p, 0, n);
+    alphas[j] = a;
+    const yj = Y[j];
+    for (let i = 0; i < n; i++) p[i] -= a * yj[i];
+  }
+  if (S.length > 0) {
+    const last = S.length - 1;
+    const gamma = dotAt(S[last], 0, Y[last], 0, n) / dotAt(Y[last], 0, Y[last], 0, n);
+    for (let i = 0; i < n; i++) p[i] *= gamma;
+  }
+  for (let j = 0; j < S.length; j++) {
+    const b = rho[j] * dotAt(Y[j], 0, p, 0, n);
+    const sj = S[j];
+    const c = alphas[j] - b;
+    for (let i = 0; i < n; i++) p[i] += c * sj[i];
+  }
+}
+
 function norm(x: Float64Array): number {
   return Math.sqrt(dotAt(x, 0, x, 0, x.length));
 }
@@ -63,6 +93,8 @@ export function lbfgs(fg: ObjectiveWithGradient, x0: Float64Array, options: Lbfg
   const Y: Float64Array[] = [];
   const rho: number[] = [];
   const alphas = new Float64Array(m);
+  // Buffers of dropped (s, y) pairs, reused for new ones.
+  const spare: Float64Array[] = [];
   const p = new Float64Array(n);
   let xt = new Float64Array(n);
   let gt = new Float64Array(n);
@@ -72,41 +104,29 @@ export function lbfgs(fg: ObjectiveWithGradient, x0: Float64Array, options: Lbfg
 
   while (iterations < maxIter) {
     if (options.signal?.aborted) throw new AbortedError(`lbfgs: stopped at iteration ${iterations}`);
-    // Two-loop recursion: p = −H g.
-    for (let i = 0; i < n; i++) p[i] = -g[i];
-    for (let j = S.length - 1; j >= 0; j--) {
-      const a = rho[j] * dotAt(S[j], 0, p, 0, n);
-      alphas[j] = a;
-      const yj = Y[j];
-      for (let i = 0; i < n; i++) p[i] -= a * yj[i];
-    }
-    if (S.length > 0) {
-      const last = S.length - 1;
-      const gamma = dotAt(S[last], 0, Y[last], 0, n) / dotAt(Y[last], 0, Y[last], 0, n);
-      for (let i = 0; i < n; i++) p[i] *= gamma;
-    }
-    for (let j = 0; j < S.length; j++) {
-      const b = rho[j] * dotAt(Y[j], 0, p, 0, n);
-      const sj = S[j];
-      const c = alphas[j] - b;
-      for (let i = 0; i < n; i++) p[i] += c * sj[i];
-    }
+    // Two-loop recursion: p = −H g. (Hot loops read block-local aliases: x, g, xt and gt are
+    // captured by `phi` and reassigned, so V8 keeps them in the closure's context, a load per use.)
+    const gNow = g;
+    twoLoop(gNow, S, Y, rho, alphas, p);
     let dphi0 = dotAt(g, 0, p, 0, n);
     if (!(dphi0 < 0)) {
       // Not a descent direction (numerical trouble): restart from steepest descent.
       S.length = 0;
       Y.length = 0;
       rho.length = 0;
-      for (let i = 0; i < n; i++) p[i] = -g[i];
+      for (let i = 0; i < n; i++) p[i] = -gNow[i];
       dphi0 = dotAt(g, 0, p, 0, n);
     }
     const step0 = S.length === 0 ? Math.min(1, 1 / norm(g)) : 1;
 
     // Strong-Wolfe line search along p.
+    const xFrom = x;
+    const xTo = xt;
+    const gTo = gt;
     const phi = (alpha: number): number => {
-      for (let i = 0; i < n; i++) xt[i] = x[i] + alpha * p[i];
+      for (let i = 0; i < n; i++) xTo[i] = xFrom[i] + alpha * p[i];
       evaluations++;
-      const v = fg(xt, gt);
+      const v = fg(xTo, gTo);
       return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
     };
     let accepted = false;
@@ -178,24 +198,23 @@ export function lbfgs(fg: ObjectiveWithGradient, x0: Float64Array, options: Lbfg
       break;
     }
     iterations++;
-    // s = x_new − x, y = g_new − g; then swap buffers.
-    const s = new Float64Array(n);
-    const yv = new Float64Array(n);
+    // s = x_new − x, y = g_new − g (into buffers of pairs dropped earlier); then swap buffers.
+    const s = spare.pop() ?? new Float64Array(n);
+    const yv = spare.pop() ?? new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      s[i] = xt[i] - x[i];
-      yv[i] = gt[i] - g[i];
+      s[i] = xTo[i] - xFrom[i];
+      yv[i] = gTo[i] - gNow[i];
     }
     const sy = dotAt(s, 0, yv, 0, n);
     if (sy > 1e-12 * norm(s) * norm(yv)) {
       if (S.length === m) {
-        S.shift();
-        Y.shift();
+        spare.push(S.shift()!, Y.shift()!);
         rho.shift();
       }
       S.push(s);
       Y.push(yv);
       rho.push(1 / sy);
-    }
+    } else spare.push(s, yv);
     [x, xt] = [xt, x];
     [g, gt] = [gt, g];
     const fOld = f;

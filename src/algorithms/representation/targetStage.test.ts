@@ -3,6 +3,7 @@ import { identity } from "../../linalg/mat.js";
 import { excessRisk, meanAndStandardError } from "../../metrics/excessRisk.js";
 import {
   allocTargetTask,
+  type FewShotModel,
   fewShotKeys,
   sampleSourceTasks,
   sampleTargetTask,
@@ -10,7 +11,7 @@ import {
 import { key } from "../../rng/key.js";
 import { olsLevel, oracleLevel } from "../../theory/duBound.js";
 import { fitHead } from "./heads.js";
-import { targetExcessRisks } from "./targetStage.js";
+import { nestedTargetExcessRisks, targetExcessRisks } from "./targetStage.js";
 
 describe("the target stage", () => {
   const model = { d: 10, k: 3, sigma: 1, heads: { kind: "gaussian" as const, scale: 1 } };
@@ -55,5 +56,46 @@ describe("the target stage", () => {
     const w = fitHead(t.X, t.y, 20, src.Bstar);
     expect(oracle[0]).toBe(excessRisk(src.Bstar, w, src.Bstar, t.wStar, covTgt));
     expect(oracle[0]).not.toBe(excessRisk(src.Bstar, w, src.Bstar, t.wStar));
+  });
+
+  test("nested n2: every n2 (rank-deficient OLS, one row, ridge, Σ_tgt) is bit for bit its own target stage", () => {
+    const kt = fewShotKeys(key(3)).targets;
+    // B*, a rotated basis, and the identity (OLS, d × d: not projected).
+    const rot = sampleSourceTasks(model, 2, 2, key(4)).Bstar;
+    const reps = [src.Bstar, rot, identity(10)];
+    const n2s = [30, 1, 8, 12, 3, 30];
+    const models: FewShotModel[] = [model, { ...model, covTgt: [4, 2, 1, 1, 0.5, 0.5, 0.25, 0.25, 3, 0.1] }];
+    for (const m of models) {
+      for (const ridge of [0, 0.3]) {
+        const nested = nestedTargetExcessRisks(m, src.Bstar, reps, kt, 40, n2s, ridge);
+        n2s.forEach((n2, i) => {
+          const alone = targetExcessRisks(m, src.Bstar, reps, kt, 40, n2, ridge);
+          for (let r = 0; r < reps.length; r++)
+            expect(Array.from(nested[i][r])).toEqual(Array.from(alone[r]));
+          // By hand, through the projection the stage skips for the identity (fitHead projects).
+          for (const j of [0, 5, 39]) {
+            const t = sampleTargetTask(m, src.Bstar, kt, j, allocTargetTask(m, n2));
+            reps.forEach((B, r) => {
+              const w = fitHead(t.X, t.y, n2, B, ridge);
+              expect(nested[i][r][j]).toBe(excessRisk(B, w, src.Bstar, t.wStar, m.covTgt ?? null));
+            });
+          }
+        });
+      }
+    }
+  });
+
+  test("a target's first n rows are the same whatever n2 it is drawn with (the nesting the stage relies on)", () => {
+    const kt = fewShotKeys(key(5)).targets;
+    const d = model.d;
+    for (const j of [0, 7]) {
+      const big = sampleTargetTask(model, src.Bstar, kt, j, allocTargetTask(model, 40));
+      for (const n of [1, 2, 3, 13]) {
+        const small = sampleTargetTask(model, src.Bstar, kt, j, allocTargetTask(model, n));
+        expect(Array.from(small.wStar)).toEqual(Array.from(big.wStar));
+        expect(Array.from(small.X)).toEqual(Array.from(big.X.subarray(0, n * d)));
+        expect(Array.from(small.y)).toEqual(Array.from(big.y.subarray(0, n)));
+      }
+    }
   });
 });

@@ -9,12 +9,13 @@ import {
 } from "../../algorithms/network/metaGradient.js";
 import { getNetworkMethod } from "../../algorithms/network/methods.js";
 import { buildModel } from "../../algorithms/network/models.js";
-import { type NetworkTrainResult, trainNetwork } from "../../algorithms/network/train.js";
+import { NetworkTrainer, type NetworkTrainResult } from "../../algorithms/network/train.js";
 import { Tape } from "../../autodiff/tape.js";
+import { AbortedError } from "../../errors.js";
 import { type Mat, matFrom } from "../../linalg/mat.js";
-import { subspaceDistance } from "../../metrics/subspace.js";
+import { distanceTo } from "../../metrics/subspace.js";
 import { sampleGroundTruth } from "../../models/linearRepresentation.js";
-import { type ReluTaskFamily, reluTasks } from "../../models/reluRepresentation.js";
+import { type ReluTaskFamily, reluTaskBuffers, reluTasks } from "../../models/reluRepresentation.js";
 import { foldInString, type Key } from "../../rng/key.js";
 import { listOf, nonNegative, posInt, positive } from "../params.js";
 import type { Curve, Experiment, RunContext, RunResult } from "../types.js";
@@ -83,8 +84,9 @@ function freshTasks(p: Params, mu: number, Bstar: Mat, key: Key, count: number):
 /**
  * Few-shot evaluation of meta-learned parameters on fresh tasks: the method's own inner loop on
  * each task's m_in points (the head for ANIL, everything for MAML), then the mean squared error on
- * its m_out query points (twice the half-MSE the inner loop descends); and κ of the adapted head
- * weights stacked over the tasks (W′ of these tasks). A diverged run scores +∞.
+ * its m_out query points (twice the half-MSE the inner loop descends); and, when `withKappa`, κ of
+ * the adapted head weights stacked over the tasks (W′ of these tasks). A diverged run scores +∞.
+ * The validation tasks read only the MSE: their W′ (a second inner loop per task) is not formed.
  */
 function fewShot(
   m: ModelRef,
@@ -93,6 +95,7 @@ function fewShot(
   method: (typeof HEAD_METHODS)[number],
   inner: InnerLoop,
   status: NetworkTrainResult["status"],
+  withKappa: boolean,
 ): { mse: number; kappa: number } {
   if (status === "diverged") return { mse: Number.POSITIVE_INFINITY, kappa: Number.POSITIVE_INFINITY };
   const tape = new Tape();
@@ -102,8 +105,10 @@ function fewShot(
     const losses = adaptAndEvaluate(tape, m, params, t, which, inner);
     acc += 2 * losses[losses.length - 1];
   }
+  const mse = acc / tasks.length;
+  if (!withKappa) return { mse, kappa: Number.NaN };
   const W = adaptedHeads(tape, getNetworkMethod(method), m, params, tasks, inner);
-  return { mse: acc / tasks.length, kappa: headSpectrum(W).condition };
+  return { mse, kappa: headSpectrum(W).condition };
 }
 
 interface NetworkArm extends ValidatedArm {
@@ -128,32 +133,46 @@ function runNetworkPenalty(p: Params, mu: number, key: Key, ctx: RunContext): Ru
   const lambdas: Lambda[] = [{ lambdaCond: 0, lambdaNorm: 0 }, ...lambdaGrid(p)];
   const validation = freshTasks(p, mu, Bstar, foldInString(key, "validation"), p.validation);
   const total = lambdas.length * p.iters;
+  // The arms advance in lockstep on the same batches, drawn once per iteration: each arm's numbers
+  // are those of training it alone on reluTasks(…, t) (the batch depends on t only), and the
+  // draws — over a quarter of the cell — are paid once instead of once per arm (6 at paper size).
+  const trainers = lambdas.map(
+    (lambda, li) =>
+      new NetworkTrainer(
+        {
+          method: getNetworkMethod(p.method),
+          model: m,
+          inner,
+          beta: p.beta,
+          iterations: p.iters,
+          optimizer: { kind: "sgd" },
+          ...(li > 0 ? { penalty: lambda } : {}),
+        },
+        [Float64Array.from(Q.data), new Float64Array(p.k)],
+      ),
+  );
+  // Bits of subspaceDistance, with B*'s basis and the buffers made once (not per iteration).
+  const distOf = distanceTo(Bstar, p.k, "subspace");
+  const dist = (ps: readonly Float64Array[]) => distOf(matFrom(p.d, p.k, ps[0]));
+  const dists = trainers.map((tr) => [dist(tr.params)]);
+  const buffers = reluTaskBuffers(p);
+  for (let t = 1; t <= p.iters; t++) {
+    if (ctx.signal?.aborted) throw new AbortedError(`${p.method}: aborted at iteration ${t}`);
+    if (trainers.every((tr) => tr.result !== null)) break;
+    const tasks = reluTasks(p, mu, Bstar, key, t, buffers);
+    trainers.forEach((tr, li) => {
+      if (tr.result === null && tr.step(tasks) !== null) dists[li].push(dist(tr.params));
+    });
+    if (t % 50 === 0) ctx.progress(lambdas.length * t, total);
+  }
   const arms: NetworkArm[] = lambdas.map((lambda, li) => {
-    const dist: number[] = [];
-    const params = [Float64Array.from(Q.data), new Float64Array(p.k)];
-    const res = trainNetwork(
-      {
-        method: getNetworkMethod(p.method),
-        model: m,
-        inner,
-        beta: p.beta,
-        iterations: p.iters,
-        optimizer: { kind: "sgd" },
-        ...(li > 0 ? { penalty: lambda } : {}),
-      },
-      params,
-      (t) => reluTasks(p, mu, Bstar, key, t),
-      (t, ps) => {
-        dist.push(subspaceDistance(matFrom(p.d, p.k, Float64Array.from(ps[0])), Bstar));
-        if (t % 50 === 0) ctx.progress(li * p.iters + t, total);
-      },
-      ctx.signal,
-    );
+    const tr = trainers[li];
+    const res: NetworkTrainResult = tr.result ?? { params: tr.params, status: "ok", iterations: p.iters };
     return {
       lambda,
       res,
-      dist,
-      validation: fewShot(m, res.params, validation, p.method, inner, res.status).mse,
+      dist: dists[li],
+      validation: fewShot(m, res.params, validation, p.method, inner, res.status, false).mse,
     };
   });
   const chosen = chooseLambda(arms.slice(1).map((a) => a.validation));
@@ -163,7 +182,7 @@ function runNetworkPenalty(p: Params, mu: number, key: Key, ctx: RunContext): Ru
   const metricsOf: Curve["metrics"][] = [];
   (["off", "on"] as const).forEach((penalty, i) => {
     const a = pair[i];
-    const scored = fewShot(m, a.res.params, test, p.method, inner, a.res.status);
+    const scored = fewShot(m, a.res.params, test, p.method, inner, a.res.status, true);
     const final = a.dist[a.dist.length - 1];
     const curve: Curve = {
       labels: { method: p.method, penalty, quantity: "dist" },

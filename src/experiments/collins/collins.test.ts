@@ -90,6 +90,39 @@ describe("collins-diversity: the fitted rate matches 1 − αβµ²", () => {
   });
 });
 
+describe("collins-diversity's stopping rule (stop_below)", () => {
+  test("each curve is a prefix of the unstopped run's, ends at its first dist < stop_below, and every read metric but final is unchanged", () => {
+    const over = { mus: [1, 0.5], iters: 700 };
+    const [a, b] = [{}, { stop_below: 0 }].map((o) =>
+      runExperiment(getExperiment("collins-diversity"), { ...over, ...o }, [0, 1]),
+    );
+    let stopped = 0;
+    a.result.seeds.forEach((seed, s) => {
+      seed.curves.forEach((c, j) => {
+        const full = b.result.seeds[s].curves[j];
+        expect(c.labels).toEqual(full.labels);
+        expect(full.y.length).toBe(701);
+        expect(c.y).toEqual(full.y.slice(0, c.y.length));
+        const first = full.y.findIndex((y) => y < 1e-14);
+        expect(c.y.length).toBe(first === -1 ? full.y.length : first + 1);
+        if (first !== -1) stopped++;
+        const { final: _f, ...read } = c.metrics;
+        const { final: _g, ...readFull } = full.metrics;
+        expect(read).toEqual(readFull);
+        expect(c.metrics.final).toBe(c.y.at(-1));
+      });
+    });
+    // Every curve at µ = 1 and 0.5 reaches the floor within 700 iterations.
+    expect(stopped).toBe(2 * 2 * 4);
+  });
+
+  test("stop_below must lie below the rate window", () => {
+    expect(() => runExperiment(getExperiment("collins-diversity"), { stop_below: 1e-12 }, [0])).toThrow(
+      /stop_below.*must be < rate_lo \(= 1e-12\)/,
+    );
+  });
+});
+
 describe("collins-finite-samples (m_in = m_out = 10, n = 20, α = β = 0.25, σ = 0)", () => {
   let rec: TestRun;
   beforeAll(async () => {

@@ -6,12 +6,13 @@ import {
   fewShotFields,
   fewShotModel,
   fewShotStatus,
+  fitSourceStage,
   joinSettings,
-  runSetting,
   sweepCurves,
+  targetOutcomes,
 } from "../fewShot.js";
 import { listOf } from "../params.js";
-import type { Experiment, RunResult } from "../types.js";
+import type { ConditionPart, Curve, Experiment, RunResult } from "../types.js";
 import { duCovarianceClaims } from "./claims.js";
 import { factorOf, sourceVariances, targetVariances } from "./covarianceFactor.js";
 import { duFigures } from "./figures.js";
@@ -40,7 +41,8 @@ const schema = z
  * the bound's first term becomes dk/(c·n1·T). The source covariance is fixed (diagonal, geometric
  * spectrum); the target's leans towards the directions the source sees least, so c shrinks. Every
  * lean sees the same source tasks and the same learned representations (common random numbers);
- * only the targets' inputs change. Excess risk is ‖Σ_tgt^{1/2}(B̂ŵ − B*w*)‖². Curves (x = c): those
+ * only the targets' inputs change, so one cell per seed fits them once and evaluates every lean.
+ * Excess risk is ‖Σ_tgt^{1/2}(B̂ŵ − B*w*)‖². Curves (x = c): those
  * of `sweepCurves`; scalars per lean: `c`, `theory` (dk/(c·n1T) + k/n2), `representationTerm`.
  */
 export const duCovariance: Experiment<typeof schema> = {
@@ -58,29 +60,48 @@ export const duCovariance: Experiment<typeof schema> = {
   sizes: { smoke: { leans: [0, 1, 2], targets: 200 }, paper: { targets: 1000 } },
   seeds: { smoke: 2, paper: 10 },
   commonRandomNumbers: true,
-  conditions: (p) => p.leans.map((lean) => ({ lean })),
-  cost: (p) => fewShotCost(p, p),
-  runCondition(p, cond, key, ctx): RunResult {
-    const lean = cond.lean as number;
+  // One cell per seed: every lean shares the source stage (see `runCondition`).
+  cost: (p) => fewShotCost(p, p, p.leans.length),
+  runCondition(p, _cond, key, ctx): RunResult {
     const covSrc = sourceVariances(p);
-    const covTgt = targetVariances(covSrc, lean);
-    const model = { ...fewShotModel(p), covSrc, covTgt };
-    const { c, term, cAverage, averageTerm } = factorOf(p, lean);
-    const outcome = runSetting(p, { T: p.T, n1: p.n1, n2: p.n2 }, key, ctx, model);
-    const curves = sweepCurves([{ x: c, outcome }], "c", {});
+    const base = { ...fewShotModel(p), covSrc };
+    // The source tasks and the learned representations do not depend on the lean (only the
+    // targets' inputs do): fitted once for all leans, where a cell per lean refitted them.
+    const stage = fitSourceStage(p, p, key, ctx, { ...base, covTgt: targetVariances(covSrc, p.leans[0]) });
+    const curves: Curve[] = [];
+    const scalars: RunResult["scalars"] = {};
+    for (const lean of p.leans) {
+      const model = { ...base, covTgt: targetVariances(covSrc, lean) };
+      const { c, term, cAverage, averageTerm } = factorOf(p, lean);
+      const [outcome] = targetOutcomes(p, stage, [p.n2], key, model);
+      // Labelled and named as the lean's own condition was (`combine` joins them along lean).
+      for (const curve of sweepCurves([{ x: c, outcome }], "c", {}))
+        curves.push({ ...curve, labels: { ...curve.labels, lean } });
+      const at = `[lean=${lean}]`;
+      scalars[`c${at}`] = c;
+      scalars[`theory${at}`] = duBound({ d: p.d, k: p.k, n1: p.n1, T: p.T, n2: p.n2, c });
+      scalars[`representationTerm${at}`] = term;
+      scalars[`cAverage${at}`] = cAverage;
+      scalars[`averageTerm${at}`] = averageTerm;
+      scalars[`oracleLevel${at}`] = oracleLevel(p.sigma, p.k, p.n2);
+    }
     ctx.progress(1, 1);
-    return {
-      status: fewShotStatus(curves),
-      curves,
-      scalars: {
-        c,
-        theory: duBound({ d: p.d, k: p.k, n1: p.n1, T: p.T, n2: p.n2, c }),
-        representationTerm: term,
-        cAverage,
-        averageTerm,
-        oracleLevel: oracleLevel(p.sigma, p.k, p.n2),
-      },
-    };
+    return { status: fewShotStatus(curves), curves, scalars };
   },
-  combine: (_p, parts) => joinSettings(parts, "lean"),
+  combine: (p, parts) => joinSettings(leanParts(p, parts), "lean"),
 };
+
+/**
+ * A seed's cell back as one part per lean, in declared order: the parts a cell per lean gave
+ * (curves labelled with the lean, scalars named for it), so the joined curves are the same.
+ */
+function leanParts(p: { leans: number[] }, parts: readonly ConditionPart[]): ConditionPart[] {
+  const curves = parts.flatMap((part) => part.result.curves);
+  const scalars = Object.assign({}, ...parts.map((part) => part.result.scalars)) as RunResult["scalars"];
+  return [...new Set(p.leans)].map((lean) => {
+    const own = curves.filter((c) => c.labels.lean === lean);
+    const at = `[lean=${lean}]`;
+    const named = Object.fromEntries(Object.entries(scalars).filter(([k]) => k.endsWith(at)));
+    return { condition: { lean }, result: { status: fewShotStatus(own), curves: own, scalars: named } };
+  });
+}

@@ -7,11 +7,12 @@ import {
   fewShotFields,
   fewShotStatus,
   joinSettings,
-  runSetting,
+  runSettings,
   sweepCurves,
 } from "../fewShot.js";
 import { listOf, nonNegative, posInt } from "../params.js";
-import type { Experiment } from "../types.js";
+import { conditionText } from "../runner.js";
+import type { Condition, ConditionPart, Curve, Experiment, RunResult } from "../types.js";
 import { duExcessRiskClaims } from "./claims.js";
 import { duFigures } from "./figures.js";
 
@@ -49,6 +50,8 @@ export type DuExcessRiskParams = z.output<typeof schema>;
  * family without Σ is refused). The reference levels stay valid for Gaussian x ~ N(0, Σ): the
  * oracle's and OLS's Σ-norm excess risks do not depend on Σ, and with Σ_src = Σ_tgt Du et al.'s
  * covariance-dominance factor is c = 1.
+ *
+ * Cells: one per source stage (T, n1), each giving every point that fits it (`stagesOf`).
  */
 export const duExcessRisk: Experiment<typeof schema> = {
   id: "du-excess-risk",
@@ -74,26 +77,115 @@ export const duExcessRisk: Experiment<typeof schema> = {
   },
   seeds: { smoke: 2, paper: 10 },
   commonRandomNumbers: true,
-  cost: (p, c) => fewShotCost(p, { T: p.T, n1: p.n1, n2: p.n2, [c.sweep as string]: c.x as number }),
-  conditions(p) {
-    const grid: Record<(typeof SWEEPS)[number], number[]> = { T: p.Ts, n1: p.n1s, n2: p.n2s };
-    return p.sweeps.flatMap((sweep) => grid[sweep].map((x) => ({ sweep, x })));
+  // One cell per source stage (T, n1): see `stagesOf`.
+  cost: (p, c) => {
+    const points = pointsOf(p).filter((q) => q.T === c.T && q.n1 === c.n1);
+    return fewShotCost(p, { T: c.T as number, n1: c.n1 as number, n2: Math.max(...points.map((q) => q.n2)) });
   },
+  conditions: (p) => stagesOf(p),
   runCondition(p, c, key, ctx) {
-    const sweep = c.sweep as (typeof SWEEPS)[number];
-    const x = c.x as number;
-    const setting = { T: p.T, n1: p.n1, n2: p.n2, [sweep]: x };
-    const curves = sweepCurves([{ x, outcome: runSetting(p, setting, key, ctx) }], sweep, { sweep });
+    const T = c.T as number;
+    const n1 = c.n1 as number;
+    const points = pointsOf(p).filter((q) => q.T === T && q.n1 === n1);
+    const n2s = [...new Set(points.map((q) => q.n2))];
+    const outcomes = runSettings(p, { T, n1 }, n2s, key, ctx);
+    const curves: Curve[] = [];
+    const scalars: RunResult["scalars"] = {};
+    for (const q of points) {
+      const setting = { T, n1, n2: q.n2 };
+      const outcome = outcomes[n2s.indexOf(q.n2)];
+      // Labelled as the point's own condition {sweep, x} was (`combine` joins them along x).
+      for (const curve of sweepCurves([{ x: q.x, outcome }], q.sweep, { sweep: q.sweep }))
+        curves.push({ ...curve, labels: { ...curve.labels, sweep: q.sweep, x: q.x } });
+      const at = `[${pointText(q)}]`;
+      scalars[`theory${at}`] = duBound({ d: p.d, k: p.k, ...setting });
+      scalars[`oracleLevel${at}`] = oracleLevel(p.sigma, p.k, q.n2);
+      scalars[`olsLevel${at}`] = olsLevel(p.sigma, p.d, q.n2);
+    }
     ctx.progress(1, 1);
-    return {
-      status: fewShotStatus(curves),
-      curves,
-      scalars: {
-        theory: duBound({ d: p.d, k: p.k, ...setting }),
-        oracleLevel: oracleLevel(p.sigma, p.k, setting.n2),
-        olsLevel: olsLevel(p.sigma, p.d, setting.n2),
-      },
-    };
+    return { status: fewShotStatus(curves), curves, scalars };
   },
-  combine: (_p, parts) => joinSettings(parts, "x"),
+  combine: (p, parts) => joinSettings(pointParts(p, parts), "x"),
 };
+
+type Sweep = (typeof SWEEPS)[number];
+
+/** A point of the figure: sweep `sweep` at x, and its setting (the other two at T, n1, n2). */
+interface Point {
+  sweep: Sweep;
+  x: number;
+  T: number;
+  n1: number;
+  n2: number;
+}
+
+/** The figure's points in display order (sweeps, then x), each once. */
+function pointsOf(p: DuExcessRiskParams): Point[] {
+  const grid: Record<Sweep, number[]> = { T: p.Ts, n1: p.n1s, n2: p.n2s };
+  const seen = new Set<string>();
+  return p.sweeps.flatMap((sweep) =>
+    grid[sweep].flatMap((x) => {
+      const q = { sweep, x, T: p.T, n1: p.n1, n2: p.n2, [sweep]: x };
+      if (seen.has(pointText(q))) return [];
+      seen.add(pointText(q));
+      return [q];
+    }),
+  );
+}
+
+function pointText(q: Point): string {
+  return `sweep=${q.sweep},x=${q.x}`;
+}
+
+/**
+ * The cells: one per source stage (T, n1), in order of first use. Every point of the n2 sweep, the
+ * T sweep's point at T and the n1 sweep's at n1 fit the same source tasks (common random numbers:
+ * the same key) with the same methods, so they share one cell that fits them once and evaluates
+ * every n2 on nested targets (`runSettings`): at the paper size 10 source stages instead of 17
+ * fits, and the cell's record is, point by point, what a cell per point computed.
+ */
+function stagesOf(p: DuExcessRiskParams): Condition[] {
+  const seen = new Set<string>();
+  const stages: Condition[] = [];
+  for (const q of pointsOf(p)) {
+    const id = `${q.T},${q.n1}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stages.push({ T: q.T, n1: q.n1 });
+  }
+  return stages;
+}
+
+/**
+ * A seed's stage cells back as one part per point {sweep, x}, in display order, with the stage's
+ * labels dropped from the curves and the stage's text from the scalars' names (the runner adds
+ * them): exactly the parts a cell per point gave, so the joined curves are the same.
+ */
+function pointParts(p: DuExcessRiskParams, parts: readonly ConditionPart[]): ConditionPart[] {
+  const byPoint = new Map<string, { curves: Curve[]; scalars: RunResult["scalars"] }>();
+  const entry = (text: string) => {
+    let e = byPoint.get(text);
+    if (!e) {
+      e = { curves: [], scalars: {} };
+      byPoint.set(text, e);
+    }
+    return e;
+  };
+  for (const part of parts) {
+    const stage = `[${conditionText(part.condition)}]`;
+    for (const curve of part.result.curves) {
+      const { T: _T, n1: _n1, ...labels } = curve.labels;
+      entry(`sweep=${labels.sweep},x=${labels.x}`).curves.push({ ...curve, labels });
+    }
+    for (const [name, v] of Object.entries(part.result.scalars)) {
+      const own = name.endsWith(stage) ? name.slice(0, -stage.length) : name;
+      entry(own.slice(own.lastIndexOf("[") + 1, -1)).scalars[own] = v;
+    }
+  }
+  return pointsOf(p).flatMap((q) => {
+    const e = byPoint.get(pointText(q));
+    if (!e) return [];
+    const result: RunResult = { status: fewShotStatus(e.curves), curves: e.curves, scalars: e.scalars };
+    return [{ condition: { sweep: q.sweep, x: q.x }, result }];
+  });
+}

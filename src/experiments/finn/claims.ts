@@ -1,4 +1,5 @@
 import { type Claim, type ClaimSource, customMeasure, metricOf, reachesBelow } from "../claims.js";
+import { nonlinearHorizon } from "./common.js";
 
 /**
  * What the network experiments test. `finn-sinusoid` checks Finn et al.'s (ICML 2017) sinusoid
@@ -71,12 +72,15 @@ export const nonlinearRepresentationClaims: readonly Claim[] = [
       kind: "paired order",
       below: metricOf(distOf("anil", 1), "firstBelow1e-1", "ANIL's first iteration with dist < 0.1 at µ = 1"),
       above: customMeasure(
-        "ANIL's first iteration with dist < 0.1 at µ = 0.5 (the run's length when never)",
+        "ANIL's first iteration with dist < 0.1 at µ = 0.5 (the run's length at µ = 0.5 when never)",
         (seed, p) => {
           const c = seed.curves.find(
             (x) => x.yName === "dist" && x.labels.method === "anil" && x.labels.mu === 0.5,
           );
-          return c ? (c.metrics["firstBelow1e-1"] ?? (p.iters as number) + 1) : null;
+          // Records made before iters_at_1 existed ran every µ for iters.
+          const iters_at_1 = (p.iters_at_1 as number | null | undefined) ?? null;
+          const horizon = nonlinearHorizon({ iters: p.iters as number, iters_at_1 }, 0.5);
+          return c ? (c.metrics["firstBelow1e-1"] ?? horizon + 1) : null;
         },
       ),
     },

@@ -39,3 +39,14 @@ export function copyParams(p: readonly Float64Array[]): Float64Array[] {
 }
 
 export type { NetworkModel };
+
+/**
+ * `nonlinear-representation`'s horizon at head diversity µ: min(iters, ⌈iters_at_1 / µ²⌉) outer
+ * iterations (every µ runs `iters` when `iters_at_1` is null). In the linear model the subspace
+ * error contracts by 1 − αβµ² per iteration (SPEC §1.2), so the time to a given dist scales like
+ * 1/µ²; `iters` caps it (µ = 0 included).
+ */
+export function nonlinearHorizon(p: { iters: number; iters_at_1: number | null }, mu: number): number {
+  if (p.iters_at_1 === null || mu <= 0) return p.iters;
+  return Math.min(p.iters, Math.ceil(p.iters_at_1 / (mu * mu)));
+}

@@ -42,6 +42,8 @@ const distTrace: SeriesFigureSpec = {
   x: { title: "iteration" },
   y: { title: "dist(col W₁, col B*) = sin θₘₐₓ (unsquared)", log: true, floor: "clamp" },
   panel: { by: "condition" },
+  // Each µ has its own horizon (nonlinear-representation: ⌈iters_at_1/µ²⌉, capped at iters).
+  independent: ["x"],
   colour: COLOUR,
   divergence: true,
   subtitle: { params: ["d", "k", "k_prime", "n", "alpha", "beta", "m_in", "m_out"] },

@@ -82,6 +82,39 @@ describe("nonlinear-representation", () => {
     expect(curve(r, { method: "anil", mu: 0.5 }, "dist").metrics.final!).toBeGreaterThan(anil.metrics.final!);
   });
 
+  test("µ runs min(iters, ⌈iters_at_1/µ²⌉) iterations, a prefix of the run at the full horizon", () => {
+    const o = { iters: 40, mus: [1, 0.5], n: 4, m_in: 20, m_out: 20 };
+    const short = run("nonlinear-representation", { ...o, iters_at_1: 8 });
+    const full = run("nonlinear-representation", { ...o, iters_at_1: null });
+    for (const method of ["anil", "fo-anil", "avg-gd"]) {
+      const s1 = curve(short, { method, mu: 1 }, "dist");
+      const s05 = curve(short, { method, mu: 0.5 }, "dist");
+      expect(s1.y.length).toBe(8 + 1);
+      expect(s05.y.length).toBe(32 + 1);
+      expect(s1.y).toEqual(curve(full, { method, mu: 1 }, "dist").y.slice(0, 9));
+      expect(s05.y).toEqual(curve(full, { method, mu: 0.5 }, "dist").y.slice(0, 33));
+      expect(curve(full, { method, mu: 1 }, "dist").y.length).toBe(41);
+    }
+  });
+
+  test("the rate is fitted on the contraction phase, not on the finite-sample floor below it", () => {
+    const r = run("nonlinear-representation", { mus: [1] });
+    const anil = curve(r, { method: "anil", mu: 1 }, "dist");
+    const end = anil.metrics["firstBelow1e-1"]!;
+    expect(end).toBeGreaterThan(0);
+    // An independent least-squares fit of log dist on t over the points in (0.1, 0.5) before `end`.
+    const pts = anil.y.map((y, t) => [t, y] as const).filter(([t, y]) => t < end && y > 0.1 && y < 0.5);
+    const mt = pts.reduce((a, [t]) => a + t, 0) / pts.length;
+    const my = pts.reduce((a, [, y]) => a + Math.log(y), 0) / pts.length;
+    const slope =
+      pts.reduce((a, [t, y]) => a + (t - mt) * (Math.log(y) - my), 0) /
+      pts.reduce((a, [t]) => a + (t - mt) ** 2, 0);
+    expect(anil.metrics.rate!).toBeCloseTo(Math.exp(slope), 12);
+    // A contraction, far from the ≈ 1 a window reaching down onto the floor gave.
+    expect(anil.metrics.rate!).toBeLessThan(0.99);
+    expect(anil.metrics.final!).toBeLessThan(0.1);
+  });
+
   test("the same seed gives the same bytes", () => {
     const o = { iters: 20, mus: [1] };
     expect(canonicalJson(run("nonlinear-representation", o))).toBe(

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ACTIVATION_KINDS, type Activation } from "../../algorithms/cnn/activation.js";
 import { exampleWeights } from "../../algorithms/cnn/gradient.js";
-import { allocCnnWorkspace, forwardInto, initWeights } from "../../algorithms/cnn/network.js";
+import { allocCnnWorkspace, initWeights, outputsInto } from "../../algorithms/cnn/network.js";
 import { type CnnDivergence, type CnnState, trainCnn } from "../../algorithms/cnn/train.js";
 import { powi } from "../../linalg/libm.js";
 import type { Mat } from "../../linalg/mat.js";
@@ -194,7 +194,7 @@ function trainAndRecord(
   let finalTest: Float64Array = new Float64Array(tasks).fill(Number.NaN);
   const onRecord = (st: CnnState) => {
     const trainErr = errorRatePerTask(st.ws.out, train.y, train.task, tasks);
-    const testOut = forwardInto(st.W, s.activation, test, testWs);
+    const testOut = outputsInto(st.W, s.activation, test, testWs);
     const testErr = errorRatePerTask(testOut, test.y, test.task, tasks);
     rec.t.push(st.t);
     rec.trainError.push(meanOver(trainErr));
@@ -287,20 +287,25 @@ export function trainSettingsOf(
  * initial weights from its init key, whatever the condition: conditions share their random
  * numbers (task t's first n examples are the same for every K ≥ t + 1 — up to the noise's zeroed
  * feature axes —, every n′ ≥ n and every SNR), so differences between conditions are not sampling
- * noise. Both kinds of training start from the same W0.
+ * noise. Both kinds of training start from the same W0. `ctx.alignments: false` skips the
+ * alignment diagnostics (the traces' alignment series are then empty).
  */
 export function runLiCondition(
   p: LiParams,
   c: LiCondition,
   key: Key,
-  ctx: { signal?: AbortSignal; onStep?: () => void },
+  ctx: { signal?: AbortSignal; onStep?: () => void; alignments?: boolean },
 ): { single: LiTrace; multi: LiTrace } {
   const model = patchModelOf(p, c);
   const keys = liKeys(key);
   const trains = Array.from({ length: c.K }, (_, t) => samplePatchTask(model, t, c.n, keys.train));
   const tests = Array.from({ length: c.K }, (_, t) => samplePatchTask(model, t, p.n_test, keys.test));
   const W0 = initWeights(keys.init, { m: p.m, d: p.d }, p.sigma0);
-  const features = { u: sharedFeature(model), v: trains.map((_, t) => taskFeature(model, t)) };
+  // The alignment diagnostics only where read (`alignments`, default true).
+  const features =
+    ctx.alignments === false
+      ? undefined
+      : { u: sharedFeature(model), v: trains.map((_, t) => taskFeature(model, t)) };
   return trainSingleAndMulti(trainSettingsOf(p), trains, tests, W0, features, ctx);
 }
 

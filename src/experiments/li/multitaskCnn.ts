@@ -81,6 +81,8 @@ export const liMultitaskCnn: Experiment<typeof schema> = {
     const total = (c.K + 1) * p.iters;
     let done = 0;
     const res = runLiCondition(p, c, key, {
+      // Only the error curves are recorded here.
+      alignments: false,
       signal: ctx.signal,
       onStep: () => {
         done++;

@@ -881,168 +881,119 @@ export function absProjections(
 }
 
 /**
- * out (n × k, row-major) = X B for the n rows of X (row-major n × d at `x`), with B given as Bt
- * (k × d, row-major): `projectRows` of src/algorithms/representation/heads.ts, with its bits. It
- * takes the columns in pairs and keeps each column's two running sums (even a and odd a: here the
- * two lanes of one f64x2), adds an odd d's last term to the even sum, then returns even + odd; an
- * odd k's last column is dotAt (dot4).
+ * The sufficient-statistics part of Burer–Monteiro's objective (burerMonteiroObjective of
+ * src/algorithms/representation/burerMonteiro.ts) for tasks two at a time, one per f64x2 lane: each
+ * lane does the JS loop's operations in its order, so the bits are the JS ones. Slots s (the tasks
+ * read from statistics, task index tasks[s], i32) pair up as (2p, 2p + 1); the block holds pairs
+ * p0 … p0 + pairs − 1, interleaved (lane 0, lane 1; 16 bytes per entry): the packed upper
+ * triangles of A_t (packed = d(d+1)/2 entries per pair at a), b_t (d entries per pair at b) and c_t
+ * (one entry per pair at c). θ_t is row t of `theta` (d doubles per task); per task:
+ *   g ← 0; for i: acc = A[i,i]θ_i, for j > i: acc += A[i,j]θ_j, g_j += A[i,j]θ_i; then g_i += acc;
+ *   quad = Σ_i θ_i g_i, lin = Σ_i b_i θ_i (in order), g_i −= b_i; loss = (quad − 2·lin) + c.
+ * Writes g_t to row t of `g` and the loss term of slot s to loss[s]; a missing second task
+ * (slot = used) computes on zeros and writes nothing. `scratch`: 4d doubles.
  */
-export function projectRows(x: usize, n: i32, d: i32, Bt: usize, k: i32, out: usize): void {
+export function packedStatsPairs(
+  a: usize,
+  b: usize,
+  c: usize,
+  p0: i32,
+  pairs: i32,
+  d: i32,
+  tasks: usize,
+  used: i32,
+  theta: usize,
+  g: usize,
+  loss: usize,
+  scratch: usize,
+): void {
+  const packed = (d * (d + 1)) >> 1;
+  const zero = f64x2.splat(0.0);
+  const two = f64x2.splat(2.0);
+  const th = scratch;
+  const gp = scratch + (<usize>d << 4);
+  const rowBytes = <usize>d << 3;
+  for (let q: i32 = 0; q < pairs; q++) {
+    const s0 = 2 * (p0 + q);
+    const has1 = s0 + 1 < used;
+    const r0 = <usize>load<i32>(tasks + (<usize>s0 << 2)) * rowBytes;
+    const r1 = has1 ? <usize>load<i32>(tasks + (<usize>(s0 + 1) << 2)) * rowBytes : 0;
+    for (let i: i32 = 0; i < d; i++) {
+      const at = <usize>i << 3;
+      const hi = has1 ? load<f64>(theta + r1 + at) : 0.0;
+      v128.store(th + (at << 1), f64x2.replace_lane(f64x2.splat(load<f64>(theta + r0 + at)), 1, hi));
+      v128.store(gp + (at << 1), zero);
+    }
+    const bp = b + (<usize>(q * d) << 4);
+    let o = a + ((<usize>q * <usize>packed) << 4);
+    for (let i: i32 = 0; i < d; i++) {
+      const ti = v128.load(th + (<usize>i << 4));
+      let acc = f64x2.mul(v128.load(o), ti);
+      for (let j: i32 = i + 1; j < d; j++) {
+        const v = v128.load(o + (<usize>(j - i) << 4));
+        acc = f64x2.add(acc, f64x2.mul(v, v128.load(th + (<usize>j << 4))));
+        const gj = gp + (<usize>j << 4);
+        v128.store(gj, f64x2.add(v128.load(gj), f64x2.mul(v, ti)));
+      }
+      const gi = gp + (<usize>i << 4);
+      v128.store(gi, f64x2.add(v128.load(gi), acc));
+      o += <usize>(d - i) << 4;
+    }
+    let quad = zero;
+    let lin = zero;
+    for (let i: i32 = 0; i < d; i++) {
+      const at = <usize>i << 4;
+      const ti = v128.load(th + at);
+      const gi = v128.load(gp + at);
+      const bi = v128.load(bp + at);
+      quad = f64x2.add(quad, f64x2.mul(ti, gi));
+      lin = f64x2.add(lin, f64x2.mul(bi, ti));
+      const out = f64x2.sub(gi, bi);
+      store<f64>(g + r0 + (<usize>i << 3), f64x2.extract_lane(out, 0));
+      if (has1) store<f64>(g + r1 + (<usize>i << 3), f64x2.extract_lane(out, 1));
+    }
+    const l = f64x2.add(f64x2.sub(quad, f64x2.mul(two, lin)), v128.load(c + (<usize>q << 4)));
+    store<f64>(loss + (<usize>s0 << 3), f64x2.extract_lane(l, 0));
+    if (has1) store<f64>(loss + (<usize>(s0 + 1) << 3), f64x2.extract_lane(l, 1));
+  }
+}
+
+/**
+ * projectRows of src/algorithms/representation/heads.ts: out (n × k, row-major) = X B for X (n × d,
+ * row-major) at `x` and Bt = Bᵀ (k × d) at `bt`, in the JS order: columns in pairs, each dot
+ * product as its (even a, odd a) running sums (one f64x2 lane each), an odd d's last term into the
+ * even sum, then even + odd; an odd k's last column as dotAt (dot4). So the bits are the JS ones.
+ */
+export function projectRows(x: usize, n: i32, d: i32, bt: usize, k: i32, out: usize): void {
   const rowBytes = <usize>d << 3;
   for (let i: i32 = 0; i < n; i++) {
     const row = x + <usize>i * rowBytes;
-    const r = out + (<usize>(i * k) << 3);
+    const o = out + ((<usize>i * <usize>k) << 3);
     let c: i32 = 0;
     for (; c + 1 < k; c += 2) {
-      const b0 = Bt + <usize>c * rowBytes;
+      const b0 = bt + <usize>c * rowBytes;
       const b1 = b0 + rowBytes;
       let s = f64x2.splat(0.0);
       let t = f64x2.splat(0.0);
       let a: i32 = 0;
       for (; a + 1 < d; a += 2) {
-        const o = <usize>a << 3;
-        const xv = v128.load(row + o);
-        s = f64x2.add(s, f64x2.mul(xv, v128.load(b0 + o)));
-        t = f64x2.add(t, f64x2.mul(xv, v128.load(b1 + o)));
+        const off = <usize>a << 3;
+        const xv = v128.load(row + off);
+        s = f64x2.add(s, f64x2.mul(xv, v128.load(b0 + off)));
+        t = f64x2.add(t, f64x2.mul(xv, v128.load(b1 + off)));
       }
       let s0 = f64x2.extract_lane(s, 0);
       let t0 = f64x2.extract_lane(t, 0);
       if (a < d) {
-        const o = <usize>a << 3;
-        const xa = load<f64>(row + o);
-        s0 += xa * load<f64>(b0 + o);
-        t0 += xa * load<f64>(b1 + o);
+        const off = <usize>a << 3;
+        const xa = load<f64>(row + off);
+        s0 += xa * load<f64>(b0 + off);
+        t0 += xa * load<f64>(b1 + off);
       }
-      store<f64>(r + (<usize>c << 3), s0 + f64x2.extract_lane(s, 1));
-      store<f64>(r + (<usize>(c + 1) << 3), t0 + f64x2.extract_lane(t, 1));
+      const oc = o + (<usize>c << 3);
+      store<f64>(oc, s0 + f64x2.extract_lane(s, 1));
+      store<f64>(oc, t0 + f64x2.extract_lane(t, 1), 8);
     }
-    if (c < k) store<f64>(r + (<usize>c << 3), dot4(row, Bt + <usize>c * rowBytes, d));
-  }
-}
-
-/**
- * g ← A θ for a symmetric d × d A stored as its upper triangle packed row by row at `a` (row r
- * holds A[r, r..d−1]; θ at `theta`, g at `g`, d doubles each): the sufficient-statistics loop of
- * `burerMonteiroObjective` (src/algorithms/representation/burerMonteiro.ts), with its bits. That
- * loop goes row by row: s = A[r,r]θ_r, then for j > r in order s += A[r,j]θ_j and
- * g_j += A[r,j]θ_r, then g_r += s. Here four rows at a time share each load of θ_j and g_j: their
- * four sums s are two f64x2 (one row per lane), each still adding its terms in j order, and each
- * g_j still receives the four rows' terms in row order, so every sum is the loop's. Four
- * independent sums (not one) per pass is what makes it faster than the loop, beside the SIMD.
- */
-export function symvPacked(a: usize, d: i32, theta: usize, g: usize): void {
-  memory.fill(g, 0, <usize>d << 3);
-  let r: i32 = 0;
-  let o0: usize = a;
-  for (; r + 3 < d; r += 4) {
-    const o1 = o0 + (<usize>(d - r) << 3);
-    const o2 = o1 + (<usize>(d - r - 1) << 3);
-    const o3 = o2 + (<usize>(d - r - 2) << 3);
-    const tr = theta + (<usize>r << 3);
-    const gr = g + (<usize>r << 3);
-    const t0 = load<f64>(tr);
-    const t1 = load<f64>(tr, 8);
-    const t2 = load<f64>(tr, 16);
-    const t3 = load<f64>(tr, 24);
-    // The triangle j ≤ r + 3, in the loop's order (row r first).
-    let s0 = load<f64>(o0) * t0;
-    let v = load<f64>(o0, 8);
-    s0 += v * t1;
-    store<f64>(gr, load<f64>(gr, 8) + v * t0, 8);
-    v = load<f64>(o0, 16);
-    s0 += v * t2;
-    store<f64>(gr, load<f64>(gr, 16) + v * t0, 16);
-    v = load<f64>(o0, 24);
-    s0 += v * t3;
-    store<f64>(gr, load<f64>(gr, 24) + v * t0, 24);
-    let s1 = load<f64>(o1) * t1;
-    v = load<f64>(o1, 8);
-    s1 += v * t2;
-    store<f64>(gr, load<f64>(gr, 16) + v * t1, 16);
-    v = load<f64>(o1, 16);
-    s1 += v * t3;
-    store<f64>(gr, load<f64>(gr, 24) + v * t1, 24);
-    let s2 = load<f64>(o2) * t2;
-    v = load<f64>(o2, 8);
-    s2 += v * t3;
-    store<f64>(gr, load<f64>(gr, 24) + v * t2, 24);
-    let s3 = load<f64>(o3) * t3;
-    // j ≥ r + 4: row r + i's entry A[r+i, j] is at oi + 8(j − r − i).
-    let acc01 = f64x2.replace_lane(f64x2.splat(s0), 1, s1);
-    let acc23 = f64x2.replace_lane(f64x2.splat(s2), 1, s3);
-    const h0 = f64x2.splat(t0);
-    const h1 = f64x2.splat(t1);
-    const h2 = f64x2.splat(t2);
-    const h3 = f64x2.splat(t3);
-    const e0 = o0 + 32;
-    const e1 = o1 + 24;
-    const e2 = o2 + 16;
-    const e3 = o3 + 8;
-    let j: i32 = r + 4;
-    for (; j + 1 < d; j += 2) {
-      const q = <usize>(j - r - 4) << 3;
-      const jb = <usize>j << 3;
-      const tj = v128.load(theta + jb);
-      const a0 = v128.load(e0 + q);
-      const a1 = v128.load(e1 + q);
-      const a2 = v128.load(e2 + q);
-      const a3 = v128.load(e3 + q);
-      const p0 = f64x2.mul(a0, tj);
-      const p1 = f64x2.mul(a1, tj);
-      const p2 = f64x2.mul(a2, tj);
-      const p3 = f64x2.mul(a3, tj);
-      acc01 = f64x2.add(acc01, f64x2.shuffle(p0, p1, 0, 2));
-      acc23 = f64x2.add(acc23, f64x2.shuffle(p2, p3, 0, 2));
-      acc01 = f64x2.add(acc01, f64x2.shuffle(p0, p1, 1, 3));
-      acc23 = f64x2.add(acc23, f64x2.shuffle(p2, p3, 1, 3));
-      let gv = v128.load(g + jb);
-      gv = f64x2.add(gv, f64x2.mul(a0, h0));
-      gv = f64x2.add(gv, f64x2.mul(a1, h1));
-      gv = f64x2.add(gv, f64x2.mul(a2, h2));
-      gv = f64x2.add(gv, f64x2.mul(a3, h3));
-      v128.store(g + jb, gv);
-    }
-    s0 = f64x2.extract_lane(acc01, 0);
-    s1 = f64x2.extract_lane(acc01, 1);
-    s2 = f64x2.extract_lane(acc23, 0);
-    s3 = f64x2.extract_lane(acc23, 1);
-    if (j < d) {
-      const q = <usize>(j - r - 4) << 3;
-      const tj = load<f64>(theta + (<usize>j << 3));
-      const a0 = load<f64>(e0 + q);
-      const a1 = load<f64>(e1 + q);
-      const a2 = load<f64>(e2 + q);
-      const a3 = load<f64>(e3 + q);
-      s0 += a0 * tj;
-      s1 += a1 * tj;
-      s2 += a2 * tj;
-      s3 += a3 * tj;
-      const gj = g + (<usize>j << 3);
-      let gs = load<f64>(gj);
-      gs += a0 * t0;
-      gs += a1 * t1;
-      gs += a2 * t2;
-      gs += a3 * t3;
-      store<f64>(gj, gs);
-    }
-    store<f64>(gr, load<f64>(gr) + s0);
-    store<f64>(gr, load<f64>(gr, 8) + s1, 8);
-    store<f64>(gr, load<f64>(gr, 16) + s2, 16);
-    store<f64>(gr, load<f64>(gr, 24) + s3, 24);
-    o0 = o3 + (<usize>(d - r - 3) << 3);
-  }
-  // The last d mod 4 rows as the loop.
-  for (; r < d; r++) {
-    const tr = load<f64>(theta + (<usize>r << 3));
-    let s = load<f64>(o0) * tr;
-    for (let j: i32 = r + 1; j < d; j++) {
-      const v = load<f64>(o0 + (<usize>(j - r) << 3));
-      s += v * load<f64>(theta + (<usize>j << 3));
-      const gj = g + (<usize>j << 3);
-      store<f64>(gj, load<f64>(gj) + v * tr);
-    }
-    const gr = g + (<usize>r << 3);
-    store<f64>(gr, load<f64>(gr) + s);
-    o0 += <usize>(d - r) << 3;
+    if (c < k) store<f64>(o + (<usize>c << 3), dot4(row, bt + <usize>c * rowBytes, d));
   }
 }

@@ -324,43 +324,87 @@ describe("absProjections (HRPCA's full pass)", () => {
   });
 });
 
-/** The JS loop `burerMonteiroObjective` ran over a task's packed statistics before `symvPacked`. */
-function symvPackedJs(A: Float64Array, d: number, theta: Float64Array): Float64Array {
-  const g = new Float64Array(d);
-  let o = 0;
-  for (let a = 0; a < d; a++) {
-    const ta = theta[a];
-    let acc = A[o] * ta;
-    for (let j = a + 1; j < d; j++) {
-      const v = A[o + j - a];
-      acc += v * theta[j];
-      g[j] += v * ta;
-    }
-    g[a] += acc;
-    o += d - a;
-  }
-  return g;
-}
-
-describe("symvPacked (Burer–Monteiro's sufficient statistics)", () => {
-  it("gives the JS loop's bits for every d mod 4, at odd addresses of the packed block", () => {
-    const rng = new TestRng(31);
-    for (const d of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 50, 100, 101]) {
+describe("packedStatsPairs (Burer–Monteiro's objective from sufficient statistics)", () => {
+  it.each([
+    [1, 1],
+    [3, 2],
+    [4, 5],
+    [7, 20],
+  ])(
+    "%i tasks, d = %i: each lane gives the JS loop's bits (g_t = A_tθ_t − b_t, ‖r_t‖² terms)",
+    (tasks, d) => {
+      const rng = new TestRng(tasks * 13 + d);
       const packed = (d * (d + 1)) / 2;
-      const A = randn(1, packed, rng).data;
-      const theta = randn(1, d, rng).data;
-      const want = symvPackedJs(A, d, theta);
-      // An 8-byte (not 16-byte) aligned block, as a task's slot in the pinned statistics may be.
-      const base = reserve(8 * (1 + packed + 2 * d)) / 8;
-      const mem = f64();
-      mem.set(A, base + 1);
-      mem.set(theta, base + 1 + packed);
-      mem.fill(Number.NaN, base + 1 + packed + d, base + 1 + packed + 2 * d);
-      kernels().exports.symvPacked(8 * (base + 1), d, 8 * (base + 1 + packed), 8 * (base + 1 + packed + d));
-      const got = f64().slice(base + 1 + packed + d, base + 1 + packed + 2 * d);
-      for (let a = 0; a < d; a++) expect(Object.is(got[a], want[a]), `d=${d}, g[${a}]`).toBe(true);
-    }
-  });
+      const pairs = (tasks + 1) >> 1;
+      const A = randn(tasks, packed, rng).data;
+      const theta = randn(tasks, d, rng).data;
+      const b = randn(tasks, d, rng).data;
+      const c = randn(1, tasks, rng).data;
+      // The JS loop the kernel replaced, one task at a time.
+      const gWant = new Float64Array(tasks * d);
+      const lossWant = new Float64Array(tasks);
+      for (let t = 0; t < tasks; t++) {
+        const th = theta.subarray(t * d, (t + 1) * d);
+        const gt = gWant.subarray(t * d, (t + 1) * d);
+        let o = t * packed;
+        for (let a = 0; a < d; a++) {
+          const ta = th[a];
+          let acc = A[o] * ta;
+          for (let j = a + 1; j < d; j++) {
+            const v = A[o + j - a];
+            acc += v * th[j];
+            gt[j] += v * ta;
+          }
+          gt[a] += acc;
+          o += d - a;
+        }
+        let quad = 0;
+        let lin = 0;
+        for (let a = 0; a < d; a++) {
+          quad += th[a] * gt[a];
+          lin += b[t * d + a] * th[a];
+          gt[a] -= b[t * d + a];
+        }
+        lossWant[t] = quad - 2 * lin + c[t];
+      }
+      // Slots in another order than the tasks (slot s reads task order[s]), two per pair, interleaved:
+      // entry e of slot s at 2·(⌊s/2⌋·len + e) + s mod 2.
+      const order = Int32Array.from({ length: tasks }, (_, s) => tasks - 1 - s);
+      const inter = (src: Float64Array, len: number) => {
+        const out = new Float64Array(2 * pairs * len);
+        for (let s = 0; s < tasks; s++)
+          for (let e = 0; e < len; e++) out[2 * ((s >> 1) * len + e) + (s & 1)] = src[order[s] * len + e];
+        return out;
+      };
+      // A, b, c (interleaved), Θ rows, G rows, loss per slot, scratch, then the slots' tasks (int32).
+      const sizes = [2 * pairs * packed, 2 * pairs * d, 2 * pairs, tasks * d, tasks * d, tasks, 4 * d];
+      const at = pin(8 * sizes.reduce((s, v) => s + v, 0) + 4 * tasks);
+      try {
+        const addr: number[] = [];
+        let o = at;
+        for (const n of sizes) {
+          addr.push(o);
+          o += 8 * n;
+        }
+        const mem = f64();
+        mem.set(inter(A, packed), addr[0] / 8);
+        mem.set(inter(b, d), addr[1] / 8);
+        mem.set(inter(c, 1), addr[2] / 8);
+        mem.set(theta, addr[3] / 8);
+        i32().set(order, o / 4);
+        // Two calls (pair 0, then pairs 1 …), as a block-by-block caller makes them.
+        const K = kernels().exports;
+        K.packedStatsPairs(addr[0], addr[1], addr[2], 0, 1, d, o, tasks, addr[3], addr[4], addr[5], addr[6]);
+        const [a1, b1, c1] = [addr[0] + 16 * packed, addr[1] + 16 * d, addr[2] + 16];
+        K.packedStatsPairs(a1, b1, c1, 1, pairs - 1, d, o, tasks, addr[3], addr[4], addr[5], addr[6]);
+        const out = f64();
+        expect(Array.from(out.subarray(addr[4] / 8, addr[4] / 8 + tasks * d))).toEqual(Array.from(gWant));
+        for (let s = 0; s < tasks; s++) expect(out[addr[5] / 8 + s]).toBe(lossWant[order[s]]);
+      } finally {
+        unpin(at);
+      }
+    },
+  );
 });
 
 describe("rowsResidual", () => {

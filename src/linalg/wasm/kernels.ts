@@ -79,8 +79,21 @@ interface Exports {
     atLeast: number,
     idx: number,
   ): number;
-  projectRows(x: number, n: number, d: number, Bt: number, k: number, out: number): void;
-  symvPacked(a: number, d: number, theta: number, g: number): void;
+  packedStatsPairs(
+    a: number,
+    b: number,
+    c: number,
+    p0: number,
+    pairs: number,
+    d: number,
+    tasks: number,
+    used: number,
+    theta: number,
+    g: number,
+    loss: number,
+    scratch: number,
+  ): void;
+  projectRows(x: number, n: number, d: number, bt: number, k: number, out: number): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

@@ -4,7 +4,7 @@ import { loadedPlugins } from "../../plugins/load.js";
 import type { RunRecord } from "../../record/types.js";
 import { compiledSibling } from "../compiled.js";
 import { CostQueue } from "../costQueue.js";
-import { type Cell, cellCost } from "../spec.js";
+import { type Cell, cellCost, cellMemory } from "../spec.js";
 import { type CellSink, type Executor, errorMessage } from "./executor.js";
 
 /** One `run` call: its cells, drawn as they are needed, and where they go. */
@@ -21,6 +21,19 @@ interface Source {
 interface Pending {
   cell: Cell;
   src: Source;
+  /** Its estimated working memory (`cellMemory`). */
+  bytes: number;
+}
+
+export interface ThreadsOptions {
+  /** Plug-in files each thread loads (default: every plug-in this process has loaded). */
+  plugins?: readonly string[];
+  /**
+   * Bytes the running cells' estimated working memory (`cellMemory`) may take together (default:
+   * no bound). A cell that would go beyond it waits for running cells to finish while cheaper cells
+   * that fit start on the free threads; a cell runs alone whatever its estimate.
+   */
+  memoryBudget?: number;
 }
 
 /**
@@ -29,6 +42,9 @@ interface Pending {
  * every `run` call (`reproduce` runs all its experiments' sweeps on one executor) and start
  * costliest first by their experiment's `cost` (`cellCost`), across experiments; only `workers`
  * cells are handed to the pool at a time, so a costly cell that arrives later still starts next.
+ * With a `memoryBudget`, the costliest cell that fits beside the running ones starts instead: two
+ * cells that each hold hundreds of megabytes (tripuraneni-mom's largest Burer–Monteiro settings)
+ * run one after the other, each beside small cells, not together.
  */
 export class ThreadsExecutor implements Executor {
   readonly name = "threads";
@@ -36,12 +52,17 @@ export class ThreadsExecutor implements Executor {
   private readonly queue = new CostQueue<Pending>();
   private sources: Source[] = [];
   private running = 0;
+  /** Estimated working memory of the running cells, and the most it has been at once. */
+  private runningBytes = 0;
+  private peak = 0;
   private scheduled = false;
+  private readonly memoryBudget: number;
   constructor(
     readonly workers = availableParallelism(),
-    /** Plug-in files each thread loads (default: every plug-in this process has loaded). */
-    plugins: readonly string[] = loadedPlugins().map((p) => p.path),
+    options: ThreadsOptions = {},
   ) {
+    const plugins = options.plugins ?? loadedPlugins().map((p) => p.path);
+    this.memoryBudget = options.memoryBudget ?? Number.POSITIVE_INFINITY;
     this.pool = new Piscina({
       filename: compiledSibling(import.meta.url, "../threadWorker.js"),
       workerData: { plugins },
@@ -93,7 +114,7 @@ export class ThreadsExecutor implements Executor {
           break;
         }
         src.pending++;
-        this.queue.push({ cell: next.value, src }, cellCost(next.value));
+        this.queue.push({ cell: next.value, src, bytes: cellMemory(next.value) }, cellCost(next.value));
       }
       this.settle(src);
     }
@@ -107,21 +128,31 @@ export class ThreadsExecutor implements Executor {
     }
   }
 
+  /** The most estimated working memory (`cellMemory`) its running cells have held at once. */
+  get peakWorkingMemory(): number {
+    return this.peak;
+  }
+
   private fill(): void {
     this.draw();
+    const fits = (p: Pending) =>
+      this.running === 0 || p.src.signal?.aborted || this.runningBytes + p.bytes <= this.memoryBudget;
     while (this.running < this.workers && this.queue.size > 0) {
-      const next = this.queue.pop()!;
+      const next = this.queue.pop(fits);
+      if (next === undefined) break;
       if (next.src.signal?.aborted) {
         next.src.pending--;
         this.settle(next.src);
         continue;
       }
       this.running++;
+      this.runningBytes += next.bytes;
+      this.peak = Math.max(this.peak, this.runningBytes);
       void this.start(next);
     }
   }
 
-  private async start({ cell, src }: Pending): Promise<void> {
+  private async start({ cell, src, bytes }: Pending): Promise<void> {
     try {
       const text = (await this.pool.run(cell, { signal: src.signal ?? null })) as string;
       src.sink.record(cell, JSON.parse(text) as RunRecord);
@@ -129,6 +160,7 @@ export class ThreadsExecutor implements Executor {
       if (!src.signal?.aborted) src.sink.failure(cell, errorMessage(e));
     } finally {
       this.running--;
+      this.runningBytes -= bytes;
       src.pending--;
       this.fill();
       this.settle(src);

@@ -1,0 +1,221 @@
+import { GEMM_KC, gemmStrided, type Operand, type StridedMat } from "../../linalg/gemm.js";
+import type { Mat } from "../../linalg/mat.js";
+import type { PatchDataset, PatchLayout } from "../../models/patchData.js";
+import type { CnnWorkspace } from "./network.js";
+
+/*
+ * The CNN's two products on data with known zeros (`PatchDataset.layout`: synthetic patches, whose
+ * feature patch has one non-zero column and whose noise patches are zero on the K + 1 feature
+ * axes), with the same bits as the dense products of network.ts / gradient.ts:
+ *
+ * - forward Z = X Wᵀ: a feature row's entries are the single product x·W[j, col]; the noise rows
+ *   go through the kernel on the columns [noiseFrom, d) only;
+ * - backward ∇ = Dᵀ X: the columns [noiseFrom, d) from the noise rows only, the feature columns
+ *   from the feature rows only (a scalar loop: one multiply-add per row and filter).
+ *
+ * Why the bits agree (wasm/kernels.as): an entry is a sum, in order, of its terms within each block
+ * of GEMM_KC consecutive inner indices, starting from +0, and the blocks' sums are added to C in
+ * order. A term known to be zero is x·0 = ±0 for finite x, and adding ±0 to a running sum leaves
+ * it as it was (+0 + −0 = +0): dropping such terms changes nothing as long as the remaining terms
+ * keep their order and their blocks. So the skipped leading columns of the forward product are cut
+ * at the first block boundary, and the backward product runs one call per block of X's rows. Both
+ * need finite operands (0·∞ is NaN): `structuredOk` checks.
+ *
+ * With K = 20 tasks in d = 100 and P = 2 patches the kernel does (1/2)·(79/100) ≈ 0.4 of the
+ * dense products' multiply-adds.
+ */
+
+/** The layout of `data` if it describes its current X, else null. */
+export function layoutOf(data: PatchDataset): PatchLayout | null {
+  const l = data.layout;
+  return l !== undefined && l.of === data.X.data && data.P >= 2 && l.noiseFrom < data.d ? l : null;
+}
+
+function allFinite(v: Float64Array, from = 0, to = v.length): boolean {
+  for (let k = from; k < to; k++) if (!Number.isFinite(v[k])) return false;
+  return true;
+}
+
+/** The noise patches' non-zero columns, compact: row i·(P − 1) + q − 1 is X row i·P + q, q ≥ 1. */
+const noiseCache = new WeakMap<Float64Array, Float64Array>();
+
+/** The compact noise rows of `data` (see `noiseCache`), made once per X. */
+export function noiseRows(data: PatchDataset, layout: PatchLayout): Float64Array {
+  const hit = noiseCache.get(data.X.data);
+  if (hit) return hit;
+  const { count, P, d } = data;
+  const w = d - layout.noiseFrom;
+  const X = data.X.data;
+  const out = new Float64Array(count * (P - 1) * w);
+  let o = 0;
+  for (let i = 0; i < count; i++)
+    for (let q = 1; q < P; q++) {
+      const r = (i * P + q) * d + layout.noiseFrom;
+      out.set(X.subarray(r, r + w), o);
+      o += w;
+    }
+  noiseCache.set(data.X.data, out);
+  return out;
+}
+
+/** The compact noise rows [c0, c1) as a product operand: in the pinned copy if the workspace has one. */
+function noiseOperand(Xn: Float64Array, w: number, ws: CnnWorkspace, c0: number, c1: number): Operand {
+  const p = ws.pinnedNoise;
+  if (p !== null && p.source === Xn) return { rows: c1 - c0, cols: w, at: p.mat.at + 8 * c0 * w, stride: w };
+  return { rows: c1 - c0, cols: w, data: Xn, offset: c0 * w, stride: w };
+}
+
+/** Columns [from, to) of an operand (a view). */
+function colsOf(a: Operand, from: number, to: number): Operand {
+  if ("at" in a) return { rows: a.rows, cols: to - from, at: a.at + 8 * from, stride: a.stride };
+  return { rows: a.rows, cols: to - from, data: a.data, offset: a.offset + from, stride: a.stride };
+}
+
+/** Noise rows of X before row r (rows i·P + q with q ≥ 1). */
+function noiseBefore(r: number, P: number): number {
+  return Math.floor(r / P) * (P - 1) + Math.max(0, (r % P) - 1);
+}
+
+let featureScratch = new Float64Array(0);
+function featureScratchOf(n: number): Float64Array {
+  if (featureScratch.length < n) featureScratch = new Float64Array(n);
+  return featureScratch;
+}
+
+let scratch = new Float64Array(0);
+function scratchOf(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(n);
+  return scratch;
+}
+
+/**
+ * Forward product for examples [i0, i1): `ws.Z` rows of those examples = X rows · Wᵀ, the same
+ * bits as the dense product. Returns false (nothing done) when W is not finite.
+ */
+export function structuredForward(
+  W: Mat,
+  data: PatchDataset,
+  layout: PatchLayout,
+  ws: CnnWorkspace,
+  i0: number,
+  i1: number,
+): boolean {
+  if (!allFinite(W.data)) return false;
+  const { P, d } = data;
+  const F = W.rows;
+  const nf = layout.noiseFrom;
+  const w = d - nf;
+  const Z = ws.Z.data;
+  const X = data.X.data;
+  const Wd = W.data;
+  const col = layout.featureCol;
+  // W's feature columns, each contiguous.
+  const Wf = featureScratchOf(nf * F);
+  for (let j = 0; j < F; j++) for (let c = 0; c < nf; c++) Wf[c * F + j] = Wd[j * d + c];
+  for (let i = i0; i < i1; i++) {
+    const c = col[i] * F;
+    const x = X[i * P * d + col[i]];
+    const z = i * P * F;
+    // + 0: the kernel's sum starts at +0, so a zero product comes out as +0.
+    for (let j = 0; j < F; j++) Z[z + j] = x * Wf[c + j] + 0;
+  }
+  const rows = (i1 - i0) * (P - 1);
+  if (rows === 0) return true;
+  const Xn = noiseRows(data, layout);
+  const A = noiseOperand(Xn, w, ws, i0 * (P - 1), i1 * (P - 1));
+  const B: StridedMat = { rows: F, cols: w, data: Wd, offset: nf, stride: d };
+  // P = 2: the noise rows of Z are every other row, a strided view the kernel writes in place.
+  const out = P === 2 ? Z : scratchOf(rows * F);
+  const C: StridedMat =
+    P === 2
+      ? { rows, cols: F, data: Z, offset: (i0 * P + 1) * F, stride: P * F }
+      : { rows, cols: F, data: out, offset: 0, stride: F };
+  // The dense sum's first block ends at the first multiple of GEMM_KC above nf.
+  const cut = Math.min(d, (Math.floor(nf / GEMM_KC) + 1) * GEMM_KC);
+  gemmStrided(false, true, 1, colsOf(A, 0, cut - nf), colsOf(B, 0, cut - nf) as StridedMat, 0, C);
+  if (cut < d)
+    gemmStrided(false, true, 1, colsOf(A, cut - nf, w), colsOf(B, cut - nf, w) as StridedMat, 1, C);
+  if (P === 2) return true;
+  let o = 0;
+  for (let i = i0; i < i1; i++)
+    for (let q = 1; q < P; q++) {
+      const r = (i * P + q) * F;
+      for (let j = 0; j < F; j++) Z[r + j] = out[o + j];
+      o += F;
+    }
+  return true;
+}
+
+/**
+ * Backward product for examples [i0, i1): `ws.grad` ← β·grad + Dᵀ X over those examples' rows, D
+ * the rows of `ws.S`; the same bits as the dense product (one call over those rows). Returns false
+ * (nothing done) when D is not finite.
+ */
+export function structuredBackward(
+  data: PatchDataset,
+  layout: PatchLayout,
+  ws: CnnWorkspace,
+  i0: number,
+  i1: number,
+  beta: 0 | 1,
+): boolean {
+  const { P, d } = data;
+  const F = 2 * ws.m;
+  const D = ws.S.data;
+  if (!allFinite(D, i0 * P * F, i1 * P * F)) return false;
+  const nf = layout.noiseFrom;
+  const w = d - nf;
+  const G = ws.grad.data;
+  const X = data.X.data;
+  const col = layout.featureCol;
+  const Xn = noiseRows(data, layout);
+  // D's noise rows, compact (the same order as Xn's).
+  const base = i0 * (P - 1);
+  const nRows = (i1 - i0) * (P - 1);
+  // P = 2: D's noise rows are every other row (a strided view); else gathered.
+  const Dn = P === 2 ? D : scratchOf(nRows * F);
+  if (P !== 2) {
+    let o = 0;
+    for (let i = i0; i < i1; i++)
+      for (let q = 1; q < P; q++) {
+        const r = (i * P + q) * F;
+        for (let j = 0; j < F; j++) Dn[o + j] = D[r + j];
+        o += F;
+      }
+  }
+  const C: StridedMat = { rows: F, cols: w, data: G, offset: nf, stride: d };
+  const acc = new Float64Array(nf * F);
+  const r0 = i0 * P;
+  const r1 = i1 * P;
+  for (let b0 = r0; b0 < r1; b0 += GEMM_KC) {
+    const b1 = Math.min(r1, b0 + GEMM_KC);
+    const first = b0 === r0 && beta === 0;
+    // Noise columns: this block's noise rows through the kernel.
+    const c0 = noiseBefore(b0, P) - base;
+    const c1 = noiseBefore(b1, P) - base;
+    if (c1 > c0) {
+      const A: StridedMat =
+        P === 2
+          ? { rows: c1 - c0, cols: F, data: D, offset: ((i0 + c0) * 2 + 1) * F, stride: 2 * F }
+          : { rows: c1 - c0, cols: F, data: Dn, offset: c0 * F, stride: F };
+      gemmStrided(true, false, 1, A, noiseOperand(Xn, w, ws, base + c0, base + c1), first ? 0 : 1, C);
+    } else if (first) {
+      for (let j = 0; j < F; j++) G.fill(0, j * d + nf, (j + 1) * d);
+    }
+    // Feature columns: this block's feature rows, each adding D[r, j]·x to its column's sum.
+    acc.fill(0);
+    for (let i = Math.ceil(b0 / P); i * P < b1; i++) {
+      const c = col[i];
+      const x = X[i * P * d + c];
+      const r = i * P * F;
+      const a = c * F;
+      for (let j = 0; j < F; j++) acc[a + j] += D[r + j] * x;
+    }
+    for (let j = 0; j < F; j++)
+      for (let c = 0; c < nf; c++) {
+        const g = j * d + c;
+        G[g] = (first ? 0 : G[g]) + acc[c * F + j];
+      }
+  }
+  return true;
+}

@@ -52,7 +52,7 @@ const GOLDEN: Record<string, string> = {
   "kong-prediction": "4a7769e35ee32b38",
   "kong-sine": "896d588ab225d7d7",
   "kong-robust-pca": "01708afe9837f998",
-  "kong-scaling": "70c196d82702172e",
+  "kong-scaling": "eb5fa60c0e88aa4a",
   "li-multitask-cnn": "6ed6384bb9b960c8",
   "li-dynamics": "a56080d1fba9188e",
   "li-cifar10c": "845b92ff6e9ce753",

@@ -3,13 +3,8 @@ import { type Mat, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { makeMixture, sampleComponents, sampleMixtureTasks } from "../../models/mixedLinearRegression.js";
 import { key } from "../../rng/key.js";
-import {
-  medianProjectedDistances,
-  projectedDistanceError,
-  projectHalves,
-  projectParts,
-} from "./projectedDistances.js";
-import { halfMoments, partMoments } from "./subspace.js";
+import { medianProjectedDistances, projectedDistanceError, projectParts } from "./projectedDistances.js";
+import { partMoments } from "./subspace.js";
 
 function columnsOf(W: Mat): Mat {
   const out = zeros(W.cols, W.rows);
@@ -38,16 +33,6 @@ describe("median-of-L projected distances", () => {
   const W = sampleComponents(key(1), 8, 3, "orthonormal");
   const mix = makeMixture(W, 1);
   const U = orthonormalize(columnsOf(W));
-
-  test("projectHalves of a batch's half moments is projectParts of its two halves", () => {
-    const heavy = sampleMixtureTasks(mix, 9, 2 * 7, key(5));
-    const { B1, B2 } = halfMoments(heavy);
-    const a = projectHalves(B1, B2, U);
-    const b = projectParts(heavy, U, 2, 7);
-    expect([a.n, a.parts, a.k]).toEqual([b.n, b.parts, b.k]);
-    a.data.forEach((v, i) => expect(Math.abs(v - b.data[i])).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(v))));
-    expect(() => projectHalves(B1, zeros(9, 5), U)).toThrow(/B2, U/);
-  });
 
   test("L = 1 is the split-sample estimate; L = 3 the median of three, each checked against the naive formula", () => {
     const heavy = sampleMixtureTasks(mix, 7, 6 * 5, key(2));

@@ -62,32 +62,6 @@ export function projectParts(
 }
 
 /**
- * Two parts' `ProjectedParts` from their moments: part 0 of task i is Ûᵀ(row i of B1), part 1 is
- * Ûᵀ(row i of B2) — e.g. the half-sample moments of `sampleMixtureHalfMoments`, which have the law
- * of `projectParts(batch, U, 2, t/2)` of t examples without drawing them.
- */
-export function projectHalves(B1: Mat, B2: Mat, U: Mat): ProjectedParts {
-  const { rows: n, cols: d } = B1;
-  if (B2.rows !== n || B2.cols !== d || U.rows !== d) {
-    throw new ParamError(
-      "projectHalves",
-      "B2, U",
-      `must be ${n}×${d} and ${d}×k`,
-      `${B2.rows}×${B2.cols}, ${U.rows}×${U.cols}`,
-    );
-  }
-  const k = U.cols;
-  const P1 = gemm(false, false, 1, B1, U, 0, matFrom(n, k, new Float64Array(n * k)));
-  const P2 = gemm(false, false, 1, B2, U, 0, matFrom(n, k, new Float64Array(n * k)));
-  const data = new Float64Array(n * 2 * k);
-  for (let i = 0; i < n; i++) {
-    data.set(P1.data.subarray(i * k, (i + 1) * k), 2 * i * k);
-    data.set(P2.data.subarray(i * k, (i + 1) * k), (2 * i + 1) * k);
-  }
-  return { n, parts: 2, k, data };
-}
-
-/**
  * `projectParts` for tasks revealed along V ⊇ col(Û) (a `ProjectedTaskBatch`):
  * Ûᵀβ̂ = (ÛᵀV)·(1/partSize) Σ y p, exactly, since Ûᵀx = ÛᵀV p when col(Û) ⊆ col(V).
  */

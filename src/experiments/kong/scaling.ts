@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { absolute, averageLinkage } from "../../algorithms/mlr/clustering.js";
 import { modalMatching } from "../../algorithms/mlr/matching.js";
-import { medianProjectedDistances, projectHalves } from "../../algorithms/mlr/projectedDistances.js";
+import { medianProjectedDistances, projectParts } from "../../algorithms/mlr/projectedDistances.js";
 import { momentSubspaceFromHalves, subspaceResidualError } from "../../algorithms/mlr/subspace.js";
 import { type Mat, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
@@ -11,6 +11,7 @@ import {
   makeMixture,
   sampleComponents,
   sampleMixtureHalfMoments,
+  sampleMixtureTasks,
 } from "../../models/mixedLinearRegression.js";
 import { foldIn, foldInString, type Key } from "../../rng/key.js";
 import { KONG_LAW_SLOPES, KONG_LAWS, type KongLaw } from "../../theory/kong.js";
@@ -105,8 +106,6 @@ export function lightThreshold(p: Params, d: number, k: number, key: Key): numbe
  * heavy tasks correctly (L = 1), in the true span of the components (so that only the heavy-task
  * law is measured): double from 1, then bisect on the integers. With the true span the projected
  * moments Ûᵀβ̂ have the same law whatever d is (Ûᵀx ~ N(0, I_k)), so d = k + 1 keeps it cheap.
- * The two parts' moments are drawn exactly in distribution without X (`sampleMixtureHalfMoments`:
- * 2·(2t₂ + d) normals per task instead of 2t₂·(d + 1); drawing X was ~70 % of this experiment).
  */
 export function heavyThreshold(p: Params, k: number, key: Key): number | null {
   const d = k + 1;
@@ -118,8 +117,8 @@ export function heavyThreshold(p: Params, k: number, key: Key): number | null {
   const n = p.tasks_per_component * k;
   let trial = 0;
   const ok = (t2: number) => {
-    const heavy = sampleMixtureHalfMoments(mix, n, 2 * t2, foldIn(key, trial++));
-    const H = medianProjectedDistances(projectHalves(heavy.B1, heavy.B2, U), 1);
+    const heavy = sampleMixtureTasks(mix, n, 2 * t2, foldIn(key, trial++));
+    const H = medianProjectedDistances(projectParts(heavy, U, 2, t2), 1);
     return modalMatching(heavy.ids, averageLinkage(absolute(H), n, k), k, k).accuracy === 1;
   };
   let hi = 1;
@@ -170,12 +169,12 @@ export const kongScaling: Experiment<typeof schema> = {
     const xs: Record<KongLaw, number[]> = { "light-d": p.ds, "light-k": p.ks_light, "heavy-k": p.ks_heavy };
     return p.laws.flatMap((law) => xs[law].map((x) => ({ law, x })));
   },
-  // heavy-k: the clustering threshold search over k components, about k³ (1.9 µs each: 0.5 s at
-  // k = 64, its distances' products in the wasm GEMM, the moments drawn without X); light-d,
-  // light-k: the subspace threshold search, about d·k (0.4 ms each).
+  // heavy-k: the clustering threshold search over k components, about k³ (5.4 µs each: 1.4 s at
+  // k = 64, its distances' products in the wasm GEMM); light-d, light-k: the subspace threshold
+  // search, about d·k (0.4 ms each).
   cost: (_p, c) => {
     const x = c.x as number;
-    return c.law === "heavy-k" ? 0.0019 * x * x * x : 0.4 * x * 32;
+    return c.law === "heavy-k" ? 0.0054 * x * x * x : 0.4 * x * 32;
   },
   runCondition(p, c, key, ctx) {
     const law = c.law as KongLaw;

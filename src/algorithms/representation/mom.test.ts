@@ -1,13 +1,21 @@
 import { describe, expect, test } from "vitest";
 import { eighSym } from "../../linalg/eigh.js";
-import { gemm } from "../../linalg/gemm.js";
+import { gemm, syrkWeighted } from "../../linalg/gemm.js";
 import { zeros } from "../../linalg/mat.js";
 import { randn, TestRng } from "../../linalg/testing.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { type FewShotModel, sampleSourceTasks } from "../../models/fewShotTasks.js";
 import type { MultiTaskData } from "../../models/multiTaskData.js";
 import { key } from "../../rng/key.js";
-import { momEstimate, momFormsMatrix, momMatrix, momOperator, momStreamed } from "./mom.js";
+import {
+  MOM_BLOCK_ROWS,
+  MomAccumulator,
+  momEstimate,
+  momFormsMatrix,
+  momMatrix,
+  momOperator,
+  momStreamed,
+} from "./mom.js";
 
 /** M̂ = (1/N) Σ y² x xᵀ formed entry by entry: the independent oracle. */
 function formMoments(data: MultiTaskData): Float64Array {
@@ -143,5 +151,24 @@ describe("method of moments", () => {
     expect(largest).toBeLessThan((T * n1 * 100) / 100);
     // The estimate is the real one: at 1.92 M rows MoM's sin θ is small.
     expect(subspaceDistance(fit.B, Bstar)).toBeLessThan(0.1);
+  });
+});
+
+describe("M̂ from rows held in JS, in blocks", () => {
+  test("equals one kernel call over all the rows, bit for bit (blocks of a multiple of GEMM_KC rows)", () => {
+    const rng = new TestRng(17);
+    const d = 13;
+    const rows = 2 * MOM_BLOCK_ROWS + 301; // not a multiple of the block nor of GEMM_KC
+    const X = randn(rows, d, rng).data;
+    const y = randn(rows, 1, rng).data;
+    const acc = new MomAccumulator(d, rows);
+    acc.add(X, y, rows);
+    // The old path: one weighted rank-N update over every row.
+    const w = Float64Array.from(y, (v) => (v * v) / rows);
+    const M = syrkWeighted(1, { rows, cols: d, data: X, offset: 0, stride: d }, w, 1, zeros(d, d));
+    expect(Buffer.from(acc.M.data.buffer).equals(Buffer.from(M.data.buffer))).toBe(true);
+    // The fixture is meaningful: more than one block, and the blocks' sums are not all equal.
+    expect(rows).toBeGreaterThan(2 * MOM_BLOCK_ROWS);
+    expect(acc.M.data[0]).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,5 @@
 import { eighSym, topKEigh } from "../../linalg/eigh.js";
-import { gemm, type Operand, type PinnedMat, syrkWeighted } from "../../linalg/gemm.js";
+import { GEMM_KC, gemm, type Operand, type PinnedMat, syrkWeighted } from "../../linalg/gemm.js";
 import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import {
   type FewShotModel,
@@ -68,6 +68,9 @@ export function momFormsMatrix(N: number, d: number, k: number): boolean {
  * y²/N), so the rows need never be held together; memory is the d × d matrix. Also accumulates
  * `s = (1/N) Σ y²`, the isotropic level that `momEstimate` reports as `shift`.
  */
+/** Rows per kernel call when M̂ is formed from rows held in JS (3.3 MB of X at d = 100). */
+export const MOM_BLOCK_ROWS = 32 * GEMM_KC;
+
 export class MomAccumulator {
   readonly d: number;
   readonly N: number;
@@ -102,7 +105,23 @@ export class MomAccumulator {
       this.sumY2 += v * v;
       w[i] = (v * v) / this.N;
     }
-    syrkWeighted(1, X, w, 1, this.M);
+    if ("at" in X) syrkWeighted(1, X, w, 1, this.M);
+    else {
+      // Rows held in JS go through the kernel module MOM_BLOCK_ROWS at a time: one call would copy
+      // all of X into the module's memory, which never shrinks (384 MB of X at n1·T = 480,000,
+      // d = 100, resident in that thread for the rest of a reproduction). Blocks of a multiple of
+      // GEMM_KC rows give the same bits: the kernel adds one partial sum per GEMM_KC rows to M̂.
+      for (let r0 = 0; r0 < rows; r0 += MOM_BLOCK_ROWS) {
+        const r = Math.min(MOM_BLOCK_ROWS, rows - r0);
+        syrkWeighted(
+          1,
+          { ...X, rows: r, offset: X.offset + r0 * X.stride },
+          w.subarray(r0, r0 + r),
+          1,
+          this.M,
+        );
+      }
+    }
     this.seen += rows;
   }
 

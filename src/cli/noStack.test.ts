@@ -36,16 +36,16 @@ describe("sweep: inputs that once reached the user as stack traces", () => {
     expect(existsSync(store)).toBe(false);
   });
 
-  test("a grid point of 125,000 seeds (875,000 cells): counted, not built; each guard's refusal is one line", async () => {
+  test("a grid point of 125,000 seeds (625,000 cells: five source stages each): counted, not built; each guard's refusal is one line", async () => {
     const spec = join(tmp, "seeds.yaml");
     writeFileSync(spec, "experiment: du-excess-risk\nsize: smoke\nseeds: 125000\n");
     const store = join(tmp, "seeds-store");
     const cells = await runCli("sweep", spec, "--out", store, "--max-cells", "125000");
     expect(cells.code).toBe(2);
     oneLine(cells.err);
-    expect(cells.err).toMatch(/875,000 cells exceed the limit of 125,000; pass --max-cells 875000/);
+    expect(cells.err).toMatch(/625,000 cells exceed the limit of 125,000; pass --max-cells 625000/);
     // Past the cell guard (the refusal's own advice), the memory guard still answers in one line.
-    const memory = await runCli("sweep", spec, "--out", store, "--max-cells", "875000", "--max-memory", "1");
+    const memory = await runCli("sweep", spec, "--out", store, "--max-cells", "625000", "--max-memory", "1");
     expect(memory.code).toBe(2);
     oneLine(memory.err);
     expect(memory.err).toMatch(/exceeds the limit of 1 B;/);

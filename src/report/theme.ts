@@ -15,7 +15,9 @@ export const FIGURE_CONFIG: Config = {
   font: FONT_STACK,
   background: "white",
   title: { anchor: "start", fontSize: 15, subtitleFontSize: 11, subtitleColor: "#444" },
-  axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#e6e6e6" },
+  // labelSeparation: tick labels closer than 4 px count as overlapping, so one of them is dropped
+  // (a flushed last label "1,200" ran into "1,000" at 800 px).
+  axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#e6e6e6", labelSeparation: 4 },
   header: { labelFontSize: 12, labelFontWeight: "bold" },
   // Long legend labels: estimator names and theory overlays carry their descriptions.
   legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 360, titleLimit: 360 },

@@ -48,28 +48,21 @@ describe("structured CNN products (known zeros skipped) give the dense products'
     s.fillNormal(A.data);
     s.fillNormal(B.data);
     const whole = gemm(false, false, 1, A, B, 0, zeros(7, 6));
-    const cut = GEMM_KC;
-    const A1 = zeros(7, cut);
-    const A2 = zeros(7, A.cols - cut);
-    for (let i = 0; i < 7; i++)
-      for (let p = 0; p < A.cols; p++)
-        (p < cut ? A1 : A2).data[i * (p < cut ? cut : A.cols - cut) + (p < cut ? p : p - cut)] =
-          A.data[i * A.cols + p];
-    const B1: Mat = { rows: cut, cols: 6, data: B.data.slice(0, cut * 6) };
-    const B2: Mat = { rows: B.rows - cut, cols: 6, data: B.data.slice(cut * 6) };
-    const parts = gemm(false, false, 1, A2, B2, 1, gemm(false, false, 1, A1, B1, 0, zeros(7, 6)));
-    same(parts.data, whole.data);
+    // A·B as two products over the columns of A (rows of B) before and after `cut`, summed.
+    const split = (cut: number) => {
+      const A1 = zeros(7, cut);
+      const A2 = zeros(7, A.cols - cut);
+      for (let i = 0; i < 7; i++)
+        for (let p = 0; p < A.cols; p++)
+          (p < cut ? A1 : A2).data[i * (p < cut ? cut : A.cols - cut) + (p < cut ? p : p - cut)] =
+            A.data[i * A.cols + p];
+      const B1: Mat = { rows: cut, cols: 6, data: B.data.slice(0, cut * 6) };
+      const B2: Mat = { rows: B.rows - cut, cols: 6, data: B.data.slice(cut * 6) };
+      return gemm(false, false, 1, A2, B2, 1, gemm(false, false, 1, A1, B1, 0, zeros(7, 6)));
+    };
+    same(split(GEMM_KC).data, whole.data);
     // A cut elsewhere changes some bits: the test above can fail.
-    const off = cut - 40;
-    const C1 = zeros(7, off);
-    const C2 = zeros(7, A.cols - off);
-    for (let i = 0; i < 7; i++)
-      for (let p = 0; p < A.cols; p++)
-        (p < off ? C1 : C2).data[i * (p < off ? off : A.cols - off) + (p < off ? p : p - off)] =
-          A.data[i * A.cols + p];
-    const D1: Mat = { rows: off, cols: 6, data: B.data.slice(0, off * 6) };
-    const D2: Mat = { rows: B.rows - off, cols: 6, data: B.data.slice(off * 6) };
-    const other = gemm(false, false, 1, C2, D2, 1, gemm(false, false, 1, C1, D1, 0, zeros(7, 6)));
+    const other = split(GEMM_KC - 40);
     expect(other.data.some((v, k) => v !== whole.data[k])).toBe(true);
   });
 

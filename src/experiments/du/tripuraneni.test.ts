@@ -8,18 +8,20 @@ const ctx = { progress: () => {}, warn: () => {} };
 
 describe("tripuraneni-mom (d=100, k=5, n1=25, heads N(0, I/k), σ=1)", () => {
   const Ts = [100, 400, 1600];
-  let rec: TestRun;
-  beforeAll(() => {
-    const params = resolveParams(tripuraneniMom, null, { Ts, n1s: [25] }) as Record<string, unknown>;
-    rec = runSeeds({
+  /** One seed of tripuraneni-mom at its defaults with these overrides. */
+  const runAt = (overrides: Record<string, unknown>): TestRun =>
+    runSeeds({
       experiment: tripuraneniMom,
-      params,
+      params: resolveParams(tripuraneniMom, null, overrides) as Record<string, unknown>,
       size: null,
       seed: 0,
       seedIndices: [0],
       command: "test",
       ctx,
     });
+  let rec: TestRun;
+  beforeAll(() => {
+    rec = runAt({ Ts, n1s: [25] });
   });
   const sinTheta = (method: string) =>
     rec.result.seeds[0].curves.find((c) => c.labels.method === method && c.labels.quantity === "sin θ")!;
@@ -42,23 +44,10 @@ describe("tripuraneni-mom (d=100, k=5, n1=25, heads N(0, I/k), σ=1)", () => {
   });
 
   test("the stopping rule bm_tol = 1e-4 gives BM's sin θ of bm_tol = 1e-6 to 1e-4 relative (the claims read two digits)", () => {
-    const run = (bm_tol: number) => {
-      const params = resolveParams(tripuraneniMom, null, { Ts: [1600], n1s: [25], bm_tol }) as Record<
-        string,
-        unknown
-      >;
-      const r = runSeeds({
-        experiment: tripuraneniMom,
-        params,
-        size: null,
-        seed: 0,
-        seedIndices: [0],
-        command: "test",
-        ctx,
-      });
-      return r.result.seeds[0].curves.find((c) => c.labels.method === "bm" && c.labels.quantity === "sin θ")!
-        .y[0];
-    };
+    const run = (bm_tol: number) =>
+      runAt({ Ts: [1600], n1s: [25], bm_tol }).result.seeds[0].curves.find(
+        (c) => c.labels.method === "bm" && c.labels.quantity === "sin θ",
+      )!.y[0];
     expect(tripuraneniMom.params.parse({}).bm_tol).toBe(1e-4);
     const loose = run(1e-4);
     const tight = run(1e-6);

@@ -106,7 +106,9 @@ describe("a run on the page", () => {
   it("draws the rate line, while the run streams, only through its computed anchor and within the computed iterations", async () => {
     const { page, errors, close } = await open("#playground", 1400);
     try {
-      const iters = 20_000;
+      // Long enough that the run is still under way while the figure is read: with the span
+      // formulas (issue 22) 20,000 population iterations took about 1.5 s, and the state was missed.
+      const iters = 100_000;
       await page.fill("#param-iters", String(iters));
       await page.fill("#seeds", "1");
       await page.click("#run");

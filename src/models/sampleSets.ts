@@ -407,7 +407,8 @@ export class ProjectedWishartSet implements TaskSampleSet {
   private sigma = 0;
   private readonly q: Float64Array;
   private readonly p: Float64Array;
-  private readonly wq: Float64Array;
+  /** The coefficients ℓ_j·q of one query. */
+  private readonly cj: Float64Array;
   private readonly scratch = new Float64Array(4);
 
   constructor(
@@ -421,7 +422,7 @@ export class ProjectedWishartSet implements TaskSampleSet {
     this.L = new Float64Array(this.cap * this.D);
     this.q = new Float64Array(this.D);
     this.p = new Float64Array(this.D);
-    this.wq = new Float64Array(this.D);
+    this.cj = new Float64Array(this.cap);
   }
 
   /** Start a fresh set (nothing revealed) drawing from `s`, with label noise σ; draws nothing now. */
@@ -431,28 +432,54 @@ export class ProjectedWishartSet implements TaskSampleSet {
     this.a = 0;
   }
 
-  /** wq ← W q (q of length d + 1), revealing q's direction outside the revealed span if any. */
-  private applyW(): void {
-    const { D, U, L, q, p, wq } = this;
-    p.set(q);
+  /**
+   * out[i] ← (W q)[i] / m for i < d (q of length d + 1), revealing q's direction outside the
+   * revealed span if any. The products are those of the plain loops (wq ← 0, wq += (ℓ_j·q) ℓ_j for
+   * each j, then × 1/m) fused into one pass per query: the same operations in the same order, so
+   * the same bits, with fewer passes over length-d vectors (issue 22).
+   */
+  private applyW(out: Float64Array): void {
+    const { D, U, L, q, p, cj } = this;
     const qn2 = dotAt(q, 0, q, 0, D);
     let rn2 = qn2;
-    // Gram–Schmidt on the revealed directions, a second pass only when the first cancelled most
-    // of q ("twice is enough", Kahan–Parlett).
-    for (let pass = 0; pass < 2 && this.a > 0; pass++) {
-      for (let j = 0; j < this.a; j++) axpyAt(-dotAt(U, j * D, p, 0, D), U, j * D, p, 0, D);
-      const before = rn2;
-      rn2 = dotAt(p, 0, p, 0, D);
-      if (rn2 > 0.25 * before) break;
+    if (this.a === 0) {
+      // Nothing revealed: q itself is the new direction (no Gram–Schmidt, no copy).
+      if (rn2 > REVEAL_TOL * REVEAL_TOL * qn2) this.reveal(q, Math.sqrt(rn2));
+    } else {
+      p.set(q);
+      // Gram–Schmidt on the revealed directions, a second pass only when the first cancelled most
+      // of q ("twice is enough", Kahan–Parlett).
+      for (let pass = 0; pass < 2; pass++) {
+        for (let j = 0; j < this.a; j++) axpyAt(-dotAt(U, j * D, p, 0, D), U, j * D, p, 0, D);
+        const before = rn2;
+        rn2 = dotAt(p, 0, p, 0, D);
+        if (rn2 > 0.25 * before) break;
+      }
+      if (rn2 > REVEAL_TOL * REVEAL_TOL * qn2) this.reveal(p, Math.sqrt(rn2));
     }
-    if (rn2 > REVEAL_TOL * REVEAL_TOL * qn2) this.reveal(Math.sqrt(rn2));
-    wq.fill(0);
-    for (let j = 0; j < this.a; j++) axpyAt(dotAt(L, j * D, q, 0, D), L, j * D, wq, 0, D);
+    const a = this.a;
+    for (let j = 0; j < a; j++) cj[j] = dotAt(L, j * D, q, 0, D);
+    const inv = 1 / this.m;
+    const d = this.d;
+    if (a === 1) {
+      const c0 = cj[0];
+      for (let i = 0; i < d; i++) out[i] = (0 + c0 * L[i]) * inv;
+    } else if (a === 2) {
+      const c0 = cj[0];
+      const c1 = cj[1];
+      for (let i = 0; i < d; i++) out[i] = (0 + c0 * L[i] + c1 * L[D + i]) * inv;
+    } else {
+      for (let i = 0; i < d; i++) {
+        let acc = 0;
+        for (let j = 0; j < a; j++) acc += cj[j] * L[j * D + i];
+        out[i] = acc * inv;
+      }
+    }
   }
 
   /** Reveal û = p/‖p‖ as u_{a+1} and draw ℓ_{a+1} = √χ²_{m−a} û + (fresh N(0, I) on the rest). */
-  private reveal(norm: number): void {
-    const { D, U, L, p } = this;
+  private reveal(p: Float64Array, norm: number): void {
+    const { D, U, L } = this;
     if (this.a === this.cap) {
       throw new RangeError(
         `ProjectedWishartSet: more than ${this.cap} directions revealed in one task; raise the capacity`,
@@ -470,26 +497,25 @@ export class ProjectedWishartSet implements TaskSampleSet {
     const s = this.s!;
     s.fill(L, ou, D);
     // The fresh part lives on span(u₁ … u_{a+1})^⊥: one projection pass (the u's are orthonormal
-    // to rounding and the normals are not small, so nothing cancels).
-    for (let j = 0; j <= a; j++) axpyAt(-dotAt(U, j * D, L, ou, D), U, j * D, L, ou, D);
-    axpyAt(Math.sqrt(chiSquare(s, nu, this.scratch)), U, ou, L, ou, D);
+    // to rounding and the normals are not small, so nothing cancels). The last projection and the
+    // χ² part share one loop (the two axpys' operations in their order).
+    for (let j = 0; j < a; j++) axpyAt(-dotAt(U, j * D, L, ou, D), U, j * D, L, ou, D);
+    const g = -dotAt(U, ou, L, ou, D);
+    const c = Math.sqrt(chiSquare(s, nu, this.scratch));
+    for (let i = 0; i < D; i++) L[ou + i] = L[ou + i] + g * U[ou + i] + c * U[ou + i];
   }
 
   residual(thetaStar: Float64Array, theta: Float64Array, out: Float64Array): void {
-    const { d, q, wq } = this;
+    const { d, q } = this;
     for (let i = 0; i < d; i++) q[i] = theta[i] - thetaStar[i];
     q[d] = -this.sigma;
-    this.applyW();
-    const inv = 1 / this.m;
-    for (let i = 0; i < d; i++) out[i] = wq[i] * inv;
+    this.applyW(out);
   }
 
   covApply(v: Float64Array, out: Float64Array): void {
-    const { d, q, wq } = this;
+    const { d, q } = this;
     for (let i = 0; i < d; i++) q[i] = v[i];
     q[d] = 0;
-    this.applyW();
-    const inv = 1 / this.m;
-    for (let i = 0; i < d; i++) out[i] = wq[i] * inv;
+    this.applyW(out);
   }
 }

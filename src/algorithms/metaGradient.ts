@@ -1,6 +1,14 @@
 import { dotAt } from "../linalg/vector.js";
 import type { TaskData } from "../models/linearRepresentation.js";
-import { addOuterT, btv, bv, type MetaParams, type MetaWorkspace, refreshBt } from "./workspace.js";
+import {
+  addOuterT,
+  addOuterT2,
+  btv,
+  bv,
+  type MetaParams,
+  type MetaWorkspace,
+  refreshBt,
+} from "./workspace.js";
 
 /**
  * Closed-form meta-gradients of Collins et al. (ICML 2022) for the linear representation model
@@ -30,8 +38,7 @@ export const anilTaskGradient: TaskMetaGradient = (p, task, alpha, ws) => {
   task.outer.residual(task.theta, ws.thetaP, ws.rp);
   const b = ws.h;
   btv(ws, ws.rp, b); // Bᵀr'
-  addOuterT(ws.GBt, ws.rp, ws.wp, 1);
-  addOuterT(ws.GBt, ws.r, b, -alpha);
+  addOuterT2(ws.GBt, ws.rp, ws.wp, 1, ws.r, b, -alpha);
   bv(ws, b, ws.v);
   task.inner.covApply(ws.v, ws.u); // Σ_in B Bᵀr'
   for (let i = 0; i < ws.d; i++) ws.uSum[i] += ws.u[i];
@@ -73,8 +80,7 @@ function mamlOuter(p: MetaParams, task: TaskData, alpha: number, ws: MetaWorkspa
  */
 export const mamlTaskGradient: TaskMetaGradient = (p, task, alpha, ws) => {
   const wwp = mamlOuter(p, task, alpha, ws);
-  addOuterT(ws.GBt, ws.rp, ws.wp, 1);
-  addOuterT(ws.GBt, ws.r, ws.h, -alpha);
+  addOuterT2(ws.GBt, ws.rp, ws.wp, 1, ws.r, ws.h, -alpha);
   bv(ws, ws.h, ws.v);
   for (let i = 0; i < ws.d; i++) ws.v[i] += wwp * ws.rp[i];
   task.inner.covApply(ws.v, ws.u);

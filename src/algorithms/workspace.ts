@@ -69,15 +69,50 @@ export function btv(ws: MetaWorkspace, v: Float64Array, out: Float64Array): void
   for (let c = 0; c < kp; c++) out[c] = dotAt(Bt, c * d, v, 0, d);
 }
 
-/** out = B a (d), from Bt. */
+/**
+ * out = B a (d), from Bt: per entry `((0 + a₀B_i0) + a₁B_i1) + …`, the sums of zeroing `out` and
+ * adding one column at a time, in one pass.
+ */
 export function bv(ws: MetaWorkspace, a: Float64Array, out: Float64Array): void {
   const { d, kp, Bt } = ws;
-  out.fill(0);
-  for (let c = 0; c < kp; c++) axpyAt(a[c], Bt, c * d, out, 0, d);
+  if (kp === 3) {
+    const a0 = a[0];
+    const a1 = a[1];
+    const a2 = a[2];
+    for (let i = 0; i < d; i++) out[i] = 0 + a0 * Bt[i] + a1 * Bt[d + i] + a2 * Bt[2 * d + i];
+    return;
+  }
+  for (let i = 0; i < d; i++) {
+    let acc = 0;
+    for (let c = 0; c < kp; c++) acc += a[c] * Bt[c * d + i];
+    out[i] = acc;
+  }
 }
 
 /** Gᵀ += s · y xᵀ for Gᵀ k' × d (i.e. G += s x yᵀ). */
 export function addOuterT(Gt: Float64Array, x: Float64Array, y: Float64Array, s: number): void {
   const d = x.length;
   for (let c = 0; c < y.length; c++) axpyAt(s * y[c], x, 0, Gt, c * d, d);
+}
+
+/**
+ * `addOuterT(Gt, x, y, s)` then `addOuterT(Gt, x2, y2, s2)` in one pass over Gᵀ: per entry
+ * `(G + (s·y_c)·x_i) + (s2·y2_c)·x2_i`, the same two roundings in the same order (same bits).
+ */
+export function addOuterT2(
+  Gt: Float64Array,
+  x: Float64Array,
+  y: Float64Array,
+  s: number,
+  x2: Float64Array,
+  y2: Float64Array,
+  s2: number,
+): void {
+  const d = x.length;
+  for (let c = 0; c < y.length; c++) {
+    const f = s * y[c];
+    const f2 = s2 * y2[c];
+    const o = c * d;
+    for (let i = 0; i < d; i++) Gt[o + i] = Gt[o + i] + f * x[i] + f2 * x2[i];
+  }
 }

@@ -16,13 +16,14 @@ const MEASURED: [string, string, number][] = [
   ["collins-diversity", "mu=0.5", 0.08],
   ["collins-diversity", "mu=0.2", 0.24],
   ["collins-diversity", "mu=0.1", 0.3],
-  // Measured after issue 22's 500 paper-size iterations (1000 before).
-  ["collins-finite-samples", "m_in=10,m_out=10,n=100,sigma=0.5", 0.92],
-  ["collins-finite-samples", "m_in=10,m_out=10,n=100,sigma=0", 0.89],
-  ["collins-finite-samples", "m_in=50,m_out=50,n=100,sigma=0.5", 0.91],
-  ["collins-finite-samples", "m_in=50,m_out=50,n=100,sigma=0", 0.9],
-  ["collins-finite-samples", "m_in=10,m_out=10,n=20,sigma=0.5", 0.2],
-  ["collins-finite-samples", "m_in=50,m_out=50,n=20,sigma=0.5", 0.21],
+  // Measured after issue 22's fused projected-sampler passes and floor_iters = 300 (500 elsewhere).
+  ["collins-finite-samples", "m_in=10,m_out=10,n=100,sigma=0.5", 0.45],
+  ["collins-finite-samples", "m_in=10,m_out=10,n=100,sigma=0", 0.49],
+  ["collins-finite-samples", "m_in=50,m_out=50,n=100,sigma=0.5", 0.42],
+  ["collins-finite-samples", "m_in=50,m_out=50,n=100,sigma=0", 0.44],
+  ["collins-finite-samples", "m_in=10,m_out=null,n=20,sigma=0", 0.22],
+  ["collins-finite-samples", "m_in=10,m_out=10,n=20,sigma=0.5", 0.15],
+  ["collins-finite-samples", "m_in=50,m_out=50,n=20,sigma=0.5", 0.1],
   ["collins-head-init", "w0=0", 0.15],
   ["collins-head-init", "w0=1", 0.1],
   ["collins-head-init", "w0=3", 0.06],
@@ -135,7 +136,10 @@ describe("cost models (Experiment.cost, one unit across experiments)", () => {
           .slice(0, n)
           .map(([, i]) => i),
       );
-    const modelTop = top(model, 12);
+    // Ties with the model's 12th costliest count as inside (the model cannot order equal costs:
+    // li-dynamics and li-multitask-cnn's n = 30 cells share one).
+    const twelfth = [...model].sort((a, b) => b - a)[11];
+    const modelTop = new Set(model.flatMap((x, i) => (x >= twelfth ? [i] : [])));
     for (const i of top(measured, 8)) expect(modelTop.has(i), MEASURED[i].slice(0, 2).join(" ")).toBe(true);
   });
 });

@@ -30,12 +30,13 @@ export function metaTrainCost(p: {
   const kp = p.k_prime ?? p.k;
   // Nanoseconds per task and method: 2.8 µs at d = 20, k = 3 in population (the head, the
   // residuals, the task's draws); with samples, 2.5 ns per row entry for the direct sampler
-  // (7.8 µs at m = 50), about 30 ns per dimension and finite set for the projected one (1.2 µs).
+  // (7.8 µs at m = 50), about 10 ns per dimension and finite set for the projected one (0.4 µs;
+  // fused passes, issue 22).
   const finiteSets = (p.m_in === null ? 0 : 1) + (p.m_out === null ? 0 : 1);
   if (p.span && finiteSets === 0)
     return (p.iters * p.methods.length * (p.n * 50 * kp * kp + 170 * p.d * kp)) / 1e6;
   const samples =
-    p.sampler === "projected" ? 30 * finiteSets * p.d : 2.5 * ((p.m_in ?? 0) + (p.m_out ?? 0)) * p.d;
+    p.sampler === "projected" ? 10 * finiteSets * p.d : 2.5 * ((p.m_in ?? 0) + (p.m_out ?? 0)) * p.d;
   const perTask = 47 * p.d * kp + samples;
   return (p.iters * p.methods.length * p.n * perTask) / 1e6;
 }

@@ -156,6 +156,28 @@ describe("collins-finite-samples (m_in = m_out = 10, n = 20, α = β = 0.25, σ 
   });
 });
 
+describe("collins-finite-samples floor_iters", () => {
+  test("the floors' curves are the first floor_iters iterations of the iters runs (bit for bit); the splits are unchanged", () => {
+    const base = { ms: [10], ns: [6], sigmas: [0.5], iters: 40 };
+    const full = runExperiment(getExperiment("collins-finite-samples"), base, [0, 1]);
+    const cut = runExperiment(getExperiment("collins-finite-samples"), { ...base, floor_iters: 25 }, [0, 1]);
+    let floors = 0;
+    for (const [s, seed] of cut.result.seeds.entries()) {
+      for (const [i, c] of seed.curves.entries()) {
+        const f = full.result.seeds[s].curves[i];
+        expect(c.labels).toEqual(f.labels);
+        const floor = c.labels.m_in !== null && c.labels.m_out !== null;
+        if (floor) floors++;
+        const n = floor ? 26 : 41;
+        expect(c.y.length).toBe(Math.min(n, f.y.length));
+        expect(c.y).toEqual(f.y.slice(0, n));
+        expect(c.x).toEqual(f.x.slice(0, n));
+      }
+    }
+    expect(floors).toBe(2 * 5);
+  });
+});
+
 describe("samplers", () => {
   test("the projected and direct samplers give the same floors (median over 8 seeds within 20%)", async () => {
     const settings = { ms: [10], ns: [20], sigmas: [0.5], splits: false, iters: 400 };

@@ -2,6 +2,7 @@ import { ParamError } from "../errors.js";
 import { type Mat, zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
 import { dotAt } from "../linalg/vector.js";
+import { f64, i32, kernels, reserve } from "../linalg/wasm/kernels.js";
 import type { Key } from "../rng/key.js";
 import { stream } from "../rng/stream.js";
 
@@ -222,6 +223,70 @@ export function sampleMixtureTasks(m: Mixture, n: number, t: number, key: Key): 
     }
   }
   return { n, t, d, X, y, ids };
+}
+
+/** Part moments of a mixture batch (`sampleMixturePartMoments`) and the tasks' components. */
+export interface MixturePartMoments {
+  n: number;
+  parts: number;
+  d: number;
+  /** n·parts rows of d (row i·parts + q: task i's part q), `partMoments` of each part. */
+  moments: Float64Array;
+  ids: Int32Array;
+}
+
+/**
+ * `partMoments` of `parts` consecutive parts of `partSize` examples (from example 0) of every task
+ * of `sampleMixtureTasks(m, n, t, key)`: the same draws and the same bits, but X and the labels
+ * are drawn into the kernel module's memory and reduced there (`mixtureParts` of
+ * linalg/wasm/kernels.as), never copied into JS arrays. For callers that read only the moments
+ * (kong-scaling's heavy-task search, where copying X out and the JS passes over it were about half
+ * of the cell's time).
+ */
+export function sampleMixturePartMoments(
+  m: Mixture,
+  n: number,
+  t: number,
+  parts: number,
+  partSize: number,
+  key: Key,
+): MixturePartMoments {
+  checkSizes("sampleMixturePartMoments", n, t);
+  if (!Number.isInteger(parts) || parts < 1)
+    throw new ParamError("sampleMixturePartMoments", "parts", "must be an integer ≥ 1", parts);
+  if (!Number.isInteger(partSize) || partSize < 1)
+    throw new ParamError("sampleMixturePartMoments", "partSize", "must be an integer ≥ 1", partSize);
+  if (parts * partSize > t) {
+    throw new ParamError(
+      "sampleMixturePartMoments",
+      "parts",
+      `× partSize must fit in the task's t = ${t} examples`,
+      parts * partSize,
+    );
+  }
+  const { d, k, W, s } = m;
+  const st = stream(key);
+  const cum = cumulativeProbabilities(m.p);
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = drawComponent(cum, st.uniform());
+  const rows = n * t;
+  const outLen = n * parts * d;
+  // Layout (doubles): X | noise, then labels | moments | W | s | ids (int32).
+  const xAt = reserve(8 * (rows * d + rows + outLen + k * d + k) + 4 * n);
+  const eAt = xAt + 8 * rows * d;
+  const outAt = eAt + 8 * rows;
+  const wAt = outAt + 8 * outLen;
+  const sAt = wAt + 8 * k * d;
+  const idsAt = sAt + 8 * k;
+  st.fillNormalAt(xAt, rows * d);
+  st.fillNormalAt(eAt, rows);
+  const mem = f64();
+  mem.set(W.data, wAt / 8);
+  mem.set(s, sAt / 8);
+  i32().set(ids, idsAt / 4);
+  kernels().exports.mixtureParts(xAt, eAt, n, t, d, wAt, sAt, idsAt, 0, parts, partSize, outAt);
+  const moments = f64().slice(outAt / 8, outAt / 8 + outLen);
+  return { n, parts, d, moments, ids };
 }
 
 /** The two half-sample moment estimates of n tasks (rows of B1, B2: β̂ᵢ⁽¹⁾, β̂ᵢ⁽²⁾), and their components. */

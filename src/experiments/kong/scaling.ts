@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { absolute, averageLinkage } from "../../algorithms/mlr/clustering.js";
 import { modalMatching } from "../../algorithms/mlr/matching.js";
-import { medianProjectedDistances, projectParts } from "../../algorithms/mlr/projectedDistances.js";
+import { medianProjectedDistances, projectPartMoments } from "../../algorithms/mlr/projectedDistances.js";
 import { momentSubspaceFromHalves, subspaceResidualError } from "../../algorithms/mlr/subspace.js";
 import { type Mat, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
@@ -11,7 +11,7 @@ import {
   makeMixture,
   sampleComponents,
   sampleMixtureHalfMoments,
-  sampleMixtureTasks,
+  sampleMixturePartMoments,
 } from "../../models/mixedLinearRegression.js";
 import { foldIn, foldInString, type Key } from "../../rng/key.js";
 import { KONG_LAW_SLOPES, KONG_LAWS, type KongLaw } from "../../theory/kong.js";
@@ -117,8 +117,10 @@ export function heavyThreshold(p: Params, k: number, key: Key): number | null {
   const n = p.tasks_per_component * k;
   let trial = 0;
   const ok = (t2: number) => {
-    const heavy = sampleMixtureTasks(mix, n, 2 * t2, foldIn(key, trial++));
-    const H = medianProjectedDistances(projectParts(heavy, U, 2, t2), 1);
+    // The moments of sampleMixtureTasks' draws, formed where they are drawn (same bits, X never
+    // copied out): the draws must stay those of the batch sampler (11004c9).
+    const heavy = sampleMixturePartMoments(mix, n, 2 * t2, 2, t2, foldIn(key, trial++));
+    const H = medianProjectedDistances(projectPartMoments(n, 2, heavy.moments, U), 1);
     return modalMatching(heavy.ids, averageLinkage(absolute(H), n, k), k, k).accuracy === 1;
   };
   let hi = 1;

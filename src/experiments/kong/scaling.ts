@@ -171,12 +171,12 @@ export const kongScaling: Experiment<typeof schema> = {
     const xs: Record<KongLaw, number[]> = { "light-d": p.ds, "light-k": p.ks_light, "heavy-k": p.ks_heavy };
     return p.laws.flatMap((law) => xs[law].map((x) => ({ law, x })));
   },
-  // heavy-k: the clustering threshold search over k components, about k³ (5.4 µs each: 1.4 s at
-  // k = 64, its distances' products in the wasm GEMM); light-d, light-k: the subspace threshold
-  // search, about d·k (0.4 ms each).
+  // heavy-k: the clustering threshold search over k components, about k³ (3 µs each: 0.76 s at
+  // k = 64, half of it drawing X's normals, its moments formed in the kernel module); light-d,
+  // light-k: the subspace threshold search, about d·k (0.4 ms each).
   cost: (_p, c) => {
     const x = c.x as number;
-    return c.law === "heavy-k" ? 0.0054 * x * x * x : 0.4 * x * 32;
+    return c.law === "heavy-k" ? 0.003 * x * x * x : 0.4 * x * 32;
   },
   runCondition(p, c, key, ctx) {
     const law = c.law as KongLaw;

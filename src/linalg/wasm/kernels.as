@@ -1100,3 +1100,66 @@ export function mixtureParts(
     }
   }
 }
+
+/**
+ * The half-sample moments of `count` light tasks from their normals (`sampleMixtureHalfMoments` of
+ * src/models/mixedLinearRegression.ts, the projected sampler): task i's `per` = 2t + 2d normals at
+ * z + i·per hold, per half h (m₁ = ⌊t/2⌋ examples, then t − m₁), g then ε, and after all 2t of
+ * them z₁, z₂ (d each). With y = ω·g + s·ε: a = Σ g y, r = ‖y‖, c = ⟨u, z_h⟩ (dotAt's order), and
+ * row i of B_h ← ((a − r·c)/len)·u + (r/len)·z_h — the JS loops' operations in their order, so
+ * the same bits. ids (int32), ω = ‖w_ℓ‖ and s per component, u = w_ℓ/ω as rows of d.
+ */
+export function halfMoments(
+  z: usize,
+  count: i32,
+  t: i32,
+  d: i32,
+  ids: usize,
+  norms: usize,
+  sc: usize,
+  u: usize,
+  b1: usize,
+  b2: usize,
+): void {
+  const per = 2 * t + 2 * d;
+  const m1 = t / 2;
+  const rowBytes = <usize>d << 3;
+  for (let i: i32 = 0; i < count; i++) {
+    const l = load<i32>(ids + (<usize>i << 2));
+    const omega = load<f64>(norms + (<usize>l << 3));
+    const sl = load<f64>(sc + (<usize>l << 3));
+    const uo = u + <usize>l * rowBytes;
+    const base = z + ((<usize>i * <usize>per) << 3);
+    for (let h: i32 = 0; h < 2; h++) {
+      const start = h == 0 ? 0 : m1;
+      const len = h == 0 ? m1 : t - m1;
+      const go = base + (<usize>(2 * start) << 3);
+      const eo = go + (<usize>len << 3);
+      let a = 0.0;
+      let r2 = 0.0;
+      for (let j: i32 = 0; j < len; j++) {
+        const g = load<f64>(go + (<usize>j << 3));
+        const y = omega * g + sl * load<f64>(eo + (<usize>j << 3));
+        a += g * y;
+        r2 += y * y;
+      }
+      const zo = base + (<usize>(2 * t + h * d) << 3);
+      const r = sqrt<f64>(r2);
+      const c = omega > 0 ? dot4(uo, zo, d) : 0.0;
+      const coefU = (a - r * c) / <f64>len;
+      const coefZ = r / <f64>len;
+      const bo = (h == 0 ? b1 : b2) + <usize>i * rowBytes;
+      const vu = f64x2.splat(coefU);
+      const vz = f64x2.splat(coefZ);
+      let q: i32 = 0;
+      for (; q + 1 < d; q += 2) {
+        const o = <usize>q << 3;
+        v128.store(bo + o, f64x2.add(f64x2.mul(vu, v128.load(uo + o)), f64x2.mul(vz, v128.load(zo + o))));
+      }
+      if (q < d) {
+        const o = <usize>q << 3;
+        store<f64>(bo + o, coefU * load<f64>(uo + o) + coefZ * load<f64>(zo + o));
+      }
+    }
+  }
+}

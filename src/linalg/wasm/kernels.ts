@@ -108,6 +108,18 @@ interface Exports {
     m: number,
     out: number,
   ): void;
+  halfMoments(
+    z: number,
+    count: number,
+    t: number,
+    d: number,
+    ids: number,
+    norms: number,
+    sc: number,
+    u: number,
+    b1: number,
+    b2: number,
+  ): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

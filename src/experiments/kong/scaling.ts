@@ -171,7 +171,7 @@ export const kongScaling: Experiment<typeof schema> = {
     const xs: Record<KongLaw, number[]> = { "light-d": p.ds, "light-k": p.ks_light, "heavy-k": p.ks_heavy };
     return p.laws.flatMap((law) => xs[law].map((x) => ({ law, x })));
   },
-  // heavy-k: the clustering threshold search over k components, about k³ (3 µs each: 0.76 s at
+  // heavy-k: the clustering threshold search over k components, about k³ (3 µs each: ~0.7 s at
   // k = 64, half of it drawing X's normals, its moments formed in the kernel module); light-d,
   // light-k: the subspace threshold search, about d·k (0.4 ms each).
   cost: (_p, c) => {

@@ -2,7 +2,11 @@ import { describe, expect, test } from "vitest";
 import { ParamError } from "../errors.js";
 import { fromRows, zeros } from "../linalg/mat.js";
 import { foldIn, key } from "../rng/key.js";
+import { stream } from "../rng/stream.js";
 import {
+  cumulativeProbabilities,
+  drawComponent,
+  halfMomentsOf,
   linearMixtureTruth,
   makeMixture,
   sampleComponents,
@@ -129,6 +133,48 @@ function ks(a: number[], b: number[]): number {
 }
 
 describe("the projected half-moment sampler (exact in distribution, no X)", () => {
+  test("its kernel gives the JS loop's bits (halfMomentsOf on one fill of n·(2t + 2d) normals), across chunks, odd t and d, a zero component", () => {
+    const bits = (x: Float64Array) => Array.from(new BigUint64Array(x.buffer, x.byteOffset, x.length));
+    for (const [d, k, n, t] of [
+      [5, 2, 5000, 2],
+      [5, 3, 700, 3],
+      [32, 4, 1500, 8],
+      [33, 4, 300, 17],
+    ] as const) {
+      const W = sampleComponents(key(d + t), d, k, "gaussian");
+      if (t === 3) W.data.fill(0, 0, d); // ω = 0: c = 0, u = 0
+      const s = Array.from({ length: k }, (_, l) => 0.3 + 0.4 * l);
+      const p = Array.from({ length: k }, (_, l) => (l + 1) / ((k * (k + 1)) / 2));
+      const m = makeMixture(W, s, p);
+      const kk = key(40 + n);
+      const got = sampleMixtureHalfMoments(m, n, t, kk);
+      // Reference: the same stream, drawn in one fill, reduced in JS.
+      const st = stream(kk);
+      const cum = cumulativeProbabilities(m.p);
+      const ids = new Int32Array(n);
+      for (let i = 0; i < n; i++) ids[i] = drawComponent(cum, st.uniform());
+      const per = 2 * t + 2 * d;
+      const z = st.fillNormal(new Float64Array(n * per));
+      const norms = new Float64Array(k);
+      const u = new Float64Array(k * d);
+      for (let l = 0; l < k; l++) {
+        let w2 = 0;
+        for (let q = 0; q < d; q++) w2 += W.data[l * d + q] ** 2;
+        norms[l] = Math.sqrt(w2);
+        for (let q = 0; q < d; q++) u[l * d + q] = norms[l] > 0 ? W.data[l * d + q] / norms[l] : 0;
+      }
+      const B1 = new Float64Array(n * d);
+      const B2 = new Float64Array(n * d);
+      for (let i = 0; i < n; i++) {
+        const l = ids[i];
+        halfMomentsOf(z, i * per, t, d, u, l * d, norms[l], m.s[l], B1, B2, i * d);
+      }
+      expect(Array.from(got.ids)).toEqual(Array.from(ids));
+      expect(bits(got.B1.data)).toEqual(bits(B1));
+      expect(bits(got.B2.data)).toEqual(bits(B2));
+    }
+  });
+
   // Component 0: ‖w‖ = 1.5, s = 0.7; component 1: w = 0 (the degenerate direction), s = 1.2.
   const W = fromRows([
     [0.9, -1.2, 0, 0, 0, 0],

@@ -2,6 +2,7 @@ import { ParamError } from "../errors.js";
 import { type Mat, zeros } from "../linalg/mat.js";
 import { orthonormalize } from "../linalg/qr.js";
 import { dotAt } from "../linalg/vector.js";
+import { f64, i32, kernels, reserve } from "../linalg/wasm/kernels.js";
 import type { Key } from "../rng/key.js";
 import { stream } from "../rng/stream.js";
 
@@ -224,6 +225,70 @@ export function sampleMixtureTasks(m: Mixture, n: number, t: number, key: Key): 
   return { n, t, d, X, y, ids };
 }
 
+/** Part moments of a mixture batch (`sampleMixturePartMoments`) and the tasks' components. */
+export interface MixturePartMoments {
+  n: number;
+  parts: number;
+  d: number;
+  /** n·parts rows of d (row i·parts + q: task i's part q), `partMoments` of each part. */
+  moments: Float64Array;
+  ids: Int32Array;
+}
+
+/**
+ * `partMoments` of `parts` consecutive parts of `partSize` examples (from example 0) of every task
+ * of `sampleMixtureTasks(m, n, t, key)`: the same draws and the same bits, but X and the labels
+ * are drawn into the kernel module's memory and reduced there (`mixtureParts` of
+ * linalg/wasm/kernels.as), never copied into JS arrays. For callers that read only the moments
+ * (kong-scaling's heavy-task search, where copying X out and the JS passes over it were about half
+ * of the cell's time).
+ */
+export function sampleMixturePartMoments(
+  m: Mixture,
+  n: number,
+  t: number,
+  parts: number,
+  partSize: number,
+  key: Key,
+): MixturePartMoments {
+  checkSizes("sampleMixturePartMoments", n, t);
+  if (!Number.isInteger(parts) || parts < 1)
+    throw new ParamError("sampleMixturePartMoments", "parts", "must be an integer ≥ 1", parts);
+  if (!Number.isInteger(partSize) || partSize < 1)
+    throw new ParamError("sampleMixturePartMoments", "partSize", "must be an integer ≥ 1", partSize);
+  if (parts * partSize > t) {
+    throw new ParamError(
+      "sampleMixturePartMoments",
+      "parts",
+      `× partSize must fit in the task's t = ${t} examples`,
+      parts * partSize,
+    );
+  }
+  const { d, k, W, s } = m;
+  const st = stream(key);
+  const cum = cumulativeProbabilities(m.p);
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = drawComponent(cum, st.uniform());
+  const rows = n * t;
+  const outLen = n * parts * d;
+  // Layout (doubles): X | noise, then labels | moments | W | s | ids (int32).
+  const xAt = reserve(8 * (rows * d + rows + outLen + k * d + k) + 4 * n);
+  const eAt = xAt + 8 * rows * d;
+  const outAt = eAt + 8 * rows;
+  const wAt = outAt + 8 * outLen;
+  const sAt = wAt + 8 * k * d;
+  const idsAt = sAt + 8 * k;
+  st.fillNormalAt(xAt, rows * d);
+  st.fillNormalAt(eAt, rows);
+  const mem = f64();
+  mem.set(W.data, wAt / 8);
+  mem.set(s, sAt / 8);
+  i32().set(ids, idsAt / 4);
+  kernels().exports.mixtureParts(xAt, eAt, n, t, d, wAt, sAt, idsAt, 0, parts, partSize, outAt);
+  const moments = f64().slice(outAt / 8, outAt / 8 + outLen);
+  return { n, parts, d, moments, ids };
+}
+
 /** The two half-sample moment estimates of n tasks (rows of B1, B2: β̂ᵢ⁽¹⁾, β̂ᵢ⁽²⁾), and their components. */
 export interface HalfMoments {
   n: number;
@@ -259,10 +324,6 @@ export function sampleMixtureHalfMoments(m: Mixture, n: number, t: number, key: 
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) ids[i] = drawComponent(cum, st.uniform());
   const per = 2 * t + 2 * d;
-  // Normals are drawn in chunks of tasks into a small buffer that stays in cache (the same
-  // sequence as one fill of n·per normals).
-  const chunk = Math.max(1, Math.floor(8192 / per));
-  const z = new Float64Array(chunk * per);
   const norms = new Float64Array(k);
   const U = new Float64Array(k * d);
   for (let l = 0; l < k; l++) {
@@ -273,36 +334,73 @@ export function sampleMixtureHalfMoments(m: Mixture, n: number, t: number, key: 
   }
   const B1 = zeros(n, d);
   const B2 = zeros(n, d);
-  const m1 = Math.floor(t / 2);
-  for (let i = 0; i < n; i++) {
-    if (i % chunk === 0) st.fillNormal(z, 0, Math.min(chunk, n - i) * per);
-    const l = ids[i];
-    const omega = norms[l];
-    const sl = s[l];
-    const uo = l * d;
-    const base = (i % chunk) * per;
-    for (let h = 0; h < 2; h++) {
-      const B = h === 0 ? B1.data : B2.data;
-      const start = h === 0 ? 0 : m1;
-      const len = h === 0 ? m1 : t - m1;
-      // g at base + 2·start, ε right after it; z after all 2t scalars.
-      const go = base + 2 * start;
-      const eo = go + len;
-      let a = 0;
-      let r2 = 0;
-      for (let j = 0; j < len; j++) {
-        const y = omega * z[go + j] + sl * z[eo + j];
-        a += z[go + j] * y;
-        r2 += y * y;
-      }
-      const zo = base + 2 * t + h * d;
-      const r = Math.sqrt(r2);
-      const c = omega > 0 ? dotAt(U, uo, z, zo, d) : 0;
-      const coefU = (a - r * c) / len;
-      const coefZ = r / len;
-      const bo = i * d;
-      for (let q = 0; q < d; q++) B[bo + q] = coefU * U[uo + q] + coefZ * z[zo + q];
-    }
+  // Normals are drawn in chunks of tasks into the kernel module's memory (the same sequence as one
+  // fill of n·per normals) and reduced there by `halfMoments` (linalg/wasm/kernels.as), which
+  // does per task what the loop of `halfMomentsOf` below does, in its order: the same bits, without
+  // copying the normals out (that copy and the JS loop were ~2/3 of this sampler's time).
+  const chunk = Math.max(1, Math.floor(32768 / per));
+  const zAt = reserve(8 * (chunk * per + 2 * chunk * d + k * d + 2 * k) + 4 * chunk);
+  const b1At = zAt + 8 * chunk * per;
+  const b2At = b1At + 8 * chunk * d;
+  const uAt = b2At + 8 * chunk * d;
+  const normsAt = uAt + 8 * k * d;
+  const sAt = normsAt + 8 * k;
+  const idsAt = sAt + 8 * k;
+  let mem = f64();
+  mem.set(U, uAt / 8);
+  mem.set(norms, normsAt / 8);
+  mem.set(s, sAt / 8);
+  const { exports } = kernels();
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const count = Math.min(chunk, n - i0);
+    st.fillNormalAt(zAt, count * per);
+    i32().set(ids.subarray(i0, i0 + count), idsAt / 4);
+    exports.halfMoments(zAt, count, t, d, idsAt, normsAt, sAt, uAt, b1At, b2At);
+    mem = f64();
+    B1.data.set(mem.subarray(b1At / 8, b1At / 8 + count * d), i0 * d);
+    B2.data.set(mem.subarray(b2At / 8, b2At / 8 + count * d), i0 * d);
   }
   return { n, d, B1, B2, ids };
+}
+
+/**
+ * Task i's two half-sample moment rows from its `2t + 2d` normals at `z[base …]` (layout of
+ * `sampleMixtureHalfMoments`), in plain JS: the reference the `halfMoments` kernel is tested
+ * against (the loop this sampler ran before it moved into the kernel module).
+ */
+export function halfMomentsOf(
+  z: Float64Array,
+  base: number,
+  t: number,
+  d: number,
+  u: Float64Array,
+  uo: number,
+  omega: number,
+  sl: number,
+  B1: Float64Array,
+  B2: Float64Array,
+  bo: number,
+): void {
+  const m1 = Math.floor(t / 2);
+  for (let h = 0; h < 2; h++) {
+    const B = h === 0 ? B1 : B2;
+    const start = h === 0 ? 0 : m1;
+    const len = h === 0 ? m1 : t - m1;
+    // g at base + 2·start, ε right after it; z after all 2t scalars.
+    const go = base + 2 * start;
+    const eo = go + len;
+    let a = 0;
+    let r2 = 0;
+    for (let j = 0; j < len; j++) {
+      const y = omega * z[go + j] + sl * z[eo + j];
+      a += z[go + j] * y;
+      r2 += y * y;
+    }
+    const zo = base + 2 * t + h * d;
+    const r = Math.sqrt(r2);
+    const c = omega > 0 ? dotAt(u, uo, z, zo, d) : 0;
+    const coefU = (a - r * c) / len;
+    const coefZ = r / len;
+    for (let q = 0; q < d; q++) B[bo + q] = coefU * u[uo + q] + coefZ * z[zo + q];
+  }
 }

@@ -42,6 +42,68 @@ function greedyAverageLinkage(D0: Float64Array, n: number, k: number): Int32Arra
   });
 }
 
+/** The nearest-neighbour chain as it was written before the active list (scans over all n). */
+function chainOverAll(D: Float64Array, n: number, k: number): Int32Array {
+  const dist = D.slice();
+  const active = new Uint8Array(n).fill(1);
+  const size = new Float64Array(n).fill(1);
+  const chain = new Int32Array(n);
+  let len = 0;
+  const merges: [number, number, number][] = [];
+  let firstActive = 0;
+  while (merges.length < n - 1) {
+    if (len === 0) {
+      while (!active[firstActive]) firstActive++;
+      chain[len++] = firstActive;
+    }
+    const a = chain[len - 1];
+    const prev = len >= 2 ? chain[len - 2] : -1;
+    let best = prev;
+    let bestD = prev >= 0 ? dist[a * n + prev] : Number.POSITIVE_INFINITY;
+    for (let j = 0; j < n; j++) {
+      if (j === a || !active[j]) continue;
+      if (dist[a * n + j] < bestD || best < 0) {
+        best = j;
+        bestD = dist[a * n + j];
+      }
+    }
+    if (best !== prev) {
+      chain[len++] = best;
+      continue;
+    }
+    len -= 2;
+    const lo = Math.min(a, prev);
+    const hi = Math.max(a, prev);
+    merges.push([lo, hi, bestD]);
+    const sa = size[lo];
+    const sb = size[hi];
+    const inv = 1 / (sa + sb);
+    for (let j = 0; j < n; j++) {
+      if (!active[j] || j === lo || j === hi) continue;
+      const v = (sa * dist[lo * n + j] + sb * dist[hi * n + j]) * inv;
+      dist[lo * n + j] = v;
+      dist[j * n + lo] = v;
+    }
+    active[hi] = 0;
+    size[lo] = sa + sb;
+  }
+  const order = merges.map((_, i) => i).sort((x, y) => merges[x][2] - merges[y][2] || x - y);
+  const owner = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => (owner[i] === i ? i : find(owner[i]));
+  for (let q = 0; q < n - k; q++) {
+    const [x, y] = merges[order[q]];
+    const rx = find(x);
+    const ry = find(y);
+    owner[Math.max(rx, ry)] = Math.min(rx, ry);
+  }
+  const label = new Map<number, number>();
+  return Int32Array.from({ length: n }, (_, i) => {
+    const r = find(i);
+    if (!label.has(r)) label.set(r, label.size);
+    return label.get(r)!;
+  });
+}
+
 function randomDistances(n: number, seed: number, dim = 3): Float64Array {
   const pts = new Float64Array(n * dim);
   stream(key(seed)).fillNormal(pts);
@@ -65,6 +127,22 @@ describe("average linkage (nearest-neighbour chain)", () => {
         expect(Array.from(averageLinkage(D, n, k))).toEqual(Array.from(greedyAverageLinkage(D, n, k)));
     },
   );
+
+  test("equals the chain that scans all n points, with many ties (quantised distances) and at heavy-task sizes", () => {
+    for (const [n, seed, q] of [
+      [60, 1, 0.5],
+      [90, 2, 1],
+      [200, 3, 0],
+      [512, 4, 0.25],
+    ] as const) {
+      const D = randomDistances(n, seed, 4);
+      if (q > 0) for (let i = 0; i < D.length; i++) D[i] = Math.round(D[i] / q) * q;
+      for (const k of [1, 2, 7, 64, n]) {
+        if (k > n) continue;
+        expect(Array.from(averageLinkage(D, n, k))).toEqual(Array.from(chainOverAll(D, n, k)));
+      }
+    }
+  });
 
   test("recovers well-separated blobs exactly, labels numbered by smallest member, D left unchanged", () => {
     const n = 12;

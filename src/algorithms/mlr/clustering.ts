@@ -59,7 +59,11 @@ export function averageLinkage(D: Float64Array, n: number, k: number): Int32Arra
     throw new ParamError("averageLinkage", "k", `must be an integer in [1, n = ${n}]`, k);
   }
   const dist = D.slice();
-  const active = new Uint8Array(n).fill(1);
+  // The active points in increasing index order: the scans below visit them in the order (and
+  // with the comparisons) of a scan over all n that skips inactive ones, in about half the steps.
+  const act = new Int32Array(n);
+  for (let i = 0; i < n; i++) act[i] = i;
+  let m = n;
   const size = new Float64Array(n).fill(1);
   const chain = new Int32Array(n);
   let len = 0;
@@ -67,19 +71,16 @@ export function averageLinkage(D: Float64Array, n: number, k: number): Int32Arra
   const mergeB = new Int32Array(n - 1);
   const height = new Float64Array(n - 1);
   let merges = 0;
-  let firstActive = 0;
   while (merges < n - 1) {
-    if (len === 0) {
-      while (!active[firstActive]) firstActive++;
-      chain[len++] = firstActive;
-    }
+    if (len === 0) chain[len++] = act[0];
     const a = chain[len - 1];
     const prev = len >= 2 ? chain[len - 2] : -1;
     let best = prev;
     let bestD = prev >= 0 ? dist[a * n + prev] : Number.POSITIVE_INFINITY;
     const ro = a * n;
-    for (let j = 0; j < n; j++) {
-      if (j === a || !active[j]) continue;
+    for (let q = 0; q < m; q++) {
+      const j = act[q];
+      if (j === a) continue;
       const dj = dist[ro + j];
       if (dj < bestD || best < 0) {
         best = j;
@@ -101,13 +102,17 @@ export function averageLinkage(D: Float64Array, n: number, k: number): Int32Arra
     const sa = size[lo];
     const sb = size[hi];
     const inv = 1 / (sa + sb);
-    for (let j = 0; j < n; j++) {
-      if (!active[j] || j === lo || j === hi) continue;
+    let at = -1;
+    for (let q = 0; q < m; q++) {
+      const j = act[q];
+      if (j === hi) at = q;
+      if (j === lo || j === hi) continue;
       const v = (sa * dist[lo * n + j] + sb * dist[hi * n + j]) * inv;
       dist[lo * n + j] = v;
       dist[j * n + lo] = v;
     }
-    active[hi] = 0;
+    act.copyWithin(at, at + 1, m);
+    m--;
     size[lo] = sa + sb;
   }
   // Replay the n − k lowest merges (stable in discovery order, so children precede parents).

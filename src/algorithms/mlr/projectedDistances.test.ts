@@ -1,9 +1,19 @@
 import { describe, expect, test } from "vitest";
 import { type Mat, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
-import { makeMixture, sampleComponents, sampleMixtureTasks } from "../../models/mixedLinearRegression.js";
+import {
+  makeMixture,
+  sampleComponents,
+  sampleMixturePartMoments,
+  sampleMixtureTasks,
+} from "../../models/mixedLinearRegression.js";
 import { key } from "../../rng/key.js";
-import { medianProjectedDistances, projectedDistanceError, projectParts } from "./projectedDistances.js";
+import {
+  medianProjectedDistances,
+  projectedDistanceError,
+  projectPartMoments,
+  projectParts,
+} from "./projectedDistances.js";
 import { partMoments } from "./subspace.js";
 
 function columnsOf(W: Mat): Mat {
@@ -28,6 +38,54 @@ function naiveEstimate(Ba: Mat, Bb: Mat, U: Mat, i: number, j: number): number {
   }
   return s;
 }
+
+/** Bits of a double, so that −0 and NaN payloads compare exactly too. */
+function bits(x: Float64Array): bigint[] {
+  return Array.from(new BigUint64Array(x.buffer, x.byteOffset, x.length));
+}
+
+describe("part moments formed where X is drawn", () => {
+  test("sampleMixturePartMoments equals partMoments of sampleMixtureTasks bit for bit (odd and even d, part sizes off the four-example step, unequal noise and weights)", () => {
+    const cases: [number, number, number, number, number, number][] = [
+      // d, k, n, t, parts, partSize
+      [5, 4, 32, 2, 2, 1],
+      [5, 4, 32, 14, 2, 7],
+      [9, 8, 11, 40, 3, 13],
+      [8, 3, 6, 9, 1, 8],
+      [33, 32, 17, 22, 2, 11],
+      [65, 64, 9, 16, 2, 8],
+    ];
+    for (const [d, k, n, t, parts, partSize] of cases) {
+      const Wc = sampleComponents(key(d), d, k, "orthonormal");
+      const s = Array.from({ length: k }, (_, l) => 0.5 + l / k);
+      const p = Array.from({ length: k }, (_, l) => (l + 1) / ((k * (k + 1)) / 2));
+      const m = makeMixture(Wc, s, p);
+      const kk = key(100 + d + t);
+      const batch = sampleMixtureTasks(m, n, t, kk);
+      const got = sampleMixturePartMoments(m, n, t, parts, partSize, kk);
+      expect(Array.from(got.ids)).toEqual(Array.from(batch.ids));
+      const want = new Float64Array(n * parts * d);
+      for (let q = 0; q < parts; q++) {
+        const pm = partMoments(batch, q * partSize, (q + 1) * partSize).data;
+        for (let i = 0; i < n; i++) want.set(pm.subarray(i * d, (i + 1) * d), (i * parts + q) * d);
+      }
+      expect(bits(got.moments)).toEqual(bits(want));
+      const Uc = orthonormalize(columnsOf(Wc));
+      const a = projectPartMoments(n, parts, got.moments, Uc);
+      const b = projectParts(batch, Uc, parts, partSize);
+      expect([a.n, a.parts, a.k]).toEqual([b.n, b.parts, b.k]);
+      expect(bits(a.data)).toEqual(bits(b.data));
+    }
+  });
+
+  test("bad sizes are named", () => {
+    const m = makeMixture(sampleComponents(key(3), 5, 2, "orthonormal"), 1);
+    expect(() => sampleMixturePartMoments(m, 4, 6, 2, 4, key(1))).toThrow(/parts/);
+    expect(() => sampleMixturePartMoments(m, 4, 6, 0, 2, key(1))).toThrow(/parts/);
+    expect(() => sampleMixturePartMoments(m, 4, 6, 2, 1.5, key(1))).toThrow(/partSize/);
+    expect(() => projectPartMoments(4, 2, new Float64Array(7), zeros(5, 2))).toThrow(/moments/);
+  });
+});
 
 describe("median-of-L projected distances", () => {
   const W = sampleComponents(key(1), 8, 3, "orthonormal");

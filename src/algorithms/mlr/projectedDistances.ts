@@ -50,11 +50,28 @@ export function projectParts(
       parts * partSize,
     );
   }
-  const k = U.cols;
   const moments = new Float64Array(n * parts * d);
   for (let q = 0; q < parts; q++) {
     const m = partMoments(batch, from + q * partSize, from + (q + 1) * partSize).data;
     for (let i = 0; i < n; i++) moments.set(m.subarray(i * d, (i + 1) * d), (i * parts + q) * d);
+  }
+  return projectPartMoments(n, parts, moments, U);
+}
+
+/**
+ * `ProjectedParts` from part moments already formed (n·parts rows of d = U.rows, row i·parts + q:
+ * task i's part q, e.g. `sampleMixturePartMoments`): Ûᵀβ̂ of every row in one product, the
+ * product `projectParts` makes.
+ */
+export function projectPartMoments(n: number, parts: number, moments: Float64Array, U: Mat): ProjectedParts {
+  const { rows: d, cols: k } = U;
+  if (moments.length !== n * parts * d) {
+    throw new ParamError(
+      "projectPartMoments",
+      "moments",
+      `must hold n·parts·d = ${n}·${parts}·${d} values`,
+      moments.length,
+    );
   }
   const out = matFrom(n * parts, k, new Float64Array(n * parts * k));
   gemm(false, false, 1, matFrom(n * parts, d, moments), U, 0, out);

@@ -3,7 +3,7 @@ import { fromRows, type Mat } from "../../linalg/mat.js";
 import { type Key, key } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
 import { sampleCorruptedPcaData } from "./corruptedDistribution.js";
-import { hrpca } from "./hrpca.js";
+import { hrpca, TrimmedVariance } from "./hrpca.js";
 import { keptGram, topEigenvectors } from "./pca.js";
 import { quantileInPlace } from "./quantile.js";
 
@@ -94,6 +94,8 @@ describe("HRPCA with a reference top set and block Grams equals the literal comp
       expect(Array.from(fast.U.data)).toEqual(Array.from(literal.U.data));
       // The reference was reused on most steps (otherwise this would test nothing new).
       if (n > 100) expect(fast.refreshes).toBeLessThan(steps * k);
+      // And V̄'s bound settled some steps without V̄ (their literal V̄ was below the best).
+      if (n > 100) expect(fast.skipped).toBeGreaterThan(0);
     },
   );
 
@@ -121,5 +123,47 @@ describe("HRPCA with a reference top set and block Grams equals the literal comp
     ]);
     const r = hrpca(X, 1, 0.2, key(3), { steps: 4 });
     for (const i of r.removed) expect([0, 2, 3, 5]).toContain(i);
+  });
+});
+
+describe("V̄'s upper bound", () => {
+  test("is ≥ V̄ for directions near and far from the reference, k = 1 and 2, with and without interpolation", () => {
+    for (const [n, d, k, alpha] of [
+      [3000, 10, 1, 0.025],
+      [2001, 6, 2, 0.0125],
+      [500, 4, 1, 0.1],
+    ] as const) {
+      const data = sampleCorruptedPcaData(n, d, alpha, key(n + k));
+      const X = data.data;
+      const tv = new TrimmedVariance(X, k, alpha, keptGram(X).data);
+      try {
+        const s = stream(key(9));
+        const W = new Float64Array(d * k);
+        const fill = (base: Float64Array | null, step: number) => {
+          for (let i = 0; i < d * k; i++) W[i] = (base ? base[i] : 0) + step * (s.uniform() - 0.5);
+          for (let c = 0; c < k; c++) {
+            let nn = 0;
+            for (let a = 0; a < d; a++) nn += W[a * k + c] ** 2;
+            for (let a = 0; a < d; a++) W[a * k + c] /= Math.sqrt(nn);
+          }
+        };
+        fill(null, 1);
+        expect(tv.upperBound(W)).toBe(Number.POSITIVE_INFINITY); // no reference yet
+        tv.value(W);
+        const ref = W.slice();
+        let tight = 0;
+        for (let t = 0; t < 300; t++) {
+          fill(t % 3 === 0 ? null : ref, t % 3 === 1 ? 0.05 : 0.5);
+          const bound = tv.upperBound(W);
+          const vbar = tv.value(W);
+          expect(bound).toBeGreaterThanOrEqual(vbar * (1 - 1e-12));
+          if (bound < 1.05 * vbar) tight++;
+        }
+        // Near the reference the bound is close (otherwise it would skip nothing).
+        expect(tight).toBeGreaterThan(50);
+      } finally {
+        tv.release();
+      }
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { absolute, averageLinkage } from "../../algorithms/mlr/clustering.js";
 import { modalMatching } from "../../algorithms/mlr/matching.js";
-import { medianProjectedDistances, projectParts } from "../../algorithms/mlr/projectedDistances.js";
+import { medianProjectedDistances, projectPartMoments } from "../../algorithms/mlr/projectedDistances.js";
 import { momentSubspaceFromHalves, subspaceResidualError } from "../../algorithms/mlr/subspace.js";
 import { type Mat, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
@@ -11,7 +11,7 @@ import {
   makeMixture,
   sampleComponents,
   sampleMixtureHalfMoments,
-  sampleMixtureTasks,
+  sampleMixturePartMoments,
 } from "../../models/mixedLinearRegression.js";
 import { foldIn, foldInString, type Key } from "../../rng/key.js";
 import { KONG_LAW_SLOPES, KONG_LAWS, type KongLaw } from "../../theory/kong.js";
@@ -117,8 +117,10 @@ export function heavyThreshold(p: Params, k: number, key: Key): number | null {
   const n = p.tasks_per_component * k;
   let trial = 0;
   const ok = (t2: number) => {
-    const heavy = sampleMixtureTasks(mix, n, 2 * t2, foldIn(key, trial++));
-    const H = medianProjectedDistances(projectParts(heavy, U, 2, t2), 1);
+    // The moments of sampleMixtureTasks' draws, formed where they are drawn (same bits, X never
+    // copied out): the draws must stay those of the batch sampler (11004c9).
+    const heavy = sampleMixturePartMoments(mix, n, 2 * t2, 2, t2, foldIn(key, trial++));
+    const H = medianProjectedDistances(projectPartMoments(n, 2, heavy.moments, U), 1);
     return modalMatching(heavy.ids, averageLinkage(absolute(H), n, k), k, k).accuracy === 1;
   };
   let hi = 1;
@@ -169,12 +171,12 @@ export const kongScaling: Experiment<typeof schema> = {
     const xs: Record<KongLaw, number[]> = { "light-d": p.ds, "light-k": p.ks_light, "heavy-k": p.ks_heavy };
     return p.laws.flatMap((law) => xs[law].map((x) => ({ law, x })));
   },
-  // heavy-k: the clustering threshold search over k components, about k³ (5.4 µs each: 1.4 s at
-  // k = 64, its distances' products in the wasm GEMM); light-d, light-k: the subspace threshold
-  // search, about d·k (0.4 ms each).
+  // heavy-k: the clustering threshold search over k components, about k³ (3 µs each: ~0.7 s at
+  // k = 64, half of it drawing X's normals, its moments formed in the kernel module); light-d,
+  // light-k: the subspace threshold search, about d·k (0.4 ms each).
   cost: (_p, c) => {
     const x = c.x as number;
-    return c.law === "heavy-k" ? 0.0054 * x * x * x : 0.4 * x * 32;
+    return c.law === "heavy-k" ? 0.003 * x * x * x : 0.4 * x * 32;
   },
   runCondition(p, c, key, ctx) {
     const law = c.law as KongLaw;

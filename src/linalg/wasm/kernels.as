@@ -997,3 +997,169 @@ export function projectRows(x: usize, n: i32, d: i32, bt: usize, k: i32, out: us
     if (c < k) store<f64>(o + (<usize>c << 3), dot4(row, bt + <usize>c * rowBytes, d));
   }
 }
+
+/**
+ * The part moments of a mixture batch whose X and label noise lie in this memory
+ * (`sampleMixturePartMoments` of src/models/mixedLinearRegression.ts): for task i < n (component
+ * ids[i], int32), over its examples r in [from, from + parts·m): y_r ← ⟨x_r, w_id⟩ + s_id·e_r (in
+ * place over e, dotAt's order), then for each part q, out row (i·parts + q) ← (1/m) Σ y x over
+ * its m examples in partMoments' order (four examples at a time: o + (((c₀x₀ + c₁x₁) + c₂x₂) +
+ * c₃x₃), c = y·(1/m); the rest one by one), so the bits are those of sampleMixtureTasks then
+ * partMoments in JS. X: n·t rows of d at `x`; e: n·t at `e`; W: rows of d at `w`; s at `sc`.
+ */
+export function mixtureParts(
+  x: usize,
+  e: usize,
+  n: i32,
+  t: i32,
+  d: i32,
+  w: usize,
+  sc: usize,
+  ids: usize,
+  from: i32,
+  parts: i32,
+  m: i32,
+  out: usize,
+): void {
+  const rowBytes = <usize>d << 3;
+  const inv = 1.0 / <f64>m;
+  for (let i: i32 = 0; i < n; i++) {
+    const l = load<i32>(ids + (<usize>i << 2));
+    const v = w + <usize>l * rowBytes;
+    const sl = load<f64>(sc + (<usize>l << 3));
+    const r0 = i * t + from;
+    for (let j: i32 = 0; j < parts * m; j++) {
+      const r = r0 + j;
+      const row = x + <usize>r * rowBytes;
+      let a01 = f64x2.splat(0.0);
+      let a23 = f64x2.splat(0.0);
+      let k: i32 = 0;
+      for (; k + 3 < d; k += 4) {
+        const o = <usize>k << 3;
+        a01 = f64x2.add(a01, f64x2.mul(v128.load(row + o), v128.load(v + o)));
+        a23 = f64x2.add(a23, f64x2.mul(v128.load(row + o, 16), v128.load(v + o, 16)));
+      }
+      let s0 = f64x2.extract_lane(a01, 0);
+      for (; k < d; k++) {
+        const o = <usize>k << 3;
+        s0 += load<f64>(row + o) * load<f64>(v + o);
+      }
+      const dot = s0 + f64x2.extract_lane(a01, 1) + (f64x2.extract_lane(a23, 0) + f64x2.extract_lane(a23, 1));
+      const ea = e + (<usize>r << 3);
+      store<f64>(ea, dot + sl * load<f64>(ea));
+    }
+    for (let q: i32 = 0; q < parts; q++) {
+      const o0 = out + <usize>(i * parts + q) * rowBytes;
+      memory.fill(o0, 0, rowBytes);
+      const start = r0 + q * m;
+      const end = start + m;
+      let r = start;
+      for (; r + 3 < end; r += 4) {
+        const ya = e + (<usize>r << 3);
+        const c0 = load<f64>(ya) * inv;
+        const c1 = load<f64>(ya, 8) * inv;
+        const c2 = load<f64>(ya, 16) * inv;
+        const c3 = load<f64>(ya, 24) * inv;
+        const v0 = f64x2.splat(c0);
+        const v1 = f64x2.splat(c1);
+        const v2 = f64x2.splat(c2);
+        const v3 = f64x2.splat(c3);
+        const x0 = x + <usize>r * rowBytes;
+        const x1 = x0 + rowBytes;
+        const x2 = x1 + rowBytes;
+        const x3 = x2 + rowBytes;
+        let k: i32 = 0;
+        for (; k + 1 < d; k += 2) {
+          const o = <usize>k << 3;
+          let s = f64x2.mul(v0, v128.load(x0 + o));
+          s = f64x2.add(s, f64x2.mul(v1, v128.load(x1 + o)));
+          s = f64x2.add(s, f64x2.mul(v2, v128.load(x2 + o)));
+          s = f64x2.add(s, f64x2.mul(v3, v128.load(x3 + o)));
+          v128.store(o0 + o, f64x2.add(v128.load(o0 + o), s));
+        }
+        if (k < d) {
+          const o = <usize>k << 3;
+          const s = c0 * load<f64>(x0 + o) + c1 * load<f64>(x1 + o) + c2 * load<f64>(x2 + o) + c3 * load<f64>(x3 + o);
+          store<f64>(o0 + o, load<f64>(o0 + o) + s);
+        }
+      }
+      for (; r < end; r++) {
+        const c = load<f64>(e + (<usize>r << 3)) * inv;
+        const vc = f64x2.splat(c);
+        const xr = x + <usize>r * rowBytes;
+        let k: i32 = 0;
+        for (; k + 1 < d; k += 2) {
+          const o = <usize>k << 3;
+          v128.store(o0 + o, f64x2.add(v128.load(o0 + o), f64x2.mul(vc, v128.load(xr + o))));
+        }
+        if (k < d) {
+          const o = <usize>k << 3;
+          store<f64>(o0 + o, load<f64>(o0 + o) + c * load<f64>(xr + o));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The half-sample moments of `count` light tasks from their normals (`sampleMixtureHalfMoments` of
+ * src/models/mixedLinearRegression.ts, the projected sampler): task i's `per` = 2t + 2d normals at
+ * z + i·per hold, per half h (m₁ = ⌊t/2⌋ examples, then t − m₁), g then ε, and after all 2t of
+ * them z₁, z₂ (d each). With y = ω·g + s·ε: a = Σ g y, r = ‖y‖, c = ⟨u, z_h⟩ (dotAt's order), and
+ * row i of B_h ← ((a − r·c)/len)·u + (r/len)·z_h — the JS loops' operations in their order, so
+ * the same bits. ids (int32), ω = ‖w_ℓ‖ and s per component, u = w_ℓ/ω as rows of d.
+ */
+export function halfMoments(
+  z: usize,
+  count: i32,
+  t: i32,
+  d: i32,
+  ids: usize,
+  norms: usize,
+  sc: usize,
+  u: usize,
+  b1: usize,
+  b2: usize,
+): void {
+  const per = 2 * t + 2 * d;
+  const m1 = t / 2;
+  const rowBytes = <usize>d << 3;
+  for (let i: i32 = 0; i < count; i++) {
+    const l = load<i32>(ids + (<usize>i << 2));
+    const omega = load<f64>(norms + (<usize>l << 3));
+    const sl = load<f64>(sc + (<usize>l << 3));
+    const uo = u + <usize>l * rowBytes;
+    const base = z + ((<usize>i * <usize>per) << 3);
+    for (let h: i32 = 0; h < 2; h++) {
+      const start = h == 0 ? 0 : m1;
+      const len = h == 0 ? m1 : t - m1;
+      const go = base + (<usize>(2 * start) << 3);
+      const eo = go + (<usize>len << 3);
+      let a = 0.0;
+      let r2 = 0.0;
+      for (let j: i32 = 0; j < len; j++) {
+        const g = load<f64>(go + (<usize>j << 3));
+        const y = omega * g + sl * load<f64>(eo + (<usize>j << 3));
+        a += g * y;
+        r2 += y * y;
+      }
+      const zo = base + (<usize>(2 * t + h * d) << 3);
+      const r = sqrt<f64>(r2);
+      const c = omega > 0 ? dot4(uo, zo, d) : 0.0;
+      const coefU = (a - r * c) / <f64>len;
+      const coefZ = r / <f64>len;
+      const bo = (h == 0 ? b1 : b2) + <usize>i * rowBytes;
+      const vu = f64x2.splat(coefU);
+      const vz = f64x2.splat(coefZ);
+      let q: i32 = 0;
+      for (; q + 1 < d; q += 2) {
+        const o = <usize>q << 3;
+        v128.store(bo + o, f64x2.add(f64x2.mul(vu, v128.load(uo + o)), f64x2.mul(vz, v128.load(zo + o))));
+      }
+      if (q < d) {
+        const o = <usize>q << 3;
+        store<f64>(bo + o, coefU * load<f64>(uo + o) + coefZ * load<f64>(zo + o));
+      }
+    }
+  }
+}

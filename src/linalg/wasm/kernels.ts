@@ -94,6 +94,32 @@ interface Exports {
     scratch: number,
   ): void;
   projectRows(x: number, n: number, d: number, bt: number, k: number, out: number): void;
+  mixtureParts(
+    x: number,
+    e: number,
+    n: number,
+    t: number,
+    d: number,
+    w: number,
+    sc: number,
+    ids: number,
+    from: number,
+    parts: number,
+    m: number,
+    out: number,
+  ): void;
+  halfMoments(
+    z: number,
+    count: number,
+    t: number,
+    d: number,
+    ids: number,
+    norms: number,
+    sc: number,
+    u: number,
+    b1: number,
+    b2: number,
+  ): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

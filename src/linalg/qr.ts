@@ -178,6 +178,15 @@ export class ThinQrWorkspace {
     return transposeInto(formQt(h, this.qt), h.n, h.m, out);
   }
 
+  /** Q (m×n) and R (n×n) ← `qrThin(A)`, from one factorisation. */
+  qrThin(A: Mat, Q: Mat, R: Mat): void {
+    this.check("ThinQrWorkspace.qrThin", A, Q, this.m, this.n);
+    this.check("ThinQrWorkspace.qrThin", A, R, this.n, this.n);
+    const h = factor("qrThin", A, this.h);
+    transposeInto(formQt(h, this.qt), h.n, h.m, Q);
+    formR(h, R);
+  }
+
   /** out (n×n) ← `qrR(A)`. */
   qrR(A: Mat, out: Mat): Mat {
     this.check("ThinQrWorkspace.qrR", A, out, this.n, this.n);

@@ -77,8 +77,10 @@ export function penaltyActive(p: Partial<HeadPenalty> | undefined): boolean {
 }
 
 function allFinite(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
+  // x·0 is 0 for finite x and NaN for ±∞ and NaN: one sum, no branch per entry.
+  let z = 0;
+  for (let i = 0; i < a.length; i++) z += a[i] * 0;
+  return z === 0;
 }
 
 /** Mean row norm of W. */
@@ -145,9 +147,17 @@ export function headPenalty(
       // 2κ/σ_r · u_1v_1ᵀ − 2κ²/σ_r · u_r v_rᵀ, times λ1.
       const a = (l1 * 2 * kappa) / sr;
       const b = (l1 * 2 * kappa * kappa) / sr;
-      for (let i = 0; i < n; i++)
-        for (let c = 0; c < k; c++)
-          grad[i * k + c] += a * u1[i] * V.data[c * r] - b * ur[i] * V.data[c * r + r - 1];
+      const v1 = new Float64Array(k);
+      const vr = new Float64Array(k);
+      for (let c = 0; c < k; c++) {
+        v1[c] = V.data[c * r];
+        vr[c] = V.data[c * r + r - 1];
+      }
+      for (let i = 0; i < n; i++) {
+        const au = a * u1[i];
+        const bu = b * ur[i];
+        for (let c = 0; c < k; c++) grad[i * k + c] += au * v1[c] - bu * vr[c];
+      }
     }
   }
   if (l2 > 0) {

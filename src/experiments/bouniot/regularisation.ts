@@ -455,7 +455,7 @@ function runDu(p: Params, kappa: number, key: Key, ctx: RunContext): RunResult {
  * Cost (core-ms) of the du part's Burer–Monteiro fits, one per grid point and the plain one, plus
  * the validation and test targets. Each fit is its L-BFGS evaluations times one evaluation's work
  * (the T tasks' statistics or passes, min(d², 2·n1·d) each, the heads' O(d·k) and L-BFGS's
- * two-loop: ~1.2 ns per unit of T·(min(d², 2·n1·d) + 6·d·k); 370 µs at d = 20, k = 3, T = 400).
+ * two-loop: ~0.9 ns per unit of T·(min(d², 2·n1·d) + 6·d·k); 280 µs at d = 20, k = 3, T = 400).
  * The evaluations are not the same for every arm (measured on 5 seeds at paper size, issue 22):
  * without a κ term or at λ1 = 1e-3, L-BFGS stops by gtol after ~30 iterations at κ(W*) = 1 and
  * 150–290 at κ(W*) = 16 (≈ 30·κ^{3/4}), ~1.1 evaluations each; at λ1 ≥ 1e-2 the κ term pulls
@@ -472,7 +472,7 @@ export function duBmCost(p: Params, kappa: number): number {
         : 1.1 * Math.min(p.bm_iters, 30 * Math.sqrt(kappa) * Math.sqrt(Math.sqrt(kappa)));
   const perEvaluation = p.T * (Math.min(p.d * p.d, 2 * p.n1 * p.d) + 6 * p.d * p.k);
   const targets = (p.validation * (lambdaGrid(p).length + 2) + 3 * p.targets) * p.n2 * p.d;
-  return (1.2 * evaluations * perEvaluation + 30 * targets) / 1e6;
+  return (0.9 * evaluations * perEvaluation + 30 * targets) / 1e6;
 }
 
 /**

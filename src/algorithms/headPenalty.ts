@@ -1,6 +1,6 @@
 import { ParamError } from "../errors.js";
 import type { Mat } from "../linalg/mat.js";
-import { singularValues, svdThin } from "../linalg/svd.js";
+import { singularValues, svdExtremes, svdThin } from "../linalg/svd.js";
 
 /**
  * The regularisers of Bouniot, Redko, Audiffren & Habrard (ECCV 2022, "Improving few-shot learning
@@ -77,8 +77,10 @@ export function penaltyActive(p: Partial<HeadPenalty> | undefined): boolean {
 }
 
 function allFinite(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
+  // x·0 is 0 for finite x and NaN for ±∞ and NaN: one sum, no branch per entry.
+  let z = 0;
+  for (let i = 0; i < a.length; i++) z += a[i] * 0;
+  return z === 0;
 }
 
 /** Mean row norm of W. */
@@ -131,7 +133,7 @@ export function headPenalty(
     grad?.fill(Number.NaN);
     return { value: Number.NaN, spectrum: spectrumOf(W, null) };
   }
-  const svd = grad && l1 > 0 ? svdThin(W) : null;
+  const svd = grad && l1 > 0 ? extremeTriplets(W) : null;
   const spectrum = spectrumOf(W, svd ? svd.s : null);
   let value = 0;
   if (grad) grad.fill(0);
@@ -139,17 +141,22 @@ export function headPenalty(
     const kappa = spectrum.condition;
     value += l1 * kappa * kappa;
     if (grad && svd) {
-      const { U, s, V } = svd;
+      const { u1, ur, s, V } = svd;
       const r = s.length;
       const sr = s[r - 1];
       // 2κ/σ_r · u_1v_1ᵀ − 2κ²/σ_r · u_r v_rᵀ, times λ1.
       const a = (l1 * 2 * kappa) / sr;
       const b = (l1 * 2 * kappa * kappa) / sr;
+      const v1 = new Float64Array(k);
+      const vr = new Float64Array(k);
+      for (let c = 0; c < k; c++) {
+        v1[c] = V.data[c * r];
+        vr[c] = V.data[c * r + r - 1];
+      }
       for (let i = 0; i < n; i++) {
-        const u1 = U.data[i * r];
-        const ur = U.data[i * r + r - 1];
-        for (let c = 0; c < k; c++)
-          grad[i * k + c] += a * u1 * V.data[c * r] - b * ur * V.data[c * r + r - 1];
+        const au = a * u1[i];
+        const bu = b * ur[i];
+        for (let c = 0; c < k; c++) grad[i * k + c] += au * v1[c] - bu * vr[c];
       }
     }
   }
@@ -172,6 +179,26 @@ export function headPenalty(
     }
   }
   return { value, spectrum };
+}
+
+/**
+ * σ (descending, r = min(n, k)), V and u_1, u_r of W (n × k): `svdThin(W)`'s, bit for bit; for
+ * n ≥ k without forming U's other columns (`svdExtremes`, buffers kept per shape).
+ */
+function extremeTriplets(W: Mat): { s: Float64Array; V: Mat; u1: Float64Array; ur: Float64Array } {
+  if (W.rows >= W.cols && W.cols >= 1) {
+    const { s, V, u1, un } = svdExtremes(W);
+    return { s, V, u1, ur: un };
+  }
+  const { U, s, V } = svdThin(W);
+  const r = s.length;
+  const u1 = new Float64Array(W.rows);
+  const ur = new Float64Array(W.rows);
+  for (let i = 0; i < W.rows; i++) {
+    u1[i] = U.data[i * r];
+    ur[i] = U.data[i * r + r - 1];
+  }
+  return { s, V, u1, ur };
 }
 
 /** The diagnostics of W (n × k) alone: σ_max, σ_min = σ_{min(n,k)}, κ, ‖WWᵀ‖_F, mean row norm. */

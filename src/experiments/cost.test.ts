@@ -72,6 +72,12 @@ const MEASURED: [string, string, number][] = [
   ["li-multitask-cnn", "K=20,n=30,snr=0.45", 0.63],
   ["li-multitask-cnn", "K=20,n=10,snr=0.3", 0.41],
   ["li-dynamics", "", 0.82],
+  // Medians over the 5 paper seeds (issue 22): the du part's penalised arms at λ1 ≥ 1e-2 run
+  // 120–500 L-BFGS iterations, the others 25–290.
+  ["bouniot-regularisation", "part=du,kappa=16", 1.16],
+  ["bouniot-regularisation", "part=du,kappa=1", 0.48],
+  ["bouniot-regularisation", "part=collins,mu=1", 0.42],
+  ["bouniot-regularisation", "part=collins,mu=0.1", 0.29],
 ];
 
 /** Ranks with ties averaged (1-based). */

@@ -51,17 +51,56 @@ function factor(operation: string, A: Mat, into?: Householder): Householder {
     for (let i = j + 1; i < m; i++) w[rj + i] /= denom;
     w[rj + j] = beta;
     diag[j] = beta;
-    const t = tau[j];
-    for (let k = j + 1; k < n; k++) {
-      const rk = k * m;
-      let s = w[rk + j];
-      for (let i = j + 1; i < m; i++) s += w[rj + i] * w[rk + i];
-      s *= t;
-      w[rk + j] -= s;
-      for (let i = j + 1; i < m; i++) w[rk + i] -= s * w[rj + i];
-    }
+    reflect(w, w, rj, j, j + 1, n, m, tau[j]);
   }
   return { m, n, w, tau, diag };
+}
+
+/**
+ * Apply H_j = I − τ v vᵀ (v = [1, w[rj+j+1 .. rj+m)] on rows j..m−1) to rows `from`..n−1 of `a`
+ * (n×m, row k = a column of the matrix reflected): for each, s = a[k, j] + Σ_{i>j} v_i a[k, i]
+ * in order, s *= τ, a[k, j] −= s, a[k, i] −= s·v_i. Rows are independent, so two at a time share
+ * each pass over v (two dependency chains instead of one): the same operations per row, the same bits.
+ */
+function reflect(
+  w: Float64Array,
+  a: Float64Array,
+  rj: number,
+  j: number,
+  from: number,
+  n: number,
+  m: number,
+  t: number,
+): void {
+  let k = from;
+  for (; k + 1 < n; k += 2) {
+    const ra = k * m;
+    const rb = ra + m;
+    let sa = a[ra + j];
+    let sb = a[rb + j];
+    for (let i = j + 1; i < m; i++) {
+      const v = w[rj + i];
+      sa += v * a[ra + i];
+      sb += v * a[rb + i];
+    }
+    sa *= t;
+    sb *= t;
+    a[ra + j] -= sa;
+    a[rb + j] -= sb;
+    for (let i = j + 1; i < m; i++) {
+      const v = w[rj + i];
+      a[ra + i] -= sa * v;
+      a[rb + i] -= sb * v;
+    }
+  }
+  if (k < n) {
+    const rk = k * m;
+    let s = a[rk + j];
+    for (let i = j + 1; i < m; i++) s += w[rj + i] * a[rk + i];
+    s *= t;
+    a[rk + j] -= s;
+    for (let i = j + 1; i < m; i++) a[rk + i] -= s * w[rj + i];
+  }
 }
 
 /** Qᵀ (n×m, rows are Q's columns) by backward accumulation of the reflectors on [I_n; 0]. */
@@ -72,16 +111,8 @@ function formQt(h: Householder, into?: Float64Array): Float64Array {
   for (let j = n - 1; j >= 0; j--) {
     const t = tau[j];
     if (t === 0) continue;
-    const rj = j * m;
     // Columns k < j of Q are still e_k here, which H_j leaves alone.
-    for (let k = j; k < n; k++) {
-      const rk = k * m;
-      let s = qt[rk + j];
-      for (let i = j + 1; i < m; i++) s += w[rj + i] * qt[rk + i];
-      s *= t;
-      qt[rk + j] -= s;
-      for (let i = j + 1; i < m; i++) qt[rk + i] -= s * w[rj + i];
-    }
+    reflect(w, qt, j * m, j, j, n, m, t);
   }
   // Sign convention: R[j, j] ≥ 0, so flip Q's column j wherever the reflector left it negative.
   for (let j = 0; j < n; j++) {
@@ -176,6 +207,15 @@ export class ThinQrWorkspace {
     this.check("ThinQrWorkspace.orthonormalize", A, out, this.m, this.n);
     const h = factor("orthonormalize", A, this.h);
     return transposeInto(formQt(h, this.qt), h.n, h.m, out);
+  }
+
+  /** Q (m×n) and R (n×n) ← `qrThin(A)`, from one factorisation. */
+  qrThin(A: Mat, Q: Mat, R: Mat): void {
+    this.check("ThinQrWorkspace.qrThin", A, Q, this.m, this.n);
+    this.check("ThinQrWorkspace.qrThin", A, R, this.n, this.n);
+    const h = factor("qrThin", A, this.h);
+    transposeInto(formQt(h, this.qt), h.n, h.m, Q);
+    formR(h, R);
   }
 
   /** out (n×n) ← `qrR(A)`. */

@@ -1,7 +1,7 @@
 import { Matrix, SingularValueDecomposition } from "ml-matrix";
 import { describe, expect, it } from "vitest";
 import { type Mat, toRows, zeros } from "./mat.js";
-import { singularValues, spectralNorm, svdThin } from "./svd.js";
+import { singularValues, spectralNorm, svdExtremes, svdThin } from "./svd.js";
 import {
   EPS,
   hilbert,
@@ -200,5 +200,36 @@ describe("singularValues and spectralNorm", () => {
     for (let i = 0; i < 8; i++) v.data[i] = V.data[i * 8];
     expect(Math.hypot(...mul(A, v).data)).toBeCloseTo(norm, 12);
     expect(maxAbs(A)).toBeLessThanOrEqual(norm);
+  });
+});
+
+describe("svdExtremes", () => {
+  const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  it("gives svdThin's s, V and first and last columns of U bit for bit (tall, square, graded, a zero column, repeated calls)", () => {
+    const rng = new TestRng(7);
+    const withZero = randn(30, 4, rng);
+    for (let i = 0; i < 30; i++) withZero.data[i * 4 + 2] = 0;
+    const cases: Mat[] = [
+      randn(400, 3, rng),
+      randn(400, 3, rng),
+      randn(20, 3, rng),
+      randn(3, 3, rng),
+      randn(7, 1, rng),
+      graded(50, [1, 1e-3, 1e-9], rng),
+      graded(50, [2, 2, 2], rng, true),
+      withZero,
+    ];
+    for (const A of cases) {
+      const ref = svdThin(A);
+      const got = svdExtremes(A);
+      const { rows: m, cols: n } = A;
+      const col = (c: number) => Float64Array.from({ length: m }, (_, i) => ref.U.data[i * n + c]);
+      const what = `${m}×${n}`;
+      expect(bits(got.s).equals(bits(ref.s)), what).toBe(true);
+      expect(bits(got.V.data).equals(bits(ref.V.data)), what).toBe(true);
+      expect(bits(got.u1).equals(bits(col(0))), what).toBe(true);
+      expect(bits(got.un).equals(bits(col(n - 1))), what).toBe(true);
+    }
+    expect(() => svdExtremes(randn(2, 3, rng))).toThrow(/needs m ≥ n ≥ 1/);
   });
 });

@@ -305,20 +305,17 @@ function factoredObjective(
     gemm(false, false, 1 / N, G, Bm, 0, gV);
     grad.set(gB.data, 0);
     grad.set(gV.data, nB);
-    // D = BᵀB − VᵀV (k × k).
-    D.fill(0);
-    for (let a = 0; a < d; a++)
-      for (let i = 0; i < k; i++) {
-        const bi = x[a * k + i];
-        for (let j = 0; j < k; j++) D[i * k + j] += bi * x[a * k + j];
+    // D = BᵀB − VᵀV (k × k): each entry from 0, + b_ai·b_aj over a, then − v_ti·v_tj over t, in
+    // order, in a register (entry by entry rather than row by row of B and V: the same operations per
+    // entry, the same bits); D_ji = D_ij exactly (the same products), so the upper triangle is mirrored.
+    for (let i = 0; i < k; i++)
+      for (let j = i; j < k; j++) {
+        let acc = 0;
+        for (let a = 0; a < d; a++) acc += x[a * k + i] * x[a * k + j];
+        for (let o = nB; o < nB + T * k; o += k) acc -= x[o + i] * x[o + j];
+        D[i * k + j] = acc;
+        D[j * k + i] = acc;
       }
-    for (let t = 0; t < T; t++) {
-      const vo = nB + t * k;
-      for (let i = 0; i < k; i++) {
-        const vi = x[vo + i];
-        for (let j = 0; j < k; j++) D[i * k + j] -= vi * x[vo + j];
-      }
-    }
     let dd = 0;
     for (let i = 0; i < k * k; i++) dd += D[i] * D[i];
     const h = balance / 2;

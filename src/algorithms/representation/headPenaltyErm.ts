@@ -17,6 +17,15 @@ import { headScratch, projectRows, smallSpdSolve, transposeBasis } from "./heads
  * by B → BR, V → VR⁻ᵀ at the cost of the balance term only; so λ1 first re-balances the factors
  * and then moves col(B). (At d=20, k=3, T=100, n1=25, κ(W*)=16, λ1 = 10⁻³…10⁻¹ lowered κ(V) from
  * 3.2 to 2.4…1.3 and raised dist(B̂, B*) from ≈0.5 to 0.56…0.99 on 3 seeds: measure, don't assume.)
+ * Non-smooth minimiser (measured, issue 22; bouniot-regularisation paper, T = 400, k = 3): from
+ * λ1 ≈ 1e-2 the κ term lifts σ_k(V) until it meets σ_{k−1}(V), where κ(V) has a kink (two equal
+ * singular values; ∂κ/∂V uses u_k, v_k only). The gradient never falls below ~1e-2 relative there,
+ * so L-BFGS crawls along the kink at ~1.7 evaluations per iteration: 120–330 iterations (ftol) at
+ * κ(W*) = 1, the 500 cap at κ(W*) = 16. The iterate at the cap is not the minimiser (seed 0,
+ * λ = (0.01, 0): dist(B̂, B*) 0.605 at 500 iterations, 0.954 at ftol after 1622) and depends on
+ * rounding (a 1e-15 relative change of the start moves that dist by 1e-2). A better-scaled start,
+ * a preconditioner or warm starts along λ would not cure it; a method for the non-smooth term would
+ * (and would change those arms' numbers).
  */
 export function penalisedFactoredObjective(
   f: (x: Float64Array, grad: Float64Array) => number,
@@ -38,8 +47,10 @@ export function penalisedFactoredObjective(
 }
 
 function allFinite(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
+  // x·0 is 0 for finite x and NaN for ±∞ and NaN: one sum, no branch per entry.
+  let z = 0;
+  for (let i = 0; i < a.length; i++) z += a[i] * 0;
+  return z === 0;
 }
 
 /**

@@ -452,6 +452,30 @@ function runDu(p: Params, kappa: number, key: Key, ctx: RunContext): RunResult {
 }
 
 /**
+ * Cost (core-ms) of the du part's Burer–Monteiro fits, one per grid point and the plain one, plus
+ * the validation and test targets. Each fit is its L-BFGS evaluations times one evaluation's work
+ * (the T tasks' statistics or passes, min(d², 2·n1·d) each, the heads' O(d·k) and L-BFGS's
+ * two-loop: ~0.9 ns per unit of T·(min(d², 2·n1·d) + 6·d·k); 280 µs at d = 20, k = 3, T = 400).
+ * The evaluations are not the same for every arm (measured on 5 seeds at paper size, issue 22):
+ * without a κ term or at λ1 = 1e-3, L-BFGS stops by gtol after ~30 iterations at κ(W*) = 1 and
+ * 150–290 at κ(W*) = 16 (≈ 30·κ^{3/4}), ~1.1 evaluations each; at λ1 ≥ 1e-2 the κ term pulls
+ * σ_min(V) up into σ_{k−1}(V), where κ(V) has a kink (two singular values coincide, the gradient
+ * never vanishes): L-BFGS crawls along it at ~1.7 evaluations per iteration, 120–330 iterations
+ * (ftol) at κ(W*) = 1 and the 500 cap at κ(W*) = 16 (≈ 200·√κ).
+ */
+export function duBmCost(p: Params, kappa: number): number {
+  let evaluations = 0;
+  for (const l of [{ lambdaCond: 0, lambdaNorm: 0 }, ...lambdaGrid(p)])
+    evaluations +=
+      l.lambdaCond >= 1e-2
+        ? 1.7 * Math.min(p.bm_iters, 200 * Math.sqrt(kappa))
+        : 1.1 * Math.min(p.bm_iters, 30 * Math.sqrt(kappa) * Math.sqrt(Math.sqrt(kappa)));
+  const perEvaluation = p.T * (Math.min(p.d * p.d, 2 * p.n1 * p.d) + 6 * p.d * p.k);
+  const targets = (p.validation * (lambdaGrid(p).length + 2) + 3 * p.targets) * p.n2 * p.d;
+  return (0.9 * evaluations * perEvaluation + 30 * targets) / 1e6;
+}
+
+/**
  * Bouniot, Redko, Audiffren, Habrard (ECCV 2022; code CEA-LIST/MetaMTReg) regularise meta-training
  * towards Du et al.'s assumptions — diverse (κ(W) bounded) and normalised task predictors — with
  * R(W) = λ1·κ(W̃)² + λ2·‖W̃W̃ᵀ‖_F on the task predictors W normalised by their number of rows,
@@ -506,10 +530,14 @@ export const bouniotRegularisation: Experiment<typeof schema> = {
   ],
   // Every (λ1, λ2) of the grid and the unpenalised run train on the same data: Collins part, ANIL
   // once per grid point, on batches drawn once for all of them (the rows' cost counted once);
-  // du part, each ERM method once per grid point on T·n1 rows.
+  // du part, each ERM method once per grid point on T·n1 rows (Burer–Monteiro: `duBmCost`).
   cost: (p, c) => {
     const runs = lambdaGrid(p).length + 1;
-    if (c.part === "du") return runs * fewShotCost({ ...p, methods: p.erm_methods }, p);
+    if (c.part === "du") {
+      const others = p.erm_methods.filter((m) => m !== "bm");
+      const bm = p.erm_methods.includes("bm") ? duBmCost(p, c.kappa as number) : 0;
+      return bm + (others.length ? runs * fewShotCost({ ...p, methods: others }, p) : 0);
+    }
     const meta = { ...p, methods: ["anil"], iters: p.meta_iters };
     const heads = metaTrainCost({ ...meta, m_in: null, m_out: null });
     return runs * heads + (metaTrainCost({ ...meta, m_in: p.m, m_out: p.m }) - heads);

@@ -110,6 +110,55 @@ describe("test MSE and baselines", () => {
     },
   );
 
+  test("the kernel minNormPairs gives minNormSolve's bits, task by task (odd and even counts, wide, square and tall, SVD fallbacks)", () => {
+    // The JS function one task at a time is the reference; perTaskLeastSquares runs the kernel.
+    let fallbacks = 0;
+    const jsPerTask = (b: MixtureTaskBatch, from: number, to: number): Float64Array => {
+      const tau = to - from;
+      const out = new Float64Array(b.n * b.d);
+      const work = new Float64Array(tau * b.d);
+      const rhs = new Float64Array(Math.max(tau, b.d));
+      const taus = new Float64Array(Math.min(tau, b.d));
+      for (let i = 0; i < b.n; i++) {
+        const r0 = i * b.t + from;
+        if (!minNormSolve(b.X, r0 * b.d, tau, b.d, b.y, r0, out, i * b.d, work, rhs, taus)) fallbacks++;
+      }
+      return out;
+    };
+    let checked = 0;
+    for (const dd of [2, 3, 5, 8, 13]) {
+      const Wd = sampleComponents(key(100 + dd), dd, 1, "gaussian");
+      const mixd = makeMixture(Wd, 0.7);
+      for (const n of [1, 2, 3, 7, 8]) {
+        for (const tau of [1, 2, dd - 1, dd, dd + 1, 2 * dd + 3]) {
+          if (tau < 1) continue;
+          const b = sampleMixtureTasks(mixd, n, tau + 2, key(1000 * dd + 10 * n + tau));
+          // Scale rows by powers of two (exact) so the tasks' sizes differ by orders of magnitude,
+          // and make one task rank deficient (a repeated example) so it takes the SVD fallback.
+          for (let i = 0; i < n; i++)
+            for (let e = 0; e < (tau + 2) * dd; e++) b.X[i * (tau + 2) * dd + e] *= 2 ** (4 * (i % 3) - 4);
+          if (n >= 3 && tau >= 2 && tau >= dd) {
+            const o = (2 * (tau + 2) + 1) * dd;
+            b.X.copyWithin(o + dd, o, o + dd);
+          }
+          for (const [from, to] of [
+            [0, tau],
+            [2, tau + 2],
+          ]) {
+            const want = jsPerTask(b, from, to);
+            const got = perTaskLeastSquares(b, from, to).data;
+            for (let e = 0; e < want.length; e++) {
+              expect(Object.is(got[e], want[e]), `d=${dd} n=${n} τ=${tau} [${e}]`).toBe(true);
+            }
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(250);
+    expect(fallbacks).toBeGreaterThan(10);
+  });
+
   test("rank-deficient tasks fall back to the SVD (duplicate examples)", () => {
     const a = Float64Array.from([1, 2, 1, 2, 1, 2]); // 3×2, rank 1
     const b = Float64Array.from([1, 1, 1]);

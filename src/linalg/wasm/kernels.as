@@ -1012,6 +1012,8 @@ declare function jsHypot(a: f64, b: f64): f64;
 // The last reflector's τ and β (reflectorLane's two results).
 let reflTau: f64 = 0;
 let reflBeta: f64 = 0;
+let reflTau1: f64 = 0;
+let reflBeta1: f64 = 0;
 
 // `reflector` of baselines.ts on one lane: entries x[o .. o+len) of an interleaved column (16 bytes
 // per entry; `x` already offset to the lane).
@@ -1042,6 +1044,44 @@ function reflectorLane(x: usize, len: i32): void {
   reflBeta = beta;
 }
 
+// `reflector` on both lanes at once (x at an interleaved column's entry o): the same operations
+// per lane, the divisions two at a time. Sets reflTau/reflBeta (lane 0) and reflTau1/reflBeta1.
+// A lane whose column below o is zero (scale = 0: returns early in JS) sends both to reflectorLane.
+function reflectorPair(x: usize, len: i32): void {
+  let scale = f64x2.splat(0.0);
+  for (let i: i32 = 1; i < len; i++) scale = f64x2.max(scale, f64x2.abs(v128.load(x + (<usize>i << 4))));
+  if (f64x2.extract_lane(scale, 0) == 0 || f64x2.extract_lane(scale, 1) == 0) {
+    reflectorLane(x + 8, len);
+    reflTau1 = reflTau;
+    reflBeta1 = reflBeta;
+    reflectorLane(x, len);
+    return;
+  }
+  const alpha = v128.load(x);
+  let ss = f64x2.splat(0.0);
+  for (let i: i32 = 1; i < len; i++) {
+    const q = f64x2.div(v128.load(x + (<usize>i << 4)), scale);
+    ss = f64x2.add(ss, f64x2.mul(q, q));
+  }
+  const xnorm = f64x2.mul(scale, f64x2.sqrt(ss));
+  const a0 = f64x2.extract_lane(alpha, 0);
+  const a1 = f64x2.extract_lane(alpha, 1);
+  const h0 = jsHypot(a0, f64x2.extract_lane(xnorm, 0));
+  const h1 = jsHypot(a1, f64x2.extract_lane(xnorm, 1));
+  const beta = f64x2.replace_lane(f64x2.splat(a0 >= 0 ? -h0 : h0), 1, a1 >= 0 ? -h1 : h1);
+  const denom = f64x2.sub(alpha, beta);
+  for (let i: i32 = 1; i < len; i++) {
+    const at = x + (<usize>i << 4);
+    v128.store(at, f64x2.div(v128.load(at), denom));
+  }
+  v128.store(x, beta);
+  const tau = f64x2.div(f64x2.sub(beta, alpha), beta);
+  reflTau = f64x2.extract_lane(tau, 0);
+  reflTau1 = f64x2.extract_lane(tau, 1);
+  reflBeta = f64x2.extract_lane(beta, 0);
+  reflBeta1 = f64x2.extract_lane(beta, 1);
+}
+
 // `applyReflector` of baselines.ts on one lane (x, y offset to the lane, 16 bytes per entry).
 function applyLane(tau: f64, x: usize, y: usize, len: i32): void {
   if (tau == 0) return;
@@ -1056,7 +1096,7 @@ function applyLane(tau: f64, x: usize, y: usize, len: i32): void {
 }
 
 // `applyReflector` on both lanes: y ← (I − τ v vᵀ) y per lane, for `cnt` interleaved columns y,
-// y + step, … (two at a time: independent chains of adds in flight). A lane with τ = 0 is left
+// y + step, … (four, then two at a time: independent chains of adds in flight). A lane with τ = 0 is left
 // alone, as the JS returns early (a lane-wise τ·s would turn −0 into +0).
 function applyPairs(tau: v128, x: usize, y: usize, step: usize, cnt: i32, len: i32): void {
   const t0 = f64x2.extract_lane(tau, 0);
@@ -1070,6 +1110,40 @@ function applyPairs(tau: v128, x: usize, y: usize, step: usize, cnt: i32, len: i
     return;
   }
   let c: i32 = 0;
+  for (; c + 3 < cnt; c += 4) {
+    const ya = y + <usize>c * step;
+    const yb = ya + step;
+    const yc = yb + step;
+    const yd = yc + step;
+    let sa = v128.load(ya);
+    let sb = v128.load(yb);
+    let sc = v128.load(yc);
+    let sd = v128.load(yd);
+    for (let i: i32 = 1; i < len; i++) {
+      const o = <usize>i << 4;
+      const xi = v128.load(x + o);
+      sa = f64x2.add(sa, f64x2.mul(xi, v128.load(ya + o)));
+      sb = f64x2.add(sb, f64x2.mul(xi, v128.load(yb + o)));
+      sc = f64x2.add(sc, f64x2.mul(xi, v128.load(yc + o)));
+      sd = f64x2.add(sd, f64x2.mul(xi, v128.load(yd + o)));
+    }
+    sa = f64x2.mul(sa, tau);
+    sb = f64x2.mul(sb, tau);
+    sc = f64x2.mul(sc, tau);
+    sd = f64x2.mul(sd, tau);
+    v128.store(ya, f64x2.sub(v128.load(ya), sa));
+    v128.store(yb, f64x2.sub(v128.load(yb), sb));
+    v128.store(yc, f64x2.sub(v128.load(yc), sc));
+    v128.store(yd, f64x2.sub(v128.load(yd), sd));
+    for (let i: i32 = 1; i < len; i++) {
+      const o = <usize>i << 4;
+      const xi = v128.load(x + o);
+      v128.store(ya + o, f64x2.sub(v128.load(ya + o), f64x2.mul(sa, xi)));
+      v128.store(yb + o, f64x2.sub(v128.load(yb + o), f64x2.mul(sb, xi)));
+      v128.store(yc + o, f64x2.sub(v128.load(yc + o), f64x2.mul(sc, xi)));
+      v128.store(yd + o, f64x2.sub(v128.load(yd + o), f64x2.mul(sd, xi)));
+    }
+  }
   for (; c + 1 < cnt; c += 2) {
     const ya = y + <usize>c * step;
     const yb = ya + step;
@@ -1173,13 +1247,10 @@ export function minNormPairs(
     for (let j: i32 = 0; j < cols; j++) {
       const cj = w + <usize>j * rowsStep + (<usize>j << 4);
       const len = rows - j;
-      reflectorLane(cj, len);
-      const tau0 = reflTau;
+      reflectorPair(cj, len);
       big0 = max<f64>(big0, abs<f64>(reflBeta));
-      reflectorLane(cj + 8, len);
-      const tau1 = reflTau;
-      big1 = max<f64>(big1, abs<f64>(reflBeta));
-      const tv = f64x2.replace_lane(f64x2.splat(tau0), 1, tau1);
+      big1 = max<f64>(big1, abs<f64>(reflBeta1));
+      const tv = f64x2.replace_lane(f64x2.splat(reflTau), 1, reflTau1);
       v128.store(taus + (<usize>j << 4), tv);
       applyPairs(tv, cj, cj + rowsStep, rowsStep, cols - j - 1, len);
     }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { lstsq } from "../../linalg/lstsq.js";
-import { fromRows, matFrom } from "../../linalg/mat.js";
+import { fromRows, type Mat, matFrom } from "../../linalg/mat.js";
+import { dotAt } from "../../linalg/vector.js";
 import {
   type MixtureTaskBatch,
   makeMixture,
@@ -10,11 +11,17 @@ import {
 import { revealTaskGrams, sampleMixtureProjectedTasks } from "../../models/mixtureProjected.js";
 import { key } from "../../rng/key.js";
 import { leastSquaresMseFromGrams, minNormSolve, oracleWeights, perTaskLeastSquares } from "./baselines.js";
-import { mapComponents, posteriorProbabilities, predictorWeights, taskMse } from "./prediction.js";
+import { mapComponents, posteriorProbabilities, predictorWeights, taskMse, taskMses } from "./prediction.js";
 
 const d = 6;
 const W = sampleComponents(key(1), d, 3, "orthonormal");
 const mix = makeMixture(W, [0.5, 1, 2], [0.5, 0.3, 0.2]);
+/** Per-task weights with entries of several magnitudes (a fixed pattern of v). */
+function randomWeights(n: number, dd: number, v: number): Mat {
+  const w = matFrom(n, dd, new Float64Array(n * dd));
+  for (let e = 0; e < n * dd; e++) w.data[e] = Math.sin(1.3 * e + v) * 2 ** ((e + v) % 5);
+  return w;
+}
 const est = { W, s2: Float64Array.from([0.25, 1, 4]), p: Float64Array.from([0.5, 0.3, 0.2]) };
 
 describe("posterior over components", () => {
@@ -93,6 +100,29 @@ describe("test MSE and baselines", () => {
     expect(taskMse(b, w, 2, 4)).toBeCloseTo(s / 6000, 12);
     const es2 = 0.5 * 0.25 + 0.3 * 1 + 0.2 * 4;
     expect(Math.abs(taskMse(b, w) / es2 - 1)).toBeLessThan(0.08);
+  });
+
+  test("taskMses gives each predictor's bits of its own pass over the rows (dotAt, rows in order)", () => {
+    const dd = 7;
+    const b = sampleMixtureTasks(
+      makeMixture(sampleComponents(key(8), dd, 2, "gaussian"), 0.5),
+      41,
+      6,
+      key(9),
+    );
+    const ws = [0, 1, 2].map((v) => randomWeights(b.n, dd, v));
+    const got = taskMses(b, ws, 2, 5);
+    ws.forEach((w, v) => {
+      let s = 0;
+      for (let i = 0; i < b.n; i++)
+        for (let j = 2; j < 5; j++) {
+          const r = i * b.t + j;
+          const e = b.y[r] - dotAt(b.X, r * dd, w.data, i * dd, dd);
+          s += e * e;
+        }
+      expect(Object.is(got[v], s / (b.n * 3))).toBe(true);
+      expect(Object.is(taskMse(b, w, 2, 5), got[v])).toBe(true);
+    });
   });
 
   test.each([2, 5, 6, 9])(

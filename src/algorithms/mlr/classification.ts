@@ -141,13 +141,16 @@ export function projectedTaskResiduals(pb: ProjectedTaskBatch, W: Mat, from = 0,
       Wv[g * q + a] = s;
     }
   const R = new Float64Array(n * c);
+  // Component by component over a task's rows, the sum in a register: rows still in order.
   for (let i = 0; i < n; i++)
-    for (let j = from; j < to; j++) {
-      const r = i * t + j;
-      for (let g = 0; g < c; g++) {
+    for (let g = 0; g < c; g++) {
+      let acc = 0;
+      for (let j = from; j < to; j++) {
+        const r = i * t + j;
         const e = y[r] - dotAt(P, r * q, Wv, g * q, q);
-        R[i * c + g] += e * e;
+        acc += e * e;
       }
+      R[i * c + g] = acc;
     }
   return R;
 }

@@ -1318,3 +1318,44 @@ export function minNormPairs(
     if (s1 != s0) store<i32>(status + (<usize>s1 << 2), ok1);
   }
 }
+
+// dotAt of src/linalg/vector.ts on f64x2 pairs: (s0, s1) and (s2, s3) as two lanes each, the tail
+// into s0, then (s0 + s1) + (s2 + s3), as in rowsResidual: the JS bits.
+// @ts-ignore: decorator
+@inline
+function dotPairs(x: usize, v: usize, d: i32): f64 {
+  let a01 = f64x2.splat(0.0);
+  let a23 = f64x2.splat(0.0);
+  let i: i32 = 0;
+  for (; i + 3 < d; i += 4) {
+    const o = <usize>i << 3;
+    a01 = f64x2.add(a01, f64x2.mul(v128.load(x + o), v128.load(v + o)));
+    a23 = f64x2.add(a23, f64x2.mul(v128.load(x + o, 16), v128.load(v + o, 16)));
+  }
+  let s0 = f64x2.extract_lane(a01, 0);
+  for (; i < d; i++) {
+    const o = <usize>i << 3;
+    s0 += load<f64>(x + o) * load<f64>(v + o);
+  }
+  return s0 + f64x2.extract_lane(a01, 1) + (f64x2.extract_lane(a23, 0) + f64x2.extract_lane(a23, 1));
+}
+
+/**
+ * The labels of sampleMixtureTasks (src/models/mixedLinearRegression.ts) in place: for n tasks of
+ * t rows (X row-major n·t × d at `x`), task i of component ids[i] (i32), y_r ← ⟨x_r, w_l⟩ + s_l·y_r
+ * with y holding the noise draws, w_l row l of W (k × d) and s at `s`. The dot product in dotAt's
+ * order (dotPairs), so the JS bits.
+ */
+export function mixtureLabels(x: usize, y: usize, n: i32, t: i32, d: i32, w: usize, ids: usize, s: usize): void {
+  const rowBytes = <usize>d << 3;
+  for (let i: i32 = 0; i < n; i++) {
+    const l = load<i32>(ids + (<usize>i << 2));
+    const wl = w + <usize>l * rowBytes;
+    const sl = load<f64>(s + (<usize>l << 3));
+    for (let j: i32 = 0; j < t; j++) {
+      const r = i * t + j;
+      const yr = y + (<usize>r << 3);
+      store<f64>(yr, dotPairs(x + <usize>r * rowBytes, wl, d) + sl * load<f64>(yr));
+    }
+  }
+}

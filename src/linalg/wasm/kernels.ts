@@ -94,6 +94,7 @@ interface Exports {
     scratch: number,
   ): void;
   projectRows(x: number, n: number, d: number, bt: number, k: number, out: number): void;
+  mixtureLabels(x: number, y: number, n: number, t: number, d: number, w: number, ids: number, s: number): void;
   minNormPairsScratch(m: number, n: number): number;
   minNormPairs(
     a: number,

@@ -94,7 +94,16 @@ interface Exports {
     scratch: number,
   ): void;
   projectRows(x: number, n: number, d: number, bt: number, k: number, out: number): void;
-  mixtureLabels(x: number, y: number, n: number, t: number, d: number, w: number, ids: number, s: number): void;
+  mixtureLabels(
+    x: number,
+    y: number,
+    n: number,
+    t: number,
+    d: number,
+    w: number,
+    ids: number,
+    s: number,
+  ): void;
   minNormPairsScratch(m: number, n: number): number;
   minNormPairs(
     a: number,

@@ -48,9 +48,10 @@ const MEASURED: [string, string, number][] = [
   ["kong-clustering", "L=3", 0.11],
   ["kong-clustering", "L=1", 0.07],
   ["kong-projection", "", 0.06],
-  ["kong-classification", "", 0.39],
-  ["kong-prediction", "", 1.5],
-  ["kong-sine", "", 0.6],
+  // Measured after issue 22's per-task least squares kernel (minNormPairs) and fused passes.
+  ["kong-classification", "", 0.22],
+  ["kong-prediction", "", 0.7],
+  ["kong-sine", "", 0.3],
   ["kong-robust-pca", "alpha=0.02", 0.05],
   ["kong-robust-pca", "alpha=0.0225", 0.04],
   ["kong-robust-pca", "alpha=0.0175", 0.04],

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { ParamError } from "../errors.js";
 import { fromRows, zeros } from "../linalg/mat.js";
+import { dotAt } from "../linalg/vector.js";
 import { foldIn, key } from "../rng/key.js";
 import { stream } from "../rng/stream.js";
 import {
@@ -96,6 +97,31 @@ describe("sampling tasks", () => {
     expect(Array.from(a.X)).toEqual(Array.from(b.X));
     expect(Array.from(a.y)).not.toEqual(Array.from(c.y));
   });
+
+  test.each([
+    [3, 1, 3],
+    [7, 5, 6],
+    [4, 3, 13],
+    [2, 40, 32],
+  ])(
+    "n = %i tasks of t = %i, d = %i: the draws in order (components, X, noise) and y = dotAt(x, w_ℓ) + s_ℓ·noise, bit for bit",
+    (n, t, d) => {
+      const mixd = makeMixture(sampleComponents(key(d), d, 2, "gaussian"), [0.3, 1.7]);
+      const b = sampleMixtureTasks(mixd, n, t, key(100 + n));
+      const st = stream(key(100 + n));
+      const cum = cumulativeProbabilities(mixd.p);
+      const ids = Int32Array.from({ length: n }, () => drawComponent(cum, st.uniform()));
+      const X = st.fillNormal(new Float64Array(n * t * d));
+      const y = st.fillNormal(new Float64Array(n * t));
+      for (let r = 0; r < n * t; r++) {
+        const l = ids[Math.floor(r / t)];
+        y[r] = dotAt(X, r * d, mixd.W.data, l * d, d) + mixd.s[l] * y[r];
+      }
+      expect(Array.from(b.ids)).toEqual(Array.from(ids));
+      for (let e = 0; e < X.length; e++) expect(Object.is(b.X[e], X[e])).toBe(true);
+      for (let r = 0; r < y.length; r++) expect(Object.is(b.y[r], y[r]), `y[${r}]`).toBe(true);
+    },
+  );
 
   test("ρ² = max_ℓ (s_ℓ² + ‖w_ℓ‖²)", () => {
     expect(linearMixtureTruth(mix).rho).toBeCloseTo(Math.sqrt(1 + 4), 12);

@@ -9,6 +9,7 @@ import {
   sampleMixtureTasks,
 } from "./mixedLinearRegression.js";
 import {
+  labelledSums,
   type NormalEquations,
   revealedBasis,
   revealNormalEquations,
@@ -132,6 +133,40 @@ describe("tasks revealed along the touched directions", () => {
       }
       for (const v of row) total += v * v;
       expect(inside).toBeCloseTo(total, 12);
+    }
+  });
+
+  test("labelledSums gives the bits of the row-by-row accumulation (odd and even q, ranges, labels)", () => {
+    for (const nd of [1, 2, 3]) {
+      const dirsN = fromRows(Array.from({ length: nd }, (_, r) => [1, r, 0, 2, 0, 0, 1, -r]));
+      const pb = sampleMixtureProjectedTasks(mix, 23, 6, dirsN, key(40 + nd));
+      const labels = Int32Array.from({ length: 23 }, (_, i) => (i * 7) % 3);
+      for (const [from, to] of [
+        [0, 6],
+        [1, 4],
+        [5, 6],
+      ]) {
+        const { q, P, y } = pb;
+        const f = q + 1;
+        const want = [0, 1, 2].map(() => new Float64Array(f * f));
+        for (let i = 0; i < 23; i++) {
+          const F = want[labels[i]];
+          for (let j = from; j < to; j++) {
+            const r = i * 6 + j;
+            for (let a = 0; a < q; a++) {
+              for (let b = 0; b <= a; b++) F[a * f + b] += P[r * q + a] * P[r * q + b];
+              F[q * f + a] += y[r] * P[r * q + a];
+            }
+            F[q * f + q] += y[r] * y[r];
+          }
+        }
+        const got = labelledSums(pb, labels, 3, from, to);
+        for (let g = 0; g < 3; g++) {
+          for (let e = 0; e < f * f; e++)
+            expect(Object.is(got.FtFs[g][e], want[g][e]), `q=${q} [${e}]`).toBe(true);
+          expect(got.counts[g]).toBe(labels.filter((l) => l === g).length * (to - from));
+        }
+      }
     }
   });
 

@@ -162,6 +162,66 @@ export interface NormalEquations {
 }
 
 /**
+ * Per label g < c, the lower triangle of FᵀF for F = [P, y] over the examples [from, to) of the
+ * tasks labelled g ((q+1)×(q+1), row-major; the upper triangle left 0) and the row counts: each
+ * entry the sum of its rows' products in task and row order, from 0.
+ */
+export function labelledSums(
+  pb: ProjectedTaskBatch,
+  labels: Int32Array,
+  c: number,
+  from: number,
+  to: number,
+): { FtFs: Float64Array[]; counts: Int32Array } {
+  const { n, t, q, P, y } = pb;
+  const f = q + 1;
+  const FtFs = Array.from({ length: c }, () => new Float64Array(f * f));
+  const counts = new Int32Array(c);
+  // Entry by entry over a task's rows (the sum in a register, not read and written back per
+  // row): each entry still adds the rows in order, so the same bits as row by row.
+  for (let i = 0; i < n; i++) {
+    const g = labels[i];
+    if (!(g >= 0 && g < c))
+      throw new ParamError("revealNormalEquations", "labels", `must be in [0, ${c})`, g);
+    const FtF = FtFs[g];
+    const r0 = i * t + from;
+    const r1 = i * t + to;
+    for (let a = 0; a < q; a++) {
+      const fo = a * f;
+      let b = 0;
+      for (; b + 1 <= a; b += 2) {
+        let s0 = FtF[fo + b];
+        let s1 = FtF[fo + b + 1];
+        for (let r = r0; r < r1; r++) {
+          const pa = P[r * q + a];
+          s0 += pa * P[r * q + b];
+          s1 += pa * P[r * q + b + 1];
+        }
+        FtF[fo + b] = s0;
+        FtF[fo + b + 1] = s1;
+      }
+      // b = a (even a: the diagonal is left over from the pairs) with the y·p entry.
+      let s1 = FtF[q * f + a];
+      if (b === a) {
+        let s0 = FtF[fo + a];
+        for (let r = r0; r < r1; r++) {
+          const pa = P[r * q + a];
+          s0 += pa * pa;
+          s1 += y[r] * pa;
+        }
+        FtF[fo + a] = s0;
+      } else for (let r = r0; r < r1; r++) s1 += y[r] * P[r * q + a];
+      FtF[q * f + a] = s1;
+    }
+    let yy = FtF[q * f + q];
+    for (let r = r0; r < r1; r++) yy += y[r] * y[r];
+    FtF[q * f + q] = yy;
+    counts[g] += to - from;
+  }
+  return { FtFs, counts };
+}
+
+/**
  * Per label g < c, the sums Σxxᵀ, Σxy, Σy² over the examples [from, to) of the tasks labelled g,
  * with x = Vp + Qg completed by drawing the complement conditionally (see the module comment).
  * Groups of fewer than 4(q + 1) rows (or with a singular F, e.g. noiseless labels) draw their
@@ -182,28 +242,7 @@ export function revealNormalEquations(
   const st = stream(key);
   const out: NormalEquations[] = [];
   const f = q + 1;
-  // F = [P, y] per group: FᵀF ((q+1)×(q+1), lower triangle first) and the row counts, in one pass.
-  const FtFs = Array.from({ length: c }, () => new Float64Array(f * f));
-  const counts = new Int32Array(c);
-  for (let i = 0; i < n; i++) {
-    const g = labels[i];
-    if (!(g >= 0 && g < c))
-      throw new ParamError("revealNormalEquations", "labels", `must be in [0, ${c})`, g);
-    const FtF = FtFs[g];
-    for (let j = from; j < to; j++) {
-      const r = i * t + j;
-      const yr = y[r];
-      const po = r * q;
-      for (let a = 0; a < q; a++) {
-        const pa = P[po + a];
-        const fo = a * f;
-        for (let b = 0; b <= a; b++) FtF[fo + b] += pa * P[po + b];
-        FtF[q * f + a] += yr * pa;
-      }
-      FtF[q * f + q] += yr * yr;
-    }
-    counts[g] += to - from;
-  }
+  const { FtFs, counts } = labelledSums(pb, labels, c, from, to);
   for (let g = 0; g < c; g++) {
     const FtF = FtFs[g];
     const rows = counts[g];

@@ -47,6 +47,20 @@ describe("sine mixture", () => {
     for (let r = 0; r < b.y.length; r++) expect(Math.abs(b.X[r * 10 + 1])).toBeLessThanOrEqual(1);
   });
 
+  test("the sampler's noiseless values are the sines of feature column 1; the oracle's MSE from them has the recomputed bits", () => {
+    const b = sampleSineTasks(sine, 37, 9, key(12));
+    for (let r = 0; r < b.y.length; r++) {
+      expect(Object.is(b.f[r], sineValue(sine, b.ids[Math.floor(r / 9)], b.X[r * 10 + 1]))).toBe(true);
+    }
+    const { f: _f, ...plain } = b;
+    for (const [from, to] of [
+      [0, 9],
+      [4, 9],
+    ]) {
+      expect(Object.is(sineOracleMse(sine, b, from, to), sineOracleMse(sine, plain, from, to))).toBe(true);
+    }
+  });
+
   test("the quadrature truth matches Monte Carlo: V = E[φ y] and W = least-squares fit on many samples", () => {
     const n = 20000;
     const b = sampleSineTasks(sine, n, 4, key(3));

@@ -106,11 +106,16 @@ export function sineValue(m: SineMixture, l: number, x: number): number {
   return sin(2 * Math.PI * m.freq[l] * x + m.phase[l]);
 }
 
+/** A sine batch: also the noiseless values f = sin(2πΩ_ℓ x + φ_ℓ) of its examples (y = f + s·ε). */
+export interface SineTaskBatch extends MixtureTaskBatch {
+  f: Float64Array;
+}
+
 /**
  * `n` tasks of `t` examples of the sine mixture, as features (a `MixtureTaskBatch` with d = m.d; feature
  * column 1 is x itself). Draw order: n uniforms (components), n·t uniforms (x), n·t normals (noise).
  */
-export function sampleSineTasks(m: SineMixture, n: number, t: number, key: Key): MixtureTaskBatch {
+export function sampleSineTasks(m: SineMixture, n: number, t: number, key: Key): SineTaskBatch {
   if (!Number.isInteger(n) || n < 1)
     throw new ParamError("sampleSineTasks", "n", "must be an integer ≥ 1", n);
   if (!Number.isInteger(t) || t < 1)
@@ -125,16 +130,18 @@ export function sampleSineTasks(m: SineMixture, n: number, t: number, key: Key):
   const y = new Float64Array(n * t);
   st.fillNormal(y);
   const X = new Float64Array(n * t * d);
+  const f = new Float64Array(n * t);
   for (let i = 0; i < n; i++) {
     const l = ids[i];
     for (let j = 0; j < t; j++) {
       const r = i * t + j;
       const x = 2 * xs[r] - 1;
       chebyshevFeatures(x, d, X, r * d);
-      y[r] = sineValue(m, l, x) + m.s[l] * y[r];
+      f[r] = sineValue(m, l, x);
+      y[r] = f[r] + m.s[l] * y[r];
     }
   }
-  return { n, t, d, X, y, ids };
+  return { n, t, d, X, y, ids, f };
 }
 
 /**
@@ -201,13 +208,20 @@ export function sineMixtureTruth(m: SineMixture, nodes = 256): MixtureTruth {
  * Test MSE of the true sine functions (the oracle that knows each task's component and its exact
  * function) on examples [from, to) of a sine batch; x is read back from feature column 1.
  */
-export function sineOracleMse(m: SineMixture, batch: MixtureTaskBatch, from = 0, to = batch.t): number {
+export function sineOracleMse(
+  m: SineMixture,
+  batch: MixtureTaskBatch | SineTaskBatch,
+  from = 0,
+  to = batch.t,
+): number {
   const { n, t, d, X, y, ids } = batch;
+  // The sampler's own noiseless values when it kept them (the same sin, computed once).
+  const f = "f" in batch ? batch.f : null;
   let s = 0;
   for (let i = 0; i < n; i++)
     for (let j = from; j < to; j++) {
       const r = i * t + j;
-      const e = y[r] - sineValue(m, ids[i], X[r * d + 1]);
+      const e = y[r] - (f ? f[r] : sineValue(m, ids[i], X[r * d + 1]));
       s += e * e;
     }
   return s / (n * (to - from));

@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { lstsq } from "../../linalg/lstsq.js";
 import { fromRows, type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
+import { dotAt } from "../../linalg/vector.js";
 import {
   type MixtureTaskBatch,
   makeMixture,
@@ -41,6 +42,43 @@ describe("likelihood classification", () => {
         }
         expect(R[i * 3 + g]).toBeCloseTo(s, 11);
       }
+  });
+
+  test("two rows at a time give the bits of one row at a time (c = 1 … 6, odd and even row ranges)", () => {
+    const b = sampleMixtureTasks(mix, 9, 7, key(21));
+    for (const c of [1, 2, 3, 4, 5, 6]) {
+      const Wc = matFrom(
+        c,
+        d,
+        Float64Array.from({ length: c * d }, (_, e) => Math.sin(0.7 * e + c)),
+      );
+      for (const [from, to] of [
+        [0, 7],
+        [1, 7],
+        [2, 4],
+        [6, 7],
+      ]) {
+        // The loop before the two-row version: row by row, four components at a time, then dotAt.
+        const want = new Float64Array(9 * c);
+        for (let i = 0; i < 9; i++)
+          for (let j = from; j < to; j++) {
+            const r = i * 7 + j;
+            let g = 0;
+            for (; g + 3 < c; g += 4) {
+              const s = [0, 0, 0, 0];
+              for (let q = 0; q < d; q++)
+                for (let u = 0; u < 4; u++) s[u] += b.X[r * d + q] * Wc.data[(g + u) * d + q];
+              for (let u = 0; u < 4; u++) want[i * c + g + u] += (b.y[r] - s[u]) * (b.y[r] - s[u]);
+            }
+            for (; g < c; g++) {
+              const e = b.y[r] - dotAt(b.X, r * d, Wc.data, g * d, d);
+              want[i * c + g] += e * e;
+            }
+          }
+        const got = taskResiduals(b, Wc, from, to);
+        for (let e = 0; e < want.length; e++) expect(Object.is(got[e], want[e]), `c=${c} [${e}]`).toBe(true);
+      }
+    }
   });
 
   test("with the true components, accuracy rises with the light-task size towards 1", () => {

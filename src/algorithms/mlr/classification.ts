@@ -21,7 +21,63 @@ export function taskResiduals(batch: MixtureTaskBatch, W: Mat, from = 0, to = ba
   const w = W.data;
   const R = new Float64Array(n * c);
   for (let i = 0; i < n; i++) {
-    for (let j = from; j < to; j++) {
+    let j = from;
+    // Two rows at a time: eight independent chains of adds instead of four (each sum still runs
+    // over q in order, and R[i, g] still takes row j's term before row j + 1's: the same bits).
+    for (; j + 1 < to; j += 2) {
+      const r = i * t + j;
+      const xo = r * d;
+      const xp = xo + d;
+      const yr = y[r];
+      const yp = y[r + 1];
+      let g = 0;
+      for (; g + 3 < c; g += 4) {
+        const w0 = g * d;
+        const w1 = w0 + d;
+        const w2 = w1 + d;
+        const w3 = w2 + d;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let u0 = 0;
+        let u1 = 0;
+        let u2 = 0;
+        let u3 = 0;
+        for (let q = 0; q < d; q++) {
+          const x = X[xo + q];
+          const z = X[xp + q];
+          const a0 = w[w0 + q];
+          const a1 = w[w1 + q];
+          const a2 = w[w2 + q];
+          const a3 = w[w3 + q];
+          s0 += x * a0;
+          s1 += x * a1;
+          s2 += x * a2;
+          s3 += x * a3;
+          u0 += z * a0;
+          u1 += z * a1;
+          u2 += z * a2;
+          u3 += z * a3;
+        }
+        const ro = i * c + g;
+        R[ro] += (yr - s0) * (yr - s0);
+        R[ro + 1] += (yr - s1) * (yr - s1);
+        R[ro + 2] += (yr - s2) * (yr - s2);
+        R[ro + 3] += (yr - s3) * (yr - s3);
+        R[ro] += (yp - u0) * (yp - u0);
+        R[ro + 1] += (yp - u1) * (yp - u1);
+        R[ro + 2] += (yp - u2) * (yp - u2);
+        R[ro + 3] += (yp - u3) * (yp - u3);
+      }
+      for (; g < c; g++) {
+        const e = yr - dotAt(X, xo, w, g * d, d);
+        R[i * c + g] += e * e;
+        const f = yp - dotAt(X, xp, w, g * d, d);
+        R[i * c + g] += f * f;
+      }
+    }
+    for (; j < to; j++) {
       const r = i * t + j;
       const xo = r * d;
       const yr = y[r];
@@ -141,13 +197,16 @@ export function projectedTaskResiduals(pb: ProjectedTaskBatch, W: Mat, from = 0,
       Wv[g * q + a] = s;
     }
   const R = new Float64Array(n * c);
+  // Component by component over a task's rows, the sum in a register: rows still in order.
   for (let i = 0; i < n; i++)
-    for (let j = from; j < to; j++) {
-      const r = i * t + j;
-      for (let g = 0; g < c; g++) {
+    for (let g = 0; g < c; g++) {
+      let acc = 0;
+      for (let j = from; j < to; j++) {
+        const r = i * t + j;
         const e = y[r] - dotAt(P, r * q, Wv, g * q, q);
-        R[i * c + g] += e * e;
+        acc += e * e;
       }
+      R[i * c + g] = acc;
     }
   return R;
 }

@@ -29,6 +29,7 @@ export {
   posteriorProbabilities,
   predictorWeights,
   taskMse,
+  taskMses,
 } from "./prediction.js";
 export {
   medianProjectedDistances,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { lstsq } from "../../linalg/lstsq.js";
-import { fromRows, matFrom } from "../../linalg/mat.js";
+import { fromRows, type Mat, matFrom } from "../../linalg/mat.js";
+import { dotAt } from "../../linalg/vector.js";
 import {
   type MixtureTaskBatch,
   makeMixture,
@@ -10,11 +11,17 @@ import {
 import { revealTaskGrams, sampleMixtureProjectedTasks } from "../../models/mixtureProjected.js";
 import { key } from "../../rng/key.js";
 import { leastSquaresMseFromGrams, minNormSolve, oracleWeights, perTaskLeastSquares } from "./baselines.js";
-import { mapComponents, posteriorProbabilities, predictorWeights, taskMse } from "./prediction.js";
+import { mapComponents, posteriorProbabilities, predictorWeights, taskMse, taskMses } from "./prediction.js";
 
 const d = 6;
 const W = sampleComponents(key(1), d, 3, "orthonormal");
 const mix = makeMixture(W, [0.5, 1, 2], [0.5, 0.3, 0.2]);
+/** Per-task weights with entries of several magnitudes (a fixed pattern of v). */
+function randomWeights(n: number, dd: number, v: number): Mat {
+  const w = matFrom(n, dd, new Float64Array(n * dd));
+  for (let e = 0; e < n * dd; e++) w.data[e] = Math.sin(1.3 * e + v) * 2 ** ((e + v) % 5);
+  return w;
+}
 const est = { W, s2: Float64Array.from([0.25, 1, 4]), p: Float64Array.from([0.5, 0.3, 0.2]) };
 
 describe("posterior over components", () => {
@@ -95,6 +102,29 @@ describe("test MSE and baselines", () => {
     expect(Math.abs(taskMse(b, w) / es2 - 1)).toBeLessThan(0.08);
   });
 
+  test("taskMses gives each predictor's bits of its own pass over the rows (dotAt, rows in order)", () => {
+    const dd = 7;
+    const b = sampleMixtureTasks(
+      makeMixture(sampleComponents(key(8), dd, 2, "gaussian"), 0.5),
+      41,
+      6,
+      key(9),
+    );
+    const ws = [0, 1, 2].map((v) => randomWeights(b.n, dd, v));
+    const got = taskMses(b, ws, 2, 5);
+    ws.forEach((w, v) => {
+      let s = 0;
+      for (let i = 0; i < b.n; i++)
+        for (let j = 2; j < 5; j++) {
+          const r = i * b.t + j;
+          const e = b.y[r] - dotAt(b.X, r * dd, w.data, i * dd, dd);
+          s += e * e;
+        }
+      expect(Object.is(got[v], s / (b.n * 3))).toBe(true);
+      expect(Object.is(taskMse(b, w, 2, 5), got[v])).toBe(true);
+    });
+  });
+
   test.each([2, 5, 6, 9])(
     "per-task least squares with τ = %i matches the SVD minimum-norm solution",
     (tau) => {
@@ -109,6 +139,62 @@ describe("test MSE and baselines", () => {
       }
     },
   );
+
+  test("the kernel minNormPairs gives minNormSolve's bits, task by task (odd and even counts, wide, square and tall, SVD fallbacks)", () => {
+    // The JS function one task at a time is the reference; perTaskLeastSquares runs the kernel.
+    let fallbacks = 0;
+    const jsPerTask = (b: MixtureTaskBatch, from: number, to: number): Float64Array => {
+      const tau = to - from;
+      const out = new Float64Array(b.n * b.d);
+      const work = new Float64Array(tau * b.d);
+      const rhs = new Float64Array(Math.max(tau, b.d));
+      const taus = new Float64Array(Math.min(tau, b.d));
+      for (let i = 0; i < b.n; i++) {
+        const r0 = i * b.t + from;
+        if (!minNormSolve(b.X, r0 * b.d, tau, b.d, b.y, r0, out, i * b.d, work, rhs, taus)) fallbacks++;
+      }
+      return out;
+    };
+    let checked = 0;
+    for (const dd of [2, 3, 5, 8, 13]) {
+      const Wd = sampleComponents(key(100 + dd), dd, 1, "gaussian");
+      const mixd = makeMixture(Wd, 0.7);
+      for (const n of [1, 2, 3, 7, 8]) {
+        for (const tau of [1, 2, dd - 1, dd, dd + 1, 2 * dd + 3]) {
+          if (tau < 1) continue;
+          const b = sampleMixtureTasks(mixd, n, tau + 2, key(1000 * dd + 10 * n + tau));
+          // Scale rows by powers of two (exact) so the tasks' sizes differ by orders of magnitude,
+          // and make one task rank deficient (a repeated example) so it takes the SVD fallback.
+          for (let i = 0; i < n; i++)
+            for (let e = 0; e < (tau + 2) * dd; e++) b.X[i * (tau + 2) * dd + e] *= 2 ** (4 * (i % 3) - 4);
+          if (n >= 3 && tau >= 2 && tau >= dd) {
+            const o = (2 * (tau + 2) + 1) * dd;
+            b.X.copyWithin(o + dd, o, o + dd);
+          }
+          for (const [from, to] of [
+            [0, tau],
+            [2, tau + 2],
+          ]) {
+            // Task 1's first reflector finds nothing below its diagonal (τ = 0, JS returns early)
+            // while task 0's does not: the kernel's lanes part ways there.
+            if (n >= 2) {
+              const r0 = b.t + from;
+              if (tau >= dd) for (let j = 1; j < tau; j++) b.X[(r0 + j) * dd] = 0;
+              else b.X.fill(0, r0 * dd + 1, (r0 + 1) * dd);
+            }
+            const want = jsPerTask(b, from, to);
+            const got = perTaskLeastSquares(b, from, to).data;
+            for (let e = 0; e < want.length; e++) {
+              expect(Object.is(got[e], want[e]), `d=${dd} n=${n} τ=${tau} [${e}]`).toBe(true);
+            }
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(250);
+    expect(fallbacks).toBeGreaterThan(10);
+  });
 
   test("rank-deficient tasks fall back to the SVD (duplicate examples)", () => {
     const a = Float64Array.from([1, 2, 1, 2, 1, 2]); // 3×2, rank 1

@@ -118,18 +118,34 @@ export function mapComponents(posterior: Float64Array, c: number): Int32Array {
  * examples [from, to) of each task — the fresh test examples of the new tasks.
  */
 export function taskMse(batch: MixtureTaskBatch, weights: Mat, from = 0, to = batch.t): number {
+  return taskMses(batch, [weights], from, to)[0];
+}
+
+/**
+ * `taskMse` of several predictors' weights in one pass over the examples: each row is read once
+ * for all of them (stage 4's X is tens of MB, so separate passes were bound by memory traffic),
+ * and each predictor's sum runs in the order of its own `taskMse`, so the same bits.
+ */
+export function taskMses(batch: MixtureTaskBatch, weights: Mat[], from = 0, to = batch.t): number[] {
   const { n, t, d, X, y } = batch;
-  if (weights.rows !== n || weights.cols !== d) {
-    throw new ParamError("taskMse", "weights", `must be ${n}×${d}`, `${weights.rows}×${weights.cols}`);
+  for (const w of weights) {
+    if (w.rows !== n || w.cols !== d) {
+      throw new ParamError("taskMse", "weights", `must be ${n}×${d}`, `${w.rows}×${w.cols}`);
+    }
   }
-  let s = 0;
+  const m = weights.length;
+  const data = weights.map((w) => w.data);
+  const s = new Float64Array(m);
   for (let i = 0; i < n; i++)
     for (let j = from; j < to; j++) {
       const r = i * t + j;
-      const e = y[r] - dotAt(X, r * d, weights.data, i * d, d);
-      s += e * e;
+      const yr = y[r];
+      for (let q = 0; q < m; q++) {
+        const e = yr - dotAt(X, r * d, data[q], i * d, d);
+        s[q] += e * e;
+      }
     }
-  return s / (n * (to - from));
+  return Array.from(s, (v) => v / (n * (to - from)));
 }
 
 /** `taskMse` for tasks revealed along V, with weights (n×d) whose rows lie in col(V): wᵀx = (Vᵀw)·p. */

@@ -124,12 +124,12 @@ export const kongPrediction: Experiment<typeof schema> = {
   seeds: { smoke: 3, paper: 10 },
   // Stages 1–3 once, then n_test new tasks of τ + τ examples at every τ: drawing each example
   // (d normals) and predicting it (k components, the residuals), ~3 ns per entry of d·(k + 4);
-  // per-task least squares adds a Householder QR of each τ×d design (~2 ns per τ·d·min(τ, d):
-  // ~0.6 s of a 1.5 s paper-size cell, by profile).
+  // per-task least squares adds a Householder QR of each τ×d design (the wasm kernel
+  // minNormPairs, ~0.5 ns per τ·d·min(τ, d): ~0.14 s of a 0.7 s paper-size cell, by profile).
   cost: (p) => {
     const tests = 2 * p.n_test * p.taus.reduce((a, b) => a + b, 0);
     const qr = p.methods.includes("ls")
-      ? 2 * p.n_test * p.d * p.taus.reduce((a, t) => a + t * Math.min(t, p.d), 0)
+      ? 0.5 * p.n_test * p.d * p.taus.reduce((a, t) => a + t * Math.min(t, p.d), 0)
       : 0;
     return kongPipelineCost(p) + (3 * tests * p.d * (p.k + 4) + qr) / 1e6;
   },

@@ -1163,3 +1163,365 @@ export function halfMoments(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Per-task minimum-norm least squares, two tasks per f64x2 lane pair (minNormSolve of
+// src/algorithms/mlr/baselines.ts): each lane does the JS function's operations in its order.
+// ---------------------------------------------------------------------------------------------------
+
+// The host's Math.hypot (imported, not a port: engines differ in its last bit, and each lane must
+// give the bits of the JS function in the engine that runs both).
+// @ts-ignore: decorator
+@external("js", "hypot")
+declare function jsHypot(a: f64, b: f64): f64;
+
+// The last reflector's τ and β (reflectorLane's two results).
+let reflTau: f64 = 0;
+let reflBeta: f64 = 0;
+let reflTau1: f64 = 0;
+let reflBeta1: f64 = 0;
+
+// `reflector` of baselines.ts on one lane: entries x[o .. o+len) of an interleaved column (16 bytes
+// per entry; `x` already offset to the lane).
+function reflectorLane(x: usize, len: i32): void {
+  const alpha = load<f64>(x);
+  let scale: f64 = 0;
+  for (let i: i32 = 1; i < len; i++) scale = max<f64>(scale, abs<f64>(load<f64>(x + (<usize>i << 4))));
+  if (scale == 0) {
+    reflTau = 0;
+    reflBeta = alpha;
+    return;
+  }
+  let ss: f64 = 0;
+  for (let i: i32 = 1; i < len; i++) {
+    const q = load<f64>(x + (<usize>i << 4)) / scale;
+    ss += q * q;
+  }
+  const xnorm = scale * sqrt<f64>(ss);
+  const h = jsHypot(alpha, xnorm);
+  const beta = alpha >= 0 ? -h : h;
+  const denom = alpha - beta;
+  for (let i: i32 = 1; i < len; i++) {
+    const at = x + (<usize>i << 4);
+    store<f64>(at, load<f64>(at) / denom);
+  }
+  store<f64>(x, beta);
+  reflTau = (beta - alpha) / beta;
+  reflBeta = beta;
+}
+
+// `reflector` on both lanes at once (x at an interleaved column's entry o): the same operations
+// per lane, the divisions two at a time. Sets reflTau/reflBeta (lane 0) and reflTau1/reflBeta1.
+// A lane whose column below o is zero (scale = 0: returns early in JS) sends both to reflectorLane.
+function reflectorPair(x: usize, len: i32): void {
+  let scale = f64x2.splat(0.0);
+  for (let i: i32 = 1; i < len; i++) scale = f64x2.max(scale, f64x2.abs(v128.load(x + (<usize>i << 4))));
+  if (f64x2.extract_lane(scale, 0) == 0 || f64x2.extract_lane(scale, 1) == 0) {
+    reflectorLane(x + 8, len);
+    reflTau1 = reflTau;
+    reflBeta1 = reflBeta;
+    reflectorLane(x, len);
+    return;
+  }
+  const alpha = v128.load(x);
+  let ss = f64x2.splat(0.0);
+  for (let i: i32 = 1; i < len; i++) {
+    const q = f64x2.div(v128.load(x + (<usize>i << 4)), scale);
+    ss = f64x2.add(ss, f64x2.mul(q, q));
+  }
+  const xnorm = f64x2.mul(scale, f64x2.sqrt(ss));
+  const a0 = f64x2.extract_lane(alpha, 0);
+  const a1 = f64x2.extract_lane(alpha, 1);
+  const h0 = jsHypot(a0, f64x2.extract_lane(xnorm, 0));
+  const h1 = jsHypot(a1, f64x2.extract_lane(xnorm, 1));
+  const beta = f64x2.replace_lane(f64x2.splat(a0 >= 0 ? -h0 : h0), 1, a1 >= 0 ? -h1 : h1);
+  const denom = f64x2.sub(alpha, beta);
+  for (let i: i32 = 1; i < len; i++) {
+    const at = x + (<usize>i << 4);
+    v128.store(at, f64x2.div(v128.load(at), denom));
+  }
+  v128.store(x, beta);
+  const tau = f64x2.div(f64x2.sub(beta, alpha), beta);
+  reflTau = f64x2.extract_lane(tau, 0);
+  reflTau1 = f64x2.extract_lane(tau, 1);
+  reflBeta = f64x2.extract_lane(beta, 0);
+  reflBeta1 = f64x2.extract_lane(beta, 1);
+}
+
+// `applyReflector` of baselines.ts on one lane (x, y offset to the lane, 16 bytes per entry).
+function applyLane(tau: f64, x: usize, y: usize, len: i32): void {
+  if (tau == 0) return;
+  let s = load<f64>(y);
+  for (let i: i32 = 1; i < len; i++) s += load<f64>(x + (<usize>i << 4)) * load<f64>(y + (<usize>i << 4));
+  s *= tau;
+  store<f64>(y, load<f64>(y) - s);
+  for (let i: i32 = 1; i < len; i++) {
+    const at = y + (<usize>i << 4);
+    store<f64>(at, load<f64>(at) - s * load<f64>(x + (<usize>i << 4)));
+  }
+}
+
+// `applyReflector` on both lanes: y ← (I − τ v vᵀ) y per lane, for `cnt` interleaved columns y,
+// y + step, … (four, then two at a time: independent chains of adds in flight). A lane with τ = 0 is left
+// alone, as the JS returns early (a lane-wise τ·s would turn −0 into +0).
+function applyPairs(tau: v128, x: usize, y: usize, step: usize, cnt: i32, len: i32): void {
+  const t0 = f64x2.extract_lane(tau, 0);
+  const t1 = f64x2.extract_lane(tau, 1);
+  if (t0 == 0 || t1 == 0) {
+    for (let c: i32 = 0; c < cnt; c++) {
+      const yc = y + <usize>c * step;
+      applyLane(t0, x, yc, len);
+      applyLane(t1, x + 8, yc + 8, len);
+    }
+    return;
+  }
+  let c: i32 = 0;
+  for (; c + 3 < cnt; c += 4) {
+    const ya = y + <usize>c * step;
+    const yb = ya + step;
+    const yc = yb + step;
+    const yd = yc + step;
+    let sa = v128.load(ya);
+    let sb = v128.load(yb);
+    let sc = v128.load(yc);
+    let sd = v128.load(yd);
+    for (let i: i32 = 1; i < len; i++) {
+      const o = <usize>i << 4;
+      const xi = v128.load(x + o);
+      sa = f64x2.add(sa, f64x2.mul(xi, v128.load(ya + o)));
+      sb = f64x2.add(sb, f64x2.mul(xi, v128.load(yb + o)));
+      sc = f64x2.add(sc, f64x2.mul(xi, v128.load(yc + o)));
+      sd = f64x2.add(sd, f64x2.mul(xi, v128.load(yd + o)));
+    }
+    sa = f64x2.mul(sa, tau);
+    sb = f64x2.mul(sb, tau);
+    sc = f64x2.mul(sc, tau);
+    sd = f64x2.mul(sd, tau);
+    v128.store(ya, f64x2.sub(v128.load(ya), sa));
+    v128.store(yb, f64x2.sub(v128.load(yb), sb));
+    v128.store(yc, f64x2.sub(v128.load(yc), sc));
+    v128.store(yd, f64x2.sub(v128.load(yd), sd));
+    for (let i: i32 = 1; i < len; i++) {
+      const o = <usize>i << 4;
+      const xi = v128.load(x + o);
+      v128.store(ya + o, f64x2.sub(v128.load(ya + o), f64x2.mul(sa, xi)));
+      v128.store(yb + o, f64x2.sub(v128.load(yb + o), f64x2.mul(sb, xi)));
+      v128.store(yc + o, f64x2.sub(v128.load(yc + o), f64x2.mul(sc, xi)));
+      v128.store(yd + o, f64x2.sub(v128.load(yd + o), f64x2.mul(sd, xi)));
+    }
+  }
+  for (; c + 1 < cnt; c += 2) {
+    const ya = y + <usize>c * step;
+    const yb = ya + step;
+    let sa = v128.load(ya);
+    let sb = v128.load(yb);
+    for (let i: i32 = 1; i < len; i++) {
+      const o = <usize>i << 4;
+      const xi = v128.load(x + o);
+      sa = f64x2.add(sa, f64x2.mul(xi, v128.load(ya + o)));
+      sb = f64x2.add(sb, f64x2.mul(xi, v128.load(yb + o)));
+    }
+    sa = f64x2.mul(sa, tau);
+    sb = f64x2.mul(sb, tau);
+    v128.store(ya, f64x2.sub(v128.load(ya), sa));
+    v128.store(yb, f64x2.sub(v128.load(yb), sb));
+    for (let i: i32 = 1; i < len; i++) {
+      const o = <usize>i << 4;
+      const xi = v128.load(x + o);
+      v128.store(ya + o, f64x2.sub(v128.load(ya + o), f64x2.mul(sa, xi)));
+      v128.store(yb + o, f64x2.sub(v128.load(yb + o), f64x2.mul(sb, xi)));
+    }
+  }
+  if (c < cnt) {
+    const ya = y + <usize>c * step;
+    let sa = v128.load(ya);
+    for (let i: i32 = 1; i < len; i++) {
+      const o = <usize>i << 4;
+      sa = f64x2.add(sa, f64x2.mul(v128.load(x + o), v128.load(ya + o)));
+    }
+    sa = f64x2.mul(sa, tau);
+    v128.store(ya, f64x2.sub(v128.load(ya), sa));
+    for (let i: i32 = 1; i < len; i++) {
+      const o = <usize>i << 4;
+      v128.store(ya + o, f64x2.sub(v128.load(ya + o), f64x2.mul(sa, v128.load(x + o))));
+    }
+  }
+}
+
+/**
+ * Bytes of scratch `minNormPairs` needs for m × n systems: the two factored matrices, right-hand
+ * sides, τ's and solutions, interleaved.
+ */
+export function minNormPairsScratch(m: i32, n: i32): i32 {
+  const big = m > n ? m : n;
+  const small = m < n ? m : n;
+  return 16 * (m * n + big + small + n);
+}
+
+/**
+ * minNormSolve of src/algorithms/mlr/baselines.ts for `count` systems of one size m × n, two per
+ * f64x2 lane pair (tasks 2p and 2p + 1; an odd count's last task runs in both lanes): system s has
+ * A (m × n, row-major) at a + 8·s·m·n and b (m) at b + 8·s·m; its solution goes to out + 8·s·n and
+ * status[s] (i32) is 1, or 0 when R is numerically singular and the caller must take the SVD
+ * fallback (out is then not meaningful). Householder QR of A (m ≥ n) or Aᵀ (m < n), each lane in
+ * the JS order, so the bits are the JS ones. `scratch`: minNormPairsScratch(m, n) bytes, 16-aligned.
+ */
+export function minNormPairs(
+  a: usize,
+  b: usize,
+  count: i32,
+  m: i32,
+  n: i32,
+  out: usize,
+  status: usize,
+  scratch: usize,
+): void {
+  const tall = m >= n;
+  const rows = tall ? m : n;
+  const cols = tall ? n : m;
+  const big = m > n ? m : n;
+  const w = scratch;
+  const rhs = w + (<usize>(m * n) << 4);
+  const taus = rhs + (<usize>big << 4);
+  const sol = taus + (<usize>cols << 4);
+  const sysBytes = <usize>(m * n) << 3;
+  const rowsStep = <usize>rows << 4;
+  const eps: f64 = 2.220446049250313e-16; // 2^-52
+  for (let s0: i32 = 0; s0 < count; s0 += 2) {
+    const s1 = s0 + 1 < count ? s0 + 1 : s0;
+    const a0 = a + <usize>s0 * sysBytes;
+    const a1 = a + <usize>s1 * sysBytes;
+    // Columns of the factored matrix, each contiguous: work[(col·rows + row)] per lane.
+    if (tall) {
+      for (let i: i32 = 0; i < m; i++)
+        for (let j: i32 = 0; j < n; j++) {
+          const src = <usize>(i * n + j) << 3;
+          const dst = w + (<usize>(j * m + i) << 4);
+          store<f64>(dst, load<f64>(a0 + src));
+          store<f64>(dst, load<f64>(a1 + src), 8);
+        }
+    } else {
+      for (let e: i32 = 0; e < m * n; e++) {
+        const src = <usize>e << 3;
+        const dst = w + (<usize>e << 4);
+        store<f64>(dst, load<f64>(a0 + src));
+        store<f64>(dst, load<f64>(a1 + src), 8);
+      }
+    }
+    let big0: f64 = 0;
+    let big1: f64 = 0;
+    for (let j: i32 = 0; j < cols; j++) {
+      const cj = w + <usize>j * rowsStep + (<usize>j << 4);
+      const len = rows - j;
+      reflectorPair(cj, len);
+      big0 = max<f64>(big0, abs<f64>(reflBeta));
+      big1 = max<f64>(big1, abs<f64>(reflBeta1));
+      const tv = f64x2.replace_lane(f64x2.splat(reflTau), 1, reflTau1);
+      v128.store(taus + (<usize>j << 4), tv);
+      applyPairs(tv, cj, cj + rowsStep, rowsStep, cols - j - 1, len);
+    }
+    const cut0 = <f64>big * eps * big0;
+    const cut1 = <f64>big * eps * big1;
+    let ok0 = 1;
+    let ok1 = 1;
+    for (let j: i32 = 0; j < cols; j++) {
+      const rjj = w + <usize>j * rowsStep + (<usize>j << 4);
+      if (!(abs<f64>(load<f64>(rjj)) > cut0)) ok0 = 0;
+      if (!(abs<f64>(load<f64>(rjj, 8)) > cut1)) ok1 = 0;
+    }
+    const b0 = b + (<usize>s0 * <usize>m << 3);
+    const b1 = b + (<usize>s1 * <usize>m << 3);
+    if (tall) {
+      // R[i][q] (i ≤ q < n) = work[q·m + i]; rhs ← Qᵀb, then back substitution.
+      for (let i: i32 = 0; i < m; i++) {
+        const at = rhs + (<usize>i << 4);
+        store<f64>(at, load<f64>(b0 + (<usize>i << 3)));
+        store<f64>(at, load<f64>(b1 + (<usize>i << 3)), 8);
+      }
+      for (let j: i32 = 0; j < n; j++) {
+        const cj = w + <usize>j * rowsStep + (<usize>j << 4);
+        applyPairs(v128.load(taus + (<usize>j << 4)), cj, rhs + (<usize>j << 4), 0, 1, m - j);
+      }
+      for (let j: i32 = n - 1; j >= 0; j--) {
+        let sv = v128.load(rhs + (<usize>j << 4));
+        for (let q: i32 = j + 1; q < n; q++) {
+          const r = v128.load(w + (<usize>(q * m + j) << 4));
+          sv = f64x2.sub(sv, f64x2.mul(r, v128.load(sol + (<usize>q << 4))));
+        }
+        v128.store(sol + (<usize>j << 4), f64x2.div(sv, v128.load(w + (<usize>(j * m + j) << 4))));
+      }
+    } else {
+      // Rᵀu = b (forward; R[q][i] = work[i·n + q]), then w = H₀ ⋯ H_{m−1} [u; 0].
+      for (let i: i32 = 0; i < m; i++) {
+        let sv = f64x2.replace_lane(
+          f64x2.splat(load<f64>(b0 + (<usize>i << 3))),
+          1,
+          load<f64>(b1 + (<usize>i << 3)),
+        );
+        for (let q: i32 = 0; q < i; q++) {
+          const r = v128.load(w + (<usize>(i * n + q) << 4));
+          sv = f64x2.sub(sv, f64x2.mul(r, v128.load(rhs + (<usize>q << 4))));
+        }
+        v128.store(rhs + (<usize>i << 4), f64x2.div(sv, v128.load(w + (<usize>(i * n + i) << 4))));
+      }
+      for (let i: i32 = 0; i < n; i++) {
+        const at = sol + (<usize>i << 4);
+        v128.store(at, i < m ? v128.load(rhs + (<usize>i << 4)) : f64x2.splat(0.0));
+      }
+      for (let j: i32 = m - 1; j >= 0; j--) {
+        const cj = w + <usize>j * rowsStep + (<usize>j << 4);
+        applyPairs(v128.load(taus + (<usize>j << 4)), cj, sol + (<usize>j << 4), 0, 1, n - j);
+      }
+    }
+    const o0 = out + (<usize>s0 * <usize>n << 3);
+    const o1 = out + (<usize>s1 * <usize>n << 3);
+    for (let i: i32 = 0; i < n; i++) {
+      const at = sol + (<usize>i << 4);
+      store<f64>(o0 + (<usize>i << 3), load<f64>(at));
+      if (s1 != s0) store<f64>(o1 + (<usize>i << 3), load<f64>(at, 8));
+    }
+    store<i32>(status + (<usize>s0 << 2), ok0);
+    if (s1 != s0) store<i32>(status + (<usize>s1 << 2), ok1);
+  }
+}
+
+// dotAt of src/linalg/vector.ts on f64x2 pairs: (s0, s1) and (s2, s3) as two lanes each, the tail
+// into s0, then (s0 + s1) + (s2 + s3), as in rowsResidual: the JS bits.
+// @ts-ignore: decorator
+@inline
+function dotPairs(x: usize, v: usize, d: i32): f64 {
+  let a01 = f64x2.splat(0.0);
+  let a23 = f64x2.splat(0.0);
+  let i: i32 = 0;
+  for (; i + 3 < d; i += 4) {
+    const o = <usize>i << 3;
+    a01 = f64x2.add(a01, f64x2.mul(v128.load(x + o), v128.load(v + o)));
+    a23 = f64x2.add(a23, f64x2.mul(v128.load(x + o, 16), v128.load(v + o, 16)));
+  }
+  let s0 = f64x2.extract_lane(a01, 0);
+  for (; i < d; i++) {
+    const o = <usize>i << 3;
+    s0 += load<f64>(x + o) * load<f64>(v + o);
+  }
+  return s0 + f64x2.extract_lane(a01, 1) + (f64x2.extract_lane(a23, 0) + f64x2.extract_lane(a23, 1));
+}
+
+/**
+ * The labels of sampleMixtureTasks (src/models/mixedLinearRegression.ts) in place: for n tasks of
+ * t rows (X row-major n·t × d at `x`), task i of component ids[i] (i32), y_r ← ⟨x_r, w_l⟩ + s_l·y_r
+ * with y holding the noise draws, w_l row l of W (k × d) and s at `s`. The dot product in dotAt's
+ * order (dotPairs), so the JS bits.
+ */
+export function mixtureLabels(x: usize, y: usize, n: i32, t: i32, d: i32, w: usize, ids: usize, s: usize): void {
+  const rowBytes = <usize>d << 3;
+  for (let i: i32 = 0; i < n; i++) {
+    const l = load<i32>(ids + (<usize>i << 2));
+    const wl = w + <usize>l * rowBytes;
+    const sl = load<f64>(s + (<usize>l << 3));
+    for (let j: i32 = 0; j < t; j++) {
+      const r = i * t + j;
+      const yr = y + (<usize>r << 3);
+      store<f64>(yr, dotPairs(x + <usize>r * rowBytes, wl, d) + sl * load<f64>(yr));
+    }
+  }
+}

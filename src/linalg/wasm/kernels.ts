@@ -120,6 +120,27 @@ interface Exports {
     b1: number,
     b2: number,
   ): void;
+  mixtureLabels(
+    x: number,
+    y: number,
+    n: number,
+    t: number,
+    d: number,
+    w: number,
+    ids: number,
+    s: number,
+  ): void;
+  minNormPairsScratch(m: number, n: number): number;
+  minNormPairs(
+    a: number,
+    b: number,
+    count: number,
+    m: number,
+    n: number,
+    out: number,
+    status: number,
+    scratch: number,
+  ): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */
@@ -150,7 +171,10 @@ const PAGE = 65536;
 export function kernels(): Kernels {
   if (loaded) return loaded;
   const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
-  const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+  // The one import: the host's Math.hypot, so `minNormPairs` gives the bits of the JS it replaces
+  // in whichever engine runs both (engines differ in hypot's last bit).
+  const imports = { js: { hypot: Math.hypot } };
+  const exports = new WebAssembly.Instance(module, imports).exports as unknown as Exports;
   // 64-byte alignment: every f64x2 load and store of the packed panels is aligned.
   const work = Math.ceil(exports.heapBase() / 64) * 64;
   const arena = Math.ceil((work + exports.workBytes()) / 64) * 64;

@@ -177,7 +177,7 @@ export class BStep {
    * Same heads as `taskHeads` (rank-deficient tasks fall back to it). Needs stored Grams.
    */
   heads(B: Mat): Mat {
-    const { P, data } = this;
+    const { data } = this;
     const T = data.tasks;
     const k = B.cols;
     const Q = (k * (k + 1)) / 2;

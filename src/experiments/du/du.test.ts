@@ -6,6 +6,7 @@ import { type FewShotParams, runSettings, runStages } from "../fewShot.js";
 import { resolveParams } from "../resolve.js";
 import { runSeeds, type TestRun } from "../testing.js";
 import type { Curve, Experiment } from "../types.js";
+import { duCovariance } from "./covariance.js";
 import { duDiversity } from "./diversity.js";
 import { duExcessRisk } from "./excessRisk.js";
 
@@ -232,5 +233,37 @@ describe("du-excess-risk's one cell per seed (runStages)", () => {
         });
       });
     });
+  });
+});
+
+describe("du-diversity's and du-covariance's AltMin stopping rule (tol = 1e-12)", () => {
+  /** Largest relative difference between two runs' curves (same labels, same x). */
+  function worstRelative(a: TestRun, b: TestRun): number {
+    const ca = a.result.seeds.flatMap((s) => s.curves);
+    const cb = b.result.seeds.flatMap((s) => s.curves);
+    expect(ca.map((c) => c.labels)).toEqual(cb.map((c) => c.labels));
+    let worst = 0;
+    ca.forEach((c, i) => {
+      expect(c.x).toEqual(cb[i].x);
+      c.y.forEach((v, j) => {
+        const ref = cb[i].y[j];
+        worst = Math.max(worst, Math.abs(v - ref) / Math.max(Math.abs(ref), 1e-300));
+      });
+    });
+    return worst;
+  }
+
+  test("du-diversity: every number within 1e-10 relative of 50 full rounds (tol = 0), κ up to 32", () => {
+    const base = { kappas: [1, 4, 32], methods: ["altmin", "oracle"], targets: 40 };
+    const stopped = run(duDiversity, base, 2);
+    expect(stopped.params.tol).toBe(1e-12);
+    expect(worstRelative(stopped, run(duDiversity, { ...base, tol: 0 }, 2))).toBeLessThan(1e-10);
+  });
+
+  test("du-covariance: every number within 1e-10 relative of 50 full rounds (tol = 0)", () => {
+    const base = { leans: [0, 2], methods: ["altmin", "oracle"], targets: 40 };
+    const stopped = run(duCovariance, base, 2);
+    expect(stopped.params.tol).toBe(1e-12);
+    expect(worstRelative(stopped, run(duCovariance, { ...base, tol: 0 }, 2))).toBeLessThan(1e-10);
   });
 });

@@ -25,7 +25,7 @@ const GOLDEN: Record<string, string> = {
   "collins-diversity": "c6dba5dd6139c64e",
   "collins-finite-samples": "c5b7af821772f758",
   "collins-head-init": "33c61c1798a155c2",
-  "du-excess-risk": "527a705aef12494d",
+  "du-excess-risk": "bbf1b95db1e4fe94",
   "du-diversity": "ab05d0af1713d499",
   // Re-pinned (issue 20): Burer–Monteiro starts at random (Tripuraneni et al.'s start; the MoM start
   // is the estimator bm-mom).

@@ -78,11 +78,20 @@ export const duExcessRisk: Experiment<typeof schema> = {
   },
   seeds: { smoke: 2, paper: 10 },
   commonRandomNumbers: true,
-  // One cell per seed, fitting every source stage (T, n1) of `stagesOf`: the source part of each
-  // stage, and the target part once per stage (an upper bound: the targets and the oracle's and
-  // OLS's heads are shared).
-  cost: (p) =>
-    stagesOf(p).reduce((sum, s) => sum + fewShotCost(p, { T: s.T, n1: s.n1, n2: Math.max(...s.n2s) }), 0),
+  // One cell per seed: every source stage's fits (`fewShotCost` without targets), then the target
+  // stage once, each stage's learned representations at its largest n2 and the oracle and plain
+  // OLS once at the largest of all (`runStages`).
+  cost: (p) => {
+    const stages = stagesOf(p);
+    const perRep = (n2: number) => fewShotCost({ ...p, methods: [] }, { T: 0, n1: 0, n2 });
+    const learned = p.methods.filter((m) => m !== "oracle" && m !== "ols").length;
+    const largest = stages.map((s) => Math.max(...s.n2s));
+    let cost = (p.methods.includes("ols") ? 2 : 1) * perRep(Math.max(...largest));
+    stages.forEach((s, i) => {
+      cost += fewShotCost(p, { T: s.T, n1: s.n1, n2: 0 }, 0) + learned * perRep(largest[i]);
+    });
+    return cost;
+  },
   runCondition(p, _c, key, ctx) {
     const stages = stagesOf(p);
     const outcomes = runStages(p, stages, key, ctx);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { estimators, getEstimator } from "../algorithms/representation/estimators.js";
 import { taskHeads } from "../algorithms/representation/heads.js";
-import { nestedTargetExcessRisks } from "../algorithms/representation/targetStage.js";
+import { groupedTargetExcessRisks } from "../algorithms/representation/targetStage.js";
 import type { EstimatorOptions, RepresentationFit } from "../algorithms/representation/types.js";
 import type { Mat } from "../linalg/mat.js";
 import { type HeadDiagnostics, headDiagnostics } from "../metrics/conditioning.js";
@@ -246,6 +246,33 @@ export function fitSourceStage(
 }
 
 /**
+ * `runSettings` at several source stages of one key (common random numbers: the same B*, source
+ * draws nested in T and n1, the same targets): `out[s]` is
+ * `runSettings(p, stages[s], stages[s].n2s, key, ctx, model)`, bit for bit, with the targets drawn
+ * once and the oracle and plain OLS, which no source stage changes, evaluated once
+ * (`groupedTargetExcessRisks`). Each stage keeps only its fits (not its rows) once fitted.
+ */
+export function runStages(
+  p: FewShotParams & FamilyParams,
+  stages: readonly { T: number; n1: number; n2s: readonly number[] }[],
+  key: Key,
+  ctx: RunContext,
+  model: FewShotModel = fewShotModel(p),
+): SettingOutcome[][] {
+  const fitted = stages.map((s, i) => {
+    const { src, ...rest } = fitSourceStage(p, s, key, ctx, model);
+    ctx.progress(i + 1, stages.length + 1);
+    return { Bstar: src.Bstar, ...rest };
+  });
+  return stageTargetOutcomes(
+    p,
+    fitted.map((stage, i) => ({ stage, n2s: stages[i].n2s })),
+    key,
+    model,
+  );
+}
+
+/**
  * The target stage of `runSetting` on a fitted source stage, at each n2 of `n2s`, with the
  * targets' inputs from `model` (which may differ from the source's in its target covariance
  * `covTgt` only: the same source stage evaluated under several target distributions).
@@ -257,21 +284,38 @@ export function targetOutcomes(
   key: Key,
   model: FewShotModel,
 ): SettingOutcome[] {
-  const { src, fits, truth, learned } = stage;
-  const ers = nestedTargetExcessRisks(
+  const { src, ...rest } = stage;
+  return stageTargetOutcomes(p, [{ stage: { Bstar: src.Bstar, ...rest }, n2s }], key, model)[0];
+}
+
+/** `targetOutcomes` of several fitted stages of one key, on the same targets. */
+function stageTargetOutcomes(
+  p: FewShotParams,
+  stages: readonly { stage: Omit<SourceStage, "src"> & { Bstar: Mat }; n2s: readonly number[] }[],
+  key: Key,
+  model: FewShotModel,
+): SettingOutcome[][] {
+  if (stages.length === 0) return [];
+  const Bstar = stages[0].stage.Bstar;
+  const ers = groupedTargetExcessRisks(
     model,
-    src.Bstar,
-    [src.Bstar, ...fits.map((f) => f.B)],
+    Bstar,
+    stages.map(({ stage, n2s }) => {
+      if (stage.Bstar.data.some((v, i) => v !== Bstar.data[i]))
+        throw new Error("stageTargetOutcomes: the stages have different B* (not one key)");
+      return { reps: [Bstar, ...stage.fits.map((f) => f.B)], n2s };
+    }),
     fewShotKeys(key).targets,
     p.targets,
-    n2s,
     p.ridge,
   );
-  return ers.map((er) => ({
-    truth,
-    oracle: er[0],
-    methods: fits.map((fit, i) => ({ method: fit.method, fit, ...learned[i], er: er[i + 1] })),
-  }));
+  return stages.map(({ stage: { fits, truth, learned } }, s) =>
+    ers[s].map((er) => ({
+      truth,
+      oracle: er[0],
+      methods: fits.map((fit, i) => ({ method: fit.method, fit, ...learned[i], er: er[i + 1] })),
+    })),
+  );
 }
 
 /** Mean over targets of `er − oracle`, and its standard error over targets. */

@@ -25,14 +25,14 @@ const GOLDEN: Record<string, string> = {
   "collins-diversity": "c6dba5dd6139c64e",
   "collins-finite-samples": "c5b7af821772f758",
   "collins-head-init": "33c61c1798a155c2",
-  "du-excess-risk": "527a705aef12494d",
-  "du-diversity": "7c1ccf92de156db3",
+  "du-excess-risk": "bbf1b95db1e4fe94",
+  "du-diversity": "ab05d0af1713d499",
   // Re-pinned (issue 20): Burer–Monteiro starts at random (Tripuraneni et al.'s start; the MoM start
   // is the estimator bm-mom).
   // Re-pinned (issue 22): Burer–Monteiro reads tasks with n_t > d/2 rows from their sufficient
   // statistics (X_tᵀX_t, X_tᵀy_t, y_tᵀy_t), the others by a SIMD pass, θ_t and ∇ by GEMM: the same
   // objective up to rounding (burerMonteiro.test.ts); the fits move by ~1e-11 relative.
-  "du-covariance": "f6e5b1e0dfb98965",
+  "du-covariance": "911b6067fc5ec293",
   // Re-pinned (issue 20): the penalty normalised by the rows (W̃ = W/√n, SPEC §1.3), λ swept over a
   // grid and chosen on validation tasks, paired curves at the chosen λ; and BM's random start.
   // Re-pinned (issue 22): Burer–Monteiro reads tasks with n_t > d/2 rows from their sufficient

@@ -6,7 +6,7 @@ import { randn, TestRng } from "../../linalg/testing.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import { sampleSourceTasks } from "../../models/fewShotTasks.js";
 import { key } from "../../rng/key.js";
-import { altMinEstimate, BStep } from "./altMin.js";
+import { altMinEstimate, BStep, packedGrams } from "./altMin.js";
 import { altMinGdEstimate } from "./altMinGd.js";
 import { taskHeads } from "./heads.js";
 
@@ -32,6 +32,30 @@ function bruteForceB(heads: Mat): Float64Array {
 }
 
 describe("AltMin", () => {
+  test("packedGrams is bit for bit the row-by-row sums x_a·x_b (odd and even d, empty and one-row tasks, a task range)", () => {
+    const rng = new TestRng(9);
+    for (const d of [1, 2, 5, 6, 7]) {
+      const start = Int32Array.from([0, 3, 3, 4, 11, 20]);
+      const X = randn(20, d, rng).data;
+      const data = { d, tasks: 5, start, X, y: new Float64Array(20) };
+      const P = (d * (d + 1)) / 2;
+      for (const [t0, t1] of [
+        [0, 5],
+        [2, 4],
+      ]) {
+        const ref = new Float64Array((t1 - t0) * P);
+        for (let t = t0; t < t1; t++)
+          for (let i = start[t]; i < start[t + 1]; i++) {
+            let p = (t - t0) * P;
+            for (let a = 0; a < d; a++) for (let b = a; b < d; b++) ref[p++] += X[i * d + a] * X[i * d + b];
+          }
+        const out = new Float64Array((t1 - t0) * P).fill(Number.NaN);
+        packedGrams(data, t0, t1, out);
+        expect(Array.from(out)).toEqual(Array.from(ref));
+      }
+    }
+  });
+
   test("the B-step solves min_B Σ‖y_t − X_tBw_t‖² exactly (brute-force N × dk least squares), to 1e-10", () => {
     const ref = bruteForceB(W);
     const B = new BStep(src.data).solve(W);

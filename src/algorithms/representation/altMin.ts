@@ -1,7 +1,7 @@
 import { AbortedError } from "../../errors.js";
 import { cholesky, choleskySolve } from "../../linalg/cholesky.js";
 import { NotPositiveDefiniteError } from "../../linalg/errors.js";
-import { gemm } from "../../linalg/gemm.js";
+import { gemm, gemmStrided, type PinnedMat, pinned, release, strided } from "../../linalg/gemm.js";
 import { lstsq } from "../../linalg/lstsq.js";
 import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
@@ -19,20 +19,75 @@ function packedIndex(n: number, a: number, b: number): number {
   return a * n - (a * (a - 1)) / 2 + (b - a);
 }
 
-/** Packed upper triangles of S_t = X_tᵀX_t for tasks t0 .. t1 − 1 into rows of `out` (width d(d+1)/2). */
-function packedGrams(data: MultiTaskData, t0: number, t1: number, out: Float64Array): void {
+/**
+ * Packed upper triangles of S_t = X_tᵀX_t for tasks t0 .. t1 − 1 into rows of `out` (width d(d+1)/2).
+ * Each entry is summed in a register from 0 over the task's rows in order, the sum the row-by-row
+ * `out[p] += x_a x_b` gave (same bits), with 2 × 2 blocks of entries sharing their loads: a
+ * quarter of AltMin's time at d = 20, T = 400, n1 = 25 went to that loop (issue 22).
+ */
+export function packedGrams(data: MultiTaskData, t0: number, t1: number, out: Float64Array): void {
   const { d, start, X } = data;
   const P = (d * (d + 1)) / 2;
-  out.fill(0, 0, (t1 - t0) * P);
   for (let t = t0; t < t1; t++) {
     const o = (t - t0) * P;
-    for (let i = start[t]; i < start[t + 1]; i++) {
-      const r = i * d;
-      let p = o;
-      for (let a = 0; a < d; a++) {
-        const xa = X[r + a];
-        for (let b = a; b < d; b++) out[p++] += xa * X[r + b];
+    const i0 = start[t] * d;
+    const i1 = start[t + 1] * d;
+    let a = 0;
+    for (; a + 1 < d; a += 2) {
+      // Rows a and a + 1 of the triangle: a's entries start at p0, a + 1's at p1 (its b = a + 1).
+      const p0 = o + packedIndex(d, a, a);
+      const p1 = o + packedIndex(d, a + 1, a + 1);
+      let d00 = 0;
+      let d01 = 0;
+      let d11 = 0;
+      for (let r = i0; r < i1; r += d) {
+        const x0 = X[r + a];
+        const x1 = X[r + a + 1];
+        d00 += x0 * x0;
+        d01 += x0 * x1;
+        d11 += x1 * x1;
       }
+      out[p0] = d00;
+      out[p0 + 1] = d01;
+      out[p1] = d11;
+      let b = a + 2;
+      for (; b + 1 < d; b += 2) {
+        let g00 = 0;
+        let g01 = 0;
+        let g10 = 0;
+        let g11 = 0;
+        for (let r = i0; r < i1; r += d) {
+          const x0 = X[r + a];
+          const x1 = X[r + a + 1];
+          const z0 = X[r + b];
+          const z1 = X[r + b + 1];
+          g00 += x0 * z0;
+          g01 += x0 * z1;
+          g10 += x1 * z0;
+          g11 += x1 * z1;
+        }
+        out[p0 + b - a] = g00;
+        out[p0 + b + 1 - a] = g01;
+        out[p1 + b - a - 1] = g10;
+        out[p1 + b - a] = g11;
+      }
+      if (b < d) {
+        let g0 = 0;
+        let g1 = 0;
+        for (let r = i0; r < i1; r += d) {
+          const z = X[r + b];
+          g0 += X[r + a] * z;
+          g1 += X[r + a + 1] * z;
+        }
+        out[p0 + b - a] = g0;
+        out[p1 + b - a - 1] = g1;
+      }
+    }
+    if (a < d) {
+      // The last row of an odd d: its one entry (a, a).
+      let g = 0;
+      for (let r = i0; r < i1; r += d) g += X[r + a] * X[r + a];
+      out[o + packedIndex(d, a, a)] = g;
     }
   }
 }
@@ -52,6 +107,10 @@ export class BStep {
   private readonly grams: Float64Array | null;
   private readonly chunk: number;
   private readonly C: Mat;
+  /** The stored Grams pinned in the kernel memory (`pin`), read there by the products. */
+  private pinnedGrams: PinnedMat | null = null;
+  /** `G`'s entry (a·k + i, b·k + j) is Gqp[qOf[i·k + j]·P + pOf[a·d + b]] (`finish`). */
+  private readonly pOf: Int32Array;
 
   /** `budget`: most doubles of packed Grams kept across rounds (default 2^23); tests lower it. */
   constructor(
@@ -65,14 +124,41 @@ export class BStep {
     this.chunk = Math.max(1, Math.min(tasks, Math.floor(budget / this.P)));
     this.grams = all <= budget ? new Float64Array(all) : null;
     if (this.grams) packedGrams(data, 0, tasks, this.grams);
-    // C = rows c_t = X_tᵀ y_t (T × d).
+    this.pOf = new Int32Array(d * d);
+    for (let a = 0; a < d; a++)
+      for (let b = 0; b < d; b++) this.pOf[a * d + b] = a <= b ? packedIndex(d, a, b) : packedIndex(d, b, a);
+    // C = rows c_t = X_tᵀ y_t (T × d), each entry summed in a register from 0 in row order.
     this.C = zeros(tasks, d);
+    const c = this.C.data;
     for (let t = 0; t < tasks; t++) {
-      for (let i = start[t]; i < start[t + 1]; i++) {
-        const yi = y[i];
-        for (let a = 0; a < d; a++) this.C.data[t * d + a] += X[i * d + a] * yi;
+      for (let a = 0; a < d; a++) {
+        let s = 0;
+        for (let i = start[t]; i < start[t + 1]; i++) s += X[i * d + a] * y[i];
+        c[t * d + a] = s;
       }
     }
+  }
+
+  /**
+   * Pin the stored Grams in the kernel memory until `release()` (a fit's rounds): the products read
+   * them in place instead of copying T·d(d+1)/2 doubles in twice a round (same bits). Release in a
+   * `finally`, last pinned first.
+   */
+  pin(): void {
+    if (this.grams && !this.pinnedGrams)
+      this.pinnedGrams = pinned(matFrom(this.data.tasks, this.P, this.grams));
+  }
+
+  release(): void {
+    if (this.pinnedGrams) release(this.pinnedGrams);
+    this.pinnedGrams = null;
+  }
+
+  /** Product with the stored Grams (T × P) as B, pinned when they are. */
+  private withGrams(transA: boolean, transB: boolean, A: Mat, C: Mat): Mat {
+    const G = this.pinnedGrams ?? strided(matFrom(this.data.tasks, this.P, this.grams!));
+    gemmStrided(transA, transB, 1, strided(A), G, 0, strided(C));
+    return C;
   }
 
   /**
@@ -91,12 +177,12 @@ export class BStep {
    * Same heads as `taskHeads` (rank-deficient tasks fall back to it). Needs stored Grams.
    */
   heads(B: Mat): Mat {
-    const { P, data } = this;
+    const { data } = this;
     const T = data.tasks;
     const k = B.cols;
     const Q = (k * (k + 1)) / 2;
     const pk = this.columnProducts(B);
-    const H = gemm(false, true, 1, pk, matFrom(T, P, this.grams!), 0, zeros(Q, T)); // Q × T
+    const H = this.withGrams(false, true, pk, zeros(Q, T)); // Q × T
     const rhs = gemm(false, false, 1, this.C, B, 0, zeros(T, k)); // rows Bᵀc_t
     const W = zeros(T, k);
     const s = headScratch(0, k);
@@ -130,7 +216,7 @@ export class BStep {
     // Gqp (Q × P) = Σ_t pairs_t ⊗ packedGram_t: axpys along contiguous rows of length P.
     const Gqp = zeros(Q, P);
     if (this.grams) {
-      gemm(true, false, 1, pairs, matFrom(T, P, this.grams), 0, Gqp);
+      this.withGrams(true, false, pairs, Gqp);
     } else {
       const buf = new Float64Array(this.chunk * P);
       for (let t0 = 0; t0 < T; t0 += this.chunk) {
@@ -168,18 +254,22 @@ export class BStep {
 
   /** Solve the dk × dk normal equations assembled from Gqp = Σ_t pairs(w_t) ⊗ S_t and heads W. */
   private finish(W: Mat, Gqp: Mat): Mat {
-    const { d, P } = this;
+    const { d, P, pOf } = this;
     const k = W.cols;
     const n = d * k;
     const G = zeros(n, n);
+    const qP = new Int32Array(k * k);
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++) qP[i * k + j] = (i <= j ? packedIndex(k, i, j) : packedIndex(k, j, i)) * P;
+    const g = G.data;
+    const src = Gqp.data;
     for (let a = 0; a < d; a++)
       for (let b = 0; b < d; b++) {
-        const p = a <= b ? packedIndex(d, a, b) : packedIndex(d, b, a);
-        for (let i = 0; i < k; i++)
-          for (let j = 0; j < k; j++) {
-            const q = i <= j ? packedIndex(k, i, j) : packedIndex(k, j, i);
-            G.data[(a * k + i) * n + b * k + j] = Gqp.data[q * P + p];
-          }
+        const p = pOf[a * d + b];
+        for (let i = 0; i < k; i++) {
+          const row = (a * k + i) * n + b * k;
+          for (let j = 0; j < k; j++) g[row + j] = src[qP[i * k + j] + p];
+        }
       }
     const rhs = gemm(true, false, 1, this.C, W, 0, zeros(d, k));
     const b = rhs.data;
@@ -221,18 +311,23 @@ export function altMinEstimate(
   let t = 0;
   let change: number | null = null;
   let converged: boolean | null = tol > 0 ? false : null;
-  while (t < iters) {
-    if (ctx.signal?.aborted) throw new AbortedError(`altmin: stopped at round ${t + 1}`);
-    const next = orthonormalize(step.solve(gramHeads ? step.heads(B) : taskHeads(data, B)));
-    t++;
-    if (tol > 0) {
-      change = subspaceDistance(next, B);
-      B = next;
-      if (change <= tol) {
-        converged = true;
-        break;
-      }
-    } else B = next;
+  step.pin();
+  try {
+    while (t < iters) {
+      if (ctx.signal?.aborted) throw new AbortedError(`altmin: stopped at round ${t + 1}`);
+      const next = orthonormalize(step.solve(gramHeads ? step.heads(B) : taskHeads(data, B)));
+      t++;
+      if (tol > 0) {
+        change = subspaceDistance(next, B);
+        B = next;
+        if (change <= tol) {
+          converged = true;
+          break;
+        }
+      } else B = next;
+    }
+  } finally {
+    step.release();
   }
   return { method: "altmin", B, iterations: t, converged, status: "ok", info: { lastChange: change } };
 }

@@ -228,9 +228,71 @@ export function solveHeadPrefixes(
       for (let b = 0; b < a; b++) Gc[b * k + a] = Gc[a * k + b];
     }
     if (smallSpdSolve(Gc, hc, k, w[q], 0)) continue;
+    if (n < k && minNormHead(A, y, y0, n, k, ridge, w[q])) continue;
     const res = lstsq(matFrom(n, k, A.slice(0, n * k)), y.slice(y0, y0 + n), { ridge });
     for (let a = 0; a < k; a++) w[q][a] = res.x[a];
   }
+}
+
+/**
+ * The minimum-norm head for n < k rows in its dual form: `w = Aᵀz`, `(AAᵀ + λI) z = y` (n × n;
+ * with λ = 0 the minimum-norm least-squares solution, A of full row rank n; with λ > 0 the ridge
+ * solution, by the push-through identity). Used by `solveHeadPrefixes` where the k × k normal
+ * equations are singular (plain OLS, k = d, on n2 < d target rows): an n × n Cholesky instead of
+ * `lstsq`'s SVD, which took a third of du-excess-risk's target stage (issue 22); it agrees with
+ * `lstsq` to ~1e-15·cond(A)² relative. False (w untouched) when a pivot of AAᵀ + λI is below
+ * 1e-8 of its largest diagonal entry (A nearly rank-deficient: cond(A)² would cost accuracy); the
+ * caller then uses `lstsq`.
+ */
+function minNormHead(
+  A: Float64Array,
+  y: Float64Array,
+  y0: number,
+  n: number,
+  k: number,
+  ridge: number,
+  w: Float64Array,
+): boolean {
+  const M = new Float64Array(n * n);
+  let big = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let a = 0; a < k; a++) s += A[i * k + a] * A[j * k + a];
+      if (i === j) {
+        s += ridge;
+        big = Math.max(big, s);
+      }
+      M[i * n + j] = s;
+    }
+  const floor = 1e-8 * big;
+  // Cholesky M = LLᵀ in the lower triangle; z by forward and back substitution.
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = M[i * n + j];
+      for (let p = 0; p < j; p++) s -= M[i * n + p] * M[j * n + p];
+      if (i === j) {
+        if (!(s > floor)) return false;
+        M[i * n + i] = Math.sqrt(s);
+      } else M[i * n + j] = s / M[j * n + j];
+    }
+  const z = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = y[y0 + i];
+    for (let p = 0; p < i; p++) s -= M[i * n + p] * z[p];
+    z[i] = s / M[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = z[i];
+    for (let p = i + 1; p < n; p++) s -= M[p * n + i] * z[p];
+    z[i] = s / M[i * n + i];
+  }
+  for (let a = 0; a < k; a++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += A[i * k + a] * z[i];
+    w[a] = s;
+  }
+  return true;
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 import { key } from "../../rng/key.js";
 import { olsLevel, oracleLevel } from "../../theory/duBound.js";
 import { fitHead } from "./heads.js";
-import { nestedTargetExcessRisks, targetExcessRisks } from "./targetStage.js";
+import { groupedTargetExcessRisks, nestedTargetExcessRisks, targetExcessRisks } from "./targetStage.js";
 
 describe("the target stage", () => {
   const model = { d: 10, k: 3, sigma: 1, heads: { kind: "gaussian" as const, scale: 1 } };
@@ -58,7 +58,7 @@ describe("the target stage", () => {
     expect(oracle[0]).not.toBe(excessRisk(src.Bstar, w, src.Bstar, t.wStar));
   });
 
-  test("nested n2: every n2 (rank-deficient OLS, one row, ridge, Σ_tgt) is bit for bit its own target stage", () => {
+  test("nested n2: every n2 (rank-deficient OLS, one row, ridge, Σ_tgt) is bit for bit its own target stage, and fitHead's (to 1e-12 with fewer rows than k)", () => {
     const kt = fewShotKeys(key(3)).targets;
     // B*, a rotated basis, and the identity (OLS, d × d: not projected).
     const rot = sampleSourceTasks(model, 2, 2, key(4)).Bstar;
@@ -77,11 +77,49 @@ describe("the target stage", () => {
             const t = sampleTargetTask(m, src.Bstar, kt, j, allocTargetTask(m, n2));
             reps.forEach((B, r) => {
               const w = fitHead(t.X, t.y, n2, B, ridge);
-              expect(nested[i][r][j]).toBe(excessRisk(B, w, src.Bstar, t.wStar, m.covTgt ?? null));
+              const ref = excessRisk(B, w, src.Bstar, t.wStar, m.covTgt ?? null);
+              // Fewer rows than k without ridge: the stage's minimum-norm head is the dual form's
+              // (solveHeadPrefixes), fitHead's lstsq's to ~1e-15·cond².
+              if (ridge > 0 || n2 >= B.cols) expect(nested[i][r][j]).toBe(ref);
+              else expect(Math.abs(nested[i][r][j] - ref)).toBeLessThanOrEqual(1e-12 * ref);
             });
           }
         });
       }
+    }
+  });
+
+  test("grouped: each group is bit for bit its own nested stage, shared representations evaluated once, no shared arrays", () => {
+    const kt = fewShotKeys(key(6)).targets;
+    const rotA = sampleSourceTasks(model, 2, 2, key(7)).Bstar;
+    const rotB = sampleSourceTasks(model, 2, 2, key(8)).Bstar;
+    // B* and the identity in every group (the oracle's and OLS's), B* twice in the first; copies
+    // (not the same object) count as the same representation.
+    const groups = [
+      {
+        reps: [src.Bstar, rotA, identity(10), { ...src.Bstar, data: src.Bstar.data.slice() }],
+        n2s: [12, 3, 12],
+      },
+      { reps: [src.Bstar, rotB, identity(10)], n2s: [5] },
+      { reps: [rotA, src.Bstar], n2s: [30, 1] },
+    ];
+    const m = { ...model, covTgt: [4, 2, 1, 1, 0.5, 0.5, 0.25, 0.25, 3, 0.1] };
+    for (const ridge of [0, 0.3]) {
+      const grouped = groupedTargetExcessRisks(m, src.Bstar, groups, kt, 30, ridge);
+      const seen = new Set<Float64Array>();
+      groups.forEach((g, gi) => {
+        const alone = nestedTargetExcessRisks(m, src.Bstar, g.reps, kt, 30, g.n2s, ridge);
+        expect(grouped[gi].length).toBe(g.n2s.length);
+        g.n2s.forEach((_, i) => {
+          g.reps.forEach((_, r) => {
+            expect(Array.from(grouped[gi][i][r])).toEqual(Array.from(alone[i][r]));
+            expect(seen.has(grouped[gi][i][r])).toBe(false);
+            seen.add(grouped[gi][i][r]);
+          });
+        });
+      });
+      // The duplicate B* of group 0 is the same numbers as B*, at every n2.
+      expect(Array.from(grouped[0][1][3])).toEqual(Array.from(grouped[0][1][0]));
     }
   });
 

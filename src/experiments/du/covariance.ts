@@ -11,7 +11,7 @@ import {
   sweepCurves,
   targetOutcomes,
 } from "../fewShot.js";
-import { listOf } from "../params.js";
+import { listOf, nonNegative } from "../params.js";
 import type { ConditionPart, Curve, Experiment, RunResult } from "../types.js";
 import { duCovarianceClaims } from "./claims.js";
 import { factorOf, sourceVariances, targetVariances } from "./covarianceFactor.js";
@@ -21,6 +21,9 @@ const schema = z
   .strictObject({
     ...fewShotFields,
     methods: fewShotFields.methods.default(["altmin", "bm", "oracle"]),
+    // AltMin converges linearly; stopping once a round moves B by ≤ 1e-12 (as du-excess-risk) moves
+    // no number of the record by more than 1e-10 relative (du.test.ts) and saves the rounds past it.
+    tol: nonNegative().default(1e-12).describe("AltMin / AltMinGD early stop on dist(B_t, B_{t−1}) (0: off)"),
     src_ratio: z
       .number()
       .min(1)

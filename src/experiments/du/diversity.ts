@@ -9,7 +9,7 @@ import {
   runSetting,
   sweepCurves,
 } from "../fewShot.js";
-import { listOf } from "../params.js";
+import { listOf, nonNegative } from "../params.js";
 import type { Experiment } from "../types.js";
 import { duDiversityClaims } from "./claims.js";
 import { duFigures } from "./figures.js";
@@ -21,6 +21,9 @@ const schema = z
     ...fields,
     ...familyFields,
     methods: fields.methods.default(["mom", "altmin", "oracle"]),
+    // AltMin converges linearly; stopping once a round moves B by ≤ 1e-12 (as du-excess-risk) moves
+    // no number of the record by more than 1e-10 relative (du.test.ts) and saves the rounds past it.
+    tol: nonNegative().default(1e-12).describe("AltMin / AltMinGD early stop on dist(B_t, B_{t−1}) (0: off)"),
     kappas: listOf(z.number().min(1)).default([1, 2, 4, 8, 16, 32]).describe("condition numbers κ of W*"),
   })
   .superRefine((p, ctx) => {

@@ -1,9 +1,12 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { fitLogLogLine } from "../../metrics/loglogSlope.js";
+import { key } from "../../rng/key.js";
 import { duRepresentationTerm, olsLevel, oracleLevel } from "../../theory/duBound.js";
+import { type FewShotParams, runSettings, runStages } from "../fewShot.js";
 import { resolveParams } from "../resolve.js";
 import { runSeeds, type TestRun } from "../testing.js";
 import type { Curve, Experiment } from "../types.js";
+import { duCovariance } from "./covariance.js";
 import { duDiversity } from "./diversity.js";
 import { duExcessRisk } from "./excessRisk.js";
 
@@ -195,5 +198,72 @@ describe("du-excess-risk's AltMin stopping rule (tol = 1e-12)", () => {
       });
     });
     expect(worst).toBeLessThan(1e-11);
+  });
+});
+
+describe("du-excess-risk's one cell per seed (runStages)", () => {
+  test("every source stage's outcomes are bit for bit runSettings' on that stage alone", () => {
+    const p = resolveParams(duExcessRisk, null, {
+      d: 8,
+      k: 2,
+      targets: 25,
+      methods: ["mom", "altmin", "fo-anil", "oracle", "ols"],
+      anil_epochs: 5,
+    }) as unknown as FewShotParams;
+    const stages = [
+      { T: 20, n1: 10, n2s: [6] },
+      { T: 40, n1: 10, n2s: [3, 12, 6] },
+      { T: 40, n1: 4, n2s: [6] },
+    ];
+    const k = key(11);
+    const all = runStages(p, stages, k, ctx);
+    stages.forEach((s, i) => {
+      const alone = runSettings(p, s, s.n2s, k, ctx);
+      expect(all[i].length).toBe(s.n2s.length);
+      alone.forEach((o, q) => {
+        expect(Array.from(all[i][q].oracle)).toEqual(Array.from(o.oracle));
+        expect(all[i][q].truth).toEqual(o.truth);
+        o.methods.forEach((m, r) => {
+          const got = all[i][q].methods[r];
+          expect(got.method).toBe(m.method);
+          expect(got.dist).toBe(m.dist);
+          expect(got.heads).toEqual(m.heads);
+          expect(Array.from(got.fit.B.data)).toEqual(Array.from(m.fit.B.data));
+          expect(Array.from(got.er)).toEqual(Array.from(m.er));
+        });
+      });
+    });
+  });
+});
+
+describe("du-diversity's and du-covariance's AltMin stopping rule (tol = 1e-12)", () => {
+  /** Largest relative difference between two runs' curves (same labels, same x). */
+  function worstRelative(a: TestRun, b: TestRun): number {
+    const ca = a.result.seeds.flatMap((s) => s.curves);
+    const cb = b.result.seeds.flatMap((s) => s.curves);
+    expect(ca.map((c) => c.labels)).toEqual(cb.map((c) => c.labels));
+    let worst = 0;
+    ca.forEach((c, i) => {
+      expect(c.x).toEqual(cb[i].x);
+      c.y.forEach((v, j) => {
+        const ref = cb[i].y[j];
+        worst = Math.max(worst, Math.abs(v - ref) / Math.max(Math.abs(ref), 1e-300));
+      });
+    });
+    return worst;
+  }
+
+  test("du-diversity: every number within 1e-10 relative of 50 full rounds (tol = 0), κ up to 32", () => {
+    const base = { kappas: [1, 4, 32], methods: ["altmin", "oracle"], targets: 40 };
+    const stopped = run(duDiversity, base, 2);
+    expect(stopped.params.tol).toBe(1e-12);
+    expect(worstRelative(stopped, run(duDiversity, { ...base, tol: 0 }, 2))).toBeLessThan(1e-10);
+  });
+
+  test("du-covariance: every number within 1e-10 relative of 50 full rounds (tol = 0)", () => {
+    const base = { leans: [0, 2], methods: ["altmin", "oracle"], targets: 40 };
+    const stopped = run(duCovariance, base, 2);
+    expect(stopped.params.tol).toBe(1e-12);
+    expect(worstRelative(stopped, run(duCovariance, { ...base, tol: 0 }, 2))).toBeLessThan(1e-10);
   });
 });

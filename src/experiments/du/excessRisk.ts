@@ -7,12 +7,11 @@ import {
   fewShotFields,
   fewShotStatus,
   joinSettings,
-  runSettings,
+  runStages,
   sweepCurves,
 } from "../fewShot.js";
 import { listOf, nonNegative, posInt } from "../params.js";
-import { conditionText } from "../runner.js";
-import type { Condition, ConditionPart, Curve, Experiment, RunResult } from "../types.js";
+import type { ConditionPart, Curve, Experiment, RunResult } from "../types.js";
 import { duExcessRiskClaims } from "./claims.js";
 import { duFigures } from "./figures.js";
 
@@ -51,7 +50,9 @@ export type DuExcessRiskParams = z.output<typeof schema>;
  * oracle's and OLS's Σ-norm excess risks do not depend on Σ, and with Σ_src = Σ_tgt Du et al.'s
  * covariance-dominance factor is c = 1.
  *
- * Cells: one per source stage (T, n1), each giving every point that fits it (`stagesOf`).
+ * Cells: one per seed, fitting every source stage (T, n1) of `stagesOf` once and evaluating all of
+ * them on the same targets, drawn once, with the oracle and plain OLS (which no stage changes)
+ * evaluated once (`runStages`).
  */
 export const duExcessRisk: Experiment<typeof schema> = {
   id: "du-excess-risk",
@@ -77,31 +78,39 @@ export const duExcessRisk: Experiment<typeof schema> = {
   },
   seeds: { smoke: 2, paper: 10 },
   commonRandomNumbers: true,
-  // One cell per source stage (T, n1): see `stagesOf`.
-  cost: (p, c) => {
-    const points = pointsOf(p).filter((q) => q.T === c.T && q.n1 === c.n1);
-    return fewShotCost(p, { T: c.T as number, n1: c.n1 as number, n2: Math.max(...points.map((q) => q.n2)) });
+  // One cell per seed: every source stage's fits (`fewShotCost` without targets), then the target
+  // stage once, each stage's learned representations at its largest n2 and the oracle and plain
+  // OLS once at the largest of all (`runStages`).
+  cost: (p) => {
+    const stages = stagesOf(p);
+    const perRep = (n2: number) => fewShotCost({ ...p, methods: [] }, { T: 0, n1: 0, n2 });
+    const learned = p.methods.filter((m) => m !== "oracle" && m !== "ols").length;
+    const largest = stages.map((s) => Math.max(...s.n2s));
+    let cost = (p.methods.includes("ols") ? 2 : 1) * perRep(Math.max(...largest));
+    stages.forEach((s, i) => {
+      cost += fewShotCost(p, { T: s.T, n1: s.n1, n2: 0 }, 0) + learned * perRep(largest[i]);
+    });
+    return cost;
   },
-  conditions: (p) => stagesOf(p),
-  runCondition(p, c, key, ctx) {
-    const T = c.T as number;
-    const n1 = c.n1 as number;
-    const points = pointsOf(p).filter((q) => q.T === T && q.n1 === n1);
-    const n2s = [...new Set(points.map((q) => q.n2))];
-    const outcomes = runSettings(p, { T, n1 }, n2s, key, ctx);
+  runCondition(p, _c, key, ctx) {
+    const stages = stagesOf(p);
+    const outcomes = runStages(p, stages, key, ctx);
     const curves: Curve[] = [];
     const scalars: RunResult["scalars"] = {};
-    for (const q of points) {
-      const setting = { T, n1, n2: q.n2 };
-      const outcome = outcomes[n2s.indexOf(q.n2)];
-      // Labelled as the point's own condition {sweep, x} was (`combine` joins them along x).
-      for (const curve of sweepCurves([{ x: q.x, outcome }], q.sweep, { sweep: q.sweep }))
-        curves.push({ ...curve, labels: { ...curve.labels, sweep: q.sweep, x: q.x } });
-      const at = `[${pointText(q)}]`;
-      scalars[`theory${at}`] = duBound({ d: p.d, k: p.k, ...setting });
-      scalars[`oracleLevel${at}`] = oracleLevel(p.sigma, p.k, q.n2);
-      scalars[`olsLevel${at}`] = olsLevel(p.sigma, p.d, q.n2);
-    }
+    stages.forEach((stage, s) => {
+      const { T, n1 } = stage;
+      for (const q of pointsOf(p).filter((q) => q.T === T && q.n1 === n1)) {
+        const setting = { T, n1, n2: q.n2 };
+        const outcome = outcomes[s][stage.n2s.indexOf(q.n2)];
+        // Labelled as the point's own condition {sweep, x} was (`combine` joins them along x).
+        for (const curve of sweepCurves([{ x: q.x, outcome }], q.sweep, { sweep: q.sweep }))
+          curves.push({ ...curve, labels: { ...curve.labels, sweep: q.sweep, x: q.x } });
+        const at = `[${pointText(q)}]`;
+        scalars[`theory${at}`] = duBound({ d: p.d, k: p.k, ...setting });
+        scalars[`oracleLevel${at}`] = oracleLevel(p.sigma, p.k, q.n2);
+        scalars[`olsLevel${at}`] = olsLevel(p.sigma, p.d, q.n2);
+      }
+    });
     ctx.progress(1, 1);
     return { status: fewShotStatus(curves), curves, scalars };
   },
@@ -138,28 +147,30 @@ function pointText(q: Point): string {
 }
 
 /**
- * The cells: one per source stage (T, n1), in order of first use. Every point of the n2 sweep, the
- * T sweep's point at T and the n1 sweep's at n1 fit the same source tasks (common random numbers:
- * the same key) with the same methods, so they share one cell that fits them once and evaluates
- * every n2 on nested targets (`runSettings`): at the paper size 10 source stages instead of 17
- * fits, and the cell's record is, point by point, what a cell per point computed.
+ * The source stages (T, n1) in order of first use, each with the target sizes n2 its points read.
+ * Every point of the n2 sweep, the T sweep's point at T and the n1 sweep's at n1 fit the same
+ * source tasks (common random numbers: the same key) with the same methods, so they share one
+ * stage that is fitted once and evaluated at every n2 on nested targets (`runStages`): at the paper
+ * size 10 source stages instead of 17 fits, and, point by point, what a cell per point computed.
  */
-function stagesOf(p: DuExcessRiskParams): Condition[] {
-  const seen = new Set<string>();
-  const stages: Condition[] = [];
+function stagesOf(p: DuExcessRiskParams): { T: number; n1: number; n2s: number[] }[] {
+  const stages = new Map<string, { T: number; n1: number; n2s: number[] }>();
   for (const q of pointsOf(p)) {
     const id = `${q.T},${q.n1}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    stages.push({ T: q.T, n1: q.n1 });
+    let s = stages.get(id);
+    if (!s) {
+      s = { T: q.T, n1: q.n1, n2s: [] };
+      stages.set(id, s);
+    }
+    if (!s.n2s.includes(q.n2)) s.n2s.push(q.n2);
   }
-  return stages;
+  return [...stages.values()];
 }
 
 /**
- * A seed's stage cells back as one part per point {sweep, x}, in display order, with the stage's
- * labels dropped from the curves and the stage's text from the scalars' names (the runner adds
- * them): exactly the parts a cell per point gave, so the joined curves are the same.
+ * A seed's cell back as one part per point {sweep, x}, in display order: exactly the parts a cell
+ * per point gave (curves labelled {sweep, x}, scalars named `…[sweep=…,x=…]`), so the joined curves
+ * are the same.
  */
 function pointParts(p: DuExcessRiskParams, parts: readonly ConditionPart[]): ConditionPart[] {
   const byPoint = new Map<string, { curves: Curve[]; scalars: RunResult["scalars"] }>();
@@ -172,15 +183,10 @@ function pointParts(p: DuExcessRiskParams, parts: readonly ConditionPart[]): Con
     return e;
   };
   for (const part of parts) {
-    const stage = `[${conditionText(part.condition)}]`;
-    for (const curve of part.result.curves) {
-      const { T: _T, n1: _n1, ...labels } = curve.labels;
-      entry(`sweep=${labels.sweep},x=${labels.x}`).curves.push({ ...curve, labels });
-    }
-    for (const [name, v] of Object.entries(part.result.scalars)) {
-      const own = name.endsWith(stage) ? name.slice(0, -stage.length) : name;
-      entry(own.slice(own.lastIndexOf("[") + 1, -1)).scalars[own] = v;
-    }
+    for (const curve of part.result.curves)
+      entry(`sweep=${curve.labels.sweep},x=${curve.labels.x}`).curves.push(curve);
+    for (const [name, v] of Object.entries(part.result.scalars))
+      entry(name.slice(name.lastIndexOf("[") + 1, -1)).scalars[name] = v;
   }
   return pointsOf(p).flatMap((q) => {
     const e = byPoint.get(pointText(q));

@@ -1,8 +1,13 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { taskHeads } from "../../algorithms/representation/heads.js";
+import { headDiagnostics } from "../../metrics/conditioning.js";
+import { subspaceDistance } from "../../metrics/subspace.js";
+import { sampleSourceTasks } from "../../models/fewShotTasks.js";
+import { fewShotModel, fitMethods } from "../fewShot.js";
 import { resolveParams } from "../resolve.js";
-import { runSeed } from "../runner.js";
+import { conditionKey, runSeed } from "../runner.js";
 import { runSeeds, type TestRun } from "../testing.js";
-import { tripuraneniMom } from "./tripuraneniMom.js";
+import { alignedChunkRows, streamsStatistics, tripuraneniMom } from "./tripuraneniMom.js";
 
 const ctx = { progress: () => {}, warn: () => {} };
 
@@ -100,5 +105,48 @@ describe("tripuraneni-mom (d=100, k=5, n1=25, heads N(0, I/k), σ=1)", () => {
     expect(sin(streamed).x).toEqual([10, 40]);
     expect(sin(held).x).toEqual([10, 40]);
     for (let i = 0; i < 2; i++) expect(Math.abs(sin(streamed).y[i] - sin(held).y[i])).toBeLessThan(1e-12);
+  });
+
+  test("settings read from statistics (2·n1 > d) stream the rows once: sin θ has the held run's bits, cond(Ŵ) its value to 1e-12", () => {
+    // d = 30, n1 = 25 > d/2 (as at smoke size); n1 = 10 ≤ d/2 stays held (BM's pass reads the rows).
+    const overrides = { d: 30, k: 3, Ts: [100, 400], n1s: [10, 25], methods: ["mom", "bm", "bm-mom"] };
+    const p = resolveParams(tripuraneniMom, null, overrides) as Parameters<typeof streamsStatistics>[0];
+    expect(streamsStatistics(p, 25, 400)).toBe(true);
+    expect(streamsStatistics(p, 10, 400)).toBe(false);
+    expect(streamsStatistics({ ...p, methods: ["mom", "altmin"] }, 25, 400)).toBe(false);
+    expect(streamsStatistics({ ...p, methods: ["bm-mom"] }, 25, 400)).toBe(false); // no MoM fit to start from
+    expect(streamsStatistics({ ...p, max_rows: 1000 }, 25, 400)).toBe(false); // above max_rows: BM skipped
+    expect(alignedChunkRows(300) % 128).toBe(0);
+    expect(alignedChunkRows(300) % 300).toBe(0);
+    const res = runSeed(tripuraneniMom, p, 0, 0, ctx);
+    const model = fewShotModel({ ...p, T: 1, n1: 1, n2: 1, targets: 1, ridge: 0 });
+    // commonRandomNumbers: every condition of seed 0 draws from the same cell key.
+    const cellKey = conditionKey(tripuraneniMom, { n1: 25, T: 400 }, 0, 0);
+    for (const T of [100, 400]) {
+      const src = sampleSourceTasks(model, T, 25, cellKey);
+      const fits = fitMethods(
+        { ...p, T, n1: 25, n2: 1, targets: 1, ridge: 0 },
+        src.data,
+        src.Bstar,
+        cellKey,
+        ctx,
+      );
+      const at = (method: string, quantity: string) => {
+        const c = res.curves.find(
+          (c) => c.labels.method === method && c.labels.n1 === 25 && c.labels.quantity === quantity,
+        )!;
+        return c.y[c.x.indexOf(T)];
+      };
+      fits.forEach((fit) => {
+        const sin = subspaceDistance(fit.B, src.Bstar);
+        const cond = headDiagnostics(taskHeads(src.data, fit.B)).condition;
+        // bm-mom's start heads come from the statistics (its start, MoM, is known only after the
+        // pass): its fit moves by rounding; the others keep their bits.
+        if (fit.method === "bm-mom")
+          expect(Math.abs(at(fit.method, "sin θ") - sin)).toBeLessThan(1e-10 * sin);
+        else expect(at(fit.method, "sin θ")).toBe(sin);
+        expect(Math.abs(at(fit.method, "cond(Ŵ)") - cond)).toBeLessThan(1e-12 * cond);
+      });
+    }
   });
 });

@@ -1,24 +1,43 @@
 import { z } from "zod";
+import {
+  addTaskStatistics,
+  burerMonteiroFromStatistics,
+  emptyTaskStatistics,
+  statisticsHeadsOf,
+  type TaskStatistics,
+  usesStatistics,
+} from "../../algorithms/representation/burerMonteiro.js";
 import { getEstimator } from "../../algorithms/representation/estimators.js";
 import { pinnedTaskHeads, taskHeads } from "../../algorithms/representation/heads.js";
-import { momStreamed } from "../../algorithms/representation/mom.js";
+import { randomBasis } from "../../algorithms/representation/init.js";
+import { MomAccumulator, momFormsMatrix, momStreamed } from "../../algorithms/representation/mom.js";
+import type { EstimatorOptions, RepresentationFit } from "../../algorithms/representation/types.js";
+import { GEMM_KC } from "../../linalg/gemm.js";
 import { type Mat, zeros } from "../../linalg/mat.js";
+import { f64 } from "../../linalg/wasm/kernels.js";
 import { headDiagnostics } from "../../metrics/conditioning.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
-import { type FewShotModel, sampleSourceTasks, streamSourceTasksPinned } from "../../models/fewShotTasks.js";
+import {
+  type FewShotModel,
+  STREAM_CHUNK_ROWS,
+  sampleSourceTasks,
+  streamSourceTasksPinned,
+} from "../../models/fewShotTasks.js";
 import { equalOffsets } from "../../models/multiTaskData.js";
-import type { Key } from "../../rng/key.js";
+import { foldInString, type Key } from "../../rng/key.js";
 import { tripuraneniCost } from "../cost.js";
 import {
   checkFewShot,
+  estimatorOptions,
   fewShotFields,
   fewShotModel,
   fewShotStatus,
   fitMethods,
   joinSettings,
+  startsFromMom,
 } from "../fewShot.js";
 import { listOf, posInt } from "../params.js";
-import type { Curve, Experiment, RunResult } from "../types.js";
+import type { Curve, Experiment, RunContext, RunResult } from "../types.js";
 import { tripuraneniClaims } from "./claims.js";
 import { duFigures } from "./figures.js";
 
@@ -118,6 +137,23 @@ export const tripuraneniMom: Experiment<typeof schema> = {
         scalars: skipped.length && !held ? { skipped: 1 } : {},
       };
     }
+    if (streamsStatistics(p, n1, T)) {
+      // Every method reads the tasks from sufficient statistics: one streamed pass, X never held.
+      const { fits, stats, Bstar, W } = fitFromStream(p, model, T, n1, key, ctx);
+      // The learned heads from the statistics (BᵀX_tᵀX_tB, BᵀX_tᵀy_t): equal to taskHeads' to rounding.
+      const heads = statisticsHeadsOf(
+        stats,
+        fits.map((f) => f.B),
+      );
+      p.methods.forEach((method, i) => {
+        curves.push(curve({ method }, "sin θ", subspaceDistance(fits[i].B, Bstar), { slope: null }));
+        const cond = headDiagnostics(heads[i]).condition;
+        curves.push(curve({ method }, "cond(Ŵ)", safe(cond)));
+      });
+      curves.push(curve({}, "cond(W*)", safe(headDiagnostics(W).condition)));
+      ctx.progress(1, 1);
+      return { status: fewShotStatus(curves), curves, scalars: {} };
+    }
     const src = sampleSourceTasks(model, T, n1, key);
     const fits = fitMethods({ ...p, T, n1, n2: 1, targets: 1, ridge: 0 }, src.data, src.Bstar, key, ctx);
     p.methods.forEach((method, i) => {
@@ -145,4 +181,121 @@ function streamedHeads(model: FewShotModel, T: number, n1: number, key: Key, B: 
     pinnedTaskHeads(X, y, equalOffsets(rows / n1, n1), B, W, firstTask);
   });
   return W;
+}
+
+type Params = z.output<typeof schema>;
+
+/** The methods `fitFromStream` runs: MoM and Burer–Monteiro (random or MoM start). */
+const STREAMED_METHODS = new Set(["mom", "bm", "bm-mom"]);
+
+/**
+ * Whether the held setting (n1, T) runs from one streamed pass instead of held X (issue 22): every
+ * method is MoM or Burer–Monteiro, every task is read from its sufficient statistics (2·n1 > d,
+ * `usesStatistics`: at n1 = 300, d = 100 BM never reads the rows again), MoM forms M̂ (as it does on
+ * held rows when `momFormsMatrix`), and a MoM-started BM has the MoM estimate to start from (MoM
+ * runs too, as `fitMethods` hands it over). The records are then those of held X but for cond(Ŵ)
+ * (heads from statistics: equal to rounding), and the cell holds T·d(d+1)/2 doubles of X_tᵀX_t
+ * (64 MB at T = 1600) instead of n1·T·d of X (384 MB).
+ */
+export function streamsStatistics(p: Params, n1: number, T: number): boolean {
+  if (n1 * T > p.max_rows || !usesStatistics(n1, p.d)) return false;
+  if (p.methods.length === 1 && p.methods[0] === "mom") return false;
+  const fromMom = (m: string) => startsFromMom(m, optionsOf(p, m));
+  const needsMom = p.methods.some((m) => m === "mom" || fromMom(m));
+  if (needsMom && !momFormsMatrix(n1 * T, p.d, p.k)) return false;
+  return p.methods.every(
+    (m) => STREAMED_METHODS.has(m) && (m === "mom" || !fromMom(m) || p.methods.includes("mom")),
+  );
+}
+
+/** An estimator's options under this experiment's parameters (as `fitMethods` reads them). */
+function optionsOf(p: Params, m: string): EstimatorOptions {
+  return estimatorOptions({ ...p, T: 1, n1: 1, n2: 1, targets: 1, ridge: 0 }, m);
+}
+
+/** Greatest common divisor of two positive integers. */
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Rows per streamed chunk at n1 rows per task: whole tasks and a multiple of GEMM_KC rows, about
+ * STREAM_CHUNK_ROWS (9,600 at n1 = 300). The kernel adds M̂'s partial sums per GEMM_KC rows, so
+ * chunks on that grid give M̂ the bits of `momMatrix` on held rows (blocks of MOM_BLOCK_ROWS, also on it).
+ */
+export function alignedChunkRows(n1: number): number {
+  const unit = (n1 / gcd(n1, GEMM_KC)) * GEMM_KC;
+  return unit * Math.max(1, Math.floor(STREAM_CHUNK_ROWS / unit));
+}
+
+/**
+ * `fitMethods` on the source tasks of (T, n1) without holding them: one streamed pass over the rows
+ * of `sampleSourceTasks` (the same draws) feeds M̂ (`MomAccumulator`), every task's sufficient
+ * statistics (X_tᵀX_t, X_tᵀy_t, y_tᵀy_t, `addTaskStatistics`: the bits `taskStatistics` forms from
+ * held rows) and, for Burer–Monteiro's random starts (drawn from their keys before any data), the
+ * start heads (`pinnedTaskHeads`: the bits of `taskHeads`). MoM is then `acc.estimate`, and BM runs
+ * on the statistics (`burerMonteiroFromStatistics`, the same objective), so every B̂ has the bits
+ * of the held run. Saves the held copy of X (384 MB at n1 = 300, T = 1600) and one read of it.
+ */
+export function fitFromStream(
+  p: Params,
+  model: FewShotModel,
+  T: number,
+  n1: number,
+  key: Key,
+  ctx: RunContext,
+): { fits: RepresentationFit[]; stats: TaskStatistics; Bstar: Mat; W: Mat } {
+  const { d, k } = p;
+  const stats = emptyTaskStatistics(d, equalOffsets(T, n1), "auto");
+  const acc = new MomAccumulator(d, n1 * T);
+  const G = zeros(d, d);
+  const options = new Map(p.methods.map((m) => [m, optionsOf(p, m)]));
+  const starts = p.methods
+    .filter((m) => m !== "mom" && !startsFromMom(m, options.get(m)!))
+    .map((m) => ({ m, B0: randomBasis(foldInString(key, `estimator:${m}`), d, k), W0: zeros(T, k) }));
+  const { Bstar, W } = streamSourceTasksPinned(
+    model,
+    T,
+    n1,
+    key,
+    (X, y, rows, firstTask) => {
+      acc.addPinned(X, y, rows);
+      const tasks = rows / n1;
+      for (let v = 0; v < tasks; v++) {
+        const at = X.at + 8 * v * n1 * d;
+        addTaskStatistics(
+          stats,
+          firstTask + v,
+          f64(),
+          at / 8,
+          { rows: n1, cols: d, at, stride: d },
+          y,
+          v * n1,
+          G,
+        );
+      }
+      const offsets = equalOffsets(tasks, n1);
+      for (const s of starts) pinnedTaskHeads(X, y, offsets, s.B0, s.W0, firstTask);
+    },
+    { chunkRows: alignedChunkRows(n1) },
+  );
+  const mom = p.methods.includes("mom") ? acc.estimate(k) : undefined;
+  const fits = p.methods.map((m) => {
+    if (m === "mom") return mom!;
+    const start = starts.find((s) => s.m === m);
+    return burerMonteiroFromStatistics(
+      stats,
+      k,
+      options.get(m)!,
+      {
+        key: foldInString(key, `estimator:${m}`),
+        ...(start ? {} : { initBasis: mom!.B }),
+        signal: ctx.signal,
+      },
+      m,
+      start?.W0,
+    );
+  });
+  return { fits, stats, Bstar, W };
 }

@@ -149,4 +149,42 @@ describe("tripuraneni-mom (d=100, k=5, n1=25, heads N(0, I/k), σ=1)", () => {
       });
     }
   });
+
+  test("streamed MoM-only settings whose draws nest share one cell (one pass), with the records of a cell per T", () => {
+    // n1 = 5: chunks of 768 tasks (3,840 rows, on the 128-row grid); 768 and 1536 nest (ratio 2).
+    const base = { d: 10, k: 2, n1s: [5], methods: ["mom", "bm"], max_rows: 400 };
+    const params = (Ts: number[]) => resolveParams(tripuraneniMom, null, { ...base, Ts });
+    const grid = params([100, 768, 1536]);
+    expect(tripuraneniMom.conditions!(grid as never)).toEqual([
+      { n1: 5, T: 100 },
+      { n1: 5, T: 1536, prefixes: "768" },
+    ]);
+    // The condition design's W* is not nested in T: no shared cell.
+    expect(tripuraneniMom.conditions!({ ...grid, heads: "condition" } as never)).toHaveLength(3);
+    const warnings: string[] = [];
+    const quiet = { progress: () => {}, warn: (m: string) => warnings.push(m) };
+    const joined = runSeed(tripuraneniMom, grid, 0, 0, quiet);
+    expect(warnings).toHaveLength(3);
+    const apart = [100, 768, 1536].map((T) => runSeed(tripuraneniMom, params([T]), 0, 0, quiet));
+    const byLabels = (r: typeof joined) =>
+      new Map(r.curves.map((c) => [JSON.stringify(c.labels) + c.yName, c] as const));
+    const all = byLabels(joined);
+    for (const [i, r] of apart.entries()) {
+      for (const [id, c] of byLabels(r)) {
+        const j = all.get(id)!;
+        expect(j.labels).toEqual(c.labels);
+        expect(Object.keys(j.labels)).toEqual(Object.keys(c.labels));
+        expect(j.y[j.x.indexOf(c.x[0])]).toBe(c.y[0]);
+      }
+      expect(joined.scalars[`skipped[n1=5,T=${[100, 768, 1536][i]}]`]).toBe(1);
+    }
+    expect(Object.keys(joined.scalars)).toEqual([
+      "skipped[n1=5,T=100]",
+      "skipped[n1=5,T=768]",
+      "skipped[n1=5,T=1536]",
+    ]);
+    expect(all.get(`${JSON.stringify({ method: "mom", n1: 5, quantity: "sin θ" })}sin θ`)!.x).toEqual([
+      100, 768, 1536,
+    ]);
+  });
 });

@@ -10,16 +10,17 @@ import {
 import { getEstimator } from "../../algorithms/representation/estimators.js";
 import { pinnedTaskHeads, taskHeads } from "../../algorithms/representation/heads.js";
 import { randomBasis } from "../../algorithms/representation/init.js";
-import { MomAccumulator, momFormsMatrix, momStreamed } from "../../algorithms/representation/mom.js";
+import { MomAccumulator, momFormsMatrix, momStreamedPrefixes } from "../../algorithms/representation/mom.js";
 import type { EstimatorOptions, RepresentationFit } from "../../algorithms/representation/types.js";
 import { GEMM_KC } from "../../linalg/gemm.js";
-import { type Mat, zeros } from "../../linalg/mat.js";
+import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { f64 } from "../../linalg/wasm/kernels.js";
 import { headDiagnostics } from "../../metrics/conditioning.js";
 import { subspaceDistance } from "../../metrics/subspace.js";
 import {
   type FewShotModel,
   STREAM_CHUNK_ROWS,
+  type StreamOptions,
   sampleSourceTasks,
   streamSourceTasksPinned,
 } from "../../models/fewShotTasks.js";
@@ -37,7 +38,8 @@ import {
   startsFromMom,
 } from "../fewShot.js";
 import { listOf, posInt } from "../params.js";
-import type { Curve, Experiment, RunContext, RunResult } from "../types.js";
+import { conditionText } from "../runner.js";
+import type { Condition, ConditionPart, Curve, Experiment, RunContext, RunResult } from "../types.js";
 import { tripuraneniClaims } from "./claims.js";
 import { duFigures } from "./figures.js";
 
@@ -92,8 +94,8 @@ export const tripuraneniMom: Experiment<typeof schema> = {
   sizes: { smoke: { d: 30, k: 3, Ts: [100, 400, 1600], n1s: [5, 25] }, paper: {} },
   seeds: { smoke: 1, paper: 3 },
   commonRandomNumbers: true,
-  cost: (p, c) => tripuraneniCost(p, c.n1 as number, c.T as number),
-  conditions: (p) => p.n1s.flatMap((n1) => p.Ts.map((T) => ({ n1, T }))),
+  cost: (p, c) => tripuraneniCost(p, c.n1 as number, c.T as number, prefixesOf(c)),
+  conditions: (p) => cellsOf(p),
   runCondition(p, c, key, ctx): RunResult {
     const n1 = c.n1 as number;
     const T = c.T as number;
@@ -117,25 +119,43 @@ export const tripuraneniMom: Experiment<typeof schema> = {
     const held = n1 * T <= p.max_rows;
     if (!held || (p.methods.length === 1 && p.methods[0] === "mom")) {
       // Above max_rows only MoM runs: it streams the rows (same draws as sampleSourceTasks), M̂
-      // accumulated chunk by chunk, X never held, so its curve covers the whole grid.
+      // accumulated chunk by chunk, X never held, so its curve covers the whole grid. A cell may
+      // serve nested T (`prefixes`, see `cellsOf`): one pass, each T's numbers as its own cell's.
+      const Ts = [...prefixesOf(c), T];
       const skipped = p.methods.filter((m) => m !== "mom");
-      if (!held && skipped.length) {
-        ctx.warn(
-          `tripuraneni-mom: skipped ${skipped.join(", ")} at n1=${n1}, T=${T} (n1·T = ${n1 * T} rows > max_rows = ${p.max_rows}: they hold X; MoM streams)`,
-        );
-      }
+      for (const t of Ts)
+        if (n1 * t > p.max_rows && skipped.length) {
+          ctx.warn(
+            `tripuraneni-mom: skipped ${skipped.join(", ")} at n1=${n1}, T=${t} (n1·T = ${n1 * t} rows > max_rows = ${p.max_rows}: they hold X; MoM streams)`,
+          );
+        }
       if (!p.methods.includes("mom")) return { status: "ok" as const, curves: [], scalars: { skipped: 1 } };
-      const { fit, Bstar, W } = momStreamed(model, T, n1, key);
-      curves.push(curve({ method: "mom" }, "sin θ", subspaceDistance(fit.B, Bstar), { slope: null }));
-      const cond = headDiagnostics(streamedHeads(model, T, n1, key, fit.B)).condition;
-      curves.push(curve({ method: "mom" }, "cond(Ŵ)", safe(cond)));
-      curves.push(curve({}, "cond(W*)", safe(headDiagnostics(W).condition)));
+      const chunk = { chunkRows: alignedChunkRows(n1) };
+      const { fits, Bstar, W } = momStreamedPrefixes(model, Ts, n1, key, chunk);
+      const heads = streamedHeads(
+        model,
+        Ts,
+        n1,
+        key,
+        fits.map((f) => f.B),
+        chunk,
+      );
+      const scalars: RunResult["scalars"] = {};
+      Ts.forEach((t, i) => {
+        const at = (cv: Curve): Curve => ({ ...cv, x: [t] });
+        curves.push(
+          at(curve({ method: "mom" }, "sin θ", subspaceDistance(fits[i].B, Bstar), { slope: null })),
+        );
+        curves.push(at(curve({ method: "mom" }, "cond(Ŵ)", safe(headDiagnostics(heads[i]).condition))));
+        const Wt = matFrom(t, p.k, W.data.subarray(0, t * p.k));
+        curves.push(at(curve({}, "cond(W*)", safe(headDiagnostics(Wt).condition))));
+        if (n1 * t > p.max_rows && skipped.length) {
+          if (Ts.length === 1) scalars.skipped = 1;
+          else scalars[`skipped[n1=${n1},T=${t}]`] = 1;
+        }
+      });
       ctx.progress(1, 1);
-      return {
-        status: fewShotStatus(curves),
-        curves,
-        scalars: skipped.length && !held ? { skipped: 1 } : {},
-      };
+      return { status: fewShotStatus(curves), curves, scalars };
     }
     if (streamsStatistics(p, n1, T)) {
       // Every method reads the tasks from sufficient statistics: one streamed pass, X never held.
@@ -167,20 +187,122 @@ export const tripuraneniMom: Experiment<typeof schema> = {
     ctx.progress(1, 1);
     return { status: fewShotStatus(curves), curves, scalars: {} };
   },
-  combine: (_p, parts) => joinSettings(parts, "T"),
+  combine: (p, parts) => joinSettings(settingParts(p, parts), "T"),
 };
 
 /**
  * Learned heads ŵ_t = argmin ‖y_t − X_t B̂ w‖ of every source task, from a second pass over the
- * streamed rows (the same draws again), so cond(Ŵ) needs no held X either. The rows are read where
- * the kernel module draws them (`pinnedTaskHeads`), not copied out.
+ * streamed rows (the same draws again), so cond(Ŵ) needs no held X either; for nested T (ascending,
+ * each a whole number of chunks) one pass gives the heads of the first T tasks on each T's B̂. The
+ * rows are read where the kernel module draws them (`pinnedTaskHeads`), not copied out.
  */
-function streamedHeads(model: FewShotModel, T: number, n1: number, key: Key, B: Mat): Mat {
-  const W = zeros(T, B.cols);
-  streamSourceTasksPinned(model, T, n1, key, (X, y, rows, firstTask) => {
-    pinnedTaskHeads(X, y, equalOffsets(rows / n1, n1), B, W, firstTask);
-  });
-  return W;
+function streamedHeads(
+  model: FewShotModel,
+  Ts: readonly number[],
+  n1: number,
+  key: Key,
+  Bs: readonly Mat[],
+  options: StreamOptions,
+): Mat[] {
+  const Ws = Ts.map((t, i) => zeros(t, Bs[i].cols));
+  streamSourceTasksPinned(
+    model,
+    Ts[Ts.length - 1],
+    n1,
+    key,
+    (X, y, rows, firstTask) => {
+      const offsets = equalOffsets(rows / n1, n1);
+      Ts.forEach((t, i) => {
+        if (firstTask < t) pinnedTaskHeads(X, y, offsets, Bs[i], Ws[i], firstTask);
+      });
+    },
+    options,
+  );
+  return Ws;
+}
+
+/** The smaller nested T a cell serves besides its own T (`prefixes`: "800+1600", or none). */
+function prefixesOf(c: Record<string, unknown>): number[] {
+  return typeof c.prefixes === "string" && c.prefixes !== "" ? c.prefixes.split("+").map(Number) : [];
+}
+
+/**
+ * The cells: one per (n1, T), except that streamed MoM-only settings of one n1 whose draws nest
+ * share a cell, whose pass over the largest T's rows reads off M̂ of each smaller T on the way
+ * (`momStreamedPrefixes`) and whose second pass gives every T's heads: {n1, T (the largest),
+ * prefixes: "T₁+T₂…"}. Nested means: T_max/T a power of two (M̂'s weights scale exactly) and T a
+ * whole number of chunks, with heads drawn task by task (not the `condition` design, whose W* is
+ * not a prefix). At the paper size n1 = 300, T = 3200 rides on T = 6400's pass: ~2.6 s of each
+ * seed's 8.5 s there (draws and M̂ of 960,000 rows), with the same records (`combine` splits it).
+ */
+export function cellsOf(p: Params): Condition[] {
+  const cells: Condition[] = [];
+  for (const n1 of p.n1s) {
+    const streamed = (T: number) =>
+      p.methods.includes("mom") &&
+      (n1 * T > p.max_rows || (p.methods.length === 1 && p.methods[0] === "mom"));
+    const perChunk = alignedChunkRows(n1) / n1;
+    const taken = new Set<number>();
+    const nested = new Map<number, number[]>();
+    if (p.heads !== "condition") {
+      const Ts = [...new Set(p.Ts.filter(streamed))].sort((a, b) => b - a);
+      for (const top of Ts) {
+        if (taken.has(top)) continue;
+        const under = Ts.filter((t) => {
+          const r = top / t;
+          return t < top && !taken.has(t) && Number.isInteger(r) && (r & (r - 1)) === 0 && t % perChunk === 0;
+        });
+        if (!under.length) continue;
+        for (const t of under) taken.add(t);
+        nested.set(
+          top,
+          under.sort((a, b) => a - b),
+        );
+      }
+    }
+    for (const T of p.Ts) {
+      if (taken.has(T)) continue;
+      const under = nested.get(T);
+      cells.push(under ? { n1, T, prefixes: under.join("+") } : { n1, T });
+    }
+  }
+  return cells;
+}
+
+/**
+ * A seed's cells back as one part per (n1, T), in grid order: a nested cell's curves are split by
+ * their T (labelled T as their own cell's were) and its scalars named for their own (n1, T), so
+ * `joinSettings` gives the records of a cell per (n1, T).
+ */
+function settingParts(p: Params, parts: readonly ConditionPart[]): ConditionPart[] {
+  const bySetting = new Map<string, ConditionPart>();
+  for (const part of parts) {
+    const n1 = part.condition.n1 as number;
+    const prefixes = prefixesOf(part.condition);
+    if (!prefixes.length) {
+      bySetting.set(`${n1},${part.condition.T}`, part);
+      continue;
+    }
+    const suffix = `[${conditionText(part.condition)}]`;
+    for (const T of [...prefixes, part.condition.T as number]) {
+      const curves = part.result.curves
+        .filter((cv) => cv.x[0] === T)
+        .map((cv) => {
+          const { prefixes: _p, ...labels } = cv.labels;
+          return { ...cv, labels: { ...labels, T } };
+        });
+      const scalars: RunResult["scalars"] = {};
+      for (const [name, v] of Object.entries(part.result.scalars)) {
+        const own = name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
+        if (own === `skipped[n1=${n1},T=${T}]`) scalars[own] = v;
+      }
+      bySetting.set(`${n1},${T}`, {
+        condition: { n1, T },
+        result: { status: fewShotStatus(curves), curves, scalars },
+      });
+    }
+  }
+  return p.n1s.flatMap((n1) => p.Ts.flatMap((T) => bySetting.get(`${n1},${T}`) ?? []));
 }
 
 type Params = z.output<typeof schema>;

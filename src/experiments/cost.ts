@@ -94,8 +94,15 @@ export function tripuraneniCost(
   prefixes: readonly number[] = [],
 ): number {
   const entries = n1 * T * p.d;
-  // A cell serving nested smaller T (`prefixes`) reads only its largest T's rows, plus each T's heads.
-  let ns = p.methods.includes("mom") ? 26 * entries + prefixes.reduce((s, t) => s + 2 * n1 * t * p.d, 0) : 0;
+  const held = n1 * T <= p.max_rows && p.methods.some((m) => m !== "mom");
+  // A cell serving nested smaller T (`prefixes`) draws only its largest T's rows; each smaller T
+  // adds, streamed MoM-only, its heads (2 ns per entry), or, from statistics, its own M̂ and fits
+  // (21 ns per entry, 50 ns per d·k² and task).
+  const prefix = prefixes.reduce(
+    (s, t) => s + (held ? 21 * n1 * t * p.d + 50 * t * p.d * p.k * p.k : 2 * n1 * t * p.d),
+    0,
+  );
+  let ns = (p.methods.includes("mom") ? 26 * entries : 0) + prefix;
   if (n1 * T <= p.max_rows) {
     for (const m of p.methods) {
       if (m !== "bm" && m !== "bm-mom") continue;

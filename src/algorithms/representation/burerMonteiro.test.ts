@@ -14,6 +14,7 @@ import {
   burerMonteiroFactors,
   burerMonteiroFromStatistics,
   burerMonteiroObjective,
+  prefixTaskStatistics,
   statisticsHeads,
   statisticsHeadsOf,
   taskStatistics,
@@ -278,5 +279,21 @@ describe("Burer–Monteiro factored ERM", () => {
       "auto",
     );
     expect(() => burerMonteiroFromStatistics(pass, 2, {}, ctx)).toThrow(/task 0 is read from its rows/);
+  });
+
+  test("the statistics of the first T tasks are those of the first T tasks' rows (even and odd slot counts)", () => {
+    const s = sampleSourceTasks(
+      { d: 12, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      9,
+      20,
+      key(24),
+    );
+    const all = taskStatistics(s.data, "auto");
+    for (const T of [4, 5, 9]) {
+      const own = taskStatistics({ ...s.data, tasks: T, start: s.data.start.subarray(0, T + 1) }, "auto");
+      const view = prefixTaskStatistics(all, T);
+      for (const f of ["start", "slot", "tasks", "A", "b", "c", "bPairs", "cPairs"] as const)
+        expect(Array.from(view[f]), `${f} at T = ${T}`).toEqual(Array.from(own[f]));
+    }
   });
 });

@@ -141,6 +141,38 @@ export function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): Ta
   return stats;
 }
 
+/**
+ * The statistics of the first T tasks (a nested sample: the tasks' rows and order unchanged): views
+ * of the arrays (slots are numbered in task order, so the first T tasks hold the first slots),
+ * copied only when the prefix ends in the first lane of a pair (the second lane then zeros, as for
+ * an odd count).
+ */
+export function prefixTaskStatistics(stats: TaskStatistics, T: number): TaskStatistics {
+  const { d, start, slot } = stats;
+  let used = 0;
+  for (let t = 0; t < T; t++) if (slot[t] >= 0) used++;
+  const pairs = (used + 1) >> 1;
+  const packed = (d * (d + 1)) / 2;
+  const view = {
+    d,
+    start: start.subarray(0, T + 1),
+    slot: slot.subarray(0, T),
+    tasks: stats.tasks.subarray(0, used),
+    A: stats.A.subarray(0, 2 * pairs * packed),
+    b: stats.b.subarray(0, T * d),
+    c: stats.c.subarray(0, T),
+    bPairs: stats.bPairs.subarray(0, 2 * pairs * d),
+    cPairs: stats.cPairs.subarray(0, 2 * pairs),
+  };
+  if (used % 2 === 0) return view;
+  const odd = { ...view, A: view.A.slice(), bPairs: view.bPairs.slice(), cPairs: view.cPairs.slice() };
+  const p = pairs - 1;
+  for (let e = 0; e < packed; e++) odd.A[2 * (p * packed + e) + 1] = 0;
+  for (let a = 0; a < d; a++) odd.bPairs[2 * (p * d + a) + 1] = 0;
+  odd.cPairs[2 * p + 1] = 0;
+  return odd;
+}
+
 /** Tasks whose X_tᵀX_t `statisticsHeads` unpacks into one (tasks·d) × d product at a time (2.6 MB at d = 100). */
 const HEADS_BLOCK = 32;
 

@@ -3,6 +3,7 @@ import {
   addTaskStatistics,
   burerMonteiroFromStatistics,
   emptyTaskStatistics,
+  prefixTaskStatistics,
   statisticsHeadsOf,
   type TaskStatistics,
   usesStatistics,
@@ -76,7 +77,9 @@ const schema = z
  * X: its rows stream through M̂ (O(d²) memory), so its curve covers the whole grid (1.92 M rows at
  * n1=300, T=6400) whatever the other methods. Methods that need X held (BM) are skipped, with a
  * warning and a `skipped[n1=…,T=…]` scalar, where n1·T > `max_rows` (default 500 000 rows: 400 MB
- * of X per cell, so two cells at once stay within the default --max-memory).
+ * of X per cell, so two cells at once stay within the default --max-memory). Where 2·n1 > d
+ * (n1 = 300) BM reads every task from its sufficient statistics, so those settings stream their
+ * rows too and never hold X (`streamsStatistics`; issue 22); nested T share a pass (`cellsOf`).
  * Curves: {method, n1, quantity: "sin θ"} over T (metric `slope`), learned-head `cond(Ŵ)`, and the
  * true heads' `cond(W*)` per n1.
  */
@@ -158,19 +161,25 @@ export const tripuraneniMom: Experiment<typeof schema> = {
       return { status: fewShotStatus(curves), curves, scalars };
     }
     if (streamsStatistics(p, n1, T)) {
-      // Every method reads the tasks from sufficient statistics: one streamed pass, X never held.
-      const { fits, stats, Bstar, W } = fitFromStream(p, model, T, n1, key, ctx);
-      // The learned heads from the statistics (BᵀX_tᵀX_tB, BᵀX_tᵀy_t): equal to taskHeads' to rounding.
-      const heads = statisticsHeadsOf(
-        stats,
-        fits.map((f) => f.B),
-      );
-      p.methods.forEach((method, i) => {
-        curves.push(curve({ method }, "sin θ", subspaceDistance(fits[i].B, Bstar), { slope: null }));
-        const cond = headDiagnostics(heads[i]).condition;
-        curves.push(curve({ method }, "cond(Ŵ)", safe(cond)));
+      // Every method reads the tasks from sufficient statistics: one streamed pass, X never held;
+      // nested smaller T (`prefixes`, see `cellsOf`) read the first tasks of the same pass.
+      const Ts = [...prefixesOf(c), T];
+      const { settings, Bstar, W } = fitFromStream(p, model, Ts, n1, key, ctx);
+      Ts.forEach((t, j) => {
+        const { fits, stats } = settings[j];
+        const at = (cv: Curve): Curve => ({ ...cv, x: [t] });
+        // The learned heads from the statistics (BᵀX_tᵀX_tB, BᵀX_tᵀy_t): taskHeads' to rounding.
+        const heads = statisticsHeadsOf(
+          stats,
+          fits.map((f) => f.B),
+        );
+        p.methods.forEach((method, i) => {
+          curves.push(at(curve({ method }, "sin θ", subspaceDistance(fits[i].B, Bstar), { slope: null })));
+          curves.push(at(curve({ method }, "cond(Ŵ)", safe(headDiagnostics(heads[i]).condition))));
+        });
+        const Wt = matFrom(t, p.k, W.data.subarray(0, t * p.k));
+        curves.push(at(curve({}, "cond(W*)", safe(headDiagnostics(Wt).condition))));
       });
-      curves.push(curve({}, "cond(W*)", safe(headDiagnostics(W).condition)));
       ctx.progress(1, 1);
       return { status: fewShotStatus(curves), curves, scalars: {} };
     }
@@ -227,7 +236,9 @@ function prefixesOf(c: Record<string, unknown>): number[] {
 }
 
 /**
- * The cells: one per (n1, T), except that streamed MoM-only settings of one n1 whose draws nest
+ * The cells: one per (n1, T), except that the settings of one n1 read from statistics share one
+ * cell (`fitFromStream` over the largest T's rows; n1 = 300, T ≤ 1600 at the paper size: ~1.1 of
+ * 4.5 CPU-s per seed, the draws and X_tᵀX_t of the smaller T), and streamed MoM-only settings of one n1 whose draws nest
  * share a cell, whose pass over the largest T's rows reads off M̂ of each smaller T on the way
  * (`momStreamedPrefixes`) and whose second pass gives every T's heads: {n1, T (the largest),
  * prefixes: "T₁+T₂…"}. Nested means: T_max/T a power of two (M̂'s weights scale exactly) and T a
@@ -258,6 +269,16 @@ export function cellsOf(p: Params): Condition[] {
           top,
           under.sort((a, b) => a - b),
         );
+      }
+    }
+    // Settings read from statistics share one pass over the largest one's rows (no power of two
+    // needed: each T has its own M̂, fed from each chunk's start).
+    if (p.heads !== "condition") {
+      const fromStats = [...new Set(p.Ts.filter((T) => streamsStatistics(p, n1, T)))].sort((a, b) => a - b);
+      if (fromStats.length > 1) {
+        const top = fromStats[fromStats.length - 1];
+        for (const t of fromStats.slice(0, -1)) taken.add(t);
+        nested.set(top, fromStats.slice(0, -1));
       }
     }
     for (const T of p.Ts) {
@@ -363,26 +384,33 @@ export function alignedChunkRows(n1: number): number {
 export function fitFromStream(
   p: Params,
   model: FewShotModel,
-  T: number,
+  Ts: readonly number[],
   n1: number,
   key: Key,
   ctx: RunContext,
-): { fits: RepresentationFit[]; stats: TaskStatistics; Bstar: Mat; W: Mat } {
+): { settings: { fits: RepresentationFit[]; stats: TaskStatistics }[]; Bstar: Mat; W: Mat } {
   const { d, k } = p;
-  const stats = emptyTaskStatistics(d, equalOffsets(T, n1), "auto");
-  const acc = new MomAccumulator(d, n1 * T);
+  const Tmax = Ts[Ts.length - 1];
+  const stats = emptyTaskStatistics(d, equalOffsets(Tmax, n1), "auto");
+  // One M̂ per T, each fed the rows of its first T tasks (from each chunk's start: the same
+  // 128-row grid as a pass at that T alone).
+  const accs = p.methods.includes("mom") ? Ts.map((T) => new MomAccumulator(d, n1 * T)) : [];
   const G = zeros(d, d);
   const options = new Map(p.methods.map((m) => [m, optionsOf(p, m)]));
+  // The start heads of the largest T: those of a smaller T are its first rows (the same B₀).
   const starts = p.methods
     .filter((m) => m !== "mom" && !startsFromMom(m, options.get(m)!))
-    .map((m) => ({ m, B0: randomBasis(foldInString(key, `estimator:${m}`), d, k), W0: zeros(T, k) }));
+    .map((m) => ({ m, B0: randomBasis(foldInString(key, `estimator:${m}`), d, k), W0: zeros(Tmax, k) }));
   const { Bstar, W } = streamSourceTasksPinned(
     model,
-    T,
+    Tmax,
     n1,
     key,
     (X, y, rows, firstTask) => {
-      acc.addPinned(X, y, rows);
+      accs.forEach((acc, i) => {
+        const own = Math.min(rows, Math.max(0, (Ts[i] - firstTask) * n1));
+        if (own > 0) acc.addPinned({ ...X, rows: own }, y, own);
+      });
       const tasks = rows / n1;
       for (let v = 0; v < tasks; v++) {
         const at = X.at + 8 * v * n1 * d;
@@ -402,22 +430,26 @@ export function fitFromStream(
     },
     { chunkRows: alignedChunkRows(n1) },
   );
-  const mom = p.methods.includes("mom") ? acc.estimate(k) : undefined;
-  const fits = p.methods.map((m) => {
-    if (m === "mom") return mom!;
-    const start = starts.find((s) => s.m === m);
-    return burerMonteiroFromStatistics(
-      stats,
-      k,
-      options.get(m)!,
-      {
-        key: foldInString(key, `estimator:${m}`),
-        ...(start ? {} : { initBasis: mom!.B }),
-        signal: ctx.signal,
-      },
-      m,
-      start?.W0,
-    );
+  const settings = Ts.map((T, i) => {
+    const own = T === Tmax ? stats : prefixTaskStatistics(stats, T);
+    const mom = accs.length ? accs[i].estimate(k) : undefined;
+    const fits = p.methods.map((m) => {
+      if (m === "mom") return mom!;
+      const start = starts.find((s) => s.m === m);
+      return burerMonteiroFromStatistics(
+        own,
+        k,
+        options.get(m)!,
+        {
+          key: foldInString(key, `estimator:${m}`),
+          ...(start ? {} : { initBasis: mom!.B }),
+          signal: ctx.signal,
+        },
+        m,
+        start && matFrom(T, k, start.W0.data.slice(0, T * k)),
+      );
+    });
+    return { fits, stats: own };
   });
-  return { fits, stats, Bstar, W };
+  return { settings, Bstar, W };
 }

@@ -78,27 +78,37 @@ export function fewShotCost(
 
 /**
  * `tripuraneni-mom` at one (n1, T): MoM's pass over the n1·T rows of d (26 ns per row entry: held,
- * drawing X, M̂ and the heads; streamed, drawing every row twice), and where X is held
- * (n1·T ≤ max_rows) each Burer–Monteiro fit: at n1 ≤ k the start is stationary (one evaluation;
- * the heads and the copies: 110 ns per row entry); otherwise its L-BFGS evaluations (25–45) read
- * each task by a SIMD pass over its rows when n1 ≤ d/2 (120 ns per row entry in all) or from its
- * sufficient statistics when n1 > d/2 (forming X_tᵀX_t once, then d² per task and evaluation:
- * 28 ns per row entry in all), plus its per-task work (heads, balance term: 50 ns per d·k² and
- * task). Measured on seed 0 of the paper size (issue 22, after the kernels for the heads and the
- * statistics).
+ * drawing X, M̂ and the heads; streamed, drawing every row twice; a cell that also serves nested
+ * smaller T, `prefixes`, adds only their heads, 2 ns per entry), and where n1·T ≤ max_rows each
+ * Burer–Monteiro fit: at n1 ≤ k the start is stationary (one evaluation; the heads and the copies:
+ * 110 ns per row entry); otherwise its L-BFGS evaluations (25–45) read each task by a SIMD pass
+ * over its rows when n1 ≤ d/2 (120 ns per row entry in all) or from its sufficient statistics when
+ * n1 > d/2 (streamed with M̂'s pass: forming X_tᵀX_t, then d² per task and evaluation: 18 ns per
+ * row entry in all), plus its per-task work (heads, balance term: 50 ns per d·k² and task).
+ * Measured on seed 0 of the paper size (issue 22, after the kernels for the heads and the
+ * statistics, and the streamed statistics).
  */
 export function tripuraneniCost(
   p: { d: number; k: number; methods: readonly string[]; max_rows: number },
   n1: number,
   T: number,
+  prefixes: readonly number[] = [],
 ): number {
   const entries = n1 * T * p.d;
-  let ns = p.methods.includes("mom") ? 26 * entries : 0;
+  const held = n1 * T <= p.max_rows && p.methods.some((m) => m !== "mom");
+  // A cell serving nested smaller T (`prefixes`) draws only its largest T's rows; each smaller T
+  // adds, streamed MoM-only, its heads (2 ns per entry), or, from statistics, its own M̂ and fits
+  // (21 ns per entry, 50 ns per d·k² and task).
+  const prefix = prefixes.reduce(
+    (s, t) => s + (held ? 21 * n1 * t * p.d + 50 * t * p.d * p.k * p.k : 2 * n1 * t * p.d),
+    0,
+  );
+  let ns = (p.methods.includes("mom") ? 26 * entries : 0) + prefix;
   if (n1 * T <= p.max_rows) {
     for (const m of p.methods) {
       if (m !== "bm" && m !== "bm-mom") continue;
       if (n1 <= p.k) ns += 110 * entries;
-      else ns += (2 * n1 > p.d ? 28 : 120) * entries + 50 * T * p.d * p.k * p.k;
+      else ns += (2 * n1 > p.d ? 18 : 120) * entries + 50 * T * p.d * p.k * p.k;
     }
   }
   return ns / 1e6;

@@ -123,7 +123,7 @@ function builtInOptions(p: FewShotParams, method: string): Record<string, unknow
 }
 
 /** The built-in estimators that start from the MoM estimate under these options. */
-function startsFromMom(method: string, options: EstimatorOptions): boolean {
+export function startsFromMom(method: string, options: EstimatorOptions): boolean {
   if (method === "bm-mom") return true;
   if (method === "bm") return options.init === "mom";
   return (method === "altmin" || method === "altmin-gd") && (options.init ?? "mom") === "mom";

@@ -42,7 +42,10 @@ const GOLDEN: Record<string, string> = {
   // Re-pinned (issue 22): Burer–Monteiro reads tasks with n_t > d/2 rows from their sufficient
   // statistics (X_tᵀX_t, X_tᵀy_t, y_tᵀy_t), the others by a SIMD pass, θ_t and ∇ by GEMM: the same
   // objective up to rounding (burerMonteiro.test.ts); the fits move by ~1e-11 relative.
-  "tripuraneni-mom": "c65ca742efeeeb93",
+  // Re-pinned (issue 22): settings where every task is read from statistics (2·n1 > d) stream the
+  // rows once instead of holding X; sin θ keeps its bits, cond(Ŵ) comes from the statistics (heads
+  // BᵀX_tᵀX_tB \ BᵀX_tᵀy_t) and moves by ≤ 6e-16 relative (tripuraneni.test.ts).
+  "tripuraneni-mom": "6d0d08cbb84e977e",
   // New (issue 25): Bouniot et al.'s penalty on a ReLU network's adapted heads.
   "bouniot-network": "69b4f8360e35262e",
   "kong-subspace": "6c8f8f5d57888a57",

@@ -60,6 +60,17 @@ describe("memory estimates", () => {
     expect(at(5, 100)).toBeLessThan(at(300, 1600) / 10);
     // Above max_rows only MoM runs (streamed), far below the largest held setting.
     expect(at(300, 6400)).toBeLessThan(at(300, 1600) / 10);
+    // At n1 = 300 > d/2 every method reads statistics: the cell streams its rows and holds the
+    // tasks' X_tᵀX_t (about 2·T·d²/2 doubles), not X (n1·T·d): no cell holds X there, and the
+    // largest cell is a held one at n1 = 25.
+    expect(at(300, 1600)).toBeLessThan((8 * 300 * 1600 * 100) / 2);
+    expect(at(300, 1600)).toBeGreaterThan(8 * 1600 * 100 * 101);
+    expect(Math.max(...cells)).toBe(at(25, 6400));
+    // With a method that reads rows (AltMin) the n1 = 300 cells hold X again.
+    const held = { ...params, methods: ["mom", "altmin"] };
+    expect(cellWorkingMemory("tripuraneni-mom", held, { n1: 300, T: 1600 })).toBeGreaterThan(
+      8 * 300 * 1600 * 100,
+    );
     // An experiment whose model reads no condition gives its grid's estimate for every cell.
     const du = getExperiment("du-excess-risk");
     const dp = resolveParams(du, "paper", {}) as Record<string, unknown>;

@@ -12,11 +12,16 @@ import {
   balancedStart,
   burerMonteiroEstimate,
   burerMonteiroFactors,
+  burerMonteiroFromStatistics,
   burerMonteiroObjective,
+  prefixTaskStatistics,
+  statisticsHeads,
+  statisticsHeadsOf,
+  taskStatistics,
   usesStatistics,
 } from "./burerMonteiro.js";
 import { taskHeads } from "./heads.js";
-import { initialBasis } from "./init.js";
+import { initialBasis, randomBasis } from "./init.js";
 import { lbfgs } from "./lbfgs.js";
 
 describe("Burer–Monteiro factored ERM", () => {
@@ -195,5 +200,100 @@ describe("Burer–Monteiro factored ERM", () => {
     expect(subspaceDistance(bm.B, alt.B)).toBeLessThan(1e-6);
     expect(subspaceDistance(spec.B, alt.B)).toBeLessThan(1e-5);
     expect(bm.iterations).toBeLessThan(spec.iterations);
+  });
+
+  test("heads from the statistics (BᵀA_tB \\ Bᵀb_t) equal taskHeads' from the rows to 1e-12 relative, several bases at once", () => {
+    const s = sampleSourceTasks(
+      { d: 20, k: 3, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      45, // not a multiple of the unpacking block
+      30,
+      key(21),
+    );
+    const stats = taskStatistics(s.data, "stats");
+    const rng = new TestRng(5);
+    const Bs = [orthonormalize(randn(20, 3, rng)), randn(20, 4, rng), s.Bstar];
+    const many = statisticsHeadsOf(stats, Bs);
+    Bs.forEach((B, i) => {
+      const ref = taskHeads(s.data, B).data;
+      let scale = 0;
+      for (const v of ref) scale = Math.max(scale, Math.abs(v));
+      for (const W of [many[i], statisticsHeads(stats, B)])
+        for (let j = 0; j < ref.length; j++) expect(Math.abs(W.data[j] - ref[j])).toBeLessThan(1e-12 * scale);
+    });
+    // A task read by a pass has no X_tᵀX_t: said, not guessed.
+    expect(() => statisticsHeads(taskStatistics(s.data, "pass"), s.Bstar)).toThrow(/task 0 has no X_tᵀX_t/);
+  });
+
+  test("heads from the statistics of rank-deficient systems (k > n_t) are the minimum-norm least-squares heads, as solveHead's", () => {
+    // d = 10, n_t = 6 > d/2 rows (read from statistics), k = 8: BᵀA_tB has rank 6.
+    const s = sampleSourceTasks(
+      { d: 10, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      5,
+      6,
+      key(22),
+    );
+    const B = orthonormalize(randn(10, 8, new TestRng(9)));
+    const W = statisticsHeads(taskStatistics(s.data, "auto"), B).data;
+    const ref = taskHeads(s.data, B).data;
+    for (let j = 0; j < ref.length; j++) expect(Math.abs(W[j] - ref[j])).toBeLessThan(1e-8);
+  });
+
+  test("from the statistics alone (no rows) the fit has the bits of the held fit: random start, and a given start", () => {
+    const s = sampleSourceTasks(
+      { d: 12, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      30,
+      20,
+      key(23),
+    );
+    const stats = taskStatistics(s.data, "auto");
+    const ctx = { key: key(4) };
+    const held = burerMonteiroEstimate(s.data, 2, {}, ctx);
+    // Start heads formed from the rows (as the streamed cell forms them while the rows pass).
+    const B0 = randomBasis(ctx.key, 12, 2);
+    const fromStats = burerMonteiroFromStatistics(stats, 2, {}, ctx, "bm", taskHeads(s.data, B0));
+    expect(Array.from(fromStats.B.data)).toEqual(Array.from(held.B.data));
+    expect(fromStats.info).toEqual(held.info);
+    // Start heads from the statistics: the same fit to rounding.
+    const own = burerMonteiroFromStatistics(stats, 2, {}, ctx);
+    expect(subspaceDistance(own.B, held.B)).toBeLessThan(1e-9);
+    const init = orthonormalize(randn(12, 2, new TestRng(1)));
+    const given = burerMonteiroFromStatistics(
+      stats,
+      2,
+      { init: "mom" },
+      { ...ctx, initBasis: init },
+      "bm-mom",
+    );
+    const heldGiven = burerMonteiroEstimate(
+      s.data,
+      2,
+      { init: "mom" },
+      { ...ctx, initBasis: init },
+      "bm-mom",
+    );
+    expect(subspaceDistance(given.B, heldGiven.B)).toBeLessThan(1e-9);
+    expect(() => burerMonteiroFromStatistics(stats, 2, { init: "mom" }, ctx)).toThrow(/needs ctx.initBasis/);
+    const pass = taskStatistics(
+      sampleSourceTasks({ d: 12, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } }, 5, 3, key(1))
+        .data,
+      "auto",
+    );
+    expect(() => burerMonteiroFromStatistics(pass, 2, {}, ctx)).toThrow(/task 0 is read from its rows/);
+  });
+
+  test("the statistics of the first T tasks are those of the first T tasks' rows (even and odd slot counts)", () => {
+    const s = sampleSourceTasks(
+      { d: 12, k: 2, sigma: 0.5, heads: { kind: "gaussian", scale: 1 } },
+      9,
+      20,
+      key(24),
+    );
+    const all = taskStatistics(s.data, "auto");
+    for (const T of [4, 5, 9]) {
+      const own = taskStatistics({ ...s.data, tasks: T, start: s.data.start.subarray(0, T + 1) }, "auto");
+      const view = prefixTaskStatistics(all, T);
+      for (const f of ["start", "slot", "tasks", "A", "b", "c", "bPairs", "cPairs"] as const)
+        expect(Array.from(view[f]), `${f} at T = ${T}`).toEqual(Array.from(own[f]));
+    }
   });
 });

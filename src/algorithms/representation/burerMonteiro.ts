@@ -1,15 +1,16 @@
-import { gemm, type StridedMat, syrkWeighted } from "../../linalg/gemm.js";
+import { eighSym } from "../../linalg/eigh.js";
+import { gemm, type Operand, type StridedMat, syrkWeighted } from "../../linalg/gemm.js";
 import { type Mat, matFrom, zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import { svdThin } from "../../linalg/svd.js";
 import { axpyAt, dotAt } from "../../linalg/vector.js";
 import { f64, i32, kernels, pin, reserve, unpin } from "../../linalg/wasm/kernels.js";
 import { conditionNumber } from "../../metrics/conditioning.js";
-import { type MultiTaskData, totalRows } from "../../models/multiTaskData.js";
+import type { MultiTaskData } from "../../models/multiTaskData.js";
 import { checkHeadPenalty, penaltyActive } from "../headPenalty.js";
 import { penalisedFactoredObjective } from "./headPenaltyErm.js";
-import { taskHeads } from "./heads.js";
-import { initialBasis } from "./init.js";
+import { smallSpdSolve, taskHeads } from "./heads.js";
+import { initialBasis, randomBasis } from "./init.js";
 import { lbfgs } from "./lbfgs.js";
 import type { EstimatorContext, EstimatorOptions, RepresentationFit } from "./types.js";
 
@@ -47,7 +48,11 @@ export function usesStatistics(rows: number, d: number, mode: BurerMonteiroRows 
  * f64x2 lane, so `A`, `bPairs` and `cPairs` hold them interleaved: entry e of slot s at
  * 2·(⌊s/2⌋·len + e) + (s mod 2), len = d(d+1)/2, d and 1 (a missing last slot is zeros).
  */
-interface TaskStatistics {
+export interface TaskStatistics {
+  /** Columns d of the rows. */
+  d: number;
+  /** Row offsets of the tasks (length T + 1). */
+  start: Int32Array;
   slot: Int32Array;
   tasks: Int32Array;
   A: Float64Array;
@@ -57,8 +62,12 @@ interface TaskStatistics {
   cPairs: Float64Array;
 }
 
-function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStatistics {
-  const { d, tasks: T, start, X, y } = data;
+/**
+ * Empty statistics for tasks with rows `start` (T + 1 offsets) in d columns, slots chosen by
+ * `mode`: fill each task once with `addTaskStatistics`.
+ */
+export function emptyTaskStatistics(d: number, start: Int32Array, mode: BurerMonteiroRows): TaskStatistics {
+  const T = start.length - 1;
   const slot = new Int32Array(T).fill(-1);
   let used = 0;
   for (let t = 0; t < T; t++) if (usesStatistics(start[t + 1] - start[t], d, mode)) slot[t] = used++;
@@ -66,36 +75,210 @@ function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStati
   for (let t = 0; t < T; t++) if (slot[t] >= 0) tasks[slot[t]] = t;
   const pairs = (used + 1) >> 1;
   const packed = (d * (d + 1)) / 2;
-  const A = new Float64Array(2 * pairs * packed);
-  const b = new Float64Array(T * d);
-  const c = new Float64Array(T);
-  const bPairs = new Float64Array(2 * pairs * d);
-  const cPairs = new Float64Array(2 * pairs);
+  return {
+    d,
+    start,
+    slot,
+    tasks,
+    A: new Float64Array(2 * pairs * packed),
+    b: new Float64Array(T * d),
+    c: new Float64Array(T),
+    bPairs: new Float64Array(2 * pairs * d),
+    cPairs: new Float64Array(2 * pairs),
+  };
+}
+
+/**
+ * Task t's statistics from its n_t rows: `xs[xo + i·d + a]` is entry a of its row i (in JS or in
+ * the kernel memory, `f64()`), `Xt` the same rows as an operand of `syrkWeighted`, labels
+ * `y[yo + i]`; `G` is d × d scratch. The same arithmetic in the same order wherever the rows are,
+ * so statistics of streamed rows are bit for bit those of held rows (`taskStatistics`).
+ */
+export function addTaskStatistics(
+  stats: TaskStatistics,
+  t: number,
+  xs: Float64Array,
+  xo: number,
+  Xt: Operand,
+  y: Float64Array,
+  yo: number,
+  G: Mat,
+): void {
+  const { d, start, slot, A, b, c, bPairs, cPairs } = stats;
+  const n = start[t + 1] - start[t];
+  for (let i = 0; i < n; i++) {
+    const yi = y[yo + i];
+    axpyAt(yi, xs, xo + i * d, b, t * d, d);
+    c[t] += yi * yi;
+  }
+  const s = slot[t];
+  if (s < 0) return;
+  const lane = s & 1;
+  const p = s >> 1;
+  for (let a = 0; a < d; a++) bPairs[2 * (p * d + a) + lane] = b[t * d + a];
+  cPairs[2 * p + lane] = c[t];
+  if (n === 0) return;
+  const packed = (d * (d + 1)) / 2;
+  syrkWeighted(1, Xt, null, 0, G);
+  let o = 2 * p * packed + lane;
+  for (let a = 0; a < d; a++)
+    for (let j = a; j < d; j++) {
+      A[o] = G.data[a * d + j];
+      o += 2;
+    }
+}
+
+/** The statistics of held data (every task's b_t, c_t; A_t for the tasks `mode` selects). */
+export function taskStatistics(data: MultiTaskData, mode: BurerMonteiroRows): TaskStatistics {
+  const { d, tasks: T, start, X, y } = data;
+  const stats = emptyTaskStatistics(d, start, mode);
   const G = zeros(d, d);
   for (let t = 0; t < T; t++) {
-    for (let i = start[t]; i < start[t + 1]; i++) {
-      const yi = y[i];
-      axpyAt(yi, X, i * d, b, t * d, d);
-      c[t] += yi * yi;
-    }
-    const s = slot[t];
-    if (s < 0) continue;
-    const lane = s & 1;
-    const p = s >> 1;
-    for (let a = 0; a < d; a++) bPairs[2 * (p * d + a) + lane] = b[t * d + a];
-    cPairs[2 * p + lane] = c[t];
-    if (start[t + 1] === start[t]) continue;
     const n = start[t + 1] - start[t];
     const Xt: StridedMat = { rows: n, cols: d, data: X, offset: start[t] * d, stride: d };
-    syrkWeighted(1, Xt, null, 0, G);
-    let o = 2 * p * packed + lane;
-    for (let a = 0; a < d; a++)
-      for (let j = a; j < d; j++) {
-        A[o] = G.data[a * d + j];
-        o += 2;
-      }
+    addTaskStatistics(stats, t, X, start[t] * d, Xt, y, start[t], G);
   }
-  return { slot, tasks, A, b, c, bPairs, cPairs };
+  return stats;
+}
+
+/**
+ * The statistics of the first T tasks (a nested sample: the tasks' rows and order unchanged): views
+ * of the arrays (slots are numbered in task order, so the first T tasks hold the first slots),
+ * copied only when the prefix ends in the first lane of a pair (the second lane then zeros, as for
+ * an odd count).
+ */
+export function prefixTaskStatistics(stats: TaskStatistics, T: number): TaskStatistics {
+  const { d, start, slot } = stats;
+  let used = 0;
+  for (let t = 0; t < T; t++) if (slot[t] >= 0) used++;
+  const pairs = (used + 1) >> 1;
+  const packed = (d * (d + 1)) / 2;
+  const view = {
+    d,
+    start: start.subarray(0, T + 1),
+    slot: slot.subarray(0, T),
+    tasks: stats.tasks.subarray(0, used),
+    A: stats.A.subarray(0, 2 * pairs * packed),
+    b: stats.b.subarray(0, T * d),
+    c: stats.c.subarray(0, T),
+    bPairs: stats.bPairs.subarray(0, 2 * pairs * d),
+    cPairs: stats.cPairs.subarray(0, 2 * pairs),
+  };
+  if (used % 2 === 0) return view;
+  const odd = { ...view, A: view.A.slice(), bPairs: view.bPairs.slice(), cPairs: view.cPairs.slice() };
+  const p = pairs - 1;
+  for (let e = 0; e < packed; e++) odd.A[2 * (p * packed + e) + 1] = 0;
+  for (let a = 0; a < d; a++) odd.bPairs[2 * (p * d + a) + 1] = 0;
+  odd.cPairs[2 * p + 1] = 0;
+  return odd;
+}
+
+/** Tasks whose X_tᵀX_t `statisticsHeads` unpacks into one (tasks·d) × d product at a time (2.6 MB at d = 100). */
+const HEADS_BLOCK = 32;
+
+/**
+ * Least-squares heads on B (d × k) from the statistics alone: ŵ_t = (BᵀA_tB)⁻¹ Bᵀb_t, the normal
+ * equations of argmin ‖y_t − X_tBw‖² (`taskHeads` forms the same k × k system from X_tB; the two
+ * agree to rounding, ~1e-15 relative at d = 100, n_t = 300). Every task must have A_t (a slot).
+ * Rank-deficient systems (a pivot ≤ 1e-12 of the largest) get the minimum-norm solution
+ * (BᵀA_tB)⁺Bᵀb_t, as `solveHead`'s SVD fallback. For several bases at once (`statisticsHeadsOf`)
+ * A_t is unpacked once: blocks of HEADS_BLOCK tasks' A_t times [B₁ … B_m] in one `gemm`
+ * (d²·Σk per task), then Bᵀ(A_tB) and Bᵀb_t (d·k² + d·k) in JS.
+ */
+export function statisticsHeads(stats: TaskStatistics, B: Mat): Mat {
+  return statisticsHeadsOf(stats, [B])[0];
+}
+
+/** `statisticsHeads` for several bases (each d × k_i), one unpacking of every A_t. */
+export function statisticsHeadsOf(stats: TaskStatistics, Bs: readonly Mat[]): Mat[] {
+  const { d, slot, A, b } = stats;
+  const T = slot.length;
+  const packed = (d * (d + 1)) / 2;
+  const K = Bs.reduce((s, B) => s + B.cols, 0);
+  // [B₁ … B_m] (d × K).
+  const Bcat = zeros(d, K);
+  let col = 0;
+  for (const B of Bs) {
+    for (let a = 0; a < d; a++)
+      for (let c = 0; c < B.cols; c++) Bcat.data[a * K + col + c] = B.data[a * B.cols + c];
+    col += B.cols;
+  }
+  const Ws = Bs.map((B) => zeros(T, B.cols));
+  const full = zeros(HEADS_BLOCK * d, d);
+  const prod = zeros(HEADS_BLOCK * d, K);
+  const kMax = Bs.reduce((m, B) => Math.max(m, B.cols), 0);
+  const G = new Float64Array(kMax * kMax);
+  const Gcopy = new Float64Array(kMax * kMax);
+  const h = new Float64Array(kMax);
+  for (let t0 = 0; t0 < T; t0 += HEADS_BLOCK) {
+    const m = Math.min(HEADS_BLOCK, T - t0);
+    for (let v = 0; v < m; v++) {
+      const s = slot[t0 + v];
+      if (s < 0) {
+        throw new RangeError(`statisticsHeads: task ${t0 + v} has no X_tᵀX_t (it is read from its rows)`);
+      }
+      let o = 2 * (s >> 1) * packed + (s & 1);
+      const base = v * d * d;
+      for (let a = 0; a < d; a++)
+        for (let j = a; j < d; j++) {
+          const x = A[o];
+          o += 2;
+          full.data[base + a * d + j] = x;
+          full.data[base + j * d + a] = x;
+        }
+    }
+    const rows = m * d;
+    const F = m === HEADS_BLOCK ? full : matFrom(rows, d, full.data.subarray(0, rows * d));
+    const P = m === HEADS_BLOCK ? prod : matFrom(rows, K, prod.data.subarray(0, rows * K));
+    gemm(false, false, 1, F, Bcat, 0, P);
+    for (let v = 0; v < m; v++) {
+      const t = t0 + v;
+      let c0 = 0;
+      Bs.forEach((B, i) => {
+        const k = B.cols;
+        const W = Ws[i];
+        G.fill(0, 0, k * k);
+        h.fill(0, 0, k);
+        for (let a = 0; a < d; a++) {
+          const ba = b[t * d + a];
+          const pr = (v * d + a) * K + c0;
+          for (let p = 0; p < k; p++) {
+            const bp = B.data[a * k + p];
+            h[p] += bp * ba;
+            for (let q = 0; q < k; q++) G[p * k + q] += bp * P.data[pr + q];
+          }
+        }
+        // Exactly symmetric (BᵀA_tB's two triangles differ by rounding).
+        for (let p = 0; p < k; p++)
+          for (let q = 0; q < p; q++) {
+            const mid = 0.5 * (G[p * k + q] + G[q * k + p]);
+            G[p * k + q] = mid;
+            G[q * k + p] = mid;
+          }
+        Gcopy.set(G.subarray(0, k * k));
+        if (!smallSpdSolve(G, h, k, W.data, t * k)) pseudoInverseSolve(Gcopy, h, k, W.data, t * k);
+        c0 += k;
+      });
+    }
+  }
+  return Ws;
+}
+
+/**
+ * w = G⁺h for a symmetric positive semi-definite k × k G (row-major, the first k·k entries),
+ * over its eigenpairs above 1e-12 of the largest (`smallSpdSolve`'s pivot floor): the
+ * minimum-norm solution of the normal equations. Writes w[wo .. wo + k).
+ */
+function pseudoInverseSolve(G: Float64Array, h: Float64Array, k: number, w: Float64Array, wo: number): void {
+  const { values, vectors } = eighSym(matFrom(k, k, G.slice(0, k * k)));
+  const floor = 1e-12 * Math.max(values[0], 0);
+  w.fill(0, wo, wo + k);
+  for (let i = 0; i < k; i++) {
+    if (!(values[i] > floor)) continue;
+    let qh = 0;
+    for (let c = 0; c < k; c++) qh += vectors.data[c * k + i] * h[c];
+    for (let c = 0; c < k; c++) w[wo + c] += (vectors.data[c * k + i] * qh) / values[i];
+  }
 }
 
 /** Row entries (doubles) of the block of consecutive pass-read tasks copied into the kernel memory at once. */
@@ -213,25 +396,32 @@ export function burerMonteiroObjective(
   balance = 1,
   rows: BurerMonteiroRows = "auto",
 ): (x: Float64Array, grad: Float64Array) => number {
-  return factoredObjective(data, k, balance, rows, false).f;
+  return factoredObjective(taskStatistics(data, rows), data, k, balance, false).f;
 }
 
 /**
- * `burerMonteiroObjective`; with `resident`, the sufficient statistics stay pinned in the kernel
- * memory (not copied in on every evaluation) until `release()`.
+ * `burerMonteiroObjective` on the statistics `stats` and, for the tasks read by a pass (no slot),
+ * the rows `data` (null when every task has a slot: no rows needed); with `resident`, the
+ * sufficient statistics stay pinned in the kernel memory (not copied in on every evaluation)
+ * until `release()`.
  */
 function factoredObjective(
-  data: MultiTaskData,
+  stats: TaskStatistics,
+  data: Pick<MultiTaskData, "X" | "y"> | null,
   k: number,
   balance: number,
-  rows: BurerMonteiroRows,
   resident: boolean,
 ): { f: (x: Float64Array, grad: Float64Array) => number; release(): void } {
-  const { d, tasks: T, start, X, y } = data;
-  const N = totalRows(data);
+  const { d, start } = stats;
+  const T = start.length - 1;
+  const N = start[T];
+  if (data === null && stats.tasks.length < T) {
+    throw new RangeError("Burer–Monteiro: tasks read by a pass over their rows need the rows");
+  }
+  const X = data?.X ?? new Float64Array(0);
+  const y = data?.y ?? new Float64Array(0);
   const nB = d * k;
   const D = new Float64Array(k * k);
-  const stats = taskStatistics(data, rows);
   const packed = (d * (d + 1)) / 2;
   const K = kernels().exports;
   // Θ = V Bᵀ (row t = θ_t) and G (row t = g_t = X_tᵀr_t), so that forming every θ_t and the data
@@ -387,7 +577,12 @@ export function burerMonteiroEstimate(
   ctx: EstimatorContext,
   method = "bm",
 ): RepresentationFit {
-  const { B, V, res, penalised } = burerMonteiroFactors(data, k, options, ctx);
+  return factoredFit(burerMonteiroFactors(data, k, options, ctx), method);
+}
+
+/** The fit of `burerMonteiroEstimate` from the minimiser's factors. */
+function factoredFit(factors: ReturnType<typeof burerMonteiroFactors>, method: string): RepresentationFit {
+  const { B, V, res, penalised } = factors;
   return {
     method,
     B: orthonormalize(B),
@@ -404,9 +599,40 @@ export function burerMonteiroEstimate(
   };
 }
 
+/**
+ * `burerMonteiroEstimate` from the tasks' sufficient statistics alone (every task with a slot:
+ * X_tᵀX_t, X_tᵀy_t, y_tᵀy_t; e.g. streamed by `addTaskStatistics`), so the rows need never be held:
+ * the objective is the same function with the same bits (it reads such tasks from their statistics
+ * either way). The start: `ctx.initBasis` (orthonormalised) or the random basis of `init:
+ * "random"` (the same draw as `initialBasis`), with its heads `startHeads` when the caller formed
+ * them from the rows (`taskHeads`' bits), otherwise from the statistics (`statisticsHeads`: equal
+ * to rounding). `init: "mom"` needs `ctx.initBasis` (there are no rows to estimate it from here).
+ */
+export function burerMonteiroFromStatistics(
+  stats: TaskStatistics,
+  k: number,
+  options: EstimatorOptions,
+  ctx: EstimatorContext,
+  method = "bm",
+  startHeads?: Mat,
+): RepresentationFit {
+  const rowsRead = stats.slot.indexOf(-1);
+  if (rowsRead >= 0) {
+    throw new RangeError(
+      `burerMonteiroFromStatistics: every task needs X_tᵀX_t; task ${rowsRead} is read from its rows (n_t ≤ d/2)`,
+    );
+  }
+  let B0: Mat;
+  if (ctx.initBasis !== undefined) B0 = orthonormalize(ctx.initBasis);
+  else if ((options.init ?? "random") === "random") B0 = randomBasis(ctx.key, stats.d, k);
+  else throw new RangeError('burerMonteiroFromStatistics: init "mom" needs ctx.initBasis (the MoM estimate)');
+  const V0 = startHeads ?? statisticsHeads(stats, B0);
+  return factoredFit(factorsFrom(stats, null, B0, V0, k, options, ctx), method);
+}
+
 /** Whether every task has at most k rows (then the least-squares heads interpolate them). */
-function startIsStationary(data: MultiTaskData, k: number): boolean {
-  for (let t = 0; t < data.tasks; t++) if (data.start[t + 1] - data.start[t] > k) return false;
+function startIsStationary(start: Int32Array, k: number): boolean {
+  for (let t = 0; t + 1 < start.length; t++) if (start[t + 1] - start[t] > k) return false;
   return true;
 }
 
@@ -421,19 +647,34 @@ export function burerMonteiroFactors(
   ctx: EstimatorContext,
 ): { B: Mat; V: Mat; res: ReturnType<typeof lbfgs>; penalised: boolean } {
   const B0 = initialBasis(data, k, { ...options, init: options.init ?? "random" }, ctx);
-  const x0 = balancedStart(B0, taskHeads(data, B0));
+  return factorsFrom(taskStatistics(data, "auto"), data, B0, taskHeads(data, B0), k, options, ctx);
+}
+
+/** `burerMonteiroFactors` from its start (B0 and its least-squares heads V0) on statistics and rows. */
+function factorsFrom(
+  stats: TaskStatistics,
+  data: Pick<MultiTaskData, "X" | "y"> | null,
+  B0: Mat,
+  V0: Mat,
+  k: number,
+  options: EstimatorOptions,
+  ctx: EstimatorContext,
+): ReturnType<typeof burerMonteiroFactors> {
+  const d = stats.d;
+  const T = stats.start.length - 1;
+  const x0 = balancedStart(B0, V0);
   const penalty = checkHeadPenalty("bm", options);
   const penalised = penaltyActive(penalty);
   // The statistics pinned in the kernel memory for this run (released below).
-  const objective = factoredObjective(data, k, options.balance ?? 1 / data.tasks, "auto", true);
+  const objective = factoredObjective(stats, data, k, options.balance ?? 1 / T, true);
   const plain = objective.f;
   // Bouniot et al.'s penalty on the head factor V (headPenaltyErm.ts); none by default.
-  const f = penalised ? penalisedFactoredObjective(plain, data.d, k, data.tasks, penalty) : plain;
-  const nB = data.d * k;
+  const f = penalised ? penalisedFactoredObjective(plain, d, k, T, penalty) : plain;
+  const nB = d * k;
   const hook = ctx.onIteration;
   let res: ReturnType<typeof lbfgs>;
   try {
-    if (!penalised && startIsStationary(data, k)) {
+    if (!penalised && startIsStationary(stats.start, k)) {
       // Every task has n_t ≤ k rows, so its least-squares head on B₀ fits them exactly (X_tB₀ has
       // full row rank n_t with probability 1): every residual, hence the loss gradient, is 0, and
       // so is the balance term's at the balanced start. The start is a stationary point, from which
@@ -460,15 +701,15 @@ export function burerMonteiroFactors(
         gtol: options.tol ?? 1e-6,
         signal: ctx.signal,
         ...(hook
-          ? { onIteration: (x: Float64Array, t: number) => hook(matFrom(data.d, k, x.subarray(0, nB)), t) }
+          ? { onIteration: (x: Float64Array, t: number) => hook(matFrom(d, k, x.subarray(0, nB)), t) }
           : {}),
       });
   } finally {
     objective.release();
   }
   return {
-    B: matFrom(data.d, k, res.x.slice(0, nB)),
-    V: matFrom(data.tasks, k, res.x.slice(nB, nB + data.tasks * k)),
+    B: matFrom(d, k, res.x.slice(0, nB)),
+    V: matFrom(T, k, res.x.slice(nB, nB + T * k)),
     res,
     penalised,
   };

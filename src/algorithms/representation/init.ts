@@ -3,7 +3,7 @@ import type { Mat } from "../../linalg/mat.js";
 import { zeros } from "../../linalg/mat.js";
 import { orthonormalize } from "../../linalg/qr.js";
 import type { MultiTaskData } from "../../models/multiTaskData.js";
-import { foldInString } from "../../rng/key.js";
+import { foldInString, type Key } from "../../rng/key.js";
 import { stream } from "../../rng/stream.js";
 import { momEstimate } from "./mom.js";
 import type { EstimatorContext, EstimatorOptions } from "./types.js";
@@ -28,7 +28,12 @@ export function initialBasis(
     return orthonormalize(B);
   }
   if ((options.init ?? "mom") === "mom") return momEstimate(data, k, options).B;
-  const G = zeros(data.d, k);
-  stream(foldInString(ctx.key, "init")).fillNormal(G.data);
+  return randomBasis(ctx.key, data.d, k);
+}
+
+/** The random start of `initialBasis` (`init: "random"`): an orthonormal basis of a Gaussian d × k. */
+export function randomBasis(key: Key, d: number, k: number): Mat {
+  const G = zeros(d, k);
+  stream(foldInString(key, "init")).fillNormal(G.data);
   return orthonormalize(G);
 }

@@ -171,4 +171,24 @@ describe("M̂ from rows held in JS, in blocks", () => {
     expect(rows).toBeGreaterThan(2 * MOM_BLOCK_ROWS);
     expect(acc.M.data[0]).toBeGreaterThan(0);
   });
+
+  test("MomAccumulator.prefix: M̂ of the first N rows read off a pass announced with 4N rows has the bits of a pass over N", () => {
+    const rng = new TestRng(31);
+    const d = 7;
+    const X = randn(1024, d, rng).data;
+    const y = randn(1, 1024, rng).data;
+    const own = new MomAccumulator(d, 256);
+    own.add(X, y, 256);
+    const big = new MomAccumulator(d, 1024);
+    big.add(X, y, 256);
+    const prefix = big.prefix(256);
+    expect(Array.from(prefix.M.data)).toEqual(Array.from(own.M.data));
+    expect(prefix.shift()).toBe(own.shift());
+    expect(prefix.estimate(2).B.data).toEqual(own.estimate(2).B.data);
+    // 1024 / 384 is not a power of two, and 256 rows are not 300.
+    const third = new MomAccumulator(d, 1152);
+    third.add(X, y, 384);
+    expect(() => third.prefix(384)).toThrow(/power of two/);
+    expect(() => big.prefix(300)).toThrow(/needs all of N = 300 rows added \(256 were\)/);
+  });
 });

@@ -125,6 +125,26 @@ export class MomAccumulator {
     this.seen += rows;
   }
 
+  /**
+   * M̂ of the first N rows, when they are all that was added and this.N / N is a power of two:
+   * the weights y²/this.N are then exactly y²/N scaled by a power of two (as every product and sum
+   * of the kernel), so M̂ of the prefix is the accumulated matrix times this.N / N, with the bits of
+   * an accumulator announced with N rows (one pass serves nested sample sizes).
+   */
+  prefix(N: number): MomAccumulator {
+    const r = this.N / N;
+    if (this.seen !== N || !Number.isInteger(r) || r < 1 || (r & (r - 1)) !== 0) {
+      throw new RangeError(
+        `MomAccumulator.prefix: needs all of N = ${N} rows added (${this.seen} were) and ${this.N}/N a power of two`,
+      );
+    }
+    const out = new MomAccumulator(this.d, N);
+    for (let i = 0; i < this.M.data.length; i++) out.M.data[i] = this.M.data[i] * r;
+    out.sumY2 = this.sumY2;
+    out.seen = N;
+    return out;
+  }
+
   /** `s = (1/N) Σ y²` over the rows added so far. */
   shift(): number {
     return this.sumY2 / this.N;
@@ -248,4 +268,44 @@ export function momStreamed(
     options,
   );
   return { fit: acc.estimate(model.k), Bstar, W };
+}
+
+/**
+ * `momStreamed` at several nested numbers of tasks Ts (ascending; the last over T = max, each
+ * max/T a power of two and each T < max a whole number of chunks): one pass over the rows of the
+ * largest, M̂ of each prefix read off on the way (`MomAccumulator.prefix`), with the bits of a
+ * pass at that T alone with the same chunks (the draws of T tasks are those of the first T of
+ * more, `fewShotKeys`). Returns one fit per T, with B* and the largest T's heads W*.
+ */
+export function momStreamedPrefixes(
+  model: FewShotModel,
+  Ts: readonly number[],
+  n1: number,
+  key: Key,
+  options: StreamOptions = {},
+): { fits: RepresentationFit[]; Bstar: Mat; W: Mat } {
+  const Tmax = Ts[Ts.length - 1];
+  const acc = new MomAccumulator(model.d, Tmax * n1);
+  const fits: RepresentationFit[] = [];
+  const { Bstar, W } = streamSourceTasksPinned(
+    model,
+    Tmax,
+    n1,
+    key,
+    (X, y, rows, firstTask) => {
+      acc.addPinned(X, y, rows);
+      const end = firstTask + rows / n1;
+      while (fits.length < Ts.length - 1 && Ts[fits.length] <= end) {
+        if (Ts[fits.length] !== end) {
+          throw new RangeError(
+            `momStreamedPrefixes: T = ${Ts[fits.length]} is inside a chunk (tasks up to ${end})`,
+          );
+        }
+        fits.push(acc.prefix(end * n1).estimate(model.k));
+      }
+    },
+    options,
+  );
+  fits.push(acc.estimate(model.k));
+  return { fits, Bstar, W };
 }

@@ -1,8 +1,13 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { taskHeads } from "../../algorithms/representation/heads.js";
+import { headDiagnostics } from "../../metrics/conditioning.js";
+import { subspaceDistance } from "../../metrics/subspace.js";
+import { sampleSourceTasks } from "../../models/fewShotTasks.js";
+import { fewShotModel, fitMethods } from "../fewShot.js";
 import { resolveParams } from "../resolve.js";
-import { runSeed } from "../runner.js";
+import { conditionKey, runSeed } from "../runner.js";
 import { runSeeds, type TestRun } from "../testing.js";
-import { tripuraneniMom } from "./tripuraneniMom.js";
+import { alignedChunkRows, streamsStatistics, tripuraneniMom } from "./tripuraneniMom.js";
 
 const ctx = { progress: () => {}, warn: () => {} };
 
@@ -100,5 +105,86 @@ describe("tripuraneni-mom (d=100, k=5, n1=25, heads N(0, I/k), σ=1)", () => {
     expect(sin(streamed).x).toEqual([10, 40]);
     expect(sin(held).x).toEqual([10, 40]);
     for (let i = 0; i < 2; i++) expect(Math.abs(sin(streamed).y[i] - sin(held).y[i])).toBeLessThan(1e-12);
+  });
+
+  test("settings read from statistics (2·n1 > d) stream the rows once: sin θ has the held run's bits, cond(Ŵ) its value to 1e-12", () => {
+    // d = 30, n1 = 25 > d/2 (as at smoke size); n1 = 10 ≤ d/2 stays held (BM's pass reads the rows).
+    const overrides = { d: 30, k: 3, Ts: [100, 400], n1s: [10, 25], methods: ["mom", "bm", "bm-mom"] };
+    const p = resolveParams(tripuraneniMom, null, overrides) as Parameters<typeof streamsStatistics>[0];
+    expect(streamsStatistics(p, 25, 400)).toBe(true);
+    expect(streamsStatistics(p, 10, 400)).toBe(false);
+    expect(streamsStatistics({ ...p, methods: ["mom", "altmin"] }, 25, 400)).toBe(false);
+    expect(streamsStatistics({ ...p, methods: ["bm-mom"] }, 25, 400)).toBe(false); // no MoM fit to start from
+    expect(streamsStatistics({ ...p, max_rows: 1000 }, 25, 400)).toBe(false); // above max_rows: BM skipped
+    expect(alignedChunkRows(300) % 128).toBe(0);
+    expect(alignedChunkRows(300) % 300).toBe(0);
+    const res = runSeed(tripuraneniMom, p, 0, 0, ctx);
+    const model = fewShotModel({ ...p, T: 1, n1: 1, n2: 1, targets: 1, ridge: 0 });
+    // commonRandomNumbers: every condition of seed 0 draws from the same cell key.
+    const cellKey = conditionKey(tripuraneniMom, { n1: 25, T: 400 }, 0, 0);
+    for (const T of [100, 400]) {
+      const src = sampleSourceTasks(model, T, 25, cellKey);
+      const fits = fitMethods(
+        { ...p, T, n1: 25, n2: 1, targets: 1, ridge: 0 },
+        src.data,
+        src.Bstar,
+        cellKey,
+        ctx,
+      );
+      const at = (method: string, quantity: string) => {
+        const c = res.curves.find(
+          (c) => c.labels.method === method && c.labels.n1 === 25 && c.labels.quantity === quantity,
+        )!;
+        return c.y[c.x.indexOf(T)];
+      };
+      fits.forEach((fit) => {
+        const sin = subspaceDistance(fit.B, src.Bstar);
+        const cond = headDiagnostics(taskHeads(src.data, fit.B)).condition;
+        // bm-mom's start heads come from the statistics (its start, MoM, is known only after the
+        // pass): its fit moves by rounding; the others keep their bits.
+        if (fit.method === "bm-mom")
+          expect(Math.abs(at(fit.method, "sin θ") - sin)).toBeLessThan(1e-10 * sin);
+        else expect(at(fit.method, "sin θ")).toBe(sin);
+        expect(Math.abs(at(fit.method, "cond(Ŵ)") - cond)).toBeLessThan(1e-12 * cond);
+      });
+    }
+  });
+
+  test("streamed MoM-only settings whose draws nest share one cell (one pass), with the records of a cell per T", () => {
+    // n1 = 5: chunks of 768 tasks (3,840 rows, on the 128-row grid); 768 and 1536 nest (ratio 2).
+    const base = { d: 10, k: 2, n1s: [5], methods: ["mom", "bm"], max_rows: 400 };
+    const params = (Ts: number[]) => resolveParams(tripuraneniMom, null, { ...base, Ts });
+    const grid = params([100, 768, 1536]);
+    expect(tripuraneniMom.conditions!(grid as never)).toEqual([
+      { n1: 5, T: 100 },
+      { n1: 5, T: 1536, prefixes: "768" },
+    ]);
+    // The condition design's W* is not nested in T: no shared cell.
+    expect(tripuraneniMom.conditions!({ ...grid, heads: "condition" } as never)).toHaveLength(3);
+    const warnings: string[] = [];
+    const quiet = { progress: () => {}, warn: (m: string) => warnings.push(m) };
+    const joined = runSeed(tripuraneniMom, grid, 0, 0, quiet);
+    expect(warnings).toHaveLength(3);
+    const apart = [100, 768, 1536].map((T) => runSeed(tripuraneniMom, params([T]), 0, 0, quiet));
+    const byLabels = (r: typeof joined) =>
+      new Map(r.curves.map((c) => [JSON.stringify(c.labels) + c.yName, c] as const));
+    const all = byLabels(joined);
+    for (const [i, r] of apart.entries()) {
+      for (const [id, c] of byLabels(r)) {
+        const j = all.get(id)!;
+        expect(j.labels).toEqual(c.labels);
+        expect(Object.keys(j.labels)).toEqual(Object.keys(c.labels));
+        expect(j.y[j.x.indexOf(c.x[0])]).toBe(c.y[0]);
+      }
+      expect(joined.scalars[`skipped[n1=5,T=${[100, 768, 1536][i]}]`]).toBe(1);
+    }
+    expect(Object.keys(joined.scalars)).toEqual([
+      "skipped[n1=5,T=100]",
+      "skipped[n1=5,T=768]",
+      "skipped[n1=5,T=1536]",
+    ]);
+    expect(all.get(`${JSON.stringify({ method: "mom", n1: 5, quantity: "sin θ" })}sin θ`)!.x).toEqual([
+      100, 768, 1536,
+    ]);
   });
 });

@@ -141,8 +141,8 @@ export function estimatedTotal(
  * (`ThreadsExecutor`'s `memoryBudget`): a quarter of `--max-memory`. The rest is for the process,
  * its threads, the results held and the figures, and covers the estimates' error (the memory bench
  * finds them within 0.74–1.42× of the measured peak). At the default 4 GB that is 1 GB of cells at
- * once: tripuraneni-mom's two largest Burer–Monteiro settings (580 MB each, X held) run one after
- * the other, each beside smaller cells, and a full reproduction peaks under 1 GB.
+ * once: two cells that each hold hundreds of megabytes (a fit that keeps all its rows) run one after
+ * the other, each beside smaller cells.
  */
 export function cellMemoryBudget(limits: Limits): number {
   return limits.maxMemory / 4;

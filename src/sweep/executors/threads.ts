@@ -43,8 +43,8 @@ export interface ThreadsOptions {
  * costliest first by their experiment's `cost` (`cellCost`), across experiments; only `workers`
  * cells are handed to the pool at a time, so a costly cell that arrives later still starts next.
  * With a `memoryBudget`, the costliest cell that fits beside the running ones starts instead: two
- * cells that each hold hundreds of megabytes (tripuraneni-mom's largest Burer–Monteiro settings)
- * run one after the other, each beside small cells, not together.
+ * cells that each hold hundreds of megabytes (a fit that keeps all its rows) run one after the
+ * other, each beside small cells, not together.
  */
 export class ThreadsExecutor implements Executor {
   readonly name = "threads";

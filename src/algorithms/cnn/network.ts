@@ -135,13 +135,18 @@ export function forwardRange(
   i0: number,
   i1: number,
 ): void {
+  preactivateRange(W, data, ws, i0, i1);
+  activateRows(act, ws, i0, i1);
+}
+
+/** The product of `forwardRange` alone: `ws.Z` rows of examples [i0, i1) = X rows · Wᵀ. */
+export function preactivateRange(W: Mat, data: PatchDataset, ws: CnnWorkspace, i0: number, i1: number): void {
   const layout = layoutOf(data);
   if (layout === null || !structuredForward(W, data, layout, ws, i0, i1)) {
     const r0 = i0 * ws.P;
     const r1 = i1 * ws.P;
     gemmStrided(false, true, 1, xRows(data, ws, r0, r1), strided(W), 0, strided(rowsOf(ws.Z, r0, r1)));
   }
-  activateRows(act, ws, i0, i1);
 }
 
 /**

@@ -3,8 +3,8 @@ import { gemmStrided, type Operand, pinned, release, strided } from "../../linal
 import type { Mat } from "../../linalg/mat.js";
 import type { PatchDataset } from "../../models/patchData.js";
 import { type Activation, checkActivation } from "./activation.js";
-import { lossAndGradient, lossAndSlopes } from "./gradient.js";
-import { activateRows, allocCnnWorkspace, type CnnWorkspace, xRows } from "./network.js";
+import { activateLossSlopes, lossAndGradient } from "./gradient.js";
+import { allocCnnWorkspace, type CnnWorkspace, xRows } from "./network.js";
 import { layoutOf, noiseRows } from "./structured.js";
 
 /**
@@ -305,8 +305,7 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
     loss(withGradient) {
       Z.set(Z0);
       if (t > 0) gemmStrided(false, false, 1, G, rowsOfF(C), a, strided(ws.Z));
-      activateRows(act, ws, 0, count);
-      let loss = lossAndSlopes(data, weights, ws, 0, count, withGradient);
+      let loss = activateLossSlopes(act, data, weights, ws, 0, count, withGradient);
       if (lambda !== 0) {
         // ‖W_t‖² = a²‖W_0‖² + 2a⟨C, Z_0⟩ + ⟨C, G C⟩ = a²‖W_0‖² + a⟨C, Z_0⟩ + ⟨C, Z_t⟩.
         let cz0 = 0;
@@ -328,12 +327,15 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
       // C_{t+1} = (1 − ηλ) C_t − η D_t, and a bound on every |W_{t+1}| entry.
       aNext = decay * a;
       // Row by row (contiguous), each column's sum of |C| still taken over r in order.
+      // Locals: the swapped buffers are closure variables, which V8 reloads at every access.
+      const c = C;
+      const nx = next;
       colSum.fill(0);
       for (let r = 0; r < R; r++) {
         const o = r * F;
         for (let j = 0; j < F; j++) {
-          const v = decay * C[o + j] - eta * D[o + j];
-          next[o + j] = v;
+          const v = decay * c[o + j] - eta * D[o + j];
+          nx[o + j] = v;
           colSum[j] += Math.abs(v);
         }
       }

@@ -120,7 +120,8 @@ export function lossAndSlopes(
  * operations as `activateInto`'s branchless loop and the same order of the output's sum, then
  * σ'(Z) scaled by the example's c_i ℓ'(y_i f_i) y_i j / m as `lossAndSlopes` scales it. An example
  * with a NaN output (a NaN or ±∞ preactivation) is redone by the general code, which then gives
- * the same values as the two passes would.
+ * the same values as the two passes would. With `step`, also the dual path's update of C from
+ * those rows (see `DualStep`).
  */
 export function activateLossSlopes(
   act: Activation,
@@ -131,10 +132,14 @@ export function activateLossSlopes(
   i1: number,
   withGradient: boolean,
   acc = 0,
+  step: DualStep | null = null,
 ): number {
   if (!(act.kind === "relu-power" && act.q === 3)) {
     activateRows(act, ws, i0, i1);
-    return lossAndSlopes(data, weights, ws, i0, i1, withGradient, acc);
+    const loss = lossAndSlopes(data, weights, ws, i0, i1, withGradient, acc);
+    if (withGradient && step !== null)
+      dualStepRows(step, ws.S.data, i0 * ws.P * 2 * ws.m, i1 * ws.P * 2 * ws.m);
+    return loss;
   }
   const { m, P } = ws;
   const cols = 2 * m;
@@ -164,8 +169,35 @@ export function activateLossSlopes(
     if (Number.isNaN(f)) activateRows(act, ws, i, i + 1);
     else out[i] = f * inv;
     loss = lossAndSlopes(data, weights, ws, i, i + 1, withGradient, loss);
+    if (withGradient && step !== null) dualStepRows(step, S, start, start + P * cols);
   }
   return loss;
+}
+
+/**
+ * The dual path's update (train.ts) C_{t+1} = decay·C_t − η·D_t, done by `activateLossSlopes` on
+ * each example's rows of D = ∂L/∂Z while they are in cache, instead of by a pass of its own:
+ * `next` ← decay·`C` − η·D and `colSum[j]` += |next[r, j]| over the rows r in order (the caller
+ * zeroes `colSum` first).
+ */
+export interface DualStep {
+  C: Float64Array;
+  next: Float64Array;
+  decay: number;
+  eta: number;
+  colSum: Float64Array;
+}
+
+function dualStepRows(st: DualStep, D: Float64Array, from: number, to: number): void {
+  const { C, next, decay, eta, colSum } = st;
+  const F = colSum.length;
+  for (let o = from; o < to; o += F) {
+    for (let j = 0; j < F; j++) {
+      const v = decay * C[o + j] - eta * D[o + j];
+      next[o + j] = v;
+      colSum[j] += Math.abs(v);
+    }
+  }
 }
 
 /**

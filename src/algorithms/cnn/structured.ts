@@ -90,6 +90,12 @@ function featureScratchOf(n: number): Float64Array {
   return featureScratch;
 }
 
+let accScratch = new Float64Array(0);
+function accOf(n: number): Float64Array {
+  if (accScratch.length < n) accScratch = new Float64Array(n);
+  return accScratch.subarray(0, n);
+}
+
 let scratch = new Float64Array(0);
 function scratchOf(n: number): Float64Array {
   if (scratch.length < n) scratch = new Float64Array(n);
@@ -192,7 +198,7 @@ export function structuredBackward(
       }
   }
   const C: StridedMat = { rows: F, cols: w, data: G, offset: nf, stride: d };
-  const acc = new Float64Array(nf * F);
+  const acc = accOf(nf * F);
   const r0 = i0 * P;
   const r1 = i1 * P;
   for (let b0 = r0; b0 < r1; b0 += GEMM_KC) {

@@ -3,7 +3,7 @@ import { gemmStrided, type Operand, pinned, release, strided } from "../../linal
 import type { Mat } from "../../linalg/mat.js";
 import type { PatchDataset } from "../../models/patchData.js";
 import { type Activation, checkActivation } from "./activation.js";
-import { activateLossSlopes, lossAndGradient } from "./gradient.js";
+import { activateLossSlopes, type DualStep, lossAndGradient } from "./gradient.js";
 import { allocCnnWorkspace, type CnnWorkspace, xRows } from "./network.js";
 import {
   type DualStructure,
@@ -305,6 +305,7 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
   let next = new Float64Array(R * F);
   const colSum = new Float64Array(F);
   const decay = 1 - eta * lambda;
+  const step: DualStep = { C, next, decay, eta, colSum };
   const w0Max = maxAbs(W0.data);
   const xMax = maxAbs(data.X.data);
   let w0Sq = 0;
@@ -323,7 +324,6 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
     gemmStrided(true, false, 1, rowsOfF(C), X, a, strided(into));
   };
   const Z = ws.Z.data;
-  const D = ws.S.data;
   return {
     loss(withGradient) {
       Z.set(Z0);
@@ -331,7 +331,12 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
         if (G === null) dualPreactivations(sd as DualStructure, a, C, Z);
         else gemmStrided(false, false, 1, G, rowsOfF(C), a, strided(ws.Z));
       }
-      let loss = activateLossSlopes(act, data, weights, ws, 0, count, withGradient);
+      // C_{t+1} is computed in the same pass (`DualStep`), from D_t's rows while in cache.
+      aNext = decay * a;
+      colSum.fill(0);
+      step.C = C;
+      step.next = next;
+      let loss = activateLossSlopes(act, data, weights, ws, 0, count, withGradient, 0, step);
       if (lambda !== 0) {
         // ‖W_t‖² = a²‖W_0‖² + 2a⟨C, Z_0⟩ + ⟨C, G C⟩ = a²‖W_0‖² + a⟨C, Z_0⟩ + ⟨C, Z_t⟩.
         let cz0 = 0;
@@ -350,21 +355,8 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
       return W;
     },
     propose() {
-      // C_{t+1} = (1 − ηλ) C_t − η D_t, and a bound on every |W_{t+1}| entry.
-      aNext = decay * a;
-      // Row by row (contiguous), each column's sum of |C| still taken over r in order.
-      // Locals: the swapped buffers are closure variables, which V8 reloads at every access.
-      const c = C;
-      const nx = next;
-      colSum.fill(0);
-      for (let r = 0; r < R; r++) {
-        const o = r * F;
-        for (let j = 0; j < F; j++) {
-          const v = decay * c[o + j] - eta * D[o + j];
-          nx[o + j] = v;
-          colSum[j] += Math.abs(v);
-        }
-      }
+      // C_{t+1} = (1 − ηλ) C_t − η D_t and each column's sum of |C_{t+1}| over r in order were
+      // computed with D_t (`loss`); here a bound on every |W_{t+1}| entry.
       let colMax = 0;
       for (let j = 0; j < F; j++) colMax = Math.max(colMax, colSum[j]);
       const bound = Math.abs(aNext) * w0Max + xMax * colMax;

@@ -10,8 +10,8 @@ import {
 import { key } from "../../rng/key.js";
 import { Stream } from "../../rng/stream.js";
 import { activateLossSlopes, exampleWeights, lossAndGradient, lossAndSlopes } from "./gradient.js";
-import { activateRows, allocCnnWorkspace, forwardInto, initWeights } from "./network.js";
-import { layoutOf, structuredBackward } from "./structured.js";
+import { activateRows, allocCnnWorkspace, forwardInto, initWeights, outputsInto } from "./network.js";
+import { layoutOf, pinNoise, structuredBackward, unpinNoise } from "./structured.js";
 import { trainCnn } from "./train.js";
 
 const ACT = { kind: "relu-power", q: 3 } as const;
@@ -141,6 +141,28 @@ describe("structured CNN products (known zeros skipped) give the dense products'
     // The run moved (the test can fail): W_6 is not W_0.
     expect(a.res.W.data.some((v, k) => v !== W0.data[k])).toBe(true);
   });
+
+  test.each(CASES)(
+    "%s: outputs for evaluation (feature parts per column and x, noise pinned or not)",
+    (_, K, n, P, d) => {
+      const data = synthetic(K, n, P, d, 17);
+      const W = initWeights(key(18), { m: 6, d }, 0.5);
+      const shape = { m: 6, d };
+      const a = allocCnnWorkspace(data.count, P, shape);
+      const b = allocCnnWorkspace(data.count, P, shape);
+      const want = forwardInto(W, ACT, dense(data), b).slice();
+      same(outputsInto(W, ACT, data, a), want);
+      pinNoise(data, a, 1 << 22);
+      expect(a.pinnedNoise).not.toBeNull();
+      try {
+        a.out.fill(0);
+        same(outputsInto(W, ACT, data, a), want);
+      } finally {
+        unpinNoise(a);
+      }
+      expect(a.pinnedNoise).toBeNull();
+    },
+  );
 
   test("a diverging run on the dual path: the same step, quantity, value and last iterate", () => {
     const data = synthetic(3, 10, 2, 20, 13);

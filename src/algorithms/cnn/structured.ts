@@ -432,3 +432,103 @@ export function dualWeights(
     for (let j = 0; j < F; j++) for (let c = 0; c < nf; c++) W[j * d + c] += acc[c * F + j];
   }
 }
+
+/**
+ * Outputs f(W, x_i) of examples [i0, i1) into `ws.out` for relu³ on data with known zeros, the
+ * bits of network.ts `outputsInto` (for evaluation): the noise rows' preactivations through the
+ * kernel into a compact buffer (no copy of Z's strided rows in and out), and each feature row's
+ * part of the output sum, a function of its column and its one non-zero x only, computed once per
+ * such pair (a test set's feature patches are ±‖u‖ e₀ or ±‖v_t‖ e_{1+t}: a few pairs). `ws.Z` is
+ * not written. Returns false (nothing done) when W or X is not finite.
+ */
+export function structuredOutputs(
+  W: Mat,
+  data: PatchDataset,
+  layout: PatchLayout,
+  ws: CnnWorkspace,
+  i0: number,
+  i1: number,
+): boolean {
+  if (!allFinite(W.data)) return false;
+  const { P, d } = data;
+  const F = W.rows;
+  const m = F / 2;
+  const nf = layout.noiseFrom;
+  const w = d - nf;
+  const X = data.X.data;
+  const Wd = W.data;
+  const col = layout.featureCol;
+  const Wf = featureScratchOf(nf * F);
+  for (let j = 0; j < F; j++) for (let c = 0; c < nf; c++) Wf[c * F + j] = Wd[j * d + c];
+  const rows = (i1 - i0) * (P - 1);
+  const Zn = scratchOf(rows * F);
+  if (rows > 0) {
+    const Xn = noiseRows(data, layout);
+    const A = noiseOperand(Xn, w, ws, i0 * (P - 1), i1 * (P - 1));
+    const B: StridedMat = { rows: F, cols: w, data: Wd, offset: nf, stride: d };
+    const C: StridedMat = { rows, cols: F, data: Zn, offset: 0, stride: F };
+    const cut = Math.min(d, (Math.floor(nf / GEMM_KC) + 1) * GEMM_KC);
+    gemmStrided(false, true, 1, colsOf(A, 0, cut - nf), colsOf(B, 0, cut - nf) as StridedMat, 0, C);
+    if (cut < d)
+      gemmStrided(false, true, 1, colsOf(A, cut - nf, w), colsOf(B, cut - nf, w) as StridedMat, 1, C);
+  }
+  // Feature rows' partial sums per (column, x), as outputsInto forms them (z = x·w + 0, then σ).
+  const seenX: number[] = [];
+  const seenCol: number[] = [];
+  const seenF: number[] = [];
+  const inv = 1 / m;
+  for (let i = i0; i < i1; i++) {
+    const c = col[i];
+    const x = X[i * P * d + c];
+    if (!Number.isFinite(x)) return false;
+    let f = Number.NaN;
+    for (let s = 0; s < seenX.length; s++)
+      if (seenCol[s] === c && Object.is(seenX[s], x)) {
+        f = seenF[s];
+        break;
+      }
+    if (Number.isNaN(f)) {
+      f = 0;
+      const o = c * F;
+      for (let r = 0; r < m; r++) {
+        const zx = x * Wf[o + r] + 0;
+        const zy = x * Wf[o + m + r] + 0;
+        const px = 0.5 * (zx + Math.abs(zx));
+        const py = 0.5 * (zy + Math.abs(zy));
+        f += px * px * px - py * py * py;
+      }
+      if (seenX.length < 64) {
+        seenX.push(x);
+        seenCol.push(c);
+        seenF.push(f);
+      }
+    }
+    let o = (i - i0) * (P - 1) * F;
+    for (let q = 1; q < P; q++, o += F) {
+      for (let r = 0; r < m; r++) {
+        const zx = Zn[o + r];
+        const zy = Zn[o + m + r];
+        const px = 0.5 * (zx + Math.abs(zx));
+        const py = 0.5 * (zy + Math.abs(zy));
+        f += px * px * px - py * py * py;
+      }
+    }
+    ws.out[i] = f * inv;
+  }
+  return true;
+}
+
+/** Pin `data`'s compact noise rows in the kernel memory for `ws` (until `unpinNoise`), if it has any. */
+export function pinNoise(data: PatchDataset, ws: CnnWorkspace, maxDoubles: number): void {
+  const layout = layoutOf(data);
+  if (layout === null || ws.pinnedNoise !== null) return;
+  const Xn = noiseRows(data, layout);
+  if (Xn.length > 0 && Xn.length <= maxDoubles)
+    ws.pinnedNoise = { source: Xn, mat: pinned({ rows: 1, cols: Xn.length, data: Xn }) };
+}
+
+/** Release what `pinNoise` pinned. */
+export function unpinNoise(ws: CnnWorkspace): void {
+  if (ws.pinnedNoise !== null) release(ws.pinnedNoise.mat);
+  ws.pinnedNoise = null;
+}

@@ -62,13 +62,14 @@ const MEASURED: [string, string, number][] = [
   ["kong-scaling", "law=light-d,x=128", 0.1],
   ["kong-scaling", "law=light-d,x=64", 0.07],
   ["kong-scaling", "law=heavy-k,x=16", 0.04],
-  ["li-multitask-cnn", "K=20,n=60,snr=0.3", 1.12],
-  ["li-multitask-cnn", "K=20,n=30,snr=0.3", 0.8],
-  ["li-multitask-cnn", "K=20,n=30,snr=0.2", 0.65],
-  ["li-multitask-cnn", "K=20,n=30,snr=0.15", 0.64],
-  ["li-multitask-cnn", "K=20,n=30,snr=0.45", 0.63],
-  ["li-multitask-cnn", "K=20,n=10,snr=0.3", 0.41],
-  ["li-dynamics", "", 0.82],
+  // Measured after issue 22's structured dual path, fused activation pass and structured evaluation.
+  ["li-multitask-cnn", "K=20,n=60,snr=0.3", 0.63],
+  ["li-multitask-cnn", "K=20,n=30,snr=0.3", 0.36],
+  ["li-multitask-cnn", "K=20,n=30,snr=0.2", 0.35],
+  ["li-multitask-cnn", "K=20,n=30,snr=0.15", 0.33],
+  ["li-multitask-cnn", "K=20,n=30,snr=0.45", 0.34],
+  ["li-multitask-cnn", "K=20,n=10,snr=0.3", 0.2],
+  ["li-dynamics", "", 0.52],
 ];
 
 /** Ranks with ties averaged (1-based). */

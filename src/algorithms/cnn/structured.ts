@@ -281,12 +281,14 @@ export interface DualStructure {
 
 /**
  * The structure of `data` for the dual path (same F = 2m as `ws`), or null when the path must use
- * its dense products (no layout, or X not finite: 0·∞ is NaN).
+ * its dense products (no layout, X not finite: 0·∞ is NaN, or a Gram block of more than
+ * `maxPinned` doubles, which the kernel memory should not hold).
  */
-export function dualStructure(data: PatchDataset, ws: CnnWorkspace): DualStructure | null {
+export function dualStructure(data: PatchDataset, ws: CnnWorkspace, maxPinned: number): DualStructure | null {
   const layout = layoutOf(data);
   if (layout === null || !allFinite(data.X.data)) return null;
   const { count, P, d } = data;
+  if ((count * (P - 1)) ** 2 > maxPinned || count ** 2 > maxPinned) return null;
   const F = 2 * ws.m;
   const nf = layout.noiseFrom;
   const w = d - nf;

@@ -286,7 +286,7 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
   const rowsOfF = (data: Float64Array) => strided({ rows: R, cols: F, data });
   // Data with known zeros: the products skip them (structured.ts, same bits); C is always finite
   // there (an accepted C_{t+1} passed the bound, or its W_{t+1}, non-finite with it, was checked).
-  const sd = dualStructure(data, ws);
+  const sd = dualStructure(data, ws, PIN_MAX_DOUBLES);
   // Once: Z_0 = X W_0ᵀ (the primal path's first forward product, same bits) and G = X Xᵀ.
   const Z0 = new Float64Array(R * F);
   const layout = layoutOf(data);

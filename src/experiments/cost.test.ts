@@ -67,19 +67,20 @@ const MEASURED: [string, string, number][] = [
   // Measured after kong-scaling's heavy-task moments formed in the kernel module (sampleMixturePartMoments).
   ["kong-scaling", "law=heavy-k,x=64", 0.76],
   ["kong-scaling", "law=heavy-k,x=32", 0.16],
-  ["li-multitask-cnn", "K=20,n=60,snr=0.3", 1.12],
-  ["li-multitask-cnn", "K=20,n=30,snr=0.3", 0.8],
-  ["li-multitask-cnn", "K=20,n=30,snr=0.2", 0.65],
-  ["li-multitask-cnn", "K=20,n=30,snr=0.15", 0.64],
-  ["li-multitask-cnn", "K=20,n=30,snr=0.45", 0.63],
-  ["li-multitask-cnn", "K=20,n=10,snr=0.3", 0.41],
-  ["li-dynamics", "", 0.82],
   // Medians over the 5 paper seeds (issue 22): the du part's penalised arms at λ1 ≥ 1e-2 run
   // 120–500 L-BFGS iterations, the others 25–290.
   ["bouniot-regularisation", "part=du,kappa=16", 1.16],
   ["bouniot-regularisation", "part=du,kappa=1", 0.48],
   ["bouniot-regularisation", "part=collins,mu=1", 0.42],
   ["bouniot-regularisation", "part=collins,mu=0.1", 0.29],
+  // Measured after issue 22's structured dual path, fused activation pass and structured evaluation.
+  ["li-multitask-cnn", "K=20,n=60,snr=0.3", 0.63],
+  ["li-multitask-cnn", "K=20,n=30,snr=0.3", 0.36],
+  ["li-multitask-cnn", "K=20,n=30,snr=0.2", 0.35],
+  ["li-multitask-cnn", "K=20,n=30,snr=0.15", 0.33],
+  ["li-multitask-cnn", "K=20,n=30,snr=0.45", 0.34],
+  ["li-multitask-cnn", "K=20,n=10,snr=0.3", 0.2],
+  ["li-dynamics", "", 0.52],
 ];
 
 /** Ranks with ties averaged (1-based). */

@@ -136,7 +136,7 @@ export function kongPipelineCost(p: {
   return (3 * examples * p.d) / 1e6;
 }
 
-/** Li et al.'s CNN: K single-task trainings of n examples and one of K·n, `iters` steps (4.7 µs each). */
+/** Li et al.'s CNN: K single-task trainings of n examples and one of K·n, `iters` steps (2.6 µs each). */
 export function cnnCost(p: { iters: number }, K: number, n: number): number {
-  return (4.7 * 2 * K * n * p.iters) / 1e3;
+  return (2.6 * 2 * K * n * p.iters) / 1e3;
 }

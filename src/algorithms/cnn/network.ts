@@ -5,7 +5,7 @@ import type { PatchDataset } from "../../models/patchData.js";
 import type { Key } from "../../rng/key.js";
 import { Stream } from "../../rng/stream.js";
 import { type Activation, activateInto } from "./activation.js";
-import { layoutOf, structuredForward } from "./structured.js";
+import { layoutOf, structuredForward, structuredOutputs } from "./structured.js";
 
 /**
  * The two-layer CNN of SPEC §3 (Cao et al. 2022; Kou et al. 2023; Li et al. 2025):
@@ -135,13 +135,18 @@ export function forwardRange(
   i0: number,
   i1: number,
 ): void {
+  preactivateRange(W, data, ws, i0, i1);
+  activateRows(act, ws, i0, i1);
+}
+
+/** The product of `forwardRange` alone: `ws.Z` rows of examples [i0, i1) = X rows · Wᵀ. */
+export function preactivateRange(W: Mat, data: PatchDataset, ws: CnnWorkspace, i0: number, i1: number): void {
   const layout = layoutOf(data);
   if (layout === null || !structuredForward(W, data, layout, ws, i0, i1)) {
     const r0 = i0 * ws.P;
     const r1 = i1 * ws.P;
     gemmStrided(false, true, 1, xRows(data, ws, r0, r1), strided(W), 0, strided(rowsOf(ws.Z, r0, r1)));
   }
-  activateRows(act, ws, i0, i1);
 }
 
 /**
@@ -185,8 +190,9 @@ export function forwardInto(W: Mat, act: Activation, data: PatchDataset, ws: Cnn
 
 /**
  * f(W, x_i) for every example (`ws.out`, the same bits as `forwardInto`) without σ'(Z) or the
- * σ(Z) buffer: for evaluation, where nothing reads them (`ws.A`, `ws.S` are left as they were,
- * `ws.Z` holds the preactivations). Returns `ws.out`.
+ * σ(Z) buffer: for evaluation, where nothing reads them (`ws.A`, `ws.S` are left as they were;
+ * `ws.Z` holds the preactivations, except on data with known zeros, where they are not formed:
+ * structured.ts `structuredOutputs`). Returns `ws.out`.
  */
 export function outputsInto(W: Mat, act: Activation, data: PatchDataset, ws: CnnWorkspace): Float64Array {
   if (!(act.kind === "relu-power" && act.q === 3)) return forwardInto(W, act, data, ws);
@@ -199,6 +205,10 @@ export function outputsInto(W: Mat, act: Activation, data: PatchDataset, ws: Cnn
   for (let i0 = 0; i0 < ws.count; i0 += B) {
     const i1 = Math.min(ws.count, i0 + B);
     const layout = layoutOf(data);
+    if (layout !== null && structuredOutputs(W, data, layout, ws, i0, i1)) {
+      for (let i = i0; i < i1; i++) if (Number.isNaN(ws.out[i])) return forwardInto(W, act, data, ws);
+      continue;
+    }
     if (layout === null || !structuredForward(W, data, layout, ws, i0, i1)) {
       gemmStrided(
         false,

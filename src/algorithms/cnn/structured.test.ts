@@ -9,9 +9,9 @@ import {
 } from "../../models/patchData.js";
 import { key } from "../../rng/key.js";
 import { Stream } from "../../rng/stream.js";
-import { exampleWeights, lossAndGradient } from "./gradient.js";
-import { allocCnnWorkspace, forwardInto, initWeights } from "./network.js";
-import { layoutOf, structuredBackward } from "./structured.js";
+import { activateLossSlopes, exampleWeights, lossAndGradient, lossAndSlopes } from "./gradient.js";
+import { activateRows, allocCnnWorkspace, forwardInto, initWeights, outputsInto } from "./network.js";
+import { layoutOf, pinNoise, structuredBackward, unpinNoise } from "./structured.js";
 import { trainCnn } from "./train.js";
 
 const ACT = { kind: "relu-power", q: 3 } as const;
@@ -112,6 +112,95 @@ describe("structured CNN products (known zeros skipped) give the dense products'
     const config = { activation: ACT, eta: 1, lambda: 0, iters: 15, path: "primal" as const };
     const c = exampleWeights(data, "task-mean");
     same(trainCnn(config, data, c, W0).W.data, trainCnn(config, dense(data), c, W0).W.data);
+  });
+
+  // The dual path on data with known zeros (G's zero blocks and W's zero terms skipped) against
+  // the same path's dense products: every recorded iterate, its loss, preactivations and outputs.
+  test.each([
+    ...CASES.map(([name, K, n, P, d]) => [name, K, n, P, d, 0] as const),
+    ["weight decay (a_t ≠ 1), two blocks of rows", 4, 20, 2, 50, 0.05] as const,
+  ])("a training run on the dual path, %s: the same iterates bit for bit", (_, K, n, P, d, lambda) => {
+    const data = synthetic(K, n, P, d, 11);
+    const W0 = initWeights(key(12), { m: 4, d }, 0.1);
+    const config = { activation: ACT, eta: 0.5, lambda, iters: 6, recordEvery: 1, path: "dual" as const };
+    const c = exampleWeights(data, "mean");
+    const run = (on: PatchDataset) => {
+      const seen: Float64Array[] = [];
+      const res = trainCnn(config, on, c, W0, {
+        onRecord: (st) =>
+          seen.push(st.W.data.slice(), st.ws.Z.data.slice(), st.ws.out.slice(), Float64Array.of(st.loss)),
+      });
+      return { res, seen };
+    };
+    const a = run(data);
+    const b = run(dense(data));
+    expect(a.res.status).toBe("ok");
+    expect(a.seen.length).toBe(b.seen.length);
+    for (const [k, v] of a.seen.entries()) same(v, b.seen[k]);
+    same(a.res.W.data, b.res.W.data);
+    // The run moved (the test can fail): W_6 is not W_0.
+    expect(a.res.W.data.some((v, k) => v !== W0.data[k])).toBe(true);
+  });
+
+  test.each(CASES)(
+    "%s: outputs for evaluation (feature parts per column and x, noise pinned or not)",
+    (_, K, n, P, d) => {
+      const data = synthetic(K, n, P, d, 17);
+      const W = initWeights(key(18), { m: 6, d }, 0.5);
+      const shape = { m: 6, d };
+      const a = allocCnnWorkspace(data.count, P, shape);
+      const b = allocCnnWorkspace(data.count, P, shape);
+      const want = forwardInto(W, ACT, dense(data), b).slice();
+      same(outputsInto(W, ACT, data, a), want);
+      pinNoise(data, a, 1 << 22);
+      expect(a.pinnedNoise).not.toBeNull();
+      try {
+        a.out.fill(0);
+        same(outputsInto(W, ACT, data, a), want);
+      } finally {
+        unpinNoise(a);
+      }
+      expect(a.pinnedNoise).toBeNull();
+    },
+  );
+
+  test("a diverging run on the dual path: the same step, quantity, value and last iterate", () => {
+    const data = synthetic(3, 10, 2, 20, 13);
+    const W0 = initWeights(key(14), { m: 3, d: 20 }, 1);
+    const config = { activation: ACT, eta: 1e4, lambda: 0, iters: 50, path: "dual" as const };
+    const c = exampleWeights(data, "mean");
+    const a = trainCnn(config, data, c, W0);
+    const b = trainCnn(config, dense(data), c, W0);
+    expect(a.status).toBe("diverged");
+    expect(a.diverged).toEqual(b.diverged);
+    same(a.W.data, b.W.data);
+  });
+
+  test("activation, outputs, loss and slopes in one pass equal activateRows then lossAndSlopes", () => {
+    const data = synthetic(3, 10, 2, 20, 15);
+    const W = initWeights(key(16), { m: 3, d: 20 }, 1);
+    const shape = { m: 3, d: 20 };
+    const a = allocCnnWorkspace(data.count, 2, shape);
+    const b = allocCnnWorkspace(data.count, 2, shape);
+    const c = exampleWeights(data, "task-mean");
+    forwardInto(W, ACT, data, a);
+    // A NaN and a −∞ preactivation (their examples take activateRows' fallback to the branch).
+    for (const ws of [a, b]) {
+      ws.Z.data.set(a.Z.data);
+      ws.Z.data[5] = Number.NaN;
+      ws.Z.data[6 * 7 + 2] = Number.NEGATIVE_INFINITY;
+    }
+    for (const withGradient of [true, false]) {
+      const la = activateLossSlopes(ACT, data, c, a, 0, data.count, withGradient, 0.25);
+      activateRows(ACT, b, 0, data.count);
+      const lb = lossAndSlopes(data, c, b, 0, data.count, withGradient, 0.25);
+      expect(la).toBe(lb);
+      same(a.out, b.out);
+      same(a.S.data, b.S.data);
+    }
+    // The branch reads a NaN or −∞ preactivation as σ = σ' = 0.
+    expect(a.out.every(Number.isFinite)).toBe(true);
+    expect(a.S.data[5]).toBe(0);
   });
 
   test("non-finite weights take the dense product (NaN propagates as it does there)", () => {

@@ -3,9 +3,18 @@ import { gemmStrided, type Operand, pinned, release, strided } from "../../linal
 import type { Mat } from "../../linalg/mat.js";
 import type { PatchDataset } from "../../models/patchData.js";
 import { type Activation, checkActivation } from "./activation.js";
-import { lossAndGradient, lossAndSlopes } from "./gradient.js";
-import { activateRows, allocCnnWorkspace, type CnnWorkspace, xRows } from "./network.js";
-import { layoutOf, noiseRows } from "./structured.js";
+import { activateLossSlopes, type DualStep, lossAndGradient } from "./gradient.js";
+import { allocCnnWorkspace, type CnnWorkspace, xRows } from "./network.js";
+import {
+  type DualStructure,
+  disposeDual,
+  dualPreactivations,
+  dualStructure,
+  dualWeights,
+  layoutOf,
+  noiseRows,
+  structuredForward,
+} from "./structured.js";
 
 /**
  * Training sets of at most this many doubles (32 MiB) are pinned in the kernel module's memory for
@@ -59,6 +68,8 @@ export type CnnPath = "primal" | "dual";
  * times by the recorder.
  *   primal: iters·2·R·d·F + R·d·F (the forward pass at the last step);
  *   dual:   R²·d + R·d·F (G and Z_0) + iters·R²·F + (records + 1)·R·d·F (W formed; +1: at the end).
+ * Dense counts, also on data with known zeros (where both paths skip them, structured.ts): so the
+ * path, and with it a run's bits, do not depend on whether the data carry their layout.
  */
 export function cnnPathCosts(
   R: number,
@@ -158,8 +169,8 @@ export function trainCnn(
   const ws = allocCnnWorkspace(data.count, data.P, { m: W0.rows / 2, d: W0.cols });
   const X = data.X;
   const kind = cnnPath(config, data, W0.rows, hooks.onRecord !== undefined);
-  // The primal path on data with known zeros reads only X's compact noise rows (structured.ts).
-  const layout = kind === "primal" ? layoutOf(data) : null;
+  // On data with known zeros both paths read only X's compact noise rows (structured.ts).
+  const layout = layoutOf(data);
   const Xn = layout ? noiseRows(data, layout) : null;
   if (Xn) {
     if (Xn.length > 0 && Xn.length <= PIN_MAX_DOUBLES) {
@@ -273,12 +284,20 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
   const F = W0.rows;
   const X = xRows(data, ws, 0, R);
   const rowsOfF = (data: Float64Array) => strided({ rows: R, cols: F, data });
+  // Data with known zeros: the products skip them (structured.ts, same bits); C is always finite
+  // there (an accepted C_{t+1} passed the bound, or its W_{t+1}, non-finite with it, was checked).
+  const sd = dualStructure(data, ws, PIN_MAX_DOUBLES);
   // Once: Z_0 = X W_0ᵀ (the primal path's first forward product, same bits) and G = X Xᵀ.
   const Z0 = new Float64Array(R * F);
-  gemmStrided(false, true, 1, X, strided(W0), 0, rowsOfF(Z0));
-  const gram = { rows: R, cols: R, data: new Float64Array(R * R) };
-  gemmStrided(false, true, 1, X, X, 0, strided(gram));
-  const G: Operand = gram.data.length <= PIN_MAX_DOUBLES ? pinned(gram) : strided(gram);
+  const layout = layoutOf(data);
+  if (layout !== null && structuredForward(W0, data, layout, ws, 0, count)) Z0.set(ws.Z.data);
+  else gemmStrided(false, true, 1, X, strided(W0), 0, rowsOfF(Z0));
+  let G: Operand | null = null;
+  if (sd === null) {
+    const gram = { rows: R, cols: R, data: new Float64Array(R * R) };
+    gemmStrided(false, true, 1, X, X, 0, strided(gram));
+    G = gram.data.length <= PIN_MAX_DOUBLES ? pinned(gram) : strided(gram);
+  }
   let t = 0;
   let a = 1;
   let aNext = 1;
@@ -286,6 +305,7 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
   let next = new Float64Array(R * F);
   const colSum = new Float64Array(F);
   const decay = 1 - eta * lambda;
+  const step: DualStep = { C, next, decay, eta, colSum };
   const w0Max = maxAbs(W0.data);
   const xMax = maxAbs(data.X.data);
   let w0Sq = 0;
@@ -294,19 +314,29 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
   const W: Mat = { rows: F, cols: W0.cols, data: W0.data.slice() };
   let formed = true;
   const Wnext: Mat = { rows: F, cols: W0.cols, data: new Float64Array(W.data.length) };
-  /** into ← a W_0 + Cᵀ X. */
-  const form = (into: Mat, a: number, C: Float64Array): void => {
+  /** into ← a W_0 + Cᵀ X (`dense`: by the dense product, whatever the data). */
+  const form = (into: Mat, a: number, C: Float64Array, dense = false): void => {
+    if (sd !== null && !dense) {
+      dualWeights(sd, data, ws, W0.data, a, C, into.data);
+      return;
+    }
     into.data.set(W0.data);
     gemmStrided(true, false, 1, rowsOfF(C), X, a, strided(into));
   };
   const Z = ws.Z.data;
-  const D = ws.S.data;
   return {
     loss(withGradient) {
       Z.set(Z0);
-      if (t > 0) gemmStrided(false, false, 1, G, rowsOfF(C), a, strided(ws.Z));
-      activateRows(act, ws, 0, count);
-      let loss = lossAndSlopes(data, weights, ws, 0, count, withGradient);
+      if (t > 0) {
+        if (G === null) dualPreactivations(sd as DualStructure, a, C, Z);
+        else gemmStrided(false, false, 1, G, rowsOfF(C), a, strided(ws.Z));
+      }
+      // C_{t+1} is computed in the same pass (`DualStep`), from D_t's rows while in cache.
+      aNext = decay * a;
+      colSum.fill(0);
+      step.C = C;
+      step.next = next;
+      let loss = activateLossSlopes(act, data, weights, ws, 0, count, withGradient, 0, step);
       if (lambda !== 0) {
         // ‖W_t‖² = a²‖W_0‖² + 2a⟨C, Z_0⟩ + ⟨C, G C⟩ = a²‖W_0‖² + a⟨C, Z_0⟩ + ⟨C, Z_t⟩.
         let cz0 = 0;
@@ -325,24 +355,15 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
       return W;
     },
     propose() {
-      // C_{t+1} = (1 − ηλ) C_t − η D_t, and a bound on every |W_{t+1}| entry.
-      aNext = decay * a;
-      // Row by row (contiguous), each column's sum of |C| still taken over r in order.
-      colSum.fill(0);
-      for (let r = 0; r < R; r++) {
-        const o = r * F;
-        for (let j = 0; j < F; j++) {
-          const v = decay * C[o + j] - eta * D[o + j];
-          next[o + j] = v;
-          colSum[j] += Math.abs(v);
-        }
-      }
+      // C_{t+1} = (1 − ηλ) C_t − η D_t and each column's sum of |C_{t+1}| over r in order were
+      // computed with D_t (`loss`); here a bound on every |W_{t+1}| entry.
       let colMax = 0;
       for (let j = 0; j < F; j++) colMax = Math.max(colMax, colSum[j]);
       const bound = Math.abs(aNext) * w0Max + xMax * colMax;
       if (bound <= threshold) return null;
-      // The bound does not rule a divergence out: form W_{t+1} and check it as the primal path does.
-      form(Wnext, aNext, next);
+      // The bound does not rule a divergence out: form W_{t+1} and check it as the primal path does
+      // (densely: a non-finite C_{t+1} then shows in W_{t+1} as it always has).
+      form(Wnext, aNext, next, true);
       const bad = lastBeyond(Wnext.data, threshold);
       return bad >= 0 ? { value: Wnext.data[bad] } : null;
     },
@@ -353,7 +374,8 @@ function dualPath({ config, data, weights, W0, ws }: PathInputs): Path {
       formed = false;
     },
     dispose() {
-      if ("at" in G) release(G);
+      if (G !== null && "at" in G) release(G);
+      if (sd !== null) disposeDual(sd);
     },
   };
 }

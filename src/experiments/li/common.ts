@@ -2,7 +2,8 @@ import { z } from "zod";
 import { ACTIVATION_KINDS, type Activation } from "../../algorithms/cnn/activation.js";
 import { exampleWeights } from "../../algorithms/cnn/gradient.js";
 import { allocCnnWorkspace, initWeights, outputsInto } from "../../algorithms/cnn/network.js";
-import { type CnnDivergence, type CnnState, trainCnn } from "../../algorithms/cnn/train.js";
+import { pinNoise, unpinNoise } from "../../algorithms/cnn/structured.js";
+import { type CnnDivergence, type CnnState, PIN_MAX_DOUBLES, trainCnn } from "../../algorithms/cnn/train.js";
 import { powi } from "../../linalg/libm.js";
 import type { Mat } from "../../linalg/mat.js";
 import { featureAlignment, noiseAlignment } from "../../metrics/alignment.js";
@@ -209,13 +210,20 @@ function trainAndRecord(
     finalTrain = trainErr;
     finalTest = testErr;
   };
-  const res = trainCnn(
-    { activation: s.activation, eta: s.eta, lambda: s.lambda, iters: s.iters, recordEvery: s.record_every },
-    train,
-    exampleWeights(train, weightsMode),
-    W0,
-    { signal: ctx.signal, onRecord, onStep: ctx.onStep },
-  );
+  // The test set's noise rows stay in the kernel memory for the run's evaluations.
+  pinNoise(test, testWs, PIN_MAX_DOUBLES);
+  let res: ReturnType<typeof trainCnn>;
+  try {
+    res = trainCnn(
+      { activation: s.activation, eta: s.eta, lambda: s.lambda, iters: s.iters, recordEvery: s.record_every },
+      train,
+      exampleWeights(train, weightsMode),
+      W0,
+      { signal: ctx.signal, onRecord, onStep: ctx.onStep },
+    );
+  } finally {
+    unpinNoise(testWs);
+  }
   if (res.status === "diverged") {
     // The last recorded errors are not the final ones: final per-task values are undefined.
     finalTrain = new Float64Array(tasks).fill(Number.NaN);

@@ -94,6 +94,21 @@ interface Exports {
     scratch: number,
   ): void;
   projectRows(x: number, n: number, d: number, bt: number, k: number, out: number): void;
+  thinBlocks(
+    transA: number,
+    transB: number,
+    count: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    stepA: number,
+    b: number,
+    ldb: number,
+    stepB: number,
+    c: number,
+  ): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

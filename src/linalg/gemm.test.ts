@@ -160,6 +160,7 @@ describe("gemmBlocks", () => {
         [2, 3, 6, 260],
         [3, 20, 3, 100],
         [2, 1, 1, 1],
+        [2, 6, 2, 129],
         [2, 8, 6, 5],
       ];
       for (const [count, m, n, k] of shapes) {

@@ -10,6 +10,7 @@ import {
   div,
   exp,
   log,
+  maskPositive,
   matmul,
   mean,
   mse,
@@ -297,5 +298,34 @@ describe("blocked operations", () => {
     expect(() => bmatmul(a, a, 3)).toThrow(/bmatmul: inner dimensions differ/);
     expect(() => sumBlocks(a, 2)).toThrow(/sumBlocks: the operand must stack 2 blocks/);
     expect(() => tileRows(a, 0)).toThrow(/tileRows: blocks must be an integer ≥ 1; got 0/);
+  });
+});
+
+describe("relu and its mask, branch-free", () => {
+  // Bits, every NaN as one (its payload and sign are the engine's: Math.max(NaN, 0) may flip them).
+  const bits = (x: Float64Array) => [
+    ...new BigUint64Array(Float64Array.from(x, (v) => (Number.isNaN(v) ? Number.NaN : v)).buffer),
+  ];
+  const special = [-0, 0, -1, 1, Number.NaN, Infinity, -Infinity, 5e-324, -5e-324, 1e300, -2.5, 3.75];
+
+  it("relu has the bits of Math.max(x, 0) (−0 → +0, NaN stays NaN)", () => {
+    const tape = new Tape();
+    const x = Float64Array.from(special);
+    const out = relu(tape.constant(x, 3, 4)).data;
+    expect(bits(out)).toEqual(bits(x.map((v) => Math.max(v, 0))));
+  });
+
+  it("maskPositive has the bits of by > 0 ? g : 0, its backward masks again", () => {
+    const tape = new Tape();
+    const g = Float64Array.from(special);
+    const by = Float64Array.from(special).reverse();
+    const byT = tape.variable(by, 3, 4);
+    const gT = tape.variable(g, 3, 4);
+    const m = maskPositive(gT, byT);
+    expect(bits(m.data)).toEqual(bits(g.map((v, i) => (by[i] > 0 ? v : 0))));
+    // d/dg Σ w ⊙ mask(g) = mask(w): the backward masks w by the same tensor.
+    const w = Float64Array.from(special, (_, i) => i - 5.5);
+    const [dg] = grad(sum(mul(m, tape.constant(w, 3, 4))), [gT]);
+    expect(bits(dg.data)).toEqual(bits(w.map((v, i) => (by[i] > 0 ? v : 0))));
   });
 });

@@ -303,7 +303,16 @@ function unary(op: string, a: Tensor, f: Unary, backward: Tensor["backward"]): T
 export function relu(a: Tensor): Tensor {
   const data = a.tape.alloc(a.size);
   const x = a.data;
-  for (let i = 0; i < data.length; i++) data[i] = Math.max(x[i], 0); // NaN stays NaN: a divergence is not masked
+  // Branch-free, the bits of Math.max(x, 0): x's two words kept unless x ≤ 0 (−0 and negatives
+  // give +0; NaN stays NaN, its payload kept: a divergence is not masked).
+  const n = data.length;
+  const xi = new Int32Array(x.buffer, x.byteOffset, 2 * n);
+  const di = new Int32Array(data.buffer, data.byteOffset, 2 * n);
+  for (let i = 0; i < n; i++) {
+    const keep = -Number(!(x[i] <= 0));
+    di[2 * i] = xi[2 * i] & keep;
+    di[2 * i + 1] = xi[2 * i + 1] & keep;
+  }
   return a.tape.push(a.rows, a.cols, data, [a], reluBackward, "relu");
 }
 
@@ -319,9 +328,23 @@ export function maskPositive(g: Tensor, by: Tensor): Tensor {
   const data = g.tape.alloc(n);
   const x = g.data;
   const m = by.data;
-  for (let i = 0; i < n; i++) data[i] = m[i] > 0 ? x[i] : 0;
-  return g.tape.push(g.rows, g.cols, data, [g], (gg) => [maskPositive(gg, by)], "maskPositive");
+  // Branch-free, the same bits as `m[i] > 0 ? x[i] : 0`: x's two words kept or cleared (+0) by a
+  // mask from the comparison (the sign of a ReLU's input is a coin flip the branch predictor
+  // loses half the time).
+  const xi = new Int32Array(x.buffer, x.byteOffset, 2 * n);
+  const di = new Int32Array(data.buffer, data.byteOffset, 2 * n);
+  for (let i = 0; i < n; i++) {
+    const keep = -Number(m[i] > 0);
+    di[2 * i] = xi[2 * i] & keep;
+    di[2 * i + 1] = xi[2 * i + 1] & keep;
+  }
+  const t = g.tape.push(g.rows, g.cols, data, [g], maskBackward, "maskPositive");
+  t.aux = by.index;
+  return t;
 }
+
+/** maskPositive's backward: mask again by the same tensor (its tape position in `aux`: no closure per node). */
+const maskBackward: Backward = (gg, o) => [maskPositive(gg, o.tape.nodes[o.aux])];
 
 /** tanh entry by entry (libm). Backward: g ⊙ (1 − tanh²). */
 export function tanh(a: Tensor): Tensor {

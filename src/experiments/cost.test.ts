@@ -81,6 +81,10 @@ const MEASURED: [string, string, number][] = [
   ["li-multitask-cnn", "K=20,n=30,snr=0.45", 0.34],
   ["li-multitask-cnn", "K=20,n=10,snr=0.3", 0.2],
   ["li-dynamics", "", 0.52],
+  // Measured after issue 22's thin-block kernel and branch-free ReLU (µ = 1 includes the warm-up).
+  ["nonlinear-representation", "mu=0.2", 4.89],
+  ["nonlinear-representation", "mu=0.5", 3.54],
+  ["nonlinear-representation", "mu=1", 1.29],
 ];
 
 /** Ranks with ties averaged (1-based). */

@@ -147,21 +147,38 @@ describe("gemv", () => {
 
 describe("gemmBlocks", () => {
   it.each(combos)(
-    "every block is gemm of its operands, bit for bit (transA %s, transB %s; k past one KC panel)",
+    "every block is gemm of its operands, bit for bit (transA %s, transB %s; thin and tiled, k past one KC panel)",
     (ta, tb) => {
       const rng = new TestRng(91);
-      const [count, m, n, k] = [3, 5, 3, 130];
-      const A = randn(count * (ta ? k : m), ta ? m : k, rng);
-      const B = randn(count * (tb ? n : k), tb ? k : n, rng);
-      const C = zeros(count * m, n);
-      gemmBlocks(ta, tb, count, A, B, C);
-      const block = (X: Mat, b: number) => {
-        const r = X.rows / count;
-        return matFrom(r, X.cols, X.data.slice(b * r * X.cols, (b + 1) * r * X.cols));
-      };
-      for (let b = 0; b < count; b++) {
-        const Cb = gemm(ta, tb, 1, block(A, b), block(B, b), 0, zeros(m, n));
-        expect([...C.data.slice(b * m * n, (b + 1) * m * n)]).toEqual([...Cb.data]);
+      const bits = (x: Float64Array) => [...new BigUint64Array(Float64Array.from(x).buffer)];
+      // [count, m, n, k]: thin blocks (m or n ≤ 4: the kernel's thinBlocks) with odd m, n past one
+      // group of four columns, k past one KC panel; and tiled blocks (gemm's kernel).
+      const shapes = [
+        [3, 5, 3, 130],
+        [2, 4, 9, 7],
+        [4, 7, 1, 3],
+        [2, 3, 6, 260],
+        [3, 20, 3, 100],
+        [2, 1, 1, 1],
+        [2, 6, 2, 129],
+        [2, 8, 6, 5],
+      ];
+      for (const [count, m, n, k] of shapes) {
+        const A = randn(count * (ta ? k : m), ta ? m : k, rng);
+        const B = randn(count * (tb ? n : k), tb ? k : n, rng);
+        // Signed zeros and a zero column: the sums start at +0 in both kernels.
+        A.data[0] = -0;
+        B.data[B.data.length - 1] = -0;
+        const C = zeros(count * m, n);
+        gemmBlocks(ta, tb, count, A, B, C);
+        const block = (X: Mat, b: number) => {
+          const r = X.rows / count;
+          return matFrom(r, X.cols, X.data.slice(b * r * X.cols, (b + 1) * r * X.cols));
+        };
+        for (let b = 0; b < count; b++) {
+          const Cb = gemm(ta, tb, 1, block(A, b), block(B, b), 0, zeros(m, n));
+          expect(bits(C.data.slice(b * m * n, (b + 1) * m * n))).toEqual(bits(Cb.data));
+        }
       }
     },
   );

@@ -341,10 +341,17 @@ export function gemv(
 }
 
 /**
+ * Blocks with at most this many rows or columns (op(A_b) m × k by op(B_b) k × n, m or n ≤ THIN) go
+ * to the kernel's `thinBlocks`, which skips the packing into 4 × 4 tiles (mostly padding for them)
+ * and loops over the blocks itself: the same bits as the tiled `gemm` (gemm.test.ts).
+ */
+const THIN = 4;
+
+/**
  * A batch of `count` independent products, C_b ← op(A_b) op(B_b) for b = 0 … count−1, where A, B
  * and C stack their blocks vertically (A is count·ra × ca with block b its rows b·ra …, likewise B
- * and C): op(A_b) m×k, op(B_b) k×n, C count·m × n. Each block is exactly `gemm(transA, transB, 1,
- * A_b, B_b, 0, C_b)` (the same kernel call on the same operands, so the same bits); the batch
+ * and C): op(A_b) m×k, op(B_b) k×n, C count·m × n. Each block has the bits of `gemm(transA, transB,
+ * 1, A_b, B_b, 0, C_b)` (the same kernel call, or `thinBlocks` for thin blocks); the batch
  * copies the operands into the kernel's memory once and pays the checks once, which is most of the
  * cost of a product as small as one task's (e.g. 100 × 20 by 20 × 3). C must not share memory
  * with A or B.
@@ -407,8 +414,11 @@ export function gemmBlocks(transA: boolean, transB: boolean, count: number, A: M
   const stepA = 8 * ra * A.cols;
   const stepB = 8 * rb * B.cols;
   const stepC = 8 * m * n;
-  for (let b = 0; b < count; b++)
-    gemmK(ta, tb, m, n, k, 1, pa + b * stepA, lda, pb + b * stepB, ldb, 0, pc + b * stepC, ldc, K.work);
+  if (m <= THIN || n <= THIN)
+    K.exports.thinBlocks(ta, tb, count, m, n, k, pa, lda, stepA, pb, ldb, stepB, pc);
+  else
+    for (let b = 0; b < count; b++)
+      gemmK(ta, tb, m, n, k, 1, pa + b * stepA, lda, pb + b * stepB, ldb, 0, pc + b * stepC, ldc, K.work);
   C.data.set(mem.subarray(pc / 8, pc / 8 + sc));
   return C;
 }

@@ -1,4 +1,4 @@
-import { gemm } from "../linalg/gemm.js";
+import { gemmBlocks } from "../linalg/gemm.js";
 import { type Mat, matFrom } from "../linalg/mat.js";
 import { foldIn, foldInString, type Key } from "../rng/key.js";
 import { stream } from "../rng/stream.js";
@@ -41,7 +41,9 @@ function addLabels(
   F: Float64Array,
 ): void {
   const k = Bstar.cols;
-  gemm(false, false, 1, matFrom(rows, d, X), Bstar, 0, matFrom(rows, k, F));
+  // One block of `gemmBlocks`: a k ≤ 4 column product takes its thin kernel (no packing), with
+  // gemm's bits.
+  gemmBlocks(false, false, 1, matFrom(rows, d, X), Bstar, matFrom(rows, k, F));
   for (let j = 0; j < rows; j++) {
     const h = Math.floor(j / m) * k;
     let acc = y[j];

@@ -193,10 +193,10 @@ export const nonlinearRepresentation: Experiment<typeof schema> = {
   conditions: (p) => p.mus.map((mu) => ({ mu })),
   // Core-ms: per iteration the batch's draws (n·(m_in + m_out)·d normals and features, once for
   // every method: lockstep) and each method's blocked meta-gradient over the same rows; about 11
-  // and 10.6 ns per row entry (paper size, issue 22's loaded machine: 117 CPU-s for 15 cells),
-  // times the condition's horizon.
+  // and 7 ns per row entry (paper size, issue 22's loaded machine, after the thin-block kernel and
+  // the branch-free ReLU: 4.9 CPU-s for the µ = 0.2 cell), times the condition's horizon.
   cost: (p, c) =>
-    (nonlinearHorizon(p, c.mu as number) * p.n * (p.m_in + p.m_out) * p.d * (11 + 10.6 * p.methods.length)) /
+    (nonlinearHorizon(p, c.mu as number) * p.n * (p.m_in + p.m_out) * p.d * (11 + 7 * p.methods.length)) /
     1e6,
   runCondition: (p, c, key, ctx) => runNonlinearRepresentation(p, c.mu as number, key, ctx),
   claims: nonlinearRepresentationClaims,

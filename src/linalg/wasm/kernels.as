@@ -1525,3 +1525,209 @@ export function mixtureLabels(x: usize, y: usize, n: i32, t: i32, d: i32, w: usi
     }
   }
 }
+
+/**
+ * `count` thin products C_b ← op(A_b)·op(B_b) (op(A_b) m × k, op(B_b) k × n, row strides lda, ldb;
+ * block b of A at `a + b·stepA`, of B at `b + b·stepB`, bytes; C_b at `c + b·m·n·8`, row stride n),
+ * without packing: for the products of a meta-batch's tasks (100 × 20 by 20 × 3, 20 × 100 by
+ * 100 × 3, …), where packing into 4 × 4 tiles costs more than the multiply-adds. The bits of
+ * `gemm` (α = 1, β = 0): every entry is, for each block of KC consecutive p in order, C ← C + s
+ * with s = (((0 + a_{i,p0} b_{p0,j}) + …) in p order; the lanes of f64x2 are separate entries
+ * (rows of op(A)), four or two rows and up to four columns of op(B) accumulated at once.
+ */
+export function thinBlocks(
+  transA: i32,
+  transB: i32,
+  count: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  lda: i32,
+  stepA: usize,
+  b: usize,
+  ldb: i32,
+  stepB: usize,
+  c: usize,
+): void {
+  // op(A)[i, p] at A0 + i·ai + p·ap, op(B)[p, j] at B0 + p·bp + j·bj (bytes).
+  const ai: usize = (transA != 0 ? 1 : <usize>lda) << 3;
+  const ap: usize = (transA != 0 ? <usize>lda : 1) << 3;
+  const bp: usize = (transB != 0 ? 1 : <usize>ldb) << 3;
+  const bj: usize = (transB != 0 ? <usize>ldb : 1) << 3;
+  const cBytes = <usize>(m * n) << 3;
+  const rowC = <usize>n << 3;
+  for (let blk: i32 = 0; blk < count; blk++) {
+    const A0 = a + <usize>blk * stepA;
+    const B0 = b + <usize>blk * stepB;
+    const C0 = c + <usize>blk * cBytes;
+    let i: i32 = 0;
+    // Four rows of op(A) at a time (two f64x2 of rows), then two, then one.
+    for (; i + 3 < m; i += 4) {
+      const ar = A0 + <usize>i * ai;
+      const cr = C0 + <usize>i * rowC;
+      for (let j0: i32 = 0; j0 < n; j0 += 4) {
+        const nj = min(4, n - j0);
+        const b0 = B0 + <usize>j0 * bj;
+        const b1 = B0 + <usize>(j0 + min(1, nj - 1)) * bj;
+        const b2 = B0 + <usize>(j0 + min(2, nj - 1)) * bj;
+        const b3 = B0 + <usize>(j0 + min(3, nj - 1)) * bj;
+        let t0 = f64x2.splat(0.0);
+        let t1 = f64x2.splat(0.0);
+        let t2 = f64x2.splat(0.0);
+        let t3 = f64x2.splat(0.0);
+        let u0 = f64x2.splat(0.0);
+        let u1 = f64x2.splat(0.0);
+        let u2 = f64x2.splat(0.0);
+        let u3 = f64x2.splat(0.0);
+        for (let p0: i32 = 0; p0 < k; p0 += KC) {
+          const end = min(k, p0 + KC);
+          let s0 = f64x2.splat(0.0);
+          let s1 = f64x2.splat(0.0);
+          let s2 = f64x2.splat(0.0);
+          let s3 = f64x2.splat(0.0);
+          let r0 = f64x2.splat(0.0);
+          let r1 = f64x2.splat(0.0);
+          let r2 = f64x2.splat(0.0);
+          let r3 = f64x2.splat(0.0);
+          let pa = ar + <usize>p0 * ap;
+          let pb = <usize>p0 * bp;
+          for (let p: i32 = p0; p < end; p++) {
+            let av: v128;
+            let aw: v128;
+            if (transA != 0) {
+              av = v128.load(pa);
+              aw = v128.load(pa, 16);
+            } else {
+              av = f64x2.replace_lane(f64x2.splat(load<f64>(pa)), 1, load<f64>(pa + ai));
+              aw = f64x2.replace_lane(f64x2.splat(load<f64>(pa + 2 * ai)), 1, load<f64>(pa + 3 * ai));
+            }
+            const v0 = v128.load_splat<f64>(b0 + pb);
+            s0 = f64x2.add(s0, f64x2.mul(av, v0));
+            r0 = f64x2.add(r0, f64x2.mul(aw, v0));
+            const v1 = v128.load_splat<f64>(b1 + pb);
+            s1 = f64x2.add(s1, f64x2.mul(av, v1));
+            r1 = f64x2.add(r1, f64x2.mul(aw, v1));
+            const v2 = v128.load_splat<f64>(b2 + pb);
+            s2 = f64x2.add(s2, f64x2.mul(av, v2));
+            r2 = f64x2.add(r2, f64x2.mul(aw, v2));
+            const v3 = v128.load_splat<f64>(b3 + pb);
+            s3 = f64x2.add(s3, f64x2.mul(av, v3));
+            r3 = f64x2.add(r3, f64x2.mul(aw, v3));
+            pa += ap;
+            pb += bp;
+          }
+          t0 = f64x2.add(t0, s0);
+          t1 = f64x2.add(t1, s1);
+          t2 = f64x2.add(t2, s2);
+          t3 = f64x2.add(t3, s3);
+          u0 = f64x2.add(u0, r0);
+          u1 = f64x2.add(u1, r1);
+          u2 = f64x2.add(u2, r2);
+          u3 = f64x2.add(u3, r3);
+        }
+        const c0 = cr + (<usize>j0 << 3);
+        const c2 = c0 + 2 * rowC;
+        store<f64>(c0, f64x2.extract_lane(t0, 0));
+        store<f64>(c0 + rowC, f64x2.extract_lane(t0, 1));
+        store<f64>(c2, f64x2.extract_lane(u0, 0));
+        store<f64>(c2 + rowC, f64x2.extract_lane(u0, 1));
+        if (nj > 1) {
+          store<f64>(c0, f64x2.extract_lane(t1, 0), 8);
+          store<f64>(c0 + rowC, f64x2.extract_lane(t1, 1), 8);
+          store<f64>(c2, f64x2.extract_lane(u1, 0), 8);
+          store<f64>(c2 + rowC, f64x2.extract_lane(u1, 1), 8);
+        }
+        if (nj > 2) {
+          store<f64>(c0, f64x2.extract_lane(t2, 0), 16);
+          store<f64>(c0 + rowC, f64x2.extract_lane(t2, 1), 16);
+          store<f64>(c2, f64x2.extract_lane(u2, 0), 16);
+          store<f64>(c2 + rowC, f64x2.extract_lane(u2, 1), 16);
+        }
+        if (nj > 3) {
+          store<f64>(c0, f64x2.extract_lane(t3, 0), 24);
+          store<f64>(c0 + rowC, f64x2.extract_lane(t3, 1), 24);
+          store<f64>(c2, f64x2.extract_lane(u3, 0), 24);
+          store<f64>(c2 + rowC, f64x2.extract_lane(u3, 1), 24);
+        }
+      }
+    }
+    for (; i + 1 < m; i += 2) {
+      const ar = A0 + <usize>i * ai;
+      const cr = C0 + <usize>i * rowC;
+      for (let j0: i32 = 0; j0 < n; j0 += 4) {
+        const nj = min(4, n - j0);
+        // Columns past the last are computed on a copy of the last (never stored).
+        const b0 = B0 + <usize>j0 * bj;
+        const b1 = B0 + <usize>(j0 + min(1, nj - 1)) * bj;
+        const b2 = B0 + <usize>(j0 + min(2, nj - 1)) * bj;
+        const b3 = B0 + <usize>(j0 + min(3, nj - 1)) * bj;
+        let t0 = f64x2.splat(0.0);
+        let t1 = f64x2.splat(0.0);
+        let t2 = f64x2.splat(0.0);
+        let t3 = f64x2.splat(0.0);
+        for (let p0: i32 = 0; p0 < k; p0 += KC) {
+          const end = min(k, p0 + KC);
+          let s0 = f64x2.splat(0.0);
+          let s1 = f64x2.splat(0.0);
+          let s2 = f64x2.splat(0.0);
+          let s3 = f64x2.splat(0.0);
+          let pa = ar + <usize>p0 * ap;
+          let pb = <usize>p0 * bp;
+          for (let p: i32 = p0; p < end; p++) {
+            let av: v128;
+            if (transA != 0) av = v128.load(pa);
+            else av = f64x2.replace_lane(f64x2.splat(load<f64>(pa)), 1, load<f64>(pa + ai));
+            s0 = f64x2.add(s0, f64x2.mul(av, v128.load_splat<f64>(b0 + pb)));
+            s1 = f64x2.add(s1, f64x2.mul(av, v128.load_splat<f64>(b1 + pb)));
+            s2 = f64x2.add(s2, f64x2.mul(av, v128.load_splat<f64>(b2 + pb)));
+            s3 = f64x2.add(s3, f64x2.mul(av, v128.load_splat<f64>(b3 + pb)));
+            pa += ap;
+            pb += bp;
+          }
+          t0 = f64x2.add(t0, s0);
+          t1 = f64x2.add(t1, s1);
+          t2 = f64x2.add(t2, s2);
+          t3 = f64x2.add(t3, s3);
+        }
+        const c0 = cr + (<usize>j0 << 3);
+        store<f64>(c0, f64x2.extract_lane(t0, 0));
+        store<f64>(c0 + rowC, f64x2.extract_lane(t0, 1));
+        if (nj > 1) {
+          store<f64>(c0, f64x2.extract_lane(t1, 0), 8);
+          store<f64>(c0 + rowC, f64x2.extract_lane(t1, 1), 8);
+        }
+        if (nj > 2) {
+          store<f64>(c0, f64x2.extract_lane(t2, 0), 16);
+          store<f64>(c0 + rowC, f64x2.extract_lane(t2, 1), 16);
+        }
+        if (nj > 3) {
+          store<f64>(c0, f64x2.extract_lane(t3, 0), 24);
+          store<f64>(c0 + rowC, f64x2.extract_lane(t3, 1), 24);
+        }
+      }
+    }
+    if (i < m) {
+      // The last row when m is odd.
+      const ar = A0 + <usize>i * ai;
+      const cr = C0 + <usize>i * rowC;
+      for (let j: i32 = 0; j < n; j++) {
+        const bc = B0 + <usize>j * bj;
+        let tot: f64 = 0.0;
+        for (let p0: i32 = 0; p0 < k; p0 += KC) {
+          const end = min(k, p0 + KC);
+          let s: f64 = 0.0;
+          let pa = ar + <usize>p0 * ap;
+          let pb = bc + <usize>p0 * bp;
+          for (let p: i32 = p0; p < end; p++) {
+            s += load<f64>(pa) * load<f64>(pb);
+            pa += ap;
+            pb += bp;
+          }
+          tot += s;
+        }
+        store<f64>(cr + (<usize>j << 3), tot);
+      }
+    }
+  }
+}

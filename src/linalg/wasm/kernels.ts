@@ -141,6 +141,21 @@ interface Exports {
     status: number,
     scratch: number,
   ): void;
+  thinBlocks(
+    transA: number,
+    transB: number,
+    count: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    stepA: number,
+    b: number,
+    ldb: number,
+    stepB: number,
+    c: number,
+  ): void;
 }
 
 /** The loaded module: its exports, the work area and the start of the pinned blocks (bytes). */

@@ -106,7 +106,7 @@ describe("threads: one queue for every sweep on the executor", () => {
           experiment: "kong-scaling",
           size: "smoke",
           seeds: 1,
-          params: { laws: ["light-d", "light-k"], ds: [3, 16, 32], ks_light: [2] },
+          params: { laws: ["light-d", "light-k"], ds: [3, 16, 128], ks_light: [2] },
         }),
       ),
       expandSweep(

@@ -174,9 +174,10 @@ export const kongScaling: Experiment<typeof schema> = {
   // heavy-k: the clustering threshold search over k components, about k³ (3 µs each: ~0.7 s at
   // k = 64, half of it drawing X's normals, its moments formed in the kernel module); light-d,
   // light-k: the subspace threshold search, about d·k (0.4 ms each).
-  cost: (_p, c) => {
+  cost: (p, c) => {
     const x = c.x as number;
-    return c.law === "heavy-k" ? 0.003 * x * x * x : 0.4 * x * 32;
+    if (c.law === "heavy-k") return 0.003 * x * x * x;
+    return c.law === "light-d" ? 0.4 * x * p.k_light : 0.4 * p.d_light * x;
   },
   runCondition(p, c, key, ctx) {
     const law = c.law as KongLaw;

@@ -36,9 +36,9 @@ describe("sweep: inputs that once reached the user as stack traces", () => {
     expect(existsSync(store)).toBe(false);
   });
 
-  test("a grid point of 125,000 seeds (625,000 cells: five source stages each): counted, not built; each guard's refusal is one line", async () => {
+  test("a grid point of 625,000 seeds (625,000 cells: one per seed): counted, not built; each guard's refusal is one line", async () => {
     const spec = join(tmp, "seeds.yaml");
-    writeFileSync(spec, "experiment: du-excess-risk\nsize: smoke\nseeds: 125000\n");
+    writeFileSync(spec, "experiment: du-excess-risk\nsize: smoke\nseeds: 625000\n");
     const store = join(tmp, "seeds-store");
     const cells = await runCli("sweep", spec, "--out", store, "--max-cells", "125000");
     expect(cells.code).toBe(2);

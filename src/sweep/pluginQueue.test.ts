@@ -49,8 +49,8 @@ const good = join(tmp, "firstk.mjs");
 const changed = join(tmp, "changed", "firstk.mjs");
 const PARAMS =
   "{ methods: [mom, first-k], sweeps: [T], Ts: [20, 40], d: 8, k: 2, n1: 10, n2: 10, targets: 20 }";
-/** 2 conditions × 3 seeds = 6 cells, each a few milliseconds. */
-const SPEC = `experiment: du-excess-risk\nsize: smoke\nseeds: 3\nparams: ${PARAMS}\n`;
+/** 6 seeds = 6 cells (one per seed: its source stages share the seed's targets), each a few milliseconds. */
+const SPEC = `experiment: du-excess-risk\nsize: smoke\nseeds: 6\nparams: ${PARAMS}\n`;
 
 let plugin: LoadedPlugin;
 let redis: Awaited<ReturnType<typeof startRedis>>;

@@ -17,13 +17,16 @@ export const KERNEL_FILL_MIN = 32;
 
 /** Byte address of the stream state in the kernel module; -1 until the tables are written there. */
 let kernelState = -1;
+/** The kernel instance the tables were written into (a worker may start a fresh one: `releaseIdleMemory`). */
+let tablesIn: ReturnType<typeof kernels> | null = null;
 
-/** The kernel module with the ziggurat tables of this realm written into it (once). */
+/** The kernel module with the ziggurat tables of this realm written into it (once per instance). */
 type KernelExports = ReturnType<typeof kernels>["exports"];
 
 function generator(): KernelExports {
   const K = kernels();
-  if (kernelState < 0) {
+  if (K !== tablesIn) {
+    tablesIn = K;
     const at = K.exports.zigTables() / 8;
     const mem = f64();
     mem.set(ZIG_X, at);

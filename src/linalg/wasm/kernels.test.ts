@@ -3,12 +3,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Matrix } from "ml-matrix";
 import { describe, expect, it } from "vitest";
+import { key } from "../../rng/key.js";
+import { stream } from "../../rng/stream.js";
 import { gemm, gemmStrided, pinned, release, type StridedMat, strided, syrkWeighted } from "../gemm.js";
 import { gemmJs } from "../gemmJs.js";
 import { fromRows, type Mat, matFrom, toRows, zeros } from "../mat.js";
 import { EPS, naiveGemm, randn, TestRng } from "../testing.js";
 import { axpyAt, dotAt } from "../vector.js";
-import { f64, i32, kernels, memoryBytes, pin, reserve, unpin } from "./kernels.js";
+import { f64, i32, kernels, memoryBytes, pin, releaseIdleMemory, reserve, unpin } from "./kernels.js";
 
 const combos = [
   [false, false],
@@ -442,5 +444,36 @@ describe("rowsResidual", () => {
         }
       }
     }
+  });
+});
+
+describe("releaseIdleMemory (a worker between cells)", () => {
+  const draws = (seed: number) => stream(key(seed)).fillNormal(new Float64Array(5000));
+  const product = () => {
+    const rng = new TestRng(7);
+    const a = randn(37, 53, rng);
+    const b = randn(53, 29, rng);
+    const c = zeros(37, 29);
+    gemm(false, false, 1, a, b, 0, c);
+    return c.data;
+  };
+
+  it("keeps an instance under the limit or with a block pinned, and drops a grown idle one: the fresh instance is small and gives the same bits", () => {
+    const before = { normals: draws(3), product: product() };
+    expect(releaseIdleMemory(2 ** 40)).toBe(false);
+    const first = kernels();
+    reserve(96 * 2 ** 20);
+    const grown = memoryBytes();
+    expect(grown).toBeGreaterThan(96 * 2 ** 20);
+    const at = pin(64);
+    expect(releaseIdleMemory(2 ** 20)).toBe(false);
+    expect(kernels()).toBe(first);
+    unpin(at);
+    expect(releaseIdleMemory(2 ** 20)).toBe(true);
+    expect(kernels()).not.toBe(first);
+    expect(memoryBytes()).toBeLessThan(grown);
+    // The generator's tables are written into the new instance: the same draws, the same products.
+    expect(draws(3)).toEqual(before.normals);
+    expect(product()).toEqual(before.product);
   });
 });

@@ -182,10 +182,13 @@ function decodeBase64(text: string): Uint8Array {
 
 const PAGE = 65536;
 
-/** The kernel module, instantiated on first call. */
+let compiled: WebAssembly.Module | null = null;
+
+/** The kernel module, instantiated on first call (and again after `releaseIdleMemory`). */
 export function kernels(): Kernels {
   if (loaded) return loaded;
-  const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+  compiled ??= new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+  const module = compiled;
   // The one import: the host's Math.hypot, so `minNormPairs` gives the bits of the JS it replaces
   // in whichever engine runs both (engines differ in hypot's last bit).
   const imports = { js: { hypot: Math.hypot } };
@@ -249,6 +252,25 @@ export function i32(): Int32Array {
   const buf = kernels().exports.memory.buffer;
   if (view32 === null || view32.buffer !== buf) view32 = new Int32Array(buf);
   return view32;
+}
+
+/**
+ * Drop the instance when nothing is pinned and its linear memory has grown past `maxBytes`, so the
+ * next call starts a fresh one at its initial size: a WebAssembly memory never shrinks, and a
+ * worker thread that once ran a cell needing hundreds of megabytes kept them for every later cell
+ * (a full reproduction's peak RSS was two such high-water marks). Called by the thread worker
+ * between cells, when no address into the old memory is live; the module's only state across
+ * calls, the generator's tables, is written into each instance by `rng/stream.ts`. Returns whether
+ * it dropped the instance.
+ */
+export function releaseIdleMemory(maxBytes: number): boolean {
+  if (loaded === null || top !== loaded.arena) return false;
+  if (loaded.exports.memory.buffer.byteLength <= maxBytes) return false;
+  loaded = null;
+  view = null;
+  view32 = null;
+  top = -1;
+  return true;
 }
 
 /** Bytes of linear memory now (for tests and the bench's copy-cost figures). */

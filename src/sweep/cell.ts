@@ -5,6 +5,7 @@ import { getExperiment } from "../experiments/registry.js";
 import { SIZE_NAMES } from "../experiments/resolve.js";
 import { conditionKey, conditionsOf, conditionText, runConditionPart } from "../experiments/runner.js";
 import type { RunContext, SizeName } from "../experiments/types.js";
+import { releaseIdleMemory } from "../linalg/wasm/kernels.js";
 import { requirePlugins } from "../plugins/load.js";
 import { pluginRefSchema } from "../record/file.js";
 import { cellId } from "../record/ids.js";
@@ -77,6 +78,9 @@ export function validateCell(data: unknown): Cell & { command?: string } {
   return { ...c, params };
 }
 
+/** Kernel memory a thread keeps between cells (bytes); more is released (`releaseIdleMemory`). */
+const KERNEL_MEMORY_KEPT = 64 * 2 ** 20;
+
 /**
  * Run one cell (one grid point, one condition, one seed index) into its record: every executor
  * calls this. The record holds the condition's result for the seed; `mergeByGridPoint` joins a
@@ -88,7 +92,14 @@ export function runCell(cell: Cell & { command?: string }, ctx: Partial<RunConte
   const t0 = performance.now();
   const key = conditionKey(experiment, cell.condition, cell.seed, cell.seedIndex, cell.gridPoint);
   const full: RunContext = { progress: () => {}, warn: () => {}, ...ctx, seedIndex: cell.seedIndex };
-  const result = runConditionPart(experiment, cell.params, cell.condition, key, full);
+  let result: ReturnType<typeof runConditionPart>;
+  try {
+    result = runConditionPart(experiment, cell.params, cell.condition, key, full);
+  } finally {
+    // A cell that grew the kernel module's memory past this leaves a fresh instance to the next
+    // cell on this thread (every executor runs cells through here).
+    releaseIdleMemory(KERNEL_MEMORY_KEPT);
+  }
   return assembleRecord({
     experiment: experiment.id,
     params: cell.params,

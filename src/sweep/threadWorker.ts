@@ -1,5 +1,4 @@
 import { workerData } from "node:worker_threads";
-import { releaseIdleMemory } from "../linalg/wasm/kernels.js";
 import { loadPlugins } from "../plugins/load.js";
 import { runCell, validateCell } from "./cell.js";
 
@@ -7,18 +6,10 @@ import { runCell, validateCell } from "./cell.js";
 // thread before the first cell. A cell naming a plug-in digest this thread does not hold fails.
 await loadPlugins((workerData as { plugins?: string[] } | null)?.plugins ?? []);
 
-/** Kernel memory a thread keeps between cells (bytes); more is released (`releaseIdleMemory`). */
-const KERNEL_MEMORY_KEPT = 64 * 2 ** 20;
-
 /**
  * Worker-thread entry (piscina): validate a cell received as a message, run it, return its record
  * as JSON text (cheap to pass back; the main thread appends it to the store verbatim).
  */
 export default function runCellInThread(data: unknown): string {
-  try {
-    return JSON.stringify(runCell(validateCell(data)));
-  } finally {
-    // A cell that grew the kernel module's memory past this leaves a fresh instance to the next.
-    releaseIdleMemory(KERNEL_MEMORY_KEPT);
-  }
+  return JSON.stringify(runCell(validateCell(data)));
 }

@@ -258,7 +258,7 @@ export function i32(): Int32Array {
  * Drop the instance when nothing is pinned and its linear memory has grown past `maxBytes`, so the
  * next call starts a fresh one at its initial size: a WebAssembly memory never shrinks, and a
  * worker thread that once ran a cell needing hundreds of megabytes kept them for every later cell
- * (a full reproduction's peak RSS was two such high-water marks). Called by the thread worker
+ * (a full reproduction's peak RSS was two such high-water marks). Called by `runCell`
  * between cells, when no address into the old memory is live; the module's only state across
  * calls, the generator's tables, is written into each instance by `rng/stream.ts`. Returns whether
  * it dropped the instance.
